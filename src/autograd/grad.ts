@@ -1,0 +1,107 @@
+import { isFloat } from '../tensor/dtype.js';
+import { argError, argTypeError } from '../tensor/errors.js';
+import { shapesEqual } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { backprop, withTape, withoutTape } from './tape.js';
+
+/**
+ * What autograd needs from the op layer, injected so autograd knows no particular op
+ * (DESIGN.md: autograd must not know any op). ops/index.ts installs it.
+ */
+export interface GradOps {
+  add(a: Tensor, b: Tensor): Tensor;
+  onesLike(x: Tensor): Tensor;
+  zerosLike(x: Tensor): Tensor;
+  cast(x: Tensor, dtype: Tensor['dtype']): Tensor;
+}
+
+let gradOps: GradOps | null = null;
+
+export function installGradOps(ops: GradOps): void {
+  gradOps = ops;
+}
+
+function ops(): GradOps {
+  if (!gradOps) throw new Error('logitkit: autograd used before the op layer was loaded');
+  return gradOps;
+}
+
+/** A fresh handle on x's storage, so watching it never marks the caller's tensor. */
+function alias(x: Tensor): Tensor {
+  return new Tensor(x.values, x.shape);
+}
+
+function checkSource(op: string, arg: string, x: unknown): Tensor {
+  if (!(x instanceof Tensor)) throw argTypeError(op, arg, 'a Tensor', x);
+  if (!isFloat(x.dtype)) throw argTypeError(op, arg, 'a float32 or float64 tensor (gradients need real numbers)', x);
+  return x;
+}
+
+function run(
+  op: string,
+  f: (...xs: Tensor[]) => Tensor,
+  xs: readonly Tensor[],
+  dy: Tensor | undefined,
+): { value: Tensor; grads: Tensor[] } {
+  const sources = xs.map(alias);
+  const { result, tape } = withTape(sources, () => f(...sources));
+  if (!(result instanceof Tensor)) throw argTypeError(op, 'f', 'a function returning a Tensor', result);
+  let seed: Tensor;
+  if (dy === undefined) {
+    seed = ops().onesLike(result);
+  } else {
+    if (!(dy instanceof Tensor)) throw argTypeError(op, 'dy', 'a Tensor', dy);
+    if (!shapesEqual(dy.shape, result.shape)) {
+      throw argError(op, 'dy', `a tensor of f's output shape [${result.shape.join(', ')}]`, dy);
+    }
+    seed = dy.dtype === result.dtype ? dy : ops().cast(dy, result.dtype);
+  }
+  const all = backprop(result, seed, tape, sources, (a, b) => ops().add(a, b));
+  const grads = sources.map((s, i) => {
+    const g = all.get(s);
+    // An input that does not reach the output has gradient zero (as in JAX).
+    const out = g ?? withoutTape(() => ops().zerosLike(xs[i]));
+    return out.dtype === xs[i].dtype ? out : withoutTape(() => ops().cast(out, xs[i].dtype));
+  });
+  // The value is returned detached: it carries no record of this tape.
+  const value = result.record ? new Tensor(result.values, result.shape) : result;
+  return { value, grads };
+}
+
+/** grad(f)(x, dy?) = d f(x) / dx, seeded with dy (default: ones), as tf.grad. */
+export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tensor {
+  return (x, dy) => run('grad', f, [checkSource('grad', 'x', x)], dy).grads[0];
+}
+
+/** grads(f)([x1, x2, ...], dy?) = the gradients of f with respect to each argument, as tf.grads. */
+export function grads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Tensor[], dy?: Tensor) => Tensor[] {
+  return (xs, dy) => {
+    if (!Array.isArray(xs)) throw argTypeError('grads', 'xs', 'an array of Tensors', xs);
+    return run('grads', f, xs.map((x, i) => checkSource('grads', `xs[${i}]`, x)), dy).grads;
+  };
+}
+
+/** valueAndGrad(f)(x, dy?) = {value: f(x), grad: d f(x) / dx}. */
+export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => { value: Tensor; grad: Tensor } {
+  return (x, dy) => {
+    const r = run('valueAndGrad', f, [checkSource('valueAndGrad', 'x', x)], dy);
+    return { value: r.value, grad: r.grads[0] };
+  };
+}
+
+/** valueAndGrads(f)([x1, ...], dy?) = {value, grads}: one forward pass for the value and every gradient. */
+export function valueAndGrads(
+  f: (...xs: Tensor[]) => Tensor,
+): (xs: readonly Tensor[], dy?: Tensor) => { value: Tensor; grads: Tensor[] } {
+  return (xs, dy) => {
+    if (!Array.isArray(xs)) throw argTypeError('valueAndGrads', 'xs', 'an array of Tensors', xs);
+    return run('valueAndGrads', f, xs.map((x, i) => checkSource('valueAndGrads', `xs[${i}]`, x)), dy);
+  };
+}
+
+/** The same values with no gradient flowing back through them. */
+export function stopGradient(x: Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw argTypeError('stopGradient', 'x', 'a Tensor', x);
+  return new Tensor(x.values, x.shape);
+}
+

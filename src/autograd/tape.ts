@@ -1,0 +1,116 @@
+import { Tensor, type GradRecord } from '../tensor/tensor.js';
+
+/*
+ * The tape, micrograd-style: while a gradient function runs its f, every op whose inputs include a watched
+ * tensor records its parents and a backward closure on the output. Backprop walks those records from the
+ * output back to the watched inputs. Each gradient call has its own tape id, so records left on tensors by
+ * an earlier call never leak into a later one.
+ */
+
+let currentTape = 0;
+let tapeCounter = 0;
+const tapeOf = new WeakMap<Tensor, number>();
+
+export function isRecording(): boolean {
+  return currentTape !== 0;
+}
+
+/** True when x is on the current tape (watched, or computed from a watched tensor). */
+export function isTracked(x: Tensor): boolean {
+  return currentTape !== 0 && tapeOf.get(x) === currentTape;
+}
+
+/** Records `out = op(parents)` with its backward rule if any parent is tracked; returns out. */
+export function record(
+  out: Tensor,
+  op: string,
+  parents: readonly Tensor[],
+  backward: (dy: Tensor) => ReadonlyArray<Tensor | null>,
+): Tensor {
+  if (currentTape === 0 || !parents.some(isTracked)) return out;
+  const rec: GradRecord = { op, parents, backward };
+  out.record = rec;
+  tapeOf.set(out, currentTape);
+  return out;
+}
+
+/** True when the op should compute gradient pieces in its forward pass (fused ops use this). */
+export function needsGrad(...inputs: Tensor[]): boolean {
+  return currentTape !== 0 && inputs.some(isTracked);
+}
+
+/** Runs f on a fresh tape with `sources` watched; returns f's result and the tape id. */
+export function withTape<T>(sources: readonly Tensor[], f: () => T): { result: T; tape: number } {
+  const saved = currentTape;
+  currentTape = ++tapeCounter;
+  try {
+    for (const s of sources) tapeOf.set(s, currentTape);
+    return { result: f(), tape: currentTape };
+  } finally {
+    currentTape = saved;
+  }
+}
+
+/** Runs f with recording off: backward rules and no-grad code run here. */
+export function withoutTape<T>(f: () => T): T {
+  const saved = currentTape;
+  currentTape = 0;
+  try {
+    return f();
+  } finally {
+    currentTape = saved;
+  }
+}
+
+/**
+ * Reverse-mode sweep from y (with incoming gradient dy) on the given tape.
+ * Returns the accumulated gradient of every tensor reached, keyed by tensor.
+ */
+export function backprop(
+  y: Tensor,
+  dy: Tensor,
+  tape: number,
+  sources: readonly Tensor[],
+  accumulate: (a: Tensor, b: Tensor) => Tensor,
+): Map<Tensor, Tensor> {
+  const leaves = new Set(sources);
+  const onTape = (t: Tensor) => tapeOf.get(t) === tape;
+  // Topological order by iterative DFS (deep graphs must not overflow the JS stack).
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  const stack: Array<[Tensor, number]> = [[y, 0]];
+  seen.add(y);
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [node, i] = top;
+    const parents = leaves.has(node) ? [] : (node.record?.parents ?? []);
+    if (i < parents.length) {
+      top[1]++;
+      const p = parents[i];
+      if (onTape(p) && !seen.has(p)) {
+        seen.add(p);
+        stack.push([p, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(node);
+    }
+  }
+  const grads = new Map<Tensor, Tensor>([[y, dy]]);
+  return withoutTape(() => {
+    for (let n = order.length - 1; n >= 0; n--) {
+      const node = order[n];
+      const g = grads.get(node);
+      const rec = node.record;
+      if (!g || !rec || !onTape(node) || leaves.has(node)) continue;
+      const parentGrads = rec.backward(g);
+      rec.parents.forEach((p, i) => {
+        const pg = parentGrads[i];
+        if (!pg || !onTape(p)) return;
+        const prev = grads.get(p);
+        grads.set(p, prev ? accumulate(prev, pg) : pg);
+      });
+    }
+    return grads;
+  });
+}

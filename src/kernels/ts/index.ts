@@ -1,0 +1,18 @@
+import type { Kernels } from '../types.js';
+import { binary, broadcastTo, cast, select, unary } from './elementwise.js';
+import { concat, gather, oneHot, scatterAdd, slice, transpose } from './layout.js';
+import { matMul } from './matmul.js';
+import { argReduce, reduce, topK } from './reduce.js';
+import { sigmoidCrossEntropy } from './sigmoid-ce.js';
+import { logSoftmax, softmax, softmaxCrossEntropy, sparseSoftmaxCrossEntropy } from './softmax.js';
+
+/** The reference kernel set: plain TypeScript loops, available everywhere, the fallback for faster sets. */
+export const tsKernels: Kernels = {
+  name: 'ts',
+  unary, binary, select, cast, broadcastTo,
+  reduce, argReduce, topK,
+  matMul,
+  transpose, slice, concat, gather, scatterAdd, oneHot,
+  softmax, logSoftmax, softmaxCrossEntropy, sparseSoftmaxCrossEntropy,
+  sigmoidCrossEntropy,
+};

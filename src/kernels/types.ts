@@ -1,0 +1,94 @@
+import type { TypedArray } from '../tensor/dtype.js';
+
+/**
+ * The kernel boundary: raw loops over TypedArrays, nothing about Tensor or autograd.
+ * Ops validate arguments and compute shapes, then call one of these. A faster kernel set
+ * (WebAssembly, workers) implements the same interface and passes the same spec suite.
+ *
+ * Conventions:
+ * - Outputs are preallocated by the caller; a Float32Array output rounds once from the float64 value
+ *   computed in JS numbers, so float32 results are rounded a single time.
+ * - "Along an axis" kernels see a tensor as (outer, n, inner): element (o, i, j) sits at
+ *   o * n * inner + i * inner + j. The axis has length n and stride inner.
+ */
+export type UnaryOp =
+  | 'neg' | 'exp' | 'log' | 'log1p' | 'square' | 'sqrt' | 'abs' | 'sign' | 'step'
+  | 'relu' | 'sigmoid' | 'softplus' | 'logSigmoid' | 'tanh' | 'reciprocal' | 'isFinite' | 'isNaN';
+
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'floorDiv' | 'pow' | 'maximum' | 'minimum'
+  | 'equal' | 'notEqual' | 'greater' | 'greaterEqual' | 'less' | 'lessEqual';
+
+export type ReduceOp = 'sum' | 'max' | 'min' | 'logSumExp';
+
+export interface Kernels {
+  readonly name: string;
+
+  unary(op: UnaryOp, x: TypedArray, out: TypedArray): void;
+  /** Element-wise with NumPy broadcasting of aShape and bShape to outShape. */
+  binary(op: BinaryOp, a: TypedArray, aShape: readonly number[], b: TypedArray, bShape: readonly number[], out: TypedArray, outShape: readonly number[]): void;
+  /** out[i] = cond[i] != 0 ? a[i] : b[i]; all the same length (the op broadcasts first). */
+  select(cond: TypedArray, a: TypedArray, b: TypedArray, out: TypedArray): void;
+  /** Copies x into out converting the element type (int32 targets truncate toward zero). */
+  cast(x: TypedArray, out: TypedArray): void;
+  /** Repeats x (shape xShape, broadcastable) into out of shape outShape. */
+  broadcastTo(x: TypedArray, xShape: readonly number[], out: TypedArray, outShape: readonly number[]): void;
+
+  /** Reduces the middle axis of (outer, n, inner) into out of length outer * inner. Sums are compensated. */
+  reduce(op: ReduceOp, x: TypedArray, outer: number, n: number, inner: number, out: TypedArray): void;
+  /** Index of the first maximum (or minimum) along the middle axis; NaN counts as the extreme. */
+  argReduce(op: 'argMax' | 'argMin', x: TypedArray, outer: number, n: number, inner: number, out: Int32Array): void;
+  /** The k largest of each contiguous row of length n, sorted descending; ties keep the lower index first. */
+  topK(x: TypedArray, rows: number, n: number, k: number, values: TypedArray, indices: Int32Array): void;
+
+  /**
+   * Batched matrix product: out[b] = op(A[b]) · op(B[b]), op = transpose when the flag is set.
+   * A[b] starts at b * aBatchStride (0 shares one matrix across the batch), likewise B.
+   * Shapes after the transposes: (m × k) · (k × n) = (m × n). Sums accumulate in float64.
+   */
+  matMul(
+    a: TypedArray, b: TypedArray, out: TypedArray,
+    batch: number, m: number, k: number, n: number,
+    transposeA: boolean, transposeB: boolean, aBatchStride: number, bBatchStride: number,
+  ): void;
+
+  transpose(x: TypedArray, shape: readonly number[], perm: readonly number[], out: TypedArray): void;
+  /** Copies the box starting at `begin` with extent `size` out of x (shape `shape`). */
+  slice(x: TypedArray, shape: readonly number[], begin: readonly number[], size: readonly number[], out: TypedArray): void;
+  /**
+   * Concatenation along the middle axis: part p is (outer, n_p, inner) and lands at axis offset
+   * sum of earlier n's in out of shape (outer, Σ n_p, inner).
+   */
+  concat(parts: readonly TypedArray[], ns: readonly number[], outer: number, inner: number, out: TypedArray): void;
+  /** out(o, i, j) = x(o, indices[i], j); indices were validated by the op. */
+  gather(x: TypedArray, outer: number, n: number, inner: number, indices: Int32Array, out: TypedArray): void;
+  /** Adds dy(o, i, j) into out(o, indices[i], j): the gradient of gather. */
+  scatterAdd(dy: TypedArray, outer: number, n: number, inner: number, indices: Int32Array, out: TypedArray): void;
+  oneHot(indices: Int32Array, depth: number, onValue: number, offValue: number, out: TypedArray): void;
+
+  /** Softmax along the middle axis (subtract the max, exact-difference exponentials, compensated sum). */
+  softmax(x: TypedArray, outer: number, n: number, inner: number, out: TypedArray): void;
+  logSoftmax(x: TypedArray, outer: number, n: number, inner: number, out: TypedArray): void;
+  /**
+   * Cross-entropy with logits and soft labels along the middle axis, fused: per-(outer, inner) loss
+   * Σ_i y_i (logSumExp(z) − z_i), and when dLogits is given, in the same pass the gradient
+   * (Σ_i y_i)·softmax(z) − y (= softmax − labels for labels that sum to 1).
+   */
+  softmaxCrossEntropy(
+    logits: TypedArray, labels: TypedArray, outer: number, n: number, inner: number,
+    loss: TypedArray, dLogits: TypedArray | null,
+  ): void;
+  /** Sparse form: rows of length n, class ids validated by the op; dLogits = softmax − onehot(id). */
+  sparseSoftmaxCrossEntropy(
+    logits: TypedArray, ids: Int32Array, rows: number, n: number, loss: TypedArray, dLogits: TypedArray | null,
+  ): void;
+  /**
+   * Element-wise sigmoid cross-entropy with logits x, labels z and positive weight q (same length, or null for 1; TensorFlow's
+   * weighted form; q = 1 is the plain one): (1 − z)·x + (1 + (q − 1)·z)·(log1p(exp(−|x|)) + max(−x, 0)).
+   * Gradients to logits and labels are written when their buffers are given.
+   */
+  sigmoidCrossEntropy(
+    logits: TypedArray, labels: TypedArray, posWeight: TypedArray | null, loss: TypedArray,
+    dLogits: TypedArray | null, dLabels: TypedArray | null,
+  ): void;
+}

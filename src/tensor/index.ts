@@ -1,0 +1,5 @@
+export * from './dtype.js';
+export * from './errors.js';
+export * from './shape.js';
+export * from './tensor.js';
+export { formatValue } from './format.js';
