@@ -22,9 +22,8 @@ export class Tensor {
   readonly dtype: DType;
   /** The storage. Ops never mutate it; treat it as read-only (use `.data()` for a copy you may change). */
   readonly values: TypedArray;
-  /** Set by autograd on tensors that are watched, or produced from watched tensors while recording. */
+  /** Set by autograd on tensors produced from watched tensors while recording. */
   record: GradRecord | null = null;
-  watched = false;
 
   constructor(values: TypedArray, shape: Shape) {
     if (values.length !== sizeOf(shape)) {

@@ -1,0 +1,177 @@
+import type { Dataset } from './dataset.js';
+import { dataError, dataTypeError } from './errors.js';
+import { parseNumberCell, splitCsvLine } from './csv-line.js';
+
+export interface CsvOptions {
+  /** The label column: a header name, or an index (negative counts from the end). Default: the last column. */
+  labelColumn?: string | number;
+  /** Whether the first non-empty line is a header. 'auto' (default): yes when a feature cell is not a number. */
+  header?: boolean | 'auto';
+  delimiter?: string;
+  /**
+   * Fixes the label → class id mapping (class i is classNames[i]); every label must be one of them. Pass the
+   * classNames of a training file when reading its test file, so both use the same ids.
+   */
+  classNames?: string[];
+}
+
+/**
+ * Builds a Dataset from CSV lines fed one at a time, so Node can stream big files and the browser can parse
+ * text. Features are numbers; labels are non-negative integers (used as class ids) or else strings (class ids
+ * in sorted order, recorded as classNames). Features grow in a Float32Array, never in JS arrays of numbers.
+ */
+export class CsvDatasetBuilder {
+  private readonly delimiter: string;
+  private columns: string[] | null = null;
+  private firstLine = 0;
+  private hasHeader = false;
+  private labelIndex = -1;
+  private featureCount = 0;
+  private features = new Float32Array(1024);
+  private labelIds = new Int32Array(256);
+  private readonly labelKeys = new Map<string, number>();
+  private allIntegerLabels = true;
+  private count = 0;
+
+  constructor(
+    private readonly source: string,
+    private readonly options: CsvOptions = {},
+    private readonly op = 'readCsv',
+  ) {
+    this.delimiter = options.delimiter ?? ',';
+    if (typeof this.delimiter !== 'string' || this.delimiter.length === 0 || this.delimiter === '"') {
+      throw dataTypeError(op, "option 'delimiter'", 'a non-empty string other than a quote', this.delimiter);
+    }
+    const names = options.classNames;
+    if (names !== undefined && (!Array.isArray(names) || names.length === 0 || new Set(names).size !== names.length)) {
+      throw dataError(op, "option 'classNames'", 'a non-empty array of distinct names', names);
+    }
+  }
+
+  addLine(rawLine: string, lineNumber: number): void {
+    const line = (lineNumber === 1 ? rawLine.replace(/^\uFEFF/, '') : rawLine).replace(/\r$/, '');
+    if (line.trim() === '') return;
+    const where = `${this.source} line ${lineNumber}`;
+    const cells = splitCsvLine(line, this.delimiter, (expected, actual) => dataError(this.op, where, expected, actual));
+    if (this.columns === null) {
+      this.start(cells, lineNumber);
+      if (this.hasHeader) return;
+    }
+    if (cells.length !== this.featureCount + 1) {
+      const like = this.hasHeader ? 'the header' : 'the first row';
+      throw dataError(this.op, where, `${this.featureCount + 1} columns like ${like} (line ${this.firstLine})`, `${cells.length} columns`);
+    }
+    this.addRow(cells, where);
+  }
+
+  finish(): Dataset {
+    if (this.count === 0) throw dataError(this.op, this.source, 'CSV with at least one data row', 'none');
+    const labels = this.labelIds.slice(0, this.count);
+    let numClasses: number;
+    let classNames: string[] | undefined = this.options.classNames?.slice();
+    if (classNames !== undefined) {
+      numClasses = classNames.length;
+    } else if (this.allIntegerLabels) {
+      const ids = remapTable(this.labelKeys, (key) => Number(key));
+      for (let i = 0; i < labels.length; i++) labels[i] = ids[labels[i]];
+      numClasses = ids.reduce((max, id) => Math.max(max, id), 0) + 1;
+    } else {
+      // Sorted names give the same ids whatever order the rows come in.
+      classNames = [...this.labelKeys.keys()].sort();
+      const rank = new Map(classNames.map((name, id) => [name, id]));
+      const ids = remapTable(this.labelKeys, (key) => rank.get(key)!);
+      for (let i = 0; i < labels.length; i++) labels[i] = ids[labels[i]];
+      numClasses = classNames.length;
+    }
+    return {
+      images: this.features.slice(0, this.count * this.featureCount),
+      labels,
+      count: this.count,
+      featureShape: [this.featureCount],
+      numClasses,
+      ...(classNames !== undefined ? { classNames } : {}),
+    };
+  }
+
+  /** Reads the first non-empty line: decides header or not, finds the label column. */
+  private start(cells: string[], lineNumber: number): void {
+    const { labelColumn = -1, header = 'auto' } = this.options;
+    const where = `${this.source} line ${lineNumber}`;
+    if (cells.length < 2) throw dataError(this.op, where, 'at least 2 columns (features and a label)', `${cells.length} column`);
+    if (typeof labelColumn === 'string') {
+      if (header === false) throw dataError(this.op, "option 'labelColumn'", "a column index when header is false", `'${labelColumn}'`);
+      this.labelIndex = cells.indexOf(labelColumn);
+      if (this.labelIndex < 0) throw dataError(this.op, `${where} (header)`, `a column named '${labelColumn}'`, `columns ${cells.map((c) => `'${c}'`).join(', ')}`);
+      this.hasHeader = true;
+    } else {
+      if (!Number.isInteger(labelColumn) || labelColumn >= cells.length || labelColumn < -cells.length) {
+        throw dataError(this.op, "option 'labelColumn'", `a column index in [${-cells.length}, ${cells.length}) for ${cells.length} columns`, labelColumn);
+      }
+      this.labelIndex = labelColumn < 0 ? cells.length + labelColumn : labelColumn;
+      this.hasHeader = header === 'auto' ? cells.some((cell, i) => i !== this.labelIndex && parseNumberCell(cell) === undefined) : header;
+    }
+    this.columns = this.hasHeader ? cells : cells.map((_, i) => `column ${i + 1}`);
+    this.firstLine = lineNumber;
+    this.featureCount = cells.length - 1;
+  }
+
+  private addRow(cells: string[], where: string): void {
+    const need = (this.count + 1) * this.featureCount;
+    if (need > this.features.length) this.features = grow(this.features, need);
+    if (this.count >= this.labelIds.length) this.labelIds = grow(this.labelIds, this.count + 1);
+    let at = this.count * this.featureCount;
+    for (let c = 0; c < cells.length; c++) {
+      if (c === this.labelIndex) continue;
+      const value = parseNumberCell(cells[c]);
+      if (value === undefined) {
+        const got = cells[c] === '' ? 'an empty cell' : `'${cells[c]}'`;
+        throw dataError(this.op, `${where}, column ${c + 1} (${this.columnName(c)})`, 'a finite number', got);
+      }
+      this.features[at++] = value;
+    }
+    this.labelIds[this.count] = this.labelId(cells[this.labelIndex], `${where}, column ${this.labelIndex + 1} (${this.columnName(this.labelIndex)})`);
+    this.count++;
+  }
+
+  private labelId(label: string, where: string): number {
+    if (label === '') throw dataError(this.op, where, 'a label', 'an empty cell');
+    const names = this.options.classNames;
+    if (names !== undefined) {
+      const id = names.indexOf(label);
+      if (id < 0) throw dataError(this.op, where, `one of the classNames ${names.map((n) => `'${n}'`).join(', ')}`, `'${label}'`);
+      return id;
+    }
+    let id = this.labelKeys.get(label);
+    if (id === undefined) {
+      id = this.labelKeys.size;
+      this.labelKeys.set(label, id);
+      if (!/^\d{1,9}$/.test(label)) this.allIntegerLabels = false;
+    }
+    return id;
+  }
+
+  private columnName(index: number): string {
+    return this.hasHeader ? `'${this.columns![index]}'` : `column ${index + 1}`;
+  }
+}
+
+/** Parses CSV text held in memory (browser, tests, small files). */
+export function parseCsvDataset(text: string, options: CsvOptions = {}, source = "argument 'text'"): Dataset {
+  const builder = new CsvDatasetBuilder(source, options, 'parseCsvDataset');
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) builder.addLine(lines[i], i + 1);
+  return builder.finish();
+}
+
+/** A table from first-appearance label ids to final class ids. */
+function remapTable(keys: Map<string, number>, idOf: (key: string) => number): Int32Array {
+  const table = new Int32Array(keys.size);
+  for (const [key, firstId] of keys) table[firstId] = idOf(key);
+  return table;
+}
+
+function grow<T extends Float32Array | Int32Array>(array: T, atLeast: number): T {
+  const bigger = new (array.constructor as new (n: number) => T)(Math.max(atLeast, array.length * 2));
+  bigger.set(array);
+  return bigger;
+}

@@ -1,0 +1,41 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Dataset } from './dataset.js';
+import { dataError, fileSource } from './errors.js';
+import { parseIdx } from './idx.js';
+import { idxToDataset, type IdxDatasetOptions } from './idx-dataset.js';
+import { readMaybeGzipped } from './node-files.js';
+
+export type LoadIdxOptions = Pick<IdxDatasetOptions, 'numClasses' | 'classNames'>;
+
+/**
+ * Loads an MNIST-style directory (Node): train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte
+ * and t10k-labels-idx1-ubyte, each raw or with .gz (the dotted spelling train-images.idx3-ubyte also works).
+ * Labels must lie in [0, numClasses), default 10; pass FASHION_MNIST_CLASS_NAMES as classNames for Fashion-MNIST.
+ */
+export async function loadIdxDataset(dir: string, options: LoadIdxOptions = {}): Promise<{ train: Dataset; test: Dataset }> {
+  const [train, test] = await Promise.all([loadSplit(dir, 'train', options), loadSplit(dir, 't10k', options)]);
+  return { train, test };
+}
+
+async function loadSplit(dir: string, prefix: 'train' | 't10k', options: LoadIdxOptions): Promise<Dataset> {
+  const imagesPath = await findFile(dir, `${prefix}-images`, 'idx3-ubyte');
+  const labelsPath = await findFile(dir, `${prefix}-labels`, 'idx1-ubyte');
+  const images = parseIdx(await readMaybeGzipped(imagesPath, 'loadIdxDataset'), { source: fileSource(imagesPath) });
+  const labels = parseIdx(await readMaybeGzipped(labelsPath, 'loadIdxDataset'), { source: fileSource(labelsPath) });
+  return idxToDataset(images, labels, { ...options, imagesSource: fileSource(imagesPath), labelsSource: fileSource(labelsPath) });
+}
+
+async function findFile(dir: string, stem: string, kind: string): Promise<string> {
+  const candidates = [`${stem}-${kind}`, `${stem}-${kind}.gz`, `${stem}.${kind}`, `${stem}.${kind}.gz`].map((name) => join(dir, name));
+  for (const path of candidates) {
+    try {
+      await access(path);
+      return path;
+    } catch {
+      // try the next spelling
+    }
+  }
+  const names = candidates.map((c) => `'${c}'`).join(', ');
+  throw dataError('loadIdxDataset', `argument 'dir' ('${dir}')`, `a directory holding one of ${names}`, 'none of them');
+}

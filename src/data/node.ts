@@ -1,0 +1,6 @@
+/** The data layer for Node: everything in ./index.ts plus loaders that read files. */
+export * from './index.js';
+export { loadEmbeddedMnist } from './mnist.js';
+export { loadIdxDataset, type LoadIdxOptions } from './load-idx.js';
+export { loadCsvDataset } from './load-csv.js';
+export { readMaybeGzipped, MAX_DECOMPRESSED_BYTES } from './node-files.js';

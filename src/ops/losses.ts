@@ -1,0 +1,180 @@
+import { argError, argTypeError } from '../tensor/errors.js';
+import { broadcastShapes, shapesEqual } from '../tensor/shape.js';
+import { fill, Tensor } from '../tensor/tensor.js';
+import { floatTensor, toTensor, type TensorInput } from './convert.js';
+import { add, div, mul, notEqual, where } from './arithmetic.js';
+import { broadcastTo } from './broadcast.js';
+import { checkIndices, gather, oneHot, reshape } from './layout.js';
+import { sum } from './reduce.js';
+import { cast } from './unary.js';
+import {
+  sigmoidCrossEntropyWithLogits,
+  softmaxCrossEntropyWithLogits,
+  sparseSoftmaxCrossEntropyWithLogits,
+  weightedCrossEntropyWithLogits,
+} from './nn/cross-entropy.js';
+
+/**
+ * How per-example losses become the returned value (TensorFlow's tf.compat.v1.losses rules):
+ * - 'none': the weighted per-example losses;
+ * - 'sum': their sum;
+ * - 'mean': the sum divided by the sum of the weights (with classWeights: the summed weights of the counted
+ *   examples, PyTorch's rule);
+ * - 'sumByNonzeroWeights' (default): the sum divided by the number of non-zero weights.
+ * A reduction over nothing (all weights zero, or every example ignored) returns 0, not NaN.
+ */
+export type Reduction = 'none' | 'sum' | 'mean' | 'sumByNonzeroWeights';
+const REDUCTIONS: readonly Reduction[] = ['none', 'sum', 'mean', 'sumByNonzeroWeights'];
+
+export interface LossOptions {
+  /** Per-example weights, broadcastable to the per-example losses (a number scales them all). */
+  weights?: TensorInput;
+  /** In [0, 1]: mixes the labels with the uniform distribution over the classes of the class axis. */
+  labelSmoothing?: number;
+  reduction?: Reduction;
+}
+
+function checkReduction(op: string, r: unknown): Reduction {
+  if (r === undefined) return 'sumByNonzeroWeights';
+  if (!REDUCTIONS.includes(r as Reduction)) throw argError(op, 'reduction', `one of ${REDUCTIONS.map((x) => `'${x}'`).join(', ')}`, r);
+  return r as Reduction;
+}
+
+function checkSmoothing(op: string, s: unknown): number {
+  if (s === undefined) return 0;
+  if (typeof s !== 'number' || !Number.isFinite(s) || s < 0 || s > 1) throw argError(op, 'labelSmoothing', 'a finite number in [0, 1]', s);
+  return s;
+}
+
+function checkOptions<T extends LossOptions>(op: string, options: T | undefined): T {
+  if (options === undefined) return {} as T;
+  if (options === null || typeof options !== 'object' || options instanceof Tensor) throw argTypeError(op, 'options', 'an options object', options);
+  return options;
+}
+
+/** Weights as a tensor of the losses' shape (numbers and broadcastable tensors are expanded). */
+function weightsFor(op: string, weightsIn: TensorInput | undefined, losses: Tensor): Tensor {
+  if (weightsIn === undefined) return fill(losses.shape, 1, losses.dtype);
+  const w = toTensor(op, 'weights', weightsIn, losses.dtype);
+  const wf = w.dtype === losses.dtype ? w : cast(w, losses.dtype);
+  const joint = broadcastShapes(op, losses.shape, wf.shape, 'losses', 'weights');
+  if (!shapesEqual(joint, losses.shape)) {
+    throw argError(op, 'weights', `a tensor broadcastable to the per-example losses' shape [${losses.shape.join(', ')}]`, w);
+  }
+  return broadcastTo(wf, losses.shape);
+}
+
+/**
+ * Applies weights and the reduction. `weighted` = losses already multiplied by their effective weights;
+ * `effective` = those weights (zeros for ignored examples).
+ */
+function reduce(weighted: Tensor, effective: Tensor, reduction: Reduction): Tensor {
+  if (reduction === 'none') return weighted;
+  const total = sum(weighted);
+  if (reduction === 'sum') return total;
+  const denom = reduction === 'mean' ? sum(effective) : sum(cast(notEqual(effective, 0), weighted.dtype));
+  // Dividing by a zero denominator would give NaN; an empty reduction is 0 (the sum is 0 too).
+  const safe = where(notEqual(denom, 0), denom, 1);
+  return div(total, safe);
+}
+
+/** tf.losses.softmaxCrossEntropy: soft/one-hot labels, class axis last. */
+export function softmaxCrossEntropy(onehotLabels: TensorInput, logits: TensorInput, options?: LossOptions): Tensor {
+  const op = 'losses.softmaxCrossEntropy';
+  const o = checkOptions(op, options);
+  const reduction = checkReduction(op, o.reduction);
+  const smoothing = checkSmoothing(op, o.labelSmoothing);
+  const z = floatTensor(op, 'logits', logits);
+  let labels = toTensor(op, 'onehotLabels', onehotLabels, z.dtype);
+  if (labels.dtype === 'int32') labels = cast(labels, z.dtype);
+  if (smoothing > 0) {
+    const classes = z.shape[z.rank - 1];
+    labels = add(mul(labels, 1 - smoothing), smoothing / classes);
+  }
+  const perExample = softmaxCrossEntropyWithLogits({ labels, logits: z });
+  const w = weightsFor(op, o.weights, perExample);
+  return reduce(mul(perExample, w), w, reduction);
+}
+
+export interface SparseLossOptions extends LossOptions {
+  /** One weight per class (PyTorch's `weight`): scales each example by its true class's weight. */
+  classWeights?: TensorInput;
+  /** Examples whose label equals this value add nothing and are not counted (PyTorch's ignore_index). */
+  ignoreIndex?: number;
+}
+
+/**
+ * Cross-entropy for int32 class ids (class axis last), with TensorFlow's weights and reductions and
+ * PyTorch's classWeights, ignoreIndex and label smoothing. With smoothing ε over C classes and class
+ * weights w, an example with label y has loss (1 − ε)·w_y·(−log p_y) + (ε/C)·Σ_c w_c·(−log p_c)
+ * (PyTorch's definition), computed exactly from logSumExp.
+ */
+export function sparseSoftmaxCrossEntropy(labelsIn: TensorInput, logits: TensorInput, options?: SparseLossOptions): Tensor {
+  const op = 'losses.sparseSoftmaxCrossEntropy';
+  const o = checkOptions(op, options);
+  const reduction = checkReduction(op, o.reduction);
+  const smoothing = checkSmoothing(op, o.labelSmoothing);
+  const z = floatTensor(op, 'logits', logits);
+  if (z.rank === 0) throw argError(op, 'logits', 'a tensor of rank ≥ 1 (classes on the last axis)', z);
+  const classes = z.shape[z.rank - 1];
+  const labels = toTensor(op, 'labels', labelsIn, 'int32');
+  if (labels.dtype !== 'int32') throw argTypeError(op, 'labels', 'an int32 tensor of class ids', labels);
+  const ignore = o.ignoreIndex;
+  if (ignore !== undefined && !Number.isInteger(ignore)) throw argError(op, 'ignoreIndex', 'an integer', ignore);
+  checkIndices(op, 'labels', labels, classes, ignore);
+  let classWeights: Tensor | null = null;
+  if (o.classWeights !== undefined) {
+    classWeights = toTensor(op, 'classWeights', o.classWeights, z.dtype);
+    if (classWeights.dtype !== z.dtype) classWeights = cast(classWeights, z.dtype);
+    if (classWeights.rank !== 1 || classWeights.size !== classes) {
+      throw argError(op, 'classWeights', `a vector of ${classes} weights (one per class)`, classWeights);
+    }
+    const bad = Array.from(classWeights.values).findIndex((v) => !Number.isFinite(v) || v < 0);
+    if (bad >= 0) throw argError(op, 'classWeights', 'finite non-negative weights', `${classWeights.values[bad]} at index ${bad}`);
+  }
+  const counted = ignore === undefined ? null : notEqual(labels, ignore);
+  // Ignored labels become class 0 for the arithmetic; their loss is then masked out.
+  const safeLabels = counted ? where(counted, labels, 0) : labels;
+  let perExample: Tensor;
+  let classFactor: Tensor | null = null;
+  if (classWeights === null && smoothing === 0) {
+    perExample = sparseSoftmaxCrossEntropyWithLogits({ labels: safeLabels, logits: z });
+  } else {
+    // The per-example target distribution q (unnormalized with class weights): loss = Σ_c q_c (logSumExp − z_c).
+    const hot = oneHot(safeLabels, classes, 1, 0, z.dtype as 'float32' | 'float64');
+    const w = classWeights ?? fill([classes], 1, z.dtype);
+    classFactor = classWeights ? reshape(gather(classWeights, safeLabels), labels.shape) : null;
+    const wy = classFactor ? reshape(classFactor, [...labels.shape, 1]) : 1;
+    const q = add(mul(hot, mul(wy, 1 - smoothing)), mul(w, smoothing / classes));
+    perExample = softmaxCrossEntropyWithLogits({ labels: q, logits: z });
+  }
+  let w = weightsFor(op, o.weights, perExample);
+  if (counted) w = mul(w, cast(counted, w.dtype));
+  const effective = classFactor ? mul(w, classFactor) : w;
+  const weighted = counted ? where(counted, mul(perExample, w), 0) : mul(perExample, w);
+  return reduce(weighted, effective, reduction);
+}
+
+export interface SigmoidLossOptions extends LossOptions {
+  /** Weight of the positive term (TensorFlow's pos_weight), a number or a tensor broadcastable to the logits. */
+  posWeight?: TensorInput;
+}
+
+/** tf.losses.sigmoidCrossEntropy: element-wise binary cross-entropy with logits; smoothing moves labels toward 1/2. */
+export function sigmoidCrossEntropy(multiClassLabels: TensorInput, logits: TensorInput, options?: SigmoidLossOptions): Tensor {
+  const op = 'losses.sigmoidCrossEntropy';
+  const o = checkOptions(op, options);
+  const reduction = checkReduction(op, o.reduction);
+  const smoothing = checkSmoothing(op, o.labelSmoothing);
+  const z = floatTensor(op, 'logits', logits);
+  let labels = toTensor(op, 'multiClassLabels', multiClassLabels, z.dtype);
+  if (labels.dtype === 'int32') labels = cast(labels, z.dtype);
+  if (smoothing > 0) labels = add(mul(labels, 1 - smoothing), 0.5 * smoothing);
+  const perElement =
+    o.posWeight === undefined
+      ? sigmoidCrossEntropyWithLogits({ labels, logits: z })
+      : weightedCrossEntropyWithLogits({ labels, logits: z, posWeight: o.posWeight });
+  const w = weightsFor(op, o.weights, perElement);
+  return reduce(mul(perElement, w), w, reduction);
+}
+

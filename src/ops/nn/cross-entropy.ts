@@ -1,0 +1,120 @@
+import { isTracked, needsGrad, record } from '../../autograd/tape.js';
+import { argError, argTypeError } from '../../tensor/errors.js';
+import { broadcastShapes, shapesEqual } from '../../tensor/shape.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { kernels } from '../../kernels/index.js';
+import { empty, floatTensor, toTensor, type TensorInput } from '../convert.js';
+import { mul } from '../arithmetic.js';
+import { broadcastTo, unbroadcast } from '../broadcast.js';
+import { checkIndices, expandDims } from '../layout.js';
+import { neg, softplus } from '../unary.js';
+import { classAxis, logSoftmax } from './softmax.js';
+
+function sameShapeLabels(op: string, labelsIn: TensorInput, logits: Tensor): Tensor {
+  const labels = toTensor(op, 'labels', labelsIn, logits.dtype);
+  if (labels.dtype !== logits.dtype) {
+    const hint = labels.dtype === 'int32' ? ' (for class ids use the sparse variant)' : '';
+    throw argTypeError(op, 'labels', `a ${logits.dtype} tensor like 'logits'${hint}`, labels);
+  }
+  if (!shapesEqual(labels.shape, logits.shape)) {
+    throw argError(op, 'labels', `a tensor of the logits' shape [${logits.shape.join(', ')}]`, labels);
+  }
+  return labels;
+}
+
+/**
+ * Per-example cross-entropy between (soft) labels and softmax(logits) along `axis`:
+ * Σ_i labels_i · (logSumExp(z) − z_i). Shape: the logits' shape without the class axis.
+ * Gradients, fused in the forward pass: to logits (Σ labels)·softmax − labels (softmax − labels for labels that
+ * sum to 1, TensorFlow's rule); to labels −logSoftmax(logits).
+ */
+export function softmaxCrossEntropyWithLogits(args: { labels: TensorInput; logits: TensorInput; axis?: number }): Tensor {
+  const op = 'softmaxCrossEntropyWithLogits';
+  if (args === null || typeof args !== 'object') throw argTypeError(op, 'args', 'an object {labels, logits, axis?}', args);
+  const logits = floatTensor(op, 'logits', args.logits);
+  const labels = sameShapeLabels(op, args.labels, logits);
+  const { axis, outer, n, inner } = classAxis(op, logits, args.axis ?? -1);
+  const loss = empty(logits.dtype, logits.shape.filter((_, i) => i !== axis));
+  const dLogits = needsGrad(logits, labels) ? empty(logits.dtype, logits.shape) : null;
+  kernels().softmaxCrossEntropy(logits.values, labels.values, outer, n, inner, loss.values, dLogits?.values ?? null);
+  if (!dLogits) return loss;
+  // Labels are constants in most training code: compute their gradient only when they are on the tape.
+  const labelsTracked = isTracked(labels);
+  return record(loss, op, [logits, labels], (dy) => {
+    const g = expandDims(dy, axis);
+    return [mul(dLogits, g), labelsTracked ? mul(neg(logSoftmax(logits, axis)), g) : null];
+  });
+}
+
+/**
+ * Per-example cross-entropy for int32 class ids (class axis last): logSumExp(z) − z_label.
+ * Ids must be integers in [0, classes). Gradient to logits: softmax − onehot(labels), fused.
+ */
+export function sparseSoftmaxCrossEntropyWithLogits(args: { labels: TensorInput; logits: TensorInput }): Tensor {
+  const op = 'sparseSoftmaxCrossEntropyWithLogits';
+  if (args === null || typeof args !== 'object') throw argTypeError(op, 'args', 'an object {labels, logits}', args);
+  const logits = floatTensor(op, 'logits', args.logits);
+  if (logits.rank === 0) throw argError(op, 'logits', 'a tensor of rank ≥ 1 (classes on the last axis)', logits);
+  const labels = toTensor(op, 'labels', args.labels, 'int32');
+  if (labels.dtype !== 'int32') throw argTypeError(op, 'labels', 'an int32 tensor of class ids', labels);
+  const batchShape = logits.shape.slice(0, -1);
+  if (!shapesEqual(labels.shape, batchShape)) {
+    throw argError(op, 'labels', `a tensor of shape [${batchShape.join(', ')}] (the logits' shape without the class axis)`, labels);
+  }
+  const { n } = classAxis(op, logits, -1);
+  checkIndices(op, 'labels', labels, n);
+  const rows = labels.size;
+  const loss = empty(logits.dtype, batchShape);
+  const dLogits = needsGrad(logits) ? empty(logits.dtype, logits.shape) : null;
+  kernels().sparseSoftmaxCrossEntropy(logits.values, labels.values as Int32Array, rows, n, loss.values, dLogits?.values ?? null);
+  if (!dLogits) return loss;
+  return record(loss, op, [logits], (dy) => [mul(dLogits, expandDims(dy, -1))]);
+}
+
+function sigmoidFamily(
+  op: string,
+  labelsIn: TensorInput,
+  logitsIn: TensorInput,
+  posWeightIn: TensorInput | undefined,
+): Tensor {
+  const logits = floatTensor(op, 'logits', logitsIn);
+  const labels = sameShapeLabels(op, labelsIn, logits);
+  let posWeight: Tensor | null = null;
+  if (posWeightIn !== undefined) {
+    posWeight = toTensor(op, 'posWeight', posWeightIn, logits.dtype);
+    if (posWeight.dtype !== logits.dtype) throw argTypeError(op, 'posWeight', `a ${logits.dtype} tensor or a number`, posWeight);
+    const joint = broadcastShapes(op, logits.shape, posWeight.shape, 'logits', 'posWeight');
+    if (!shapesEqual(joint, logits.shape)) {
+      throw argError(op, 'posWeight', `a tensor broadcastable to the logits' shape [${logits.shape.join(', ')}]`, posWeight);
+    }
+  }
+  const q = posWeight ? broadcastTo(posWeight, logits.shape) : null;
+  const loss = empty(logits.dtype, logits.shape);
+  const want = needsGrad(logits, labels, ...(posWeight ? [posWeight] : []));
+  const dLogits = want ? empty(logits.dtype, logits.shape) : null;
+  const dLabels = want ? empty(logits.dtype, logits.shape) : null;
+  kernels().sigmoidCrossEntropy(logits.values, labels.values, q?.values ?? null, loss.values, dLogits?.values ?? null, dLabels?.values ?? null);
+  if (!want) return loss;
+  const parents = posWeight ? [logits, labels, posWeight] : [logits, labels];
+  return record(loss, op, parents, (dy) => {
+    const grads: Array<Tensor | null> = [mul(dLogits!, dy), mul(dLabels!, dy)];
+    // d loss / d q = labels · softplus(−x)
+    if (posWeight) grads.push(unbroadcast(mul(dy, mul(labels, softplus(neg(logits)))), posWeight.shape));
+    return grads;
+  });
+}
+
+/** Element-wise max(x, 0) − x·z + log1p(e^−|x|): binary (multi-label) cross-entropy with logits. */
+export function sigmoidCrossEntropyWithLogits(args: { labels: TensorInput; logits: TensorInput }): Tensor {
+  const op = 'sigmoidCrossEntropyWithLogits';
+  if (args === null || typeof args !== 'object') throw argTypeError(op, 'args', 'an object {labels, logits}', args);
+  return sigmoidFamily(op, args.labels, args.logits, undefined);
+}
+
+/** Sigmoid cross-entropy with the positive term weighted by posWeight (TensorFlow's weighted_cross_entropy_with_logits). */
+export function weightedCrossEntropyWithLogits(args: { labels: TensorInput; logits: TensorInput; posWeight: TensorInput }): Tensor {
+  const op = 'weightedCrossEntropyWithLogits';
+  if (args === null || typeof args !== 'object') throw argTypeError(op, 'args', 'an object {labels, logits, posWeight}', args);
+  if (args.posWeight === undefined) throw argTypeError(op, 'posWeight', 'a number or a tensor', undefined);
+  return sigmoidFamily(op, args.labels, args.logits, args.posWeight);
+}
