@@ -110,7 +110,7 @@ export class CsvDatasetBuilder {
       this.labelIndex = labelColumn < 0 ? cells.length + labelColumn : labelColumn;
       this.hasHeader = header === 'auto' ? cells.some((cell, i) => i !== this.labelIndex && parseNumberCell(cell) === undefined) : header;
     }
-    this.columns = this.hasHeader ? cells : cells.map((_, i) => `column ${i + 1}`);
+    this.columns = cells;
     this.firstLine = lineNumber;
     this.featureCount = cells.length - 1;
   }
@@ -125,11 +125,11 @@ export class CsvDatasetBuilder {
       const value = parseNumberCell(cells[c]);
       if (value === undefined) {
         const got = cells[c] === '' ? 'an empty cell' : `'${cells[c]}'`;
-        throw dataError(this.op, `${where}, column ${c + 1} (${this.columnName(c)})`, 'a finite number', got);
+        throw dataError(this.op, this.cellWhere(where, c), 'a finite number', got);
       }
       this.features[at++] = value;
     }
-    this.labelIds[this.count] = this.labelId(cells[this.labelIndex], `${where}, column ${this.labelIndex + 1} (${this.columnName(this.labelIndex)})`);
+    this.labelIds[this.count] = this.labelId(cells[this.labelIndex], this.cellWhere(where, this.labelIndex));
     this.count++;
   }
 
@@ -150,8 +150,9 @@ export class CsvDatasetBuilder {
     return id;
   }
 
-  private columnName(index: number): string {
-    return this.hasHeader ? `'${this.columns![index]}'` : `column ${index + 1}`;
+  /** "file 'x.csv' line 7, column 3 ('petal')": the header name when there is one. */
+  private cellWhere(where: string, index: number): string {
+    return `${where}, column ${index + 1}${this.hasHeader ? ` ('${this.columns![index]}')` : ''}`;
   }
 }
 

@@ -61,13 +61,11 @@ export function parseIdxPrefix(bytes: Uint8Array, options: ParseIdxOptions = {})
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
-  let elements = 1;
-  for (let i = 0; i < ndims; i++) {
-    dims.push(view.getUint32(4 + 4 * i, false));
-    elements *= dims[i];
-    if (elements > MAX_IDX_ELEMENTS) {
-      throw dataError(op, source, `an IDX header with at most ${MAX_IDX_ELEMENTS} elements`, `dims [${dims.join(', ')}${i + 1 < ndims ? ', ...' : ''}]`);
-    }
+  for (let i = 0; i < ndims; i++) dims.push(view.getUint32(4 + 4 * i, false));
+  // A double product cannot wrap around: at worst it becomes Infinity, which the bound rejects too.
+  const elements = dims.reduce((a, b) => a * b, 1);
+  if (elements > MAX_IDX_ELEMENTS) {
+    throw dataError(op, source, `an IDX header with at most ${MAX_IDX_ELEMENTS} elements`, `dims [${dims.join(', ')}]`);
   }
   const byteLength = headerLength + elements * code.itemSize;
   const sizeOk = options.allowTrailing ? bytes.length >= byteLength : bytes.length === byteLength;
