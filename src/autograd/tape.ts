@@ -25,10 +25,12 @@ export function record(
   out: Tensor,
   op: string,
   parents: readonly Tensor[],
-  backward: (dy: Tensor) => ReadonlyArray<Tensor | null>,
+  backward: (dy: Tensor, tracked: readonly boolean[]) => ReadonlyArray<Tensor | null>,
 ): Tensor {
   if (currentTape === 0 || !parents.some(isTracked)) return out;
-  const rec: GradRecord = { op, parents, backward };
+  // Which parents need a gradient, fixed now: rules may skip the others (e.g. a matMul's constant input).
+  const tracked = parents.map(isTracked);
+  const rec: GradRecord = { op, parents, backward: (dy) => backward(dy, tracked) };
   out.record = rec;
   tapeOf.set(out, currentTape);
   return out;
