@@ -15,3 +15,4 @@ export { softmax, logSoftmax } from './ops/nn/softmax.js';
 export type { Reduction, LossOptions, SparseLossOptions, SigmoidLossOptions } from './ops/losses.js';
 export { grad, grads, valueAndGrad, valueAndGrads, stopGradient } from './autograd/index.js';
 export { kernels, setKernels, tsKernels, type Kernels } from './kernels/index.js';
+export * as data from './data/index.js';

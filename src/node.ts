@@ -1,0 +1,6 @@
+/**
+ * logitkit for Node: everything in the universal entry point (`logitkit`) plus the parts that read and
+ * write files (`logitkit/node`). The universal entry stays importable in browsers.
+ */
+export * from './index.js';
+export * as data from './data/node.js';
