@@ -32,9 +32,12 @@ export const sign = (x: TensorInput): Tensor => unaryOp('sign', x, null, true);
 /** 1 where x > 0, else 0 (NaN stays NaN): the derivative of relu. */
 export const step = (x: TensorInput): Tensor => unaryOp('step', x, null, true);
 export const relu = (x: TensorInput): Tensor => unaryOp('relu', x, (dy, x) => mul(dy, step(x)), true);
-/** 1 / (1 + e^−x), computed without overflow for any x. */
+/**
+ * 1 / (1 + e^−x), computed without overflow for any x. The gradient is σ(x)·σ(−x), not out·(1 − out), whose
+ * 1 − out cancels to 0 for x ≳ 37 (float64) or 17 (float32) although σ'(x) ≈ e^−x is representable.
+ */
 export const sigmoid = (x: TensorInput): Tensor =>
-  unaryOp('sigmoid', x, (dy, _x, out) => mul(dy, mul(out, sub(1, out))));
+  unaryOp('sigmoid', x, (dy, x, out) => mul(dy, mul(out, sigmoid(neg(x)))));
 /** log(1 + e^x) = max(x, 0) + log1p(e^−|x|): exact for large |x|. */
 export const softplus = (x: TensorInput): Tensor => unaryOp('softplus', x, (dy, x) => mul(dy, sigmoid(x)));
 /** log σ(x) = min(x, 0) − log1p(e^−|x|). */
