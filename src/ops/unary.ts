@@ -42,7 +42,9 @@ export const sigmoid = (x: TensorInput): Tensor =>
 export const softplus = (x: TensorInput): Tensor => unaryOp('softplus', x, (dy, x) => mul(dy, sigmoid(x)));
 /** log σ(x) = min(x, 0) − log1p(e^−|x|). */
 export const logSigmoid = (x: TensorInput): Tensor => unaryOp('logSigmoid', x, (dy, x) => mul(dy, sigmoid(neg(x))));
-export const tanh = (x: TensorInput): Tensor => unaryOp('tanh', x, (dy, _x, out) => mul(dy, sub(1, mul(out, out))));
+/** The gradient is 4·σ(2x)·σ(−2x) = 1 − tanh², without the cancellation of 1 − out² for large |x|. */
+export const tanh = (x: TensorInput): Tensor =>
+  unaryOp('tanh', x, (dy, x) => mul(dy, mul(mul(sigmoid(mul(x, 2)), sigmoid(mul(x, -2))), 4)));
 export const reciprocal = (x: TensorInput): Tensor =>
   unaryOp('reciprocal', x, (dy, _x, out) => neg(mul(dy, mul(out, out))));
 export const isFiniteMask = (x: TensorInput): Tensor => castTo(unaryOp('isFinite', x, null, true), 'int32');
