@@ -144,8 +144,9 @@ export function sparseSoftmaxCrossEntropy(labelsIn: TensorInput, logits: TensorI
     const hot = oneHot(safeLabels, classes, 1, 0, z.dtype as 'float32' | 'float64');
     const w = classWeights ?? fill([classes], 1, z.dtype);
     classFactor = classWeights ? reshape(gather(classWeights, safeLabels), labels.shape) : null;
-    const wy = classFactor ? reshape(classFactor, [...labels.shape, 1]) : 1;
-    const q = add(mul(hot, mul(wy, 1 - smoothing)), mul(w, smoothing / classes));
+    // (A plain-number factor would become a float32 scalar and clash with float64 logits.)
+    const target = classFactor ? mul(hot, mul(reshape(classFactor, [...labels.shape, 1]), 1 - smoothing)) : mul(hot, 1 - smoothing);
+    const q = add(target, mul(w, smoothing / classes));
     perExample = softmaxCrossEntropyWithLogits({ labels: q, logits: z });
   }
   let w = weightsFor(op, o.weights, perExample);
