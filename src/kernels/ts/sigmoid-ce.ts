@@ -4,7 +4,10 @@ import { log1pExpNegAbs, sigmoidScalar } from './elementwise.js';
 /**
  * TensorFlow's weighted_cross_entropy_with_logits, element-wise, stable for any x:
  * loss = (1 − z)·x + (1 + (q − 1)·z)·(log1p(e^−|x|) + max(−x, 0)); q = 1 gives sigmoid_cross_entropy_with_logits.
- * d/dx = (1 + (q − 1)·z)·σ(x) − q·z   (with q = 1: σ(x) − z)
+ * Arranged as a sum of non-negative terms (for z in [0, 1], q ≥ 0), so nothing cancels:
+ *   x ≥ 0: (1 − z)·x + l·log1p(e^−x),   x < 0: q·z·|x| + l·log1p(e^x),   l = 1 + (q − 1)·z.
+ * A zero linear term counts as 0 even against an infinite logit (label 1 with x = +∞, label 0 with x = −∞).
+ * d/dx = (1 + (q − 1)·z)·σ(x) − q·z = (1 − z)·σ(x) − q·z·σ(−x)   (no cancellation for hard labels)
  * d/dz = −x + (q − 1)·softplus(−x)   (with q = 1: −x)
  */
 export function sigmoidCrossEntropy(
@@ -15,11 +18,11 @@ export function sigmoidCrossEntropy(
     const x = logits[i];
     const z = labels[i];
     const q = posWeight ? posWeight[i] : 1;
-    const softplusNeg = log1pExpNegAbs(x) + Math.max(-x, 0);
+    const tail = log1pExpNegAbs(x);
     const l = 1 + (q - 1) * z;
-    // For q = 1 this is TensorFlow's max(x, 0) − x·z + log1p(e^−|x|) written without cancellation of large x.
-    loss[i] = q === 1 ? Math.max(x, 0) - x * z + log1pExpNegAbs(x) : (1 - z) * x + l * softplusNeg;
-    if (dLogits) dLogits[i] = q === 1 ? sigmoidScalar(x) - z : l * sigmoidScalar(x) - q * z;
-    if (dLabels) dLabels[i] = -x + (q - 1) * softplusNeg;
+    const linear = x >= 0 ? (z === 1 ? 0 : (1 - z) * x) : z === 0 ? 0 : q * z * -x;
+    loss[i] = linear + l * tail;
+    if (dLogits) dLogits[i] = (1 - z) * sigmoidScalar(x) - q * z * sigmoidScalar(-x);
+    if (dLabels) dLabels[i] = -x + (q - 1) * (tail + Math.max(-x, 0));
   }
 }
