@@ -1,0 +1,8 @@
+/* The WebAssembly kernel module: every export takes byte offsets into its memory, managed from JS. */
+export { softmaxF32, logSoftmaxF32, softmaxCrossEntropyF32, sparseSoftmaxCrossEntropyF32 } from './softmax-f32';
+export { softmaxF64, logSoftmaxF64, softmaxCrossEntropyF64, sparseSoftmaxCrossEntropyF64 } from './softmax-f64';
+
+/** First byte after static data: the JS arena starts here. */
+export function heapBase(): usize {
+  return __heap_base;
+}

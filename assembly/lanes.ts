@@ -1,0 +1,35 @@
+/* Moving float32 data through float64 lanes, and small row helpers shared by the kernels. */
+
+/** Two float32 at p, widened to a float64x2. */
+// @ts-ignore: decorator
+@inline export function loadF32Pair(p: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p));
+}
+
+/** A float64x2 rounded once to two float32 stored at p. */
+// @ts-ignore: decorator
+@inline export function storeF32Pair(p: usize, v: v128): void {
+  v128.store64_lane(p, f32x4.demote_f64x2_zero(v), 0);
+}
+
+export function fillF32(p: usize, n: i32, value: f32): void {
+  for (let i = 0; i < n; i++) store<f32>(p + (<usize>i << 2), value);
+}
+
+export function fillF64(p: usize, n: i32, value: f64): void {
+  for (let i = 0; i < n; i++) store<f64>(p + (<usize>i << 3), value);
+}
+
+/** Error-free a + b = s + err (Knuth's TwoSum, no branch), for the scalar ends of compensated sums. */
+export let twoSumErr: f64 = 0;
+
+// @ts-ignore: decorator
+@inline export function twoSum(a: f64, b: f64): f64 {
+  const s = a + b;
+  const z = s - a;
+  twoSumErr = (a - (s - z)) + (b - z);
+  return s;
+}
+
+/** Clamp limits for exp arguments: below them the result rounds to 0 (float32 after scaling; float64). */
+export const LIMITS: usize = memory.data<f64>([-200, -200, -746, -746, 0, 0], 16);

@@ -1,0 +1,97 @@
+/*
+ * The row maximum and the index of its first occurrence, the shared first pass of the softmax family.
+ * A row gets index −1 when its result must be NaN: it holds a NaN, its max is +∞, or all of it is −∞.
+ */
+
+/** The max found by the last rowMax call (as float64). */
+export let rowMaxValue: f64 = 0;
+
+export function rowMaxF32(x: usize, n: i32): i32 {
+  // Four independent max chains: one chain would wait on pmax's latency at every step.
+  let m0 = f32x4.splat(-Infinity);
+  let m1 = m0;
+  let m2 = m0;
+  let m3 = m0;
+  let vnan = i32x4.splat(0);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = x + (<usize>i << 2);
+    const a = v128.load(p);
+    const b = v128.load(p, 16);
+    const c = v128.load(p, 32);
+    const d = v128.load(p, 48);
+    m0 = f32x4.pmax(m0, a);
+    m1 = f32x4.pmax(m1, b);
+    m2 = f32x4.pmax(m2, c);
+    m3 = f32x4.pmax(m3, d);
+    vnan = v128.or(vnan, v128.or(v128.or(f32x4.ne(a, a), f32x4.ne(b, b)), v128.or(f32x4.ne(c, c), f32x4.ne(d, d))));
+  }
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    m0 = f32x4.pmax(m0, v);
+    vnan = v128.or(vnan, f32x4.ne(v, v));
+  }
+  const vmax = f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3));
+  if (v128.any_true(vnan)) return -1;
+  let m = max(
+    max(f32x4.extract_lane(vmax, 0), f32x4.extract_lane(vmax, 1)),
+    max(f32x4.extract_lane(vmax, 2), f32x4.extract_lane(vmax, 3)),
+  );
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    if (v != v) return -1;
+    if (v > m) m = v;
+  }
+  if (m == Infinity || m == -Infinity) return -1;
+  rowMaxValue = <f64>m;
+  const target = f32x4.splat(m);
+  i = 0;
+  for (; i + 4 <= n; i += 4) {
+    if (v128.any_true(f32x4.eq(v128.load(x + (<usize>i << 2)), target))) break;
+  }
+  while (load<f32>(x + (<usize>i << 2)) != m) i++;
+  return i;
+}
+
+export function rowMaxF64(x: usize, n: i32): i32 {
+  let m0 = f64x2.splat(-Infinity);
+  let m1 = m0;
+  let m2 = m0;
+  let m3 = m0;
+  let vnan = i64x2.splat(0);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const p = x + (<usize>i << 3);
+    const a = v128.load(p);
+    const b = v128.load(p, 16);
+    const c = v128.load(p, 32);
+    const d = v128.load(p, 48);
+    m0 = f64x2.pmax(m0, a);
+    m1 = f64x2.pmax(m1, b);
+    m2 = f64x2.pmax(m2, c);
+    m3 = f64x2.pmax(m3, d);
+    vnan = v128.or(vnan, v128.or(v128.or(f64x2.ne(a, a), f64x2.ne(b, b)), v128.or(f64x2.ne(c, c), f64x2.ne(d, d))));
+  }
+  for (; i + 2 <= n; i += 2) {
+    const v = v128.load(x + (<usize>i << 3));
+    m0 = f64x2.pmax(m0, v);
+    vnan = v128.or(vnan, f64x2.ne(v, v));
+  }
+  const vmax = f64x2.pmax(f64x2.pmax(m0, m1), f64x2.pmax(m2, m3));
+  if (v128.any_true(vnan)) return -1;
+  let m = max(f64x2.extract_lane(vmax, 0), f64x2.extract_lane(vmax, 1));
+  for (; i < n; i++) {
+    const v = load<f64>(x + (<usize>i << 3));
+    if (v != v) return -1;
+    if (v > m) m = v;
+  }
+  if (m == Infinity || m == -Infinity) return -1;
+  rowMaxValue = m;
+  const target = f64x2.splat(m);
+  i = 0;
+  for (; i + 2 <= n; i += 2) {
+    if (v128.any_true(f64x2.eq(v128.load(x + (<usize>i << 3)), target))) break;
+  }
+  while (load<f64>(x + (<usize>i << 3)) != m) i++;
+  return i;
+}

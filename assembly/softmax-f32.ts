@@ -1,0 +1,188 @@
+/*
+ * The softmax family for float32 rows (contiguous, length n), computed in float64 lanes.
+ *
+ * Same rules as the TypeScript reference (src/kernels/ts/softmax.ts): subtract the row max m (first
+ * occurrence im), s = Σ_{i≠im} e^(x_i − m), logSumExp = m + log1p(s). For float32 data x_i − m is
+ * exact or within 1e-16 in float64, and the float64 exp and sums are good to ~1e-10, so the TwoSum
+ * correction and compensated sums the float64 path needs would change no float32 result.
+ * Arguments below −200 are clamped: e^−200 rounds to 0 in every float32 output.
+ */
+import { expFast, expFastScalar } from './exp';
+import { LIMITS, fillF32, loadF32Pair, storeF32Pair, twoSum, twoSumErr } from './lanes';
+import { rowMaxF32, rowMaxValue } from './row-max';
+
+/**
+ * s = Σ_{i≠im} e^(x_i − m) over one row; when e ≠ 0 also stores every e^(x_i − m) there as float64
+ * (e[im] = 1). The max element is set to −∞ during the loop so it drops out of s without a branch.
+ */
+// @ts-ignore: decorator
+@inline function expPass(x: usize, n: i32, im: i32, e: usize): f64 {
+  const xm = x + (<usize>im << 2);
+  store<f32>(xm, -Infinity);
+  const m = f64x2.splat(rowMaxValue);
+  let s0 = f64x2.splat(0);
+  let s1 = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const p = x + (<usize>i << 2);
+    const ea = expFast(f64x2.pmax(f64x2.sub(loadF32Pair(p), m), v128.load(LIMITS)));
+    const eb = expFast(f64x2.pmax(f64x2.sub(loadF32Pair(p + 8), m), v128.load(LIMITS)));
+    if (e != 0) {
+      v128.store(e + (<usize>i << 3), ea);
+      v128.store(e + (<usize>i << 3), eb, 16);
+    }
+    s0 = f64x2.add(s0, ea);
+    s1 = f64x2.add(s1, eb);
+  }
+  s0 = f64x2.add(s0, s1);
+  let s = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
+  for (; i < n; i++) {
+    const ei = expFastScalar(max(<f64>load<f32>(x + (<usize>i << 2)) - rowMaxValue, -200));
+    if (e != 0) store<f64>(e + (<usize>i << 3), ei);
+    s += ei;
+  }
+  store<f32>(xm, <f32>rowMaxValue);
+  if (e != 0) store<f64>(e + (<usize>im << 3), 1);
+  return s;
+}
+
+/** out = e · c, rounded to float32. */
+// @ts-ignore: decorator
+@inline function scaleOut(e: usize, n: i32, c: f64, out: usize): void {
+  const cv = f64x2.splat(c);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const p = e + (<usize>i << 3);
+    const o = out + (<usize>i << 2);
+    storeF32Pair(o, f64x2.mul(v128.load(p), cv));
+    storeF32Pair(o + 8, f64x2.mul(v128.load(p, 16), cv));
+  }
+  for (; i < n; i++) store<f32>(out + (<usize>i << 2), <f32>(load<f64>(e + (<usize>i << 3)) * c));
+}
+
+export function softmaxF32(x: usize, out: usize, rows: i32, n: i32, e: usize): void {
+  const rowBytes = <usize>n << 2;
+  for (let r = 0; r < rows; r++) {
+    const im = rowMaxF32(x, n);
+    if (im < 0) fillF32(out, n, NaN);
+    else scaleOut(e, n, 1 / (1 + expPass(x, n, im, e)), out);
+    x += rowBytes;
+    out += rowBytes;
+  }
+}
+
+export function logSoftmaxF32(x: usize, out: usize, rows: i32, n: i32): void {
+  const rowBytes = <usize>n << 2;
+  for (let r = 0; r < rows; r++) {
+    const im = rowMaxF32(x, n);
+    if (im < 0) {
+      fillF32(out, n, NaN);
+    } else {
+      const L = Math.log1p(expPass(x, n, im, 0));
+      const m = f64x2.splat(rowMaxValue);
+      const Lv = f64x2.splat(L);
+      let i = 0;
+      for (; i + 4 <= n; i += 4) {
+        const p = x + (<usize>i << 2);
+        const o = out + (<usize>i << 2);
+        storeF32Pair(o, f64x2.sub(f64x2.sub(loadF32Pair(p), m), Lv));
+        storeF32Pair(o + 8, f64x2.sub(f64x2.sub(loadF32Pair(p + 8), m), Lv));
+      }
+      for (; i < n; i++) store<f32>(out + (<usize>i << 2), <f32>(<f64>load<f32>(x + (<usize>i << 2)) - rowMaxValue - L));
+    }
+    x += rowBytes;
+    out += rowBytes;
+  }
+}
+
+/**
+ * Soft labels: loss = Σ y_i (m − x_i) + (Σ y_i)·log1p(s), and dx = (Σ y)·softmax − y when dx ≠ 0.
+ * The Σ y_i (m − x_i) terms use a compensated sum (labels may be negative); a zero label adds
+ * nothing even against a −∞ logit.
+ */
+export function softmaxCrossEntropyF32(
+  x: usize, y: usize, rows: i32, n: i32, loss: usize, dx: usize, e: usize,
+): void {
+  const rowBytes = <usize>n << 2;
+  for (let r = 0; r < rows; r++) {
+    const im = rowMaxF32(x, n);
+    if (im < 0) {
+      store<f32>(loss, NaN);
+      if (dx != 0) fillF32(dx, n, NaN);
+    } else {
+      const s = dx != 0 ? expPass(x, n, im, e) : expPass(x, n, im, 0);
+      const L = Math.log1p(s);
+      // Σ y first: the gradient needs it before the pass that writes dx.
+      let Yv = f64x2.splat(0);
+      let i = 0;
+      for (; i + 4 <= n; i += 4) {
+        const p = y + (<usize>i << 2);
+        Yv = f64x2.add(Yv, f64x2.add(loadF32Pair(p), loadF32Pair(p + 8)));
+      }
+      let Y = f64x2.extract_lane(Yv, 0) + f64x2.extract_lane(Yv, 1);
+      for (; i < n; i++) Y += <f64>load<f32>(y + (<usize>i << 2));
+      const m = f64x2.splat(rowMaxValue);
+      const zero = f64x2.splat(0);
+      const c = Y / (1 + s);
+      const cv = f64x2.splat(c);
+      let acc = f64x2.splat(0);
+      let comp = f64x2.splat(0);
+      i = 0;
+      for (; i + 2 <= n; i += 2) {
+        const yv = loadF32Pair(y + (<usize>i << 2));
+        const gap = f64x2.sub(m, loadF32Pair(x + (<usize>i << 2)));
+        const term = v128.and(f64x2.mul(yv, gap), f64x2.ne(yv, zero));
+        const t = f64x2.add(acc, term);
+        const z = f64x2.sub(t, acc);
+        comp = f64x2.add(comp, f64x2.add(f64x2.sub(acc, f64x2.sub(t, z)), f64x2.sub(term, z)));
+        acc = t;
+        if (dx != 0) storeF32Pair(dx + (<usize>i << 2), f64x2.sub(f64x2.mul(v128.load(e + (<usize>i << 3)), cv), yv));
+      }
+      let sum = f64x2.extract_lane(acc, 0);
+      let err = f64x2.extract_lane(comp, 0) + f64x2.extract_lane(comp, 1);
+      sum = twoSum(sum, f64x2.extract_lane(acc, 1));
+      err += twoSumErr;
+      for (; i < n; i++) {
+        const yi = <f64>load<f32>(y + (<usize>i << 2));
+        if (yi != 0) {
+          sum = twoSum(sum, yi * (rowMaxValue - <f64>load<f32>(x + (<usize>i << 2))));
+          err += twoSumErr;
+        }
+        if (dx != 0) store<f32>(dx + (<usize>i << 2), <f32>(load<f64>(e + (<usize>i << 3)) * c - yi));
+      }
+      const yl = Y * L;
+      store<f32>(loss, <f32>(isFinite(sum) ? sum + yl + err : sum + yl));
+    }
+    x += rowBytes;
+    y += rowBytes;
+    if (dx != 0) dx += rowBytes;
+    loss += 4;
+  }
+}
+
+/** Class ids: loss = log1p(s) − (x_k − m), dx = softmax − onehot(k) when dx ≠ 0. */
+export function sparseSoftmaxCrossEntropyF32(
+  x: usize, ids: usize, rows: i32, n: i32, loss: usize, dx: usize, e: usize,
+): void {
+  const rowBytes = <usize>n << 2;
+  for (let r = 0; r < rows; r++) {
+    const k = load<i32>(ids + (<usize>r << 2));
+    const im = rowMaxF32(x, n);
+    if (im < 0) {
+      store<f32>(loss, NaN);
+      if (dx != 0) fillF32(dx, n, NaN);
+    } else {
+      const s = dx != 0 ? expPass(x, n, im, e) : expPass(x, n, im, 0);
+      const L = Math.log1p(s);
+      store<f32>(loss, <f32>(k == im ? L : rowMaxValue - <f64>load<f32>(x + (<usize>k << 2)) + L));
+      if (dx != 0) {
+        const inv = 1 / (1 + s);
+        scaleOut(e, n, inv, dx);
+        store<f32>(dx + (<usize>k << 2), <f32>(load<f64>(e + (<usize>k << 3)) * inv - 1));
+      }
+    }
+    x += rowBytes;
+    if (dx != 0) dx += rowBytes;
+    loss += 4;
+  }
+}

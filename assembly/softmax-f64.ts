@@ -1,0 +1,236 @@
+/*
+ * The softmax family for float64 rows (contiguous, length n), mirroring src/kernels/ts/softmax.ts
+ * step for step so results stay within a few ulp of it:
+ * - d_i = x_i − m with its rounding error lo_i (TwoSum), e_i = exp(d_i)·(1 + lo_i);
+ * - d_i ≤ −746 (and −∞ masks) give e_i = 0 and lo_i = 0;
+ * - s = Σ_{i≠im} e_i compensated (TwoSum per lane), logSumExp = m + log1p(s).
+ */
+import { expExact, expExactScalar } from './exp';
+import { LIMITS, fillF64, twoSum, twoSumErr } from './lanes';
+import { rowMaxF64, rowMaxValue } from './row-max';
+
+/** The TwoSum error of d = v − m (mv = m, negM = −m in both lanes). */
+// @ts-ignore: decorator
+@inline function diffError(v: v128, d: v128, mv: v128, negM: v128): v128 {
+  const bb = f64x2.sub(d, v);
+  return f64x2.add(f64x2.sub(v, f64x2.sub(d, bb)), f64x2.sub(negM, bb));
+}
+
+// @ts-ignore: decorator
+@inline function diffErrorScalar(v: f64, d: f64, m: f64): f64 {
+  const bb = d - v;
+  return (v - (d - bb)) + (-m - bb);
+}
+
+/** Lanes where d > −746: the others get e = 0 and lo = 0, as in the reference. */
+// @ts-ignore: decorator
+@inline function liveMask(d: v128): v128 {
+  return f64x2.gt(d, v128.load(LIMITS, 16));
+}
+
+/** e_i = exp(d_i)(1 + lo_i), zero where dead. */
+// @ts-ignore: decorator
+@inline function correctedExp(d: v128, err: v128, live: v128): v128 {
+  const ex = expExact(f64x2.pmax(d, v128.load(LIMITS, 16)));
+  return v128.and(f64x2.add(ex, f64x2.mul(ex, err)), live);
+}
+
+// @ts-ignore: decorator
+@inline function correctedExpScalar(v: f64, m: f64): f64 {
+  const d = v - m;
+  if (!(d > -746)) return 0;
+  const ex = expExactScalar(d);
+  return ex + ex * diffErrorScalar(v, d, m);
+}
+
+/**
+ * s = Σ_{i≠im} e_i, compensated; when e ≠ 0 also stores each e_i there (e[im] = 1). The max element
+ * is −∞ during the loop so it drops out of s without a branch.
+ */
+// @ts-ignore: decorator
+@inline function expPass(x: usize, n: i32, im: i32, e: usize): f64 {
+  const xm = x + (<usize>im << 3);
+  store<f64>(xm, -Infinity);
+  const m = rowMaxValue;
+  const mv = f64x2.splat(m);
+  const negM = f64x2.splat(-m);
+  let s = f64x2.splat(0);
+  let c = f64x2.splat(0);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const v = v128.load(x + (<usize>i << 3));
+    const d = f64x2.sub(v, mv);
+    const ec = correctedExp(d, diffError(v, d, mv, negM), liveMask(d));
+    if (e != 0) v128.store(e + (<usize>i << 3), ec);
+    const t = f64x2.add(s, ec);
+    const z = f64x2.sub(t, s);
+    c = f64x2.add(c, f64x2.add(f64x2.sub(s, f64x2.sub(t, z)), f64x2.sub(ec, z)));
+    s = t;
+  }
+  let sum = twoSum(f64x2.extract_lane(s, 0), f64x2.extract_lane(s, 1));
+  let comp = twoSumErr + f64x2.extract_lane(c, 0) + f64x2.extract_lane(c, 1);
+  if (i < n) {
+    const ei = correctedExpScalar(load<f64>(x + (<usize>i << 3)), m);
+    if (e != 0) store<f64>(e + (<usize>i << 3), ei);
+    sum = twoSum(sum, ei);
+    comp += twoSumErr;
+  }
+  store<f64>(xm, m);
+  if (e != 0) store<f64>(e + (<usize>im << 3), 1);
+  return sum + comp;
+}
+
+/** out = e / total. */
+// @ts-ignore: decorator
+@inline function divideOut(e: usize, n: i32, total: f64, out: usize): void {
+  const tv = f64x2.splat(total);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const p = <usize>i << 3;
+    v128.store(out + p, f64x2.div(v128.load(e + p), tv));
+  }
+  if (i < n) store<f64>(out + (<usize>i << 3), load<f64>(e + (<usize>i << 3)) / total);
+}
+
+export function softmaxF64(x: usize, out: usize, rows: i32, n: i32, e: usize): void {
+  const rowBytes = <usize>n << 3;
+  for (let r = 0; r < rows; r++) {
+    const im = rowMaxF64(x, n);
+    if (im < 0) fillF64(out, n, NaN);
+    else divideOut(e, n, 1 + expPass(x, n, im, e), out);
+    x += rowBytes;
+    out += rowBytes;
+  }
+}
+
+export function logSoftmaxF64(x: usize, out: usize, rows: i32, n: i32): void {
+  const rowBytes = <usize>n << 3;
+  for (let r = 0; r < rows; r++) {
+    const im = rowMaxF64(x, n);
+    if (im < 0) {
+      fillF64(out, n, NaN);
+    } else {
+      const L = Math.log1p(expPass(x, n, im, 0));
+      const m = rowMaxValue;
+      const mv = f64x2.splat(m);
+      const negM = f64x2.splat(-m);
+      const Lv = f64x2.splat(L);
+      let i = 0;
+      // out = x − m − L + lo, in the reference's order.
+      for (; i + 2 <= n; i += 2) {
+        const p = <usize>i << 3;
+        const v = v128.load(x + p);
+        const d = f64x2.sub(v, mv);
+        const lo = v128.and(diffError(v, d, mv, negM), liveMask(d));
+        v128.store(out + p, f64x2.add(f64x2.sub(d, Lv), lo));
+      }
+      if (i < n) {
+        const v = load<f64>(x + (<usize>i << 3));
+        const d = v - m;
+        store<f64>(out + (<usize>i << 3), d - L + (d > -746 ? diffErrorScalar(v, d, m) : 0));
+      }
+      store<f64>(out + (<usize>im << 3), -L);
+    }
+    x += rowBytes;
+    out += rowBytes;
+  }
+}
+
+/**
+ * Soft labels: loss = Σ y_i·(−(d_i + lo_i)) + (Σ y)·log1p(s) with a compensated sum, and
+ * dx = (Σ y)·e/total − y when dx ≠ 0. A zero label adds nothing even against a −∞ logit.
+ */
+export function softmaxCrossEntropyF64(
+  x: usize, y: usize, rows: i32, n: i32, loss: usize, dx: usize, e: usize,
+): void {
+  const rowBytes = <usize>n << 3;
+  for (let r = 0; r < rows; r++) {
+    const im = rowMaxF64(x, n);
+    if (im < 0) {
+      store<f64>(loss, NaN);
+      if (dx != 0) fillF64(dx, n, NaN);
+    } else {
+      const s = dx != 0 ? expPass(x, n, im, e) : expPass(x, n, im, 0);
+      const L = Math.log1p(s);
+      let Yv = f64x2.splat(0);
+      let i = 0;
+      for (; i + 2 <= n; i += 2) Yv = f64x2.add(Yv, v128.load(y + (<usize>i << 3)));
+      let Y = f64x2.extract_lane(Yv, 0) + f64x2.extract_lane(Yv, 1);
+      if (i < n) Y += load<f64>(y + (<usize>i << 3));
+      const m = rowMaxValue;
+      const mv = f64x2.splat(m);
+      const negM = f64x2.splat(-m);
+      const zero = f64x2.splat(0);
+      const total = 1 + s;
+      const Yt = f64x2.splat(Y);
+      const tv = f64x2.splat(total);
+      let acc = f64x2.splat(0);
+      let comp = f64x2.splat(0);
+      // The max element contributes y·0: adding it changes nothing, so no branch skips it.
+      for (i = 0; i + 2 <= n; i += 2) {
+        const p = <usize>i << 3;
+        const yv = v128.load(y + p);
+        const v = v128.load(x + p);
+        const d = f64x2.sub(v, mv);
+        const lo = v128.and(diffError(v, d, mv, negM), liveMask(d));
+        const gap = f64x2.neg(f64x2.add(d, lo));
+        const term = v128.and(f64x2.mul(yv, gap), f64x2.ne(yv, zero));
+        const t = f64x2.add(acc, term);
+        const z = f64x2.sub(t, acc);
+        comp = f64x2.add(comp, f64x2.add(f64x2.sub(acc, f64x2.sub(t, z)), f64x2.sub(term, z)));
+        acc = t;
+        if (dx != 0) v128.store(dx + p, f64x2.sub(f64x2.div(f64x2.mul(Yt, v128.load(e + p)), tv), yv));
+      }
+      let sum = twoSum(f64x2.extract_lane(acc, 0), f64x2.extract_lane(acc, 1));
+      let err = twoSumErr + f64x2.extract_lane(comp, 0) + f64x2.extract_lane(comp, 1);
+      if (i < n) {
+        const p = <usize>i << 3;
+        const yi = load<f64>(y + p);
+        if (yi != 0 && i != im) {
+          const v = load<f64>(x + p);
+          const d = v - m;
+          sum = twoSum(sum, yi * -(d + (d > -746 ? diffErrorScalar(v, d, m) : 0)));
+          err += twoSumErr;
+        }
+        if (dx != 0) store<f64>(dx + p, (Y * load<f64>(e + p)) / total - yi);
+      }
+      const yl = Y * L;
+      store<f64>(loss, isFinite(sum) ? sum + yl + err : sum + yl);
+    }
+    x += rowBytes;
+    y += rowBytes;
+    if (dx != 0) dx += rowBytes;
+    loss += 8;
+  }
+}
+
+/** Class ids: loss = log1p(s) − (d_k + lo_k), dx = e/total − onehot(k) when dx ≠ 0. */
+export function sparseSoftmaxCrossEntropyF64(
+  x: usize, ids: usize, rows: i32, n: i32, loss: usize, dx: usize, e: usize,
+): void {
+  const rowBytes = <usize>n << 3;
+  for (let r = 0; r < rows; r++) {
+    const k = load<i32>(ids + (<usize>r << 2));
+    const im = rowMaxF64(x, n);
+    if (im < 0) {
+      store<f64>(loss, NaN);
+      if (dx != 0) fillF64(dx, n, NaN);
+    } else {
+      const s = dx != 0 ? expPass(x, n, im, e) : expPass(x, n, im, 0);
+      const L = Math.log1p(s);
+      const m = rowMaxValue;
+      const v = load<f64>(x + (<usize>k << 3));
+      const d = v - m;
+      const lo = d > -746 ? diffErrorScalar(v, d, m) : 0;
+      store<f64>(loss, k == im ? L : -(d + lo) + L);
+      if (dx != 0) {
+        const total = 1 + s;
+        divideOut(e, n, total, dx);
+        store<f64>(dx + (<usize>k << 3), load<f64>(e + (<usize>k << 3)) / total - 1);
+      }
+    }
+    x += rowBytes;
+    if (dx != 0) dx += rowBytes;
+    loss += 8;
+  }
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+// Microbenchmark of the kernel sets: TypeScript reference vs WebAssembly SIMD, medians of several runs.
+// Compiles src/kernels alone (so work in progress elsewhere in src cannot break it) into a cache folder.
+// Usage: node scripts/bench-kernels.mjs [filter]   e.g.  node scripts/bench-kernels.mjs matMul
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outDir = `${root}node_modules/.cache/logitkit-bench-kernels`;
+execFileSync(process.execPath, [
+  `${root}node_modules/typescript/bin/tsc`,
+  '--outDir', outDir, '--rootDir', `${root}src`, '--target', 'ES2022', '--module', 'NodeNext',
+  '--moduleResolution', 'NodeNext', '--skipLibCheck', '--types', 'node',
+  `${root}src/kernels/index.ts`, `${root}src/kernels/wasm/index.ts`,
+], { stdio: 'inherit' });
+const { tsKernels } = await import(pathToFileURL(`${outDir}/kernels/index.js`).href);
+const { createWasmKernels } = await import(pathToFileURL(`${outDir}/kernels/wasm/index.js`).href);
+const wasm = await createWasmKernels();
+if (!wasm) throw new Error('WebAssembly SIMD is not available here');
+
+const filter = process.argv[2] ?? '';
+const RUNS = Number(process.env.RUNS ?? 7);
+
+function random(Type, size, scale = 1, seed = 1) {
+  const a = new Type(size);
+  let s = seed >>> 0;
+  for (let i = 0; i < size; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = (s / 2 ** 32 - 0.5) * 2 * scale;
+  }
+  return a;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+/** Median milliseconds of `run` after one warm-up; enough repetitions per sample to pass ~20 ms. */
+function time(run) {
+  run();
+  let reps = 1;
+  for (;;) {
+    const t0 = performance.now();
+    for (let r = 0; r < reps; r++) run();
+    const dt = performance.now() - t0;
+    if (dt > 20 || reps >= 1024) break;
+    reps *= 2;
+  }
+  const samples = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    for (let r = 0; r < reps; r++) run();
+    samples.push((performance.now() - t0) / reps);
+  }
+  return median(samples);
+}
+
+const cases = [];
+function bench(name, make, flops = 0) {
+  cases.push({ name, make, flops });
+}
+
+const R = 2048;
+const C = 1000;
+for (const [T, tag] of [[Float32Array, 'f32'], [Float64Array, 'f64']]) {
+  const x = random(T, R * C, 8);
+  const out = new T(R * C);
+  const labels = new T(R * C);
+  const ids = new Int32Array(R);
+  for (let r = 0; r < R; r++) {
+    ids[r] = (r * 7919) % C;
+    labels[r * C + ids[r]] = 1;
+  }
+  const loss = new T(R);
+  bench(`softmax ${tag} [${R},${C}]`, (k) => () => k.softmax(x, R, C, 1, out));
+  bench(`logSoftmax ${tag} [${R},${C}]`, (k) => () => k.logSoftmax(x, R, C, 1, out));
+  bench(`CE soft fwd+grad ${tag} [${R},${C}]`, (k) => () => k.softmaxCrossEntropy(x, labels, R, C, 1, loss, out));
+  bench(`CE sparse fwd+grad ${tag} [${R},${C}]`, (k) => () => k.sparseSoftmaxCrossEntropy(x, ids, R, C, loss, out));
+}
+
+for (const size of [128, 256, 512]) {
+  for (const [T, tag] of [[Float32Array, 'f32'], [Float64Array, 'f64']]) {
+    const a = random(T, size * size, 1, 2);
+    const b = random(T, size * size, 1, 3);
+    const c = new T(size * size);
+    for (const [ta, tb] of [[false, false], [false, true], [true, false]]) {
+      if (size !== 512 && (ta || tb)) continue;
+      const label = `${ta ? 'Aᵀ' : 'A'}·${tb ? 'Bᵀ' : 'B'}`;
+      bench(`matMul ${tag} ${size}³ ${label}`, (k) => () => k.matMul(a, b, c, 1, size, size, size, ta, tb, 0, 0), 2 * size ** 3);
+    }
+  }
+}
+
+{
+  const n = R * C;
+  const a = random(Float32Array, n, 1, 4);
+  const b = random(Float32Array, n, 1, 5);
+  const bias = random(Float32Array, C, 1, 6);
+  const out = new Float32Array(n);
+  bench(`add f32 [${R},${C}]`, (k) => () => k.binary('add', a, [R, C], b, [R, C], out, [R, C]));
+  bench(`add bias f32 [${R},${C}]+[${C}]`, (k) => () => k.binary('add', a, [R, C], bias, [C], out, [R, C]));
+  bench(`mul f32 [${R},${C}]`, (k) => () => k.binary('mul', a, [R, C], b, [R, C], out, [R, C]));
+  bench(`relu f32 [${R},${C}]`, (k) => () => k.unary('relu', a, out));
+  bench(`step f32 [${R},${C}]`, (k) => () => k.unary('step', a, out));
+}
+
+console.log(`median of ${RUNS} runs; node ${process.version}`);
+console.log('kernel'.padEnd(40), 'ts ms'.padStart(10), 'wasm ms'.padStart(10), 'speed-up'.padStart(9), '  wasm GFLOP/s');
+for (const { name, make, flops } of cases) {
+  if (!name.includes(filter)) continue;
+  const tsMs = time(make(tsKernels));
+  const wasmMs = time(make(wasm));
+  const gflops = flops ? (flops / wasmMs / 1e6).toFixed(1) : '';
+  console.log(name.padEnd(40), tsMs.toFixed(3).padStart(10), wasmMs.toFixed(3).padStart(10), `${(tsMs / wasmMs).toFixed(1)}×`.padStart(9), ` ${gflops}`);
+}

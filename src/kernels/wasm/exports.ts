@@ -1,0 +1,14 @@
+/** The functions the kernel module exports; pointers are byte offsets into `memory`. */
+export interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+
+  softmaxF32(x: number, out: number, rows: number, n: number, e: number): void;
+  softmaxF64(x: number, out: number, rows: number, n: number, e: number): void;
+  logSoftmaxF32(x: number, out: number, rows: number, n: number): void;
+  logSoftmaxF64(x: number, out: number, rows: number, n: number): void;
+  softmaxCrossEntropyF32(x: number, y: number, rows: number, n: number, loss: number, dx: number, e: number): void;
+  softmaxCrossEntropyF64(x: number, y: number, rows: number, n: number, loss: number, dx: number, e: number): void;
+  sparseSoftmaxCrossEntropyF32(x: number, ids: number, rows: number, n: number, loss: number, dx: number, e: number): void;
+  sparseSoftmaxCrossEntropyF64(x: number, ids: number, rows: number, n: number, loss: number, dx: number, e: number): void;
+}

@@ -1,0 +1,16 @@
+import { beforeAll } from 'vitest';
+import type { Kernels } from '../../src/kernels/types.js';
+import { softmaxSpec } from './spec-softmax.js';
+
+/**
+ * The kernel spec suite: every kernel of the Kernels interface against plain expectations and against
+ * the TypeScript reference. Every kernel set runs all of it (kernels.test.ts).
+ */
+export function kernelSpec(load: () => Promise<Kernels>): void {
+  let set: Kernels;
+  beforeAll(async () => {
+    set = await load();
+  });
+  const k = () => set;
+  softmaxSpec(k);
+}
