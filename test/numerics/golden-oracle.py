@@ -52,3 +52,11 @@ for dt, r in (('float64', r64), ('float32', r32)):
     print('lse rows', [r(lse([exact(v, dt) for v in row])) for row in rows])
     print('[20,0,0] label 0', r(log1p(2 * exp(-20))), mp.nstr(log1p(2 * exp(-20)), 25))
     print('logit(0.5)', r(log(mpf(0.5) / (1 - mpf(0.5)))))
+
+print('== sigmoid cross-entropy (TensorFlow weighted form), loss = (1-z)x + (1+(q-1)z) log(1+e^-x)')
+def sce(x, z, q):
+    return (1 - z) * x + (1 + (q - 1) * z) * log1p(exp(-x))
+for dt, r in (('float64', r64), ('float32', r32)):
+    for x, z, q in ((35, 1 - 2**-20, 1), (-30, 1e-3, 3), (12, 1 - 2**-12, 1), (-17, 2**-10, 2)):
+        xx, zz, qq = exact(x, dt), exact(z, dt), exact(q, dt)
+        print(dt, 'x', x, 'z', z, 'q', q, '->', r(sce(xx, zz, qq)))
