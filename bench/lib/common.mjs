@@ -1,0 +1,138 @@
+// Shared helpers for the benchmark: paths, a seeded generator, statistics, raw file I/O.
+// Everything here is plain Node (no logitkit, no TF.js) so the orchestrator and every worker agree on it.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BENCH_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+export const ROOT = path.dirname(BENCH_DIR);
+export const ARTIFACTS = path.join(ROOT, 'artifacts');
+export const INPUTS_DIR = path.join(ARTIFACTS, 'bench-inputs');
+export const OUTPUTS_DIR = path.join(ARTIFACTS, 'bench-outputs');
+
+/** Marker that starts the one result line a worker prints (libraries may print other things on stdout). */
+export const RESULT_MARKER = 'BENCH_RESULT ';
+
+/** The workloads, in table order. */
+export const WORKLOADS = {
+  ce: {
+    title: 'cross-entropy fwd + grad, logits [2048, 1000] f32, one-hot labels',
+    short: 'cross-entropy fwd+grad [2048,1000]',
+  },
+  softmax: { title: 'softmax, [2048, 1000] f32', short: 'softmax [2048,1000]' },
+  matmul: { title: 'matMul 512 × 512 × 512 f32 (GFLOP/s)', short: 'matMul 512³ (GFLOP/s)' },
+  epoch: {
+    title: 'one training epoch, 784-128-10 MLP, Adam, batch 128',
+    short: 'epoch 784-128-10 Adam b128',
+  },
+};
+
+export const CE_ROWS = 2048;
+export const CE_COLS = 1000;
+export const MM_N = 512;
+export const MM_FLOPS = 2 * MM_N * MM_N * MM_N;
+export const EPOCH = { inputs: 784, hidden: 128, classes: 10, batch: 128, lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+
+/** mulberry32: tiny, seeded, good enough for benchmark inputs. */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function gaussian(rand) {
+  let u = 0;
+  while (u === 0) u = rand();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+export function median(xs) {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Linear-interpolated quantile of a sample (q in [0, 1]). */
+export function quantile(xs, q) {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+
+export function summarize(timesMs) {
+  return {
+    runs: timesMs.length,
+    medianMs: median(timesMs),
+    minMs: Math.min(...timesMs),
+    maxMs: Math.max(...timesMs),
+    q1Ms: quantile(timesMs, 0.25),
+    q3Ms: quantile(timesMs, 0.75),
+  };
+}
+
+export function readRaw(name, Ctor) {
+  const buf = fs.readFileSync(path.join(INPUTS_DIR, name));
+  // Copy into a fresh, aligned buffer of exactly the right size.
+  const out = new Ctor(buf.byteLength / Ctor.BYTES_PER_ELEMENT);
+  new Uint8Array(out.buffer).set(buf);
+  return out;
+}
+
+export function writeRaw(dir, name, typed) {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, name), new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength));
+}
+
+export function readOutput(name, Ctor) {
+  const p = path.join(OUTPUTS_DIR, name);
+  if (!fs.existsSync(p)) return null;
+  const buf = fs.readFileSync(p);
+  const out = new Ctor(buf.byteLength / Ctor.BYTES_PER_ELEMENT);
+  new Uint8Array(out.buffer).set(buf);
+  return out;
+}
+
+export function readMeta() {
+  return JSON.parse(fs.readFileSync(path.join(INPUTS_DIR, 'meta.json'), 'utf8'));
+}
+
+/** Peak resident set size of this process in MiB (VmHWM; falls back to resourceUsage). */
+export function peakRssMiB() {
+  try {
+    const status = fs.readFileSync('/proc/self/status', 'utf8');
+    const m = /VmHWM:\s+(\d+)\s+kB/.exec(status);
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+export function parseArgs(argv) {
+  const out = { _: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) {
+      out._.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    if (eq > 0) {
+      out[a.slice(2, eq)] = a.slice(eq + 1);
+    } else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) {
+      out[a.slice(2)] = argv[++i];
+    } else {
+      out[a.slice(2)] = true;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,366 @@
+#!/usr/bin/env node
+// `npm run bench`: logitkit side by side with TensorFlow.js (cpu, wasm) and PyTorch (1 and 2 threads), in one run.
+// Each framework × workload runs in its own child process (bench/worker.mjs, bench/torch_bench.py); this
+// script prepares identical inputs, checks every framework's outputs against a float64 reference, prints
+// medians and ratios and writes artifacts/bench.json. See docs/benchmarks.md.
+//
+//   node bench/run.mjs [--runs 7] [--warmup 2] [--budget 25] [--quick | --full] [--quick-batches 50]
+//                      [--epoch-runs 3] [--frameworks a,b] [--workloads ce,softmax,matmul,epoch] [--json path]
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  ARTIFACTS, BENCH_DIR, MM_FLOPS, OUTPUTS_DIR, RESULT_MARKER, ROOT, WORKLOADS, parseArgs, readOutput,
+} from './lib/common.mjs';
+import { compareArrays, ensureInputs, references } from './lib/inputs.mjs';
+
+const args = parseArgs(process.argv.slice(2));
+if (args.help || args.h) {
+  console.log(fs.readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 9).join('\n').replace(/^\/\/ ?/gm, ''));
+  process.exit(0);
+}
+const RUNS = Number(args.runs ?? 7);
+const WARMUP = Number(args.warmup ?? 2);
+const BUDGET_S = Number(args.budget ?? 25);
+const EPOCH_BUDGET_S = Number(args['epoch-budget'] ?? 60);
+const QUICK_BATCHES = Number(args['quick-batches'] ?? 50);
+const EPOCH_RUNS = Number(args['epoch-runs'] ?? 3);
+const TIMEOUT_S = Number(args.timeout ?? 300);
+const JSON_PATH = path.resolve(ROOT, String(args.json ?? path.join(ARTIFACTS, 'bench.json')));
+const EPOCH_MODE = args.quick ? 'quick' : args.full ? 'full' : 'auto';
+const workloads = args.workloads ? String(args.workloads).split(',') : Object.keys(WORKLOADS);
+const notices = [];
+const warnings = [];
+
+function notice(msg) {
+  notices.push(msg);
+  console.log(`notice: ${msg}`);
+}
+function warn(msg) {
+  warnings.push(msg);
+  console.log(`WARNING: ${msg}`);
+}
+
+/** Runs a child, returns the parsed BENCH_RESULT line (or an error object). */
+function runChild(cmd, argv, label) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      err += `\n(killed after ${TIMEOUT_S} s)`;
+    }, TIMEOUT_S * 1000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ error: `${label}: cannot start ${cmd}: ${e.message}` });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const line = out.split('\n').reverse().find((l) => l.startsWith(RESULT_MARKER));
+      if (!line) {
+        resolve({ error: `${label}: no result (exit ${code}): ${(err || out).trim().split('\n').slice(-5).join(' | ')}` });
+        return;
+      }
+      try {
+        resolve(JSON.parse(line.slice(RESULT_MARKER.length)));
+      } catch (e) {
+        resolve({ error: `${label}: bad result JSON: ${e.message}` });
+      }
+    });
+  });
+}
+
+function findPython() {
+  const candidates = [process.env.BENCH_PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean);
+  return candidates;
+}
+
+// ---------- formatting ----------
+const fmtNum = (x, digits = 3) => {
+  if (!Number.isFinite(x)) return String(x);
+  const abs = Math.abs(x);
+  if (abs >= 1000) return Math.round(x).toLocaleString('en-US');
+  if (abs >= 100) return x.toFixed(0);
+  if (abs >= 10) return x.toFixed(digits - 2);
+  if (abs >= 1) return x.toFixed(digits - 1);
+  return x.toPrecision(digits);
+};
+const fmtMs = (ms) => (ms >= 1000 ? `${fmtNum(ms / 1000)} s` : `${fmtNum(ms)} ms`);
+
+function cellText(workload, r) {
+  if (!r) return '—';
+  if (r.skipped) return 'skipped';
+  if (r.error) return 'error';
+  const s = r.summary;
+  if (workload === 'matmul') {
+    const g = (ms) => MM_FLOPS / (ms * 1e6);
+    return `${fmtNum(g(s.medianMs))} GFLOP/s (${fmtNum(g(s.maxMs))}–${fmtNum(g(s.minMs))})`;
+  }
+  const range = `${fmtMs(s.minMs)}–${fmtMs(s.maxMs)}`;
+  const mark = workload === 'epoch' && r.mode === 'quick' ? ` *est. from ${r.batchesTimed} batches*` : '';
+  return `${fmtMs(s.medianMs)} (${range})${mark}`;
+}
+
+function table(header, rows) {
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
+  for (const r of rows) lines.push(`| ${r.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+function ratioText(workload, ours, theirs) {
+  if (!ours?.summary || !theirs?.summary) return '—';
+  if (workload === 'matmul') {
+    const q = theirs.summary.medianMs / ours.summary.medianMs; // GFLOP/s ours / theirs
+    return `${fmtNum(q)} (GFLOP/s)`;
+  }
+  const q = ours.summary.medianMs / theirs.summary.medianMs;
+  const words = q <= 1 ? `${fmtNum(1 / q)}× faster` : `${fmtNum(q)}× slower`;
+  return `${fmtNum(q)} (${words})`;
+}
+
+// ---------- machine ----------
+function machineInfo() {
+  let cpuModel = os.cpus()[0]?.model ?? 'unknown';
+  let flags = [];
+  try {
+    const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
+    cpuModel = /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? cpuModel;
+    const f = /flags\s*:\s*(.*)/.exec(cpuinfo)?.[1]?.split(' ') ?? [];
+    flags = ['avx2', 'fma', 'avx512f'].filter((x) => f.includes(x));
+  } catch {
+    // not Linux
+  }
+  let commit = null;
+  let dirty = null;
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+  } catch {
+    // not a git checkout
+  }
+  return {
+    date: new Date().toISOString(),
+    cpuModel,
+    cpuFlags: flags,
+    cores: os.cpus().length,
+    memGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    v8: process.versions.v8,
+    git: commit ? { commit, dirty } : null,
+    loadavgStart: os.loadavg(),
+  };
+}
+
+// ---------- correctness ----------
+const TOL = { ceLossRel: 1e-5, ceGradRel: 1e-4, softmaxAbs: 1e-5, matmulRel: 1e-4, epochFirstLossRel: 1e-4, epochMeanLossRel: 2e-2, accuracyAbs: 0.02 };
+
+function checkResult(workload, r, ref) {
+  if (!r?.summary) return null;
+  const check = {};
+  if (workload === 'ce') {
+    check.lossRelErr = Math.abs(r.loss - ref.ceLoss) / Math.abs(ref.ceLoss);
+    const g = compareArrays(readOutput(r.output, Float32Array), ref.ceGrad);
+    check.gradMaxRelErr = g.maxRel;
+    check.ok = check.lossRelErr <= TOL.ceLossRel && g.maxRel <= TOL.ceGradRel;
+    if (!check.ok) warn(`${r.framework} cross-entropy disagrees with the float64 reference: loss rel. error ${check.lossRelErr.toExponential(2)}, gradient max rel. error ${g.maxRel?.toExponential(2) ?? g.error}`);
+  } else if (workload === 'softmax') {
+    const s = compareArrays(readOutput(r.output, Float32Array), ref.softmax);
+    check.maxAbsErr = s.maxAbs;
+    check.ok = s.maxAbs <= TOL.softmaxAbs;
+    if (!check.ok) warn(`${r.framework} softmax disagrees with the float64 reference: max abs. error ${s.maxAbs?.toExponential(2) ?? s.error}`);
+  } else if (workload === 'matmul') {
+    const m = compareArrays(readOutput(r.output, Float32Array), ref.matmul);
+    check.maxRelErr = m.maxRel;
+    check.ok = m.maxRel <= TOL.matmulRel;
+    if (!check.ok) warn(`${r.framework} matMul disagrees with the float64 reference: max rel. error ${m.maxRel?.toExponential(2) ?? m.error}`);
+  }
+  return check;
+}
+
+/** Epoch: every framework starts from the same weights on the same batches, so their per-step losses must agree. */
+function checkEpochs(results) {
+  const ok = results.filter((r) => r?.losses?.length);
+  if (ok.length < 2) return {};
+  const ref = ok.find((r) => r.framework === 'torch-1t') ?? ok[0];
+  const common = Math.min(...ok.map((r) => r.losses.length));
+  const mean = (xs) => xs.slice(0, common).reduce((s, x) => s + x, 0) / common;
+  const fullAcc = ok.filter((r) => r.accuracy != null);
+  const accRef = fullAcc.find((r) => r.framework === ref.framework) ?? fullAcc[0];
+  const checks = {};
+  for (const r of ok) {
+    const first = Math.abs(r.losses[0] - ref.losses[0]) / Math.abs(ref.losses[0]);
+    const meanRel = Math.abs(mean(r.losses) - mean(ref.losses)) / Math.abs(mean(ref.losses));
+    const c = { reference: ref.framework, stepsCompared: common, firstLossRelErr: first, meanLossRelErr: meanRel, meanLoss: mean(r.losses) };
+    c.ok = first <= TOL.epochFirstLossRel && meanRel <= TOL.epochMeanLossRel;
+    if (r.accuracy != null && accRef) {
+      c.accuracyDiff = r.accuracy - accRef.accuracy;
+      c.ok &&= Math.abs(c.accuracyDiff) <= TOL.accuracyAbs;
+    }
+    if (!c.ok) warn(`${r.framework} epoch disagrees with ${ref.framework}: first-step loss rel. error ${first.toExponential(2)}, mean loss over ${common} steps rel. error ${meanRel.toExponential(2)}${c.accuracyDiff != null ? `, accuracy diff ${c.accuracyDiff.toFixed(3)}` : ''}`);
+    checks[r.framework] = c;
+  }
+  return checks;
+}
+
+// ---------- main ----------
+async function main() {
+  const started = Date.now();
+  const machine = machineInfo();
+  console.log(`logitkit benchmark — ${machine.date}`);
+  console.log(`${machine.cpuModel}, ${machine.cores} cores (${machine.cpuFlags.join(', ')}), Node ${machine.node}, load average ${machine.loadavgStart.map((x) => x.toFixed(2)).join(' ')}`);
+  if (machine.loadavgStart[0] > machine.cores * 0.5) {
+    notice(`the machine is busy (load average ${machine.loadavgStart[0].toFixed(2)} on ${machine.cores} cores): timings are noisy; compare medians and ratios from one run`);
+  }
+  const meta = ensureInputs();
+  const ref = references(meta);
+  fs.rmSync(OUTPUTS_DIR, { recursive: true, force: true });
+  fs.mkdirSync(OUTPUTS_DIR, { recursive: true });
+  if (!meta.epoch.fashion) notice(`epoch row: ${meta.epoch.source}`);
+
+  // Which frameworks exist here?
+  const probe = await runChild(process.execPath, [path.join(BENCH_DIR, 'worker.mjs'), '--probe'], 'probe');
+  const frameworks = [];
+  const lk = probe.logitkit ?? { available: false, reason: probe.error };
+  if (lk.available) {
+    frameworks.push({ id: 'logitkit-ts', label: 'logitkit (ts kernels)', ours: true });
+    if (lk.wasm) frameworks.push({ id: 'logitkit-wasm', label: 'logitkit (wasm kernels)', ours: true });
+    else notice('logitkit WebAssembly kernels not found in dist/: only the TypeScript kernel set is measured');
+    if (lk.defaultKernels) notice(`logitkit's default kernel set at import: '${lk.defaultKernels}'`);
+  } else {
+    notice(`logitkit skipped: ${lk.reason}`);
+  }
+  frameworks.push({ id: 'tfjs-wasm', label: `TF.js ${probe.tfjs?.tfjs ?? ''} wasm`, peer: 'tfjs' });
+  frameworks.push({ id: 'tfjs-cpu', label: `TF.js ${probe.tfjs?.tfjs ?? ''} cpu`, peer: 'tfjs' });
+  let python = null;
+  let torchInfo = null;
+  for (const py of findPython()) {
+    const r = await runChild(py, [path.join(BENCH_DIR, 'torch_bench.py'), '--probe'], `torch probe (${py})`);
+    if (r.torch) {
+      python = py;
+      torchInfo = { python: py, ...r };
+      break;
+    }
+  }
+  if (python) {
+    frameworks.push({ id: 'torch-1t', label: `PyTorch ${torchInfo.torch} 1 thread`, peer: 'torch', threads: 1 });
+    frameworks.push({ id: 'torch-2t', label: `PyTorch ${torchInfo.torch} 2 threads`, peer: 'torch', threads: 2 });
+    const blas = torchInfo.blasLibraries?.join(', ') || 'none found';
+    if (torchInfo.blasInfo === 'generic' && !/openblas|mkl|blis/i.test(blas)) {
+      notice(`PyTorch uses the reference (netlib) BLAS here (${blas}): its matMul and epoch are far slower than with OpenBLAS/MKL`);
+    }
+  } else {
+    notice('PyTorch skipped: torch is not importable (install Debian\'s python3-torch; /usr/bin/python3 is tried first, or set BENCH_PYTHON)');
+  }
+  const only = args.frameworks ? String(args.frameworks).split(',') : null;
+  const selected = frameworks.filter((f) => !only || only.includes(f.id));
+
+  const epochModeFor = (f) => (EPOCH_MODE === 'auto' ? (f.peer === 'tfjs' ? 'quick' : 'full') : EPOCH_MODE);
+  if (workloads.includes('epoch') && selected.some((f) => epochModeFor(f) === 'quick')) {
+    const who = selected.filter((f) => epochModeFor(f) === 'quick').map((f) => f.id).join(', ');
+    notice(`epoch row for ${who}: quick mode, timed on ${QUICK_BATCHES} batches and extrapolated to the full epoch (run with --full to time whole epochs)`);
+  }
+
+  const results = {};
+  for (const w of workloads) {
+    results[w] = {};
+    console.log(`\n${WORKLOADS[w].title}`);
+    for (const f of selected) {
+      const common = ['--workload', w, '--runs', String(RUNS), '--warmup', String(WARMUP),
+        '--budget', String(w === 'epoch' ? EPOCH_BUDGET_S : BUDGET_S),
+        '--epoch-mode', epochModeFor(f), '--quick-batches', String(QUICK_BATCHES), '--epoch-runs', String(EPOCH_RUNS)];
+      const r = f.peer === 'torch'
+        ? await runChild(python, [path.join(BENCH_DIR, 'torch_bench.py'), '--threads', String(f.threads), ...common], f.id)
+        : await runChild(process.execPath, [path.join(BENCH_DIR, 'worker.mjs'), '--framework', f.id, ...common], f.id);
+      r.framework ??= f.id;
+      if (r.error) warn(`${f.id} ${w}: ${r.error.split('\n')[0]}`);
+      r.check = checkResult(w, r, ref);
+      results[w][f.id] = r;
+      const extra = r.summary
+        ? `${r.summary.runs} runs${r.mode === 'quick' ? `, ${r.batchesTimed} batches ×${r.extrapolation.toFixed(2)}` : ''}, peak RSS ${r.rss.peakMiB.toFixed(0)} MiB${r.gc ? `, ${r.gc.count} GCs` : ''}`
+        : '';
+      console.log(`  ${f.id.padEnd(14)} ${cellText(w, r).padEnd(44)} ${extra}`);
+    }
+    if (w === 'epoch') {
+      const checks = checkEpochs(Object.values(results.epoch));
+      for (const [id, c] of Object.entries(checks)) results.epoch[id].check = c;
+    }
+  }
+
+  // ---------- report ----------
+  const cols = selected.filter((f) => workloads.some((w) => results[w][f.id]));
+  const ours = cols.filter((f) => f.ours);
+  const peers = cols.filter((f) => !f.ours);
+  const medianTable = table(['workload', ...cols.map((f) => f.label)], workloads.map((w) => [WORKLOADS[w].short, ...cols.map((f) => cellText(w, results[w][f.id]))]));
+  const ratioRows = [];
+  for (const w of workloads) {
+    for (const o of ours) ratioRows.push([WORKLOADS[w].short, o.label, ...peers.map((p) => ratioText(w, results[w][o.id], results[w][p.id]))]);
+  }
+  const ratioTable = table(['workload', 'ours', ...peers.map((p) => `vs ${p.label}`)], ratioRows);
+  const memTable = table(['workload', ...cols.map((f) => f.label)], workloads.map((w) => [WORKLOADS[w].short, ...cols.map((f) => {
+    const r = results[w][f.id];
+    if (!r?.rss) return '—';
+    const gc = r.gc ? `, ${r.gc.count} GCs` : '';
+    return `${r.rss.peakMiB.toFixed(0)} MiB${gc}`;
+  })]));
+
+  // The issue's goals, per logitkit kernel set.
+  const goals = [];
+  for (const o of ours) {
+    const get = (w, id) => results[w]?.[id]?.summary?.medianMs;
+    const t1 = (w) => get(w, 'torch-1t');
+    for (const w of ['ce', 'softmax', 'epoch']) {
+      if (get(w, o.id) && t1(w)) goals.push({ ours: o.id, goal: `${WORKLOADS[w].short}: faster than PyTorch 1 thread`, met: get(w, o.id) < t1(w), ratio: get(w, o.id) / t1(w) });
+    }
+    if (get('matmul', o.id) && t1('matmul')) {
+      const q = t1('matmul') / get('matmul', o.id);
+      goals.push({ ours: o.id, goal: 'matMul: ≥ 40 % of PyTorch 1 thread GFLOP/s', met: q >= 0.4, ratio: q });
+    }
+    for (const w of workloads) {
+      const a = get(w, o.id);
+      const b = get(w, 'tfjs-wasm');
+      if (a && b) goals.push({ ours: o.id, goal: `${WORKLOADS[w].short}: ≥ 20× faster than TF.js wasm`, met: b / a >= 20, ratio: b / a });
+    }
+  }
+  const goalLines = goals.map((g) => `- ${g.met ? '[x]' : '[ ]'} ${g.ours}: ${g.goal} (measured ${fmtNum(g.ratio)}${g.goal.includes('TF.js') ? '×' : g.goal.includes('GFLOP') ? ' of theirs' : ' ours/theirs'})`);
+
+  machine.loadavgEnd = os.loadavg();
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const elapsedS = (Date.now() - started) / 1000;
+  console.log('\n## Medians (min–max), lower time is better\n');
+  console.log(medianTable);
+  console.log('\n## Ratios ours/theirs (time: < 1 means logitkit is faster; matMul: GFLOP/s, > 1 means logitkit is faster)\n');
+  console.log(ratioTable);
+  console.log('\n## Peak RSS of each worker process (and garbage collections during the timed runs, Node only)\n');
+  console.log(memTable);
+  if (goalLines.length) console.log(`\n## Goals of the speed issue\n\n${goalLines.join('\n')}`);
+  if (notices.length) console.log(`\nNotices:\n${notices.map((n) => `- ${n}`).join('\n')}`);
+  if (warnings.length) console.log(`\nWarnings:\n${warnings.map((n) => `- ${n}`).join('\n')}`);
+  else console.log('\nCorrectness: every framework agrees with the float64 reference (and on the epoch losses) within tolerance.');
+  console.log(`\n${command} — ${elapsedS.toFixed(0)} s, load average at end ${machine.loadavgEnd.map((x) => x.toFixed(2)).join(' ')}`);
+
+  const report = {
+    command, elapsedS, machine,
+    versions: { logitkit: lk.version ?? null, logitkitKernels: { default: lk.defaultKernels ?? null, wasm: lk.wasm ?? null }, trainApi: lk.trainApi ?? null, ...probe.tfjs, torch: torchInfo },
+    settings: { runs: RUNS, warmup: WARMUP, budgetS: BUDGET_S, epochBudgetS: EPOCH_BUDGET_S, epochMode: EPOCH_MODE, quickBatches: QUICK_BATCHES, epochRuns: EPOCH_RUNS, tolerances: TOL },
+    inputs: meta,
+    frameworks: cols,
+    results,
+    goals,
+    notices,
+    warnings,
+    tables: { medians: medianTable, ratios: ratioTable, memory: memTable },
+  };
+  fs.mkdirSync(path.dirname(JSON_PATH), { recursive: true });
+  fs.writeFileSync(JSON_PATH, JSON.stringify(report, null, 2));
+  console.log(`Wrote ${path.relative(ROOT, JSON_PATH)}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
