@@ -64,6 +64,23 @@ function weightsFor(op: string, weightsIn: TensorInput | undefined, losses: Tens
   return broadcastTo(wf, losses.shape);
 }
 
+/** Labels for a dense loss, checked here so errors name the loss the user called: the logits' shape and dtype (int32 is converted). */
+function labelsLike(op: string, arg: string, labelsIn: TensorInput, z: Tensor): Tensor {
+  let labels = toTensor(op, arg, labelsIn, z.dtype);
+  if (labels.dtype === 'int32') labels = cast(labels, z.dtype);
+  if (labels.dtype !== z.dtype) throw argTypeError(op, arg, `a ${z.dtype} (or int32) tensor like 'logits'`, labels);
+  if (!shapesEqual(labels.shape, z.shape)) throw argError(op, arg, `a tensor of the logits' shape [${z.shape.join(', ')}]`, labels);
+  return labels;
+}
+
+/** The class axis (the last) must exist and be non-empty. */
+function checkClassAxis(op: string, z: Tensor): number {
+  if (z.rank === 0 || z.shape[z.rank - 1] === 0) {
+    throw argError(op, 'logits', 'a tensor with a non-empty class axis (the last)', z);
+  }
+  return z.shape[z.rank - 1];
+}
+
 /**
  * Applies weights and the reduction. `weighted` = losses already multiplied by their effective weights;
  * `effective` = those weights (zeros for ignored examples).
@@ -85,12 +102,9 @@ export function softmaxCrossEntropy(onehotLabels: TensorInput, logits: TensorInp
   const reduction = checkReduction(op, o.reduction);
   const smoothing = checkSmoothing(op, o.labelSmoothing);
   const z = floatTensor(op, 'logits', logits);
-  let labels = toTensor(op, 'onehotLabels', onehotLabels, z.dtype);
-  if (labels.dtype === 'int32') labels = cast(labels, z.dtype);
-  if (smoothing > 0) {
-    const classes = z.shape[z.rank - 1];
-    labels = add(mul(labels, 1 - smoothing), smoothing / classes);
-  }
+  const classes = checkClassAxis(op, z);
+  let labels = labelsLike(op, 'onehotLabels', onehotLabels, z);
+  if (smoothing > 0) labels = add(mul(labels, 1 - smoothing), smoothing / classes);
   const perExample = softmaxCrossEntropyWithLogits({ labels, logits: z });
   const w = weightsFor(op, o.weights, perExample);
   return reduce(mul(perExample, w), w, reduction);
@@ -115,10 +129,12 @@ export function sparseSoftmaxCrossEntropy(labelsIn: TensorInput, logits: TensorI
   const reduction = checkReduction(op, o.reduction);
   const smoothing = checkSmoothing(op, o.labelSmoothing);
   const z = floatTensor(op, 'logits', logits);
-  if (z.rank === 0) throw argError(op, 'logits', 'a tensor of rank ≥ 1 (classes on the last axis)', z);
-  const classes = z.shape[z.rank - 1];
+  const classes = checkClassAxis(op, z);
   const labels = toTensor(op, 'labels', labelsIn, 'int32');
   if (labels.dtype !== 'int32') throw argTypeError(op, 'labels', 'an int32 tensor of class ids', labels);
+  if (!shapesEqual(labels.shape, z.shape.slice(0, -1))) {
+    throw argError(op, 'labels', `a tensor of shape [${z.shape.slice(0, -1).join(', ')}] (the logits' shape without the class axis)`, labels);
+  }
   const ignore = o.ignoreIndex;
   if (ignore !== undefined && !Number.isInteger(ignore)) throw argError(op, 'ignoreIndex', 'an integer', ignore);
   checkIndices(op, 'labels', labels, classes, ignore);
@@ -168,9 +184,15 @@ export function sigmoidCrossEntropy(multiClassLabels: TensorInput, logits: Tenso
   const reduction = checkReduction(op, o.reduction);
   const smoothing = checkSmoothing(op, o.labelSmoothing);
   const z = floatTensor(op, 'logits', logits);
-  let labels = toTensor(op, 'multiClassLabels', multiClassLabels, z.dtype);
-  if (labels.dtype === 'int32') labels = cast(labels, z.dtype);
+  let labels = labelsLike(op, 'multiClassLabels', multiClassLabels, z);
   if (smoothing > 0) labels = add(mul(labels, 1 - smoothing), 0.5 * smoothing);
+  if (o.posWeight !== undefined) {
+    const q = toTensor(op, 'posWeight', o.posWeight, z.dtype);
+    if (q.dtype !== z.dtype) throw argTypeError(op, 'posWeight', `a ${z.dtype} tensor like 'logits', or a number`, q);
+    if (!shapesEqual(broadcastShapes(op, z.shape, q.shape, 'logits', 'posWeight'), z.shape)) {
+      throw argError(op, 'posWeight', `a tensor broadcastable to the logits' shape [${z.shape.join(', ')}]`, q);
+    }
+  }
   const perElement =
     o.posWeight === undefined
       ? sigmoidCrossEntropyWithLogits({ labels, logits: z })
