@@ -1,0 +1,196 @@
+/**
+ * Draw a digit: a large canvas, downsampled MNIST-style to 28×28, fed to a model (trained in this page or
+ * loaded from a file); logits and probabilities update while you draw.
+ */
+import { nn, tensor } from '../../src/index.js';
+import { mlpClassifier, type DigitClassifier } from './classifier.js';
+import { byTestId, h, setNumber } from './dom.js';
+import { raw, short } from './format.js';
+import type { MlpWeights } from './messages.js';
+import { classifierFromFile, MODEL_FILE_SUPPORTED } from './model-file.js';
+import { intensities, MNIST_SIDE, toMnist } from './mnist-preprocess.js';
+
+const PEN_WIDTH = 22;
+
+export interface DrawPanel {
+  setPageModel(weights: MlpWeights, step: number): void;
+}
+
+export function mountDrawPanel(root: HTMLElement): DrawPanel {
+  const canvas = byTestId<HTMLCanvasElement>(root, 'draw-canvas');
+  const preview = byTestId<HTMLCanvasElement>(root, 'draw-preview');
+  const clearBtn = byTestId<HTMLButtonElement>(root, 'draw-clear');
+  const sourceSelect = byTestId<HTMLSelectElement>(root, 'model-source');
+  const fileInput = byTestId<HTMLInputElement>(root, 'model-file');
+  const statusEl = byTestId(root, 'model-status');
+  const predictionEl = byTestId(root, 'prediction');
+  const table = byTestId<HTMLTableSectionElement>(root, 'digit-rows');
+
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  const pctx = preview.getContext('2d')!;
+  const models: { page: DigitClassifier | null; file: DigitClassifier | null } = { page: null, file: null };
+
+  for (let d = 0; d < 10; d++) {
+    table.append(h('tr', {},
+      h('th', { scope: 'row' }, String(d)),
+      h('td', {}, h('output', { class: 'num', 'data-testid': `digit-logit-${d}` }, '—')),
+      h('td', { class: 'bar-cell' },
+        h('div', { class: 'bar', 'data-testid': `digit-bar-${d}`, role: 'presentation' }, h('div', { class: 'fill' })),
+        h('output', { class: 'num', 'data-testid': `digit-prob-${d}` }, '—')),
+    ));
+  }
+
+  function clearCanvas(): void {
+    ctx.fillStyle = '#000';
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    schedule();
+  }
+
+  // Drawing with pointer events (mouse, pen, touch).
+  let drawing = false;
+  let last: { x: number; y: number } | null = null;
+  const pos = (e: PointerEvent) => {
+    const r = canvas.getBoundingClientRect();
+    return { x: ((e.clientX - r.left) * canvas.width) / r.width, y: ((e.clientY - r.top) * canvas.height) / r.height };
+  };
+  const dot = (p: { x: number; y: number }) => {
+    ctx.beginPath();
+    ctx.arc(p.x, p.y, PEN_WIDTH / 2, 0, Math.PI * 2);
+    ctx.fill();
+  };
+  canvas.addEventListener('pointerdown', (e) => {
+    if (e.button !== 0) return;
+    e.preventDefault();
+    canvas.setPointerCapture(e.pointerId);
+    drawing = true;
+    last = pos(e);
+    ctx.fillStyle = '#fff';
+    dot(last);
+    schedule();
+  });
+  canvas.addEventListener('pointermove', (e) => {
+    if (!drawing || !last) return;
+    const p = pos(e);
+    ctx.strokeStyle = '#fff';
+    ctx.lineWidth = PEN_WIDTH;
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    ctx.beginPath();
+    ctx.moveTo(last.x, last.y);
+    ctx.lineTo(p.x, p.y);
+    ctx.stroke();
+    last = p;
+    schedule();
+  });
+  const end = () => {
+    drawing = false;
+    last = null;
+  };
+  canvas.addEventListener('pointerup', end);
+  canvas.addEventListener('pointercancel', end);
+  clearBtn.addEventListener('click', clearCanvas);
+
+  // Recompute at most once per frame.
+  let pending = false;
+  function schedule(): void {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      predict();
+    });
+  }
+
+  function activeModel(): DigitClassifier | null {
+    return sourceSelect.value === 'file' ? models.file : models.page;
+  }
+
+  let drawCount = 0;
+  function predict(): void {
+    const img = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    const pixels = toMnist(intensities(img.data, img.width, img.height), img.width, img.height);
+    const pimg = pctx.createImageData(MNIST_SIDE, MNIST_SIDE);
+    for (let i = 0; i < pixels.length; i++) {
+      const v = Math.round(pixels[i] * 255);
+      pimg.data.set([v, v, v, 255], i * 4);
+    }
+    pctx.putImageData(pimg, 0, 0);
+    const empty = pixels.every((v) => v === 0);
+    const model = activeModel();
+    if (!model || empty) {
+      predictionEl.textContent = !model ? 'no model yet' : 'draw a digit';
+      predictionEl.setAttribute('data-value', '');
+      for (let d = 0; d < 10; d++) {
+        for (const id of [`digit-logit-${d}`, `digit-prob-${d}`]) {
+          const el = byTestId(root, id);
+          el.textContent = '—';
+          el.removeAttribute('data-value');
+        }
+        (byTestId(root, `digit-bar-${d}`).firstElementChild as HTMLElement).style.width = '0%';
+        byTestId(root, `digit-bar-${d}`).classList.remove('decision');
+      }
+      return;
+    }
+    const logits = model.logits(pixels);
+    const probs = nn.softmax(tensor(logits)).values;
+    let best = 0;
+    for (let d = 1; d < 10; d++) if (logits[d] > logits[best]) best = d;
+    for (let d = 0; d < 10; d++) {
+      setNumber(byTestId(root, `digit-logit-${d}`), short(logits[d]), raw(logits[d], 'float32'));
+      setNumber(byTestId(root, `digit-prob-${d}`), short(probs[d]), raw(probs[d], 'float32'));
+      const bar = byTestId(root, `digit-bar-${d}`);
+      (bar.firstElementChild as HTMLElement).style.width = `${probs[d] * 100}%`;
+      bar.classList.toggle('decision', d === best);
+    }
+    predictionEl.textContent = String(best);
+    predictionEl.setAttribute('data-value', String(best));
+    predictionEl.setAttribute('data-updates', String(++drawCount));
+  }
+
+  function refreshStatus(): void {
+    const model = activeModel();
+    statusEl.textContent = model
+      ? `Model: ${model.description}.`
+      : sourceSelect.value === 'file'
+        ? 'Choose a model file.'
+        : 'Train the network below (a few hundred steps are enough) to predict with it.';
+  }
+
+  sourceSelect.addEventListener('change', () => {
+    refreshStatus();
+    schedule();
+  });
+
+  if (!MODEL_FILE_SUPPORTED) {
+    fileInput.disabled = true;
+    fileInput.title = 'Model files need src/io (modelFromBytes), not in this build yet.';
+  }
+  fileInput.addEventListener('change', async () => {
+    const file = fileInput.files?.[0];
+    if (!file) return;
+    statusEl.textContent = `Loading ${file.name}…`;
+    try {
+      models.file = await classifierFromFile(file);
+      sourceSelect.value = 'file';
+    } catch (e) {
+      models.file = null;
+      statusEl.textContent = `Could not load ${file.name}: ${e instanceof Error ? e.message : String(e)}`;
+      statusEl.setAttribute('role', 'alert');
+      return;
+    }
+    statusEl.removeAttribute('role');
+    refreshStatus();
+    schedule();
+  });
+
+  clearCanvas();
+  refreshStatus();
+
+  return {
+    setPageModel(weights, step) {
+      models.page = mlpClassifier(weights, `the network trained in this page (step ${step})`);
+      refreshStatus();
+      schedule();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/** Messages between the page and the training worker (structured-clone friendly). */
+
+/** A dense stack's weights, Keras layout: kernel [inputs, units] row-major, then bias [units]. */
+export interface DenseWeights {
+  kernel: Float32Array;
+  inputs: number;
+  units: number;
+  bias: Float32Array;
+  activation: 'relu' | 'linear';
+}
+
+export interface MlpWeights {
+  layers: DenseWeights[];
+}
+
+export interface TrainConfig {
+  /** Optimizer steps to run (one mini-batch each). */
+  steps: number;
+  batchSize: number;
+  learningRate: number;
+  /** Evaluate on the test split (and send the weights) every this many steps, and at the end. */
+  evalEvery: number;
+  hidden: number;
+  seed: number;
+}
+
+export type ToWorker =
+  | { type: 'start'; config: TrainConfig }
+  | { type: 'stop' };
+
+export type FromWorker =
+  | { type: 'status'; text: string }
+  | { type: 'data'; trainCount: number; testCount: number; imageShape: number[] }
+  | {
+      type: 'progress';
+      step: number;
+      epoch: number;
+      loss: number;
+      batchAccuracy: number;
+      /** Present on evaluation steps. */
+      test?: { loss: number; accuracy: number };
+      examplesPerSecond: number;
+    }
+  | { type: 'weights'; step: number; weights: MlpWeights }
+  | { type: 'done'; reason: 'finished' | 'stopped'; step: number; test: { loss: number; accuracy: number } | null; seconds: number }
+  | { type: 'error'; message: string };

@@ -1,0 +1,172 @@
+/**
+ * Train in the browser: the seeds' network on the embedded MNIST digits, in a Web Worker, with live loss and
+ * accuracy charts and a stop button. The page only draws; all the arithmetic happens in the worker.
+ */
+import { LineChart } from './chart.js';
+import { byTestId } from './dom.js';
+import { short } from './format.js';
+import type { FromWorker, MlpWeights, ToWorker, TrainConfig } from './messages.js';
+
+export interface TrainPanelHooks {
+  onWeights(weights: MlpWeights, step: number): void;
+}
+
+function readInt(el: HTMLInputElement, min: number, max: number, fallback: number): number {
+  const v = Number(el.value);
+  return Number.isInteger(v) && v >= min && v <= max ? v : fallback;
+}
+
+export function mountTrainPanel(root: HTMLElement, hooks: TrainPanelHooks): void {
+  const startBtn = byTestId<HTMLButtonElement>(root, 'train-start');
+  const stopBtn = byTestId<HTMLButtonElement>(root, 'train-stop');
+  const stepsIn = byTestId<HTMLInputElement>(root, 'train-steps');
+  const batchIn = byTestId<HTMLInputElement>(root, 'train-batch');
+  const lrIn = byTestId<HTMLInputElement>(root, 'train-lr');
+  const statusEl = byTestId(root, 'train-status');
+  const stepEl = byTestId(root, 'train-step');
+  const lossEl = byTestId(root, 'train-loss');
+  const accEl = byTestId(root, 'train-accuracy');
+  const testAccEl = byTestId(root, 'test-accuracy');
+  const speedEl = byTestId(root, 'train-speed');
+  const charts = byTestId(root, 'train-charts');
+
+  const lossChart = new LineChart({
+    title: 'Loss (cross-entropy) by step',
+    series: [
+      { name: 'train batch', className: 's-raw' },
+      { name: 'train (smoothed)', className: 's-train' },
+      { name: 'test', className: 's-test', dots: true },
+    ],
+  }, 'loss-chart');
+  const accChart = new LineChart({
+    title: 'Accuracy by step',
+    yRange: [0, 1],
+    yFormat: (v) => `${Math.round(v * 100)}%`,
+    series: [
+      { name: 'train (smoothed)', className: 's-train' },
+      { name: 'test', className: 's-test', dots: true },
+    ],
+  }, 'accuracy-chart');
+  charts.append(lossChart.element, accChart.element);
+
+  const worker = new Worker(new URL('./worker/train-worker.ts', import.meta.url), { type: 'module', name: 'logitkit-train' });
+  const send = (msg: ToWorker) => worker.postMessage(msg);
+
+  let emaLoss = NaN;
+  let emaAcc = NaN;
+  let firstLoss = NaN;
+  let dirty = false;
+  const redraw = () => {
+    if (dirty) return;
+    dirty = true;
+    requestAnimationFrame(() => {
+      dirty = false;
+      lossChart.render();
+      accChart.render();
+    });
+  };
+
+  function setRunning(running: boolean): void {
+    startBtn.disabled = running;
+    stopBtn.disabled = !running;
+    for (const el of [stepsIn, batchIn, lrIn]) el.disabled = running;
+    root.setAttribute('data-state', running ? 'running' : 'idle');
+  }
+
+  startBtn.addEventListener('click', () => {
+    const lr = Number(lrIn.value);
+    const config: TrainConfig = {
+      steps: readInt(stepsIn, 1, 100_000, 300),
+      batchSize: readInt(batchIn, 1, 1024, 64),
+      learningRate: Number.isFinite(lr) && lr > 0 && lr < 1 ? lr : 0.001,
+      evalEvery: 25,
+      hidden: 128,
+      seed: 1,
+    };
+    config.evalEvery = Math.max(10, Math.round(config.steps / 12));
+    emaLoss = NaN;
+    emaAcc = NaN;
+    firstLoss = NaN;
+    lossChart.reset(config.steps);
+    accChart.reset(config.steps);
+    for (const el of [stepEl, lossEl, accEl, testAccEl, speedEl]) {
+      el.textContent = '—';
+      el.removeAttribute('data-value');
+    }
+    root.removeAttribute('data-first-loss');
+    statusEl.textContent = 'Starting…';
+    setRunning(true);
+    send({ type: 'start', config });
+  });
+  stopBtn.addEventListener('click', () => {
+    statusEl.textContent = 'Stopping…';
+    stopBtn.disabled = true;
+    send({ type: 'stop' });
+  });
+
+  worker.onmessage = (event: MessageEvent<FromWorker>) => {
+    const msg = event.data;
+    switch (msg.type) {
+      case 'status':
+        statusEl.textContent = msg.text;
+        break;
+      case 'data':
+        statusEl.textContent = `Loaded ${msg.trainCount} training and ${msg.testCount} test digits.`;
+        break;
+      case 'progress': {
+        if (Number.isNaN(firstLoss)) {
+          firstLoss = msg.loss;
+          root.setAttribute('data-first-loss', String(msg.loss));
+        }
+        emaLoss = Number.isNaN(emaLoss) ? msg.loss : 0.9 * emaLoss + 0.1 * msg.loss;
+        emaAcc = Number.isNaN(emaAcc) ? msg.batchAccuracy : 0.9 * emaAcc + 0.1 * msg.batchAccuracy;
+        lossChart.push(0, msg.step, msg.loss);
+        lossChart.push(1, msg.step, emaLoss);
+        accChart.push(0, msg.step, emaAcc);
+        if (msg.test) {
+          lossChart.push(2, msg.step, msg.test.loss);
+          accChart.push(1, msg.step, msg.test.accuracy);
+          testAccEl.textContent = `${short(msg.test.accuracy * 100, 3)}%`;
+          testAccEl.setAttribute('data-value', String(msg.test.accuracy));
+        }
+        stepEl.textContent = `${msg.step} (epoch ${msg.epoch})`;
+        stepEl.setAttribute('data-value', String(msg.step));
+        lossEl.textContent = short(emaLoss);
+        lossEl.setAttribute('data-value', String(emaLoss));
+        accEl.textContent = `${short(emaAcc * 100, 3)}%`;
+        accEl.setAttribute('data-value', String(emaAcc));
+        speedEl.textContent = `${Math.round(msg.examplesPerSecond)} examples/s`;
+        statusEl.textContent = 'Training…';
+        redraw();
+        break;
+      }
+      case 'weights':
+        hooks.onWeights(msg.weights, msg.step);
+        break;
+      case 'done':
+        setRunning(false);
+        root.setAttribute('data-state', msg.reason);
+        statusEl.textContent =
+          `${msg.reason === 'stopped' ? 'Stopped' : 'Finished'} after ${msg.step} steps in ${short(msg.seconds, 3)} s` +
+          (msg.test ? `; test accuracy ${short(msg.test.accuracy * 100, 3)}%.` : '.');
+        if (msg.test) {
+          testAccEl.textContent = `${short(msg.test.accuracy * 100, 3)}%`;
+          testAccEl.setAttribute('data-value', String(msg.test.accuracy));
+        }
+        redraw();
+        break;
+      case 'error':
+        setRunning(false);
+        root.setAttribute('data-state', 'error');
+        statusEl.textContent = `Error: ${msg.message}`;
+        break;
+    }
+  };
+  worker.onerror = (e) => {
+    setRunning(false);
+    root.setAttribute('data-state', 'error');
+    statusEl.textContent = `Worker error: ${e.message}`;
+  };
+
+  setRunning(false);
+}

@@ -1,0 +1,36 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const repo = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The playground page: a static site in dist/playground (relative URLs, so any static server works), which
+ * bundles logitkit straight from ../src and ships the embedded MNIST file as a static asset. No CDN, no network.
+ */
+export default defineConfig({
+  root: here,
+  base: './',
+  publicDir: false,
+  clearScreen: false,
+  logLevel: 'warn',
+  build: {
+    outDir: fileURLToPath(new URL('../dist/playground', import.meta.url)),
+    emptyOutDir: true,
+    target: 'es2022',
+    // The 1.6 MB MNIST file must stay a file, never an inline data: URL.
+    assetsInlineLimit: 0,
+    sourcemap: true,
+    chunkSizeWarningLimit: 2000,
+  },
+  worker: {
+    format: 'es',
+  },
+  server: {
+    host: '127.0.0.1',
+    fs: { allow: [repo] },
+  },
+  preview: {
+    host: '127.0.0.1',
+  },
+});

@@ -1,0 +1,197 @@
+/**
+ * The playground in Debian's Chromium: logits → probabilities (checked against nn.softmax in Node),
+ * temperature, a short in-browser training with the stop button, and drawing a digit.
+ * Screenshots go to artifacts/e2e/.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { div, nn, tensor } from '../../src/index.js';
+import { formatValue } from '../../src/tensor/format.js';
+import { HAS_CHROMIUM, SKIP_MESSAGE, artifact, openSession, type Session } from './browser.js';
+
+if (!HAS_CHROMIUM) console.warn(SKIP_MESSAGE);
+
+/** The page's short format: 3 significant digits with a typographic minus. */
+const short3 = (v: number) => String(Number(v.toPrecision(3))).replace(/^-/, '−').replace('e-', 'e−');
+
+describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
+  let session: Session;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    session = await openSession();
+    page = await session.context.newPage();
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    await page.goto(session.server.url);
+    await page.waitForSelector('body[data-ready="true"]');
+  });
+
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  const text = (id: string) => page.getByTestId(id).innerText();
+  const value = async (id: string) => (await page.getByTestId(id).getAttribute('data-value')) ?? '';
+
+  async function probabilities(n: number): Promise<{ shown: string[]; exact: string[] }> {
+    const shown: string[] = [];
+    const exact: string[] = [];
+    for (let i = 0; i < n; i++) {
+      shown.push(await text(`prob-${i}`));
+      exact.push(await value(`prob-${i}`));
+    }
+    return { shown, exact };
+  }
+
+  it('shows softmax([2.0, 1.0, 0.1]) as the library computes it', async () => {
+    await page.getByTestId('preset-huge').click();
+    for (const [i, v] of ['2.0', '1.0', '0.1'].entries()) await page.getByTestId(`logit-input-${i}`).fill(v);
+    await page.getByTestId('true-class-0').check();
+    const expected = Array.from(nn.softmax(tensor([2.0, 1.0, 0.1])).values);
+    const { shown, exact } = await probabilities(3);
+    expect(shown).toEqual(expected.map(short3));
+    expect(exact).toEqual(expected.map((p) => formatValue(p, 'float32')));
+    // The seed's rounded numbers: 0.659, 0.242, 0.099.
+    [0.659, 0.242, 0.099].forEach((p, i) => expect(Math.abs(Number(exact[i]) - p)).toBeLessThan(5e-4));
+    // Loss −log p_0 and gradient softmax − onehot.
+    const loss = Number(await value('loss'));
+    expect(Math.abs(loss + Math.log(expected[0]))).toBeLessThan(1e-6);
+    const grad0 = Number(await value('grad-0'));
+    expect(Math.abs(grad0 - (expected[0] - 1))).toBeLessThan(1e-6);
+    expect(await value('decision')).toBe('0');
+    await expect(page.getByTestId('trace').innerText()).resolves.toContain('Cross-entropy');
+    await page.screenshot({ path: artifact('01-logits.png'), fullPage: false });
+  });
+
+  it('changes the probabilities with the temperature', async () => {
+    const before = await probabilities(3);
+    await page.getByTestId('temperature-input').fill('2');
+    const after = await probabilities(3);
+    const expected = Array.from(nn.softmax(div(tensor([2.0, 1.0, 0.1]), 2)).values);
+    expect(after.exact).toEqual(expected.map((p) => formatValue(p, 'float32')));
+    expect(Number(after.exact[0])).toBeLessThan(Number(before.exact[0]));
+    expect(Number(after.exact[2])).toBeGreaterThan(Number(before.exact[2]));
+    // The slider moves T too (log scale): dragging it to the far left sharpens the distribution.
+    await page.getByTestId('temperature-slider').fill('0');
+    expect(await page.getByTestId('temperature-input').inputValue()).toBe('0.05');
+    expect(Number(await value('prob-0'))).toBeGreaterThan(0.999);
+    await page.getByTestId('temperature-input').fill('1');
+    expect((await probabilities(3)).exact).toEqual(before.exact);
+  });
+
+  it('adds, renames and removes classes; a logit slider updates the bars', async () => {
+    await page.getByTestId('add-class').click();
+    await page.getByTestId('class-name-3').fill('sports');
+    await page.getByTestId('logit-input-3').fill('3');
+    expect(await page.getByTestId('decision').innerText()).toBe('sports');
+    const p = await probabilities(4);
+    const expected = Array.from(nn.softmax(tensor([2.0, 1.0, 0.1, 3])).values);
+    expect(p.exact).toEqual(expected.map((v) => formatValue(v, 'float32')));
+    await page.getByTestId('logit-slider-3').fill('-5');
+    expect(await page.getByTestId('logit-input-3').inputValue()).toBe('-5');
+    expect(await value('decision')).toBe('0');
+    await page.getByTestId('remove-class-3').click();
+    await expect(page.getByTestId('class-row-3').count()).resolves.toBe(0);
+  });
+
+  it('never shows a tiny loss as 0', async () => {
+    await page.getByTestId('preset-tiny-loss').click();
+    const expected = nn.sparseSoftmaxCrossEntropyWithLogits({ labels: [0], logits: tensor([[20, 0, 0]]) }).item();
+    expect(await value('loss')).toBe(formatValue(expected, 'float32'));
+    expect(await text('loss')).toBe('4.122e−9');
+    await expect(page.getByTestId('trace-notes').innerText()).resolves.toMatch(/naive −log\(softmax\) gives 0/);
+    await page.screenshot({ path: artifact('02-tiny-loss.png') });
+    await page.getByTestId('preset-mask').click();
+    expect(await value('prob-1')).toBe('0');
+    expect(await value('grad-1')).toBe('0');
+  });
+
+  it('trains in the browser: the loss drops, the accuracy rises, the page stays responsive', async () => {
+    const panel = page.getByTestId('train-panel');
+    await page.getByTestId('train-steps').fill('300');
+    await page.getByTestId('train-start').click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="train-step"]')?.getAttribute('data-value')) >= 20, null, { timeout: 60_000 });
+    // Responsive while training: an edit in the logits panel is reflected at once.
+    await page.getByTestId('preset-seed-text').click();
+    const t0 = Date.now();
+    await page.getByTestId('logit-input-0').fill('5');
+    expect(await value('decision')).toBe('0');
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await panel.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: artifact('03-training.png') });
+    await page.waitForFunction(() => document.querySelector('[data-testid="train-panel"]')?.getAttribute('data-state') === 'finished', null, { timeout: 150_000 });
+    const first = Number(await panel.getAttribute('data-first-loss'));
+    const last = Number(await value('train-loss'));
+    const testAcc = Number(await value('test-accuracy'));
+    console.log(`e2e training: first batch loss ${first}, smoothed final loss ${last}, test accuracy ${testAcc}, ${await text('train-speed')}`);
+    expect(last).toBeLessThan(first * 0.5);
+    expect(testAcc).toBeGreaterThan(0.8);
+    expect(await text('train-status')).toMatch(/^Finished after 300 steps/);
+    await page.screenshot({ path: artifact('04-trained.png') });
+  });
+
+  async function draw(points: Array<[number, number]>): Promise<void> {
+    const box = (await page.getByTestId('draw-canvas').boundingBox())!;
+    const at = ([x, y]: [number, number]) => [box.x + (x / 280) * box.width, box.y + (y / 280) * box.height] as const;
+    await page.mouse.move(...at(points[0]));
+    await page.mouse.down();
+    for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 4 });
+    await page.mouse.up();
+  }
+
+  async function predictionAfterDrawing(): Promise<string> {
+    await page.waitForFunction(() => /^\d$/.test(document.querySelector('[data-testid="prediction"]')?.getAttribute('data-value') ?? ''));
+    return value('prediction');
+  }
+
+  it('predicts a drawn digit with the model trained in the page, updating as you draw', async () => {
+    await page.getByTestId('draw-panel').scrollIntoViewIfNeeded();
+    await page.getByTestId('draw-clear').click();
+    expect(await value('prediction')).toBe('');
+    // A "1": one vertical stroke.
+    await draw([[140, 50], [138, 120], [136, 190], [135, 235]]);
+    const one = await predictionAfterDrawing();
+    const probsOne = await Promise.all(Array.from({ length: 10 }, (_, d) => value(`digit-prob-${d}`)));
+    await page.screenshot({ path: artifact('05-draw-one.png') });
+    // A "0": one closed ring. The prediction changes with the drawing.
+    await page.getByTestId('draw-clear').click();
+    const ring: Array<[number, number]> = [];
+    for (let k = 0; k <= 36; k++) {
+      const a = (k / 36) * 2 * Math.PI;
+      ring.push([140 + 60 * Math.sin(a), 140 - 85 * Math.cos(a)]);
+    }
+    await draw(ring);
+    const zero = await predictionAfterDrawing();
+    const probsZero = await Promise.all(Array.from({ length: 10 }, (_, d) => value(`digit-prob-${d}`)));
+    await page.screenshot({ path: artifact('06-draw-zero.png') });
+    console.log(`e2e drawing: stroke → ${one}, ring → ${zero}`);
+    expect(probsZero).not.toEqual(probsOne);
+    expect(zero).not.toBe(one);
+    expect(one).toBe('1');
+    expect(zero).toBe('0');
+  });
+
+  it('stops training with the stop button', async () => {
+    await page.getByTestId('train-steps').fill('20000');
+    await page.getByTestId('train-start').click();
+    await expect(page.getByTestId('train-stop').isEnabled()).resolves.toBe(true);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="train-step"]')?.getAttribute('data-value')) >= 10, null, { timeout: 60_000 });
+    await page.getByTestId('train-stop').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="train-panel"]')?.getAttribute('data-state') === 'stopped', null, { timeout: 30_000 });
+    const stoppedAt = Number(await value('train-step'));
+    expect(stoppedAt).toBeLessThan(20000);
+    expect(await text('train-status')).toMatch(/^Stopped after \d+ steps/);
+    await page.waitForTimeout(500);
+    expect(Number(await value('train-step'))).toBe(stoppedAt);
+    expect(await page.getByTestId('train-start').isEnabled()).toBe(true);
+    await page.getByTestId('train-steps').fill('300');
+  });
+
+  it('logged no errors and made no request outside the local server', () => {
+    expect(errors).toEqual([]);
+  });
+});
