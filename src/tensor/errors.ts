@@ -10,7 +10,7 @@ export function describe(value: unknown): string {
   if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
   if (typeof value === 'object' && value !== null && 'shape' in value && 'dtype' in value) {
     const t = value as { shape: readonly number[]; dtype: string };
-    return `a ${t.dtype} tensor of shape ${describe([...t.shape])}`;
+    return `${t.dtype.startsWith('int') ? 'an' : 'a'} ${t.dtype} tensor of shape ${describe([...t.shape])}`;
   }
   return String(value);
 }
