@@ -42,7 +42,8 @@ function checkReduction(op: string, r: unknown): Reduction {
 
 function checkSmoothing(op: string, s: unknown): number {
   if (s === undefined) return 0;
-  if (typeof s !== 'number' || !Number.isFinite(s) || s < 0 || s > 1) throw argError(op, 'labelSmoothing', 'a finite number in [0, 1]', s);
+  if (typeof s !== 'number') throw argTypeError(op, 'labelSmoothing', 'a number in [0, 1]', s);
+  if (!Number.isFinite(s) || s < 0 || s > 1) throw argError(op, 'labelSmoothing', 'a finite number in [0, 1]', s);
   return s;
 }
 
@@ -136,6 +137,7 @@ export function sparseSoftmaxCrossEntropy(labelsIn: TensorInput, logits: TensorI
     throw argError(op, 'labels', `a tensor of shape [${z.shape.slice(0, -1).join(', ')}] (the logits' shape without the class axis)`, labels);
   }
   const ignore = o.ignoreIndex;
+  if (ignore !== undefined && typeof ignore !== 'number') throw argTypeError(op, 'ignoreIndex', 'an integer', ignore);
   if (ignore !== undefined && !Number.isInteger(ignore)) throw argError(op, 'ignoreIndex', 'an integer', ignore);
   checkIndices(op, 'labels', labels, classes, ignore);
   let classWeights: Tensor | null = null;

@@ -69,8 +69,10 @@ export function cast(xIn: TensorInput, dtype: DType): Tensor {
 export function clipByValue(xIn: TensorInput, low: number, high: number): Tensor {
   const op = 'clipByValue';
   const x = toTensor(op, 'x', xIn);
-  if (typeof low !== 'number' || Number.isNaN(low)) throw argError(op, 'low', 'a number', low);
-  if (typeof high !== 'number' || Number.isNaN(high) || high < low) throw argError(op, 'high', `a number ≥ low (${low})`, high);
+  if (typeof low !== 'number') throw argTypeError(op, 'low', 'a number', low);
+  if (typeof high !== 'number') throw argTypeError(op, 'high', 'a number', high);
+  if (Number.isNaN(low)) throw argError(op, 'low', 'a number (not NaN)', low);
+  if (Number.isNaN(high) || high < low) throw argError(op, 'high', `a number ≥ low (${low})`, high);
   const inside = mul(greaterEqual(x, low), lessEqual(x, high));
   const clipped = where(greaterEqual(x, low), where(lessEqual(x, high), x, high), low);
   if (!isFloat(x.dtype)) return clipped;
@@ -86,7 +88,8 @@ export function logit(pIn: TensorInput, eps?: number): Tensor {
   let p = toTensor(op, 'p', pIn);
   if (!isFloat(p.dtype)) p = cast(p, 'float32');
   if (eps !== undefined) {
-    if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0 || eps > 0.5) {
+    if (typeof eps !== 'number') throw argTypeError(op, 'eps', 'a number', eps);
+    if (!Number.isFinite(eps) || eps < 0 || eps > 0.5) {
       throw argError(op, 'eps', 'a finite number in [0, 0.5]', eps);
     }
   }
