@@ -1,5 +1,6 @@
 import { beforeAll } from 'vitest';
 import type { Kernels } from '../../src/kernels/types.js';
+import { matMulSpec } from './spec-matmul.js';
 import { softmaxSpec } from './spec-softmax.js';
 
 /**
@@ -13,4 +14,5 @@ export function kernelSpec(load: () => Promise<Kernels>): void {
   });
   const k = () => set;
   softmaxSpec(k);
+  matMulSpec(k);
 }

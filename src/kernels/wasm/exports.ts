@@ -11,4 +11,15 @@ export interface KernelExports {
   softmaxCrossEntropyF64(x: number, y: number, rows: number, n: number, loss: number, dx: number, e: number): void;
   sparseSoftmaxCrossEntropyF32(x: number, ids: number, rows: number, n: number, loss: number, dx: number, e: number): void;
   sparseSoftmaxCrossEntropyF64(x: number, ids: number, rows: number, n: number, loss: number, dx: number, e: number): void;
+
+  /** Packing block sizes (elements) of the matrix products. */
+  readonly KC_F32: WebAssembly.Global;
+  readonly MC_F32: WebAssembly.Global;
+  readonly NC_F32: WebAssembly.Global;
+  readonly KC_F64: WebAssembly.Global;
+  readonly MC_F64: WebAssembly.Global;
+  readonly NC_F64: WebAssembly.Global;
+  matMulF32(a: number, b: number, c: number, m: number, k: number, n: number, transA: boolean, transB: boolean, packA: number, packB: number): void;
+  matMulF32Wide(a: number, b: number, c: number, m: number, k: number, n: number, transA: boolean, transB: boolean, packA: number, packB: number): void;
+  matMulF64(a: number, b: number, c: number, m: number, k: number, n: number, transA: boolean, transB: boolean, packA: number, packB: number): void;
 }

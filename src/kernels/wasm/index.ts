@@ -3,15 +3,25 @@ import { tsKernels } from '../ts/index.js';
 import type { Kernels } from '../types.js';
 import { Arena } from './arena.js';
 import { instantiateKernels } from './load.js';
+import { type MatMulAccumulation, wasmMatMul } from './matmul.js';
 import { wasmSoftmaxFamily } from './softmax.js';
 
 export { hasWasmSimd } from './load.js';
+export type { MatMulAccumulation } from './matmul.js';
+
+export interface WasmKernelOptions {
+  /** Kernels for everything wasm does not cover (default: the TypeScript reference set). */
+  fallback?: Kernels;
+  /** Accumulation of float32 matrix products (see MatMulAccumulation); default 'float32'. */
+  matMulAccumulation?: MatMulAccumulation;
+}
 
 /**
  * The WebAssembly SIMD kernel set: the hot kernels run in wasm, every other kernel (and every dtype
  * or layout a wasm kernel does not cover) is the fallback set's. Null where WebAssembly SIMD is missing.
  */
-export async function createWasmKernels(fallback: Kernels = tsKernels): Promise<Kernels | null> {
+export async function createWasmKernels(options: WasmKernelOptions = {}): Promise<Kernels | null> {
+  const fallback = options.fallback ?? tsKernels;
   const w = await instantiateKernels();
   if (!w) return null;
   const arena = new Arena(w.memory, w.heapBase());
@@ -19,12 +29,13 @@ export async function createWasmKernels(fallback: Kernels = tsKernels): Promise<
     ...fallback,
     name: 'wasm',
     ...wasmSoftmaxFamily(w, arena, fallback),
+    matMul: wasmMatMul(w, arena, fallback, options.matMulAccumulation ?? 'float32'),
   };
 }
 
 /** Makes the wasm set the active kernels when the engine supports it; true if it did. */
-export async function useWasmKernels(): Promise<boolean> {
-  const set = await createWasmKernels();
+export async function useWasmKernels(options: WasmKernelOptions = {}): Promise<boolean> {
+  const set = await createWasmKernels(options);
   if (!set) return false;
   setKernels(set);
   return true;

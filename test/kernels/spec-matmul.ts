@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import type { Kernels } from '../../src/kernels/types.js';
+import { type ArrayType, randomArray } from './helpers.js';
+
+interface Case {
+  batch: number;
+  m: number;
+  k: number;
+  n: number;
+  aShared?: boolean;
+  bShared?: boolean;
+}
+
+// Odd sizes hit partial register tiles; k > 256, m > 128 and n > 1024 cross the packing blocks.
+const CASES: Case[] = [
+  { batch: 1, m: 1, k: 1, n: 1 },
+  { batch: 1, m: 3, k: 5, n: 2 },
+  { batch: 1, m: 17, k: 33, n: 29 },
+  { batch: 1, m: 64, k: 64, n: 64 },
+  { batch: 1, m: 130, k: 300, n: 37 },
+  { batch: 1, m: 5, k: 70, n: 1030 },
+  { batch: 3, m: 9, k: 20, n: 11 },
+  { batch: 4, m: 12, k: 40, n: 10, bShared: true },
+  { batch: 2, m: 7, k: 16, n: 21, aShared: true },
+  { batch: 2, m: 4, k: 0, n: 3 },
+];
+
+/** Element (i, p) of op(A) in its storage, and the exact float64 product with Σ|a·b| for the error bound. */
+function reference(a: ArrayLike<number>, b: ArrayLike<number>, c: Case, ta: boolean, tb: boolean, aStride: number, bStride: number) {
+  const { batch, m, k, n } = c;
+  const exact = new Float64Array(batch * m * n);
+  const magnitude = new Float64Array(batch * m * n);
+  for (let t = 0; t < batch; t++) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        let s1 = 0;
+        for (let p = 0; p < k; p++) {
+          const av = a[t * aStride + (ta ? p * m + i : i * k + p)];
+          const bv = b[t * bStride + (tb ? j * k + p : p * n + j)];
+          s += av * bv;
+          s1 += Math.abs(av * bv);
+        }
+        exact[(t * m + i) * n + j] = s;
+        magnitude[(t * m + i) * n + j] = s1;
+      }
+    }
+  }
+  return { exact, magnitude };
+}
+
+export function matMulSpec(k: () => Kernels): void {
+  const types: [string, ArrayType, number][] = [
+    ['float32', Float32Array, 2 ** -24],
+    ['float64', Float64Array, 2 ** -53],
+    ['int32', Int32Array, 0],
+  ];
+  for (const [dtype, Type, unit] of types) {
+    describe(`matMul, ${dtype}`, () => {
+      it('multiplies [[1, 2], [3, 4]] · [[5, 6], [7, 8]] = [[19, 22], [43, 50]]', () => {
+        const out = new Type(4);
+        k().matMul(new Type([1, 2, 3, 4]), new Type([5, 6, 7, 8]), out, 1, 2, 2, 2, false, false, 0, 0);
+        expect(Array.from(out)).toEqual([19, 22, 43, 50]);
+      });
+
+      for (const c of CASES) {
+        for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]]) {
+          const name = `${c.batch}×(${c.m}×${c.k})·(${c.k}×${c.n})${c.aShared ? ' A shared' : ''}${c.bShared ? ' B shared' : ''}, ${ta ? 'Aᵀ' : 'A'}·${tb ? 'Bᵀ' : 'B'}`;
+          it(`matches the exact product within k·ε·Σ|a·b|: ${name}`, () => {
+            const aStride = c.aShared ? 0 : c.m * c.k;
+            const bStride = c.bShared ? 0 : c.k * c.n;
+            const scale = Type === Int32Array ? 20 : 1;
+            const a = randomArray(Type, (c.aShared ? 1 : c.batch) * c.m * c.k, scale, 100 + c.m);
+            const b = randomArray(Type, (c.bShared ? 1 : c.batch) * c.k * c.n, scale, 200 + c.n);
+            const out = new Type(c.batch * c.m * c.n).fill(7);
+            k().matMul(a, b, out, c.batch, c.m, c.k, c.n, ta, tb, aStride, bStride);
+            const { exact, magnitude } = reference(a, b, c, ta, tb, aStride, bStride);
+            for (let i = 0; i < out.length; i++) {
+              // Any summation order stays within k·u·Σ|a·b|, plus the final rounding of the result.
+              const bound = (c.k + 1) * unit * magnitude[i] + unit * Math.abs(exact[i]);
+              const error = Math.abs(out[i] - exact[i]);
+              if (!(error <= bound)) expect.fail(`element ${i}: got ${out[i]}, exact ${exact[i]}, error ${error} > ${bound}`);
+            }
+          });
+        }
+      }
+    });
+  }
+}
