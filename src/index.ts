@@ -16,3 +16,8 @@ export type { Reduction, LossOptions, SparseLossOptions, SigmoidLossOptions } fr
 export { grad, grads, valueAndGrad, valueAndGrads, stopGradient } from './autograd/index.js';
 export { kernels, setKernels, tsKernels, type Kernels } from './kernels/index.js';
 export * as data from './data/index.js';
+export {
+  explain, explainPrediction, renderText, renderMarkdown, renderJson,
+  type ExplainTrace, type ExplainInput, type ExplainOptions, type ExplainableModel, type PredictionOptions,
+  type RenderOptions, type JsonOptions, type RowTrace, type NumericsNote, type CrossCheck,
+} from './explain/index.js';

@@ -1,0 +1,12 @@
+/**
+ * explain/: step-by-step traces of a softmax classification (logits, or a dense layer and its features),
+ * computed with the library's own ops, and their renderings as text, Markdown and JSON.
+ */
+export { explain } from './explain.js';
+export { explainPrediction, type ExplainableModel, type PredictionOptions } from './prediction.js';
+export { renderText } from './render-text.js';
+export { renderMarkdown } from './render-markdown.js';
+export { renderJson, type JsonOptions } from './render-json.js';
+export type { RenderOptions } from './render-common.js';
+export { readable as formatReadable, jsonNumber as formatJsonNumber } from './format.js';
+export type * from './types.js';
