@@ -43,8 +43,9 @@ export function fromValues(values: TypedArray, shape: readonly number[]): Tensor
  */
 export function resultDType(op: string, a: Tensor, b: Tensor, aIsWeak: boolean, bIsWeak: boolean): DType {
   if (a.dtype === b.dtype) return a.dtype;
-  if (aIsWeak) return b.dtype;
-  if (bIsWeak) return a.dtype;
+  // A weak operand adopts the other's dtype, except that a fractional number (already float) lifts int32 to float.
+  if (aIsWeak) return b.dtype === 'int32' ? a.dtype : b.dtype;
+  if (bIsWeak) return a.dtype === 'int32' ? b.dtype : a.dtype;
   if (a.dtype === 'int32') return b.dtype;
   if (b.dtype === 'int32') return a.dtype;
   throw new TypeError(
