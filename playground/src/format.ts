@@ -1,9 +1,12 @@
 /**
- * Numbers on the page follow the library's precision rules (docs/numerics.md, src/tensor/format.ts):
- * - `exact`: the shortest text that reads back to the same value in the tensor's dtype (float32 or float64);
- * - `short`: 3 significant digits, never fixed decimals, so a tiny loss or probability shows as 4.12e-9, never 0.
- *   Only a value that is exactly 0 prints as 0.
+ * Numbers on the page follow the library's precision rules (docs/numerics.md, src/tensor/format.ts and the
+ * explain renderers' `formatReadable`):
+ * - `exact` / `raw`: the shortest text that reads back to the same value in the dtype (float32 or float64);
+ * - `short`: a few significant digits (the explain renderers' rule): exponent notation below 1e-4, so a tiny loss
+ *   or probability shows as 4.12e-9, never 0; a value that is not an integer never prints as one (a probability of
+ *   0.99999999 does not become 1). Only a value that is exactly 0 prints as 0.
  */
+import { formatReadable } from '../../src/explain/index.js';
 import { formatValue } from '../../src/tensor/format.js';
 
 export type FloatDType = 'float32' | 'float64';
@@ -15,12 +18,8 @@ export function exact(v: number, dtype: FloatDType): string {
   return minus(formatValue(v, dtype));
 }
 
-export function short(v: number, digits = 3): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '∞';
-  if (v === -Infinity) return '−∞';
-  if (v === 0) return Object.is(v, -0) ? '−0' : '0';
-  return minus(String(Number(v.toPrecision(digits))));
+export function short(v: number, digits = 3, dtype: FloatDType = 'float64'): string {
+  return minus(formatReadable(v, digits, dtype));
 }
 
 /** A typographic minus sign (U+2212) reads better than a hyphen in tables. */

@@ -2,10 +2,10 @@
  * The logits editor: classes (name, logit as text + slider, true class), temperature and dtype in; probability
  * bars, log-probabilities, the loss, its gradient and the worked trace out, recomputed on every input.
  */
+import { explain, type ExplainTrace } from '../../src/explain/index.js';
 import { byTestId, h, setNumber } from './dom.js';
 import { exact, parseNumber, raw, short, type FloatDType } from './format.js';
-import { computeLogits, type LogitsResult } from './logits-compute.js';
-import { renderTrace } from './trace-view.js';
+import { mountTraceView } from './trace-view.js';
 
 interface ClassRow {
   name: string;
@@ -21,6 +21,7 @@ interface State {
 
 export interface Preset {
   id: string;
+  label: string;
   title: string;
   classes: ClassRow[];
   label: number;
@@ -30,23 +31,23 @@ export interface Preset {
 
 export const PRESETS: readonly Preset[] = [
   {
-    id: 'seed-text', title: 'News / entertainment / technology: [2.0, 1.0, 0.1]', label: 0,
+    id: 'seed-text', label: 'Seeds: [2.0, 1.0, 0.1]', title: 'News / entertainment / technology: [2.0, 1.0, 0.1]', label: 0,
     classes: [{ name: 'news', logit: 2.0 }, { name: 'entertainment', logit: 1.0 }, { name: 'technology', logit: 0.1 }],
   },
   {
-    id: 'seed-image', title: 'Image classes A / B / C: z = W·f + b = [0.5, 0.34, 2.41]', label: 2,
+    id: 'seed-image', label: 'Seeds: z = W·f + b', title: 'Image classes A / B / C: z = W·f + b = [0.5, 0.34, 2.41]', label: 2,
     classes: [{ name: 'A', logit: 0.5 }, { name: 'B', logit: 0.34 }, { name: 'C', logit: 2.41 }],
   },
   {
-    id: 'tiny-loss', title: 'A confident right answer: [20, 0, 0], float32 (the loss is tiny, not 0)', label: 0, dtype: 'float32',
+    id: 'tiny-loss', label: 'Tiny loss: [20, 0, 0]', title: 'A confident right answer: [20, 0, 0], float32 (the loss is tiny, not 0)', label: 0, dtype: 'float32',
     classes: [{ name: 'A', logit: 20 }, { name: 'B', logit: 0 }, { name: 'C', logit: 0 }],
   },
   {
-    id: 'huge', title: 'Huge logits: [1000, 999, −1000] (naive exp overflows)', label: 1,
+    id: 'huge', label: 'Huge: [1000, 999, −1000]', title: 'Huge logits: [1000, 999, −1000] (naive exp overflows)', label: 1,
     classes: [{ name: 'A', logit: 1000 }, { name: 'B', logit: 999 }, { name: 'C', logit: -1000 }],
   },
   {
-    id: 'mask', title: 'A masked class: [3, −∞, 1] (probability exactly 0)', label: 0,
+    id: 'mask', label: 'Mask: [3, −∞, 1]', title: 'A masked class: [3, −∞, 1] (probability exactly 0)', label: 0,
     classes: [{ name: 'A', logit: 3 }, { name: 'masked', logit: -Infinity }, { name: 'C', logit: 1 }],
   },
 ];
@@ -74,12 +75,13 @@ export function mountLogitsPanel(root: HTMLElement): void {
   const dtypeSelect = byTestId<HTMLSelectElement>(root, 'dtype-select');
   const lossEl = byTestId(root, 'loss');
   const decisionEl = byTestId(root, 'decision');
-  const traceEl = byTestId(root, 'trace');
+  const traceView = mountTraceView(byTestId(root, 'trace'));
+  const namesWarning = byTestId(root, 'names-warning');
   const errorEl = byTestId(root, 'logits-error');
   const presetBox = byTestId(root, 'presets');
 
   for (const p of PRESETS) {
-    const b = h('button', { type: 'button', 'data-testid': `preset-${p.id}`, title: p.title }, p.title);
+    const b = h('button', { type: 'button', 'data-testid': `preset-${p.id}`, title: p.title }, p.label);
     b.addEventListener('click', () => {
       state.classes = p.classes.map((c) => ({ ...c }));
       state.label = p.label;
@@ -199,13 +201,22 @@ export function mountLogitsPanel(root: HTMLElement): void {
     update();
   });
 
+  /** The class names explain() gets: the user's, when they are non-empty and distinct. */
+  function classNames(): string[] | null {
+    const names = state.classes.map((c) => c.name.trim());
+    const ok = names.every((n) => n !== '') && new Set(names).size === names.length;
+    namesWarning.hidden = ok;
+    return ok ? names : null;
+  }
+
   function update(): void {
-    let result: LogitsResult;
+    let trace: ExplainTrace;
     try {
-      result = computeLogits({
+      trace = explain({
         logits: state.classes.map((c) => c.logit),
+        labels: state.label,
+        classNames: classNames() ?? undefined,
         temperature: state.temperature,
-        label: state.label,
         dtype: state.dtype,
       });
       errorEl.textContent = '';
@@ -215,23 +226,26 @@ export function mountLogitsPanel(root: HTMLElement): void {
       errorEl.hidden = false;
       return;
     }
+    const r = trace.rows[0];
     const d = state.dtype;
-    result.probs.forEach((p, i) => {
-      setNumber(byTestId(root, `prob-${i}`), short(p), raw(p, d));
+    const grad = r.gradientWrtLogits ?? r.gradient ?? [];
+    r.probabilities.forEach((p, i) => {
+      setNumber(byTestId(root, `prob-${i}`), short(p, 3, d), raw(p, d));
       const bar = byTestId(root, `prob-bar-${i}`);
       const fill = bar.firstElementChild as HTMLElement;
       fill.style.width = `${Number.isFinite(p) ? Math.max(0, Math.min(1, p)) * 100 : 0}%`;
       bar.classList.toggle('true-class', i === state.label);
-      bar.classList.toggle('decision', i === result.decision);
-      setNumber(byTestId(root, `logprob-${i}`), short(result.logProbs[i]), raw(result.logProbs[i], d));
-      setNumber(byTestId(root, `grad-${i}`), short(result.gradLogits[i]), raw(result.gradLogits[i], d));
+      bar.classList.toggle('decision', i === r.decision.classId);
+      setNumber(byTestId(root, `logprob-${i}`), short(r.logProbabilities[i], 3, d), raw(r.logProbabilities[i], d));
+      setNumber(byTestId(root, `grad-${i}`), short(grad[i], 3, d), raw(grad[i], d));
     });
-    setNumber(lossEl, short(result.loss, 4), raw(result.loss, d));
-    lossEl.setAttribute('aria-label', `loss ${exact(result.loss, d)}`);
-    const winner = state.classes[result.decision];
-    decisionEl.textContent = winner ? winner.name || `class ${result.decision + 1}` : '—';
-    decisionEl.setAttribute('data-value', String(result.decision));
-    renderTrace(traceEl, result, state.classes.map((c, i) => c.name || `class ${i + 1}`));
+    const loss = r.loss ?? NaN;
+    setNumber(lossEl, short(loss, 4, d), raw(loss, d));
+    lossEl.setAttribute('aria-label', `loss ${exact(loss, d)}`);
+    const winner = state.classes[r.decision.classId];
+    decisionEl.textContent = winner ? winner.name || `class ${r.decision.classId + 1}` : '—';
+    decisionEl.setAttribute('data-value', String(r.decision.classId));
+    traceView.update(trace);
   }
 
   buildRows();

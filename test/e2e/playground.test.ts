@@ -6,13 +6,14 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { div, nn, tensor } from '../../src/index.js';
+import { explain, formatReadable, renderJson, renderText } from '../../src/explain/index.js';
 import { formatValue } from '../../src/tensor/format.js';
 import { HAS_CHROMIUM, SKIP_MESSAGE, artifact, openSession, type Session } from './browser.js';
 
 if (!HAS_CHROMIUM) console.warn(SKIP_MESSAGE);
 
-/** The page's short format: 3 significant digits with a typographic minus. */
-const short3 = (v: number) => String(Number(v.toPrecision(3))).replace(/^-/, '−').replace('e-', 'e−');
+/** The page's short format: the explain renderers' readable numbers (3 digits), with a typographic minus. */
+const short3 = (v: number) => formatReadable(v, 3, 'float32').replace(/^-/, '−').replace('e-', 'e−');
 
 describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
   let session: Session;
@@ -64,7 +65,16 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     expect(Math.abs(grad0 - (expected[0] - 1))).toBeLessThan(1e-6);
     expect(await value('decision')).toBe('0');
     await expect(page.getByTestId('trace').innerText()).resolves.toContain('Cross-entropy');
-    await page.screenshot({ path: artifact('01-logits.png'), fullPage: false });
+    await expect(page.getByTestId('trace-checks').innerText()).resolves.toMatch(/^Cross-checks: 6\/6 agree/);
+    await page.getByTestId('logits-panel').screenshot({ path: artifact('01-logits.png') });
+    // The library's own renderings of the same trace, as the CLI prints them.
+    const trace = explain({ logits: [2.0, 1.0, 0.1], labels: 0, classNames: ['A', 'B', 'C'], temperature: 1, dtype: 'float32' });
+    await page.getByTestId('trace-renderings').locator('summary').click();
+    expect(await page.getByTestId('trace-rendering').textContent()).toBe(renderText(trace));
+    await page.getByTestId('trace-tab-json').click();
+    expect(await page.getByTestId('trace-rendering').textContent()).toBe(renderJson(trace));
+    await page.getByTestId('trace-tab-text').click();
+    await page.getByTestId('trace-renderings').locator('summary').click();
   });
 
   it('changes the probabilities with the temperature', async () => {
@@ -103,8 +113,8 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     const expected = nn.sparseSoftmaxCrossEntropyWithLogits({ labels: [0], logits: tensor([[20, 0, 0]]) }).item();
     expect(await value('loss')).toBe(formatValue(expected, 'float32'));
     expect(await text('loss')).toBe('4.122e−9');
-    await expect(page.getByTestId('trace-notes').innerText()).resolves.toMatch(/naive −log\(softmax\) gives 0/);
-    await page.screenshot({ path: artifact('02-tiny-loss.png') });
+    await expect(page.getByTestId('trace-notes').locator('[data-kind="lossPrecision"]').innerText()).resolves.toMatch(/gives 0 because/);
+    await page.getByTestId('logits-panel').screenshot({ path: artifact('02-tiny-loss.png') });
     await page.getByTestId('preset-mask').click();
     expect(await value('prob-1')).toBe('0');
     expect(await value('grad-1')).toBe('0');
