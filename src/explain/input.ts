@@ -7,6 +7,11 @@ import { Tensor } from '../tensor/tensor.js';
 import type { DenseInput, ExplainDType, ExplainInput, LabelInput, WeightsLayout } from './types.js';
 
 export const OP = 'explain';
+/** Like argError, with the actual value already described in words (not quoted as a string). */
+function countError(arg: string, expected: string, actual: string): RangeError {
+  return new RangeError(`${OP}: argument '${arg}' must be ${expected}, got ${actual}`);
+}
+
 const REDUCTIONS: readonly Reduction[] = ['none', 'sum', 'mean', 'sumByNonzeroWeights'];
 const LAYOUTS: readonly WeightsLayout[] = ['classesByFeatures', 'featuresByClasses'];
 
@@ -124,10 +129,10 @@ function parseClassNames(names: unknown, classes: number): string[] | null {
   if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
     throw argTypeError(OP, 'classNames', `an array of ${classes} strings`, names);
   }
-  if (names.length !== classes) throw argError(OP, 'classNames', `${classes} names (one per class)`, `${names.length} names`);
+  if (names.length !== classes) throw countError('classNames', `${classes} names (one per class)`, `${names.length}`);
   const seen = new Set<string>();
   for (const n of names) {
-    if (seen.has(n)) throw argError(OP, 'classNames', 'distinct names', `'${n}' twice`);
+    if (seen.has(n)) throw countError('classNames', 'distinct names', `${describe(n)} twice`);
     seen.add(n);
   }
   return names.slice();
@@ -163,7 +168,7 @@ function classIdOf(x: number | string, classes: number, names: string[] | null, 
 }
 
 function distOf(x: readonly unknown[], classes: number, where: string): number[] {
-  if (x.length !== classes) throw argError(OP, 'labels', `a distribution of ${classes} values (one per class)${where}`, `${x.length} values`);
+  if (x.length !== classes) throw countError('labels', `a distribution of ${classes} values (one per class)${where}`, `${x.length} values`);
   const out: number[] = [];
   for (const v of x) {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
@@ -204,7 +209,7 @@ export function parseLabels(x: LabelInput, rows: number, classes: number, batche
     if (!Array.isArray(x)) {
       throw argTypeError(OP, 'labels', `an array with one label per example (${rows}): class ids, names or distributions`, x);
     }
-    if (x.length !== rows) throw argError(OP, 'labels', `one label per example (${rows})`, `${x.length} labels`);
+    if (x.length !== rows) throw countError('labels', `one label per example (${rows})`, `${x.length} labels`);
     x.forEach((item: unknown, r: number) => {
       const where = ` (example ${r})`;
       if (typeof item === 'number' || typeof item === 'string') items.push(classIdOf(item, classes, names, where));
