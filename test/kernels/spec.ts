@@ -1,6 +1,8 @@
 import { beforeAll } from 'vitest';
 import type { Kernels } from '../../src/kernels/types.js';
+import { elementwiseSpec } from './spec-elementwise.js';
 import { matMulSpec } from './spec-matmul.js';
+import { reduceLayoutSpec } from './spec-reduce-layout.js';
 import { softmaxSpec } from './spec-softmax.js';
 
 /**
@@ -13,6 +15,8 @@ export function kernelSpec(load: () => Promise<Kernels>): void {
     set = await load();
   });
   const k = () => set;
+  elementwiseSpec(k);
   softmaxSpec(k);
   matMulSpec(k);
+  reduceLayoutSpec(k);
 }

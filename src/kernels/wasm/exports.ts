@@ -22,4 +22,9 @@ export interface KernelExports {
   matMulF32(a: number, b: number, c: number, m: number, k: number, n: number, transA: boolean, transB: boolean, packA: number, packB: number): void;
   matMulF32Wide(a: number, b: number, c: number, m: number, k: number, n: number, transA: boolean, transB: boolean, packA: number, packB: number): void;
   matMulF64(a: number, b: number, c: number, m: number, k: number, n: number, transA: boolean, transB: boolean, packA: number, packB: number): void;
+
+  binaryF32(op: number, a: number, b: number, out: number, rows: number, c: number, bRow: boolean, swap: boolean): void;
+  binaryF64(op: number, a: number, b: number, out: number, rows: number, c: number, bRow: boolean, swap: boolean): void;
+  reluF32(x: number, out: number, n: number, step: boolean): void;
+  reluF64(x: number, out: number, n: number, step: boolean): void;
 }

@@ -2,6 +2,7 @@ import { setKernels } from '../index.js';
 import { tsKernels } from '../ts/index.js';
 import type { Kernels } from '../types.js';
 import { Arena } from './arena.js';
+import { wasmElementwise } from './elementwise.js';
 import { instantiateKernels } from './load.js';
 import { type MatMulAccumulation, wasmMatMul } from './matmul.js';
 import { wasmSoftmaxFamily } from './softmax.js';
@@ -28,6 +29,7 @@ export async function createWasmKernels(options: WasmKernelOptions = {}): Promis
   return {
     ...fallback,
     name: 'wasm',
+    ...wasmElementwise(w, arena, fallback),
     ...wasmSoftmaxFamily(w, arena, fallback),
     matMul: wasmMatMul(w, arena, fallback, options.matMulAccumulation ?? 'float32'),
   };

@@ -1,0 +1,138 @@
+/*
+ * Element-wise training work: add, sub, mul (same shape, scalar, or a bias row repeated over rows),
+ * and relu with its step. For float32 operands a single f32x4 operation equals the reference's
+ * float64 operation rounded to float32 (double rounding is harmless for +, −, × when 53 ≥ 2·24 + 2).
+ */
+
+export const OP_ADD = 0;
+export const OP_SUB = 1;
+export const OP_MUL = 2;
+
+// @ts-ignore: decorator
+@inline function apply32(op: i32, a: v128, b: v128): v128 {
+  return op == OP_ADD ? f32x4.add(a, b) : op == OP_SUB ? f32x4.sub(a, b) : f32x4.mul(a, b);
+}
+
+// @ts-ignore: decorator
+@inline function apply64(op: i32, a: v128, b: v128): v128 {
+  return op == OP_ADD ? f64x2.add(a, b) : op == OP_SUB ? f64x2.sub(a, b) : f64x2.mul(a, b);
+}
+
+// @ts-ignore: decorator
+@inline function scalar(op: i32, a: f64, b: f64): f64 {
+  return op == OP_ADD ? a + b : op == OP_SUB ? a - b : a * b;
+}
+
+/**
+ * out[r·c + j] = a[r·c + j] op b[(r·c + j) & bMask-style index]: bLen = c for a row repeated over
+ * `rows` (bias), bLen = rows·c for the same shape; `bScalar` repeats b[0]; `swap` computes b op a.
+ */
+// @ts-ignore: decorator
+@inline function binaryLoop32(op: i32, a: usize, b: usize, out: usize, rows: i32, c: i32, bRow: bool, swap: bool): void {
+  for (let r = 0; r < rows; r++) {
+    const ar = a + (<usize>(r * c) << 2);
+    const br = bRow ? b : b + (<usize>(r * c) << 2);
+    const or = out + (<usize>(r * c) << 2);
+    let j = 0;
+    for (; j + 4 <= c; j += 4) {
+      const x = v128.load(ar + (<usize>j << 2));
+      const y = v128.load(br + (<usize>j << 2));
+      v128.store(or + (<usize>j << 2), swap ? apply32(op, y, x) : apply32(op, x, y));
+    }
+    for (; j < c; j++) {
+      const x = <f64>load<f32>(ar + (<usize>j << 2));
+      const y = <f64>load<f32>(br + (<usize>j << 2));
+      store<f32>(or + (<usize>j << 2), <f32>(swap ? scalar(op, y, x) : scalar(op, x, y)));
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function binaryLoop64(op: i32, a: usize, b: usize, out: usize, rows: i32, c: i32, bRow: bool, swap: bool): void {
+  for (let r = 0; r < rows; r++) {
+    const ar = a + (<usize>(r * c) << 3);
+    const br = bRow ? b : b + (<usize>(r * c) << 3);
+    const or = out + (<usize>(r * c) << 3);
+    let j = 0;
+    for (; j + 2 <= c; j += 2) {
+      const x = v128.load(ar + (<usize>j << 3));
+      const y = v128.load(br + (<usize>j << 3));
+      v128.store(or + (<usize>j << 3), swap ? apply64(op, y, x) : apply64(op, x, y));
+    }
+    if (j < c) {
+      const x = load<f64>(ar + (<usize>j << 3));
+      const y = load<f64>(br + (<usize>j << 3));
+      store<f64>(or + (<usize>j << 3), swap ? scalar(op, y, x) : scalar(op, x, y));
+    }
+  }
+}
+
+/**
+ * Binary op over `rows` rows of length c. b is either the same shape (bRow false) or one row of
+ * length c repeated (bRow true; a scalar is a row of length c filled by the caller). swap gives b op a.
+ */
+export function binaryF32(op: i32, a: usize, b: usize, out: usize, rows: i32, c: i32, bRow: bool, swap: bool): void {
+  // Constant op and flags inside each call so every loop body is a single straight instruction.
+  if (op == OP_ADD) {
+    if (bRow) binaryLoop32(OP_ADD, a, b, out, rows, c, true, false);
+    else binaryLoop32(OP_ADD, a, b, out, rows, c, false, false);
+  } else if (op == OP_SUB) {
+    if (bRow) {
+      if (swap) binaryLoop32(OP_SUB, a, b, out, rows, c, true, true);
+      else binaryLoop32(OP_SUB, a, b, out, rows, c, true, false);
+    } else binaryLoop32(OP_SUB, a, b, out, rows, c, false, false);
+  } else {
+    if (bRow) binaryLoop32(OP_MUL, a, b, out, rows, c, true, false);
+    else binaryLoop32(OP_MUL, a, b, out, rows, c, false, false);
+  }
+}
+
+export function binaryF64(op: i32, a: usize, b: usize, out: usize, rows: i32, c: i32, bRow: bool, swap: bool): void {
+  if (op == OP_ADD) {
+    if (bRow) binaryLoop64(OP_ADD, a, b, out, rows, c, true, false);
+    else binaryLoop64(OP_ADD, a, b, out, rows, c, false, false);
+  } else if (op == OP_SUB) {
+    if (bRow) {
+      if (swap) binaryLoop64(OP_SUB, a, b, out, rows, c, true, true);
+      else binaryLoop64(OP_SUB, a, b, out, rows, c, true, false);
+    } else binaryLoop64(OP_SUB, a, b, out, rows, c, false, false);
+  } else {
+    if (bRow) binaryLoop64(OP_MUL, a, b, out, rows, c, true, false);
+    else binaryLoop64(OP_MUL, a, b, out, rows, c, false, false);
+  }
+}
+
+/** relu (step = false) or its step (step = true), NaN kept: x > 0 ? x (or 1) : NaN ? NaN : 0. */
+export function reluF32(x: usize, out: usize, n: i32, step: bool): void {
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    const pos = f32x4.gt(v, zero);
+    const keep = v128.or(pos, f32x4.ne(v, v));
+    const high = step ? v128.bitselect(one, v, pos) : v;
+    v128.store(out + (<usize>i << 2), v128.and(high, keep));
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    store<f32>(out + (<usize>i << 2), v > 0 ? (step ? 1 : v) : v != v ? v : 0);
+  }
+}
+
+export function reluF64(x: usize, out: usize, n: i32, step: bool): void {
+  const zero = f64x2.splat(0);
+  const one = f64x2.splat(1);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const v = v128.load(x + (<usize>i << 3));
+    const pos = f64x2.gt(v, zero);
+    const keep = v128.or(pos, f64x2.ne(v, v));
+    const high = step ? v128.bitselect(one, v, pos) : v;
+    v128.store(out + (<usize>i << 3), v128.and(high, keep));
+  }
+  if (i < n) {
+    const v = load<f64>(x + (<usize>i << 3));
+    store<f64>(out + (<usize>i << 3), v > 0 ? (step ? 1 : v) : v != v ? v : 0);
+  }
+}

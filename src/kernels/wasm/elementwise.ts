@@ -1,0 +1,97 @@
+import type { TypedArray } from '../../tensor/dtype.js';
+import type { BinaryOp, Kernels } from '../types.js';
+import type { Arena } from './arena.js';
+import { CHUNK_BYTES, rowsPerChunk } from './chunks.js';
+import type { KernelExports } from './exports.js';
+
+const OP_CODE: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2 };
+
+function sameFloatType(...arrays: TypedArray[]): 'F32' | 'F64' | null {
+  if (arrays.every((a) => a instanceof Float32Array)) return 'F32';
+  if (arrays.every((a) => a instanceof Float64Array)) return 'F64';
+  return null;
+}
+
+/** True when `shape`, without leading 1s, equals the trailing dimensions of `outShape`: a row repeated over the rest. */
+function isTrailingRow(shape: readonly number[], outShape: readonly number[]): boolean {
+  let s = 0;
+  while (s < shape.length - 1 && shape[s] === 1) s++;
+  const own = shape.length - s;
+  if (own > outShape.length) return false;
+  for (let i = 1; i <= own; i++) if (shape[shape.length - i] !== outShape[outShape.length - i]) return false;
+  return true;
+}
+
+/**
+ * add, sub, mul for float32/float64 when b (or a) has the output's shape, is a scalar, or is a row
+ * repeated over the leading dimensions (a bias); relu and step. Everything else: the fallback set.
+ */
+export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernels): Pick<Kernels, 'binary' | 'unary'> {
+  /** Streams `full` (length n) through wasm against `other`: the same length (row 0) or one repeated row. */
+  function stream(type: 'F32' | 'F64', op: number, full: TypedArray, other: TypedArray, row: number, swap: boolean, out: TypedArray): void {
+    const n = out.length;
+    const size = type === 'F32' ? 4 : 8;
+    const shift = type === 'F32' ? 2 : 3;
+    const run = type === 'F32' ? w.binaryF32 : w.binaryF64;
+    // Rows of length c: the repeated row's length, or a chunk's worth for same-shape operands.
+    const c = row > 0 ? row : Math.min(n, CHUNK_BYTES / size);
+    const totalRows = Math.ceil(n / c);
+    const chunk = rowsPerChunk(totalRows, c * size);
+    arena.reset();
+    const ap = arena.take(chunk * c * size);
+    const bp = arena.take((row > 0 ? c : chunk * c) * size);
+    arena.commit();
+    const view = type === 'F32' ? arena.f32 : arena.f64;
+    if (row > 0 && other.length === 1) view.fill(other[0], bp >> shift, (bp >> shift) + c);
+    else if (row > 0) view.set(other, bp >> shift);
+    for (let r0 = 0; r0 < totalRows; r0 += chunk) {
+      const start = r0 * c;
+      const end = Math.min(n, start + chunk * c);
+      view.set(full.subarray(start, end), ap >> shift);
+      if (row === 0) view.set(other.subarray(start, end), bp >> shift);
+      const length = end - start;
+      // A last partial row (same-shape or scalar case only) runs as a row of its own length.
+      const fullRows = Math.floor(length / c);
+      if (fullRows > 0) run(op, ap, bp, ap, fullRows, c, row > 0, swap);
+      const rest = length - fullRows * c;
+      if (rest > 0) run(op, ap + fullRows * c * size, row > 0 ? bp : bp + fullRows * c * size, ap + fullRows * c * size, 1, rest, row > 0, swap);
+      out.set(view.subarray(ap >> shift, (ap >> shift) + length), start);
+    }
+  }
+
+  return {
+    binary(op, a, aShape, b, bShape, out, outShape) {
+      const code = OP_CODE[op];
+      const type = sameFloatType(a, b, out);
+      const n = out.length;
+      if (code !== undefined && type !== null && n > 0) {
+        if (a.length === n && b.length === n) return stream(type, code, a, b, 0, false, out);
+        if (a.length === n && b.length === 1) return stream(type, code, a, b, Math.min(n, CHUNK_BYTES / 8), false, out);
+        if (b.length === n && a.length === 1) return stream(type, code, b, a, Math.min(n, CHUNK_BYTES / 8), true, out);
+        if (a.length === n && n % b.length === 0 && isTrailingRow(bShape, outShape)) return stream(type, code, a, b, b.length, false, out);
+        if (b.length === n && n % a.length === 0 && isTrailingRow(aShape, outShape)) return stream(type, code, b, a, a.length, true, out);
+      }
+      fallback.binary(op, a, aShape, b, bShape, out, outShape);
+    },
+
+    unary(op, x, out) {
+      const type = sameFloatType(x, out);
+      if ((op !== 'relu' && op !== 'step') || type === null) return fallback.unary(op, x, out);
+      const n = out.length;
+      const size = type === 'F32' ? 4 : 8;
+      const shift = type === 'F32' ? 2 : 3;
+      const run = type === 'F32' ? w.reluF32 : w.reluF64;
+      const chunk = Math.min(n, CHUNK_BYTES / size);
+      arena.reset();
+      const xp = arena.take(chunk * size);
+      arena.commit();
+      const view = type === 'F32' ? arena.f32 : arena.f64;
+      for (let start = 0; start < n; start += chunk) {
+        const end = Math.min(n, start + chunk);
+        view.set(x.subarray(start, end), xp >> shift);
+        run(xp, xp, end - start, op === 'step');
+        out.set(view.subarray(xp >> shift, (xp >> shift) + end - start), start);
+      }
+    },
+  };
+}
