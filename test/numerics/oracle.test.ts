@@ -10,7 +10,7 @@
  * the label) lose relative precision in any implementation that computes the softmax to working precision; those
  * entries are held to a bound in ulps of the larger operand instead (see `operandUlps`).
  *
- * Known inaccuracies of the kernels are `it.fails` below, each with the inputs that show it (KNOWN-1 ... KNOWN-3);
+ * Known inaccuracies of the kernels are `it.fails` below, each with the inputs that show it (KNOWN-1; KNOWN-2 and -3 are fixed);
  * when a kernel fix lands, the `it.fails` starts failing: turn it into `it` and drop the exclusion from the main bound.
  * `ORACLE_KNOWN=show npx vitest run test/numerics/oracle.test.ts` runs them as plain tests, with their worst inputs.
  */
@@ -72,17 +72,17 @@ const BOUNDS: Record<string, Record<DType, number>> = {
   softmax: { float32: F32, float64: 3 }, // f64 2.75 (exp ≤ 1 ulp, the division, the compensated sum)
   logSoftmax: { float32: F32, float64: 1.5 }, // f64 1.19
   logSumExp: { float32: F32, float64: 1 }, // f64 0.85 where m + log1p(s) does not cancel (else KNOWN-1)
-  softmaxCrossEntropyWithLogits: { float32: F32, float64: 6 }, // f64 5.80: KNOWN-3 (1.15 once fixed)
+  softmaxCrossEntropyWithLogits: { float32: F32, float64: 1.5 }, // f64 5.80 before the compensated label sum (KNOWN-3, fixed)
   sparseSoftmaxCrossEntropyWithLogits: { float32: F32, float64: 1 }, // f64 0.98
   sigmoidCrossEntropyWithLogits: { float32: F32, float64: 1.5 }, // f64 1.14
   sigmoid: { float32: F32, float64: 2 }, // f64 1.60
   softplus: { float32: F32, float64: 1.5 }, // f64 1.03
   logSigmoid: { float32: F32, float64: 1.5 }, // f64 1.33
 };
-/** Soft-label CE gradient entries without cancellation (factor ≤ 2), strict ulps. f64 21.6: KNOWN-3 (4.7 once fixed). */
-const SOFT_GRAD_STRICT: Record<DType, number> = { float32: F32, float64: 22 };
-/** All soft-label CE gradient entries, in ulps of the larger operand. f64 12.6: KNOWN-3 (2.6 once fixed). */
-const SOFT_GRAD_OPERAND: Record<DType, number> = { float32: F32, float64: 13 };
+/** Soft-label CE gradient entries without cancellation (factor ≤ 2), strict ulps (f64 21.6 before the KNOWN-3 fix). */
+const SOFT_GRAD_STRICT: Record<DType, number> = { float32: F32, float64: 5 };
+/** All soft-label CE gradient entries, in ulps of the larger operand (f64 12.6 before the KNOWN-3 fix). */
+const SOFT_GRAD_OPERAND: Record<DType, number> = { float32: F32, float64: 3 };
 /** The targets of KNOWN-3, met by a prototype with a compensated label sum. */
 const KNOWN3 = { loss: 1.5, strict: 5, operand: 3 };
 /** Sigmoid CE gradient: strict where σ(x) − z does not cancel (f64 2.04), in operand ulps everywhere (f64 1.69). */
@@ -149,7 +149,7 @@ for (const dtype of ['float32', 'float64'] as const) {
     known(`KNOWN-1 logSumExp within ${b('logSumExp')} ulp where m + log1p(s) cancels`, () =>
       expectWithin(entries('logSumExp', dtype).filter(lseCancels), b('logSumExp'), 'logSumExp near 0'));
 
-    // KNOWN-2: the cross-entropy gradient at the label, p_k − 1, is computed as a difference with 1, so it loses its
+    // KNOWN-2 (fixed in the kernels: the formulas below): the cross-entropy gradient at the label, p_k − 1, is computed as a difference with 1, so it loses its
     // relative precision exactly when the loss is tiny (the loss itself keeps it). It is −(s − expm1(z_k − m))/(1 + s),
     // which does not cancel (and −s/(1 + s) when k is the argmax). Float32 is worse: softmax_k is rounded into the float32
     // output before 1 is subtracted (sparse kernel: dLogits[base + k] -= 1). Examples, sparse label 0:
@@ -157,13 +157,13 @@ for (const dtype of ['float32', 'float64'] as const) {
     // [20, 0, 0] → 0, exact -4.1223074e-9; float64 [20, 0, 0] → -4.122307162290895e-9, exact -4.122307227883698e-9;
     // [50, 0, 0] → 0, exact -3.8574996959278356e-22. The soft-label gradient at the argmax, (Σy)/(1 + s) − y_m, likewise:
     // it is ((Σ_{i≠m} y_i) − y_m·s)/(1 + s).
-    known(`KNOWN-2 sparse CE gradient at the label within ${b('softmax')} ulp`, () =>
+    it(`KNOWN-2 (fixed) sparse CE gradient at the label within ${b('softmax')} ulp`, () =>
       expectWithin(
         entries('sparseSoftmaxCrossEntropyWithLogits grad', dtype).filter((e) => e.row!.ids[e.label] === e.i),
         b('softmax'),
         'sparse CE grad at the label',
       ));
-    known(`KNOWN-2 soft CE gradient with one-hot labels within ${b('softmax')} ulp`, () =>
+    it(`KNOWN-2 (fixed) soft CE gradient with one-hot labels within ${b('softmax')} ulp`, () =>
       expectWithin(
         entries('softmaxCrossEntropyWithLogits grad', dtype).filter((e) => oneHot(e.row!.labels[e.label])),
         b('softmax'),
@@ -171,19 +171,19 @@ for (const dtype of ['float32', 'float64'] as const) {
       ));
 
     if (dtype === 'float64') {
-      // KNOWN-3: the label sum Y = Σ y_i is a plain sum (DESIGN.md: sums are compensated); Y multiplies log1p(s) in the
+      // KNOWN-3 (fixed: the label sum is compensated now): the label sum Y = Σ y_i is a plain sum (DESIGN.md: sums are compensated); Y multiplies log1p(s) in the
       // loss and the softmax in the gradient. float64 'normal(sd=1) n=1000' labels#0: loss 7.419608457018398, exact
       // 7.419608457018393 (5.8 ulp); 'ties -log(1000) n=1000' (every x_i = -6.907755278982137, y_i = 0.001): gradient
       // 6.505213034913027e-19 where the exact value is 0. (Float32 rounds these away.)
-      known(`KNOWN-3 soft CE loss within ${KNOWN3.loss} ulp`, () =>
+      it(`KNOWN-3 (fixed) soft CE loss within ${KNOWN3.loss} ulp`, () =>
         expectWithin(entries('softmaxCrossEntropyWithLogits', dtype), KNOWN3.loss, 'soft CE loss'));
-      known(`KNOWN-3 soft CE gradient without cancellation within ${KNOWN3.strict} ulp`, () =>
+      it(`KNOWN-3 (fixed) soft CE gradient without cancellation within ${KNOWN3.strict} ulp`, () =>
         expectWithin(
           entries('softmaxCrossEntropyWithLogits grad', dtype).filter((e) => !oneHot(e.row!.labels[e.label]) && cancellation(softTerms(e), e.r) <= 2),
           KNOWN3.strict,
           'soft CE grad, no cancellation',
         ));
-      known(`KNOWN-3 soft CE gradient within ${KNOWN3.operand} operand ulp`, () =>
+      it(`KNOWN-3 (fixed) soft CE gradient within ${KNOWN3.operand} operand ulp`, () =>
         expectWithin(
           entries('softmaxCrossEntropyWithLogits grad', dtype),
           KNOWN3.operand,

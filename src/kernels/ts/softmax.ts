@@ -130,20 +130,26 @@ export function softmaxCrossEntropy(
     }
     const L = Math.log1p(rowSum);
     // loss = Σ y_i (m − z_i) + (Σ y_i)·L: non-negative terms for non-negative labels, so no cancellation.
+    // Both sums are compensated; yOthers = Σ_{i≠max} y_i is kept apart for the gradient at the max.
     let acc = 0;
     let comp = 0;
-    let Y = 0;
+    let yOthers = 0;
+    let yComp = 0;
     for (let i = 0; i < n; i++) {
       const y = labels[base + i * stride];
       if (y === 0) continue; // a zero label adds nothing, even against a −∞ (masked) logit
-      Y += y;
       if (i === rowMaxIndex) continue;
-      const gap = -diffAt(logits, base, stride, i, lo);
-      const term = y * gap;
+      const t0 = yOthers + y;
+      yComp += Math.abs(yOthers) >= Math.abs(y) ? yOthers - t0 + y : y - t0 + yOthers;
+      yOthers = t0;
+      const term = y * -diffAt(logits, base, stride, i, lo);
       const t = acc + term;
       comp += Math.abs(acc) >= Math.abs(term) ? acc - t + term : term - t + acc;
       acc = t;
     }
+    yOthers += yComp;
+    const yMax = labels[base + rowMaxIndex * stride];
+    const Y = yOthers + yMax;
     const yl = Y * L;
     loss[row] = Number.isFinite(acc) ? acc + yl + comp : acc + yl;
     if (dLogits) {
@@ -152,6 +158,8 @@ export function softmaxCrossEntropy(
         const k = base + i * stride;
         dLogits[k] = (Y * e[i]) / total - labels[k];
       }
+      // At the max, Y/T − y_m = (Σ_{i≠max} y_i − y_m·s)/T: no cancellation when the loss is tiny.
+      dLogits[base + rowMaxIndex * stride] = (yOthers - yMax * rowSum) / total;
     }
   });
 }
@@ -174,7 +182,9 @@ export function sparseSoftmaxCrossEntropy(
     if (dLogits) {
       const total = 1 + rowSum;
       for (let i = 0; i < n; i++) dLogits[base + i] = e[i] / total;
-      dLogits[base + k] -= 1;
+      // p_k − 1 = −(T − e_k)/T, with T − e_k = s when k is the max and 1 + (s − e_k) otherwise: computed
+      // in float64 and rounded once, so a tiny gradient (a tiny loss) keeps its digits.
+      dLogits[base + k] = k === rowMaxIndex ? -rowSum / total : -(1 + (rowSum - e[k])) / total;
     }
   }
 }
