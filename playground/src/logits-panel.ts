@@ -21,7 +21,8 @@ interface State {
 
 export interface Preset {
   id: string;
-  label: string;
+  /** The button's text; `title` is its tooltip. */
+  text: string;
   title: string;
   classes: ClassRow[];
   label: number;
@@ -31,23 +32,23 @@ export interface Preset {
 
 export const PRESETS: readonly Preset[] = [
   {
-    id: 'seed-text', label: 'Seeds: [2.0, 1.0, 0.1]', title: 'News / entertainment / technology: [2.0, 1.0, 0.1]', label: 0,
+    id: 'seed-text', text: 'Seeds: [2.0, 1.0, 0.1]', title: 'News / entertainment / technology: [2.0, 1.0, 0.1]', label: 0,
     classes: [{ name: 'news', logit: 2.0 }, { name: 'entertainment', logit: 1.0 }, { name: 'technology', logit: 0.1 }],
   },
   {
-    id: 'seed-image', label: 'Seeds: z = W·f + b', title: 'Image classes A / B / C: z = W·f + b = [0.5, 0.34, 2.41]', label: 2,
+    id: 'seed-image', text: 'Seeds: z = W·f + b', title: 'Image classes A / B / C: z = W·f + b = [0.5, 0.34, 2.41]', label: 2,
     classes: [{ name: 'A', logit: 0.5 }, { name: 'B', logit: 0.34 }, { name: 'C', logit: 2.41 }],
   },
   {
-    id: 'tiny-loss', label: 'Tiny loss: [20, 0, 0]', title: 'A confident right answer: [20, 0, 0], float32 (the loss is tiny, not 0)', label: 0, dtype: 'float32',
+    id: 'tiny-loss', text: 'Tiny loss: [20, 0, 0]', title: 'A confident right answer: [20, 0, 0], float32 (the loss is tiny, not 0)', label: 0, dtype: 'float32',
     classes: [{ name: 'A', logit: 20 }, { name: 'B', logit: 0 }, { name: 'C', logit: 0 }],
   },
   {
-    id: 'huge', label: 'Huge: [1000, 999, −1000]', title: 'Huge logits: [1000, 999, −1000] (naive exp overflows)', label: 1,
+    id: 'huge', text: 'Huge: [1000, 999, −1000]', title: 'Huge logits: [1000, 999, −1000] (naive exp overflows)', label: 1,
     classes: [{ name: 'A', logit: 1000 }, { name: 'B', logit: 999 }, { name: 'C', logit: -1000 }],
   },
   {
-    id: 'mask', label: 'Mask: [3, −∞, 1]', title: 'A masked class: [3, −∞, 1] (probability exactly 0)', label: 0,
+    id: 'mask', text: 'Mask: [3, −∞, 1]', title: 'A masked class: [3, −∞, 1] (probability exactly 0)', label: 0,
     classes: [{ name: 'A', logit: 3 }, { name: 'masked', logit: -Infinity }, { name: 'C', logit: 1 }],
   },
 ];
@@ -81,7 +82,7 @@ export function mountLogitsPanel(root: HTMLElement): void {
   const presetBox = byTestId(root, 'presets');
 
   for (const p of PRESETS) {
-    const b = h('button', { type: 'button', 'data-testid': `preset-${p.id}`, title: p.title }, p.label);
+    const b = h('button', { type: 'button', 'data-testid': `preset-${p.id}`, title: p.title }, p.text);
     b.addEventListener('click', () => {
       state.classes = p.classes.map((c) => ({ ...c }));
       state.label = p.label;
