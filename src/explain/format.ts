@@ -8,7 +8,7 @@ import type { ExplainDType } from './types.js';
  *   "NaN", "Infinity" and "-Infinity"; −0 prints as -0.
  * - Human output (text, Markdown): `digits` significant digits (default 6), trailing zeros dropped; exponent
  *   notation below 1e-4 and from 1e6 on, so a tiny value never prints as 0; a value that is not an integer
- *   never prints as one (0.9999999958 does not become "1": digits are added until it differs).
+ *   never prints as one in fixed notation (0.9999999958 does not become "1": digits are added until it differs).
  */
 
 /** The JSON token for a number: a JSON number, or a string for NaN / ±Infinity. */
@@ -50,7 +50,8 @@ export function readable(v: number, digits: number, dtype: ExplainDType = 'float
   const max = MAX_DIGITS[dtype];
   let s = withDigits(v, digits);
   // A non-integer must not print as an integer (p = 0.99999999 is not certainty): add digits until it differs.
-  for (let d = digits + 1; d <= max && Number.isInteger(Number(s)); d++) s = withDigits(v, d);
+  // (Exponent notation, from 1e6 on, reads as rounded already.)
+  for (let d = digits + 1; d <= max && !s.includes('e') && Number.isInteger(Number(s)); d++) s = withDigits(v, d);
   return s;
 }
 
