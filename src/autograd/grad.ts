@@ -2,7 +2,7 @@ import { isFloat } from '../tensor/dtype.js';
 import { argError, argTypeError } from '../tensor/errors.js';
 import { shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { backprop, withTape, withoutTape } from './tape.js';
+import { backprop, isTracked, withTape, withoutTape } from './tape.js';
 
 /**
  * What autograd needs from the op layer, injected so autograd knows no particular op
@@ -43,8 +43,12 @@ function run(
   xs: readonly Tensor[],
   dy: Tensor | undefined,
 ): { value: Tensor; grads: Tensor[] } {
+  const nested = () =>
+    new Error(`${op}: higher-order gradients are not supported: f depends on a tensor an enclosing gradient call is differentiating`);
+  if (xs.some(isTracked)) throw nested();
   const sources = xs.map(alias);
-  const { result, tape } = withTape(sources, () => f(...sources));
+  const { result, tape, usedEnclosing } = withTape(sources, () => f(...sources));
+  if (usedEnclosing) throw nested();
   if (!(result instanceof Tensor)) throw argTypeError(op, 'f', 'a function returning a Tensor', result);
   let seed: Tensor;
   if (dy === undefined) {

@@ -10,6 +10,9 @@ import { Tensor, type GradRecord } from '../tensor/tensor.js';
 let currentTape = 0;
 let tapeCounter = 0;
 const tapeOf = new WeakMap<Tensor, number>();
+/** Tapes of the gradient calls enclosing the current one, and whether the current one used their tensors. */
+const enclosing: number[] = [];
+let usedEnclosing = false;
 
 export function isRecording(): boolean {
   return currentTape !== 0;
@@ -27,7 +30,10 @@ export function record(
   parents: readonly Tensor[],
   backward: (dy: Tensor, tracked: readonly boolean[]) => ReadonlyArray<Tensor | null>,
 ): Tensor {
-  if (currentTape === 0 || !parents.some(isTracked)) return out;
+  if (currentTape === 0) return out;
+  // A nested gradient call whose f depends on an outer call's tensors would be silently disconnected from it.
+  if (enclosing.length && parents.some((p) => enclosing.includes(tapeOf.get(p) ?? 0))) usedEnclosing = true;
+  if (!parents.some(isTracked)) return out;
   // Which parents need a gradient, fixed now: rules may skip the others (e.g. a matMul's constant input).
   const tracked = parents.map(isTracked);
   const rec: GradRecord = { op, parents, backward: (dy) => backward(dy, tracked) };
@@ -41,15 +47,24 @@ export function needsGrad(...inputs: Tensor[]): boolean {
   return currentTape !== 0 && inputs.some(isTracked);
 }
 
-/** Runs f on a fresh tape with `sources` watched; returns f's result and the tape id. */
-export function withTape<T>(sources: readonly Tensor[], f: () => T): { result: T; tape: number } {
+/**
+ * Runs f on a fresh tape with `sources` watched; returns f's result, the tape id, and whether f used a tensor
+ * tracked by an enclosing tape (a nested, higher-order gradient, which this tape cannot differentiate).
+ */
+export function withTape<T>(sources: readonly Tensor[], f: () => T): { result: T; tape: number; usedEnclosing: boolean } {
   const saved = currentTape;
+  const savedUsed = usedEnclosing;
+  if (saved !== 0) enclosing.push(saved);
   currentTape = ++tapeCounter;
+  usedEnclosing = false;
   try {
     for (const s of sources) tapeOf.set(s, currentTape);
-    return { result: f(), tape: currentTape };
+    const result = f();
+    return { result, tape: currentTape, usedEnclosing };
   } finally {
+    if (saved !== 0) enclosing.pop();
     currentTape = saved;
+    usedEnclosing = savedUsed;
   }
 }
 
