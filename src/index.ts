@@ -21,3 +21,16 @@ export {
   type ExplainTrace, type ExplainInput, type ExplainOptions, type ExplainableModel, type PredictionOptions,
   type RenderOptions, type JsonOptions, type RowTrace, type NumericsNote, type CrossCheck,
 } from './explain/index.js';
+export {
+  input, layers, Layer, Dense, Activation, Add, InputLayer, SymbolicTensor, Variable, Network,
+  type DenseConfig, type InputConfig, type ActivationName, type InitializerName, type ModelSummary, type SummaryRow,
+} from './nn/index.js';
+export * as optimizers from './optim/index.js';
+export { Optimizer, SGD, Adam, AdamW, type OptimizerState, type LearningRate } from './optim/index.js';
+export {
+  Model, Sequential, model, sequential, History, metrics, trainSeeds, SEEDS_DEFAULTS,
+  type CompileArgs, type FitOptions, type Callback, type BatchLogs, type EpochLogs, type TrainBeginLogs, type TrainEndLogs,
+  type CheckpointOptions, type CheckpointStore, type TrainingState, type LossSpec, type LossName, type MetricSpec,
+  type SeedsTrainingOptions, type SeedsTrainingResult,
+} from './train/index.js';
+export { modelToBytes, modelFromBytes, checkpointToBytes, checkpointFromBytes, ModelFileError, FORMAT_VERSION as MODEL_FORMAT_VERSION } from './io/index.js';

@@ -1,0 +1,185 @@
+import { shapesEqual } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { Network } from '../nn/network.js';
+import type { OptimizerState, OptimizerType } from '../optim/optimizer.js';
+import type { HistoryData } from '../train/callbacks.js';
+import type { TrainingState } from '../train/checkpoint.js';
+import type { Model } from '../train/model.js';
+import { decodeFile, encodeFile, FORMAT_VERSION, LIMITS, type DecodedFile } from './container.js';
+import { architectureKey, buildFromTopology, readTopology, topologyOf } from './topology.js';
+import type { Checker } from './validate.js';
+
+/*
+ * Model and checkpoint files, as bytes: pure functions, so the browser can load a model it fetched.
+ * The Node-only file functions (atomic writes, checkpoint directories) are in ./node.ts.
+ */
+
+export const CREATED_BY = 'logitkit';
+
+export interface FromBytesOptions {
+  /** Names the bytes in error messages, e.g. "file 'model.lkm'". Default "argument 'bytes'". */
+  source?: string;
+}
+
+/** Encodes a model's architecture and weights as one file (see docs/training.md, "File format"). */
+export function modelToBytes(model: Network): Uint8Array {
+  const topology = topologyOf(model);
+  return encodeFile(
+    { format: 'logitkit-model', formatVersion: FORMAT_VERSION, kind: 'model', createdBy: CREATED_BY, model: topology },
+    model.weights.map((v) => ({ name: v.name, value: v.value })),
+  );
+}
+
+/** Decodes a model file (or a checkpoint: its training state is checked and ignored). Throws ModelFileError. */
+export function modelFromBytes(bytes: Uint8Array, options: FromBytesOptions = {}): Model {
+  const op = 'modelFromBytes';
+  const file = decodeFile(bytes, op, options.source ?? "argument 'bytes'");
+  const model = buildModel(file);
+  if (file.header.kind === 'checkpoint') readTraining(file, model);
+  return model;
+}
+
+function buildModel(file: DecodedFile): Model {
+  const { check, header, tensors } = file;
+  check.object('header', header, ['format', 'formatVersion', 'kind', 'createdBy', 'model', 'training', 'tensors', 'data'], ['kind', 'model']);
+  const kind = check.oneOf('header.kind', header.kind, ['model', 'checkpoint'] as const);
+  if (header.createdBy !== undefined) check.string('header.createdBy', header.createdBy, 256);
+  if (kind === 'checkpoint' && header.training === undefined) check.fail('header.training is missing in a checkpoint');
+  if (kind === 'model' && header.training !== undefined) check.fail('header.training is only allowed in a checkpoint');
+  const topology = readTopology(check, header.model);
+  const model = buildFromTopology(check, topology);
+  const values = model.weights.map((v) => {
+    const t = tensors.get(v.name);
+    if (!t) return check.fail(`the weights data has no tensor '${v.name}' (layer weights: ${model.weights.map((w) => w.name).join(', ')})`);
+    if (t.dtype !== v.dtype || !shapesEqual(t.shape, v.shape)) {
+      return check.fail(`tensor '${v.name}' is ${t.dtype} [${t.shape.join(', ')}], the architecture needs ${v.dtype} [${v.shape.join(', ')}]`);
+    }
+    return t;
+  });
+  model.setWeights(values);
+  return model;
+}
+
+/** Encodes a training checkpoint: the model file plus optimizer slots and the training state. */
+export function checkpointToBytes(model: Network, state: TrainingState): Uint8Array {
+  const shapeOf = new Map(model.weights.map((v) => [v.name, v.shape]));
+  const slotTensors = state.optimizer.slots.map((s) => ({
+    name: `optimizer/${s.slot}/${s.variable}`,
+    value: shapeOf.has(s.variable) && s.value.size === s.value.values.length ? new Tensor(s.value.values, shapeOf.get(s.variable)!) : s.value,
+    ref: s,
+  }));
+  const training = {
+    epoch: state.epoch,
+    rng: state.rng.slice(),
+    history: state.history,
+    fit: state.fit,
+    optimizer: {
+      type: state.optimizer.type,
+      config: state.optimizer.config,
+      step: state.optimizer.step,
+      slots: slotTensors.map((s) => ({ variable: s.ref.variable, slot: s.ref.slot, tensor: s.name })),
+    },
+  };
+  return encodeFile(
+    { format: 'logitkit-model', formatVersion: FORMAT_VERSION, kind: 'checkpoint', createdBy: CREATED_BY, model: topologyOf(model), training },
+    [...state.weights, ...slotTensors.map(({ name, value }) => ({ name, value }))],
+  );
+}
+
+export interface DecodedCheckpoint {
+  /** The model as saved (architecture and weights). */
+  model: Model;
+  state: TrainingState;
+}
+
+/**
+ * Decodes a checkpoint file. With `expect`, also checks that it was written for a model of the same
+ * architecture (layers, configs, wiring, weight names and dtype).
+ */
+export function checkpointFromBytes(bytes: Uint8Array, options: FromBytesOptions & { expect?: Network } = {}): DecodedCheckpoint {
+  const op = 'checkpointFromBytes';
+  const file = decodeFile(bytes, op, options.source ?? "argument 'bytes'");
+  if (file.header.kind !== 'checkpoint') file.check.fail(`header.kind is ${JSON.stringify(file.header.kind)}: a model file, not a training checkpoint`);
+  const model = buildModel(file);
+  if (options.expect && architectureKey(topologyOf(model)) !== architectureKey(topologyOf(options.expect))) {
+    file.check.fail(`it was written for a different model architecture (${describe(model)}) than the one training now (${describe(options.expect)})`);
+  }
+  return { model, state: readTraining(file, model) };
+}
+
+function describe(m: Network): string {
+  return m.layers.map((l) => `${l.name}:${l.className}${l.className === 'Dense' ? `(${(l.getConfig() as { units: number }).units})` : ''}`).join(' → ');
+}
+
+const OPTIMIZER_CONFIG: Record<OptimizerType, readonly string[]> = {
+  sgd: ['learningRate', 'momentum', 'nesterov', 'weightDecay'],
+  adam: ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay'],
+  adamw: ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay'],
+};
+const OPTIMIZER_SLOTS: Record<OptimizerType, readonly string[]> = { sgd: ['momentum'], adam: ['m', 'v'], adamw: ['m', 'v'] };
+const METRIC_KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+function readTraining(file: DecodedFile, model: Model): TrainingState {
+  const { check, header, tensors } = file;
+  const p = 'header.training';
+  const t = check.object(p, header.training, ['epoch', 'rng', 'history', 'fit', 'optimizer'], ['epoch', 'rng', 'history', 'fit', 'optimizer']);
+  const epoch = check.int(`${p}.epoch`, t.epoch, 0, LIMITS.epochs);
+  const rngList = check.array(`${p}.rng`, t.rng, 4);
+  if (rngList.length !== 4) check.expect(`${p}.rng`, '4 uint32 numbers', rngList);
+  const rng = rngList.map((x, i) => check.int(`${p}.rng[${i}]`, x, 0, 0xffffffff));
+  if (rng.every((x) => x === 0)) check.fail(`${p}.rng is all zeros, not a generator state`);
+  const history = readHistory(check, `${p}.history`, t.history, epoch);
+  const f = check.object(`${p}.fit`, t.fit, ['batchSize', 'shuffle', 'samples', 'validationSamples'], ['batchSize', 'shuffle', 'samples', 'validationSamples']);
+  const fit = {
+    batchSize: check.int(`${p}.fit.batchSize`, f.batchSize, 1, 2 ** 31 - 1),
+    shuffle: check.boolean(`${p}.fit.shuffle`, f.shuffle),
+    samples: check.int(`${p}.fit.samples`, f.samples, 1, 2 ** 31 - 1),
+    validationSamples: check.int(`${p}.fit.validationSamples`, f.validationSamples, 0, 2 ** 31 - 1),
+  };
+  const o = check.object(`${p}.optimizer`, t.optimizer, ['type', 'config', 'step', 'slots'], ['type', 'config', 'step', 'slots']);
+  const type = check.oneOf(`${p}.optimizer.type`, o.type, ['sgd', 'adam', 'adamw'] as const);
+  const c = check.object(`${p}.optimizer.config`, o.config, OPTIMIZER_CONFIG[type]);
+  const config: Record<string, number | boolean | null> = {};
+  for (const [k, v] of Object.entries(c)) {
+    if (v !== null && typeof v !== 'boolean') check.number(`${p}.optimizer.config.${k}`, v);
+    config[k] = v as number | boolean | null;
+  }
+  const step = check.int(`${p}.optimizer.step`, o.step, 0, Number.MAX_SAFE_INTEGER);
+  const weightByName = new Map(model.weights.map((v) => [v.name, v]));
+  const seen = new Set<string>();
+  const slots = check.array(`${p}.optimizer.slots`, o.slots, LIMITS.tensors).map((item, i) => {
+    const sp = `${p}.optimizer.slots[${i}]`;
+    const s = check.object(sp, item, ['variable', 'slot', 'tensor'], ['variable', 'slot', 'tensor']);
+    const variable = check.string(`${sp}.variable`, s.variable, LIMITS.nameLength);
+    const slot = check.oneOf(`${sp}.slot`, s.slot, OPTIMIZER_SLOTS[type]);
+    const name = check.string(`${sp}.tensor`, s.tensor, LIMITS.nameLength);
+    const v = weightByName.get(variable) ?? check.fail(`${sp}.variable ${JSON.stringify(variable)} is not a weight of the model`);
+    if (seen.has(`${variable}\n${slot}`)) check.fail(`${sp}: slot '${slot}' of '${variable}' appears twice`);
+    seen.add(`${variable}\n${slot}`);
+    const value = tensors.get(name) ?? check.fail(`${sp}.tensor ${JSON.stringify(name)} is not in the weights data`);
+    if (value.dtype !== v.dtype || !shapesEqual(value.shape, v.shape)) {
+      check.fail(`optimizer slot tensor '${name}' is ${value.dtype} [${value.shape.join(', ')}], the weight is ${v.dtype} [${v.shape.join(', ')}]`);
+    }
+    return { variable, slot, value };
+  });
+  const optimizer: OptimizerState = { type, config, step, slots };
+  return { epoch, weights: model.weights.map((v) => ({ name: v.name, value: v.value })), optimizer, rng, history, fit };
+}
+
+function readHistory(check: Checker, p: string, v: unknown, epochs: number): HistoryData {
+  const h = check.object(p, v, ['epoch', 'history'], ['epoch', 'history']);
+  const epoch = check.array(`${p}.epoch`, h.epoch, LIMITS.epochs).map((e, i) => check.int(`${p}.epoch[${i}]`, e, 0, LIMITS.epochs));
+  if (epoch.length !== epochs) check.fail(`${p}.epoch has ${epoch.length} entries for ${epochs} completed epochs`);
+  const series = check.object(`${p}.history`, h.history);
+  const keys = Object.keys(series);
+  if (keys.length > 64) check.fail(`${p}.history has ${keys.length} series, more than the limit of 64`);
+  const history: Record<string, number[]> = {};
+  for (const k of keys) {
+    if (!METRIC_KEY.test(k)) check.expect(`${p}.history key`, 'an identifier of at most 64 characters', k);
+    const list = check.array(`${p}.history.${k}`, series[k], LIMITS.epochs);
+    if (list.length > epoch.length) check.fail(`${p}.history.${k} has more values (${list.length}) than epochs (${epoch.length})`);
+    // JSON has no NaN: a NaN loss is saved as null.
+    history[k] = list.map((x, i) => (x === null ? Number.NaN : check.number(`${p}.history.${k}[${i}]`, x)));
+  }
+  return { epoch, history };
+}

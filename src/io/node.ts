@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Network } from '../nn/network.js';
+import type { CheckpointStore, TrainingState } from '../train/checkpoint.js';
+import type { Model } from '../train/model.js';
+import { LIMITS, PREAMBLE_BYTES } from './container.js';
+import { ModelFileError } from './errors.js';
+import { checkpointFromBytes, checkpointToBytes, modelFromBytes, modelToBytes, type DecodedCheckpoint } from './model-bytes.js';
+
+/** Node-only: model and checkpoint files on disk. Everything here goes through the pure byte functions. */
+
+/** No valid file can be larger than this; bigger files are refused before they are read. */
+export const MAX_MODEL_FILE_BYTES = PREAMBLE_BYTES + LIMITS.headerBytes + 8 + LIMITS.dataBytes;
+
+const source = (path: string) => `file '${path}'`;
+
+/**
+ * Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, rename over `path`,
+ * fsync of the directory. A crash at any moment leaves either the old file or the new one, never a mix
+ * (a stray '.<name>.<pid>.<random>.tmp' file may remain).
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  let renamed = false;
+  try {
+    const handle = await open(tmp, 'wx', 0o644);
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, path);
+    renamed = true;
+    await syncDirectory(dir);
+  } catch (e) {
+    if (!renamed) await unlink(tmp).catch(() => {});
+    throw new Error(`writeFileAtomic: could not write file '${path}': ${(e as Error).message}`, { cause: e });
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch (e) {
+    // Some platforms (Windows) cannot open or fsync a directory; the rename is still atomic there.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EACCES') throw e;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Reads a whole model/checkpoint file after checking its size against the format's limits. */
+async function readBounded(op: string, path: string): Promise<Uint8Array> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (e) {
+    throw new ModelFileError(op, source(path), `it cannot be read: ${(e as Error).message}`);
+  }
+  if (size > MAX_MODEL_FILE_BYTES) throw new ModelFileError(op, source(path), `it is ${size} bytes, more than any valid file (${MAX_MODEL_FILE_BYTES})`);
+  const bytes = await readFile(path);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Saves a model (architecture + weights) to one file, atomically. Conventional extension: .lkm. */
+export async function saveModel(model: Network, path: string): Promise<void> {
+  await writeFileAtomic(path, modelToBytes(model));
+}
+
+/** Loads a model file written by saveModel (or a checkpoint file). Throws ModelFileError naming the file. */
+export async function loadModel(path: string): Promise<Model> {
+  return modelFromBytes(await readBounded('loadModel', path), { source: source(path) });
+}
+
+/** Loads a checkpoint file: the model as saved and its training state. */
+export async function loadCheckpoint(path: string, expect?: Network): Promise<DecodedCheckpoint> {
+  return checkpointFromBytes(await readBounded('loadCheckpoint', path), { source: source(path), ...(expect ? { expect } : {}) });
+}
+
+export const CHECKPOINT_FILE = 'checkpoint.lkm';
+
+/**
+ * A checkpoint store in a directory: DIR/checkpoint.lkm, replaced atomically after every epoch (the file is
+ * also a model file: `loadModel` reads it). One training run per directory: resuming deletes temp files a
+ * killed run left behind.
+ */
+export function directoryCheckpoint(dir: string, fileName = CHECKPOINT_FILE): CheckpointStore {
+  const path = join(dir, fileName);
+  return {
+    location: source(path),
+    async load(model: Model): Promise<TrainingState | null> {
+      await removeStaleTemps(dir, fileName);
+      try {
+        await stat(path);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw e;
+      }
+      return (await loadCheckpoint(path, model)).state;
+    },
+    async save(model: Model, state: TrainingState): Promise<void> {
+      await mkdir(dir, { recursive: true });
+      await writeFileAtomic(path, checkpointToBytes(model, state));
+    },
+  };
+}
+
+async function removeStaleTemps(dir: string, fileName: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  const prefix = `.${fileName}.`;
+  await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp')).map((n) => unlink(join(dir, n)).catch(() => {})));
+}

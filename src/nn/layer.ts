@@ -1,0 +1,177 @@
+import { Random } from '../tensor/random.js';
+import { argError, argTypeError } from '../tensor/errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { cast } from '../ops/unary.js';
+import type { Variable } from './variable.js';
+
+/** A shape with an unknown (null) batch dimension first, as layers see their inputs symbolically. */
+export type SymbolicShape = ReadonlyArray<number | null>;
+export type FloatDType = 'float32' | 'float64';
+
+let nextSymbolicId = 0;
+
+/**
+ * A placeholder for a tensor in a model being described: its shape (batch dimension null), dtype and the
+ * node that will produce it. `input()` makes the first ones; `layer.apply(symbolic)` makes the rest.
+ */
+export class SymbolicTensor {
+  readonly id = nextSymbolicId++;
+  constructor(
+    readonly shape: SymbolicShape,
+    readonly dtype: FloatDType,
+    readonly node: LayerNode,
+  ) {}
+
+  toString(): string {
+    return `SymbolicTensor [${this.shape.map((d) => (d === null ? 'null' : d)).join(', ')}] from layer '${this.node.layer.name}'`;
+  }
+}
+
+/** One application of a layer to symbolic inputs; a layer applied twice (shared weights) has two nodes. */
+export class LayerNode {
+  readonly output: SymbolicTensor;
+  constructor(
+    readonly layer: Layer,
+    readonly inputs: readonly SymbolicTensor[],
+    shape: SymbolicShape,
+    dtype: FloatDType,
+  ) {
+    this.output = new SymbolicTensor(shape, dtype, this);
+  }
+}
+
+/** What a layer's forward pass returns: its output and, for layers ending in an activation, the values before it. */
+export interface LayerOutput {
+  output: Tensor;
+  /** The input of the final activation (the logits of a softmax/sigmoid layer), when the layer has one. */
+  preActivation?: Tensor;
+}
+
+/** JSON-safe layer settings, saved in model files. */
+export type LayerConfig = Record<string, unknown>;
+
+/**
+ * A module that may own parameters and hands the math to functional ops (PyTorch's nn.Module, Keras's Layer).
+ * `call` is a pure function of its inputs and weight values, so training can differentiate through it.
+ */
+export abstract class Layer {
+  /** The class name saved in model files, e.g. 'Dense'. */
+  abstract readonly className: string;
+  /** The default prefix for generated names, e.g. 'dense' → 'dense_1'. */
+  protected abstract readonly namePrefix: string;
+  private assignedName: string | null;
+  protected variables: Variable[] = [];
+  private isBuilt = false;
+  /** An explicit parameter dtype from the config; otherwise the layer takes its input's dtype. */
+  readonly dtype?: FloatDType;
+
+  constructor(name: string | undefined, dtype: FloatDType | undefined, op: string) {
+    if (name !== undefined && (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(name))) {
+      throw argError(op, 'name', 'a name of 1 to 128 letters, digits, _ . or -', name);
+    }
+    if (dtype !== undefined && dtype !== 'float32' && dtype !== 'float64') throw argTypeError(op, 'dtype', "'float32' or 'float64'", dtype);
+    this.assignedName = name ?? null;
+    if (dtype !== undefined) this.dtype = dtype;
+  }
+
+  /** The layer's name: given in its config, or assigned by the first model that contains it ('dense_1', ...). */
+  get name(): string {
+    return this.assignedName ?? this.namePrefix;
+  }
+
+  get hasName(): boolean {
+    return this.assignedName !== null;
+  }
+
+  /** @internal Used by models to give unnamed layers unique, deterministic names. */
+  assignName(name: string): void {
+    if (this.assignedName === null) this.assignedName = name;
+  }
+
+  get built(): boolean {
+    return this.isBuilt;
+  }
+
+  /** The layer's parameters (empty until built). */
+  get weights(): readonly Variable[] {
+    return this.variables;
+  }
+
+  /** Number of scalar parameters. */
+  countParams(): number {
+    return this.variables.reduce((n, v) => n + v.size, 0);
+  }
+
+  /**
+   * Creates the parameters for inputs of the given shapes (batch dimension included, may be null),
+   * drawing initial values from `rng`. Called once; later calls do nothing.
+   */
+  build(inputShapes: readonly SymbolicShape[], dtype: FloatDType, rng: Random): void {
+    if (this.isBuilt) return;
+    this.variables = this.createWeights(inputShapes, this.dtype ?? dtype, rng);
+    this.isBuilt = true;
+  }
+
+  protected createWeights(_inputShapes: readonly SymbolicShape[], _dtype: FloatDType, _rng: Random): Variable[] {
+    return [];
+  }
+
+  /** How many inputs the layer takes: a number, or [min, max]. */
+  protected arity(): [number, number] {
+    return [1, 1];
+  }
+
+  /** The output shape for the given input shapes; throws when the inputs do not fit the layer. */
+  abstract computeOutputShape(inputShapes: readonly SymbolicShape[]): SymbolicShape;
+
+  /** The forward pass: a pure function of the inputs and the weight values (in `weights` order). */
+  abstract call(inputs: readonly Tensor[], weights: readonly Tensor[]): LayerOutput;
+
+  /** The activation the layer ends with ('linear' for none). */
+  get activation(): string {
+    return 'linear';
+  }
+
+  /** JSON config from which `layerFromConfig` rebuilds the layer (without weights). */
+  abstract getConfig(): LayerConfig;
+
+  /**
+   * Symbolic inputs → a symbolic output (describing a model); Tensors → a Tensor (runs now; an unbuilt layer
+   * is built first, with weights drawn from a generator seeded 0 — build it inside a model to choose the seed).
+   */
+  apply(inputs: SymbolicTensor | readonly SymbolicTensor[]): SymbolicTensor;
+  apply(inputs: Tensor | readonly Tensor[]): Tensor;
+  apply(inputs: SymbolicTensor | Tensor | readonly (SymbolicTensor | Tensor)[]): SymbolicTensor | Tensor {
+    const op = `${this.className} '${this.name}'.apply`;
+    const list = Array.isArray(inputs) ? (inputs as readonly unknown[]) : [inputs];
+    const [lo, hi] = this.arity();
+    if (list.length < lo || list.length > hi) {
+      throw argError(op, 'inputs', lo === hi ? `${lo} input${lo === 1 ? '' : 's'}` : `${lo} to ${hi} inputs`, `${list.length} inputs`);
+    }
+    if (list.every((x) => x instanceof SymbolicTensor)) {
+      const syms = list as SymbolicTensor[];
+      const dtype = syms[0].dtype;
+      if (syms.some((s) => s.dtype !== dtype)) throw argTypeError(op, 'inputs', 'inputs of one dtype', syms.map((s) => s.dtype).join(', '));
+      if (this.dtype !== undefined && this.dtype !== dtype) {
+        throw argTypeError(op, 'inputs', `${this.dtype} inputs (the layer's dtype)`, `${dtype} inputs`);
+      }
+      const shape = this.computeOutputShape(syms.map((s) => s.shape));
+      return new LayerNode(this, syms, shape, dtype).output;
+    }
+    if (list.every((x) => x instanceof Tensor)) {
+      let tensors = list as Tensor[];
+      const dtype: FloatDType = this.dtype ?? (tensors[0].dtype === 'float64' ? 'float64' : 'float32');
+      tensors = tensors.map((t) => (t.dtype === dtype ? t : cast(t, dtype)));
+      const shapes = tensors.map((t) => t.shape.map((d, i) => (i === 0 ? null : d)));
+      this.computeOutputShape(shapes);
+      if (!this.isBuilt) this.build(shapes, dtype, new Random(0));
+      return this.call(tensors, this.variables.map((v) => v.value)).output;
+    }
+    throw argTypeError(op, 'inputs', 'SymbolicTensors (from input()) or Tensors, not a mix', list);
+  }
+}
+
+/** Formats a symbolic shape like Keras: [null, 128]. */
+export function formatShape(shape: SymbolicShape): string {
+  return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
+}

@@ -1,0 +1,327 @@
+import { Random } from '../tensor/random.js';
+import { argError, argTypeError } from '../tensor/errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { cast } from '../ops/unary.js';
+import { InputLayer } from './input.js';
+import { formatShape, Layer, LayerNode, SymbolicTensor, type FloatDType, type SymbolicShape } from './layer.js';
+import type { Variable } from './variable.js';
+
+export interface NetworkArgs {
+  inputs: SymbolicTensor | readonly SymbolicTensor[];
+  outputs: SymbolicTensor | readonly SymbolicTensor[];
+  name?: string;
+  /**
+   * Seeds the generator that initializes the weights of layers not built yet (and, in a Model, shuffles
+   * batches). Same seed, same weights, bit for bit. Default: a random seed, readable afterwards as `seed`.
+   */
+  seed?: number;
+}
+
+export interface SummaryRow {
+  name: string;
+  className: string;
+  /** The layer's output shape, e.g. [null, 128] ('multiple' for a layer applied more than once). */
+  outputShape: string;
+  params: number;
+  trainableParams: number;
+  activation: string;
+  /** Names of the layers feeding this one. */
+  inputs: string[];
+}
+
+export interface ModelSummary {
+  name: string;
+  className: string;
+  dtype: FloatDType;
+  layers: SummaryRow[];
+  totalParams: number;
+  trainableParams: number;
+  /** Bytes the parameters take. */
+  paramBytes: number;
+  /** The printable table. */
+  text: string;
+  toString(): string;
+}
+
+export function checkSeed(op: string, seed: unknown): number {
+  if (!Number.isSafeInteger(seed) || (seed as number) < 0) throw argError(op, 'seed', 'a non-negative safe integer', seed);
+  return seed as number;
+}
+
+export function randomSeed(): number {
+  return Math.floor(Math.random() * 2 ** 32);
+}
+
+/**
+ * A directed acyclic graph of layer applications, from symbolic inputs to symbolic outputs (Keras's
+ * functional model without the training methods, which live in train/). It owns the wiring, the weights
+ * (through its layers) and the forward pass.
+ */
+export class Network {
+  readonly className: string = 'Model';
+  name!: string;
+  inputs!: readonly SymbolicTensor[];
+  outputs!: readonly SymbolicTensor[];
+  /** Layer applications in topological order (inputs first). */
+  nodes!: readonly LayerNode[];
+  /** The distinct layers in topological order, input layers included. */
+  layers!: readonly Layer[];
+  /** The seed the weights were initialized from. */
+  seed!: number;
+  /** The model's generator: initializes weights, then shuffles batches during fit (its state is checkpointed). */
+  rng!: Random;
+  private offsets = new Map<Layer, number>();
+  private allWeights: Variable[] = [];
+
+  /** @internal Wires the graph, names unnamed layers and builds unbuilt ones from `seed`. */
+  protected initGraph(args: NetworkArgs, op: string): void {
+    if (args === null || typeof args !== 'object') throw argTypeError(op, 'args', 'an object {inputs, outputs, name?, seed?}', args);
+    const inputs = toList(op, 'inputs', args.inputs);
+    const outputs = toList(op, 'outputs', args.outputs);
+    for (const [i, s] of inputs.entries()) {
+      if (!(s.node.layer instanceof InputLayer)) throw argError(op, `inputs[${i}]`, 'a SymbolicTensor made by input()', String(s));
+    }
+    if (args.name !== undefined && (typeof args.name !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(args.name))) {
+      throw argError(op, 'name', 'a name of 1 to 128 letters, digits, _ . or -', args.name);
+    }
+    this.seed = args.seed === undefined ? randomSeed() : checkSeed(op, args.seed);
+    // Depth-first from the outputs: producers before consumers, in a deterministic order.
+    const order: LayerNode[] = [];
+    const seen = new Set<LayerNode>();
+    const stack: Array<[LayerNode, number]> = outputs.map((o) => [o.node, 0] as [LayerNode, number]).reverse();
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const [node, i] = top;
+      if (seen.has(node) && i === 0) {
+        stack.pop();
+        continue;
+      }
+      seen.add(node);
+      if (i < node.inputs.length) {
+        top[1]++;
+        const producer = node.inputs[i].node;
+        if (!seen.has(producer)) stack.push([producer, 0]);
+      } else {
+        stack.pop();
+        order.push(node);
+      }
+    }
+    const inputNodes = new Set(inputs.map((s) => s.node));
+    for (const node of order) {
+      if (node.layer instanceof InputLayer && !inputNodes.has(node)) {
+        throw argError(op, 'inputs', `a list containing every input the outputs depend on (missing '${node.layer.name}')`, `${inputs.length} inputs`);
+      }
+    }
+    for (const [i, s] of inputs.entries()) {
+      if (!seen.has(s.node)) throw argError(op, `inputs[${i}]`, 'an input the outputs depend on', String(s));
+    }
+    const layers: Layer[] = [];
+    for (const node of order) if (!layers.includes(node.layer)) layers.push(node.layer);
+    nameLayers(op, layers);
+    this.name = args.name ?? 'model';
+    this.inputs = Object.freeze(inputs.slice());
+    this.outputs = Object.freeze(outputs.slice());
+    this.nodes = Object.freeze(order);
+    this.layers = Object.freeze(layers);
+    this.rng = new Random(this.seed);
+    for (const node of order) {
+      if (node.layer.built) continue;
+      node.layer.build(node.inputs.map((s) => s.shape), node.output.dtype, this.rng);
+    }
+    let offset = 0;
+    for (const layer of layers) {
+      this.offsets.set(layer, offset);
+      offset += layer.weights.length;
+      this.allWeights.push(...layer.weights);
+    }
+  }
+
+  /** True once the graph exists (a sequential model without an input shape builds on first use). */
+  get isGraphReady(): boolean {
+    return this.nodes !== undefined;
+  }
+
+  /** @internal */
+  protected requireGraph(op: string): void {
+    if (!this.isGraphReady) {
+      throw new Error(`${op}: the model has no input shape yet: give the first layer an inputShape, or call fit/predict first`);
+    }
+  }
+
+  /** Every parameter, layer by layer in topological order (kernel before bias). */
+  get weights(): readonly Variable[] {
+    this.requireGraph('weights');
+    return this.allWeights;
+  }
+
+  get trainableWeights(): readonly Variable[] {
+    return this.weights.filter((v) => v.trainable);
+  }
+
+  /** The parameter dtype (that of the first input). */
+  get dtype(): FloatDType {
+    this.requireGraph('dtype');
+    return this.inputs[0].dtype;
+  }
+
+  /** The layer producing the (first) output. */
+  get outputLayer(): Layer {
+    this.requireGraph('outputLayer');
+    return this.outputs[0].node.layer;
+  }
+
+  /** One example's input shape (without the batch dimension). */
+  get inputShape(): number[] {
+    this.requireGraph('inputShape');
+    return this.inputs[0].shape.slice(1) as number[];
+  }
+
+  get outputShape(): SymbolicShape {
+    this.requireGraph('outputShape');
+    return this.outputs[0].shape;
+  }
+
+  countParams(): number {
+    return this.weights.reduce((n, v) => n + v.size, 0);
+  }
+
+  getLayer(name: string): Layer {
+    this.requireGraph('getLayer');
+    const layer = this.layers.find((l) => l.name === name);
+    if (!layer) throw argError('getLayer', 'name', `one of ${this.layers.map((l) => `'${l.name}'`).join(', ')}`, name);
+    return layer;
+  }
+
+  /** The current parameter values, in `weights` order. */
+  getWeights(): Tensor[] {
+    return this.weights.map((v) => v.value);
+  }
+
+  /** Replaces every parameter (same order, shapes and dtypes as `weights`). */
+  setWeights(values: readonly Tensor[]): void {
+    const ws = this.weights;
+    if (!Array.isArray(values) || values.length !== ws.length) throw argError('setWeights', 'values', `${ws.length} tensors`, Array.isArray(values) ? `${values.length} tensors` : values);
+    ws.forEach((v, i) => v.assign(values[i]));
+  }
+
+  /**
+   * The forward pass as a function of the inputs and the weight values (default: the current ones), so
+   * gradients can be taken with respect to the weights. Also returns the output layer's pre-activation
+   * (the logits of a softmax or sigmoid head) when it has one.
+   */
+  forward(xs: readonly Tensor[], weightValues?: readonly Tensor[]): { outputs: Tensor[]; preActivation: Tensor | null } {
+    this.requireGraph('forward');
+    if (xs.length !== this.inputs.length) throw argError('forward', 'xs', `${this.inputs.length} input tensors`, `${xs.length}`);
+    const ws = weightValues ?? this.allWeights.map((v) => v.value);
+    const values = new Map<SymbolicTensor, Tensor>();
+    this.inputs.forEach((s, i) => values.set(s, this.conform(xs[i], s, i)));
+    let pre: Tensor | null = null;
+    const head = this.outputs[0].node;
+    for (const node of this.nodes) {
+      if (node.layer instanceof InputLayer) continue;
+      const start = this.offsets.get(node.layer)!;
+      const ins = node.inputs.map((s) => values.get(s)!);
+      const r = node.layer.call(ins, ws.slice(start, start + node.layer.weights.length));
+      values.set(node.output, r.output);
+      if (node === head) pre = r.preActivation ?? null;
+    }
+    return { outputs: this.outputs.map((s) => values.get(s)!), preActivation: pre };
+  }
+
+  /** Checks an input batch against the declared shape and casts it to the model dtype. */
+  private conform(x: Tensor, s: SymbolicTensor, i: number): Tensor {
+    if (!(x instanceof Tensor)) throw argTypeError('model', `inputs[${i}]`, 'a Tensor', x);
+    const ok = x.rank === s.shape.length && s.shape.every((d, j) => d === null || d === x.shape[j]);
+    if (!ok) throw argError('model', `inputs[${i}]`, `a tensor of shape ${formatShape(s.shape)}`, x);
+    return x.dtype === s.dtype ? x : cast(x, s.dtype);
+  }
+
+  /** Layers, output shapes and parameter counts; pass `print` (e.g. console.log) to print each line. */
+  summary(print?: (line: string) => void): ModelSummary {
+    this.requireGraph('summary');
+    const nodesOf = new Map<Layer, LayerNode[]>();
+    for (const n of this.nodes) nodesOf.set(n.layer, [...(nodesOf.get(n.layer) ?? []), n]);
+    const rows: SummaryRow[] = this.layers.map((layer) => {
+      const ns = nodesOf.get(layer)!;
+      const params = layer.countParams();
+      return {
+        name: layer.name,
+        className: layer.className,
+        outputShape: ns.length === 1 ? formatShape(ns[0].output.shape) : 'multiple',
+        params,
+        trainableParams: layer.weights.filter((v) => v.trainable).reduce((n, v) => n + v.size, 0),
+        activation: layer.activation,
+        inputs: [...new Set(ns.flatMap((n) => n.inputs.map((s) => s.node.layer.name)))],
+      };
+    });
+    const totalParams = rows.reduce((n, r) => n + r.params, 0);
+    const trainableParams = rows.reduce((n, r) => n + r.trainableParams, 0);
+    const dtype = this.dtype;
+    const paramBytes = this.weights.reduce((n, v) => n + v.size * (v.dtype === 'float64' ? 8 : 4), 0);
+    const isChain = this.nodes.every((n, i) => (i === 0 ? n.inputs.length === 0 : n.inputs.length === 1 && n.inputs[0].node === this.nodes[i - 1]));
+    const header = ['Layer (type)', 'Output shape', 'Param #', 'Activation', ...(isChain ? [] : ['Connected to'])];
+    const table = rows.map((r) => [
+      `${r.name} (${r.className})`,
+      r.outputShape,
+      r.params.toLocaleString('en-US'),
+      r.activation === 'linear' ? '' : r.activation,
+      ...(isChain ? [] : [r.inputs.join(', ')]),
+    ]);
+    const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => row[c].length)));
+    const line = (cells: string[]) => cells.map((cell, c) => (c === 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('   ').trimEnd();
+    const rule = '─'.repeat(widths.reduce((a, b) => a + b, 0) + 3 * (widths.length - 1));
+    const lines = [
+      `${this.className}: "${this.name}"`,
+      rule,
+      line(header),
+      rule,
+      ...table.map(line),
+      rule,
+      `Total params: ${totalParams.toLocaleString('en-US')} (${dtype}, ${formatBytes(paramBytes)})`,
+      `Trainable params: ${trainableParams.toLocaleString('en-US')}`,
+      `Non-trainable params: ${(totalParams - trainableParams).toLocaleString('en-US')}`,
+    ];
+    if (print) for (const l of lines) print(l);
+    const text = lines.join('\n');
+    return { name: this.name, className: this.className, dtype, layers: rows, totalParams, trainableParams, paramBytes, text, toString: () => text };
+  }
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(2)} MiB`;
+}
+
+function toList(op: string, arg: string, x: unknown): SymbolicTensor[] {
+  const list = Array.isArray(x) ? x : [x];
+  if (list.length === 0) throw argError(op, arg, 'at least one SymbolicTensor', x);
+  list.forEach((s, i) => {
+    if (!(s instanceof SymbolicTensor)) {
+      const hint = s instanceof Tensor ? ' (a Tensor: build models from input() and layer.apply(symbolic))' : '';
+      throw argTypeError(op, Array.isArray(x) ? `${arg}[${i}]` : arg, `a SymbolicTensor${hint}`, s);
+    }
+  });
+  return list as SymbolicTensor[];
+}
+
+/** Gives unnamed layers '<prefix>_<k>' names, unique in the model and independent of anything created before. */
+function nameLayers(op: string, layers: readonly Layer[]): void {
+  const taken = new Set<string>();
+  for (const layer of layers) {
+    if (!layer.hasName) continue;
+    if (taken.has(layer.name)) throw argError(op, 'layers', 'layers with distinct names', `two layers named '${layer.name}'`);
+    taken.add(layer.name);
+  }
+  const counters = new Map<string, number>();
+  for (const layer of layers) {
+    if (layer.hasName) continue;
+    let k = counters.get(layer.name) ?? 0;
+    let candidate: string;
+    do candidate = `${layer.name}_${++k}`;
+    while (taken.has(candidate));
+    counters.set(layer.name, k);
+    layer.assignName(candidate);
+    taken.add(candidate);
+  }
+}

@@ -1,0 +1,76 @@
+import type { TypedArray } from '../tensor/dtype.js';
+import { argTypeError } from '../tensor/errors.js';
+import { checkNumber, Optimizer, type LearningRate, type OptimizerType } from './optimizer.js';
+import { adamUpdate } from './updates.js';
+
+export interface AdamConfig {
+  /** Default 0.001. */
+  learningRate?: LearningRate;
+  /** Default 0.9. */
+  beta1?: number;
+  /** Default 0.999. */
+  beta2?: number;
+  /** Default 1e-8 (PyTorch's; Keras uses 1e-7). */
+  epsilon?: number;
+  /** Adam: L2 penalty added to the gradient (default 0). AdamW: decoupled decay rate (default 0.01). */
+  weightDecay?: number;
+}
+
+/** Adam, PyTorch's formulation (see updates.ts); `weightDecay` is an L2 term added to the gradient. */
+export class Adam extends Optimizer {
+  readonly type: OptimizerType = 'adam';
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly weightDecay: number;
+  private bc1 = 1;
+  private bc2 = 1;
+  private decay = 0;
+
+  constructor(config: AdamConfig = {}, op = 'adam', defaultDecay = 0) {
+    if (config === null || typeof config !== 'object') throw argTypeError(op, 'config', 'an object', config);
+    super(config.learningRate ?? 0.001, op);
+    this.beta1 = checkNumber(op, 'beta1', config.beta1, 0.9, 0, 1, true);
+    this.beta2 = checkNumber(op, 'beta2', config.beta2, 0.999, 0, 1, true);
+    this.epsilon = checkNumber(op, 'epsilon', config.epsilon, 1e-8, 0, Number.MAX_VALUE);
+    this.weightDecay = checkNumber(op, 'weightDecay', config.weightDecay, defaultDecay, 0, Number.MAX_VALUE);
+  }
+
+  getConfig(): Record<string, number | boolean | null> {
+    return {
+      learningRate: typeof this.learningRate === 'number' ? this.learningRate : null,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      weightDecay: this.weightDecay,
+    };
+  }
+
+  protected slotNames(): string[] {
+    return ['m', 'v'];
+  }
+
+  protected override beginStep(lr: number): void {
+    const t = this.step + 1;
+    this.bc1 = 1 - this.beta1 ** t;
+    this.bc2 = 1 - this.beta2 ** t;
+    this.decay = this.type === 'adamw' ? lr * this.weightDecay : 0;
+  }
+
+  protected update(p: TypedArray, g: TypedArray, slots: TypedArray[], out: TypedArray, lr: number): void {
+    const l2 = this.type === 'adam' ? this.weightDecay : 0;
+    adamUpdate(p, g, slots[0], slots[1], out, lr, this.beta1, this.beta2, this.epsilon, this.bc1, this.bc2, l2, this.decay);
+  }
+}
+
+/**
+ * AdamW (Loshchilov & Hutter): Adam with decoupled weight decay, p ← p·(1 − lr·weightDecay) before the Adam
+ * step (PyTorch's AdamW; default weightDecay 0.01).
+ */
+export class AdamW extends Adam {
+  override readonly type: OptimizerType = 'adamw';
+
+  constructor(config: AdamConfig = {}) {
+    super(config, 'adamw', 0.01);
+  }
+}

@@ -1,0 +1,8 @@
+/** train/: models that train (compile / fit / evaluate / predict), losses, metrics, callbacks, checkpoints. */
+export { Model, type CompileArgs, type FitOptions, type BatchOptions } from './model.js';
+export { Sequential, model, sequential, type SequentialOptions } from './sequential.js';
+export { History, type Callback, type BatchLogs, type EpochLogs, type TrainBeginLogs, type TrainEndLogs, type HistoryData } from './callbacks.js';
+export type { CheckpointOptions, CheckpointStore, TrainingState, FitFingerprint } from './checkpoint.js';
+export { LOSS_NAMES, type LossName, type LossSpec, type LossFunction, type LossPlan, type MetricSpec } from './losses.js';
+export * as metrics from './metrics.js';
+export { trainSeeds, SEEDS_DEFAULTS, type SeedsTrainingOptions, type SeedsTrainingResult } from './seeds.js';

@@ -1,0 +1,490 @@
+import { argError, argTypeError } from '../tensor/errors.js';
+import { shapesEqual } from '../tensor/shape.js';
+import { Tensor, tensor, type TensorLike } from '../tensor/tensor.js';
+import { Random } from '../tensor/random.js';
+import { valueAndGrads } from '../autograd/grad.js';
+import { greater } from '../ops/arithmetic.js';
+import { concat, gather, reshape, slice } from '../ops/layout.js';
+import { argMax } from '../ops/reduce.js';
+import { cast, sigmoid } from '../ops/unary.js';
+import { softmax } from '../ops/nn/softmax.js';
+import { Network, checkSeed, type NetworkArgs } from '../nn/network.js';
+import type { Variable } from '../nn/variable.js';
+import { getOptimizer, type OptimizerSpec } from '../optim/index.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { History, type BatchLogs, type Callback, type EpochLogs, type TrainBeginLogs } from './callbacks.js';
+import type { CheckpointOptions, CheckpointStore, FitFingerprint, TrainingState } from './checkpoint.js';
+import { resolveLoss, resolveMetrics, type LossPlan, type LossSpec, type MetricSpec } from './losses.js';
+import type { Metric } from './metrics.js';
+
+export interface CompileArgs {
+  /** An optimizer (optimizers.adam({learningRate: 1e-3})) or a name with default settings. */
+  optimizer: OptimizerSpec;
+  loss: LossSpec;
+  /** 'accuracy' (key 'acc'), 'topKAccuracy' (top 5, key 'top5Acc'), a function (labels, logits) => number or {name, fn}. */
+  metrics?: MetricSpec | MetricSpec[];
+}
+
+export interface FitOptions {
+  /** Train until this epoch (exclusive; Keras's meaning with initialEpoch). Default 1. */
+  epochs?: number;
+  /** Default 32. */
+  batchSize?: number;
+  /** Reshuffle the training examples every epoch with the model's generator. Default true. */
+  shuffle?: boolean;
+  /** Hold out this fraction of the examples, taken from the end before shuffling (as Keras). */
+  validationSplit?: number;
+  /** Validation examples, evaluated after every epoch (takes precedence over validationSplit). */
+  validationData?: [Tensor, Tensor] | { x: Tensor; y: Tensor };
+  callbacks?: Callback | Callback[];
+  /** Reseeds the model's generator before training (shuffling), for a reproducible run. */
+  seed?: number;
+  /** The first epoch (for continuing a run by hand; a resumed checkpoint sets it). Default 0. */
+  initialEpoch?: number;
+  /** Save model, optimizer, generator state, epoch and history after every epoch; resume from them. */
+  checkpoint?: CheckpointOptions;
+}
+
+export interface BatchOptions {
+  /** Examples per forward pass. Default 256 (evaluate), 1024 (predict). */
+  batchSize?: number;
+}
+
+const MAX_EPOCHS = 1_000_000;
+
+/**
+ * A model that trains: a Network (layers wired from inputs to outputs) plus compile / fit / evaluate / predict.
+ * Built by `model({inputs, outputs})` or `sequential([...])`. One input and one output for training.
+ */
+export class Model extends Network {
+  /** Set to true (in a callback) to end fit after the current batch; an unfinished epoch is not recorded. */
+  stopTraining = false;
+  optimizer: Optimizer | null = null;
+  private plan: LossPlan | null = null;
+  private metricList: Metric[] = [];
+
+  constructor(args?: NetworkArgs) {
+    super();
+    if (args !== undefined) this.initGraph(args, 'model');
+  }
+
+  get isCompiled(): boolean {
+    return this.plan !== null;
+  }
+
+  /** The resolved loss (name, fromLogits and whether it reads the pre-activation logits). */
+  get loss(): LossPlan | null {
+    return this.plan;
+  }
+
+  get metrics(): readonly Metric[] {
+    return this.metricList;
+  }
+
+  /** Chooses the optimizer, the loss (checked against the output layer's activation) and the metrics. */
+  compile(args: CompileArgs): void {
+    const op = 'compile';
+    if (args === null || typeof args !== 'object') throw argTypeError(op, 'args', 'an object {optimizer, loss, metrics?}', args);
+    const optimizer = getOptimizer(op, args.optimizer);
+    const previous = this.compileArgs;
+    this.compileArgs = args;
+    this.plan = null;
+    try {
+      if (this.tryGraph()) this.resolveCompile();
+    } catch (e) {
+      this.compileArgs = previous;
+      throw e;
+    }
+    this.optimizer = optimizer;
+  }
+
+  private compileArgs: CompileArgs | null = null;
+
+  private resolveCompile(): void {
+    const args = this.compileArgs!;
+    if (this.inputs.length !== 1 || this.outputs.length !== 1) {
+      throw argError('compile', 'model', 'a model with one input and one output for training', `${this.inputs.length} inputs, ${this.outputs.length} outputs`);
+    }
+    const plan = resolveLoss('compile', args.loss, { name: this.outputLayer.name, activation: this.outputLayer.activation });
+    this.metricList = resolveMetrics('compile', args.metrics, plan.kind);
+    this.plan = plan;
+  }
+
+  /** @internal Builds the graph if it can be built now; true when it exists. */
+  protected tryGraph(): boolean {
+    return this.isGraphReady;
+  }
+
+  /** @internal Lets a sequential model build its graph from the first data it sees. */
+  protected ensureGraph(op: string, _x: Tensor): void {
+    this.requireGraph(op);
+  }
+
+  private prepareX(op: string, arg: string, xIn: unknown): Tensor {
+    const x = xIn instanceof Tensor ? xIn : tensor(xIn as TensorLike);
+    this.ensureGraph(op, x);
+    if (this.compileArgs && !this.plan) this.resolveCompile();
+    const want = this.inputs[0].shape;
+    if (x.rank !== want.length || want.some((d, i) => d !== null && d !== x.shape[i])) {
+      const one = x.rank === want.length - 1 ? ' (for one example, add a batch dimension: expandDims(x, 0))' : '';
+      throw argError(op, arg, `a batch of shape [n, ${want.slice(1).join(', ')}]${one}`, x);
+    }
+    return this.forwardInput(x);
+  }
+
+  private forwardInput(x: Tensor): Tensor {
+    // Cast once here, not per batch.
+    return x.dtype === this.dtype ? x : cast(x, this.dtype);
+  }
+
+  private requireCompiled(op: string): LossPlan {
+    if (!this.compileArgs) throw new Error(`${op}: compile the model first (model.compile({optimizer, loss, metrics}))`);
+    if (!this.plan) this.resolveCompile();
+    return this.plan!;
+  }
+
+  private trainableValues(): { vars: Variable[]; all: Variable[] } {
+    const all = this.weights.slice();
+    return { vars: all.filter((v) => v.trainable), all };
+  }
+
+  /** Forward, loss and gradients on one batch (prepared x, y); no update. */
+  private gradients(xb: Tensor, yb: Tensor, vars: Variable[], all: Variable[]): { loss: Tensor; grads: Tensor[]; logits: Tensor } {
+    const plan = this.plan!;
+    let logits: Tensor | null = null;
+    const allTrainable = vars.length === all.length;
+    const lossOf = (...ws: Tensor[]): Tensor => {
+      let values = ws;
+      if (!allTrainable) {
+        let k = 0;
+        values = all.map((v) => (v.trainable ? ws[k++] : v.value));
+      }
+      const { outputs, preActivation } = this.forward([xb], values);
+      logits = preActivation ?? outputs[0];
+      return plan.compute(yb, plan.reads === 'preActivation' ? preActivation! : outputs[0]);
+    };
+    const { value, grads } = valueAndGrads(lossOf)(vars.map((v) => v.value));
+    return { loss: value, grads, logits: logits! };
+  }
+
+  /**
+   * The compiled loss on a batch and its gradients with respect to the trainable weights (in
+   * `trainableWeights` order), without updating anything: what one training step computes.
+   */
+  lossAndGradients(x: Tensor | TensorLike, y: Tensor | TensorLike): { loss: Tensor; grads: Tensor[] } {
+    const data = this.prepareXY('lossAndGradients', x, y);
+    const { vars, all } = this.trainableValues();
+    const { loss, grads } = this.gradients(data.x, data.y, vars, all);
+    return { loss, grads };
+  }
+
+  /** One optimization step on a batch: forward, loss, gradients, update. Returns the loss and the metric logits. */
+  private trainStep(xb: Tensor, yb: Tensor, vars: Variable[], all: Variable[]): { loss: number; logits: Tensor } {
+    const { loss, grads, logits } = this.gradients(xb, yb, vars, all);
+    this.optimizer!.applyGradients(vars, grads);
+    return { loss: loss.item(), logits };
+  }
+
+  /** Loss and metrics over a dataset, batch by batch, weighted by batch size. */
+  private measure(x: Tensor, y: Tensor, batchSize: number): Record<string, number> {
+    const plan = this.plan!;
+    const n = x.shape[0];
+    let loss = 0;
+    const sums = this.metricList.map(() => 0);
+    for (let start = 0; start < n; start += batchSize) {
+      const size = Math.min(batchSize, n - start);
+      const xb = size === n ? x : slice(x, start, size);
+      const yb = size === n ? y : slice(y, start, size);
+      const { outputs, preActivation } = this.forward([xb]);
+      loss += plan.compute(yb, plan.reads === 'preActivation' ? preActivation! : outputs[0]).item() * size;
+      const logits = preActivation ?? outputs[0];
+      this.metricList.forEach((m, i) => (sums[i] += m.fn(yb, logits) * size));
+    }
+    const out: Record<string, number> = { loss: n === 0 ? Number.NaN : loss / n };
+    this.metricList.forEach((m, i) => (out[m.name] = n === 0 ? Number.NaN : sums[i] / n));
+    return out;
+  }
+
+  private prepareXY(op: string, xIn: unknown, yIn: unknown, xArg = 'x', yArg = 'y'): { x: Tensor; y: Tensor } {
+    const x = this.prepareX(op, xArg, xIn);
+    const plan = this.requireCompiled(op);
+    const y0 = yIn instanceof Tensor ? yIn : tensor(yIn as TensorLike);
+    if (y0.rank === 0 || y0.shape[0] !== x.shape[0]) throw argError(op, yArg, `${x.shape[0]} labels (one per example of ${xArg})`, y0);
+    return { x, y: plan.prepareLabels(op, y0, this.outputShape, this.dtype) };
+  }
+
+  /** Mean loss and metrics over (x, y), e.g. {loss: 0.21, acc: 0.95}. */
+  evaluate(x: Tensor | TensorLike, y: Tensor | TensorLike, options: BatchOptions = {}): Record<string, number> {
+    const op = 'evaluate';
+    const batchSize = checkBatchSize(op, options?.batchSize, 256);
+    const data = this.prepareXY(op, x, y);
+    return this.measure(data.x, data.y, batchSize);
+  }
+
+  private run(op: string, xIn: unknown, options: BatchOptions | undefined, pick: (r: { outputs: Tensor[]; preActivation: Tensor | null }) => Tensor): Tensor {
+    const batchSize = checkBatchSize(op, options?.batchSize, 1024);
+    const x = this.prepareX(op, 'x', xIn);
+    const n = x.shape[0];
+    if (n <= batchSize) return pick(this.forward([x]));
+    const parts: Tensor[] = [];
+    for (let start = 0; start < n; start += batchSize) parts.push(pick(this.forward([slice(x, start, Math.min(batchSize, n - start))])));
+    return concat(parts, 0);
+  }
+
+  /** The model's output for a batch: the logits, for the usual output layer without activation. */
+  predict(x: Tensor | TensorLike, options?: BatchOptions): Tensor {
+    return this.run('predict', x, options, (r) => r.outputs[0]);
+  }
+
+  /** The output layer's logits: its pre-activation when it ends in softmax/sigmoid, else the output. */
+  predictLogits(x: Tensor | TensorLike, options?: BatchOptions): Tensor {
+    return this.run('predictLogits', x, options, (r) => r.preActivation ?? r.outputs[0]);
+  }
+
+  /**
+   * Probabilities: the output of a softmax/sigmoid output layer as it is; for a linear output layer,
+   * softmax of the logits (sigmoid when there is a single output or the loss is binaryCrossentropy).
+   */
+  predictProba(x: Tensor | TensorLike, options?: BatchOptions): Tensor {
+    const act = this.isGraphReady ? this.outputLayer.activation : 'linear';
+    return this.run('predictProba', x, options, (r) => {
+      if (act === 'softmax' || act === 'sigmoid') return r.outputs[0];
+      const z = r.outputs[0];
+      const binary = this.plan?.kind === 'binary' || z.shape[z.rank - 1] === 1;
+      return binary ? sigmoid(z) : softmax(z, -1);
+    });
+  }
+
+  /** Predicted class ids (int32 [n]): argmax of the logits, no softmax; logit > 0 for a single output. */
+  predictClasses(x: Tensor | TensorLike, options?: BatchOptions): Tensor {
+    const z = this.predictLogits(x, options);
+    if (z.shape[z.rank - 1] === 1) return reshape(greater(z, 0), z.shape.slice(0, -1));
+    return argMax(z, -1);
+  }
+
+  /**
+   * Trains for epochs [initialEpoch, epochs) on (x, y) in mini-batches and returns the history. With
+   * `checkpoint`, the state after every epoch is saved atomically, and `resume: true` continues from it: the
+   * result is bit-identical to an uninterrupted run with the same seed.
+   */
+  async fit(x: Tensor | TensorLike, y: Tensor | TensorLike, options: FitOptions = {}): Promise<History> {
+    const op = 'fit';
+    if (options === null || typeof options !== 'object') throw argTypeError(op, 'options', 'an options object', options);
+    const epochs = checkInt(op, 'epochs', options.epochs, 1, 0, MAX_EPOCHS);
+    const batchSize = checkBatchSize(op, options.batchSize, 32);
+    let initialEpoch = checkInt(op, 'initialEpoch', options.initialEpoch, 0, 0, MAX_EPOCHS);
+    if (options.shuffle !== undefined && typeof options.shuffle !== 'boolean') throw argTypeError(op, 'shuffle', 'a boolean', options.shuffle);
+    const shuffle = options.shuffle ?? true;
+    const split = options.validationSplit;
+    if (split !== undefined && (typeof split !== 'number' || !(split >= 0 && split < 1))) throw argError(op, 'validationSplit', 'a number in [0, 1)', split);
+    const callbacks = checkCallbacks(op, options.callbacks);
+    if (!this.compileArgs) this.requireCompiled(op);
+
+    const all = this.prepareXY(op, x, y);
+    let xTrain = all.x;
+    let yTrain = all.y;
+    let xVal: Tensor | null = null;
+    let yVal: Tensor | null = null;
+    if (options.validationData !== undefined) {
+      const vd = options.validationData;
+      const [vx, vy] = Array.isArray(vd) ? vd : vd !== null && typeof vd === 'object' ? [vd.x, vd.y] : [undefined, undefined];
+      if (vx === undefined || vy === undefined) throw argTypeError(op, 'validationData', '[x, y] or {x, y}', vd);
+      const v = this.prepareXY(op, vx, vy, 'validationData x', 'validationData y');
+      xVal = v.x;
+      yVal = v.y;
+    } else if (split !== undefined && split > 0) {
+      const n = xTrain.shape[0];
+      const at = Math.floor(n * (1 - split));
+      if (at < 1 || at >= n) throw argError(op, 'validationSplit', `a fraction leaving both parts non-empty for ${n} examples`, split);
+      xVal = slice(xTrain, at, n - at);
+      yVal = slice(yTrain, at, n - at);
+      xTrain = slice(xTrain, 0, at);
+      yTrain = slice(yTrain, 0, at);
+    }
+    const n = xTrain.shape[0];
+    if (n === 0) throw argError(op, 'x', 'at least one training example', xTrain);
+    if (options.seed !== undefined) this.rng = new Random(checkSeed(op, options.seed));
+
+    const history = new History();
+    const fingerprint: FitFingerprint = { batchSize, shuffle, samples: n, validationSamples: xVal ? xVal.shape[0] : 0 };
+    let store: CheckpointStore | null = null;
+    let resumedFrom: string | undefined;
+    if (options.checkpoint !== undefined) {
+      const { store: s, resume } = await resolveCheckpoint(op, options.checkpoint);
+      store = s;
+      if (resume) {
+        const state = await store.load(this);
+        if (state) {
+          this.restoreState(op, state, fingerprint, store.location);
+          history.restore(state.history);
+          initialEpoch = state.epoch;
+          resumedFrom = store.location;
+        }
+      }
+    }
+
+    const { vars, all: allVars } = this.trainableValues();
+    const optimizer = this.optimizer!;
+    const steps = Math.ceil(n / batchSize);
+    this.stopTraining = false;
+    const begin: TrainBeginLogs = {
+      epochs,
+      initialEpoch,
+      samplesPerEpoch: n,
+      batchSize,
+      stepsPerEpoch: steps,
+      validationSamples: fingerprint.validationSamples,
+      ...(resumedFrom !== undefined ? { resumedFrom } : {}),
+    };
+    await each(callbacks, (c) => c.onTrainBegin?.(begin));
+    let epochsCompleted = initialEpoch;
+    let stopped = false;
+    for (let epoch = initialEpoch; epoch < epochs; epoch++) {
+      optimizer.epoch = epoch;
+      await each(callbacks, (c) => c.onEpochBegin?.(epoch));
+      const t0 = now();
+      const order = shuffle ? this.rng.permutation(n) : null;
+      let lossSum = 0;
+      const metricSums = this.metricList.map(() => 0);
+      let seen = 0;
+      for (let b = 0; b < steps; b++) {
+        const start = b * batchSize;
+        const size = Math.min(batchSize, n - start);
+        let xb: Tensor;
+        let yb: Tensor;
+        if (order) {
+          const idx = new Tensor(order.slice(start, start + size), [size]);
+          xb = gather(xTrain, idx, 0);
+          yb = gather(yTrain, idx, 0);
+        } else {
+          xb = size === n ? xTrain : slice(xTrain, start, size);
+          yb = size === n ? yTrain : slice(yTrain, start, size);
+        }
+        const { loss, logits } = this.trainStep(xb, yb, vars, allVars);
+        lossSum += loss * size;
+        seen += size;
+        this.metricList.forEach((m, i) => (metricSums[i] += m.fn(yb, logits) * size));
+        if (callbacks.some((c) => c.onBatchEnd)) {
+          const logs: BatchLogs = {
+            epoch,
+            batch: b,
+            size,
+            samplesSeen: seen,
+            loss: lossSum / seen,
+            samplesPerSecond: seen / Math.max(1e-9, (now() - t0) / 1000),
+            learningRate: optimizer.lastLearningRate,
+          };
+          this.metricList.forEach((m, i) => (logs[m.name] = metricSums[i] / seen));
+          await each(callbacks, (c) => c.onBatchEnd?.(b, logs));
+        }
+        if (this.stopTraining && b < steps - 1) {
+          stopped = true;
+          break;
+        }
+      }
+      if (stopped) break;
+      const trainSeconds = (now() - t0) / 1000;
+      const logs: EpochLogs = { loss: lossSum / n, seconds: 0, samplesPerSecond: n / Math.max(1e-9, trainSeconds), learningRate: optimizer.lastLearningRate };
+      this.metricList.forEach((m, i) => (logs[m.name] = metricSums[i] / n));
+      if (xVal && yVal) {
+        const v = this.measure(xVal, yVal, Math.max(batchSize, 256));
+        for (const [k, value] of Object.entries(v)) logs[`val${k[0].toUpperCase()}${k.slice(1)}`] = value;
+      }
+      logs.seconds = (now() - t0) / 1000;
+      history.record(epoch, logs);
+      epochsCompleted = epoch + 1;
+      if (store) {
+        await store.save(this, {
+          epoch: epochsCompleted,
+          weights: this.weights.map((v) => ({ name: v.name, value: v.value })),
+          optimizer: optimizer.getState(),
+          rng: this.rng.getState(),
+          history: history.toJSON(),
+          fit: fingerprint,
+        });
+      }
+      await each(callbacks, (c) => c.onEpochEnd?.(epoch, logs));
+      if (this.stopTraining) {
+        stopped = epoch + 1 < epochs;
+        break;
+      }
+    }
+    await each(callbacks, (c) => c.onTrainEnd?.({ epochsCompleted, stopped }));
+    return history;
+  }
+
+  /** Puts a checkpointed state back: weights, optimizer, generator (history is the caller's). */
+  private restoreState(op: string, state: TrainingState, fit: FitFingerprint, location: string): void {
+    const mismatch = (Object.keys(fit) as (keyof FitFingerprint)[]).filter((k) => state.fit[k] !== fit[k]);
+    if (mismatch.length) {
+      const what = mismatch.map((k) => `${k} ${state.fit[k]} (now ${fit[k]})`).join(', ');
+      throw argError(op, 'checkpoint', `a checkpoint written with the same data and fit settings (resuming would not reproduce the run)`, `${location} with ${what}`);
+    }
+    const optimizer = this.optimizer!;
+    if (state.optimizer.type !== optimizer.type) {
+      throw argError(op, 'checkpoint', `a checkpoint of a run with the same optimizer ('${optimizer.type}')`, `${location} with optimizer '${state.optimizer.type}'`);
+    }
+    const config = optimizer.getConfig();
+    for (const [k, v] of Object.entries(state.optimizer.config)) {
+      if (v !== null && config[k] !== null && config[k] !== v) {
+        throw argError(op, 'checkpoint', `a checkpoint of a run with the same optimizer settings`, `${location} with ${k} ${v} (now ${config[k]})`);
+      }
+    }
+    const byName = new Map(this.weights.map((v) => [v.name, v]));
+    for (const w of state.weights) {
+      const v = byName.get(w.name);
+      if (!v || !shapesEqual(v.shape, w.value.shape)) throw argError(op, 'checkpoint', `weights matching the model`, `${location} with '${w.name}'`);
+      v.assign(w.value);
+    }
+    optimizer.setState(state.optimizer);
+    this.rng.setState(state.rng);
+  }
+}
+
+function now(): number {
+  return performance.now();
+}
+
+async function each(callbacks: Callback[], f: (c: Callback) => void | Promise<void>): Promise<void> {
+  for (const c of callbacks) {
+    const r = f(c);
+    if (r) await r;
+  }
+}
+
+function checkCallbacks(op: string, cbs: unknown): Callback[] {
+  if (cbs === undefined) return [];
+  const list = Array.isArray(cbs) ? cbs : [cbs];
+  list.forEach((c, i) => {
+    if (c === null || typeof c !== 'object') throw argTypeError(op, `callbacks[${i}]`, 'an object with onEpochEnd, onBatchEnd, ... methods', c);
+  });
+  return list as Callback[];
+}
+
+function checkInt(op: string, arg: string, x: unknown, fallback: number, low: number, high: number): number {
+  if (x === undefined) return fallback;
+  if (!Number.isInteger(x) || (x as number) < low || (x as number) > high) throw argError(op, arg, `an integer in [${low}, ${high}]`, x);
+  return x as number;
+}
+
+function checkBatchSize(op: string, x: unknown, fallback: number): number {
+  return checkInt(op, 'batchSize', x, fallback, 1, 2 ** 31 - 1);
+}
+
+async function resolveCheckpoint(op: string, c: unknown): Promise<{ store: CheckpointStore; resume: boolean }> {
+  if (c === null || typeof c !== 'object') throw argTypeError(op, 'checkpoint', '{dir, resume?} or {store, resume?}', c);
+  const o = c as { dir?: unknown; store?: unknown; resume?: unknown };
+  if (o.resume !== undefined && typeof o.resume !== 'boolean') throw argTypeError(op, 'checkpoint.resume', 'a boolean', o.resume);
+  const resume = o.resume ?? false;
+  if (o.store !== undefined) {
+    const s = o.store as CheckpointStore;
+    if (s === null || typeof s !== 'object' || typeof s.load !== 'function' || typeof s.save !== 'function') {
+      throw argTypeError(op, 'checkpoint.store', 'an object with load(model) and save(model, state)', s);
+    }
+    return { store: s, resume };
+  }
+  if (typeof o.dir !== 'string' || o.dir === '') throw argTypeError(op, 'checkpoint.dir', 'a directory path', o.dir);
+  // Node only: the file system part of io/ is loaded on demand, so browsers never load it.
+  const { directoryCheckpoint } = await import('../io/node.js');
+  return { store: directoryCheckpoint(o.dir), resume };
+}
