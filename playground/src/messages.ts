@@ -22,6 +22,8 @@ export interface TrainConfig {
   evalEvery: number;
   hidden: number;
   seed: number;
+  /** The kernel set the worker runs: WebAssembly SIMD (falls back to TypeScript where missing) or TypeScript. */
+  kernels: 'wasm' | 'ts';
 }
 
 export type ToWorker =
@@ -31,6 +33,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'status'; text: string }
   | { type: 'data'; trainCount: number; testCount: number; imageShape: number[] }
+  | { type: 'kernels'; name: string }
   | {
       type: 'progress';
       step: number;

@@ -22,6 +22,8 @@ export function mountTrainPanel(root: HTMLElement, hooks: TrainPanelHooks): void
   const stepsIn = byTestId<HTMLInputElement>(root, 'train-steps');
   const batchIn = byTestId<HTMLInputElement>(root, 'train-batch');
   const lrIn = byTestId<HTMLInputElement>(root, 'train-lr');
+  const kernelsSel = byTestId<HTMLSelectElement>(root, 'train-kernels');
+  const kernelsEl = byTestId(root, 'train-kernels-used');
   const statusEl = byTestId(root, 'train-status');
   const stepEl = byTestId(root, 'train-step');
   const lossEl = byTestId(root, 'train-loss');
@@ -69,7 +71,7 @@ export function mountTrainPanel(root: HTMLElement, hooks: TrainPanelHooks): void
   function setRunning(running: boolean): void {
     startBtn.disabled = running;
     stopBtn.disabled = !running;
-    for (const el of [stepsIn, batchIn, lrIn]) el.disabled = running;
+    for (const el of [stepsIn, batchIn, lrIn, kernelsSel]) el.disabled = running;
     root.setAttribute('data-state', running ? 'running' : 'idle');
   }
 
@@ -82,6 +84,7 @@ export function mountTrainPanel(root: HTMLElement, hooks: TrainPanelHooks): void
       evalEvery: 25,
       hidden: 128,
       seed: 1,
+      kernels: kernelsSel.value === 'ts' ? 'ts' : 'wasm',
     };
     config.evalEvery = Math.max(10, Math.round(config.steps / 12));
     emaLoss = NaN;
@@ -109,6 +112,9 @@ export function mountTrainPanel(root: HTMLElement, hooks: TrainPanelHooks): void
     switch (msg.type) {
       case 'status':
         statusEl.textContent = msg.text;
+        break;
+      case 'kernels':
+        kernelsEl.textContent = msg.name;
         break;
       case 'data':
         statusEl.textContent = `Loaded ${msg.trainCount} training and ${msg.testCount} test digits.`;

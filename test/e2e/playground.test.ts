@@ -141,6 +141,7 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     expect(last).toBeLessThan(first * 0.5);
     expect(testAcc).toBeGreaterThan(0.8);
     expect(await text('train-status')).toMatch(/^Finished after 300 steps/);
+    expect(await text('train-kernels-used')).toBe('WebAssembly SIMD');
     await page.screenshot({ path: artifact('04-trained.png') });
   });
 
@@ -187,6 +188,7 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
 
   it('stops training with the stop button', async () => {
     await page.getByTestId('train-steps').fill('20000');
+    await page.getByTestId('train-kernels').selectOption('ts');
     await page.getByTestId('train-start').click();
     await expect(page.getByTestId('train-stop').isEnabled()).resolves.toBe(true);
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="train-step"]')?.getAttribute('data-value')) >= 10, null, { timeout: 60_000 });
@@ -198,7 +200,9 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     await page.waitForTimeout(500);
     expect(Number(await value('train-step'))).toBe(stoppedAt);
     expect(await page.getByTestId('train-start').isEnabled()).toBe(true);
+    expect(await text('train-kernels-used')).toBe('TypeScript');
     await page.getByTestId('train-steps').fill('300');
+    await page.getByTestId('train-kernels').selectOption('wasm');
   });
 
   it('logged no errors and made no request outside the local server', () => {

@@ -4,7 +4,8 @@
  * responsive. It yields to its event loop between steps so a 'stop' message takes effect at once.
  */
 import mnistUrl from '../../../assets/mnist-10k.idx.gz?url';
-import { Random, data } from '../../../src/index.js';
+import { Random, data, setKernels, tsKernels, type Kernels } from '../../../src/index.js';
+import { createWasmKernels } from '../../../src/kernels/wasm/index.js';
 import type { FromWorker, ToWorker, TrainConfig } from '../messages.js';
 import { MlpTrainer, type Trainer } from './mlp-trainer.js';
 
@@ -32,6 +33,22 @@ function loadData(): Promise<data.TrainTestSplit> {
   return split;
 }
 
+let wasmKernels: Promise<Kernels | null> | null = null;
+
+/** Activates the requested kernel set in this worker (the page's thread keeps its own); returns its name. */
+async function selectKernels(which: TrainConfig['kernels']): Promise<string> {
+  if (which === 'wasm') {
+    wasmKernels ??= createWasmKernels().catch(() => null);
+    const set = await wasmKernels;
+    if (set) {
+      setKernels(set);
+      return 'WebAssembly SIMD';
+    }
+  }
+  setKernels(tsKernels);
+  return which === 'wasm' ? 'TypeScript (WebAssembly SIMD is not available here)' : 'TypeScript';
+}
+
 /** Lets queued messages (stop) run: a macrotask without setTimeout's 4 ms clamp. */
 const channel = new MessageChannel();
 const waiting: Array<() => void> = [];
@@ -45,6 +62,7 @@ function yieldToEvents(): Promise<void> {
 
 async function train(config: TrainConfig): Promise<void> {
   const { train: trainSet, test: testSet } = await loadData();
+  post({ type: 'kernels', name: await selectKernels(config.kernels) });
   const testTensors = data.toTensors(testSet);
   const inputs = data.featureSize(trainSet);
   const trainer: Trainer = new MlpTrainer(inputs, config.hidden, trainSet.numClasses, config.learningRate, config.seed);
