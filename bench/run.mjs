@@ -5,13 +5,14 @@
 // medians and ratios and writes artifacts/bench.json. See docs/benchmarks.md.
 //
 //   node bench/run.mjs [--runs 7] [--warmup 2] [--budget 25] [--quick | --full] [--quick-batches 50]
-//                      [--epoch-runs 3] [--frameworks a,b] [--workloads ce,softmax,matmul,epoch] [--json path]
+//                      [--epoch-runs 3] [--rounds 1] [--frameworks a,b] [--workloads ce,softmax,matmul,epoch] [--json path]
+//                      [--epoch-api auto|fit|ops]   (logitkit epoch: model.fit, or ops + autograd + a bench-side Adam)
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  ARTIFACTS, BENCH_DIR, MM_FLOPS, OUTPUTS_DIR, RESULT_MARKER, ROOT, WORKLOADS, parseArgs, readOutput,
+  ARTIFACTS, BENCH_DIR, MM_FLOPS, OUTPUTS_DIR, RESULT_MARKER, ROOT, WORKLOADS, parseArgs, readOutput, summarize,
 } from './lib/common.mjs';
 import { compareArrays, ensureInputs, references } from './lib/inputs.mjs';
 
@@ -207,6 +208,22 @@ function checkEpochs(results) {
   return checks;
 }
 
+/** Pools a later round's runs into the first round's result (first round's outputs and losses are kept). */
+function merge(prev, r) {
+  if (!prev) return r;
+  if (!prev.summary || !r.summary) return prev.summary ? prev : r;
+  const out = { ...prev };
+  out.timesMs = [...prev.timesMs, ...r.timesMs];
+  if (prev.rawTimesMs) out.rawTimesMs = [...prev.rawTimesMs, ...r.rawTimesMs];
+  out.summary = summarize(out.timesMs);
+  if (out.gflops !== undefined) out.gflops = MM_FLOPS / (out.summary.medianMs * 1e6);
+  out.rss = { ...prev.rss, peakMiB: Math.max(prev.rss.peakMiB, r.rss.peakMiB) };
+  if (prev.gc && r.gc) out.gc = { count: prev.gc.count + r.gc.count, ms: prev.gc.ms + r.gc.ms };
+  out.loadavg = [...prev.loadavg, ...r.loadavg];
+  out.check = prev.check?.ok === false ? prev.check : r.check ?? prev.check;
+  return out;
+}
+
 // ---------- main ----------
 async function main() {
   const started = Date.now();
@@ -231,6 +248,10 @@ async function main() {
     if (lk.wasm) frameworks.push({ id: 'logitkit-wasm', label: 'logitkit (wasm kernels)', ours: true });
     else notice('logitkit WebAssembly kernels not found in dist/: only the TypeScript kernel set is measured');
     if (lk.defaultKernels) notice(`logitkit's default kernel set at import: '${lk.defaultKernels}'`);
+    if (workloads.includes('epoch')) {
+      if (lk.trainApi && args['epoch-api'] !== 'ops') notice('logitkit epoch: the training API (sequential + compile + fit)');
+      else notice('logitkit epoch: ops + valueAndGrads with an Adam update written in bench/ (not the training API)');
+    }
   } else {
     notice(`logitkit skipped: ${lk.reason}`);
   }
@@ -265,30 +286,38 @@ async function main() {
     notice(`epoch row for ${who}: quick mode, timed on ${QUICK_BATCHES} batches and extrapolated to the full epoch (run with --full to time whole epochs)`);
   }
 
+  // Each (workload, framework) cell runs in its own process. With --rounds R the whole sweep repeats R times and
+  // the timed runs are pooled, so load changes on a shared machine spread over every framework.
+  const ROUNDS = Math.max(1, Number(args.rounds ?? 1));
   const results = {};
-  for (const w of workloads) {
-    results[w] = {};
-    console.log(`\n${WORKLOADS[w].title}`);
-    for (const f of selected) {
-      const common = ['--workload', w, '--runs', String(RUNS), '--warmup', String(WARMUP),
-        '--budget', String(w === 'epoch' ? EPOCH_BUDGET_S : BUDGET_S),
-        '--epoch-mode', epochModeFor(f), '--quick-batches', String(QUICK_BATCHES), '--epoch-runs', String(EPOCH_RUNS)];
-      const r = f.peer === 'torch'
-        ? await runChild(python, [path.join(BENCH_DIR, 'torch_bench.py'), '--threads', String(f.threads), ...common], f.id)
-        : await runChild(process.execPath, [path.join(BENCH_DIR, 'worker.mjs'), '--framework', f.id, ...common], f.id);
-      r.framework ??= f.id;
-      if (r.error) warn(`${f.id} ${w}: ${r.error.split('\n')[0]}`);
-      r.check = checkResult(w, r, ref);
-      results[w][f.id] = r;
-      const extra = r.summary
-        ? `${r.summary.runs} runs${r.mode === 'quick' ? `, ${r.batchesTimed} batches ×${r.extrapolation.toFixed(2)}` : ''}, peak RSS ${r.rss.peakMiB.toFixed(0)} MiB${r.gc ? `, ${r.gc.count} GCs` : ''}`
-        : '';
-      console.log(`  ${f.id.padEnd(14)} ${cellText(w, r).padEnd(44)} ${extra}`);
+  for (const w of workloads) results[w] = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const w of workloads) {
+      console.log(`\n${WORKLOADS[w].title}${ROUNDS > 1 ? ` (round ${round + 1} of ${ROUNDS})` : ''}`);
+      for (const f of selected) {
+        const common = ['--workload', w, '--runs', String(RUNS), '--warmup', String(WARMUP),
+          '--budget', String(w === 'epoch' ? EPOCH_BUDGET_S : BUDGET_S),
+          '--epoch-mode', epochModeFor(f), '--quick-batches', String(QUICK_BATCHES), '--epoch-runs', String(EPOCH_RUNS)];
+        if (f.ours && args['epoch-api']) common.push('--epoch-api', String(args['epoch-api']));
+        const load = os.loadavg()[0];
+        const r = f.peer === 'torch'
+          ? await runChild(python, [path.join(BENCH_DIR, 'torch_bench.py'), '--threads', String(f.threads), ...common], f.id)
+          : await runChild(process.execPath, [path.join(BENCH_DIR, 'worker.mjs'), '--framework', f.id, ...common], f.id);
+        r.framework ??= f.id;
+        r.loadavg = [load];
+        if (r.error) warn(`${f.id} ${w}: ${r.error.split('\n')[0]}`);
+        r.check = checkResult(w, r, ref);
+        results[w][f.id] = merge(results[w][f.id], r);
+        const extra = r.summary
+          ? `${r.summary.runs} runs${r.mode === 'quick' ? `, ${r.batchesTimed} batches ×${r.extrapolation.toFixed(2)}` : ''}, peak RSS ${r.rss.peakMiB.toFixed(0)} MiB${r.gc ? `, ${r.gc.count} GCs` : ''}, load ${load.toFixed(1)}`
+          : '';
+        console.log(`  ${f.id.padEnd(14)} ${cellText(w, r).padEnd(44)} ${extra}`);
+      }
     }
-    if (w === 'epoch') {
-      const checks = checkEpochs(Object.values(results.epoch));
-      for (const [id, c] of Object.entries(checks)) results.epoch[id].check = c;
-    }
+  }
+  if (results.epoch) {
+    const checks = checkEpochs(Object.values(results.epoch));
+    for (const [id, c] of Object.entries(checks)) results.epoch[id].check = c;
   }
 
   // ---------- report ----------
@@ -346,7 +375,7 @@ async function main() {
   const report = {
     command, elapsedS, machine,
     versions: { logitkit: lk.version ?? null, logitkitKernels: { default: lk.defaultKernels ?? null, wasm: lk.wasm ?? null }, trainApi: lk.trainApi ?? null, ...probe.tfjs, torch: torchInfo },
-    settings: { runs: RUNS, warmup: WARMUP, budgetS: BUDGET_S, epochBudgetS: EPOCH_BUDGET_S, epochMode: EPOCH_MODE, quickBatches: QUICK_BATCHES, epochRuns: EPOCH_RUNS, tolerances: TOL },
+    settings: { rounds: ROUNDS, runs: RUNS, warmup: WARMUP, budgetS: BUDGET_S, epochBudgetS: EPOCH_BUDGET_S, epochMode: EPOCH_MODE, quickBatches: QUICK_BATCHES, epochRuns: EPOCH_RUNS, tolerances: TOL },
     inputs: meta,
     frameworks: cols,
     results,

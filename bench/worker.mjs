@@ -111,7 +111,7 @@ async function main() {
       w1: readRaw(e.w1, Float32Array),
       w2: readRaw(e.w2, Float32Array),
     };
-    const trainer = await fw.epoch(data);
+    const trainer = await fw.epoch(data, { api: args['epoch-api'] ?? 'auto' });
     const mode = args['epoch-mode'] === 'quick' ? 'quick' : 'full';
     const n = e.trainN;
     const batches = mode === 'quick' ? Math.min(Number(args['quick-batches'] ?? 50), Math.ceil(n / EPOCH.batch)) : Math.ceil(n / EPOCH.batch);
@@ -120,20 +120,20 @@ async function main() {
     const epochRuns = Number(args['epoch-runs'] ?? (mode === 'quick' ? 3 : 3));
     const warmBatches = Number(args['epoch-warmup-batches'] ?? 10);
     // Warm-up on a few batches, then every timed run starts from the same initial weights and a fresh optimizer.
-    trainer.train(Math.min(n, warmBatches * EPOCH.batch));
+    await trainer.train(Math.min(n, warmBatches * EPOCH.batch));
     const rawTimes = [];
     let losses = null;
     let accuracy = null;
-    const { gc } = await withGcStats(() => {
+    const { gc } = await withGcStats(async () => {
       const start = performance.now();
       for (let r = 0; r < epochRuns; r++) {
         trainer.reset();
         const t0 = performance.now();
-        const l = trainer.train(examples);
+        const l = await trainer.train(examples);
         rawTimes.push(performance.now() - t0);
         if (r === 0) {
           losses = l;
-          if (mode === 'full') accuracy = trainer.accuracy();
+          if (mode === 'full') accuracy = await trainer.accuracy();
         }
         if (rawTimes.length >= Math.min(2, epochRuns) && performance.now() - start > budgetMs) break;
       }

@@ -36,23 +36,11 @@ export async function findWasmKernels() {
   return null;
 }
 
-/** Finds a training API (src/train: Keras-style model + fit) if it has been built. */
+/** The training API (src/train: sequential + compile + fit, optimizers.adam) when dist/index.js exports it. */
 export async function findTrainApi() {
   const lk = await importDist('index.js');
-  const candidates = [lk];
-  for (const rel of ['train/index.js', 'nn/index.js', 'optim/index.js']) {
-    if (fs.existsSync(path.join(DIST, rel))) {
-      try {
-        candidates.push(await importDist(rel));
-      } catch {
-        // a half-built module: ignore
-      }
-    }
-  }
-  const pick = (name) => candidates.map((m) => m[name]).find((v) => v !== undefined);
-  const api = { sequential: pick('sequential'), Sequential: pick('Sequential'), dense: pick('dense'), Dense: pick('Dense'), adam: pick('adam'), Adam: pick('Adam'), fit: pick('fit') };
-  const ok = (api.sequential || api.Sequential) && (api.dense || api.Dense) && (api.adam || api.Adam);
-  return ok ? api : null;
+  const ok = typeof lk.sequential === 'function' && typeof lk.layers?.dense === 'function' && typeof lk.optimizers?.adam === 'function';
+  return ok ? { sequential: lk.sequential, dense: lk.layers.dense, adam: lk.optimizers.adam } : null;
 }
 
 export async function probe() {
@@ -66,7 +54,7 @@ export async function probe() {
     version: pkg.version,
     defaultKernels: lk.kernels().name,
     wasm: wasm ? `${wasm.module} ${wasm.name}` : null,
-    trainApi: train ? Object.keys(train).filter((k) => train[k] !== undefined) : null,
+    trainApi: train ? 'sequential + compile + fit (dist/index.js)' : null,
   };
 }
 
@@ -141,10 +129,63 @@ class LogitkitAdapter {
     };
   }
 
-  async epoch(data) {
-    const train = await findTrainApi();
-    if (train) this.notes.push('training API found in dist/ but not wired into the benchmark yet: using ops + autograd + bench Adam');
+  async epoch(data, { api = 'auto' } = {}) {
+    const train = api === 'ops' ? null : await findTrainApi();
+    if (train) return this.epochFromFit(data, train);
+    if (api === 'fit') throw new Error('the training API (sequential/compile/fit) is not in dist/index.js');
     return this.epochFromOps(data);
+  }
+
+  /**
+   * The Keras-style path a user takes: sequential([dense relu, dense]) + compile(adam, sparse CE from logits) +
+   * fit(x, y, {epochs: 1, batchSize: 128, shuffle: false}). Per-batch losses come from an onBatchEnd callback
+   * (its running mean, undone back to the batch's own loss), as a progress display would read them.
+   */
+  epochFromFit({ trainX, trainY, testX, testY, w1, w2 }, train) {
+    const lk = this.lk;
+    const { inputs, hidden, classes, batch, lr, beta1, beta2, epsilon } = EPOCH;
+    this.notes.push('epoch: sequential + compile + fit (src/train), shuffle off, onBatchEnd callback for the losses');
+    const model = train.sequential([
+      train.dense({ units: hidden, activation: 'relu', inputShape: [inputs] }),
+      train.dense({ units: classes }),
+    ]);
+    const init = [
+      lk.tensor(w1, { shape: [inputs, hidden] }), lk.zeros([hidden]),
+      lk.tensor(w2, { shape: [hidden, classes] }), lk.zeros([classes]),
+    ];
+    const shapes = model.weights.map((v) => v.shape.join('x')).join(', ');
+    if (shapes !== `${inputs}x${hidden}, ${hidden}, ${hidden}x${classes}, ${classes}`) throw new Error(`unexpected weight shapes ${shapes}`);
+    const reset = () => {
+      model.setWeights(init);
+      model.compile({ optimizer: train.adam({ learningRate: lr, beta1, beta2, epsilon }), loss: 'sparseCategoricalCrossentropy' });
+    };
+    reset();
+    return {
+      reset,
+      train: async (examples) => {
+        const x = new lk.Tensor(trainX.subarray(0, examples * inputs), [examples, inputs]);
+        const y = new lk.Tensor(trainY.subarray(0, examples), [examples]);
+        const losses = [];
+        let prevSum = 0;
+        await model.fit(x, y, {
+          epochs: 1, batchSize: batch, shuffle: false,
+          callbacks: {
+            onBatchEnd: (_b, logs) => {
+              const sum = logs.loss * logs.samplesSeen;
+              losses.push((sum - prevSum) / logs.size);
+              prevSum = sum;
+            },
+          },
+        });
+        return losses;
+      },
+      accuracy: () => {
+        const pred = model.predictClasses(new lk.Tensor(testX, [testY.length, inputs])).values;
+        let correct = 0;
+        for (let i = 0; i < testY.length; i++) if (pred[i] === testY[i]) correct++;
+        return correct / testY.length;
+      },
+    };
   }
 
   /**
@@ -154,7 +195,7 @@ class LogitkitAdapter {
    */
   epochFromOps({ trainX, trainY, testX, testY, w1, w2 }) {
     const lk = this.lk;
-    this.notes.push('epoch: logitkit ops + valueAndGrads, Adam hand-written in bench/ (src/train not available)');
+    this.notes.push('epoch: logitkit ops + valueAndGrads with an Adam hand-written in bench/ (not the training API)');
     const { inputs, hidden, classes } = EPOCH;
     const shapes = [[inputs, hidden], [hidden], [hidden, classes], [classes]];
     const init = [w1, new Float32Array(hidden), w2, new Float32Array(classes)];
