@@ -126,7 +126,12 @@ export function derivation(c: Ctx, r: RowTrace): Step[] {
       title: 'gradient',
       formula: `dloss/d${wrt} = ${sumNote ? '(Σ y)·p_i - y_i' : 'p_i - y_i'} (autograd)`,
       tex: `\\partial\\,\\text{loss} / \\partial ${t.temperature === 1 ? 'z_i' : '(z_i/T)'} = ${sumNote ? '(\\textstyle\\sum_j y_j)\\,p_i - y_i' : 'p_i - y_i'}`,
-      items: ids.map((i) => [`g[${c.name(i)}]`, `= ${factor}${c.n(r.probabilities[i])} - ${c.n(r.target!.distribution[i])} ${c.is(r.gradient![i])}`]),
+      items: ids.map((i) => {
+        // The fused kernel subtracts before rounding p: where p rounds to y, p − y is still not 0.
+        const rounded = t.dtype === 'float32' ? Math.fround(r.probabilities[i] - r.target!.distribution[i]) : r.probabilities[i] - r.target!.distribution[i];
+        const why = !sumNote && rounded === 0 && r.gradient![i] !== 0 ? ` (computed from p before it is rounded to ${t.dtype})` : '';
+        return [`g[${c.name(i)}]`, `= ${factor}${c.n(r.probabilities[i])} - ${c.n(r.target!.distribution[i])} ${c.is(r.gradient![i])}${why}`];
+      }),
       after: [
         ...more,
         ...(r.gradientWrtLogits

@@ -85,6 +85,7 @@ function build(P: Parsed): ExplainTrace {
     const products = mul(expandDims(W, 0), expandDims(f, 1)); // [B, C, F]
     checks.push(crossCheck('dense', 'Σ_j W_ij·f_j (mul, sum) vs W·f (matMul)', sum(products, -1), dots, 16 * u, sum(abs(products), -1)));
     const productRows = rowsOf(products);
+    const dotRows = rowsOf(dots);
     dense = {
       layout,
       weights: rowsOf(W),
@@ -92,7 +93,7 @@ function build(P: Parsed): ExplainTrace {
       rows: rowsOf(f).map((features, r) => ({
         features,
         products: productRows.slice(r * C, (r + 1) * C),
-        dots: rowsOf(dots)[r],
+        dots: dotRows[r],
       })),
     };
   } else {

@@ -88,9 +88,8 @@ export function signedSum(c: Ctx, terms: number[]): string {
 /** "(1·0.5) + (-1·0.8)" from factor pairs, elided like signedSum. */
 export function productTerms(c: Ctx, w: number[], f: number[]): string {
   const paren = (v: number) => (v < 0 ? `(${c.n(v)})` : c.n(v));
-  const pairs = w.map((wi, j) => `(${c.n(wi)}·${paren(f[j])})`);
-  return elide(pairs, c.maxTerms)
-    .map((p) => (p === null ? `… (${w.length - c.maxTerms + 1} more)` : p))
+  return elide(w.map((_, j) => j), c.maxTerms)
+    .map((j) => (j === null ? `… (${w.length - c.maxTerms + 1} more)` : `(${c.n(w[j])}·${paren(f[j])})`))
     .join(' + ');
 }
 

@@ -1,4 +1,4 @@
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
 import { explain, renderJson, renderMarkdown, renderText, Random, type ExplainTrace } from '../../src/index.js';
 
@@ -44,6 +44,7 @@ describe('precision loss: logits [20, 0, 0], label 0', () => {
     expect(t.notes[0]).toMatchObject({ classes: [0], naive: [0], stable: [t.rows[0].logProbabilities[0]] });
     expect(renderText(t)).toContain('! lossPrecision: the naive −Σ y·log(softmax(z)) gives 0 because the probability of the label rounds to 1');
     expect(renderText(t)).toContain('4.12231e-9');
+    expect(renderText(t)).toContain('g[0] = 1 - 1 ≈ -4.12231e-9 (computed from p before it is rounded to float32)');
     expect(renderMarkdown(t)).toContain('> **logOfOne**: softmax rounds p to 1 in float32 for class 0');
     // JSON: the shortest text that reads back to the same float32.
     const json = renderJson(t);
