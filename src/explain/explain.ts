@@ -66,8 +66,7 @@ function crossCheck(
  * (see `checks`). The result is plain data: arrays, numbers and strings.
  */
 export function explain(input: ExplainInput): ExplainTrace {
-  const P = parseInput(input);
-  return withoutTape(() => build(P));
+  return withoutTape(() => build(parseInput(input)));
 }
 
 function build(P: Parsed): ExplainTrace {

@@ -183,3 +183,16 @@ describe('many classes', () => {
     expect(t.rows[0].probabilities).toHaveLength(100);
   });
 });
+
+describe('inside a gradient computation', () => {
+  it('records nothing on the caller\'s tape and leaves its inputs alone', () => {
+    const x = tensor([[2, 1, 0.1]], { dtype: 'float64' });
+    const g = grad((v) => {
+      const t = explain({ logits: v, labels: [0] });
+      expect(t.rows[0].loss).toBeCloseTo(0.41703001627783354, 15);
+      return sum(v);
+    })(x);
+    expect(Array.from(g.values)).toEqual([1, 1, 1]);
+    expect(Array.from(x.values)).toEqual([2, 1, 0.1]);
+  });
+});
