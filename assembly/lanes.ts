@@ -33,3 +33,19 @@ export let twoSumErr: f64 = 0;
 
 /** Clamp limits for exp arguments: below them the result rounds to 0 (float32 after scaling; float64). */
 export const LIMITS: usize = memory.data<f64>([-200, -200, -746, -746, 0, 0], 16);
+
+/**
+ * a·b + c per lane: one fused instruction when built with relaxed SIMD (either fused or not, as the
+ * hardware does it), a multiply and an add otherwise.
+ */
+// @ts-ignore: decorator
+@inline export function madd32(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+// @ts-ignore: decorator
+@inline export function madd64(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
+  return f64x2.add(f64x2.mul(a, b), c);
+}

@@ -3,8 +3,10 @@
  * matmul-f64.ts for float64 accumulation). GotoBLAS blocking: a KC×NC block of B and an MC×KC
  * block of A are packed (matmul-pack.ts), then a 4×8 register tile of C accumulates over KC
  * with 8 f32x4 accumulators: per p, two B vectors, four broadcast A values, 8 mul + 8 add.
- * SIMD128 has no fused multiply-add, so mul and add are separate instructions.
+ * SIMD128 has no fused multiply-add: the baseline build spends a mul and an add per step, the
+ * relaxed-SIMD build one relaxed_madd (see lanes.ts).
  */
+import { madd32 } from './lanes';
 import { packF32 } from './matmul-pack';
 
 const MR = 4;
@@ -29,59 +31,59 @@ function kernel4x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, c
     b0 = v128.load(b, 0);
     b1 = v128.load(b, 16);
     av = v128.load32_splat(a, 0);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd32(av, b0, c00);
+    c01 = madd32(av, b1, c01);
     av = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd32(av, b0, c10);
+    c11 = madd32(av, b1, c11);
     av = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd32(av, b0, c20);
+    c21 = madd32(av, b1, c21);
     av = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd32(av, b0, c30);
+    c31 = madd32(av, b1, c31);
     b0 = v128.load(b, 32);
     b1 = v128.load(b, 48);
     av = v128.load32_splat(a, 16);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd32(av, b0, c00);
+    c01 = madd32(av, b1, c01);
     av = v128.load32_splat(a, 20);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd32(av, b0, c10);
+    c11 = madd32(av, b1, c11);
     av = v128.load32_splat(a, 24);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd32(av, b0, c20);
+    c21 = madd32(av, b1, c21);
     av = v128.load32_splat(a, 28);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd32(av, b0, c30);
+    c31 = madd32(av, b1, c31);
     b0 = v128.load(b, 64);
     b1 = v128.load(b, 80);
     av = v128.load32_splat(a, 32);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd32(av, b0, c00);
+    c01 = madd32(av, b1, c01);
     av = v128.load32_splat(a, 36);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd32(av, b0, c10);
+    c11 = madd32(av, b1, c11);
     av = v128.load32_splat(a, 40);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd32(av, b0, c20);
+    c21 = madd32(av, b1, c21);
     av = v128.load32_splat(a, 44);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd32(av, b0, c30);
+    c31 = madd32(av, b1, c31);
     b0 = v128.load(b, 96);
     b1 = v128.load(b, 112);
     av = v128.load32_splat(a, 48);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd32(av, b0, c00);
+    c01 = madd32(av, b1, c01);
     av = v128.load32_splat(a, 52);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd32(av, b0, c10);
+    c11 = madd32(av, b1, c11);
     av = v128.load32_splat(a, 56);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd32(av, b0, c20);
+    c21 = madd32(av, b1, c21);
     av = v128.load32_splat(a, 60);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd32(av, b0, c30);
+    c31 = madd32(av, b1, c31);
     a += 4 * MR * 4;
     b += 4 * NR * 4;
   }
@@ -89,17 +91,17 @@ function kernel4x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, c
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let av = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd32(av, b0, c00);
+    c01 = madd32(av, b1, c01);
     av = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd32(av, b0, c10);
+    c11 = madd32(av, b1, c11);
     av = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd32(av, b0, c20);
+    c21 = madd32(av, b1, c21);
     av = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd32(av, b0, c30);
+    c31 = madd32(av, b1, c31);
     a += MR * 4;
     b += NR * 4;
   }

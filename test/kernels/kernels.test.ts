@@ -1,19 +1,21 @@
 import { describe } from 'vitest';
 import { tsKernels } from '../../src/kernels/index.js';
 import type { Kernels } from '../../src/kernels/types.js';
-import { type WasmKernelOptions, createWasmKernels } from '../../src/kernels/wasm/index.js';
+import { type WasmKernelOptions, createWasmKernels, hasWasmRelaxedSimd } from '../../src/kernels/wasm/index.js';
 import { kernelSpec } from './spec.js';
 
-async function wasmKernels(options: WasmKernelOptions = {}): Promise<Kernels> {
+async function wasmKernels(options: WasmKernelOptions): Promise<Kernels> {
   const set = await createWasmKernels(options);
-  if (!set) throw new Error('WebAssembly SIMD is not available in this runtime');
+  if (!set) throw new Error(`WebAssembly ${options.flavor} is not available in this runtime`);
   return set;
 }
 
 const sets: [string, () => Promise<Kernels>][] = [
   ['ts', async () => tsKernels],
-  ['wasm', () => wasmKernels()],
-  ['wasm with float64 matMul accumulation', () => wasmKernels({ matMulAccumulation: 'float64' })],
+  ['wasm-simd', () => wasmKernels({ flavor: 'simd' })],
+  ['wasm-simd, float64 matMul accumulation', () => wasmKernels({ flavor: 'simd', matMulAccumulation: 'float64' })],
 ];
+// Node 20 has relaxed SIMD only behind --experimental-wasm-relaxed-simd; Node ≥ 22 and browsers have it.
+if (hasWasmRelaxedSimd()) sets.push(['wasm-relaxed-simd', () => wasmKernels({ flavor: 'relaxed-simd' })]);
 
 describe.each(sets)('%s kernels', (_name, load) => kernelSpec(load));

@@ -3,11 +3,11 @@ import { tsKernels } from '../ts/index.js';
 import type { Kernels } from '../types.js';
 import { Arena } from './arena.js';
 import { wasmElementwise } from './elementwise.js';
-import { instantiateKernels } from './load.js';
+import { type WasmFlavor, bestWasmFlavor, instantiateKernels } from './load.js';
 import { type MatMulAccumulation, wasmMatMul } from './matmul.js';
 import { wasmSoftmaxFamily } from './softmax.js';
 
-export { hasWasmSimd } from './load.js';
+export { type WasmFlavor, bestWasmFlavor, hasWasmRelaxedSimd, hasWasmSimd } from './load.js';
 export type { MatMulAccumulation } from './matmul.js';
 
 export interface WasmKernelOptions {
@@ -15,6 +15,8 @@ export interface WasmKernelOptions {
   fallback?: Kernels;
   /** Accumulation of float32 matrix products (see MatMulAccumulation); default 'float32'. */
   matMulAccumulation?: MatMulAccumulation;
+  /** Which build to run; default the best the engine validates (relaxed SIMD, else SIMD128). */
+  flavor?: WasmFlavor;
 }
 
 /**
@@ -23,12 +25,13 @@ export interface WasmKernelOptions {
  */
 export async function createWasmKernels(options: WasmKernelOptions = {}): Promise<Kernels | null> {
   const fallback = options.fallback ?? tsKernels;
-  const w = await instantiateKernels();
+  const flavor = options.flavor ?? bestWasmFlavor();
+  const w = await instantiateKernels(flavor);
   if (!w) return null;
   const arena = new Arena(w.memory, w.heapBase());
   return {
     ...fallback,
-    name: 'wasm',
+    name: `wasm-${flavor}`,
     ...wasmElementwise(w, arena, fallback),
     ...wasmSoftmaxFamily(w, arena, fallback),
     matMul: wasmMatMul(w, arena, fallback, options.matMulAccumulation ?? 'float32'),
