@@ -19,6 +19,8 @@ export const CREATED_BY = 'logitkit';
 export interface FromBytesOptions {
   /** Names the bytes in error messages, e.g. "file 'model.lkm'". Default "argument 'bytes'". */
   source?: string;
+  /** The function named in error messages (default: the one called). */
+  op?: string;
 }
 
 /** Encodes a model's architecture and weights as one file (see docs/training.md, "File format"). */
@@ -32,7 +34,7 @@ export function modelToBytes(model: Network): Uint8Array {
 
 /** Decodes a model file (or a checkpoint: its training state is checked and ignored). Throws ModelFileError. */
 export function modelFromBytes(bytes: Uint8Array, options: FromBytesOptions = {}): Model {
-  const op = 'modelFromBytes';
+  const op = options.op ?? 'modelFromBytes';
   const file = decodeFile(bytes, op, options.source ?? "argument 'bytes'");
   const model = buildModel(file);
   if (file.header.kind === 'checkpoint') readTraining(file, model);
@@ -97,7 +99,7 @@ export interface DecodedCheckpoint {
  * architecture (layers, configs, wiring, weight names and dtype).
  */
 export function checkpointFromBytes(bytes: Uint8Array, options: FromBytesOptions & { expect?: Network } = {}): DecodedCheckpoint {
-  const op = 'checkpointFromBytes';
+  const op = options.op ?? 'checkpointFromBytes';
   const file = decodeFile(bytes, op, options.source ?? "argument 'bytes'");
   if (file.header.kind !== 'checkpoint') file.check.fail(`header.kind is ${JSON.stringify(file.header.kind)}: a model file, not a training checkpoint`);
   const model = buildModel(file);

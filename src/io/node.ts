@@ -75,12 +75,12 @@ export async function saveModel(model: Network, path: string): Promise<void> {
 
 /** Loads a model file written by saveModel (or a checkpoint file). Throws ModelFileError naming the file. */
 export async function loadModel(path: string): Promise<Model> {
-  return modelFromBytes(await readBounded('loadModel', path), { source: source(path) });
+  return modelFromBytes(await readBounded('loadModel', path), { source: source(path), op: 'loadModel' });
 }
 
 /** Loads a checkpoint file: the model as saved and its training state. */
 export async function loadCheckpoint(path: string, expect?: Network): Promise<DecodedCheckpoint> {
-  return checkpointFromBytes(await readBounded('loadCheckpoint', path), { source: source(path), ...(expect ? { expect } : {}) });
+  return checkpointFromBytes(await readBounded('loadCheckpoint', path), { source: source(path), op: 'loadCheckpoint', ...(expect ? { expect } : {}) });
 }
 
 export const CHECKPOINT_FILE = 'checkpoint.lkm';

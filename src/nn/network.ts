@@ -59,17 +59,15 @@ export function randomSeed(): number {
  */
 export class Network {
   readonly className: string = 'Model';
-  name!: string;
-  inputs!: readonly SymbolicTensor[];
-  outputs!: readonly SymbolicTensor[];
-  /** Layer applications in topological order (inputs first). */
-  nodes!: readonly LayerNode[];
-  /** The distinct layers in topological order, input layers included. */
-  layers!: readonly Layer[];
-  /** The seed the weights were initialized from. */
-  seed!: number;
-  /** The model's generator: initializes weights, then shuffles batches during fit (its state is checkpointed). */
-  rng!: Random;
+  name = 'model';
+  private graph: {
+    inputs: readonly SymbolicTensor[];
+    outputs: readonly SymbolicTensor[];
+    nodes: readonly LayerNode[];
+    layers: readonly Layer[];
+    seed: number;
+  } | null = null;
+  private generator: Random | null = null;
   private offsets = new Map<Layer, number>();
   private allWeights: Variable[] = [];
 
@@ -84,7 +82,7 @@ export class Network {
     if (args.name !== undefined && (typeof args.name !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(args.name))) {
       throw argError(op, 'name', 'a name of 1 to 128 letters, digits, _ . or -', args.name);
     }
-    this.seed = args.seed === undefined ? randomSeed() : checkSeed(op, args.seed);
+    const seed = args.seed === undefined ? randomSeed() : checkSeed(op, args.seed);
     // Depth-first from the outputs: producers before consumers, in a deterministic order.
     const order: LayerNode[] = [];
     const seen = new Set<LayerNode>();
@@ -118,16 +116,20 @@ export class Network {
     const layers: Layer[] = [];
     for (const node of order) if (!layers.includes(node.layer)) layers.push(node.layer);
     nameLayers(op, layers);
-    this.name = args.name ?? 'model';
-    this.inputs = Object.freeze(inputs.slice());
-    this.outputs = Object.freeze(outputs.slice());
-    this.nodes = Object.freeze(order);
-    this.layers = Object.freeze(layers);
-    this.rng = new Random(this.seed);
+    this.name = args.name ?? this.name;
+    const rng = new Random(seed);
     for (const node of order) {
       if (node.layer.built) continue;
-      node.layer.build(node.inputs.map((s) => s.shape), node.output.dtype, this.rng);
+      node.layer.build(node.inputs.map((s) => s.shape), node.output.dtype, rng);
     }
+    this.generator = rng;
+    this.graph = {
+      inputs: Object.freeze(inputs.slice()),
+      outputs: Object.freeze(outputs.slice()),
+      nodes: Object.freeze(order),
+      layers: Object.freeze(layers),
+      seed,
+    };
     let offset = 0;
     for (const layer of layers) {
       this.offsets.set(layer, offset);
@@ -138,7 +140,46 @@ export class Network {
 
   /** True once the graph exists (a sequential model without an input shape builds on first use). */
   get isGraphReady(): boolean {
-    return this.nodes !== undefined;
+    return this.graph !== null;
+  }
+
+  private g(op: string) {
+    this.requireGraph(op);
+    return this.graph!;
+  }
+
+  get inputs(): readonly SymbolicTensor[] {
+    return this.g('inputs').inputs;
+  }
+
+  get outputs(): readonly SymbolicTensor[] {
+    return this.g('outputs').outputs;
+  }
+
+  /** Layer applications in topological order (inputs first). */
+  get nodes(): readonly LayerNode[] {
+    return this.g('nodes').nodes;
+  }
+
+  /** The distinct layers in topological order, input layers included. */
+  get layers(): readonly Layer[] {
+    return this.g('layers').layers;
+  }
+
+  /** The seed the weights were initialized from. */
+  get seed(): number {
+    return this.g('seed').seed;
+  }
+
+  /** The model's generator: initializes weights, then shuffles batches during fit (its state is checkpointed). */
+  get rng(): Random {
+    this.requireGraph('rng');
+    return this.generator!;
+  }
+
+  set rng(rng: Random) {
+    this.requireGraph('rng');
+    this.generator = rng;
   }
 
   /** @internal */

@@ -32,6 +32,7 @@ export class Sequential extends Model {
     if (options.inputShape !== undefined) checkFeatureShape(op, 'inputShape', options.inputShape);
     if (options.dtype !== undefined && options.dtype !== 'float32' && options.dtype !== 'float64') throw argTypeError(op, 'dtype', "'float32' or 'float64'", options.dtype);
     this.options = { ...options };
+    this.name = options.name ?? 'sequential';
     layers.forEach((l) => this.add(l));
   }
 
