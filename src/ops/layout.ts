@@ -71,9 +71,11 @@ export function transpose(xIn: TensorInput, perm?: readonly number[]): Tensor {
 export function slice(xIn: TensorInput, begin: number | readonly number[], size?: number | readonly number[]): Tensor {
   const op = 'slice';
   const x = toTensor(op, 'x', xIn);
+  if (typeof begin === 'number' && x.rank === 0) throw argError(op, 'begin', '[] (x is a scalar)', begin);
   const b = typeof begin === 'number' ? [begin, ...new Array(x.rank - 1).fill(0)] : begin.slice();
   const s0 = size === undefined ? [] : typeof size === 'number' ? [size] : size.slice();
   if (b.length !== x.rank) throw argError(op, 'begin', `${x.rank} indices (the rank of x)`, begin);
+  if (Array.isArray(size) && size.length !== x.rank) throw argError(op, 'size', `${x.rank} sizes (the rank of x)`, size);
   const s = x.shape.map((d, i) => {
     const bi = b[i];
     if (!Number.isInteger(bi) || bi < 0 || bi > d) throw argError(op, 'begin', `indices within shape [${x.shape.join(', ')}]`, begin);
