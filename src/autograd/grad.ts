@@ -72,13 +72,19 @@ function run(
   return { value, grads };
 }
 
+function checkFunction(op: string, f: unknown): void {
+  if (typeof f !== 'function') throw argTypeError(op, 'f', 'a function', f);
+}
+
 /** grad(f)(x, dy?) = d f(x) / dx, seeded with dy (default: ones), as tf.grad. */
 export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tensor {
+  checkFunction('grad', f);
   return (x, dy) => run('grad', f, [checkSource('grad', 'x', x)], dy).grads[0];
 }
 
 /** grads(f)([x1, x2, ...], dy?) = the gradients of f with respect to each argument, as tf.grads. */
 export function grads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Tensor[], dy?: Tensor) => Tensor[] {
+  checkFunction('grads', f);
   return (xs, dy) => {
     if (!Array.isArray(xs)) throw argTypeError('grads', 'xs', 'an array of Tensors', xs);
     return run('grads', f, xs.map((x, i) => checkSource('grads', `xs[${i}]`, x)), dy).grads;
@@ -87,6 +93,7 @@ export function grads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Tensor[], d
 
 /** valueAndGrad(f)(x, dy?) = {value: f(x), grad: d f(x) / dx}. */
 export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => { value: Tensor; grad: Tensor } {
+  checkFunction('valueAndGrad', f);
   return (x, dy) => {
     const r = run('valueAndGrad', f, [checkSource('valueAndGrad', 'x', x)], dy);
     return { value: r.value, grad: r.grads[0] };
@@ -97,6 +104,7 @@ export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor)
 export function valueAndGrads(
   f: (...xs: Tensor[]) => Tensor,
 ): (xs: readonly Tensor[], dy?: Tensor) => { value: Tensor; grads: Tensor[] } {
+  checkFunction('valueAndGrads', f);
   return (xs, dy) => {
     if (!Array.isArray(xs)) throw argTypeError('valueAndGrads', 'xs', 'an array of Tensors', xs);
     return run('valueAndGrads', f, xs.map((x, i) => checkSource('valueAndGrads', `xs[${i}]`, x)), dy);
