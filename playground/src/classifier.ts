@@ -1,35 +1,41 @@
 /**
- * What the drawing panel asks of a model: 784 pixels in [0, 1] → 10 logits. Two sources: the network trained
- * in this page (weights sent by the worker) and a model file loaded with the file input (model-file.ts).
+ * What the drawing panel asks of a model: 784 pixels in [0, 1] → 10 logits. Both sources are logitkit model
+ * files read with modelFromBytes: the network trained in this page (the worker sends modelToBytes after each
+ * evaluation) and a file chosen with the file input.
  */
-import { Tensor, add, matMul, relu } from '../../src/index.js';
-import type { MlpWeights } from './messages.js';
+import { Tensor, modelFromBytes, reshape, type Model } from '../../src/index.js';
+import { MNIST_SIDE } from './mnist-preprocess.js';
 
 export interface DigitClassifier {
   /** Shown next to the prediction, e.g. "trained in this page (step 300)". */
   readonly description: string;
-  /** logits for one image (row-major 28×28 pixels in [0, 1]). */
-  logits(pixels: Float32Array): Float32Array;
+  readonly model: Model;
+  /** The logits [10] (in the model's dtype) for one image (row-major 28×28 pixels in [0, 1]). */
+  logits(pixels: Float32Array): Tensor;
 }
 
-/** A dense stack evaluated with logitkit ops: h = act(h·K + b) per layer. */
-export function mlpClassifier(weights: MlpWeights, description: string): DigitClassifier {
-  const layers = weights.layers.map((l) => ({
-    kernel: new Tensor(l.kernel, [l.inputs, l.units]),
-    bias: new Tensor(l.bias, [l.units]),
-    activation: l.activation,
-  }));
-  const inputs = weights.layers[0]?.inputs ?? 0;
+const PIXELS = MNIST_SIDE * MNIST_SIDE;
+
+/** Wraps a model that takes one 28×28 image (as [784] or [28, 28]) and gives 10 logits. Throws a clear error otherwise. */
+export function modelClassifier(model: Model, description: string): DigitClassifier {
+  const shape = model.inputShape;
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size !== PIXELS) {
+    throw new RangeError(`the model takes inputs of shape [${shape.join(', ')}], not a 28×28 image (${PIXELS} pixels)`);
+  }
+  const out = model.outputShape;
+  const classes = out[out.length - 1];
+  if (classes !== 10) throw new RangeError(`the model has ${String(classes)} outputs, not the 10 digit classes`);
   return {
     description,
+    model,
     logits(pixels) {
-      if (pixels.length !== inputs) throw new RangeError(`playground: the model expects ${inputs} inputs, got ${pixels.length}`);
-      let h = new Tensor(pixels, [1, inputs]);
-      for (const l of layers) {
-        h = add(matMul(h, l.kernel), l.bias);
-        if (l.activation === 'relu') h = relu(h);
-      }
-      return Float32Array.from(h.values);
+      return reshape(model.predictLogits(new Tensor(pixels, [1, ...shape])), [classes]);
     },
   };
+}
+
+/** Reads a logitkit model file (modelToBytes / saveModel / a checkpoint) and wraps it for the drawing panel. */
+export function classifierFromBytes(bytes: Uint8Array, source: string, description: string): DigitClassifier {
+  return modelClassifier(modelFromBytes(bytes, { source }), description);
 }

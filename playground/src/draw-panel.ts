@@ -2,18 +2,17 @@
  * Draw a digit: a large canvas, downsampled MNIST-style to 28×28, fed to a model (trained in this page or
  * loaded from a file); logits and probabilities update while you draw.
  */
-import { nn, tensor } from '../../src/index.js';
-import { mlpClassifier, type DigitClassifier } from './classifier.js';
+import { argMax, nn, type Tensor } from '../../src/index.js';
+import { classifierFromBytes, type DigitClassifier } from './classifier.js';
 import { byTestId, h, setNumber } from './dom.js';
 import { raw, short } from './format.js';
-import type { MlpWeights } from './messages.js';
-import { classifierFromFile, MODEL_FILE_SUPPORTED } from './model-file.js';
 import { intensities, MNIST_SIDE, toMnist } from './mnist-preprocess.js';
 
 const PEN_WIDTH = 22;
 
 export interface DrawPanel {
-  setPageModel(weights: MlpWeights, step: number): void;
+  /** The network trained in the page, as a model file (modelToBytes). */
+  setPageModel(bytes: Uint8Array, step: number): void;
 }
 
 export function mountDrawPanel(root: HTMLElement): DrawPanel {
@@ -131,13 +130,23 @@ export function mountDrawPanel(root: HTMLElement): DrawPanel {
       }
       return;
     }
-    const logits = model.logits(pixels);
-    const probs = nn.softmax(tensor(logits)).values;
-    let best = 0;
-    for (let d = 1; d < 10; d++) if (logits[d] > logits[best]) best = d;
+    let logits: Tensor;
+    try {
+      logits = model.logits(pixels);
+    } catch (e) {
+      predictionEl.textContent = 'error';
+      statusEl.textContent = `The model failed: ${e instanceof Error ? e.message : String(e)}`;
+      return;
+    }
+    // For tests and the curious: the exact input the model saw, on the preview canvas element.
+    (preview as HTMLCanvasElement & { mnistPixels?: Float32Array }).mnistPixels = pixels;
+    const dtype = logits.dtype === 'float64' ? 'float64' : 'float32';
+    const z = logits.values;
+    const probs = nn.softmax(logits).values;
+    const best = argMax(logits).item();
     for (let d = 0; d < 10; d++) {
-      setNumber(byTestId(root, `digit-logit-${d}`), short(logits[d]), raw(logits[d], 'float32'));
-      setNumber(byTestId(root, `digit-prob-${d}`), short(probs[d]), raw(probs[d], 'float32'));
+      setNumber(byTestId(root, `digit-logit-${d}`), short(z[d], 3, dtype), raw(z[d], dtype));
+      setNumber(byTestId(root, `digit-prob-${d}`), short(probs[d], 3, dtype), raw(probs[d], dtype));
       const bar = byTestId(root, `digit-bar-${d}`);
       (bar.firstElementChild as HTMLElement).style.width = `${probs[d] * 100}%`;
       bar.classList.toggle('decision', d === best);
@@ -161,16 +170,13 @@ export function mountDrawPanel(root: HTMLElement): DrawPanel {
     schedule();
   });
 
-  if (!MODEL_FILE_SUPPORTED) {
-    fileInput.disabled = true;
-    fileInput.title = 'Model files need src/io (modelFromBytes), not in this build yet.';
-  }
   fileInput.addEventListener('change', async () => {
     const file = fileInput.files?.[0];
     if (!file) return;
     statusEl.textContent = `Loading ${file.name}…`;
     try {
-      models.file = await classifierFromFile(file);
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      models.file = classifierFromBytes(bytes, `file '${file.name}'`, `${file.name}`);
       sourceSelect.value = 'file';
     } catch (e) {
       models.file = null;
@@ -187,8 +193,8 @@ export function mountDrawPanel(root: HTMLElement): DrawPanel {
   refreshStatus();
 
   return {
-    setPageModel(weights, step) {
-      models.page = mlpClassifier(weights, `the network trained in this page (step ${step})`);
+    setPageModel(bytes, step) {
+      models.page = classifierFromBytes(bytes, 'the model sent by the training worker', `the network trained in this page (step ${step})`);
       refreshStatus();
       schedule();
     },

@@ -10,6 +10,6 @@ const train = byTestId(document, 'train-panel');
 
 mountLogitsPanel(logits);
 const drawPanel = mountDrawPanel(draw);
-mountTrainPanel(train, { onWeights: (weights, step) => drawPanel.setPageModel(weights, step) });
+mountTrainPanel(train, { onModel: (bytes, step) => drawPanel.setPageModel(bytes, step) });
 
 document.body.setAttribute('data-ready', 'true');

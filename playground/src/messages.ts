@@ -1,18 +1,5 @@
 /** Messages between the page and the training worker (structured-clone friendly). */
 
-/** A dense stack's weights, Keras layout: kernel [inputs, units] row-major, then bias [units]. */
-export interface DenseWeights {
-  kernel: Float32Array;
-  inputs: number;
-  units: number;
-  bias: Float32Array;
-  activation: 'relu' | 'linear';
-}
-
-export interface MlpWeights {
-  layers: DenseWeights[];
-}
-
 export interface TrainConfig {
   /** Optimizer steps to run (one mini-batch each). */
   steps: number;
@@ -44,6 +31,7 @@ export type FromWorker =
       test?: { loss: number; accuracy: number };
       examplesPerSecond: number;
     }
-  | { type: 'weights'; step: number; weights: MlpWeights }
+  /** The model so far as a logitkit model file (modelToBytes): the page loads it with modelFromBytes. */
+  | { type: 'model'; step: number; bytes: Uint8Array }
   | { type: 'done'; reason: 'finished' | 'stopped'; step: number; test: { loss: number; accuracy: number } | null; seconds: number }
   | { type: 'error'; message: string };

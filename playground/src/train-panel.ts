@@ -5,10 +5,11 @@
 import { LineChart } from './chart.js';
 import { byTestId } from './dom.js';
 import { short } from './format.js';
-import type { FromWorker, MlpWeights, ToWorker, TrainConfig } from './messages.js';
+import type { FromWorker, ToWorker, TrainConfig } from './messages.js';
 
 export interface TrainPanelHooks {
-  onWeights(weights: MlpWeights, step: number): void;
+  /** The model so far, as a logitkit model file, after every evaluation and at the end. */
+  onModel(bytes: Uint8Array, step: number): void;
 }
 
 function readInt(el: HTMLInputElement, min: number, max: number, fallback: number): number {
@@ -31,6 +32,20 @@ export function mountTrainPanel(root: HTMLElement, hooks: TrainPanelHooks): void
   const testAccEl = byTestId(root, 'test-accuracy');
   const speedEl = byTestId(root, 'train-speed');
   const charts = byTestId(root, 'train-charts');
+  const downloadBtn = byTestId<HTMLButtonElement>(root, 'train-download');
+  let latestModel: { bytes: Uint8Array; step: number } | null = null;
+  downloadBtn.disabled = true;
+  downloadBtn.addEventListener('click', () => {
+    if (!latestModel) return;
+    const url = URL.createObjectURL(new Blob([latestModel.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `seeds-mnist-step${latestModel.step}.lkm`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  });
 
   const lossChart = new LineChart({
     title: 'Loss (cross-entropy) by step',
@@ -146,8 +161,10 @@ export function mountTrainPanel(root: HTMLElement, hooks: TrainPanelHooks): void
         redraw();
         break;
       }
-      case 'weights':
-        hooks.onWeights(msg.weights, msg.step);
+      case 'model':
+        latestModel = { bytes: msg.bytes, step: msg.step };
+        downloadBtn.disabled = false;
+        hooks.onModel(msg.bytes, msg.step);
         break;
       case 'done':
         setRunning(false);

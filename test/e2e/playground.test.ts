@@ -5,7 +5,8 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { div, nn, tensor } from '../../src/index.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Adam, Tensor, div, input, layers, model, modelFromBytes, modelToBytes, nn, tensor, type Model } from '../../src/index.js';
 import { explain, formatReadable, renderJson, renderText } from '../../src/explain/index.js';
 import { formatValue } from '../../src/tensor/format.js';
 import { HAS_CHROMIUM, SKIP_MESSAGE, artifact, openSession, type Session } from './browser.js';
@@ -184,6 +185,54 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     expect(zero).not.toBe(one);
     expect(one).toBe('1');
     expect(zero).toBe('0');
+  });
+
+  /** The page's current drawing as the model saw it, and the logits it shows (exact data-values). */
+  async function pageInputAndLogits(): Promise<{ pixels: Float32Array; shown: string[] }> {
+    const pixels = await page.getByTestId('draw-preview').evaluate((el) => Array.from((el as HTMLCanvasElement & { mnistPixels: Float32Array }).mnistPixels));
+    const shown = await Promise.all(Array.from({ length: 10 }, (_, d) => value(`digit-logit-${d}`)));
+    return { pixels: Float32Array.from(pixels), shown };
+  }
+
+  const nodeLogits = (m: Model, pixels: Float32Array) =>
+    Array.from(m.predictLogits(new Tensor(pixels, [1, 784])).values).map((v) => formatValue(v, 'float32'));
+
+  it('downloads the trained model: a logitkit model file that predicts in Node exactly what the page shows', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('train-download').click()]);
+    expect(download.suggestedFilename()).toMatch(/^seeds-mnist-step\d+\.lkm$/);
+    const path = artifact('seeds-mnist.lkm');
+    await download.saveAs(path);
+    const trained = modelFromBytes(new Uint8Array(readFileSync(path)), { source: `file '${path}'` });
+    const { pixels, shown } = await pageInputAndLogits();
+    expect(nodeLogits(trained, pixels)).toEqual(shown);
+  });
+
+  it('loads a model file with the file input (modelFromBytes) and predicts with it', async () => {
+    // A different network, made in Node: untrained, seed 7.
+    const x = input({ shape: [784] });
+    const z = layers.dense({ units: 10 }).apply(layers.dense({ units: 32, activation: 'relu' }).apply(x));
+    const other = model({ inputs: x, outputs: z, name: 'other', seed: 7 });
+    other.compile({ optimizer: new Adam(), loss: 'sparseCategoricalCrossentropy' });
+    const path = artifact('untrained-other.lkm');
+    writeFileSync(path, modelToBytes(other));
+    await page.getByTestId('model-file').setInputFiles(path);
+    await page.waitForFunction(() => document.querySelector('[data-testid="model-source"]') instanceof HTMLSelectElement &&
+      (document.querySelector('[data-testid="model-source"]') as HTMLSelectElement).value === 'file');
+    await expect(page.getByTestId('model-status').innerText()).resolves.toContain('untrained-other.lkm');
+    await page.waitForFunction(() => document.querySelector('[data-testid="digit-logit-0"]')?.getAttribute('data-value') !== null);
+    let got = await pageInputAndLogits();
+    for (let i = 0; i < 50 && JSON.stringify(got.shown) !== JSON.stringify(nodeLogits(other, got.pixels)); i++) {
+      await page.waitForTimeout(50);
+      got = await pageInputAndLogits();
+    }
+    expect(got.shown).toEqual(nodeLogits(other, got.pixels));
+    // A file that is not a model: a clear error, and the page keeps working.
+    const bad = artifact('not-a-model.lkm');
+    writeFileSync(bad, 'hello');
+    await page.getByTestId('model-file').setInputFiles(bad);
+    await expect(page.getByTestId('model-status').innerText()).resolves.toMatch(/^Could not load not-a-model\.lkm: /);
+    await page.getByTestId('model-source').selectOption('page');
+    await page.waitForFunction(() => /^\d$/.test(document.querySelector('[data-testid="prediction"]')?.getAttribute('data-value') ?? ''));
   });
 
   it('stops training with the stop button', async () => {

@@ -1,13 +1,14 @@
 /**
  * The training worker: loads the embedded MNIST digits (fetch + DecompressionStream through
- * data.fetchEmbeddedMnist), splits them with data.splitTrainTest, and trains in mini-batches while the page stays
- * responsive. It yields to its event loop between steps so a 'stop' message takes effect at once.
+ * data.fetchEmbeddedMnist), splits them with data.splitTrainTest, and trains the seeds' network with the
+ * library's model.fit while the page stays responsive. fit awaits the batch callback, which yields to the
+ * worker's event loop, so a 'stop' message takes effect after the current batch (model.stopTraining).
  */
 import mnistUrl from '../../../assets/mnist-10k.idx.gz?url';
-import { Random, data, setKernels, tsKernels, type Kernels } from '../../../src/index.js';
+import { data, modelToBytes, setKernels, tsKernels, type BatchLogs, type Kernels, type Model } from '../../../src/index.js';
 import { createWasmKernels } from '../../../src/kernels/wasm/index.js';
 import type { FromWorker, ToWorker, TrainConfig } from '../messages.js';
-import { MlpTrainer, type Trainer } from './mlp-trainer.js';
+import { seedsNetwork } from './seeds-network.js';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -60,50 +61,65 @@ function yieldToEvents(): Promise<void> {
   });
 }
 
+function sendModel(net: Model, step: number): void {
+  const bytes = modelToBytes(net);
+  post({ type: 'model', step, bytes }, [bytes.buffer]);
+}
+
 async function train(config: TrainConfig): Promise<void> {
   const { train: trainSet, test: testSet } = await loadData();
   post({ type: 'kernels', name: await selectKernels(config.kernels) });
-  const testTensors = data.toTensors(testSet);
-  const inputs = data.featureSize(trainSet);
-  const trainer: Trainer = new MlpTrainer(inputs, config.hidden, trainSet.numClasses, config.learningRate, config.seed);
-  const rng = new Random(config.seed + 1);
+  const trainT = data.toTensors(trainSet);
+  const testT = data.toTensors(testSet);
+  const net = seedsNetwork(data.featureSize(trainSet), config.hidden, trainSet.numClasses, config.learningRate, config.seed);
+  const evaluate = () => {
+    const r = net.evaluate(testT.x, testT.y, { batchSize: 1000 });
+    return { loss: r.loss, accuracy: r.acc };
+  };
   post({ type: 'status', text: 'Training…' });
   const started = performance.now();
-  let order = rng.permutation(trainSet.count);
-  let cursor = 0;
-  let epoch = 1;
+  const stepsPerEpoch = Math.ceil(trainSet.count / config.batchSize);
   let step = 0;
   let lastTest: { loss: number; accuracy: number } | null = null;
-  const sendWeights = () => {
-    const weights = trainer.weights();
-    post({ type: 'weights', step, weights }, weights.layers.flatMap((l) => [l.kernel.buffer, l.bias.buffer]));
-  };
-  while (step < config.steps && !stopRequested) {
-    if (cursor + config.batchSize > order.length) {
-      order = rng.permutation(trainSet.count);
-      cursor = 0;
-      epoch++;
-    }
-    const { x, y } = data.toTensors(trainSet, order.subarray(cursor, cursor + config.batchSize));
-    cursor += config.batchSize;
-    const r = trainer.trainStep(x, y);
+  // fit's batch logs hold running means over the epoch; the chart wants each batch's own loss and accuracy.
+  let prevLossSum = 0;
+  let prevAccSum = 0;
+  const onBatchEnd = async (_batch: number, logs: BatchLogs): Promise<void> => {
     step++;
+    const lossSum = logs.loss * logs.samplesSeen;
+    const accSum = logs.acc * logs.samplesSeen;
+    const batchLoss = (lossSum - prevLossSum) / logs.size;
+    const batchAcc = (accSum - prevAccSum) / logs.size;
+    prevLossSum = lossSum;
+    prevAccSum = accSum;
     const evalNow = step % config.evalEvery === 0 || step === config.steps;
-    if (evalNow) lastTest = trainer.evaluate(testTensors.x, testTensors.y);
-    const seconds = (performance.now() - started) / 1000;
+    if (evalNow) lastTest = evaluate();
     post({
-      type: 'progress', step, epoch, loss: r.loss, batchAccuracy: r.correct / config.batchSize,
+      type: 'progress', step, epoch: logs.epoch + 1, loss: batchLoss, batchAccuracy: batchAcc,
       test: evalNow && lastTest ? lastTest : undefined,
-      examplesPerSecond: (step * config.batchSize) / Math.max(seconds, 1e-9),
+      examplesPerSecond: (step * config.batchSize) / Math.max((performance.now() - started) / 1000, 1e-9),
     });
-    if (evalNow) sendWeights();
+    if (evalNow) sendModel(net, step);
     await yieldToEvents();
-  }
+    if (stopRequested || step >= config.steps) net.stopTraining = true;
+  };
+  await net.fit(trainT.x, trainT.y, {
+    epochs: Math.ceil(config.steps / stepsPerEpoch),
+    batchSize: config.batchSize,
+    seed: config.seed,
+    callbacks: {
+      onEpochBegin: () => {
+        prevLossSum = 0;
+        prevAccSum = 0;
+      },
+      onBatchEnd,
+    },
+  });
   const stopped = stopRequested && step < config.steps;
   if (stopped) {
-    // Make the model the page uses match the last step, even between evaluations.
-    lastTest = trainer.evaluate(testTensors.x, testTensors.y);
-    sendWeights();
+    // The model the page uses matches the last step, even between evaluations.
+    lastTest = evaluate();
+    sendModel(net, step);
   }
   post({ type: 'done', reason: stopped ? 'stopped' : 'finished', step, test: lastTest, seconds: (performance.now() - started) / 1000 });
 }
