@@ -184,6 +184,11 @@ export function scalar(value: number, dtype: DType = 'float32'): Tensor {
 
 export function fill(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
   const s = checkShape('fill', 'shape', shape);
+  if (!isDType(dtype)) throw argTypeError('fill', 'dtype', "'float32', 'float64' or 'int32'", dtype);
+  if (typeof value !== 'number') throw argTypeError('fill', 'value', 'a number', value);
+  if (dtype === 'int32' && !(Number.isInteger(value) && value <= 2147483647 && value >= -2147483648)) {
+    throw argError('fill', 'value', 'an int32 value (an integer in [-2^31, 2^31 - 1])', value);
+  }
   const storage = allocate(dtype, sizeOf(s));
   storage.fill(value);
   return new Tensor(storage, s);
@@ -207,7 +212,10 @@ export function onesLike(x: Tensor): Tensor {
 
 /** Evenly spaced values in [start, stop) with the given step, like tf.range. */
 export function range(start: number, stop: number, step = 1, dtype: DType = 'float32'): Tensor {
+  if (typeof start !== 'number' || !Number.isFinite(start)) throw argError('range', 'start', 'a finite number', start);
+  if (typeof stop !== 'number' || !Number.isFinite(stop)) throw argError('range', 'stop', 'a finite number', stop);
   if (!Number.isFinite(step) || step === 0) throw argError('range', 'step', 'a finite non-zero number', step);
+  if (!isDType(dtype)) throw argTypeError('range', 'dtype', "'float32', 'float64' or 'int32'", dtype);
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const storage = allocate(dtype, n);
   for (let i = 0; i < n; i++) storage[i] = start + i * step;
