@@ -127,7 +127,7 @@ export function topK(xIn: TensorInput, k = 1): { values: Tensor; indices: Tensor
   if (isFloat(x.dtype)) {
     record(values, op, [x], (dy) => {
       // Position of each chosen entry in the flattened input: row * n + index.
-      const rowStart = reshape(range(0, rows * n, n, 'int32'), [...x.shape.slice(0, -1), 1]);
+      const rowStart = reshape(range(0, rows * n, Math.max(n, 1), 'int32'), [...x.shape.slice(0, -1), 1]);
       const flatIdx = add(indices, rowStart);
       const g = empty(dy.dtype, [x.size]);
       kernels().scatterAdd(dy.values, 1, x.size, 1, flatIdx.values as Int32Array, g.values);
