@@ -256,6 +256,10 @@ describe('reductions', () => {
     const g = gradCheckFree((x) => max(x, -1), tensor([[1, 3, 3], [2, 0, 1]], { dtype: 'float64' }));
     expect(g).toEqual([0, 0.5, 0.5, 1, 0, 0]);
   });
+  it('topK of an empty last axis has an empty gradient', () => {
+    const g = grads((x) => sum(topK(x, 0).values))([tensor(new Float64Array(0), { shape: [2, 0] })])[0];
+    expect([...g.shape]).toEqual([2, 0]);
+  });
   it('topK values (rank 1 and rank 3)', () => {
     gradCheck((x) => topK(x, 3).values, [tensor([0.3, -1, 2.5, 0.9, 1.7], { dtype: 'float64' })]);
     const x = tensor(Array.from({ length: 24 }, (_, i) => ((i * 7) % 24) * 0.21 - 2), { shape: [2, 3, 4], dtype: 'float64' });
