@@ -119,7 +119,7 @@ export function topK(xIn: TensorInput, k = 1): { values: Tensor; indices: Tensor
   if (x.rank === 0) throw argError(op, 'x', 'a tensor of rank ≥ 1', x);
   const n = x.shape[x.rank - 1];
   if (!Number.isInteger(k) || k < 0 || k > n) throw argError(op, 'k', `an integer in [0, ${n}] (the last dimension)`, k);
-  const rows = x.size / Math.max(n, 1);
+  const rows = sizeOf(x.shape.slice(0, -1));
   const outShape = [...x.shape.slice(0, -1), k];
   const values = empty(x.dtype, outShape);
   const indices = empty('int32', outShape);
@@ -127,7 +127,7 @@ export function topK(xIn: TensorInput, k = 1): { values: Tensor; indices: Tensor
   if (isFloat(x.dtype)) {
     record(values, op, [x], (dy) => {
       // Position of each chosen entry in the flattened input: row * n + index.
-      const rowStart = reshape(range(0, rows * n, Math.max(n, 1), 'int32'), [...x.shape.slice(0, -1), 1]);
+      const rowStart = reshape(mul(range(0, rows, 1, 'int32'), n), [...x.shape.slice(0, -1), 1]);
       const flatIdx = add(indices, rowStart);
       const g = empty(dy.dtype, [x.size]);
       kernels().scatterAdd(dy.values, 1, x.size, 1, flatIdx.values as Int32Array, g.values);
