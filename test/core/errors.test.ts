@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   add, broadcastTo, clipByValue, concat, gather, grad, grads, logit, logSumExp, losses, matMul, maximum, mul, nn, oneHot,
-  reshape, slice, squeeze, stack, sum, tensor, topK, transpose, valueAndGrad, where, argMax,
+  reshape, slice, squeeze, stack, sum, tensor, topK, transpose, valueAndGrad, where, argMax, valueAndGrads, zeros, fill, range,
 } from '../../src/index.js';
 
 /** Runs f, expects it to throw `cls`, and every pattern to occur in the message. */
@@ -150,6 +150,12 @@ describe('creation', () => {
   });
   it('a shape that does not fit the values', () =>
     expectError(() => tensor([1, 2, 3], { shape: [2, 2] }), RangeError, 'tensor:', "'shape'", '3 elements', '[2, 2]'));
+  it('fill / zeros / range arguments', () => {
+    expectError(() => zeros([2], 'float16' as never), TypeError, 'fill:', "'dtype'", "'float16'");
+    expectError(() => fill([2], 1.5, 'int32'), RangeError, 'fill:', "'value'", 'int32', 'got 1.5');
+    expectError(() => range(0, Infinity), RangeError, 'range:', "'stop'", 'finite', 'got Infinity');
+    expectError(() => range(0, 5, 0), RangeError, 'range:', "'step'", 'non-zero', 'got 0');
+  });
   it('a shape with negative or fractional dimensions', () =>
     expectError(() => tensor([1, 2], { shape: [-1, -2] }), RangeError, 'tensor:', "'shape'", 'non-negative integers'));
 });
@@ -215,6 +221,10 @@ describe('layout', () => {
   it('reshape with two −1', () => expectError(() => reshape(f32([1, 2, 3, 4]), [-1, -1]), RangeError, 'reshape:', 'at most one -1'));
   it('transpose with a non-permutation', () => expectError(() => transpose(f32([[1, 2]]), [0, 0]), RangeError, 'transpose:', "'perm'", 'permutation', '[0, 0]'));
   it('slice beyond the end', () => expectError(() => slice(f32([1, 2, 3]), [2], [5]), RangeError, 'slice:', "'size'", '[3]', '[5]'));
+  it('slice of a scalar with a number begin, and a size list of the wrong length', () => {
+    expectError(() => slice(tensor(5), 0), RangeError, 'slice:', "'begin'", 'scalar', 'got 0');
+    expectError(() => slice(f32([[1, 2]]), [0, 0], [1]), RangeError, 'slice:', "'size'", '2 sizes', 'got [1]');
+  });
   it('squeeze of a non-1 axis', () => expectError(() => squeeze(f32([[1, 2]]), 1), RangeError, 'squeeze:', "'axis'", 'size 2'));
   it('concat of mismatched shapes and of mixed dtypes', () => {
     expectError(() => concat([f32([[1, 2]]), f32([[1, 2, 3]])], 0), RangeError, 'concat:', "'tensors[1]'", '[*, 2]', 'shape [1, 3]');
@@ -241,5 +251,9 @@ describe('autograd arguments', () => {
   it('dy of the wrong shape', () =>
     expectError(() => grad((x) => mul(x, 2))(f32([1, 2]), f32([1])), RangeError, 'grad:', "'dy'", 'output shape [2]', 'shape [1]'));
   it('f that does not return a tensor', () => expectError(() => grad(() => 5 as never)(f32([1])), TypeError, 'grad:', "'f'", 'returning a Tensor', 'got 5'));
+  it('a non-function f', () => {
+    expectError(() => grad(5 as never), TypeError, 'grad:', "'f'", 'a function', 'got 5');
+    expectError(() => valueAndGrads('f' as never), TypeError, 'valueAndGrads:', "'f'", "got 'f'");
+  });
   it('grads with a non-array', () => expectError(() => grads((a) => a)(f32([1]) as never), TypeError, 'grads:', "'xs'", 'an array'));
 });
