@@ -251,8 +251,28 @@ export class Network {
    * (the logits of a softmax or sigmoid head) when it has one.
    */
   forward(xs: readonly Tensor[], weightValues?: readonly Tensor[]): { outputs: Tensor[]; preActivation: Tensor | null } {
-    this.requireGraph('forward');
-    if (xs.length !== this.inputs.length) throw argError('forward', 'xs', `${this.inputs.length} input tensors`, `${xs.length}`);
+    const { values, pre } = this.evaluateGraph('forward', xs, weightValues);
+    return { outputs: this.outputs.map((s) => values.get(s)!), preActivation: pre };
+  }
+
+  /**
+   * The outputs of the named layers for a batch (current weights), e.g. the hidden activations feeding the
+   * last dense layer: `model.layerOutputs([x], ['dense_1'])[0]`. Each layer must be applied once in the model.
+   */
+  layerOutputs(xs: readonly Tensor[], names: readonly string[]): Tensor[] {
+    const nodes = names.map((name) => {
+      const layer = this.getLayer(name);
+      const ns = this.nodes.filter((n) => n.layer === layer);
+      if (ns.length !== 1) throw argError('layerOutputs', 'names', 'layers applied once in the model', `'${name}' applied ${ns.length} times`);
+      return ns[0];
+    });
+    const { values } = this.evaluateGraph('layerOutputs', xs);
+    return nodes.map((n) => values.get(n.output)!);
+  }
+
+  private evaluateGraph(op: string, xs: readonly Tensor[], weightValues?: readonly Tensor[]): { values: Map<SymbolicTensor, Tensor>; pre: Tensor | null } {
+    this.requireGraph(op);
+    if (!Array.isArray(xs) || xs.length !== this.inputs.length) throw argError(op, 'xs', `an array of ${this.inputs.length} input tensor(s)`, xs);
     const ws = weightValues ?? this.allWeights.map((v) => v.value);
     const values = new Map<SymbolicTensor, Tensor>();
     this.inputs.forEach((s, i) => values.set(s, this.conform(xs[i], s, i)));
@@ -266,7 +286,7 @@ export class Network {
       values.set(node.output, r.output);
       if (node === head) pre = r.preActivation ?? null;
     }
-    return { outputs: this.outputs.map((s) => values.get(s)!), preActivation: pre };
+    return { values, pre };
   }
 
   /** Checks an input batch against the declared shape and casts it to the model dtype. */

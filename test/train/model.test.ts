@@ -159,3 +159,17 @@ describe('layers and models', () => {
     expect(() => model({ inputs: input({ shape: [3] }), outputs: d })).toThrow(/every input the outputs depend on/);
   });
 });
+
+describe('intermediate outputs', () => {
+  it('layerOutputs gives the hidden activations feeding the last layer', () => {
+    const x = input({ shape: [3] });
+    const hidden = layers.dense({ units: 4, activation: 'relu', name: 'hidden' });
+    const last = layers.dense({ units: 2, name: 'last' });
+    const m = model({ inputs: x, outputs: last.apply(hidden.apply(x)), seed: 1 });
+    const xs = tensor([[1, 2, 3], [-1, 0, 2]]);
+    const [h] = m.layerOutputs([xs], ['hidden']);
+    expect(h.shape).toEqual([2, 4]);
+    expect(bitsEqual(add(matMul(h, last.kernel.value), last.bias!.value), m.predict(xs))).toBe(true);
+    expect(() => m.layerOutputs([xs], ['nope'])).toThrow(/'hidden'/);
+  });
+});
