@@ -1,133 +1,93 @@
 /*
  * Matrix product with float64 accumulation: float64 data, or float32 data widened while packing
  * (the precise float32 option: every product and sum in float64, rounded once when copied out).
- * Same blocking as matmul-f32.ts with a 4×4 tile of float64 (8 f64x2 accumulators), so half the
+ * Same blocking as matmul-f32.ts with a 6×4 tile of float64 (12 f64x2 accumulators), so half the
  * lanes per instruction of the float32 path. C is float64 and accumulates across K blocks.
  */
 import { madd64 } from './lanes';
 import { packF64 } from './matmul-pack';
 
-const MR = 4;
+const MR = 6;
 const NR = 4;
 export const KC_F64 = 256;
-export const MC_F64 = 64;
+// MC is a multiple of MR and NC of NR: packed panels are whole.
+export const MC_F64 = 60;
 export const NC_F64 = 512;
 
 const EDGE_TILE: usize = memory.data(MR * NR * 8, 16);
 
-function kernel4x4(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, accumulate: bool): void {
+/** Copies a rows×cols block of f64 between row strides (bytes), for tiles over the matrix edge. */
+function copyTile(src: usize, srcStride: usize, dst: usize, dstStride: usize, rows: i32, cols: i32): void {
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) store<f64>(dst + <usize>i * dstStride + (<usize>j << 3), load<f64>(src + <usize>i * srcStride + (<usize>j << 3)));
+  }
+}
+
+/** C tile (6×4 at c, row stride ldc elements) = or += packed A panel · packed B panel over kc. */
+function kernel6x4(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, accumulate: bool): void {
   let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
   let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
   let c20 = f64x2.splat(0), c21 = f64x2.splat(0);
   let c30 = f64x2.splat(0), c31 = f64x2.splat(0);
-  let b0: v128, b1: v128, av: v128;
-  let p = 0;
-  for (; p + 4 <= kc; p += 4) {
-    b0 = v128.load(b, 0);
-    b1 = v128.load(b, 16);
-    av = v128.load64_splat(a, 0);
-    c00 = madd64(av, b0, c00);
-    c01 = madd64(av, b1, c01);
-    av = v128.load64_splat(a, 8);
-    c10 = madd64(av, b0, c10);
-    c11 = madd64(av, b1, c11);
-    av = v128.load64_splat(a, 16);
-    c20 = madd64(av, b0, c20);
-    c21 = madd64(av, b1, c21);
-    av = v128.load64_splat(a, 24);
-    c30 = madd64(av, b0, c30);
-    c31 = madd64(av, b1, c31);
-    b0 = v128.load(b, 32);
-    b1 = v128.load(b, 48);
-    av = v128.load64_splat(a, 32);
-    c00 = madd64(av, b0, c00);
-    c01 = madd64(av, b1, c01);
-    av = v128.load64_splat(a, 40);
-    c10 = madd64(av, b0, c10);
-    c11 = madd64(av, b1, c11);
-    av = v128.load64_splat(a, 48);
-    c20 = madd64(av, b0, c20);
-    c21 = madd64(av, b1, c21);
-    av = v128.load64_splat(a, 56);
-    c30 = madd64(av, b0, c30);
-    c31 = madd64(av, b1, c31);
-    b0 = v128.load(b, 64);
-    b1 = v128.load(b, 80);
-    av = v128.load64_splat(a, 64);
-    c00 = madd64(av, b0, c00);
-    c01 = madd64(av, b1, c01);
-    av = v128.load64_splat(a, 72);
-    c10 = madd64(av, b0, c10);
-    c11 = madd64(av, b1, c11);
-    av = v128.load64_splat(a, 80);
-    c20 = madd64(av, b0, c20);
-    c21 = madd64(av, b1, c21);
-    av = v128.load64_splat(a, 88);
-    c30 = madd64(av, b0, c30);
-    c31 = madd64(av, b1, c31);
-    b0 = v128.load(b, 96);
-    b1 = v128.load(b, 112);
-    av = v128.load64_splat(a, 96);
-    c00 = madd64(av, b0, c00);
-    c01 = madd64(av, b1, c01);
-    av = v128.load64_splat(a, 104);
-    c10 = madd64(av, b0, c10);
-    c11 = madd64(av, b1, c11);
-    av = v128.load64_splat(a, 112);
-    c20 = madd64(av, b0, c20);
-    c21 = madd64(av, b1, c21);
-    av = v128.load64_splat(a, 120);
-    c30 = madd64(av, b0, c30);
-    c31 = madd64(av, b1, c31);
-    a += 4 * MR * 8;
-    b += 4 * NR * 8;
-  }
-  for (; p < kc; p++) {
-    b0 = v128.load(b, 0);
-    b1 = v128.load(b, 16);
-    av = v128.load64_splat(a, 0);
-    c00 = madd64(av, b0, c00);
-    c01 = madd64(av, b1, c01);
-    av = v128.load64_splat(a, 8);
-    c10 = madd64(av, b0, c10);
-    c11 = madd64(av, b1, c11);
-    av = v128.load64_splat(a, 16);
-    c20 = madd64(av, b0, c20);
-    c21 = madd64(av, b1, c21);
-    av = v128.load64_splat(a, 24);
-    c30 = madd64(av, b0, c30);
-    c31 = madd64(av, b1, c31);
+  let c40 = f64x2.splat(0), c41 = f64x2.splat(0);
+  let c50 = f64x2.splat(0), c51 = f64x2.splat(0);
+  // Not unrolled: V8 hoists every load of an unrolled body to its top and then spills.
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    const a0 = v128.load64_splat(a, 0);
+    c00 = madd64(a0, b0, c00);
+    c01 = madd64(a0, b1, c01);
+    const a1 = v128.load64_splat(a, 8);
+    c10 = madd64(a1, b0, c10);
+    c11 = madd64(a1, b1, c11);
+    const a2 = v128.load64_splat(a, 16);
+    c20 = madd64(a2, b0, c20);
+    c21 = madd64(a2, b1, c21);
+    const a3 = v128.load64_splat(a, 24);
+    c30 = madd64(a3, b0, c30);
+    c31 = madd64(a3, b1, c31);
+    const a4 = v128.load64_splat(a, 32);
+    c40 = madd64(a4, b0, c40);
+    c41 = madd64(a4, b1, c41);
+    const a5 = v128.load64_splat(a, 40);
+    c50 = madd64(a5, b0, c50);
+    c51 = madd64(a5, b1, c51);
     a += MR * 8;
     b += NR * 8;
   }
   const full = rows == MR && cols == NR;
   const t = full ? c : EDGE_TILE;
   const ld: usize = full ? <usize>ldc << 3 : NR * 8;
-  if (!full && accumulate) {
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) store<f64>(t + <usize>i * ld + (<usize>j << 3), load<f64>(c + ((<usize>i * ldc + j) << 3)));
-  }
+  if (!full && accumulate) copyTile(c, <usize>ldc << 3, t, ld, rows, cols);
   if (accumulate) {
     v128.store(t, f64x2.add(v128.load(t), c00));
     v128.store(t, f64x2.add(v128.load(t, 16), c01), 16);
-    v128.store(t + ld, f64x2.add(v128.load(t + ld), c10));
-    v128.store(t + ld, f64x2.add(v128.load(t + ld, 16), c11), 16);
+    v128.store(t + 1 * ld, f64x2.add(v128.load(t + 1 * ld), c10));
+    v128.store(t + 1 * ld, f64x2.add(v128.load(t + 1 * ld, 16), c11), 16);
     v128.store(t + 2 * ld, f64x2.add(v128.load(t + 2 * ld), c20));
     v128.store(t + 2 * ld, f64x2.add(v128.load(t + 2 * ld, 16), c21), 16);
     v128.store(t + 3 * ld, f64x2.add(v128.load(t + 3 * ld), c30));
     v128.store(t + 3 * ld, f64x2.add(v128.load(t + 3 * ld, 16), c31), 16);
+    v128.store(t + 4 * ld, f64x2.add(v128.load(t + 4 * ld), c40));
+    v128.store(t + 4 * ld, f64x2.add(v128.load(t + 4 * ld, 16), c41), 16);
+    v128.store(t + 5 * ld, f64x2.add(v128.load(t + 5 * ld), c50));
+    v128.store(t + 5 * ld, f64x2.add(v128.load(t + 5 * ld, 16), c51), 16);
   } else {
     v128.store(t, c00);
     v128.store(t, c01, 16);
-    v128.store(t + ld, c10);
-    v128.store(t + ld, c11, 16);
+    v128.store(t + 1 * ld, c10);
+    v128.store(t + 1 * ld, c11, 16);
     v128.store(t + 2 * ld, c20);
     v128.store(t + 2 * ld, c21, 16);
     v128.store(t + 3 * ld, c30);
     v128.store(t + 3 * ld, c31, 16);
+    v128.store(t + 4 * ld, c40);
+    v128.store(t + 4 * ld, c41, 16);
+    v128.store(t + 5 * ld, c50);
+    v128.store(t + 5 * ld, c51, 16);
   }
-  if (!full) {
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) store<f64>(c + ((<usize>i * ldc + j) << 3), load<f64>(t + <usize>i * ld + (<usize>j << 3)));
-  }
+  if (!full) copyTile(t, ld, c, <usize>ldc << 3, rows, cols);
 }
 
 /** C (m×n float64) = op(A)·op(B) with A, B of element type T; see matMulF32 for the layout. */
@@ -157,7 +117,7 @@ function matMulWide<T>(
         for (let jr = 0; jr < nc; jr += NR) {
           const bp = packB + (<usize>(jr * kc) << 3);
           for (let ir = 0; ir < mc; ir += MR) {
-            kernel4x4(
+            kernel6x4(
               kc, packA + (<usize>(ir * kc) << 3), bp, c + ((<usize>(ic + ir) * n + jc + jr) << 3), n,
               min(MR, mc - ir), min(NR, nc - jr), pc > 0,
             );

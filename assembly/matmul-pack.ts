@@ -28,11 +28,14 @@ export function packF32(
     }
     return;
   }
-  // rs == 1 with a full panel: the `width` values for one p are contiguous, copy them as vectors.
+  // rs == 1 with a full panel: the `width` values (an even count) for one p are contiguous, copy
+  // them as 16-byte vectors and a last 8-byte pair.
   for (let p = 0; p < kc; p++) {
     const s = src + ((<usize>r0 + <usize>(p0 + p) * ps) << 2);
     const d = dst + (<usize>(p * width) << 2);
-    for (let r = 0; r < width; r += 4) v128.store(d + (<usize>r << 2), v128.load(s + (<usize>r << 2)));
+    let r = 0;
+    for (; r + 4 <= width; r += 4) v128.store(d + (<usize>r << 2), v128.load(s + (<usize>r << 2)));
+    if (r < width) store<u64>(d + (<usize>r << 2), load<u64>(s + (<usize>r << 2)));
   }
 }
 
