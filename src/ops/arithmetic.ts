@@ -36,6 +36,7 @@ function isIntegerInput(x: TensorInput): boolean {
 function binaryOp(op: BinaryOp, aIn: TensorInput, bIn: TensorInput, rule: GradRule | null, outDType?: DType): Tensor {
   const [a, b] = operands(op, aIn, bIn);
   const shape = broadcastShapes(op, a.shape, b.shape);
+  if (a.dtype === 'int32') checkIntegerOperands(op, b);
   const out = empty(outDType ?? (op === 'div' && a.dtype === 'int32' ? 'int32' : a.dtype), shape);
   kernels().binary(op === 'div' && a.dtype === 'int32' ? 'floorDiv' : op, a.values, a.shape, b.values, b.shape, out.values, shape);
   if (!rule) return out;
@@ -43,6 +44,30 @@ function binaryOp(op: BinaryOp, aIn: TensorInput, bIn: TensorInput, rule: GradRu
     const [da, db] = rule(dy, a, b, out);
     return [da && unbroadcast(da, a.shape), db && unbroadcast(db, b.shape)];
   });
+}
+
+/**
+ * Integer division by zero and integers to negative powers have no int32 result (TensorFlow raises too);
+ * without this check they would silently give 0.
+ */
+function checkIntegerOperands(op: BinaryOp, b: Tensor): void {
+  const bad = op === 'div' ? equal(b, 0) : op === 'pow' ? less(b, 0) : null;
+  if (!bad || kernelsSum(bad) === 0) return;
+  const at = kernelsArgMax(bad);
+  const expected = op === 'div' ? 'non-zero divisors for int32 division' : 'non-negative exponents for int32 powers (cast to float first)';
+  throw new RangeError(`${op}: argument 'b' must hold ${expected}, got ${b.values[at]} at flat index ${at}`);
+}
+
+function kernelsSum(x: Tensor): number {
+  const out = empty('int32', []);
+  kernels().reduce('sum', x.values, 1, x.size, 1, out.values);
+  return out.values[0];
+}
+
+function kernelsArgMax(x: Tensor): number {
+  const out = new Int32Array(1);
+  kernels().argReduce('argMax', x.values, 1, x.size, 1, out);
+  return out[0];
 }
 
 export function add(a: TensorInput, b: TensorInput): Tensor {

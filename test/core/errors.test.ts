@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   add, broadcastTo, clipByValue, concat, gather, grad, grads, logit, logSumExp, losses, matMul, maximum, mul, nn, oneHot,
-  reshape, slice, squeeze, stack, sum, tensor, topK, transpose, valueAndGrad, where, argMax, valueAndGrads, zeros, fill, range,
+  reshape, slice, squeeze, stack, sum, tensor, topK, transpose, valueAndGrad, where, argMax, valueAndGrads, zeros, fill, range, div, pow,
 } from '../../src/index.js';
 
 /** Runs f, expects it to throw `cls`, and every pattern to occur in the message. */
@@ -256,4 +256,15 @@ describe('autograd arguments', () => {
     expectError(() => valueAndGrads('f' as never), TypeError, 'valueAndGrads:', "'f'", "got 'f'");
   });
   it('grads with a non-array', () => expectError(() => grads((a) => a)(f32([1]) as never), TypeError, 'grads:', "'xs'", 'an array'));
+});
+
+describe('integer arithmetic without an int32 result', () => {
+  it('int32 division by zero', () => {
+    expectError(() => div(i32([7, 8]), i32([2, 0])), RangeError, 'div:', "'b'", 'non-zero divisors', 'got 0 at flat index 1');
+    expect(div(i32([7, -7]), i32([2, 2])).toArray()).toEqual([3, -4]); // floor division
+  });
+  it('int32 to a negative power', () => {
+    expectError(() => pow(i32([2]), i32([-1])), RangeError, 'pow:', "'b'", 'non-negative exponents', 'got -1');
+    expect(pow(i32([2, 3]), i32([3, 0])).toArray()).toEqual([8, 1]);
+  });
 });

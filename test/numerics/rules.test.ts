@@ -82,6 +82,12 @@ describe.each(FLOAT_DTYPES)('logits of any finite size (%s): no overflow, no NaN
     }
     expect(losses.sparseSoftmaxCrossEntropy([0, 1, 1, 2], z(), { reduction: 'none' }).values[3]).toBe(0);
   });
+  it('soft labels against logits at the edge of the range: m − z overflows but the loss does not', () => {
+    // 0.5·(1.7e308 − (−1.7e308)) = 1.7e308 is finite although the gap itself overflows float64.
+    const edge = dtype === 'float64' ? 1.7e308 : 3.4e38;
+    const loss = nn.softmaxCrossEntropyWithLogits({ labels: tensor([[0.5, 0.5]], { dtype }), logits: tensor([[edge, -edge]], { dtype }) });
+    expect(loss.values[0]).toBe(dtype === 'float64' ? edge : f32(edge));
+  });
   it('when the true value itself exceeds the dtype, the result is ±Infinity, not NaN', () => {
     // The gap 2·big does not fit in float32 (but does in float64).
     const lp = nn.logSoftmax(tensor([big, -big], { dtype }));

@@ -142,7 +142,9 @@ export function softmaxCrossEntropy(
       const t0 = yOthers + y;
       yComp += Math.abs(yOthers) >= Math.abs(y) ? yOthers - t0 + y : y - t0 + yOthers;
       yOthers = t0;
-      const term = y * -diffAt(logits, base, stride, i, lo);
+      let term = y * -diffAt(logits, base, stride, i, lo);
+      // m − z_i can overflow (1.7e308 − (−1.7e308)) while y·(m − z_i) is finite for a label below 1.
+      if (term === Infinity && y < 1) term = y * rowMaxValue - y * logits[base + i * stride];
       const t = acc + term;
       comp += Math.abs(acc) >= Math.abs(term) ? acc - t + term : term - t + acc;
       acc = t;
