@@ -3,7 +3,7 @@
  * files read with modelFromBytes: the network trained in this page (the worker sends modelToBytes after each
  * evaluation) and a file chosen with the file input.
  */
-import { Tensor, modelFromBytes, reshape, type Model } from '../../src/index.js';
+import { Dense, Tensor, model as makeModel, modelFromBytes, reshape, type ExplainableModel, type Model } from '../../src/index.js';
 import { MNIST_SIDE } from './mnist-preprocess.js';
 
 export interface DigitClassifier {
@@ -12,6 +12,27 @@ export interface DigitClassifier {
   readonly model: Model;
   /** The logits [10] (in the model's dtype) for one image (row-major 28×28 pixels in [0, 1]). */
   logits(pixels: Float32Array): Tensor;
+  /** What explainPrediction needs (the last dense layer and the activations feeding it), when the model ends in a Dense layer. */
+  readonly explainable: ExplainableModel | null;
+  /** The image as one example of the model's input shape (no batch axis). */
+  sample(pixels: Float32Array): Tensor;
+}
+
+/**
+ * The last Dense layer's kernel and bias, and a model sharing the original's layers that stops at that layer's
+ * input (Keras-style: a new model over the same graph), so h = hidden(x) and z = h·kernel + bias.
+ */
+function explainableOf(net: Model): ExplainableModel | null {
+  const last = net.outputLayer;
+  if (!(last instanceof Dense) || net.inputs.length !== 1 || net.outputs.length !== 1) return null;
+  const feeding = net.outputs[0].node.inputs;
+  if (feeding.length !== 1) return null;
+  const hidden = makeModel({ inputs: net.inputs[0], outputs: feeding[0], name: `${net.outputLayer.name}-input` });
+  return {
+    lastDense: { kernel: last.kernel.value, bias: last.bias?.value ?? null },
+    hidden: (x) => hidden.predict(x),
+    logits: (x) => net.predictLogits(x),
+  };
 }
 
 const PIXELS = MNIST_SIDE * MNIST_SIDE;
@@ -26,9 +47,17 @@ export function modelClassifier(model: Model, description: string): DigitClassif
   const out = model.outputShape;
   const classes = out[out.length - 1];
   if (classes !== 10) throw new RangeError(`the model has ${String(classes)} outputs, not the 10 digit classes`);
+  let explainable: ExplainableModel | null = null;
+  try {
+    explainable = explainableOf(model);
+  } catch {
+    explainable = null;
+  }
   return {
     description,
     model,
+    explainable,
+    sample: (pixels) => new Tensor(pixels, shape),
     logits(pixels) {
       return reshape(model.predictLogits(new Tensor(pixels, [1, ...shape])), [classes]);
     },

@@ -2,13 +2,15 @@
  * Draw a digit: a large canvas, downsampled MNIST-style to 28×28, fed to a model (trained in this page or
  * loaded from a file); logits and probabilities update while you draw.
  */
-import { argMax, nn, type Tensor } from '../../src/index.js';
+import type { ContributionTrace } from '../../src/explain/index.js';
+import { argMax, explainPrediction, nn, renderText, type Tensor } from '../../src/index.js';
 import { classifierFromBytes, type DigitClassifier } from './classifier.js';
 import { byTestId, h, setNumber } from './dom.js';
 import { raw, short } from './format.js';
 import { intensities, MNIST_SIDE, toMnist } from './mnist-preprocess.js';
 
 const PEN_WIDTH = 22;
+const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 export interface DrawPanel {
   /** The network trained in the page, as a model file (modelToBytes). */
@@ -24,6 +26,9 @@ export function mountDrawPanel(root: HTMLElement): DrawPanel {
   const statusEl = byTestId(root, 'model-status');
   const predictionEl = byTestId(root, 'prediction');
   const table = byTestId<HTMLTableSectionElement>(root, 'digit-rows');
+  const why = byTestId<HTMLDetailsElement>(root, 'why');
+  const whyBody = byTestId(root, 'why-body');
+  why.addEventListener('toggle', () => schedule());
 
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
   const pctx = preview.getContext('2d')!;
@@ -117,6 +122,7 @@ export function mountDrawPanel(root: HTMLElement): DrawPanel {
     const empty = pixels.every((v) => v === 0);
     const model = activeModel();
     if (!model || empty) {
+      whyBody.replaceChildren(h('p', { class: 'status' }, 'Draw a digit with a model loaded.'));
       predictionEl.textContent = !model ? 'no model yet' : 'draw a digit';
       predictionEl.setAttribute('data-value', '');
       for (let d = 0; d < 10; d++) {
@@ -154,6 +160,48 @@ export function mountDrawPanel(root: HTMLElement): DrawPanel {
     predictionEl.textContent = String(best);
     predictionEl.setAttribute('data-value', String(best));
     predictionEl.setAttribute('data-updates', String(++drawCount));
+    if (why.open) explainDigit(model, pixels);
+  }
+
+  /** "Why this digit?": the library's explainPrediction for the drawn digit. */
+  function explainDigit(model: DigitClassifier, pixels: Float32Array): void {
+    if (!model.explainable) {
+      whyBody.replaceChildren(h('p', { class: 'status' }, 'This model does not end in a Dense layer, so there is no z = W·h + b to break down.'));
+      return;
+    }
+    const trace = explainPrediction(model.explainable, model.sample(pixels), {
+      classNames: DIGITS, dtype: model.model.dtype, top: 6,
+    });
+    const c = trace.contributions?.[0];
+    const d = trace.dtype;
+    whyBody.replaceChildren(
+      c ? contributionsView(c, d) : '',
+      h('details', { class: 'renderings' }, h('summary', {}, 'The full trace, as logitkit explain --model prints it'),
+        h('pre', { class: 'rendering', 'data-testid': 'why-text', tabindex: 0 }, renderText(trace, { maxClasses: 10 }))),
+    );
+  }
+
+  function contributionsView(c: ContributionTrace, d: 'float32' | 'float64'): HTMLElement {
+    const row = (label: string, x: { unit: number; weight: number; activation: number; contribution: number }) =>
+      h('tr', {}, h('th', { scope: 'row' }, label), h('td', { class: 'num' }, short(x.weight, 3, d)),
+        h('td', { class: 'num' }, short(x.activation, 3, d)), h('td', { class: 'num' }, short(x.contribution, 3, d)));
+    return h('div', { 'data-testid': 'why-contributions' },
+      h('p', {}, `The logit of digit ${c.className ?? c.classId} is z = Σ`, h('sub', {}, 'j'), ' W', h('sub', {}, 'j'), 'h', h('sub', {}, 'j'),
+        ' + b = ', h('strong', {}, short(c.logit, 4, d)),
+        ` over the ${c.top.length + c.bottom.length + c.restCount} hidden units of the last layer's input. The units that push it most, up and down:`),
+      h('table', { class: 'trace-table' },
+        h('thead', {}, h('tr', {},
+          h('th', { scope: 'col' }, 'hidden unit'),
+          h('th', { scope: 'col' }, 'weight W', h('sub', {}, 'j')),
+          h('th', { scope: 'col' }, 'activation h', h('sub', {}, 'j')),
+          h('th', { scope: 'col' }, 'W', h('sub', {}, 'j'), '·h', h('sub', {}, 'j')))),
+        h('tbody', {},
+          ...c.top.map((x) => row(`h${x.unit}`, x)),
+          ...c.bottom.map((x) => row(`h${x.unit}`, x)),
+          h('tr', {}, h('th', { scope: 'row' }, `${c.restCount} others`), h('td', {}), h('td', {}), h('td', { class: 'num' }, short(c.restSum, 3, d))),
+          c.bias !== null ? h('tr', {}, h('th', { scope: 'row' }, 'bias b'), h('td', {}), h('td', {}), h('td', { class: 'num' }, short(c.bias, 3, d))) : null,
+        )),
+    );
   }
 
   function refreshStatus(): void {

@@ -6,12 +6,18 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Adam, Tensor, div, input, layers, model, modelFromBytes, modelToBytes, nn, tensor, type Model } from '../../src/index.js';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import {
+  Adam, Dense, Tensor, data, div, explainPrediction, input, layers, model, modelFromBytes, modelToBytes, nn, tensor, type Model,
+} from '../../src/index.js';
 import { explain, formatReadable, renderJson, renderText } from '../../src/explain/index.js';
 import { formatValue } from '../../src/tensor/format.js';
 import { HAS_CHROMIUM, SKIP_MESSAGE, artifact, openSession, type Session } from './browser.js';
 
 if (!HAS_CHROMIUM) console.warn(SKIP_MESSAGE);
+
+const EMBEDDED = fileURLToPath(new URL('../../assets/mnist-10k.idx.gz', import.meta.url));
 
 /** The page's short format: the explain renderers' readable numbers (3 digits), with a typographic minus. */
 const short3 = (v: number) => formatReadable(v, 3, 'float32').replace(/^-/, '−').replace('e-', 'e−');
@@ -203,8 +209,28 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     const path = artifact('seeds-mnist.lkm');
     await download.saveAs(path);
     const trained = modelFromBytes(new Uint8Array(readFileSync(path)), { source: `file '${path}'` });
+    // The test accuracy the page reported (worker, WebAssembly kernels) is the one Node measures (TypeScript
+    // kernels) for the downloaded model, up to an argmax flipped by rounding.
+    trained.compile({ optimizer: new Adam(), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const ds = data.decodeEmbeddedMnist(new Uint8Array(gunzipSync(readFileSync(EMBEDDED))));
+    const test = data.toTensors(data.splitTrainTest(ds).test);
+    const nodeAcc = trained.evaluate(test.x, test.y, { batchSize: 1000 }).acc;
+    expect(Math.abs(nodeAcc - Number(await value('test-accuracy')))).toBeLessThanOrEqual(0.002);
     const { pixels, shown } = await pageInputAndLogits();
     expect(nodeLogits(trained, pixels)).toEqual(shown);
+    // "Why this digit?": the page's explainPrediction trace is the one Node computes for the same model and input.
+    await page.getByTestId('why').locator(':scope > summary').click();
+    await page.getByTestId('why-contributions').waitFor();
+    const last = trained.outputLayer as Dense;
+    const hidden = model({ inputs: trained.inputs[0], outputs: trained.outputs[0].node.inputs[0] });
+    const trace = explainPrediction(
+      { lastDense: { kernel: last.kernel.value, bias: last.bias?.value ?? null }, hidden: (t) => hidden.predict(t), logits: (t) => trained.predictLogits(t) },
+      new Tensor(pixels, [784]),
+      { classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], dtype: 'float32', top: 6 },
+    );
+    expect(await page.getByTestId('why-text').textContent()).toBe(renderText(trace, { maxClasses: 10 }));
+    await page.getByTestId('draw-panel').screenshot({ path: artifact('07-why-this-digit.png') });
+    await page.getByTestId('why').locator(':scope > summary').click();
   });
 
   it('loads a model file with the file input (modelFromBytes) and predicts with it', async () => {
@@ -218,7 +244,8 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     await page.getByTestId('model-file').setInputFiles(path);
     await page.waitForFunction(() => document.querySelector('[data-testid="model-source"]') instanceof HTMLSelectElement &&
       (document.querySelector('[data-testid="model-source"]') as HTMLSelectElement).value === 'file');
-    await expect(page.getByTestId('model-status').innerText()).resolves.toContain('untrained-other.lkm');
+    await page.waitForFunction(() => /^Model: /.test(document.querySelector('[data-testid="model-status"]')?.textContent ?? ''));
+    expect(await text('model-status')).toContain('untrained-other.lkm');
     await page.waitForFunction(() => document.querySelector('[data-testid="digit-logit-0"]')?.getAttribute('data-value') !== null);
     let got = await pageInputAndLogits();
     for (let i = 0; i < 50 && JSON.stringify(got.shown) !== JSON.stringify(nodeLogits(other, got.pixels)); i++) {
@@ -230,7 +257,8 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     const bad = artifact('not-a-model.lkm');
     writeFileSync(bad, 'hello');
     await page.getByTestId('model-file').setInputFiles(bad);
-    await expect(page.getByTestId('model-status').innerText()).resolves.toMatch(/^Could not load not-a-model\.lkm: /);
+    await page.waitForFunction(() => /^Could not load/.test(document.querySelector('[data-testid="model-status"]')?.textContent ?? ''));
+    expect(await text('model-status')).toMatch(/^Could not load not-a-model\.lkm: /);
     await page.getByTestId('model-source').selectOption('page');
     await page.waitForFunction(() => /^\d$/.test(document.querySelector('[data-testid="prediction"]')?.getAttribute('data-value') ?? ''));
   });
