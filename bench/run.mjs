@@ -389,7 +389,23 @@ async function main() {
   };
   fs.mkdirSync(path.dirname(JSON_PATH), { recursive: true });
   fs.writeFileSync(JSON_PATH, JSON.stringify(report, null, 2));
-  console.log(`Wrote ${path.relative(ROOT, JSON_PATH)}`);
+  // The same report as Markdown, ready for docs/benchmarks.md.
+  const mdPath = JSON_PATH.replace(/\.json$/, '') + '.md';
+  const load = (xs) => xs.map((x) => x.toFixed(1)).join(' ');
+  const md = [
+    `Measured ${machine.date.slice(0, 10)} with \`${command}\` (${elapsedS.toFixed(0)} s) at commit ${machine.git?.commit ?? '?'}${machine.git?.dirty ? ' (with uncommitted changes in the tree)' : ''}.`,
+    `Machine: ${machine.cpuModel}, ${machine.cores} cores (${machine.cpuFlags.join(', ')}), ${machine.memGiB} GiB, Node ${machine.node}; TF.js ${probe.tfjs?.tfjs ?? '—'}; ${torchInfo ? `PyTorch ${torchInfo.torch} (Python ${torchInfo.python}, BLAS: ${torchInfo.blasLibraries?.map((b) => path.basename(b)).join(', ') || '?'})` : 'PyTorch not available'}.`,
+    `Load average (1 min) at start ${load(machine.loadavgStart.slice(0, 1))}, at end ${load(machine.loadavgEnd.slice(0, 1))}.`,
+    '', '**Medians (min–max)**', '', medianTable,
+    '', '**Ratios ours/theirs** (time: < 1 means logitkit is faster; matMul: GFLOP/s, > 1 means logitkit is faster)', '', ratioTable,
+    '', '**Peak RSS per worker process** (GCs during the timed runs, Node only)', '', memTable,
+    ...(goalLines.length ? ['', '**Goals of the speed issue**', '', ...goalLines] : []),
+    ...(notices.length ? ['', '**Notices**', '', ...notices.map((n) => `- ${n}`)] : []),
+    '', warnings.length ? `**Warnings**\n\n${warnings.map((n) => `- ${n}`).join('\n')}` : 'Correctness: every framework agreed with the float64 reference (and on the epoch losses) within tolerance.',
+    '',
+  ].join('\n');
+  fs.writeFileSync(mdPath, md);
+  console.log(`Wrote ${path.relative(ROOT, JSON_PATH)} and ${path.relative(ROOT, mdPath)}`);
 }
 
 main().catch((e) => {
