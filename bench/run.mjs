@@ -356,7 +356,11 @@ async function main() {
       if (a && b) goals.push({ ours: o.id, goal: `${WORKLOADS[w].short}: ≥ 20× faster than TF.js wasm`, met: b / a >= 20, ratio: b / a });
     }
   }
-  const goalLines = goals.map((g) => `- ${g.met ? '[x]' : '[ ]'} ${g.ours}: ${g.goal} (measured ${fmtNum(g.ratio)}${g.goal.includes('TF.js') ? '×' : g.goal.includes('GFLOP') ? ' of theirs' : ' ours/theirs'})`);
+  const refBlas = torchInfo && torchInfo.blasInfo === 'generic' && !/openblas|mkl|blis/i.test(torchInfo.blasLibraries?.join(' ') ?? '');
+  for (const g of goals) {
+    if (refBlas && /PyTorch/.test(g.goal) && /matMul|epoch/.test(g.goal)) g.caveat = 'PyTorch runs on the reference BLAS here, a much weaker baseline than the issue\'s';
+  }
+  const goalLines = goals.map((g) => `- ${g.met ? '[x]' : '[ ]'} ${g.ours}: ${g.goal} (measured ${fmtNum(g.ratio)}${g.goal.includes('TF.js') ? '×' : g.goal.includes('GFLOP') ? ' of theirs' : ' ours/theirs'})${g.caveat ? ` — ${g.caveat}` : ''}`);
 
   machine.loadavgEnd = os.loadavg();
   const viaNpm = process.env.npm_lifecycle_event === 'bench';
