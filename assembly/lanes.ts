@@ -31,9 +31,6 @@ export let twoSumErr: f64 = 0;
   return s;
 }
 
-/** Clamp limits for exp arguments: below them the result rounds to 0 (float32 after scaling; float64). */
-export const LIMITS: usize = memory.data<f64>([-200, -200, -746, -746, 0, 0], 16);
-
 /**
  * a·b + c per lane: one fused instruction when built with relaxed SIMD (either fused or not, as the
  * hardware does it), a multiply and an add otherwise.

@@ -16,8 +16,8 @@ export const KC_F32 = 256;
 export const MC_F32 = 120;
 export const NC_F32 = 1024;
 
-// A full tile's partial results go here when the tile hangs over the matrix edge.
-const EDGE_TILE: usize = memory.data(MR * NR * 4, 16);
+/** Floats of the scratch tile a caller passes as `edge` (for tiles over the matrix edge). */
+export const EDGE_F32 = MR * NR;
 
 /** Copies a rows×cols block of f32 between row strides (bytes), for tiles over the matrix edge. */
 function copyTile(src: usize, srcStride: usize, dst: usize, dstStride: usize, rows: i32, cols: i32): void {
@@ -27,7 +27,7 @@ function copyTile(src: usize, srcStride: usize, dst: usize, dstStride: usize, ro
 }
 
 /** C tile (6×8 at c, row stride ldc elements) = or += packed A panel · packed B panel over kc. */
-function kernel6x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, accumulate: bool): void {
+function kernel6x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, accumulate: bool, edge: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -60,7 +60,7 @@ function kernel6x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, c
     b += NR * 4;
   }
   const full = rows == MR && cols == NR;
-  const t = full ? c : EDGE_TILE;
+  const t = full ? c : edge;
   const ld: usize = full ? <usize>ldc << 2 : NR * 4;
   if (!full && accumulate) copyTile(c, <usize>ldc << 2, t, ld, rows, cols);
   if (accumulate) {
@@ -94,19 +94,18 @@ function kernel6x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, c
 }
 
 /**
- * C (m×n, row-major at c) = op(A)·op(B) for one matrix pair. A is m×k (k×m stored when transA),
- * B is k×n (n×k stored when transB). packA needs MC_F32·KC_F32 floats, packB KC_F32·NC_F32.
+ * C = op(A)·op(B) for one matrix pair, C being m×n with row stride ldc (elements) at c.
+ * Element (i, p) of op(A) sits at a + (i·ars + p·aps)·4 and element (p, j) of op(B) at
+ * b + (j·brs + p·bps)·4, which covers the four transpose combinations and sub-blocks of a larger
+ * product (the threads split one product into row or column blocks). packA needs MC_F32·KC_F32
+ * floats, packB KC_F32·NC_F32, edge MR·NR: each thread passes its own.
  */
 export function matMulF32(
-  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: bool, transB: bool, packA: usize, packB: usize,
+  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32,
+  ars: i32, aps: i32, brs: i32, bps: i32, ldc: i32, packA: usize, packB: usize, edge: usize,
 ): void {
-  // Element (i, p) of op(A) at i·ars + p·aps; element (j, p) of op(B)ᵀ at j·brs + p·bps.
-  const ars = transA ? 1 : k;
-  const aps = transA ? m : 1;
-  const brs = transB ? k : 1;
-  const bps = transB ? 1 : n;
   if (k == 0) {
-    for (let i = 0; i < m * n; i++) store<f32>(c + (<usize>i << 2), 0);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) store<f32>(c + ((<usize>i * ldc + j) << 2), 0);
     return;
   }
   for (let jc = 0; jc < n; jc += NC_F32) {
@@ -125,8 +124,8 @@ export function matMulF32(
           const bp = packB + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             kernel6x8(
-              kc, packA + (<usize>(ir * kc) << 2), bp, c + ((<usize>(ic + ir) * n + jc + jr) << 2), n,
-              min(MR, mc - ir), min(NR, nc - jr), pc > 0,
+              kc, packA + (<usize>(ir * kc) << 2), bp, c + ((<usize>(ic + ir) * ldc + jc + jr) << 2), ldc,
+              min(MR, mc - ir), min(NR, nc - jr), pc > 0, edge,
             );
           }
         }

@@ -14,7 +14,8 @@ export const KC_F64 = 256;
 export const MC_F64 = 60;
 export const NC_F64 = 512;
 
-const EDGE_TILE: usize = memory.data(MR * NR * 8, 16);
+/** Doubles of the scratch tile a caller passes as `edge`. */
+export const EDGE_F64 = MR * NR;
 
 /** Copies a rows×cols block of f64 between row strides (bytes), for tiles over the matrix edge. */
 function copyTile(src: usize, srcStride: usize, dst: usize, dstStride: usize, rows: i32, cols: i32): void {
@@ -24,7 +25,7 @@ function copyTile(src: usize, srcStride: usize, dst: usize, dstStride: usize, ro
 }
 
 /** C tile (6×4 at c, row stride ldc elements) = or += packed A panel · packed B panel over kc. */
-function kernel6x4(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, accumulate: bool): void {
+function kernel6x4(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, accumulate: bool, edge: usize): void {
   let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
   let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
   let c20 = f64x2.splat(0), c21 = f64x2.splat(0);
@@ -57,7 +58,7 @@ function kernel6x4(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, c
     b += NR * 8;
   }
   const full = rows == MR && cols == NR;
-  const t = full ? c : EDGE_TILE;
+  const t = full ? c : edge;
   const ld: usize = full ? <usize>ldc << 3 : NR * 8;
   if (!full && accumulate) copyTile(c, <usize>ldc << 3, t, ld, rows, cols);
   if (accumulate) {
@@ -90,16 +91,13 @@ function kernel6x4(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, c
   if (!full) copyTile(t, ld, c, <usize>ldc << 3, rows, cols);
 }
 
-/** C (m×n float64) = op(A)·op(B) with A, B of element type T; see matMulF32 for the layout. */
+/** C (float64, row stride ldc) = op(A)·op(B) with A, B of element type T; layout as in matMulF32. */
 function matMulWide<T>(
-  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: bool, transB: bool, packA: usize, packB: usize,
+  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32,
+  ars: i32, aps: i32, brs: i32, bps: i32, ldc: i32, packA: usize, packB: usize, edge: usize,
 ): void {
-  const ars = transA ? 1 : k;
-  const aps = transA ? m : 1;
-  const brs = transB ? k : 1;
-  const bps = transB ? 1 : n;
   if (k == 0) {
-    for (let i = 0; i < m * n; i++) store<f64>(c + (<usize>i << 3), 0);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) store<f64>(c + ((<usize>i * ldc + j) << 3), 0);
     return;
   }
   for (let jc = 0; jc < n; jc += NC_F64) {
@@ -118,8 +116,8 @@ function matMulWide<T>(
           const bp = packB + (<usize>(jr * kc) << 3);
           for (let ir = 0; ir < mc; ir += MR) {
             kernel6x4(
-              kc, packA + (<usize>(ir * kc) << 3), bp, c + ((<usize>(ic + ir) * n + jc + jr) << 3), n,
-              min(MR, mc - ir), min(NR, nc - jr), pc > 0,
+              kc, packA + (<usize>(ir * kc) << 3), bp, c + ((<usize>(ic + ir) * ldc + jc + jr) << 3), ldc,
+              min(MR, mc - ir), min(NR, nc - jr), pc > 0, edge,
             );
           }
         }
@@ -130,14 +128,16 @@ function matMulWide<T>(
 
 /** Float64 A and B, float64 C. */
 export function matMulF64(
-  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: bool, transB: bool, packA: usize, packB: usize,
+  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32,
+  ars: i32, aps: i32, brs: i32, bps: i32, ldc: i32, packA: usize, packB: usize, edge: usize,
 ): void {
-  matMulWide<f64>(a, b, c, m, k, n, transA, transB, packA, packB);
+  matMulWide<f64>(a, b, c, m, k, n, ars, aps, brs, bps, ldc, packA, packB, edge);
 }
 
 /** Float32 A and B, float64 C: every sum in float64, rounded once to float32 by the caller. */
 export function matMulF32Wide(
-  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: bool, transB: bool, packA: usize, packB: usize,
+  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32,
+  ars: i32, aps: i32, brs: i32, bps: i32, ldc: i32, packA: usize, packB: usize, edge: usize,
 ): void {
-  matMulWide<f32>(a, b, c, m, k, n, transA, transB, packA, packB);
+  matMulWide<f32>(a, b, c, m, k, n, ars, aps, brs, bps, ldc, packA, packB, edge);
 }

@@ -8,7 +8,8 @@
  * Arguments below −200 are clamped: e^−200 rounds to 0 in every float32 output.
  */
 import { expFast, expFastScalar } from './exp';
-import { LIMITS, fillF32, loadF32Pair, storeF32Pair, twoSum, twoSumErr } from './lanes';
+import { fillF32, loadF32Pair, storeF32Pair, twoSum, twoSumErr } from './lanes';
+import { LIMITS } from './limits';
 import { rowMaxF32, rowMaxValue } from './row-max';
 
 /**

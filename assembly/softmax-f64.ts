@@ -6,7 +6,8 @@
  * - s = Σ_{i≠im} e_i compensated (TwoSum per lane), logSumExp = m + log1p(s).
  */
 import { expExact, expExactScalar } from './exp';
-import { LIMITS, fillF64, twoSum, twoSumErr } from './lanes';
+import { fillF64, twoSum, twoSumErr } from './lanes';
+import { LIMITS } from './limits';
 import { rowMaxF64, rowMaxValue } from './row-max';
 
 /** The TwoSum error of d = v − m (mv = m, negM = −m in both lanes). */

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Microbenchmark of the kernel sets: TypeScript reference vs WebAssembly SIMD, medians of several runs.
 // Compiles src/kernels alone (so work in progress elsewhere in src cannot break it) into a cache folder.
-// Usage: node scripts/bench-kernels.mjs [filter]   e.g.  node scripts/bench-kernels.mjs matMul
+// Usage: node scripts/bench-kernels.mjs [filter | --precision]   e.g.  node scripts/bench-kernels.mjs matMul
+// Env: RUNS (samples, default 7), WALL=1 (wall instead of CPU time), WORKERS=n (matMul threads).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -15,10 +16,18 @@ execFileSync(process.execPath, [
 ], { stdio: 'inherit' });
 const { tsKernels } = await import(pathToFileURL(`${outDir}/kernels/index.js`).href);
 const { createWasmKernels } = await import(pathToFileURL(`${outDir}/kernels/wasm/index.js`).href);
-const wasm = await createWasmKernels();
+// WORKERS=n lends n worker threads to big matMuls; timing then switches to wall time (CPU time would add the threads up).
+const WORKERS = Number(process.env.WORKERS ?? 0);
+if (WORKERS > 0) process.env.WALL = '1';
+const wasm = await createWasmKernels({ matMulWorkers: WORKERS });
 if (!wasm) throw new Error('WebAssembly SIMD is not available here');
+console.log(`kernel sets: ${tsKernels.name} vs ${wasm.name}${WORKERS ? ` + ${WORKERS} matMul worker(s)` : ''}`);
 
 const filter = process.argv[2] ?? '';
+if (filter === '--precision') {
+  await precision();
+  process.exit(0);
+}
 const RUNS = Number(process.env.RUNS ?? 7);
 
 function random(Type, size, scale = 1, seed = 1) {
@@ -122,4 +131,64 @@ for (const { name, make, flops } of cases) {
   const wasmMs = time(make(wasm));
   const gflops = flops ? (flops / wasmMs / 1e6).toFixed(1) : '';
   console.log(name.padEnd(40), tsMs.toFixed(3).padStart(10), wasmMs.toFixed(3).padStart(10), `${(tsMs / wasmMs).toFixed(1)}×`.padStart(9), ` ${gflops}`);
+}
+
+/** Measured error of the wasm kernels: matMul float32 (both accumulations) and the softmax family vs the reference. */
+async function precision() {
+  const wide = await createWasmKernels({ matMulAccumulation: 'float64' });
+  const f32 = new Float32Array(1);
+  const u32 = new Uint32Array(f32.buffer);
+  const ulps = (a, b) => {
+    f32[0] = a;
+    const x = u32[0] >> 31 ? -(u32[0] & 0x7fffffff) : u32[0];
+    f32[0] = b;
+    const y = u32[0] >> 31 ? -(u32[0] & 0x7fffffff) : u32[0];
+    return Math.abs(x - y);
+  };
+  for (const size of [128, 512, 2048]) {
+    const [m, k, n] = [64, size, 64];
+    const a = random(Float32Array, m * k, 1, 7);
+    const b = random(Float32Array, k * n, 1, 8);
+    const exact = new Float64Array(m * n);
+    const mag = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+      let s = 0, t = 0;
+      for (let p = 0; p < k; p++) { s += a[i * k + p] * b[p * n + j]; t += Math.abs(a[i * k + p] * b[p * n + j]); }
+      exact[i * n + j] = s;
+      mag[i * n + j] = t;
+    }
+    for (const [label, set] of [['ts (float64 sums)', tsKernels], ['wasm float32 accumulation', wasm], ['wasm float64 accumulation', wide]]) {
+      const c = new Float32Array(m * n);
+      set.matMul(a, b, c, 1, m, k, n, false, false, 0, 0);
+      let worstRel = 0, worstUlp = 0, sumUlp = 0;
+      for (let i = 0; i < c.length; i++) {
+        worstRel = Math.max(worstRel, Math.abs(c[i] - exact[i]) / mag[i]);
+        const u = ulps(c[i], Math.fround(exact[i]));
+        worstUlp = Math.max(worstUlp, u);
+        sumUlp += u;
+      }
+      console.log(`matMul f32 [${m}×${k}]·[${k}×${n}] ${label}: max |err|/Σ|ab| ${worstRel.toExponential(2)}, ulp vs exact rounded: max ${worstUlp}, mean ${(sumUlp / c.length).toFixed(2)}`);
+    }
+  }
+  const R = 512, C = 1000;
+  for (const scale of [1, 8, 100]) {
+    const x = random(Float32Array, R * C, scale, 9);
+    const labels = new Float32Array(R * C);
+    for (let r = 0; r < R; r++) labels[r * C + (r % C)] = 1;
+    const outs = [['softmax', (k, o) => k.softmax(x, R, C, 1, o)], ['logSoftmax', (k, o) => k.logSoftmax(x, R, C, 1, o)],
+      ['CE gradient', (k, o) => k.softmaxCrossEntropy(x, labels, R, C, 1, new Float32Array(R), o)]];
+    for (const [name, run] of outs) {
+      const ref = new Float32Array(R * C);
+      const got = new Float32Array(R * C);
+      run(tsKernels, ref);
+      run(wasm, got);
+      let differ = 0, worst = 0;
+      for (let i = 0; i < ref.length; i++) {
+        const u = ulps(got[i], ref[i]);
+        if (u) differ++;
+        worst = Math.max(worst, u);
+      }
+      console.log(`${name} f32 [${R},${C}] logits ±${scale}: max ${worst} ulp vs ts, ${(100 * differ / ref.length).toFixed(4)}% of elements differ`);
+    }
+  }
 }

@@ -11,8 +11,11 @@ interface Case {
   bShared?: boolean;
 }
 
-// Odd sizes hit partial register tiles; k > 256, m > 128 and n > 1024 cross the packing blocks.
+// Odd sizes hit partial register tiles; k > 256, m > 128 and n > 1024 cross the packing blocks;
+// the two of ≥ 2^21 multiply-adds are split over worker threads where a set has them (by rows, by columns).
 const CASES: Case[] = [
+  { batch: 1, m: 160, k: 100, n: 140 },
+  { batch: 2, m: 36, k: 64, n: 1000, aShared: true },
   { batch: 1, m: 1, k: 1, n: 1 },
   { batch: 1, m: 3, k: 5, n: 2 },
   { batch: 1, m: 17, k: 33, n: 29 },

@@ -1,5 +1,27 @@
+type MatMul = (
+  a: number, b: number, c: number, m: number, k: number, n: number,
+  ars: number, aps: number, brs: number, bps: number, ldc: number, packA: number, packB: number, edge: number,
+) => void;
+
+/** The matrix products (assembly/matmul-*.ts), in the kernel module and alone in the threads module. */
+export interface MatMulExports {
+  heapBase(): number;
+  /** Packing block sizes and edge-tile size (elements). */
+  readonly KC_F32: WebAssembly.Global;
+  readonly MC_F32: WebAssembly.Global;
+  readonly NC_F32: WebAssembly.Global;
+  readonly EDGE_F32: WebAssembly.Global;
+  readonly KC_F64: WebAssembly.Global;
+  readonly MC_F64: WebAssembly.Global;
+  readonly NC_F64: WebAssembly.Global;
+  readonly EDGE_F64: WebAssembly.Global;
+  matMulF32: MatMul;
+  matMulF32Wide: MatMul;
+  matMulF64: MatMul;
+}
+
 /** The functions the kernel module exports; pointers are byte offsets into `memory`. */
-export interface KernelExports {
+export interface KernelExports extends MatMulExports {
   readonly memory: WebAssembly.Memory;
   heapBase(): number;
 
@@ -11,17 +33,6 @@ export interface KernelExports {
   softmaxCrossEntropyF64(x: number, y: number, rows: number, n: number, loss: number, dx: number, e: number): void;
   sparseSoftmaxCrossEntropyF32(x: number, ids: number, rows: number, n: number, loss: number, dx: number, e: number): void;
   sparseSoftmaxCrossEntropyF64(x: number, ids: number, rows: number, n: number, loss: number, dx: number, e: number): void;
-
-  /** Packing block sizes (elements) of the matrix products. */
-  readonly KC_F32: WebAssembly.Global;
-  readonly MC_F32: WebAssembly.Global;
-  readonly NC_F32: WebAssembly.Global;
-  readonly KC_F64: WebAssembly.Global;
-  readonly MC_F64: WebAssembly.Global;
-  readonly NC_F64: WebAssembly.Global;
-  matMulF32(a: number, b: number, c: number, m: number, k: number, n: number, transA: boolean, transB: boolean, packA: number, packB: number): void;
-  matMulF32Wide(a: number, b: number, c: number, m: number, k: number, n: number, transA: boolean, transB: boolean, packA: number, packB: number): void;
-  matMulF64(a: number, b: number, c: number, m: number, k: number, n: number, transA: boolean, transB: boolean, packA: number, packB: number): void;
 
   binaryF32(op: number, a: number, b: number, out: number, rows: number, c: number, bRow: boolean, swap: boolean): void;
   binaryF64(op: number, a: number, b: number, out: number, rows: number, c: number, bRow: boolean, swap: boolean): void;

@@ -5,6 +5,7 @@ import { Arena } from './arena.js';
 import { wasmElementwise } from './elementwise.js';
 import { type WasmFlavor, bestWasmFlavor, instantiateKernels } from './load.js';
 import { type MatMulAccumulation, wasmMatMul } from './matmul.js';
+import { createMatMulPool } from './matmul-threads.js';
 import { wasmSoftmaxFamily } from './softmax.js';
 
 export { type WasmFlavor, bestWasmFlavor, hasWasmRelaxedSimd, hasWasmSimd } from './load.js';
@@ -17,6 +18,11 @@ export interface WasmKernelOptions {
   matMulAccumulation?: MatMulAccumulation;
   /** Which build to run; default the best the engine validates (relaxed SIMD, else SIMD128). */
   flavor?: WasmFlavor;
+  /**
+   * Worker threads that share big matrix products with the calling thread (Node only; default 0).
+   * The caller blocks while they run, so this pays off when cores are otherwise idle.
+   */
+  matMulWorkers?: number;
 }
 
 /**
@@ -29,12 +35,13 @@ export async function createWasmKernels(options: WasmKernelOptions = {}): Promis
   const w = await instantiateKernels(flavor);
   if (!w) return null;
   const arena = new Arena(w.memory, w.heapBase());
+  const pool = flavor ? await createMatMulPool(options.matMulWorkers ?? 0, flavor) : null;
   return {
     ...fallback,
     name: `wasm-${flavor}`,
     ...wasmElementwise(w, arena, fallback),
     ...wasmSoftmaxFamily(w, arena, fallback),
-    matMul: wasmMatMul(w, arena, fallback, options.matMulAccumulation ?? 'float32'),
+    matMul: wasmMatMul(w, arena, fallback, options.matMulAccumulation ?? 'float32', pool),
   };
 }
 

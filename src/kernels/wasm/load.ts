@@ -39,7 +39,7 @@ export function bestWasmFlavor(): WasmFlavor | null {
   return hasWasmRelaxedSimd() ? 'relaxed-simd' : 'simd';
 }
 
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   // atob exists in browsers and in Node ≥ 16, so one decoder serves both.
   const chars = atob(text);
   const bytes = new Uint8Array(chars.length);

@@ -1,6 +1,7 @@
 import type { Kernels } from '../types.js';
 import type { Arena } from './arena.js';
-import type { KernelExports } from './exports.js';
+import type { KernelExports, MatMulExports } from './exports.js';
+import type { MatMulJob, MatMulPool } from './matmul-threads.js';
 
 /**
  * How float32 products accumulate: 'float32' (f32x4 sums, the speed of TF.js and PyTorch; error
@@ -11,39 +12,83 @@ export type MatMulAccumulation = 'float32' | 'float64';
 
 /** Below this many multiply-adds the copies and call cost more than the TypeScript loop. */
 const MIN_WORK = 4096;
+/** From this many multiply-adds a product is split over the worker threads (waking them costs ~0.1 ms). */
+const MIN_PARALLEL_WORK = 1 << 21;
 
-export function wasmMatMul(w: KernelExports, arena: Arena, fallback: Kernels, accumulation: MatMulAccumulation): Kernels['matMul'] {
+const KIND = { F32: 0, F32Wide: 1, F64: 2 } as const;
+
+/** Block sizes of one product kind, read from the module. */
+function sizes(x: MatMulExports, kind: number) {
+  return kind === KIND.F32
+    ? { kc: x.KC_F32.value, mc: x.MC_F32.value, nc: x.NC_F32.value, edge: x.EDGE_F32.value, pack: 4 }
+    : { kc: x.KC_F64.value, mc: x.MC_F64.value, nc: x.NC_F64.value, edge: x.EDGE_F64.value, pack: 8 };
+}
+
+/** Splits [0, total) into `parts` ranges with boundaries on multiples of `align`. */
+function split(total: number, parts: number, align: number): [number, number][] {
+  const step = Math.ceil(total / parts / align) * align;
+  const out: [number, number][] = [];
+  for (let start = 0; start < total; start += step) out.push([start, Math.min(total, start + step)]);
+  return out;
+}
+
+export function wasmMatMul(
+  w: KernelExports, arena: Arena, fallback: Kernels, accumulation: MatMulAccumulation, pool: MatMulPool | null,
+): Kernels['matMul'] {
   return (a, b, out, batch, m, k, n, transposeA, transposeB, aBatchStride, bBatchStride) => {
     const f32 = a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array;
     const f64 = a instanceof Float64Array && b instanceof Float64Array && out instanceof Float64Array;
     if ((!f32 && !f64) || m * n * k < MIN_WORK) {
       return fallback.matMul(a, b, out, batch, m, k, n, transposeA, transposeB, aBatchStride, bBatchStride);
     }
-    const narrow = f32 && accumulation === 'float32';
+    const kind = f32 ? (accumulation === 'float32' ? KIND.F32 : KIND.F32Wide) : KIND.F64;
+    const parallel = pool !== null && m * n * k >= MIN_PARALLEL_WORK && Math.max(m, n) >= 32;
+    const x: MatMulExports = parallel ? pool.exports : w;
+    const mem = parallel ? pool.arena : arena;
+    const parts = parallel ? pool.workers + 1 : 1;
+    const { kc, mc, nc, edge, pack } = sizes(x, kind);
     const inSize = f32 ? 4 : 8;
-    const outSize = narrow ? 4 : 8;
-    const [kc, mc, nc] = narrow
-      ? [w.KC_F32.value, w.MC_F32.value, w.NC_F32.value]
-      : [w.KC_F64.value, w.MC_F64.value, w.NC_F64.value];
-    const packSize = narrow ? 4 : 8;
+    const outSize = kind === KIND.F32 ? 4 : 8;
+
     const aLength = (batch - 1) * aBatchStride + m * k;
     const bLength = (batch - 1) * bBatchStride + k * n;
-    arena.reset();
-    const ap = arena.take(aLength * inSize);
-    const bp = arena.take(bLength * inSize);
-    const cp = arena.take(m * n * outSize);
-    const packA = arena.take(mc * kc * packSize);
-    const packB = arena.take(kc * nc * packSize);
-    arena.commit();
-    const inView = f32 ? arena.f32 : arena.f64;
+    mem.reset();
+    const ap = mem.take(aLength * inSize);
+    const bp = mem.take(bLength * inSize);
+    const cp = mem.take(m * n * outSize);
+    const scratch: [number, number, number][] = [];
+    for (let t = 0; t < parts; t++) scratch.push([mem.take(mc * kc * pack), mem.take(kc * nc * pack), mem.take(edge * pack)]);
+    mem.commit();
+    const inView = f32 ? mem.f32 : mem.f64;
     inView.set(a.subarray(0, aLength), ap / inSize);
     inView.set(b.subarray(0, bLength), bp / inSize);
-    const run = narrow ? w.matMulF32 : f32 ? w.matMulF32Wide : w.matMulF64;
-    const outView = narrow ? arena.f32 : arena.f64;
-    const ci = cp / outSize;
+    const outView = kind === KIND.F32 ? mem.f32 : mem.f64;
+
+    // Element (i, p) of op(A) at i·ars + p·aps, element (p, j) of op(B) at j·brs + p·bps.
+    const ars = transposeA ? 1 : k;
+    const aps = transposeA ? m : 1;
+    const brs = transposeB ? k : 1;
+    const bps = transposeB ? 1 : n;
+    // Split the longer side of C: rows on multiples of the 6-row tile, columns of the 8-wide panel.
+    const byRows = m >= n;
+    const ranges = split(byRows ? m : n, parts, byRows ? 6 : 8);
+    const run = [x.matMulF32, x.matMulF32Wide, x.matMulF64][kind];
     for (let t = 0; t < batch; t++) {
-      run(ap + t * aBatchStride * inSize, bp + t * bBatchStride * inSize, cp, m, k, n, transposeA, transposeB, packA, packB);
+      const aAt = ap + t * aBatchStride * inSize;
+      const bAt = bp + t * bBatchStride * inSize;
+      const jobs: MatMulJob[] = ranges.map(([start, end], i) => {
+        const [packA, packB, edgeTile] = scratch[i];
+        return byRows
+          ? [kind, aAt + start * ars * inSize, bAt, cp + start * n * outSize, end - start, k, n, ars, aps, brs, bps, n, packA, packB, edgeTile]
+          : [kind, aAt, bAt + start * brs * inSize, cp + start * outSize, m, k, end - start, ars, aps, brs, bps, n, packA, packB, edgeTile];
+      });
+      if (parallel) pool.run(jobs);
+      else {
+        const p = jobs[0];
+        run(p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]);
+      }
       // A float64 result copied into a Float32Array rounds once here.
+      const ci = cp / outSize;
       out.set(outView.subarray(ci, ci + m * n), t * m * n);
     }
   };

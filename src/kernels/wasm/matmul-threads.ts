@@ -1,0 +1,113 @@
+import { matMulThreadsRelaxedWasmBase64, matMulThreadsWasmBase64 } from './binary.generated.js';
+import { Arena } from './arena.js';
+import type { MatMulExports } from './exports.js';
+import { type WasmFlavor, decodeBase64 } from './load.js';
+
+/**
+ * Worker threads for big matrix products (Node only). The threads module (assembly/threads.ts)
+ * runs on one shared memory in this thread and in each worker; a product is split into row or
+ * column blocks, one per thread. Kernels are synchronous, so this thread runs its own block and
+ * then blocks in Atomics.wait until the workers are done (allowed on Node's main thread, not on a
+ * browser's: browsers get no pool).
+ *
+ * Control block (Int32Array on a SharedArrayBuffer): [generation, pending, stop, failed, then one
+ * job of PARAMS ints per worker]. A job is [kind (0 matMulF32, 1 matMulF32Wide, 2 matMulF64, −1
+ * none), a, b, c, m, k, n, ars, aps, brs, bps, ldc, packA, packB, edge].
+ */
+export const PARAMS = 15;
+const HEADER = 4;
+
+export type MatMulJob = readonly number[];
+
+export interface MatMulPool {
+  /** This thread's instance of the threads module, on the shared memory. */
+  readonly exports: MatMulExports;
+  readonly arena: Arena;
+  /** Workers besides this thread. */
+  readonly workers: number;
+  /** Runs jobs[0] here and jobs[1..] on the workers; returns when all are done. */
+  run(jobs: readonly MatMulJob[]): void;
+}
+
+const WORKER_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { module, memory, control, index } = workerData;
+const x = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const run = [x.matMulF32, x.matMulF32Wide, x.matMulF64];
+const ctl = new Int32Array(control);
+const at = ${HEADER} + index * ${PARAMS};
+let generation = Atomics.load(ctl, 0);
+parentPort.postMessage('ready');
+for (;;) {
+  Atomics.wait(ctl, 0, generation);
+  generation = Atomics.load(ctl, 0);
+  if (Atomics.load(ctl, 2) === 1) break;
+  const p = ctl.slice(at, at + ${PARAMS});
+  try {
+    if (p[0] >= 0) run[p[0]](p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]);
+  } catch {
+    Atomics.store(ctl, 3, 1);
+  }
+  if (Atomics.sub(ctl, 1, 1) === 1) Atomics.notify(ctl, 1);
+}
+`;
+
+type WorkerThreads = typeof import('node:worker_threads');
+
+async function loadWorkerThreads(): Promise<WorkerThreads | null> {
+  if (typeof process === 'undefined' || !process.versions?.node || typeof SharedArrayBuffer === 'undefined') return null;
+  try {
+    // A computed name keeps browser bundlers from trying to resolve the Node module.
+    const name = 'node:worker_threads';
+    return (await import(/* @vite-ignore */ name)) as WorkerThreads;
+  } catch {
+    return null;
+  }
+}
+
+/** Starts `workers` worker threads for matrix products, or gives null where that is not possible. */
+export async function createMatMulPool(workers: number, flavor: WasmFlavor): Promise<MatMulPool | null> {
+  if (workers < 1) return null;
+  const threads = await loadWorkerThreads();
+  if (!threads) return null;
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 32768, shared: true });
+  const module = await WebAssembly.compile(decodeBase64(flavor === 'relaxed-simd' ? matMulThreadsRelaxedWasmBase64 : matMulThreadsWasmBase64));
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const exports = instance.exports as unknown as MatMulExports;
+  const control = new Int32Array(new SharedArrayBuffer(4 * (HEADER + workers * PARAMS)));
+  const started = [];
+  for (let index = 0; index < workers; index++) {
+    const worker = new threads.Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control: control.buffer, index } });
+    worker.unref();
+    started.push(new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+    }));
+  }
+  await Promise.all(started);
+  const local = [exports.matMulF32, exports.matMulF32Wide, exports.matMulF64];
+  return {
+    exports,
+    arena: new Arena(memory, exports.heapBase()),
+    workers,
+    run(jobs) {
+      for (let w = 0; w < workers; w++) {
+        const job = jobs[w + 1];
+        const at = HEADER + w * PARAMS;
+        if (job) control.set(job, at);
+        else control[at] = -1;
+      }
+      Atomics.store(control, 1, workers);
+      Atomics.add(control, 0, 1);
+      Atomics.notify(control, 0);
+      const p = jobs[0];
+      local[p[0]](p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]);
+      for (;;) {
+        const pending = Atomics.load(control, 1);
+        if (pending === 0) break;
+        Atomics.wait(control, 1, pending);
+      }
+      if (Atomics.exchange(control, 3, 0) === 1) throw new Error('matMul: a worker thread failed');
+    },
+  };
+}
