@@ -1,3 +1,18 @@
+/**
+ * WebAssembly SIMD128 kernels (built from assembly/ by scripts/build-wasm.mjs, embedded as base64, so
+ * Node and browsers load them the same way with no file fetch).
+ *
+ *   import { useWasmKernels } from './kernels/wasm/index.js';
+ *   await useWasmKernels();            // kernels() now returns the wasm set where SIMD is available
+ *
+ * In wasm: matMul (float32, float64), softmax, logSoftmax, softmaxCrossEntropy, sparseSoftmaxCrossEntropy
+ * (contiguous rows, float32/float64), binary add/sub/mul (same shape, scalar, bias row), relu and step.
+ * Everything else, and other dtypes or layouts, runs the fallback (TypeScript) kernels.
+ *
+ * Memory: each kernel lays its buffers out in the module's memory (arena.ts, grow-only, never freed);
+ * row kernels stream their arrays through it in cache-sized chunks (chunks.ts), matMul copies A and B in
+ * once and C out once per batch item.
+ */
 import { setKernels } from '../index.js';
 import { tsKernels } from '../ts/index.js';
 import type { Kernels } from '../types.js';
