@@ -25,10 +25,20 @@ export class Arena {
     return at;
   }
 
-  /** Makes sure every reserved byte exists, growing the memory (and so replacing its buffer) if not. */
-  commit(): void {
+  /**
+   * Makes sure every reserved byte exists, growing the memory (and so replacing its buffer) if not.
+   * False when the memory cannot grow that far (the 4 GiB wasm32 limit, or the engine's): the caller
+   * then runs the fallback kernel.
+   */
+  commit(): boolean {
     const have = this.memory.buffer.byteLength;
-    if (this.top > have) this.memory.grow(Math.ceil((this.top - have) / 65536));
+    if (this.top <= have) return true;
+    try {
+      this.memory.grow(Math.ceil((this.top - have) / 65536));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   get f32(): Float32Array {

@@ -28,7 +28,7 @@ function isTrailingRow(shape: readonly number[], outShape: readonly number[]): b
  */
 export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernels): Pick<Kernels, 'binary' | 'unary'> {
   /** Streams `full` (length n) through wasm against `other`: the same length (row 0) or one repeated row. */
-  function stream(type: 'F32' | 'F64', op: number, full: TypedArray, other: TypedArray, row: number, swap: boolean, out: TypedArray): void {
+  function stream(type: 'F32' | 'F64', op: number, full: TypedArray, other: TypedArray, row: number, swap: boolean, out: TypedArray): boolean {
     const n = out.length;
     const size = type === 'F32' ? 4 : 8;
     const shift = type === 'F32' ? 2 : 3;
@@ -40,7 +40,7 @@ export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernel
     arena.reset();
     const ap = arena.take(chunk * c * size);
     const bp = arena.take((row > 0 ? c : chunk * c) * size);
-    arena.commit();
+    if (!arena.commit()) return false;
     const view = type === 'F32' ? arena.f32 : arena.f64;
     if (row > 0 && other.length === 1) view.fill(other[0], bp >> shift, (bp >> shift) + c);
     else if (row > 0) view.set(other, bp >> shift);
@@ -57,6 +57,7 @@ export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernel
       if (rest > 0) run(op, ap + fullRows * c * size, row > 0 ? bp : bp + fullRows * c * size, ap + fullRows * c * size, 1, rest, row > 0, swap);
       out.set(view.subarray(ap >> shift, (ap >> shift) + length), start);
     }
+    return true;
   }
 
   return {
@@ -65,11 +66,14 @@ export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernel
       const type = sameFloatType(a, b, out);
       const n = out.length;
       if (code !== undefined && type !== null && n > 0) {
-        if (a.length === n && b.length === n) return stream(type, code, a, b, 0, false, out);
-        if (a.length === n && b.length === 1) return stream(type, code, a, b, Math.min(n, CHUNK_BYTES / 8), false, out);
-        if (b.length === n && a.length === 1) return stream(type, code, b, a, Math.min(n, CHUNK_BYTES / 8), true, out);
-        if (a.length === n && n % b.length === 0 && isTrailingRow(bShape, outShape)) return stream(type, code, a, b, b.length, false, out);
-        if (b.length === n && n % a.length === 0 && isTrailingRow(aShape, outShape)) return stream(type, code, b, a, a.length, true, out);
+        const scalarRow = Math.min(n, CHUNK_BYTES / 8);
+        let done = false;
+        if (a.length === n && b.length === n) done = stream(type, code, a, b, 0, false, out);
+        else if (a.length === n && b.length === 1) done = stream(type, code, a, b, scalarRow, false, out);
+        else if (b.length === n && a.length === 1) done = stream(type, code, b, a, scalarRow, true, out);
+        else if (a.length === n && n % b.length === 0 && isTrailingRow(bShape, outShape)) done = stream(type, code, a, b, b.length, false, out);
+        else if (b.length === n && n % a.length === 0 && isTrailingRow(aShape, outShape)) done = stream(type, code, b, a, a.length, true, out);
+        if (done) return;
       }
       fallback.binary(op, a, aShape, b, bShape, out, outShape);
     },
@@ -84,7 +88,7 @@ export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernel
       const chunk = Math.min(n, CHUNK_BYTES / size);
       arena.reset();
       const xp = arena.take(chunk * size);
-      arena.commit();
+      if (!arena.commit()) return fallback.unary(op, x, out);
       const view = type === 'F32' ? arena.f32 : arena.f64;
       for (let start = 0; start < n; start += chunk) {
         const end = Math.min(n, start + chunk);

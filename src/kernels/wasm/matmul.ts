@@ -42,23 +42,28 @@ export function wasmMatMul(
       return fallback.matMul(a, b, out, batch, m, k, n, transposeA, transposeB, aBatchStride, bBatchStride);
     }
     const kind = f32 ? (accumulation === 'float32' ? KIND.F32 : KIND.F32Wide) : KIND.F64;
-    const parallel = pool !== null && m * n * k >= MIN_PARALLEL_WORK && Math.max(m, n) >= 32;
-    const x: MatMulExports = parallel ? pool.exports : w;
-    const mem = parallel ? pool.arena : arena;
-    const parts = parallel ? pool.workers + 1 : 1;
-    const { kc, mc, nc, edge, pack } = sizes(x, kind);
     const inSize = f32 ? 4 : 8;
     const outSize = kind === KIND.F32 ? 4 : 8;
-
     const aLength = (batch - 1) * aBatchStride + m * k;
     const bLength = (batch - 1) * bBatchStride + k * n;
-    mem.reset();
-    const ap = mem.take(aLength * inSize);
-    const bp = mem.take(bLength * inSize);
-    const cp = mem.take(m * n * outSize);
-    const scratch: [number, number, number][] = [];
-    for (let t = 0; t < parts; t++) scratch.push([mem.take(mc * kc * pack), mem.take(kc * nc * pack), mem.take(edge * pack)]);
-    mem.commit();
+    let placed = { ap: 0, bp: 0, cp: 0, scratch: [] as [number, number, number][] };
+    /** Lays out A, B, one C and per-thread packing scratch in `mem`; false if it does not fit. */
+    const layout = (x: MatMulExports, mem: Arena, parts: number): boolean => {
+      const { kc, mc, nc, edge, pack } = sizes(x, kind);
+      mem.reset();
+      placed = { ap: mem.take(aLength * inSize), bp: mem.take(bLength * inSize), cp: mem.take(m * n * outSize), scratch: [] };
+      for (let t = 0; t < parts; t++) placed.scratch.push([mem.take(mc * kc * pack), mem.take(kc * nc * pack), mem.take(edge * pack)]);
+      return mem.commit();
+    };
+    let threads: MatMulPool | null = pool !== null && m * n * k >= MIN_PARALLEL_WORK && Math.max(m, n) >= 32 ? pool : null;
+    if (threads && !layout(threads.exports, threads.arena, threads.workers + 1)) threads = null;
+    if (!threads && !layout(w, arena, 1)) {
+      return fallback.matMul(a, b, out, batch, m, k, n, transposeA, transposeB, aBatchStride, bBatchStride);
+    }
+    const x: MatMulExports = threads ? threads.exports : w;
+    const mem = threads ? threads.arena : arena;
+    const parts = threads ? threads.workers + 1 : 1;
+    const { ap, bp, cp, scratch } = placed;
     const inView = f32 ? mem.f32 : mem.f64;
     inView.set(a.subarray(0, aLength), ap / inSize);
     inView.set(b.subarray(0, bLength), bp / inSize);
@@ -82,7 +87,7 @@ export function wasmMatMul(
           ? [kind, aAt + start * ars * inSize, bAt, cp + start * n * outSize, end - start, k, n, ars, aps, brs, bps, n, packA, packB, edgeTile]
           : [kind, aAt, bAt + start * brs * inSize, cp + start * outSize, m, k, end - start, ars, aps, brs, bps, n, packA, packB, edgeTile];
       });
-      if (parallel) pool.run(jobs);
+      if (threads) threads.run(jobs);
       else {
         const p = jobs[0];
         run(p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]);

@@ -13,6 +13,16 @@ function floatTypeOf(...arrays: (TypedArray | null)[]): 'F32' | 'F64' | null {
   return null;
 }
 
+interface Layout {
+  x: number;
+  y: number;
+  loss: number;
+  ids: number;
+  e: number;
+  view: Float32Array | Float64Array;
+  shift: number;
+}
+
 /**
  * The softmax family on contiguous rows (inner = 1), float32 or float64. Strided rows (inner > 1)
  * and other element types go to the fallback set. Rows stream through wasm memory in chunks
@@ -20,7 +30,7 @@ function floatTypeOf(...arrays: (TypedArray | null)[]): 'F32' | 'F64' | null {
  */
 export function wasmSoftmaxFamily(w: KernelExports, arena: Arena, fallback: Kernels): SoftmaxFamily {
   /** Lays out one chunk of rows and the row scratch; returns element offsets for the views. */
-  function layout(type: 'F32' | 'F64', chunk: number, n: number, withLabels: boolean) {
+  function layout(type: 'F32' | 'F64', chunk: number, n: number, withLabels: boolean): Layout | null {
     const size = type === 'F32' ? 4 : 8;
     arena.reset();
     const x = arena.take(chunk * n * size);
@@ -28,7 +38,7 @@ export function wasmSoftmaxFamily(w: KernelExports, arena: Arena, fallback: Kern
     const loss = arena.take(chunk * size);
     const ids = arena.take(chunk * 4);
     const e = arena.take(n * 8);
-    arena.commit();
+    if (!arena.commit()) return null;
     const view = type === 'F32' ? arena.f32 : arena.f64;
     const shift = type === 'F32' ? 2 : 3;
     return { x, y, loss, ids, e, view, shift };
@@ -40,6 +50,7 @@ export function wasmSoftmaxFamily(w: KernelExports, arena: Arena, fallback: Kern
       if (inner !== 1 || type === null) return fallback.softmax(x, outer, n, inner, out);
       const chunk = rowsPerChunk(outer, n * x.BYTES_PER_ELEMENT);
       const p = layout(type, chunk, n, false);
+      if (!p) return fallback.softmax(x, outer, n, inner, out);
       const run = type === 'F32' ? w.softmaxF32 : w.softmaxF64;
       const xi = p.x >> p.shift;
       for (let r0 = 0; r0 < outer; r0 += chunk) {
@@ -55,6 +66,7 @@ export function wasmSoftmaxFamily(w: KernelExports, arena: Arena, fallback: Kern
       if (inner !== 1 || type === null) return fallback.logSoftmax(x, outer, n, inner, out);
       const chunk = rowsPerChunk(outer, n * x.BYTES_PER_ELEMENT);
       const p = layout(type, chunk, n, false);
+      if (!p) return fallback.logSoftmax(x, outer, n, inner, out);
       const run = type === 'F32' ? w.logSoftmaxF32 : w.logSoftmaxF64;
       const xi = p.x >> p.shift;
       for (let r0 = 0; r0 < outer; r0 += chunk) {
@@ -72,6 +84,7 @@ export function wasmSoftmaxFamily(w: KernelExports, arena: Arena, fallback: Kern
       }
       const chunk = rowsPerChunk(outer, 2 * n * logits.BYTES_PER_ELEMENT);
       const p = layout(type, chunk, n, true);
+      if (!p) return fallback.softmaxCrossEntropy(logits, labels, outer, n, inner, loss, dLogits);
       const run = type === 'F32' ? w.softmaxCrossEntropyF32 : w.softmaxCrossEntropyF64;
       const xi = p.x >> p.shift;
       const li = p.loss >> p.shift;
@@ -90,6 +103,7 @@ export function wasmSoftmaxFamily(w: KernelExports, arena: Arena, fallback: Kern
       if (type === null) return fallback.sparseSoftmaxCrossEntropy(logits, ids, rows, n, loss, dLogits);
       const chunk = rowsPerChunk(rows, n * logits.BYTES_PER_ELEMENT);
       const p = layout(type, chunk, n, false);
+      if (!p) return fallback.sparseSoftmaxCrossEntropy(logits, ids, rows, n, loss, dLogits);
       const run = type === 'F32' ? w.sparseSoftmaxCrossEntropyF32 : w.sparseSoftmaxCrossEntropyF64;
       const xi = p.x >> p.shift;
       const li = p.loss >> p.shift;
