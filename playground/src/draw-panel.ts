@@ -3,7 +3,8 @@
  * loaded from a file); logits and probabilities update while you draw.
  */
 import type { ContributionTrace } from '../../src/explain/index.js';
-import { argMax, explainPrediction, nn, renderText, type Tensor } from '../../src/index.js';
+import mnistUrl from '../../assets/mnist-10k.idx.gz?url';
+import { Random, argMax, data, explainPrediction, nn, renderText, type Tensor } from '../../src/index.js';
 import { classifierFromBytes, type DigitClassifier } from './classifier.js';
 import { byTestId, h, setNumber } from './dom.js';
 import { raw, short } from './format.js';
@@ -64,6 +65,8 @@ export function mountDrawPanel(root: HTMLElement): DrawPanel {
   };
   canvas.addEventListener('pointerdown', (e) => {
     if (e.button !== 0) return;
+    exampleEl.textContent = '';
+    exampleEl.removeAttribute('data-label');
     e.preventDefault();
     canvas.setPointerCapture(e.pointerId);
     drawing = true;
@@ -92,7 +95,47 @@ export function mountDrawPanel(root: HTMLElement): DrawPanel {
   };
   canvas.addEventListener('pointerup', end);
   canvas.addEventListener('pointercancel', end);
-  clearBtn.addEventListener('click', clearCanvas);
+  clearBtn.addEventListener('click', () => {
+    exampleEl.textContent = '';
+    clearCanvas();
+  });
+
+  // A digit from the test split, drawn onto the canvas: for keyboard users, and to compare with your drawing.
+  const exampleBtn = byTestId<HTMLButtonElement>(root, 'draw-example');
+  const exampleEl = byTestId(root, 'draw-example-label');
+  let testSet: Promise<data.Dataset> | null = null;
+  const rng = new Random(Date.now());
+  exampleBtn.addEventListener('click', async () => {
+    exampleBtn.disabled = true;
+    exampleEl.textContent = 'Loading the test digits…';
+    try {
+      testSet ??= data.fetchEmbeddedMnist(new URL(mnistUrl, location.href)).then((ds) => data.splitTrainTest(ds).test);
+      const test = await testSet;
+      const k = rng.int(test.count);
+      const img = new ImageData(MNIST_SIDE, MNIST_SIDE);
+      for (let i = 0; i < MNIST_SIDE * MNIST_SIDE; i++) {
+        const v = Math.round(test.images[k * MNIST_SIDE * MNIST_SIDE + i] * 255);
+        img.data.set([v, v, v, 255], i * 4);
+      }
+      const small = document.createElement('canvas');
+      small.width = MNIST_SIDE;
+      small.height = MNIST_SIDE;
+      small.getContext('2d')!.putImageData(img, 0, 0);
+      ctx.fillStyle = '#000';
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      ctx.imageSmoothingEnabled = true;
+      ctx.imageSmoothingQuality = 'high';
+      ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
+      exampleEl.textContent = `Test digit #${k} of ${test.count}; its label is ${test.labels[k]}.`;
+      exampleEl.setAttribute('data-label', String(test.labels[k]));
+      schedule();
+    } catch (e) {
+      testSet = null;
+      exampleEl.textContent = `Could not load the test digits: ${e instanceof Error ? e.message : String(e)}`;
+    } finally {
+      exampleBtn.disabled = false;
+    }
+  });
 
   // Recompute at most once per frame.
   let pending = false;

@@ -127,11 +127,23 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     expect(await value('grad-1')).toBe('0');
   });
 
+  /** Waits until the training step satisfies `done`; fails at once with the status if the worker reports an error. */
+  async function waitForTraining(done: (step: number) => boolean): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const state = await page.getByTestId('train-panel').getAttribute('data-state');
+      if (state === 'error') throw new Error(`training failed: ${await text('train-status')}`);
+      if (done(Number(await value('train-step')))) return;
+      if (Date.now() > deadline) throw new Error(`training did not progress: ${await text('train-status')}`);
+      await page.waitForTimeout(100);
+    }
+  }
+
   it('trains in the browser: the loss drops, the accuracy rises, the page stays responsive', async () => {
     const panel = page.getByTestId('train-panel');
     await page.getByTestId('train-steps').fill('300');
     await page.getByTestId('train-start').click();
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="train-step"]')?.getAttribute('data-value')) >= 20, null, { timeout: 60_000 });
+    await waitForTraining((step) => step >= 20);
     // Responsive while training: an edit in the logits panel is reflected at once.
     await page.getByTestId('preset-seed-text').click();
     const t0 = Date.now();
@@ -140,7 +152,8 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
     await panel.scrollIntoViewIfNeeded();
     await page.screenshot({ path: artifact('03-training.png') });
-    await page.waitForFunction(() => document.querySelector('[data-testid="train-panel"]')?.getAttribute('data-state') === 'finished', null, { timeout: 150_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="train-panel"]')?.getAttribute('data-state') !== 'running', null, { timeout: 150_000 });
+    expect(await panel.getAttribute('data-state'), await text('train-status')).toBe('finished');
     const first = Number(await panel.getAttribute('data-first-loss'));
     const last = Number(await value('train-loss'));
     const testAcc = Number(await value('test-accuracy'));
@@ -191,6 +204,22 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     expect(zero).not.toBe(one);
     expect(one).toBe('1');
     expect(zero).toBe('0');
+    // A test digit drawn onto the canvas (the keyboard path): the model mostly gets them right.
+    let right = 0;
+    for (let i = 0; i < 5; i++) {
+      await page.getByTestId('draw-example').click();
+      await page.waitForFunction((n) => Number(document.querySelector('[data-testid="prediction"]')?.getAttribute('data-updates')) > n,
+        Number(await page.getByTestId('prediction').getAttribute('data-updates')));
+      const label = await page.getByTestId('draw-example-label').getAttribute('data-label');
+      expect(label).toMatch(/^\d$/);
+      if ((await value('prediction')) === label) right++;
+    }
+    console.log(`e2e test digits: ${right}/5 predicted right`);
+    expect(right).toBeGreaterThanOrEqual(3);
+    await page.getByTestId('draw-panel').screenshot({ path: artifact('08-test-digit.png') });
+    await page.getByTestId('draw-clear').click();
+    await draw(ring);
+    await predictionAfterDrawing();
   });
 
   /** The page's current drawing as the model saw it, and the logits it shows (exact data-values). */
@@ -268,7 +297,7 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     await page.getByTestId('train-kernels').selectOption('ts');
     await page.getByTestId('train-start').click();
     await expect(page.getByTestId('train-stop').isEnabled()).resolves.toBe(true);
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="train-step"]')?.getAttribute('data-value')) >= 10, null, { timeout: 60_000 });
+    await waitForTraining((step) => step >= 10);
     await page.getByTestId('train-stop').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="train-panel"]')?.getAttribute('data-state') === 'stopped', null, { timeout: 30_000 });
     const stoppedAt = Number(await value('train-step'));

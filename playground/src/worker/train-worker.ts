@@ -135,7 +135,10 @@ scope.onmessage = (event: MessageEvent<ToWorker>) => {
     running = true;
     stopRequested = false;
     train(msg.config)
-      .catch((e: unknown) => post({ type: 'error', message: e instanceof Error ? e.message : String(e) }))
+      .catch((e: unknown) => {
+        console.error(e);
+        post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+      })
       .finally(() => (running = false));
   }
 };
