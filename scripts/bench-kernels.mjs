@@ -75,9 +75,11 @@ function time(run) {
 }
 
 const cases = [];
-function bench(name, make, flops = 0) {
-  cases.push({ name, make, flops });
+/** A case: `make(kernels)` gives the function to time; `only` pins the wasm side to another set. */
+function bench(name, make, flops = 0, only = null) {
+  cases.push({ name, make, flops, only });
 }
+const wide = await createWasmKernels({ matMulAccumulation: 'float64', matMulWorkers: WORKERS });
 
 const R = 2048;
 const C = 1000;
@@ -107,6 +109,9 @@ for (const size of [128, 256, 512]) {
       const label = `${ta ? 'Aᵀ' : 'A'}·${tb ? 'Bᵀ' : 'B'}`;
       bench(`matMul ${tag} ${size}³ ${label}`, (k) => () => k.matMul(a, b, c, 1, size, size, size, ta, tb, 0, 0), 2 * size ** 3);
     }
+    if (tag === 'f32') {
+      bench(`matMul f32 ${size}³ A·B, float64 sums`, (k) => () => k.matMul(a, b, c, 1, size, size, size, false, false, 0, 0), 2 * size ** 3, wide);
+    }
   }
 }
 
@@ -125,10 +130,10 @@ for (const size of [128, 256, 512]) {
 
 console.log(`median of ${RUNS} runs, ${process.env.WALL ? 'wall' : 'process CPU'} time; node ${process.version}`);
 console.log('kernel'.padEnd(40), 'ts ms'.padStart(10), 'wasm ms'.padStart(10), 'speed-up'.padStart(9), '  wasm GFLOP/s');
-for (const { name, make, flops } of cases) {
+for (const { name, make, flops, only } of cases) {
   if (!name.includes(filter)) continue;
   const tsMs = time(make(tsKernels));
-  const wasmMs = time(make(wasm));
+  const wasmMs = time(make(only ?? wasm));
   const gflops = flops ? (flops / wasmMs / 1e6).toFixed(1) : '';
   console.log(name.padEnd(40), tsMs.toFixed(3).padStart(10), wasmMs.toFixed(3).padStart(10), `${(tsMs / wasmMs).toFixed(1)}×`.padStart(9), ` ${gflops}`);
 }
