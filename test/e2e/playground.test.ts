@@ -175,6 +175,8 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
   }
 
   async function predictionAfterDrawing(): Promise<string> {
+    // The page predicts once per animation frame: after two frames, the last stroke has been seen.
+    await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
     await page.waitForFunction(() => /^\d$/.test(document.querySelector('[data-testid="prediction"]')?.getAttribute('data-value') ?? ''));
     return value('prediction');
   }
@@ -207,9 +209,9 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     // A test digit drawn onto the canvas (the keyboard path): the model mostly gets them right.
     let right = 0;
     for (let i = 0; i < 5; i++) {
+      const before = Number(await page.getByTestId('prediction').getAttribute('data-updates'));
       await page.getByTestId('draw-example').click();
-      await page.waitForFunction((n) => Number(document.querySelector('[data-testid="prediction"]')?.getAttribute('data-updates')) > n,
-        Number(await page.getByTestId('prediction').getAttribute('data-updates')));
+      await page.waitForFunction((n) => Number(document.querySelector('[data-testid="prediction"]')?.getAttribute('data-updates')) > n, before);
       const label = await page.getByTestId('draw-example-label').getAttribute('data-label');
       expect(label).toMatch(/^\d$/);
       if ((await value('prediction')) === label) right++;
