@@ -28,7 +28,7 @@ export {
 export * as optimizers from './optim/index.js';
 export { Optimizer, SGD, Adam, AdamW, type OptimizerState, type LearningRate } from './optim/index.js';
 export {
-  Model, Sequential, model, sequential, History, metrics, trainSeeds, SEEDS_DEFAULTS,
+  Model, Sequential, model, sequential, History, metrics, trainSeeds, SEEDS_DEFAULTS, explainableModel,
   type CompileArgs, type FitOptions, type Callback, type BatchLogs, type EpochLogs, type TrainBeginLogs, type TrainEndLogs,
   type CheckpointOptions, type CheckpointStore, type TrainingState, type LossSpec, type LossName, type MetricSpec,
   type SeedsTrainingOptions, type SeedsTrainingResult,

@@ -6,3 +6,4 @@ export type { CheckpointOptions, CheckpointStore, TrainingState, FitFingerprint 
 export { LOSS_NAMES, type LossName, type LossSpec, type LossFunction, type LossPlan, type MetricSpec } from './losses.js';
 export * as metrics from './metrics.js';
 export { trainSeeds, SEEDS_DEFAULTS, type SeedsTrainingOptions, type SeedsTrainingResult } from './seeds.js';
+export { explainableModel } from './explainable.js';

@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { explain, renderJson, renderMarkdown, renderText, type ExplainTrace } from '../../explain/index.js';
+import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
+
+export type ExplainFormat = 'text' | 'md' | 'json';
+
+export function renderTrace(trace: ExplainTrace, format: ExplainFormat): string {
+  if (format === 'json') return renderJson(trace);
+  if (format === 'md') return renderMarkdown(trace);
+  return renderText(trace);
+}
+
+export function parseFormat(raw: string | undefined): ExplainFormat {
+  const f = raw ?? 'text';
+  if (f !== 'text' && f !== 'md' && f !== 'json') throw new CliError(`option --format must be 'text', 'md' or 'json', got '${f}'`, 2);
+  return f;
+}
+
+/** Parses logits given as separate words or comma-separated ("2.0 1.0 0.1" or "2,1,0.1"). */
+export function parseLogits(words: string[]): number[] {
+  const parts = words.flatMap((w) => w.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  if (parts.length === 0) throw new CliError('explain: give logits (e.g. logitkit explain 2.0 1.0 0.1) or --model FILE', 2);
+  return parts.map((s) => {
+    const lower = s.toLowerCase();
+    const v = lower === '-inf' || lower === '-infinity' ? -Infinity : lower === 'inf' || lower === 'infinity' ? Infinity : Number(s);
+    if (Number.isNaN(v) || s === '') throw new CliError(`explain: logit '${s}' is not a number`, 2);
+    return v;
+  });
+}
+
+export interface ExplainCliOptions {
+  classes?: string;
+  label?: string;
+  temperature?: string;
+  labelSmoothing?: string;
+  dtype?: string;
+  format?: string;
+}
+
+/** Shared option parsing for the logits and the model forms. */
+export function explainOptions(o: ExplainCliOptions, classCount: number) {
+  const classNames = o.classes === undefined ? undefined : o.classes.split(',').map((s) => s.trim());
+  if (classNames && classNames.length !== classCount) {
+    throw new CliError(`option --classes names ${classNames.length} classes but there are ${classCount} logits`, 2);
+  }
+  let labels: number | string | undefined;
+  if (o.label !== undefined) {
+    labels = /^\d+$/.test(o.label) && !(classNames ?? []).includes(o.label) ? Number(o.label) : o.label;
+  }
+  const temperature = o.temperature === undefined ? undefined : numberOption('temperature', o.temperature, 1);
+  const labelSmoothing = o.labelSmoothing === undefined ? undefined : numberOption('label-smoothing', o.labelSmoothing, 0, { min: 0, max: 1 });
+  const dtype = o.dtype ?? 'float64';
+  if (dtype !== 'float32' && dtype !== 'float64') throw new CliError(`option --dtype must be 'float32' or 'float64', got '${dtype}'`, 2);
+  return { classNames, labels, temperature, labelSmoothing, dtype: dtype as 'float32' | 'float64' };
+}
+
+export function runExplainLogits(words: string[], o: ExplainCliOptions, io: CliIO): void {
+  const format = parseFormat(o.format);
+  const logits = parseLogits(words);
+  const opts = explainOptions(o, logits.length);
+  const trace = explain({ logits, ...opts });
+  writeLine(io.stdout, renderTrace(trace, format).trimEnd());
+}
+
+export function addExplainOptions(cmd: Command): Command {
+  return cmd
+    .option('--classes <names>', 'comma-separated class names, one per logit')
+    .option('--label <class>', 'the true class: an id or a class name (adds the loss and its gradient)')
+    .option('--temperature <T>', 'softmax temperature T > 0 (the softmax sees z / T)')
+    .option('--label-smoothing <eps>', 'label smoothing ε in [0, 1]')
+    .option('--dtype <dtype>', 'float64 (default, exact worked numbers) or float32')
+    .option('--format <format>', 'text (default), md or json', 'text');
+}

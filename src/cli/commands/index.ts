@@ -1,0 +1,1 @@
+// Importing this module registers every command that lives in its own file.
