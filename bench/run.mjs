@@ -76,8 +76,9 @@ function runChild(cmd, argv, label) {
 }
 
 function findPython() {
-  const candidates = [process.env.BENCH_PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean);
-  return candidates;
+  // BENCH_PYTHON, when set, is the only interpreter tried.
+  if (process.env.BENCH_PYTHON) return [process.env.BENCH_PYTHON];
+  return ['/usr/bin/python3', 'python3'];
 }
 
 // ---------- formatting ----------

@@ -8,7 +8,8 @@ import {
   CE_COLS, CE_ROWS, EPOCH, INPUTS_DIR, MM_N, ROOT, gaussian, readRaw, rng, writeRaw,
 } from './common.mjs';
 
-export const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
+// BENCH_FASHION_DIR overrides the location (an empty or missing directory forces the embedded-MNIST fallback).
+export const FASHION_DIR = process.env.BENCH_FASHION_DIR ?? '/usr/share/datasets/fashion-mnist';
 export const EMBEDDED_MNIST = path.join(ROOT, 'assets', 'mnist-10k.idx.gz');
 const INPUTS_VERSION = 3;
 
@@ -35,8 +36,10 @@ function gunzipFile(p) {
  * The epoch's dataset: Fashion-MNIST (Debian's dataset-fashion-mnist) when installed, else the MNIST subset
  * embedded in logitkit (10,000 digits, ordered by class, so shuffled here with a fixed seed).
  */
+const FASHION_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+
 export function loadEpochDataset() {
-  const files = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+  const files = FASHION_FILES;
   if (files.every((f) => fs.existsSync(path.join(FASHION_DIR, f)))) {
     const [xi, yi, xt, yt] = files.map((f) => parseIdxAt(gunzipFile(path.join(FASHION_DIR, f))));
     return {
@@ -74,7 +77,7 @@ export function loadEpochDataset() {
 /** Creates artifacts/bench-inputs/ unless an up-to-date copy is there; returns its meta.json. */
 export function ensureInputs(log = console.log) {
   const metaPath = path.join(INPUTS_DIR, 'meta.json');
-  const fashionNow = fs.existsSync(path.join(FASHION_DIR, 'train-images-idx3-ubyte.gz'));
+  const fashionNow = FASHION_FILES.every((f) => fs.existsSync(path.join(FASHION_DIR, f)));
   if (fs.existsSync(metaPath)) {
     const meta = JSON.parse(fs.readFileSync(metaPath, 'utf8'));
     if (meta.version === INPUTS_VERSION && meta.epoch.fashion === fashionNow) return meta;
