@@ -196,4 +196,29 @@ async function precision() {
       console.log(`${name} f32 [${R},${C}] logits ±${scale}: max ${worst} ulp vs ts, ${(100 * differ / ref.length).toFixed(4)}% of elements differ`);
     }
   }
+  const f64 = new Float64Array(1);
+  const i64 = new BigInt64Array(f64.buffer);
+  const ulps64 = (a, b) => {
+    f64[0] = a;
+    const x = i64[0] < 0n ? -(i64[0] & 0x7fffffffffffffffn) : i64[0];
+    f64[0] = b;
+    const y = i64[0] < 0n ? -(i64[0] & 0x7fffffffffffffffn) : i64[0];
+    return Number(x > y ? x - y : y - x);
+  };
+  for (const scale of [1, 8, 100, 700]) {
+    const x = random(Float64Array, R * C, scale, 10);
+    for (const [name, run] of [['softmax', (k, o) => k.softmax(x, R, C, 1, o)], ['logSoftmax', (k, o) => k.logSoftmax(x, R, C, 1, o)]]) {
+      const ref = new Float64Array(R * C);
+      const got = new Float64Array(R * C);
+      run(tsKernels, ref);
+      run(wasm, got);
+      let worst = 0, total = 0;
+      for (let i = 0; i < ref.length; i++) {
+        const u = ulps64(got[i], ref[i]);
+        worst = Math.max(worst, u);
+        total += u;
+      }
+      console.log(`${name} f64 [${R},${C}] logits ±${scale}: max ${worst} ulp vs ts, mean ${(total / ref.length).toFixed(3)}`);
+    }
+  }
 }
