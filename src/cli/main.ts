@@ -2,15 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { addExplainOptions, runExplainLogits } from './commands/explain.js';
 import { runPlayground } from './commands/playground.js';
 import { CliError, type CliIO } from './io.js';
-
-/** The commands, registered on a fresh program (so tests can run many CLIs in one process). */
-export type CommandRegistrar = (program: Command, io: CliIO) => void;
-const registrars: CommandRegistrar[] = [];
-
-/** Lets a command module add itself (train, evaluate, predict, info live in their own files). */
-export function registerCommand(r: CommandRegistrar): void {
-  registrars.push(r);
-}
+import { registrars } from './registry.js';
+import './commands/index.js';
 
 function buildProgram(io: CliIO): Command {
   const program = new Command('logitkit')

@@ -1,0 +1,141 @@
+import { gather } from '../../index.js';
+import { writeFileAtomic, saveModel } from '../../io/node.js';
+import { DATA_SOURCE_HELP, loadDataSource } from '../data-source.js';
+import { evaluateModel, topClasses } from '../evaluation.js';
+import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
+import { buildClassifier, makeOptimizer, parseHidden } from '../model-builder.js';
+import { chooseProgressMode, createProgress } from '../progress.js';
+import { progressCallback } from '../progress-callback.js';
+import { renderReport } from '../report.js';
+import { datasetTensors } from '../samples.js';
+import { registerCommand } from '../registry.js';
+
+export interface TrainOptions {
+  data: string;
+  hidden?: string;
+  epochs?: string;
+  batchSize?: string;
+  optimizer: string;
+  lr?: string;
+  momentum?: string;
+  seed?: string;
+  validationSplit?: string;
+  out?: string;
+  checkpoint?: string;
+  resume?: boolean;
+  report?: string;
+  json?: boolean;
+  testCsv?: string;
+  labelColumn?: string;
+}
+
+const REPORT_SAMPLES = 8;
+
+export async function runTrain(o: TrainOptions, io: CliIO): Promise<void> {
+  const hidden = parseHidden(o.hidden);
+  const epochs = numberOption('epochs', o.epochs, 10, { integer: true, min: 1 });
+  const batchSize = numberOption('batch-size', o.batchSize, 32, { integer: true, min: 1 });
+  const lr = numberOption('lr', o.lr, o.optimizer === 'sgd' ? 0.01 : 1e-3, { min: 0 });
+  const momentum = numberOption('momentum', o.momentum, 0, { min: 0, max: 1 });
+  const seed = numberOption('seed', o.seed, 0, { integer: true, min: 0 });
+  const validationSplit = o.validationSplit === undefined ? undefined : numberOption('validation-split', o.validationSplit, 0, { min: 0, max: 0.9 });
+  if (o.resume && !o.checkpoint) throw new CliError('option --resume needs --checkpoint DIR', 2);
+  const optimizer = makeOptimizer(o.optimizer, lr, momentum);
+  const data = await loadDataSource(o.data, { seed, testCsv: o.testCsv, labelColumn: o.labelColumn });
+  const features = data.train.featureShape.reduce((a, b) => a * b, 1);
+  const classes = Math.max(data.train.numClasses, data.test.numClasses);
+  const net = buildClassifier(features, classes, hidden, seed);
+  net.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const mode = chooseProgressMode(Boolean(o.json), io.stderr as NodeJS.WriteStream);
+  if (mode !== 'json') {
+    writeLine(io.stderr, `logitkit train: ${data.name}, ${data.train.count} training and ${data.test.count} test examples, ${features} features, ${classes} classes`);
+    writeLine(io.stderr, `model: ${[features, ...hidden, classes].join(' → ')} (relu hidden layers, logits out), ${o.optimizer} lr ${lr}, batch ${batchSize}, seed ${seed}`);
+  }
+  const train = datasetTensors(data.train, net);
+  const test = datasetTensors(data.test, net);
+  // Validation: a held-out fraction of the training set when asked, else the test split (said in the output).
+  const validation = validationSplit !== undefined ? { validationSplit } : { validationData: [test.x, test.y] as [typeof test.x, typeof test.y] };
+  const epochSeconds: number[] = [];
+  const history = await net.fit(train.x, train.y, {
+    epochs,
+    batchSize,
+    shuffle: true,
+    seed,
+    ...validation,
+    callbacks: [
+      progressCallback(createProgress(mode, io.stdout, io.stderr as NodeJS.WriteStream)),
+      { onEpochEnd: (_epoch, logs) => void epochSeconds.push(logs.seconds) },
+    ],
+    ...(o.checkpoint ? { checkpoint: { dir: o.checkpoint, resume: Boolean(o.resume) } } : {}),
+  });
+  const evaluation = evaluateModel(net, data.test);
+  if (o.out) await saveModel(net, o.out);
+  if (o.report) {
+    const names = data.test.classNames ?? Array.from({ length: classes }, (_, c) => String(c));
+    const sampleIdx = Array.from({ length: Math.min(REPORT_SAMPLES, data.test.count) }, (_, i) => Math.floor((i * data.test.count) / REPORT_SAMPLES));
+    const sampleLogits = net.predictLogits(test.x.shape[0] === 0 ? test.x : gather(test.x, sampleIdx, 0));
+    const tops = topClasses(sampleLogits, 3);
+    const h = history.history as Record<string, number[]>;
+    const html = renderReport({
+      title: 'logitkit training report',
+      dataName: data.name,
+      modelText: net.summary().text,
+      epochs: history.epoch.map((e) => e + 1),
+      series: { loss: h.loss, acc: h.acc, valLoss: h.valLoss, valAcc: h.valAcc },
+      secondsPerEpoch: epochSeconds,
+      testLoss: evaluation.loss,
+      testAccuracy: evaluation.accuracy,
+      classNames: names,
+      confusion: evaluation.confusion,
+      precision: evaluation.precision,
+      recall: evaluation.recall,
+      imageShape: data.test.imageShape,
+      samples: sampleIdx.map((i, k) => ({
+        index: i,
+        pixels: data.test.images.subarray(i * features, (i + 1) * features),
+        label: data.test.labels[i],
+        top: tops[k],
+      })),
+    });
+    await writeFileAtomic(o.report, new TextEncoder().encode(html));
+  }
+  const summary = {
+    data: data.name,
+    epochs: history.epoch.length,
+    testAccuracy: evaluation.accuracy,
+    testLoss: evaluation.loss,
+    secondsPerEpoch: epochSeconds,
+    model: o.out ?? null,
+    report: o.report ?? null,
+  };
+  if (mode === 'json') writeLine(io.stdout, JSON.stringify({ event: 'result', ...summary }));
+  else {
+    writeLine(io.stdout, `test accuracy ${(100 * evaluation.accuracy).toFixed(2)} %, test loss ${evaluation.loss.toFixed(4)} (${data.test.count} examples)`);
+    if (o.out) writeLine(io.stdout, `model saved to ${o.out}`);
+    if (o.report) writeLine(io.stdout, `report written to ${o.report}`);
+  }
+}
+
+
+registerCommand((program, io) => {
+  program
+    .command('train')
+    .description("train a classifier (default: the seeds' 784 → 128 (relu) → 10 network on the embedded MNIST digits)")
+    .option('--data <source>', DATA_SOURCE_HELP, 'mnist')
+    .option('--hidden <sizes>', "hidden layer widths, comma-separated ('' for none)", '128')
+    .option('--epochs <n>', 'epochs', '10')
+    .option('--batch-size <n>', 'examples per step', '32')
+    .option('--optimizer <name>', 'adam, adamw or sgd', 'adam')
+    .option('--lr <rate>', 'learning rate (default 1e-3 for adam/adamw, 0.01 for sgd)')
+    .option('--momentum <m>', 'SGD momentum', '0')
+    .option('--seed <n>', 'seeds initialization and shuffling (same seed, same run, bit for bit)', '0')
+    .option('--validation-split <f>', 'hold out this fraction of the training set for validation (default: validate on the test split)')
+    .option('--out <file>', 'save the trained model here (atomically)')
+    .option('--checkpoint <dir>', 'save model, optimizer and RNG state after each epoch (atomically)')
+    .option('--resume', 'continue from the last complete epoch in --checkpoint')
+    .option('--report <file>', 'write an HTML report (curves, confusion matrix, examples)')
+    .option('--test-csv <file>', 'with --data csv:FILE, a separate test file instead of a seeded 80/20 split')
+    .option('--label-column <name|index>', 'with csv data, the label column (default: the last)')
+    .option('--json', 'JSON lines on stdout instead of a progress bar')
+    .action(async (o: TrainOptions) => runTrain(o, io));
+});

@@ -1,0 +1,54 @@
+import { argMax, metrics, nn, topK, type Model } from '../index.js';
+import type { Dataset } from '../data/node.js';
+import { datasetTensors } from './samples.js';
+
+/** Everything the evaluate command and the report show about a model on a dataset. */
+export interface Evaluation {
+  count: number;
+  loss: number;
+  accuracy: number;
+  top5Accuracy: number | null;
+  confusion: Int32Array;
+  precision: Float64Array;
+  recall: Float64Array;
+  classes: number;
+}
+
+export function evaluateModel(net: Model, ds: Dataset): Evaluation {
+  const { x, y } = datasetTensors(ds, net);
+  const scores = net.evaluate(x, y, { batchSize: 1024 }) as Record<string, number>;
+  const logits = net.predictLogits(x, { batchSize: 1024 });
+  const classes = logits.shape[1];
+  const predicted = argMax(logits, -1);
+  const confusion = metrics.confusionMatrix(y, predicted, classes);
+  const pr = metrics.precisionRecall(y, predicted, classes);
+  return {
+    count: ds.count,
+    loss: scores.loss,
+    accuracy: metrics.accuracy(y, logits),
+    top5Accuracy: classes > 5 ? metrics.topKAccuracy(5)(y, logits) : null,
+    confusion: confusion.values as Int32Array,
+    precision: Float64Array.from(pr.precision),
+    recall: Float64Array.from(pr.recall),
+    classes,
+  };
+}
+
+/** The k most probable classes of each row of logits: class id, logit and probability. */
+export function topClasses(logits: import('../index.js').Tensor, k: number): Array<Array<{ cls: number; logit: number; probability: number }>> {
+  const kk = Math.min(k, logits.shape[logits.rank - 1]);
+  const p = nn.softmax(logits);
+  const { indices } = topK(logits, kk);
+  const rows = logits.shape[0];
+  const n = logits.shape[1];
+  const out: Array<Array<{ cls: number; logit: number; probability: number }>> = [];
+  for (let r = 0; r < rows; r++) {
+    const row = [];
+    for (let i = 0; i < kk; i++) {
+      const c = indices.values[r * kk + i];
+      row.push({ cls: c, logit: logits.values[r * n + c], probability: p.values[r * n + c] });
+    }
+    out.push(row);
+  }
+  return out;
+}

@@ -1,0 +1,14 @@
+import type { Callback } from '../index.js';
+import type { ProgressSink } from './progress.js';
+
+/** Adapts a fit() callback to a progress sink (bar, plain lines or JSON lines). */
+export function progressCallback(sink: ProgressSink): Callback {
+  return {
+    onTrainBegin: (logs) => sink.trainBegin({ epochs: logs.epochs, samplesPerEpoch: logs.samplesPerEpoch, initialEpoch: logs.initialEpoch }),
+    onEpochBegin: (epoch) => sink.epochBegin(epoch),
+    onBatchEnd: (_batch, logs) => sink.batchEnd(logs.epoch, logs.samplesSeen, { loss: logs.loss, acc: logs.acc, samplesPerSecond: logs.samplesPerSecond }),
+    onEpochEnd: (epoch, logs) =>
+      sink.epochEnd(epoch, { loss: logs.loss, acc: logs.acc, valLoss: logs.valLoss, valAcc: logs.valAcc, seconds: logs.seconds, samplesPerSecond: logs.samplesPerSecond }),
+    onTrainEnd: () => sink.trainEnd(),
+  };
+}
