@@ -1,4 +1,4 @@
-import { argMax, metrics, nn, topK, type Model } from '../index.js';
+import { argMax, mean, metrics, nn, topK, type Model } from '../index.js';
 import type { Dataset } from '../data/node.js';
 import { datasetTensors } from './samples.js';
 
@@ -16,15 +16,16 @@ export interface Evaluation {
 
 export function evaluateModel(net: Model, ds: Dataset): Evaluation {
   const { x, y } = datasetTensors(ds, net);
-  const scores = net.evaluate(x, y, { batchSize: 1024 }) as Record<string, number>;
   const logits = net.predictLogits(x, { batchSize: 1024 });
+  // The mean cross-entropy with logits, computed from the logits (a loaded model need not be compiled).
+  const loss = mean(nn.sparseSoftmaxCrossEntropyWithLogits({ labels: y, logits })).item();
   const classes = logits.shape[1];
   const predicted = argMax(logits, -1);
   const confusion = metrics.confusionMatrix(y, predicted, classes);
   const pr = metrics.precisionRecall(y, predicted, classes);
   return {
     count: ds.count,
-    loss: scores.loss,
+    loss,
     accuracy: metrics.accuracy(y, logits),
     top5Accuracy: classes > 5 ? metrics.topKAccuracy(5)(y, logits) : null,
     confusion: confusion.values as Int32Array,

@@ -1,0 +1,26 @@
+import { stat } from 'node:fs/promises';
+import { MODEL_FORMAT_VERSION } from '../../index.js';
+import { writeLine, type CliIO } from '../io.js';
+import { loadModelFile } from '../model-file.js';
+import { registerCommand } from '../registry.js';
+
+export async function runInfo(o: { model?: string; json?: boolean }, io: CliIO): Promise<void> {
+  const net = await loadModelFile(o.model, 'info');
+  const summary = net.summary();
+  const bytes = (await stat(o.model!)).size;
+  if (o.json) {
+    writeLine(io.stdout, JSON.stringify({ file: o.model, bytes, formatVersion: MODEL_FORMAT_VERSION, inputShape: net.inputShape, outputShape: net.outputShape, ...summary, text: undefined }));
+    return;
+  }
+  writeLine(io.stdout, `${o.model}: logitkit model file, format version ${MODEL_FORMAT_VERSION}, ${bytes.toLocaleString('en-US')} bytes`);
+  writeLine(io.stdout, summary.text);
+}
+
+registerCommand((program, io) => {
+  program
+    .command('info')
+    .description('show a saved model: layers, output shapes, parameter counts')
+    .requiredOption('--model <file>', 'a model file')
+    .option('--json', 'one JSON object on stdout')
+    .action(async (o) => runInfo(o, io));
+});
