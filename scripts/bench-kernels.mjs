@@ -125,6 +125,10 @@ for (const size of [128, 256, 512]) {
   bench(`add bias f32 [${R},${C}]+[${C}]`, (k) => () => k.binary('add', a, [R, C], bias, [C], out, [R, C]));
   bench(`mul f32 [${R},${C}]`, (k) => () => k.binary('mul', a, [R, C], b, [R, C], out, [R, C]));
   bench(`relu f32 [${R},${C}]`, (k) => () => k.unary('relu', a, out));
+  const col = new Float32Array(C);
+  const row = new Float32Array(R);
+  bench(`sum f32 [${R},${C}] over rows (bias grad)`, (k) => () => k.reduce('sum', a, 1, R, C, col));
+  bench(`sum f32 [${R},${C}] along rows`, (k) => () => k.reduce('sum', a, R, C, 1, row));
   bench(`step f32 [${R},${C}]`, (k) => () => k.unary('step', a, out));
 }
 

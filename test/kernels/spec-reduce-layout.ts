@@ -1,8 +1,20 @@
+import Decimal from 'decimal.js';
 import { describe, expect, it } from 'vitest';
 import { tsKernels } from '../../src/kernels/index.js';
 import type { Kernels, ReduceOp } from '../../src/kernels/types.js';
-import { type ArrayType, randomArray } from './helpers.js';
+import { type ArrayType, randomArray, ulpOf } from './helpers.js';
 import { expectSameValues } from './spec-elementwise.js';
+
+/** The exact sum of doubles: decimal.js parses each one's binary expansion exactly, with digits to spare. */
+function exactSum(values: ArrayLike<number>): number {
+  const D = Decimal.clone({ precision: 1200 });
+  let s = new D(0);
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    s = s.plus(new D(`${x < 0 ? '-' : ''}0b${Math.abs(x).toString(2)}`));
+  }
+  return s.toNumber();
+}
 
 const TYPES: [string, ArrayType][] = [['float32', Float32Array], ['float64', Float64Array], ['int32', Int32Array]];
 const LAYOUTS: [number, number, number][] = [[1, 17, 1], [4, 9, 1], [3, 5, 4], [1, 6, 7], [2, 1, 3]];
@@ -13,6 +25,25 @@ export function reduceLayoutSpec(k: () => Kernels): void {
       const out = new Float64Array(1);
       k().reduce('sum', new Float64Array([1e16, 1, -1e16]), 1, 3, 1, out);
       expect(out[0]).toBe(1);
+    });
+
+    it('sums long rows and columns to the correctly rounded value (within 1 ulp), despite cancellation', () => {
+      for (const Type of [Float64Array, Float32Array]) {
+        const n = 20_000;
+        const x = randomArray(Type, n, 1e6, 77);
+        x[0] = 1e15; // a large value that the later terms nearly cancel
+        x[1] = -1e15;
+        const single = Type === Float32Array;
+        for (const [outer, len, inner] of [[1, n, 1], [1, n / 4, 4]]) {
+          const out = new Type(outer * inner);
+          k().reduce('sum', x, outer, len, inner, out);
+          for (let j = 0; j < inner; j++) {
+            const column = Array.from({ length: len }, (_, i) => x[i * inner + j]);
+            const exact = exactSum(column);
+            expect(Math.abs(out[j] - exact), `sum ${single ? 'f32' : 'f64'} (${outer}, ${len}, ${inner}) column ${j}`).toBeLessThanOrEqual(ulpOf(exact, single));
+          }
+        }
+      }
     });
 
     it('max, min and logSumExp along the middle axis of (outer, n, inner)', () => {

@@ -38,4 +38,10 @@ export interface KernelExports extends MatMulExports {
   binaryF64(op: number, a: number, b: number, out: number, rows: number, c: number, bRow: boolean, swap: boolean): void;
   reluF32(x: number, out: number, n: number, step: boolean): void;
   reluF64(x: number, out: number, n: number, step: boolean): void;
+
+  sumColumnsF32(x: number, rows: number, inner: number, s: number, c: number): void;
+  sumColumnsF64(x: number, rows: number, inner: number, s: number, c: number): void;
+  finishColumns(s: number, c: number, inner: number, out: number, f32: boolean): void;
+  sumRowsF32(x: number, rows: number, n: number, out: number): void;
+  sumRowsF64(x: number, rows: number, n: number, out: number): void;
 }

@@ -6,7 +6,8 @@
  *   await useWasmKernels();            // kernels() now returns the wasm set where SIMD is available
  *
  * In wasm: matMul (float32, float64), softmax, logSoftmax, softmaxCrossEntropy, sparseSoftmaxCrossEntropy
- * (contiguous rows, float32/float64), binary add/sub/mul (same shape, scalar, bias row), relu and step.
+ * (contiguous rows, float32/float64), binary add/sub/mul (same shape, scalar, bias row), relu and step,
+ * reduce('sum') (compensated, float32/float64).
  * Everything else, and other dtypes or layouts, runs the fallback (TypeScript) kernels.
  *
  * Memory: each kernel lays its buffers out in the module's memory (arena.ts, grow-only, never freed);
@@ -21,6 +22,7 @@ import { wasmElementwise } from './elementwise.js';
 import { type WasmFlavor, bestWasmFlavor, instantiateKernels } from './load.js';
 import { type MatMulAccumulation, wasmMatMul } from './matmul.js';
 import { createMatMulPool } from './matmul-threads.js';
+import { wasmReduce } from './reduce.js';
 import { wasmSoftmaxFamily } from './softmax.js';
 
 export { type WasmFlavor, bestWasmFlavor, hasWasmRelaxedSimd, hasWasmSimd } from './load.js';
@@ -56,6 +58,7 @@ export async function createWasmKernels(options: WasmKernelOptions = {}): Promis
     name: `wasm-${flavor}`,
     ...wasmElementwise(w, arena, fallback),
     ...wasmSoftmaxFamily(w, arena, fallback),
+    ...wasmReduce(w, arena, fallback),
     matMul: wasmMatMul(w, arena, fallback, options.matMulAccumulation ?? 'float32', pool),
   };
 }
