@@ -2,7 +2,7 @@
 // Microbenchmark of the kernel sets: TypeScript reference vs WebAssembly SIMD, medians of several runs.
 // Compiles src/kernels alone (so work in progress elsewhere in src cannot break it) into a cache folder.
 // Usage: node scripts/bench-kernels.mjs [filter | --precision]   e.g.  node scripts/bench-kernels.mjs matMul
-// Env: RUNS (samples, default 7), WALL=1 (wall instead of CPU time), WORKERS=n (matMul threads).
+// Env: RUNS (samples, default 7), WALL=1 (wall instead of CPU time), WORKERS=n (worker threads).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -16,12 +16,12 @@ execFileSync(process.execPath, [
 ], { stdio: 'inherit' });
 const { tsKernels } = await import(pathToFileURL(`${outDir}/kernels/index.js`).href);
 const { createWasmKernels } = await import(pathToFileURL(`${outDir}/kernels/wasm/index.js`).href);
-// WORKERS=n lends n worker threads to big matMuls; timing then switches to wall time (CPU time would add the threads up).
+// WORKERS=n lends n worker threads to big matMuls and softmax-family calls; timing then switches to wall time (CPU time would add the threads up).
 const WORKERS = Number(process.env.WORKERS ?? 0);
 if (WORKERS > 0) process.env.WALL = '1';
-const wasm = await createWasmKernels({ matMulWorkers: WORKERS });
+const wasm = await createWasmKernels({ workers: WORKERS });
 if (!wasm) throw new Error('WebAssembly SIMD is not available here');
-console.log(`kernel sets: ${tsKernels.name} vs ${wasm.name}${WORKERS ? ` + ${WORKERS} matMul worker(s)` : ''}`);
+console.log(`kernel sets: ${tsKernels.name} vs ${wasm.name}${WORKERS ? ` + ${WORKERS} worker thread(s)` : ''}`);
 
 const filter = process.argv[2] ?? '';
 if (filter === '--precision') {
@@ -79,7 +79,7 @@ const cases = [];
 function bench(name, make, flops = 0, only = null) {
   cases.push({ name, make, flops, only });
 }
-const wide = await createWasmKernels({ matMulAccumulation: 'float64', matMulWorkers: WORKERS });
+const wide = await createWasmKernels({ matMulAccumulation: 'float64', workers: WORKERS });
 
 const R = 2048;
 const C = 1000;

@@ -35,7 +35,7 @@ async function compile(extraFlags, entry = 'index.ts') {
 // fused multiply-add (Chrome ≥ 114, Firefox ≥ 120, Node ≥ 22) that the loader picks where it validates.
 const simd = await compile([]);
 const relaxed = await compile(['--enable', 'relaxed-simd']);
-// The matrix products alone on an imported shared memory, for worker threads (assembly/threads.ts).
+// The kernels worker threads share, on an imported shared memory (assembly/threads.ts).
 const shared = ['--enable', 'threads', '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '32768'];
 const threads = await compile(shared, 'threads.ts');
 const threadsRelaxed = await compile([...shared, '--enable', 'relaxed-simd'], 'threads.ts');
@@ -45,10 +45,10 @@ const source = [
   `export const kernelsWasmBase64 = '${Buffer.from(simd).toString('base64')}';`,
   `/** The same module built with relaxed SIMD (fused multiply-add), ${relaxed.length} bytes, base64. */`,
   `export const kernelsRelaxedWasmBase64 = '${Buffer.from(relaxed).toString('base64')}';`,
-  `/** The matrix products on an imported shared memory (for threads), SIMD128, ${threads.length} bytes, base64. */`,
-  `export const matMulThreadsWasmBase64 = '${Buffer.from(threads).toString('base64')}';`,
+  `/** The kernels worker threads share, on an imported shared memory, SIMD128, ${threads.length} bytes, base64. */`,
+  `export const threadsWasmBase64 = '${Buffer.from(threads).toString('base64')}';`,
   `/** The same with relaxed SIMD, ${threadsRelaxed.length} bytes, base64. */`,
-  `export const matMulThreadsRelaxedWasmBase64 = '${Buffer.from(threadsRelaxed).toString('base64')}';`,
+  `export const threadsRelaxedWasmBase64 = '${Buffer.from(threadsRelaxed).toString('base64')}';`,
   '',
 ].join('\n');
 

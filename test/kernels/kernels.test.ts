@@ -14,7 +14,7 @@ const sets: [string, () => Promise<Kernels>][] = [
   ['ts', async () => tsKernels],
   ['wasm-simd', () => wasmKernels({ flavor: 'simd' })],
   ['wasm-simd, float64 matMul accumulation', () => wasmKernels({ flavor: 'simd', matMulAccumulation: 'float64' })],
-  ['wasm-simd, one matMul worker thread', () => wasmKernels({ flavor: 'simd', matMulWorkers: 1 })],
+  ['wasm-simd, one worker thread', () => wasmKernels({ flavor: 'simd', workers: 1 })],
 ];
 // Node 20 has relaxed SIMD only behind --experimental-wasm-relaxed-simd; Node ≥ 22 and browsers have it.
 if (hasWasmRelaxedSimd()) sets.push(['wasm-relaxed-simd', () => wasmKernels({ flavor: 'relaxed-simd' })]);

@@ -36,6 +36,8 @@ function rowsFor(Type: FloatArrayType): Row[] {
     1, NaN, 2, 3, 0, 1, 2, 3, 1, Infinity, 0, 2, -Infinity, -Infinity, -Infinity, -Infinity,
   ]);
   add('100,000 classes', 2, 100_000, 1, randomValues(200_000, 12, 5));
+  // Big enough (≥ 2^18 elements) to be split over worker threads where a set has them.
+  add('300 rows of 1000 with masks', 300, 1000, 1, randomValues(300_000, 10, 8).map((v, i) => (i % 17 === 3 ? -Infinity : v)));
   add('odd lengths', 3, 7, 1, randomValues(21, 5, 6));
   add('inner > 1 axis (outer 3, n 5, inner 4)', 3, 5, 4, randomValues(60, 6, 7));
   return rows;

@@ -20,11 +20,8 @@ export interface MatMulExports {
   matMulF64: MatMul;
 }
 
-/** The functions the kernel module exports; pointers are byte offsets into `memory`. */
-export interface KernelExports extends MatMulExports {
-  readonly memory: WebAssembly.Memory;
-  heapBase(): number;
-
+/** The softmax family (assembly/softmax-*.ts), in the kernel module and in the threads module. */
+export interface SoftmaxExports {
   softmaxF32(x: number, out: number, rows: number, n: number, e: number): void;
   softmaxF64(x: number, out: number, rows: number, n: number, e: number): void;
   logSoftmaxF32(x: number, out: number, rows: number, n: number): void;
@@ -33,6 +30,15 @@ export interface KernelExports extends MatMulExports {
   softmaxCrossEntropyF64(x: number, y: number, rows: number, n: number, loss: number, dx: number, e: number): void;
   sparseSoftmaxCrossEntropyF32(x: number, ids: number, rows: number, n: number, loss: number, dx: number, e: number): void;
   sparseSoftmaxCrossEntropyF64(x: number, ids: number, rows: number, n: number, loss: number, dx: number, e: number): void;
+}
+
+/** What the threads module (assembly/threads.ts) exports. */
+export interface ThreadExports extends MatMulExports, SoftmaxExports {}
+
+/** The functions the kernel module exports; pointers are byte offsets into `memory`. */
+export interface KernelExports extends MatMulExports, SoftmaxExports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
 
   binaryF32(op: number, a: number, b: number, out: number, rows: number, c: number, bRow: boolean, swap: boolean): void;
   binaryF64(op: number, a: number, b: number, out: number, rows: number, c: number, bRow: boolean, swap: boolean): void;

@@ -21,7 +21,7 @@ import { Arena } from './arena.js';
 import { wasmElementwise } from './elementwise.js';
 import { type WasmFlavor, bestWasmFlavor, instantiateKernels } from './load.js';
 import { type MatMulAccumulation, wasmMatMul } from './matmul.js';
-import { createMatMulPool } from './matmul-threads.js';
+import { createWorkerPool } from './pool.js';
 import { wasmReduce } from './reduce.js';
 import { wasmSoftmaxFamily } from './softmax.js';
 
@@ -36,10 +36,10 @@ export interface WasmKernelOptions {
   /** Which build to run; default the best the engine validates (relaxed SIMD, else SIMD128). */
   flavor?: WasmFlavor;
   /**
-   * Worker threads that share big matrix products with the calling thread (Node only; default 0).
-   * The caller blocks while they run, so this pays off when cores are otherwise idle.
+   * Worker threads that share big matrix products and softmax-family calls with the calling thread
+   * (Node only; default 0). The caller blocks while they run: this pays off when cores are idle.
    */
-  matMulWorkers?: number;
+  workers?: number;
 }
 
 /**
@@ -52,12 +52,12 @@ export async function createWasmKernels(options: WasmKernelOptions = {}): Promis
   const w = await instantiateKernels(flavor);
   if (!w) return null;
   const arena = new Arena(w.memory, w.heapBase());
-  const pool = flavor ? await createMatMulPool(options.matMulWorkers ?? 0, flavor) : null;
+  const pool = flavor ? await createWorkerPool(options.workers ?? 0, flavor) : null;
   return {
     ...fallback,
     name: `wasm-${flavor}`,
     ...wasmElementwise(w, arena, fallback),
-    ...wasmSoftmaxFamily(w, arena, fallback),
+    ...wasmSoftmaxFamily(w, arena, fallback, pool),
     ...wasmReduce(w, arena, fallback),
     matMul: wasmMatMul(w, arena, fallback, options.matMulAccumulation ?? 'float32', pool),
   };

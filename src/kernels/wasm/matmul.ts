@@ -1,7 +1,7 @@
 import type { Kernels } from '../types.js';
 import type { Arena } from './arena.js';
 import type { KernelExports, MatMulExports } from './exports.js';
-import type { MatMulJob, MatMulPool } from './matmul-threads.js';
+import type { Job, WorkerPool } from './pool.js';
 
 /**
  * How float32 products accumulate: 'float32' (f32x4 sums, the speed of TF.js and PyTorch; error
@@ -15,6 +15,7 @@ const MIN_WORK = 4096;
 /** From this many multiply-adds a product is split over the worker threads (waking them costs ~0.1 ms). */
 const MIN_PARALLEL_WORK = 1 << 21;
 
+// Indices into pool.ts's KINDS.
 const KIND = { F32: 0, F32Wide: 1, F64: 2 } as const;
 
 /** Block sizes of one product kind, read from the module. */
@@ -33,7 +34,7 @@ function split(total: number, parts: number, align: number): [number, number][] 
 }
 
 export function wasmMatMul(
-  w: KernelExports, arena: Arena, fallback: Kernels, accumulation: MatMulAccumulation, pool: MatMulPool | null,
+  w: KernelExports, arena: Arena, fallback: Kernels, accumulation: MatMulAccumulation, pool: WorkerPool | null,
 ): Kernels['matMul'] {
   return (a, b, out, batch, m, k, n, transposeA, transposeB, aBatchStride, bBatchStride) => {
     const f32 = a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array;
@@ -55,7 +56,7 @@ export function wasmMatMul(
       for (let t = 0; t < parts; t++) placed.scratch.push([mem.take(mc * kc * pack), mem.take(kc * nc * pack), mem.take(edge * pack)]);
       return mem.commit();
     };
-    let threads: MatMulPool | null = pool !== null && m * n * k >= MIN_PARALLEL_WORK && Math.max(m, n) >= 32 ? pool : null;
+    let threads: WorkerPool | null = pool !== null && m * n * k >= MIN_PARALLEL_WORK && Math.max(m, n) >= 32 ? pool : null;
     if (threads && !layout(threads.exports, threads.arena, threads.workers + 1)) threads = null;
     if (!threads && !layout(w, arena, 1)) {
       return fallback.matMul(a, b, out, batch, m, k, n, transposeA, transposeB, aBatchStride, bBatchStride);
@@ -81,14 +82,17 @@ export function wasmMatMul(
     for (let t = 0; t < batch; t++) {
       const aAt = ap + t * aBatchStride * inSize;
       const bAt = bp + t * bBatchStride * inSize;
-      const jobs: MatMulJob[] = ranges.map(([start, end], i) => {
+      const jobs: Job[] = ranges.map(([start, end], i) => {
         const [packA, packB, edgeTile] = scratch[i];
         return byRows
           ? [kind, aAt + start * ars * inSize, bAt, cp + start * n * outSize, end - start, k, n, ars, aps, brs, bps, n, packA, packB, edgeTile]
           : [kind, aAt, bAt + start * brs * inSize, cp + start * outSize, m, k, end - start, ars, aps, brs, bps, n, packA, packB, edgeTile];
       });
-      if (threads) threads.run(jobs);
-      else {
+      if (threads) {
+        threads.start(jobs.slice(1));
+        threads.runHere(jobs[0]);
+        threads.wait();
+      } else {
         const p = jobs[0];
         run(p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]);
       }

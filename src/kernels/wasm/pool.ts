@@ -1,39 +1,49 @@
-import { matMulThreadsRelaxedWasmBase64, matMulThreadsWasmBase64 } from './binary.generated.js';
+import { threadsRelaxedWasmBase64, threadsWasmBase64 } from './binary.generated.js';
 import { Arena } from './arena.js';
-import type { MatMulExports } from './exports.js';
+import type { ThreadExports } from './exports.js';
 import { type WasmFlavor, decodeBase64 } from './load.js';
 
 /**
- * Worker threads for big matrix products (Node only). The threads module (assembly/threads.ts)
- * runs on one shared memory in this thread and in each worker; a product is split into row or
- * column blocks, one per thread. Kernels are synchronous, so this thread runs its own block and
- * then blocks in Atomics.wait until the workers are done (allowed on Node's main thread, not on a
- * browser's: browsers get no pool).
+ * Worker threads for big kernels (Node only). The threads module (assembly/threads.ts) runs on one
+ * shared memory in this thread and in each worker; a matrix product is split into row or column
+ * blocks, a softmax-family call into row chunks, one per thread. Kernels are synchronous, so this
+ * thread runs its own part and then blocks in Atomics.wait until the workers are done (allowed on
+ * Node's main thread, not on a browser's: browsers get no pool).
  *
  * Control block (Int32Array on a SharedArrayBuffer): [generation, pending, stop, failed, then one
- * job of PARAMS ints per worker]. A job is [kind (0 matMulF32, 1 matMulF32Wide, 2 matMulF64, −1
- * none), a, b, c, m, k, n, ars, aps, brs, bps, ldc, packA, packB, edge].
+ * job of PARAMS ints per worker]. A job is [kind (an index into KINDS, −1 none), ...arguments].
  */
 export const PARAMS = 15;
 const HEADER = 4;
 
-export type MatMulJob = readonly number[];
+/** The thread module's functions a job can run, by kind index. */
+export const KINDS = [
+  'matMulF32', 'matMulF32Wide', 'matMulF64',
+  'softmaxF32', 'softmaxF64', 'logSoftmaxF32', 'logSoftmaxF64',
+  'softmaxCrossEntropyF32', 'softmaxCrossEntropyF64', 'sparseSoftmaxCrossEntropyF32', 'sparseSoftmaxCrossEntropyF64',
+] as const;
 
-export interface MatMulPool {
+export type Job = readonly number[];
+
+export interface WorkerPool {
   /** This thread's instance of the threads module, on the shared memory. */
-  readonly exports: MatMulExports;
+  readonly exports: ThreadExports;
   readonly arena: Arena;
   /** Workers besides this thread. */
   readonly workers: number;
-  /** Runs jobs[0] here and jobs[1..] on the workers; returns when all are done. */
-  run(jobs: readonly MatMulJob[]): void;
+  /** Hands jobs[w] to worker w (fewer jobs leave workers idle) and returns at once. */
+  start(jobs: readonly Job[]): void;
+  /** Blocks until every worker has finished the jobs of the last start. */
+  wait(): void;
+  /** Runs a job on this thread. */
+  runHere(job: Job): void;
 }
 
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const { module, memory, control, index } = workerData;
 const x = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const run = [x.matMulF32, x.matMulF32Wide, x.matMulF64];
+const run = ${JSON.stringify(KINDS)}.map((name) => x[name]);
 const ctl = new Int32Array(control);
 const at = ${HEADER} + index * ${PARAMS};
 let generation = Atomics.load(ctl, 0);
@@ -65,15 +75,15 @@ async function loadWorkerThreads(): Promise<WorkerThreads | null> {
   }
 }
 
-/** Starts `workers` worker threads for matrix products, or gives null where that is not possible. */
-export async function createMatMulPool(workers: number, flavor: WasmFlavor): Promise<MatMulPool | null> {
+/** Starts `workers` worker threads, or gives null where that is not possible. */
+export async function createWorkerPool(workers: number, flavor: WasmFlavor): Promise<WorkerPool | null> {
   if (workers < 1) return null;
   const threads = await loadWorkerThreads();
   if (!threads) return null;
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 32768, shared: true });
-  const module = await WebAssembly.compile(decodeBase64(flavor === 'relaxed-simd' ? matMulThreadsRelaxedWasmBase64 : matMulThreadsWasmBase64));
+  const module = await WebAssembly.compile(decodeBase64(flavor === 'relaxed-simd' ? threadsRelaxedWasmBase64 : threadsWasmBase64));
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const exports = instance.exports as unknown as MatMulExports;
+  const exports = instance.exports as unknown as ThreadExports;
   const control = new Int32Array(new SharedArrayBuffer(4 * (HEADER + workers * PARAMS)));
   const started = [];
   for (let index = 0; index < workers; index++) {
@@ -85,29 +95,32 @@ export async function createMatMulPool(workers: number, flavor: WasmFlavor): Pro
     }));
   }
   await Promise.all(started);
-  const local = [exports.matMulF32, exports.matMulF32Wide, exports.matMulF64];
+  const local = KINDS.map((name) => exports[name] as (...args: number[]) => void);
   return {
     exports,
     arena: new Arena(memory, exports.heapBase()),
     workers,
-    run(jobs) {
+    start(jobs) {
       for (let w = 0; w < workers; w++) {
-        const job = jobs[w + 1];
         const at = HEADER + w * PARAMS;
+        const job = jobs[w];
         if (job) control.set(job, at);
         else control[at] = -1;
       }
       Atomics.store(control, 1, workers);
       Atomics.add(control, 0, 1);
       Atomics.notify(control, 0);
-      const p = jobs[0];
-      local[p[0]](p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]);
+    },
+    wait() {
       for (;;) {
         const pending = Atomics.load(control, 1);
         if (pending === 0) break;
         Atomics.wait(control, 1, pending);
       }
-      if (Atomics.exchange(control, 3, 0) === 1) throw new Error('matMul: a worker thread failed');
+      if (Atomics.exchange(control, 3, 0) === 1) throw new Error('wasm kernels: a worker thread failed');
+    },
+    runHere(p) {
+      local[p[0]](p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]);
     },
   };
 }

@@ -1,10 +1,16 @@
 import type { TypedArray } from '../../tensor/dtype.js';
 import type { Kernels } from '../types.js';
 import type { Arena } from './arena.js';
-import { rowsPerChunk } from './chunks.js';
+import { CHUNK_BYTES, rowsPerChunk } from './chunks.js';
 import type { KernelExports } from './exports.js';
+import { type Job, KINDS, type WorkerPool } from './pool.js';
 
 type SoftmaxFamily = Pick<Kernels, 'softmax' | 'logSoftmax' | 'softmaxCrossEntropy' | 'sparseSoftmaxCrossEntropy'>;
+type Kind = (typeof KINDS)[number];
+
+/** From this many elements a call is split over the worker threads, in bigger chunks (fewer wake-ups). */
+const MIN_PARALLEL_ELEMENTS = 1 << 18;
+const PARALLEL_CHUNK_BYTES = 4 * CHUNK_BYTES;
 
 /** The wasm float type every given array shares, or null (mixed or int32: the fallback runs). */
 function floatTypeOf(...arrays: (TypedArray | null)[]): 'F32' | 'F64' | null {
@@ -13,108 +19,167 @@ function floatTypeOf(...arrays: (TypedArray | null)[]): 'F32' | 'F64' | null {
   return null;
 }
 
-interface Layout {
+/** Where one chunk of rows lives in wasm memory (byte offsets). */
+interface Slot {
   x: number;
   y: number;
   loss: number;
   ids: number;
   e: number;
-  view: Float32Array | Float64Array;
-  shift: number;
+}
+
+/** One softmax-family call on contiguous rows, as the streaming loop sees it. */
+interface RowTask {
+  kind: Kind;
+  rows: number;
+  n: number;
+  /** float32 or float64 elements. */
+  size: 4 | 8;
+  labels: boolean;
+  /** Copies rows [r0, r0 + count) of the inputs into the slot. */
+  copyIn(arena: Arena, slot: Slot, r0: number, count: number): void;
+  /** The kernel's arguments for `count` rows in the slot. */
+  args(slot: Slot, count: number): number[];
+  /** Copies the results of those rows out. */
+  copyOut(arena: Arena, slot: Slot, r0: number, count: number): void;
+}
+
+function view(arena: Arena, size: 4 | 8): Float32Array | Float64Array {
+  return size === 4 ? arena.f32 : arena.f64;
+}
+
+/** Lays out `slots` chunk slots of `chunk` rows; false if memory cannot grow that far. */
+function layout(arena: Arena, task: RowTask, chunk: number, slots: number): Slot[] | null {
+  arena.reset();
+  const out: Slot[] = [];
+  for (let s = 0; s < slots; s++) {
+    out.push({
+      x: arena.take(chunk * task.n * task.size),
+      y: task.labels ? arena.take(chunk * task.n * task.size) : 0,
+      loss: arena.take(chunk * task.size),
+      ids: arena.take(chunk * 4),
+      e: arena.take(task.n * 8),
+    });
+  }
+  return arena.commit() ? out : null;
+}
+
+/**
+ * Streams the task's rows through wasm memory (chunks.ts): on this thread alone, or, with a pool and
+ * enough work, in rounds where each thread gets a chunk: the workers' chunks are copied in and
+ * started first, then this thread copies and runs its own, then every result is copied out.
+ * False when memory could not be laid out (the caller runs the fallback).
+ */
+function runRows(w: KernelExports, arena: Arena, pool: WorkerPool | null, task: RowTask): boolean {
+  const rowBytes = task.n * task.size * (task.labels ? 2 : 1);
+  const parallel = pool !== null && task.rows * task.n >= MIN_PARALLEL_ELEMENTS && task.rows >= 2 * (pool.workers + 1);
+  if (parallel) {
+    const threads = pool.workers + 1;
+    const chunk = Math.min(rowsPerChunk(task.rows, rowBytes) * 4, Math.ceil(task.rows / threads), Math.max(1, Math.floor(PARALLEL_CHUNK_BYTES / rowBytes)));
+    const slots = layout(pool.arena, task, chunk, threads);
+    if (slots) {
+      const kind = KINDS.indexOf(task.kind);
+      for (let r0 = 0; r0 < task.rows; r0 += chunk * threads) {
+        const parts: [number, number][] = [];
+        for (let t = 0; t < threads; t++) {
+          const start = r0 + t * chunk;
+          if (start < task.rows) parts.push([start, Math.min(chunk, task.rows - start)]);
+        }
+        const jobs: Job[] = [];
+        for (let t = 1; t < parts.length; t++) {
+          task.copyIn(pool.arena, slots[t], parts[t][0], parts[t][1]);
+          jobs.push([kind, ...task.args(slots[t], parts[t][1])]);
+        }
+        pool.start(jobs);
+        task.copyIn(pool.arena, slots[0], parts[0][0], parts[0][1]);
+        pool.runHere([kind, ...task.args(slots[0], parts[0][1])]);
+        pool.wait();
+        for (let t = 0; t < parts.length; t++) task.copyOut(pool.arena, slots[t], parts[t][0], parts[t][1]);
+      }
+      return true;
+    }
+  }
+  const chunk = rowsPerChunk(task.rows, rowBytes);
+  const slots = layout(arena, task, chunk, 1);
+  if (!slots) return false;
+  const run = (w as unknown as Record<Kind, (...args: number[]) => void>)[task.kind];
+  for (let r0 = 0; r0 < task.rows; r0 += chunk) {
+    const count = Math.min(chunk, task.rows - r0);
+    task.copyIn(arena, slots[0], r0, count);
+    run(...task.args(slots[0], count));
+    task.copyOut(arena, slots[0], r0, count);
+  }
+  return true;
 }
 
 /**
  * The softmax family on contiguous rows (inner = 1), float32 or float64. Strided rows (inner > 1)
- * and other element types go to the fallback set. Rows stream through wasm memory in chunks
- * (see chunks.ts); outputs are written over the chunk's logits, which each pass reads first.
+ * and other element types go to the fallback set. Outputs are written over the chunk's logits,
+ * which each pass reads first.
  */
-export function wasmSoftmaxFamily(w: KernelExports, arena: Arena, fallback: Kernels): SoftmaxFamily {
-  /** Lays out one chunk of rows and the row scratch; returns element offsets for the views. */
-  function layout(type: 'F32' | 'F64', chunk: number, n: number, withLabels: boolean): Layout | null {
-    const size = type === 'F32' ? 4 : 8;
-    arena.reset();
-    const x = arena.take(chunk * n * size);
-    const y = withLabels ? arena.take(chunk * n * size) : 0;
-    const loss = arena.take(chunk * size);
-    const ids = arena.take(chunk * 4);
-    const e = arena.take(n * 8);
-    if (!arena.commit()) return null;
-    const view = type === 'F32' ? arena.f32 : arena.f64;
-    const shift = type === 'F32' ? 2 : 3;
-    return { x, y, loss, ids, e, view, shift };
+export function wasmSoftmaxFamily(w: KernelExports, arena: Arena, fallback: Kernels, pool: WorkerPool | null = null): SoftmaxFamily {
+  /** softmax and logSoftmax: x in, out over x. */
+  function rowwise(kind: Kind, x: TypedArray, rows: number, n: number, out: TypedArray, withScratch: boolean): RowTask {
+    const size = x.BYTES_PER_ELEMENT as 4 | 8;
+    return {
+      kind, rows, n, size, labels: false,
+      copyIn: (a, slot, r0, count) => view(a, size).set(x.subarray(r0 * n, (r0 + count) * n), slot.x / size),
+      args: (slot, count) => (withScratch ? [slot.x, slot.x, count, n, slot.e] : [slot.x, slot.x, count, n]),
+      copyOut: (a, slot, r0, count) => out.set(view(a, size).subarray(slot.x / size, slot.x / size + count * n), r0 * n),
+    };
   }
 
   return {
     softmax(x, outer, n, inner, out) {
       const type = floatTypeOf(x, out);
-      if (inner !== 1 || type === null) return fallback.softmax(x, outer, n, inner, out);
-      const chunk = rowsPerChunk(outer, n * x.BYTES_PER_ELEMENT);
-      const p = layout(type, chunk, n, false);
-      if (!p) return fallback.softmax(x, outer, n, inner, out);
-      const run = type === 'F32' ? w.softmaxF32 : w.softmaxF64;
-      const xi = p.x >> p.shift;
-      for (let r0 = 0; r0 < outer; r0 += chunk) {
-        const count = Math.min(chunk, outer - r0);
-        p.view.set(x.subarray(r0 * n, (r0 + count) * n), xi);
-        run(p.x, p.x, count, n, p.e);
-        out.set(p.view.subarray(xi, xi + count * n), r0 * n);
+      if (inner !== 1 || type === null || !runRows(w, arena, pool, rowwise(`softmax${type}`, x, outer, n, out, true))) {
+        fallback.softmax(x, outer, n, inner, out);
       }
     },
 
     logSoftmax(x, outer, n, inner, out) {
       const type = floatTypeOf(x, out);
-      if (inner !== 1 || type === null) return fallback.logSoftmax(x, outer, n, inner, out);
-      const chunk = rowsPerChunk(outer, n * x.BYTES_PER_ELEMENT);
-      const p = layout(type, chunk, n, false);
-      if (!p) return fallback.logSoftmax(x, outer, n, inner, out);
-      const run = type === 'F32' ? w.logSoftmaxF32 : w.logSoftmaxF64;
-      const xi = p.x >> p.shift;
-      for (let r0 = 0; r0 < outer; r0 += chunk) {
-        const count = Math.min(chunk, outer - r0);
-        p.view.set(x.subarray(r0 * n, (r0 + count) * n), xi);
-        run(p.x, p.x, count, n);
-        out.set(p.view.subarray(xi, xi + count * n), r0 * n);
+      if (inner !== 1 || type === null || !runRows(w, arena, pool, rowwise(`logSoftmax${type}`, x, outer, n, out, false))) {
+        fallback.logSoftmax(x, outer, n, inner, out);
       }
     },
 
     softmaxCrossEntropy(logits, labels, outer, n, inner, loss, dLogits) {
       const type = floatTypeOf(logits, labels, loss, dLogits);
-      if (inner !== 1 || type === null) {
-        return fallback.softmaxCrossEntropy(logits, labels, outer, n, inner, loss, dLogits);
-      }
-      const chunk = rowsPerChunk(outer, 2 * n * logits.BYTES_PER_ELEMENT);
-      const p = layout(type, chunk, n, true);
-      if (!p) return fallback.softmaxCrossEntropy(logits, labels, outer, n, inner, loss, dLogits);
-      const run = type === 'F32' ? w.softmaxCrossEntropyF32 : w.softmaxCrossEntropyF64;
-      const xi = p.x >> p.shift;
-      const li = p.loss >> p.shift;
-      for (let r0 = 0; r0 < outer; r0 += chunk) {
-        const count = Math.min(chunk, outer - r0);
-        p.view.set(logits.subarray(r0 * n, (r0 + count) * n), xi);
-        p.view.set(labels.subarray(r0 * n, (r0 + count) * n), p.y >> p.shift);
-        run(p.x, p.y, count, n, p.loss, dLogits ? p.x : 0, p.e);
-        loss.set(p.view.subarray(li, li + count), r0);
-        if (dLogits) dLogits.set(p.view.subarray(xi, xi + count * n), r0 * n);
+      const size = logits.BYTES_PER_ELEMENT as 4 | 8;
+      const task: RowTask = {
+        kind: `softmaxCrossEntropy${type ?? 'F32'}`, rows: outer, n, size, labels: true,
+        copyIn(a, slot, r0, count) {
+          view(a, size).set(logits.subarray(r0 * n, (r0 + count) * n), slot.x / size);
+          view(a, size).set(labels.subarray(r0 * n, (r0 + count) * n), slot.y / size);
+        },
+        args: (slot, count) => [slot.x, slot.y, count, n, slot.loss, dLogits ? slot.x : 0, slot.e],
+        copyOut(a, slot, r0, count) {
+          loss.set(view(a, size).subarray(slot.loss / size, slot.loss / size + count), r0);
+          if (dLogits) dLogits.set(view(a, size).subarray(slot.x / size, slot.x / size + count * n), r0 * n);
+        },
+      };
+      if (inner !== 1 || type === null || !runRows(w, arena, pool, task)) {
+        fallback.softmaxCrossEntropy(logits, labels, outer, n, inner, loss, dLogits);
       }
     },
 
     sparseSoftmaxCrossEntropy(logits, ids, rows, n, loss, dLogits) {
       const type = floatTypeOf(logits, loss, dLogits);
-      if (type === null) return fallback.sparseSoftmaxCrossEntropy(logits, ids, rows, n, loss, dLogits);
-      const chunk = rowsPerChunk(rows, n * logits.BYTES_PER_ELEMENT);
-      const p = layout(type, chunk, n, false);
-      if (!p) return fallback.sparseSoftmaxCrossEntropy(logits, ids, rows, n, loss, dLogits);
-      const run = type === 'F32' ? w.sparseSoftmaxCrossEntropyF32 : w.sparseSoftmaxCrossEntropyF64;
-      const xi = p.x >> p.shift;
-      const li = p.loss >> p.shift;
-      for (let r0 = 0; r0 < rows; r0 += chunk) {
-        const count = Math.min(chunk, rows - r0);
-        p.view.set(logits.subarray(r0 * n, (r0 + count) * n), xi);
-        arena.i32.set(ids.subarray(r0, r0 + count), p.ids >> 2);
-        run(p.x, p.ids, count, n, p.loss, dLogits ? p.x : 0, p.e);
-        loss.set(p.view.subarray(li, li + count), r0);
-        if (dLogits) dLogits.set(p.view.subarray(xi, xi + count * n), r0 * n);
-      }
+      const size = logits.BYTES_PER_ELEMENT as 4 | 8;
+      const task: RowTask = {
+        kind: `sparseSoftmaxCrossEntropy${type ?? 'F32'}`, rows, n, size, labels: false,
+        copyIn(a, slot, r0, count) {
+          view(a, size).set(logits.subarray(r0 * n, (r0 + count) * n), slot.x / size);
+          a.i32.set(ids.subarray(r0, r0 + count), slot.ids / 4);
+        },
+        args: (slot, count) => [slot.x, slot.ids, count, n, slot.loss, dLogits ? slot.x : 0, slot.e],
+        copyOut(a, slot, r0, count) {
+          loss.set(view(a, size).subarray(slot.loss / size, slot.loss / size + count), r0);
+          if (dLogits) dLogits.set(view(a, size).subarray(slot.x / size, slot.x / size + count * n), r0 * n);
+        },
+      };
+      if (type === null || !runRows(w, arena, pool, task)) fallback.sparseSoftmaxCrossEntropy(logits, ids, rows, n, loss, dLogits);
     },
   };
 }
