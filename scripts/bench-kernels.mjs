@@ -116,6 +116,20 @@ for (const size of [128, 256, 512]) {
 }
 
 {
+  // A Dense layer's three products: batch 256, 784 in, 128 out.
+  const [B, I, O] = [256, 784, 128];
+  const x = random(Float32Array, B * I, 1, 11);
+  const wt = random(Float32Array, I * O, 1, 12);
+  const dz = random(Float32Array, B * O, 1, 13);
+  const z = new Float32Array(B * O);
+  const dw = new Float32Array(I * O);
+  const dx = new Float32Array(B * I);
+  bench(`Dense fwd X·W [${B}×${I}]·[${I}×${O}]`, (k) => () => k.matMul(x, wt, z, 1, B, I, O, false, false, 0, 0), 2 * B * I * O);
+  bench(`Dense dW = Xᵀ·dZ`, (k) => () => k.matMul(x, dz, dw, 1, I, B, O, true, false, 0, 0), 2 * B * I * O);
+  bench(`Dense dX = dZ·Wᵀ`, (k) => () => k.matMul(dz, wt, dx, 1, B, O, I, false, true, 0, 0), 2 * B * I * O);
+}
+
+{
   const n = R * C;
   const a = random(Float32Array, n, 1, 4);
   const b = random(Float32Array, n, 1, 5);
