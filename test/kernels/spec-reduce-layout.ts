@@ -1,4 +1,4 @@
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
 import { tsKernels } from '../../src/kernels/index.js';
 import type { Kernels, ReduceOp } from '../../src/kernels/types.js';

@@ -75,7 +75,7 @@ function runRows(w: KernelExports, arena: Arena, pool: WorkerPool | null, task: 
   const parallel = pool !== null && task.rows * task.n >= MIN_PARALLEL_ELEMENTS && task.rows >= 2 * (pool.workers + 1);
   if (parallel) {
     const threads = pool.workers + 1;
-    const chunk = Math.min(rowsPerChunk(task.rows, rowBytes) * 4, Math.ceil(task.rows / threads), Math.max(1, Math.floor(PARALLEL_CHUNK_BYTES / rowBytes)));
+    const chunk = Math.min(Math.ceil(task.rows / threads), Math.max(1, Math.floor(PARALLEL_CHUNK_BYTES / rowBytes)));
     const slots = layout(pool.arena, task, chunk, threads);
     if (slots) {
       const kind = KINDS.indexOf(task.kind);
