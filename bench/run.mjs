@@ -247,7 +247,10 @@ async function main() {
   const lk = probe.logitkit ?? { available: false, reason: probe.error };
   if (lk.available) {
     frameworks.push({ id: 'logitkit-ts', label: 'logitkit (ts kernels)', ours: true });
-    if (lk.wasm) frameworks.push({ id: 'logitkit-wasm', label: 'logitkit (wasm kernels)', ours: true });
+    if (lk.wasm) {
+      frameworks.push({ id: 'logitkit-wasm', label: 'logitkit (wasm kernels)', ours: true });
+      frameworks.push({ id: 'logitkit-wasm-2t', label: 'logitkit (wasm, 2 threads)', ours: true, threads: 2 });
+    }
     else notice('logitkit WebAssembly kernels not found in dist/: only the TypeScript kernel set is measured');
     if (lk.defaultKernels) notice(`logitkit's default kernel set at import: '${lk.defaultKernels}'`);
     if (workloads.includes('epoch')) {
@@ -292,6 +295,7 @@ async function main() {
   // the timed runs are pooled, so load changes on a shared machine spread over every framework.
   const ROUNDS = Math.max(1, Number(args.rounds ?? 1));
   const results = {};
+  const kernelNames = new Map();
   for (const w of workloads) results[w] = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const w of workloads) {
@@ -309,11 +313,15 @@ async function main() {
         r.loadavg = [load];
         if (r.error) warn(`${f.id} ${w}: ${r.error.split('\n')[0]}`);
         r.check = checkResult(w, r, ref);
+        if (f.ours && r.info?.kernels && !kernelNames.has(f.id)) {
+          kernelNames.set(f.id, r.info.kernels);
+          notice(`${f.id}: ${r.notes?.find((n) => n.startsWith('kernels')) ?? `kernels '${r.info.kernels}'`}`);
+        }
         results[w][f.id] = merge(results[w][f.id], r);
         const extra = r.summary
           ? `${r.summary.runs} runs${r.mode === 'quick' ? `, ${r.batchesTimed} batches ×${r.extrapolation.toFixed(2)}` : ''}, peak RSS ${r.rss.peakMiB.toFixed(0)} MiB${r.gc ? `, ${r.gc.count} GCs` : ''}${r.accuracy != null ? `, test accuracy ${(100 * r.accuracy).toFixed(2)} %` : ''}, load ${load.toFixed(1)}`
           : '';
-        console.log(`  ${f.id.padEnd(14)} ${cellText(w, r).padEnd(44)} ${extra}`);
+        console.log(`  ${f.id.padEnd(17)} ${cellText(w, r).padEnd(44)} ${extra}`);
       }
     }
   }
@@ -341,7 +349,7 @@ async function main() {
 
   // The issue's goals, per logitkit kernel set.
   const goals = [];
-  for (const o of ours) {
+  for (const o of ours.filter((f) => !f.threads)) {
     const get = (w, id) => results[w]?.[id]?.summary?.medianMs;
     const t1 = (w) => get(w, 'torch-1t');
     for (const w of ['ce', 'softmax', 'epoch']) {

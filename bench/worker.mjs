@@ -12,7 +12,8 @@ import {
 const args = parseArgs(process.argv.slice(2));
 
 function emit(obj) {
-  process.stdout.write(`\n${RESULT_MARKER}${JSON.stringify(obj)}\n`);
+  // Exit once the line is flushed: a kernel set's worker threads must not keep the process alive.
+  process.stdout.write(`\n${RESULT_MARKER}${JSON.stringify(obj)}\n`, () => process.exit());
 }
 
 async function loadFramework(name) {

@@ -63,18 +63,20 @@ export async function load(kernelSet) {
   const notes = [];
   if (kernelSet === 'ts') {
     lk.setKernels(lk.tsKernels);
-  } else if (kernelSet === 'wasm') {
+  } else if (kernelSet === 'wasm' || kernelSet === 'wasm-2t') {
     const found = await findWasmKernels();
     if (!found) throw new Error('no WebAssembly kernel set found in dist/ (not built yet?)');
+    // 'wasm-2t': one worker thread besides the calling thread (createWasmKernels({workers: 1})), like torch's 2 threads.
+    const options = kernelSet === 'wasm-2t' ? { workers: 1 } : {};
     if (found.kind === 'factory') {
-      const k = typeof found.value === 'function' ? await found.value() : found.value;
+      const k = typeof found.value === 'function' ? await found.value(options) : found.value;
       // A factory may return the kernel set, or install it itself and return nothing.
       if (k && typeof k === 'object' && typeof k.softmax === 'function') lk.setKernels(k);
     } else {
-      await found.value();
+      await found.value(options);
     }
     if (lk.kernels().name === 'ts') throw new Error(`${found.module} ${found.name} did not switch the kernel set`);
-    notes.push(`kernels via ${found.module} ${found.name}()`);
+    notes.push(`kernels '${lk.kernels().name}' via ${found.module} ${found.name}(${JSON.stringify(options)})`);
   }
   return new LogitkitAdapter(lk, notes);
 }
