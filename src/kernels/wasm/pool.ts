@@ -94,7 +94,15 @@ export async function createWorkerPool(workers: number, flavor: WasmFlavor): Pro
       worker.once('error', reject);
     }));
   }
-  await Promise.all(started);
+  try {
+    await Promise.all(started);
+  } catch {
+    // A worker that cannot start leaves the pool out: the kernels run on this thread alone.
+    Atomics.store(control, 2, 1);
+    Atomics.add(control, 0, 1);
+    Atomics.notify(control, 0);
+    return null;
+  }
   const local = KINDS.map((name) => exports[name] as (...args: number[]) => void);
   return {
     exports,
