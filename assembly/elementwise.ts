@@ -136,3 +136,57 @@ export function reluF64(x: usize, out: usize, n: i32, step: bool): void {
     store<f64>(out + (<usize>i << 3), v > 0 ? (step ? 1 : v) : v != v ? v : 0);
   }
 }
+
+/** out[r·c + j] = a[r·c + j] op b[r] (swap: b[r] op a[…]): a value per row, as in a gradient dy·dLogits. */
+// @ts-ignore: decorator
+@inline function perRowLoop32(op: i32, a: usize, b: usize, out: usize, rows: i32, c: i32, swap: bool): void {
+  for (let r = 0; r < rows; r++) {
+    const ar = a + (<usize>(r * c) << 2);
+    const or = out + (<usize>(r * c) << 2);
+    const s = load<f32>(b + (<usize>r << 2));
+    const y = f32x4.splat(s);
+    let j = 0;
+    for (; j + 4 <= c; j += 4) {
+      const x = v128.load(ar + (<usize>j << 2));
+      v128.store(or + (<usize>j << 2), swap ? apply32(op, y, x) : apply32(op, x, y));
+    }
+    for (; j < c; j++) {
+      const x = <f64>load<f32>(ar + (<usize>j << 2));
+      store<f32>(or + (<usize>j << 2), <f32>(swap ? scalar(op, <f64>s, x) : scalar(op, x, <f64>s)));
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function perRowLoop64(op: i32, a: usize, b: usize, out: usize, rows: i32, c: i32, swap: bool): void {
+  for (let r = 0; r < rows; r++) {
+    const ar = a + (<usize>(r * c) << 3);
+    const or = out + (<usize>(r * c) << 3);
+    const s = load<f64>(b + (<usize>r << 3));
+    const y = f64x2.splat(s);
+    let j = 0;
+    for (; j + 2 <= c; j += 2) {
+      const x = v128.load(ar + (<usize>j << 3));
+      v128.store(or + (<usize>j << 3), swap ? apply64(op, y, x) : apply64(op, x, y));
+    }
+    if (j < c) {
+      const x = load<f64>(ar + (<usize>j << 3));
+      store<f64>(or + (<usize>j << 3), swap ? scalar(op, s, x) : scalar(op, x, s));
+    }
+  }
+}
+
+/** Binary op of `rows` rows of length c against one value per row (b), swap giving b op a. */
+export function binaryPerRowF32(op: i32, a: usize, b: usize, out: usize, rows: i32, c: i32, swap: bool): void {
+  if (op == OP_ADD) perRowLoop32(OP_ADD, a, b, out, rows, c, false);
+  else if (op == OP_MUL) perRowLoop32(OP_MUL, a, b, out, rows, c, false);
+  else if (swap) perRowLoop32(OP_SUB, a, b, out, rows, c, true);
+  else perRowLoop32(OP_SUB, a, b, out, rows, c, false);
+}
+
+export function binaryPerRowF64(op: i32, a: usize, b: usize, out: usize, rows: i32, c: i32, swap: bool): void {
+  if (op == OP_ADD) perRowLoop64(OP_ADD, a, b, out, rows, c, false);
+  else if (op == OP_MUL) perRowLoop64(OP_MUL, a, b, out, rows, c, false);
+  else if (swap) perRowLoop64(OP_SUB, a, b, out, rows, c, true);
+  else perRowLoop64(OP_SUB, a, b, out, rows, c, false);
+}

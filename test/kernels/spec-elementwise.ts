@@ -60,6 +60,9 @@ const SHAPES: [string, number[], number[], number[]][] = [
   ['bias row b with leading 1', [9, 10], [1, 10], [9, 10]],
   ['bias row a', [13], [7, 13], [7, 13]],
   ['column against row', [5, 1], [1, 6], [5, 6]],
+  ['one value per row b (a gradient dy)', [4, 7, 9], [4, 7, 1], [4, 7, 9]],
+  ['one value per row a, leading 1 missing', [7, 1], [2, 7, 33], [2, 7, 33]],
+  ['one value per row b, many rows', [3000, 21], [3000, 1], [3000, 21]],
   ['middle axis', [3, 1, 4], [3, 5, 4], [3, 5, 4]],
   ['long same shape (several chunks)', [70001], [70001], [70001]],
 ];

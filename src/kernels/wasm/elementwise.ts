@@ -23,8 +23,22 @@ function isTrailingRow(shape: readonly number[], outShape: readonly number[]): b
 }
 
 /**
- * add, sub, mul for float32/float64 when b (or a) has the output's shape, is a scalar, or is a row
- * repeated over the leading dimensions (a bias); relu and step. Everything else: the fallback set.
+ * True when `shape` equals `outShape` but for a last dimension of 1 (leading 1s may be missing): one
+ * value per row, repeated along the row, as the upstream gradient of a per-example loss.
+ */
+function isPerRow(shape: readonly number[], outShape: readonly number[]): boolean {
+  const rank = outShape.length;
+  if (rank === 0 || outShape[rank - 1] <= 1 || shape.length > rank) return false;
+  const padded = [...new Array<number>(rank - shape.length).fill(1), ...shape];
+  if (padded[rank - 1] !== 1) return false;
+  for (let d = 0; d < rank - 1; d++) if (padded[d] !== outShape[d]) return false;
+  return true;
+}
+
+/**
+ * add, sub, mul for float32/float64 when b (or a) has the output's shape, is a scalar, is a row
+ * repeated over the leading dimensions (a bias), or is one value per row; relu and step.
+ * Everything else: the fallback set.
  */
 export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernels): Pick<Kernels, 'binary' | 'unary'> {
   /** Streams `full` (length n) through wasm against `other`: the same length (row 0) or one repeated row. */
@@ -60,6 +74,28 @@ export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernel
     return true;
   }
 
+  /** `full` (rows × c) against one value of `perRow` per row. */
+  function streamPerRow(type: 'F32' | 'F64', op: number, full: TypedArray, perRow: TypedArray, c: number, swap: boolean, out: TypedArray): boolean {
+    const size = type === 'F32' ? 4 : 8;
+    const shift = type === 'F32' ? 2 : 3;
+    const run = type === 'F32' ? w.binaryPerRowF32 : w.binaryPerRowF64;
+    const rows = out.length / c;
+    const chunk = rowsPerChunk(rows, c * size);
+    arena.reset();
+    const ap = arena.take(chunk * c * size);
+    const bp = arena.take(chunk * size);
+    if (!arena.commit()) return false;
+    const view = type === 'F32' ? arena.f32 : arena.f64;
+    for (let r0 = 0; r0 < rows; r0 += chunk) {
+      const count = Math.min(chunk, rows - r0);
+      view.set(full.subarray(r0 * c, (r0 + count) * c), ap >> shift);
+      view.set(perRow.subarray(r0, r0 + count), bp >> shift);
+      run(op, ap, bp, ap, count, c, swap);
+      out.set(view.subarray(ap >> shift, (ap >> shift) + count * c), r0 * c);
+    }
+    return true;
+  }
+
   return {
     binary(op, a, aShape, b, bShape, out, outShape) {
       const code = OP_CODE[op];
@@ -73,6 +109,8 @@ export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernel
         else if (b.length === n && a.length === 1) done = stream(type, code, b, a, scalarRow, true, out);
         else if (a.length === n && n % b.length === 0 && isTrailingRow(bShape, outShape)) done = stream(type, code, a, b, b.length, false, out);
         else if (b.length === n && n % a.length === 0 && isTrailingRow(aShape, outShape)) done = stream(type, code, b, a, a.length, true, out);
+        else if (a.length === n && isPerRow(bShape, outShape)) done = streamPerRow(type, code, a, b, outShape[outShape.length - 1], false, out);
+        else if (b.length === n && isPerRow(aShape, outShape)) done = streamPerRow(type, code, b, a, outShape[outShape.length - 1], true, out);
         if (done) return;
       }
       fallback.binary(op, a, aShape, b, bShape, out, outShape);

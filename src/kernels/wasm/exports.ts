@@ -42,6 +42,8 @@ export interface KernelExports extends MatMulExports, SoftmaxExports {
 
   binaryF32(op: number, a: number, b: number, out: number, rows: number, c: number, bRow: boolean, swap: boolean): void;
   binaryF64(op: number, a: number, b: number, out: number, rows: number, c: number, bRow: boolean, swap: boolean): void;
+  binaryPerRowF32(op: number, a: number, b: number, out: number, rows: number, c: number, swap: boolean): void;
+  binaryPerRowF64(op: number, a: number, b: number, out: number, rows: number, c: number, swap: boolean): void;
   reluF32(x: number, out: number, n: number, step: boolean): void;
   reluF64(x: number, out: number, n: number, step: boolean): void;
 
