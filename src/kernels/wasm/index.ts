@@ -6,7 +6,8 @@
  *   await useWasmKernels();            // kernels() now returns the wasm set where SIMD is available
  *
  * In wasm: matMul (float32, float64), softmax, logSoftmax, softmaxCrossEntropy, sparseSoftmaxCrossEntropy
- * (contiguous rows, float32/float64), binary add/sub/mul (same shape, scalar, bias row), relu and step,
+ * (contiguous rows, float32/float64), binary add/sub/mul (same shape, scalar, bias row, one value per row),
+ * relu and step,
  * reduce('sum') (compensated, float32/float64).
  * Everything else, and other dtypes or layouts, runs the fallback (TypeScript) kernels.
  *
