@@ -58,6 +58,12 @@ function buildModel(file: DecodedFile): Model {
     }
     return t;
   });
+  let offset = 0;
+  for (const layer of model.layers) {
+    const problem = layer.checkWeights(values.slice(offset, offset + layer.weights.length));
+    if (problem) check.fail(`layer '${layer.name}' has invalid weights: ${problem}`);
+    offset += layer.weights.length;
+  }
   model.setWeights(values);
   return model;
 }

@@ -81,6 +81,13 @@ function checkLayerConfig(check: Checker, path: string, className: string, v: un
       if (o.dtype !== undefined) check.oneOf(`${path}.dtype`, o.dtype, FLOAT_DTYPES);
       return o;
     }
+    case 'Normalization': {
+      const o = check.object(path, v, ['epsilon', 'dtype'], ['epsilon']);
+      const eps = check.number(`${path}.epsilon`, o.epsilon);
+      if (eps < 0) check.expect(`${path}.epsilon`, 'a number ≥ 0', eps);
+      if (o.dtype !== undefined) check.oneOf(`${path}.dtype`, o.dtype, FLOAT_DTYPES);
+      return o;
+    }
     default:
       return check.expect(`${path}`, 'a known layer class', className);
   }

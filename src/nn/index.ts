@@ -6,6 +6,7 @@ export * as layers from './layers.js';
 export { input, InputLayer, type InputConfig } from './input.js';
 export { Dense, type DenseConfig } from './dense.js';
 export { Activation, Add, type ActivationConfig, type AddConfig } from './simple-layers.js';
+export { Normalization, type NormalizationConfig } from './normalization.js';
 export { Layer, SymbolicTensor, LayerNode, type LayerOutput, type LayerConfig, type SymbolicShape, type FloatDType } from './layer.js';
 export { Variable } from './variable.js';
 export { Network, type NetworkArgs, type ModelSummary, type SummaryRow } from './network.js';

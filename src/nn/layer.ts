@@ -127,6 +127,11 @@ export abstract class Layer {
   /** The forward pass: a pure function of the inputs and the weight values (in `weights` order). */
   abstract call(inputs: readonly Tensor[], weights: readonly Tensor[]): LayerOutput;
 
+  /** Checks weight values loaded from a file beyond shape and finiteness; returns what is wrong, or null. */
+  checkWeights(_values: readonly Tensor[]): string | null {
+    return null;
+  }
+
   /** The activation the layer ends with ('linear' for none). */
   get activation(): string {
     return 'linear';

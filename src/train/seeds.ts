@@ -3,6 +3,7 @@ import { toTensors, type Dataset } from '../data/dataset.js';
 import { input } from '../nn/input.js';
 import { dense } from '../nn/layers.js';
 import { Adam } from '../optim/adam.js';
+import type { InitializerName } from '../nn/initializers.js';
 import type { Callback } from './callbacks.js';
 import type { History } from './callbacks.js';
 import type { CheckpointOptions } from './checkpoint.js';
@@ -20,6 +21,8 @@ export interface SeedsTrainingOptions {
   /** Seeds weight initialization and shuffling. */
   seed?: number;
   hiddenUnits?: number;
+  /** Initializer of the hidden layer's kernel (default glorotUniform, Keras's default). */
+  hiddenInitializer?: InitializerName;
   /** Progress hooks (onEpochEnd logs carry loss, acc, seconds and samplesPerSecond). */
   onProgress?: Callback;
   checkpoint?: CheckpointOptions;
@@ -49,7 +52,7 @@ export async function trainSeeds(data: { train: Dataset; test: Dataset }, option
   if (!Number.isInteger(o.hiddenUnits) || o.hiddenUnits < 1) throw argError(op, 'hiddenUnits', 'a positive integer', o.hiddenUnits);
   const { train, test } = data;
   const x = input({ shape: train.featureShape });
-  const hidden = dense({ units: o.hiddenUnits, activation: 'relu' }).apply(x);
+  const hidden = dense({ units: o.hiddenUnits, activation: 'relu', ...(options.hiddenInitializer ? { kernelInitializer: options.hiddenInitializer } : {}) }).apply(x);
   const logits = dense({ units: train.numClasses }).apply(hidden);
   const net = model({ inputs: x, outputs: logits, name: 'seeds', seed: o.seed });
   net.compile({ optimizer: new Adam({ learningRate: o.learningRate }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });

@@ -69,6 +69,16 @@ describe('save → load round trip, equal to the bit', () => {
     const merged = layers.add().apply([shared.apply(x), shared.apply(layers.dense({ units: 5 }).apply(x))]);
     const d = model({ inputs: x, outputs: layers.activation({ activation: 'softmax' }).apply(merged), seed: 4 });
     expectSameModel(d, modelFromBytes(modelToBytes(d)));
+    const n = sequential([layers.normalization().adapt(tensor([[1, 2, 3, 4, 5, 6], [0, 0, 1, 1, 2, 9]])), layers.dense({ units: 2 })], { inputShape: [6], seed: 2 });
+    const n2 = modelFromBytes(modelToBytes(n));
+    expectSameModel(n, n2);
+    expect(n2.trainableWeights.length).toBe(2);
+  });
+
+  it('rejects a normalization layer with a negative variance', () => {
+    const n = sequential([layers.normalization(), layers.dense({ units: 2 })], { inputShape: [3], seed: 2 });
+    n.layers[1].weights[1].assign(tensor([1, -0.5, 1]));
+    expect(() => modelFromBytes(modelToBytes(n))).toThrow(/layer 'normalization_1' has invalid weights: variance -0.5 < 0 at index 1/);
   });
 
   it('saveModel / loadModel write one file atomically and leave no temp files', async () => {
@@ -163,7 +173,7 @@ describe('corrupt files are rejected with a clear message', () => {
     reject(rebuild(t2, data), /header.model.layers\[1\].config has an unknown field "code"/);
     const t3 = structuredClone(header);
     t3.model.layers[1].className = 'Lambda';
-    reject(rebuild(t3, data), /className must be one of 'Input', 'Dense', 'Activation', 'Add', got "Lambda"/);
+    reject(rebuild(t3, data), /className must be one of 'Input', 'Dense', 'Activation', 'Add', 'Normalization', got "Lambda"/);
     const t4 = structuredClone(header);
     t4.model.layers[1].config.units = 9;
     reject(rebuild(t4, data), /tensor 'dense_1\/kernel' is float32 \[20, 8\], the architecture needs float32 \[20, 9\]/);

@@ -173,3 +173,26 @@ describe('intermediate outputs', () => {
     expect(() => m.layerOutputs([xs], ['nope'])).toThrow(/'hidden'/);
   });
 });
+
+describe('normalization layer', () => {
+  it('adapt computes per-feature mean and variance; the output is standardized; weights are non-trainable', async () => {
+    const data = tensor([[1, 10], [3, 10], [5, 10]]);
+    const norm = layers.normalization().adapt(data);
+    const m = sequential([norm, layers.dense({ units: 2 })], { inputShape: [2], seed: 1 });
+    expect(m.weights.length).toBe(4); // builds the sequential model
+    expect(Array.from(norm.mean.value.values)).toEqual([3, 10]);
+    expect(norm.variance.value.values[0]).toBeCloseTo(8 / 3, 6);
+    const [y] = m.layerOutputs([data], [norm.name]);
+    expect(y.values[0]).toBeCloseTo(-2 / Math.sqrt(8 / 3 + 1e-3), 6);
+    expect(y.values[1]).toBe(0);
+    const s = m.summary();
+    expect(s.totalParams).toBe(4 + 6);
+    expect(s.trainableParams).toBe(6);
+    expect(m.trainableWeights.map((v) => v.name)).toEqual(['dense_1/kernel', 'dense_1/bias']);
+    m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    const before = norm.mean.value;
+    await m.fit(data, tensor([0, 1, 0], { dtype: 'int32' }), { epochs: 2 });
+    expect(norm.mean.value).toBe(before);
+    expect(() => m.predict(tensor([[1, 2, 3]]))).toThrow(/\[n, 2\]/);
+  });
+});
