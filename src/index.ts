@@ -22,8 +22,8 @@ export {
   type RenderOptions, type JsonOptions, type RowTrace, type NumericsNote, type CrossCheck,
 } from './explain/index.js';
 export {
-  input, layers, Layer, Dense, Activation, Add, InputLayer, SymbolicTensor, Variable, Network,
-  type DenseConfig, type InputConfig, type ActivationName, type InitializerName, type ModelSummary, type SummaryRow,
+  input, layers, Layer, Dense, Activation, Add, Normalization, InputLayer, SymbolicTensor, Variable, Network,
+  type DenseConfig, type NormalizationConfig, type InputConfig, type ActivationName, type InitializerName, type ModelSummary, type SummaryRow,
 } from './nn/index.js';
 export * as optimizers from './optim/index.js';
 export { Optimizer, SGD, Adam, AdamW, type OptimizerState, type LearningRate } from './optim/index.js';
