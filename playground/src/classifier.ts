@@ -3,7 +3,7 @@
  * files read with modelFromBytes: the network trained in this page (the worker sends modelToBytes after each
  * evaluation) and a file chosen with the file input.
  */
-import { Dense, Tensor, model as makeModel, modelFromBytes, reshape, type ExplainableModel, type Model } from '../../src/index.js';
+import { Tensor, explainableModel, modelFromBytes, reshape, type ExplainableModel, type Model } from '../../src/index.js';
 import { MNIST_SIDE } from './mnist-preprocess.js';
 
 export interface DigitClassifier {
@@ -16,23 +16,6 @@ export interface DigitClassifier {
   readonly explainable: ExplainableModel | null;
   /** The image as one example of the model's input shape (no batch axis). */
   sample(pixels: Float32Array): Tensor;
-}
-
-/**
- * The last Dense layer's kernel and bias, and a model sharing the original's layers that stops at that layer's
- * input (Keras-style: a new model over the same graph), so h = hidden(x) and z = h·kernel + bias.
- */
-function explainableOf(net: Model): ExplainableModel | null {
-  const last = net.outputLayer;
-  if (!(last instanceof Dense) || net.inputs.length !== 1 || net.outputs.length !== 1) return null;
-  const feeding = net.outputs[0].node.inputs;
-  if (feeding.length !== 1) return null;
-  const hidden = makeModel({ inputs: net.inputs[0], outputs: feeding[0], name: `${net.outputLayer.name}-input` });
-  return {
-    lastDense: { kernel: last.kernel.value, bias: last.bias?.value ?? null },
-    hidden: (x) => hidden.predict(x),
-    logits: (x) => net.predictLogits(x),
-  };
 }
 
 const PIXELS = MNIST_SIDE * MNIST_SIDE;
@@ -49,7 +32,7 @@ export function modelClassifier(model: Model, description: string): DigitClassif
   if (classes !== 10) throw new RangeError(`the model has ${String(classes)} outputs, not the 10 digit classes`);
   let explainable: ExplainableModel | null = null;
   try {
-    explainable = explainableOf(model);
+    explainable = explainableModel(model);
   } catch {
     explainable = null;
   }
