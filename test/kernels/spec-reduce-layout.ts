@@ -144,6 +144,15 @@ export function reduceLayoutSpec(k: () => Kernels): void {
         k().slice(x, shape, [1, 1, 2], [2, 2, 3], out);
         tsKernels.slice(x, shape, [1, 1, 2], [2, 2, 3], ref);
         expectSameValues(out, ref, 'slice');
+        // Contiguous boxes (a batch of rows, a part of one row, everything) and a non-contiguous one.
+        for (const [begin, size] of [[[1, 0, 0], [2, 4, 5]], [[2, 1, 0], [1, 2, 5]], [[0, 3, 1], [1, 1, 3]], [[0, 0, 0], [3, 4, 5]], [[0, 1, 0], [3, 2, 5]]]) {
+          const count = size.reduce((p, v) => p * v, 1);
+          const got = new Type(count);
+          const want = new Type(count);
+          k().slice(x, shape, begin, size, got);
+          tsKernels.slice(x, shape, begin, size, want);
+          expectSameValues(got, want, `slice ${begin} ${size}`);
+        }
         const parts = [randomArray(Type, 3 * 2 * 5, 9, 1), randomArray(Type, 3 * 4 * 5, 9, 2)];
         const cat = new Type(3 * 6 * 5);
         const catRef = new Type(3 * 6 * 5);

@@ -8,7 +8,7 @@
  * In wasm: matMul (float32, float64), softmax, logSoftmax, softmaxCrossEntropy, sparseSoftmaxCrossEntropy
  * (contiguous rows, float32/float64), binary add/sub/mul (same shape, scalar, bias row, one value per row),
  * relu and step,
- * reduce('sum') (compensated, float32/float64).
+ * reduce('sum') (compensated, float32/float64); slice of a contiguous box is one block copy (layout.ts).
  * Everything else, and other dtypes or layouts, runs the fallback (TypeScript) kernels.
  *
  * Memory: each kernel lays its buffers out in the module's memory (arena.ts, grow-only, never freed);
@@ -20,6 +20,7 @@ import { tsKernels } from '../ts/index.js';
 import type { Kernels } from '../types.js';
 import { Arena } from './arena.js';
 import { wasmElementwise } from './elementwise.js';
+import { fastSlice } from './layout.js';
 import { type WasmFlavor, bestWasmFlavor, instantiateKernels } from './load.js';
 import { type MatMulAccumulation, wasmMatMul } from './matmul.js';
 import { createWorkerPool } from './pool.js';
@@ -60,6 +61,7 @@ export async function createWasmKernels(options: WasmKernelOptions = {}): Promis
     ...wasmElementwise(w, arena, fallback),
     ...wasmSoftmaxFamily(w, arena, fallback, pool),
     ...wasmReduce(w, arena, fallback),
+    ...fastSlice(fallback),
     matMul: wasmMatMul(w, arena, fallback, options.matMulAccumulation ?? 'float32', pool),
   };
 }
