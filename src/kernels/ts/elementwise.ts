@@ -107,6 +107,25 @@ export function binary(
     for (let i = 0; i < n; i++) out[i] = f(av, b[i]);
     return;
   }
+  // Leading-block broadcast, as in scaling each row by its own number (a loss gradient times dy): a is
+  // (rows × inner), b is (rows) with trailing ones. One value of b per contiguous block of a.
+  if (a.length === n && b.length > 0 && isLeading(bShape, outShape)) {
+    const inner = n / b.length;
+    for (let r = 0, base = 0; r < b.length; r++, base += inner) {
+      const bv = b[r];
+      if (op === 'mul' && f !== Math.imul) for (let j = 0; j < inner; j++) out[base + j] = a[base + j] * bv;
+      else for (let j = 0; j < inner; j++) out[base + j] = f(a[base + j], bv);
+    }
+    return;
+  }
+  if (b.length === n && a.length > 0 && isLeading(aShape, outShape)) {
+    const inner = n / a.length;
+    for (let r = 0, base = 0; r < a.length; r++, base += inner) {
+      const av = a[r];
+      for (let j = 0; j < inner; j++) out[base + j] = f(av, b[base + j]);
+    }
+    return;
+  }
   // Trailing-row broadcast, as in a bias add: a is (rows × c), b is (c).
   if (a.length === n && b.length > 0 && n % b.length === 0 && isTrailing(bShape, outShape)) {
     const c = b.length;
@@ -116,6 +135,18 @@ export function binary(
     return;
   }
   broadcastLoop(f, a, aShape, b, bShape, out, outShape);
+}
+
+/** True when `shape`, aligned to `outShape`'s rank, equals it up to some axis and is all ones after it. */
+function isLeading(shape: readonly number[], outShape: readonly number[]): boolean {
+  const lead = outShape.length - shape.length;
+  let last = -1;
+  for (let i = 0; i < shape.length; i++) if (shape[i] !== 1) last = i + lead;
+  for (let i = 0; i <= last; i++) {
+    const d = i < lead ? 1 : shape[i - lead];
+    if (d !== outShape[i]) return false;
+  }
+  return true;
 }
 
 /** True when `shape` equals the trailing dimensions of `outShape` (ignoring leading ones). */
