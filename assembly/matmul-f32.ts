@@ -110,8 +110,10 @@ export function matMulF32(
   }
   for (let jc = 0; jc < n; jc += NC_F32) {
     const nc = min(NC_F32, n - jc);
-    for (let pc = 0; pc < k; pc += KC_F32) {
-      const kc = min(KC_F32, k - pc);
+    // K blocks of equal depth (≤ KC_F32): a short last block would pay the per-tile costs for few steps.
+    const kBlock = (k + (k + KC_F32 - 1) / KC_F32 - 1) / ((k + KC_F32 - 1) / KC_F32);
+    for (let pc = 0; pc < k; pc += kBlock) {
+      const kc = min(kBlock, k - pc);
       for (let jr = 0; jr < nc; jr += NR) {
         packF32(b, brs, bps, jc + jr, min(NR, nc - jr), pc, kc, NR, packB + (<usize>(jr * kc) << 2));
       }

@@ -102,8 +102,10 @@ function matMulWide<T>(
   }
   for (let jc = 0; jc < n; jc += NC_F64) {
     const nc = min(NC_F64, n - jc);
-    for (let pc = 0; pc < k; pc += KC_F64) {
-      const kc = min(KC_F64, k - pc);
+    // K blocks of equal depth (≤ KC_F64): a short last block would pay the per-tile costs for few steps.
+    const kBlock = (k + (k + KC_F64 - 1) / KC_F64 - 1) / ((k + KC_F64 - 1) / KC_F64);
+    for (let pc = 0; pc < k; pc += kBlock) {
+      const kc = min(kBlock, k - pc);
       for (let jr = 0; jr < nc; jr += NR) {
         packF64<T>(b, brs, bps, jc + jr, min(NR, nc - jr), pc, kc, NR, packB + (<usize>(jr * kc) << 3));
       }
