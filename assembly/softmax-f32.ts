@@ -96,10 +96,52 @@ export function logSoftmaxF32(x: usize, out: usize, rows: i32, n: i32): void {
   }
 }
 
+/** Results of crossEntropyPass: the row's Σ y_i (m − x_i) as sum + error. */
+let passSum: f64 = 0;
+let passErr: f64 = 0;
+
+/**
+ * One pass over a row: the loss terms y_i (m − x_i) (zero labels add nothing, even against −∞) into
+ * passSum/passErr, and when dx ≠ 0 the gradient e_i·c − y_i (dx may be x: each x_i is read first).
+ * With non-negative labels every term is ≥ 0, so a plain float64 sum is within n·2^-53 (far below
+ * float32's rounding); `compensated` adds TwoSum error terms for rows with negative labels.
+ */
+// @ts-ignore: decorator
+@inline function crossEntropyPass(x: usize, y: usize, n: i32, dx: usize, e: usize, c: f64, compensated: bool): void {
+  const m = f64x2.splat(rowMaxValue);
+  const zero = f64x2.splat(0);
+  const cv = f64x2.splat(c);
+  let acc = f64x2.splat(0);
+  let comp = f64x2.splat(0);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const yv = loadF32Pair(y + (<usize>i << 2));
+    const gap = f64x2.sub(m, loadF32Pair(x + (<usize>i << 2)));
+    const term = v128.and(f64x2.mul(yv, gap), f64x2.ne(yv, zero));
+    const t = f64x2.add(acc, term);
+    if (compensated) {
+      const z = f64x2.sub(t, acc);
+      comp = f64x2.add(comp, f64x2.add(f64x2.sub(acc, f64x2.sub(t, z)), f64x2.sub(term, z)));
+    }
+    acc = t;
+    if (dx != 0) storeF32Pair(dx + (<usize>i << 2), f64x2.sub(f64x2.mul(v128.load(e + (<usize>i << 3)), cv), yv));
+  }
+  let sum = twoSum(f64x2.extract_lane(acc, 0), f64x2.extract_lane(acc, 1));
+  let err = twoSumErr + f64x2.extract_lane(comp, 0) + f64x2.extract_lane(comp, 1);
+  for (; i < n; i++) {
+    const yi = <f64>load<f32>(y + (<usize>i << 2));
+    if (yi != 0) {
+      sum = twoSum(sum, yi * (rowMaxValue - <f64>load<f32>(x + (<usize>i << 2))));
+      err += twoSumErr;
+    }
+    if (dx != 0) store<f32>(dx + (<usize>i << 2), <f32>(load<f64>(e + (<usize>i << 3)) * c - yi));
+  }
+  passSum = sum;
+  passErr = err;
+}
+
 /**
  * Soft labels: loss = Σ y_i (m − x_i) + (Σ y_i)·log1p(s), and dx = (Σ y)·softmax − y when dx ≠ 0.
- * The Σ y_i (m − x_i) terms use a compensated sum (labels may be negative); a zero label adds
- * nothing even against a −∞ logit.
  */
 export function softmaxCrossEntropyF32(
   x: usize, y: usize, rows: i32, n: i32, loss: usize, dx: usize, e: usize,
@@ -113,46 +155,28 @@ export function softmaxCrossEntropyF32(
     } else {
       const s = dx != 0 ? expPass(x, n, im, e) : expPass(x, n, im, 0);
       const L = Math.log1p(s);
-      // Σ y first: the gradient needs it before the pass that writes dx.
+      // Σ y first (the gradient needs it before the pass that writes dx), and whether any label is
+      // negative (its sign bit; −0 counts too, harmlessly).
       let Yv = f64x2.splat(0);
+      let signs = i32x4.splat(0);
       let i = 0;
       for (; i + 4 <= n; i += 4) {
-        const p = y + (<usize>i << 2);
-        Yv = f64x2.add(Yv, f64x2.add(loadF32Pair(p), loadF32Pair(p + 8)));
+        const v = v128.load(y + (<usize>i << 2));
+        signs = v128.or(signs, v);
+        Yv = f64x2.add(Yv, f64x2.add(f64x2.promote_low_f32x4(v), f64x2.promote_low_f32x4(v128.shuffle<i64>(v, v, 1, 1))));
       }
       let Y = f64x2.extract_lane(Yv, 0) + f64x2.extract_lane(Yv, 1);
-      for (; i < n; i++) Y += <f64>load<f32>(y + (<usize>i << 2));
-      const m = f64x2.splat(rowMaxValue);
-      const zero = f64x2.splat(0);
-      const c = Y / (1 + s);
-      const cv = f64x2.splat(c);
-      let acc = f64x2.splat(0);
-      let comp = f64x2.splat(0);
-      i = 0;
-      for (; i + 2 <= n; i += 2) {
-        const yv = loadF32Pair(y + (<usize>i << 2));
-        const gap = f64x2.sub(m, loadF32Pair(x + (<usize>i << 2)));
-        const term = v128.and(f64x2.mul(yv, gap), f64x2.ne(yv, zero));
-        const t = f64x2.add(acc, term);
-        const z = f64x2.sub(t, acc);
-        comp = f64x2.add(comp, f64x2.add(f64x2.sub(acc, f64x2.sub(t, z)), f64x2.sub(term, z)));
-        acc = t;
-        if (dx != 0) storeF32Pair(dx + (<usize>i << 2), f64x2.sub(f64x2.mul(v128.load(e + (<usize>i << 3)), cv), yv));
-      }
-      let sum = f64x2.extract_lane(acc, 0);
-      let err = f64x2.extract_lane(comp, 0) + f64x2.extract_lane(comp, 1);
-      sum = twoSum(sum, f64x2.extract_lane(acc, 1));
-      err += twoSumErr;
+      let negative = i32x4.bitmask(signs) != 0;
       for (; i < n; i++) {
-        const yi = <f64>load<f32>(y + (<usize>i << 2));
-        if (yi != 0) {
-          sum = twoSum(sum, yi * (rowMaxValue - <f64>load<f32>(x + (<usize>i << 2))));
-          err += twoSumErr;
-        }
-        if (dx != 0) store<f32>(dx + (<usize>i << 2), <f32>(load<f64>(e + (<usize>i << 3)) * c - yi));
+        const yi = load<f32>(y + (<usize>i << 2));
+        Y += <f64>yi;
+        if (reinterpret<i32>(yi) < 0) negative = true;
       }
+      const c = Y / (1 + s);
+      if (negative) crossEntropyPass(x, y, n, dx, e, c, true);
+      else crossEntropyPass(x, y, n, dx, e, c, false);
       const yl = Y * L;
-      store<f32>(loss, <f32>(isFinite(sum) ? sum + yl + err : sum + yl));
+      store<f32>(loss, <f32>(isFinite(passSum) ? passSum + yl + passErr : passSum + yl));
     }
     x += rowBytes;
     y += rowBytes;

@@ -146,6 +146,20 @@ export function softmaxSpec(k: () => Kernels): void {
         expect(Array.from(d.subarray(8))).toEqual([0.5, -0.5]);
       });
 
+      it('matches the reference with negative soft labels (the loss terms then cancel)', () => {
+        const [outer, n] = [6, 41];
+        const x = new Type(randomValues(outer * n, 20, 21));
+        const y = new Type(randomValues(outer * n, 1, 22));
+        const loss = new Type(outer);
+        const lossRef = new Type(outer);
+        const d = new Type(outer * n);
+        const dRef = new Type(outer * n);
+        k().softmaxCrossEntropy(x, y, outer, n, 1, loss, d);
+        tsKernels.softmaxCrossEntropy(x, y, outer, n, 1, lossRef, dRef);
+        expectLoss(loss, lossRef, n, ULP[dtype], 'loss');
+        expectGradient(d, dRef, (i) => Math.abs(y[i]), n, ULP[dtype], 'gradient');
+      });
+
       for (const row of rowsFor(Type)) {
         it(`matches the TypeScript reference within ${ULP[dtype]} ulp: ${row.name}`, () => {
           const { outer, n, inner } = row;
