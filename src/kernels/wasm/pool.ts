@@ -15,6 +15,11 @@ import { type WasmFlavor, decodeBase64 } from './load.js';
  */
 export const PARAMS = 15;
 const HEADER = 4;
+/**
+ * Polls before blocking: the next job of a chunked call (or a worker's end) usually comes within
+ * microseconds, while waking a thread blocked in Atomics.wait takes tens of them. About 10–50 µs.
+ */
+const SPINS = 1 << 14;
 
 /** The thread module's functions a job can run, by kind index. */
 export const KINDS = [
@@ -49,6 +54,7 @@ const at = ${HEADER} + index * ${PARAMS};
 let generation = Atomics.load(ctl, 0);
 parentPort.postMessage('ready');
 for (;;) {
+  for (let i = 0; i < ${SPINS} && Atomics.load(ctl, 0) === generation; i++);
   Atomics.wait(ctl, 0, generation);
   generation = Atomics.load(ctl, 0);
   if (Atomics.load(ctl, 2) === 1) break;
@@ -120,6 +126,7 @@ export async function createWorkerPool(workers: number, flavor: WasmFlavor): Pro
       Atomics.notify(control, 0);
     },
     wait() {
+      for (let i = 0; i < SPINS && Atomics.load(control, 1) !== 0; i++);
       for (;;) {
         const pending = Atomics.load(control, 1);
         if (pending === 0) break;
