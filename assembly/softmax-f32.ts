@@ -157,6 +157,11 @@ export function softmaxCrossEntropyF32(
       const L = Math.log1p(s);
       // Σ y first (the gradient needs it before the pass that writes dx), and whether any label is
       // negative (its sign bit; −0 counts too, harmlessly).
+      // Σ_{i≠im} y_i (the label at the max is zeroed for the pass, then restored): the gradient at the max
+      // is (yOthers − y_m·s)/(1 + s), which keeps its digits when the loss is tiny.
+      const yMaxAt = y + (<usize>im << 2);
+      const yMax = <f64>load<f32>(yMaxAt);
+      store<f32>(yMaxAt, 0);
       let Yv = f64x2.splat(0);
       let signs = i32x4.splat(0);
       let i = 0;
@@ -172,9 +177,14 @@ export function softmaxCrossEntropyF32(
         Y += <f64>yi;
         if (reinterpret<i32>(yi) < 0) negative = true;
       }
+      store<f32>(yMaxAt, <f32>yMax);
+      if (yMax < 0) negative = true;
+      const yOthers = Y;
+      Y += yMax;
       const c = Y / (1 + s);
       if (negative) crossEntropyPass(x, y, n, dx, e, c, true);
       else crossEntropyPass(x, y, n, dx, e, c, false);
+      if (dx != 0) store<f32>(dx + (<usize>im << 2), <f32>((yOthers - yMax * s) / (1 + s)));
       const yl = Y * L;
       store<f32>(loss, <f32>(isFinite(passSum) ? passSum + yl + passErr : passSum + yl));
     }
@@ -203,7 +213,8 @@ export function sparseSoftmaxCrossEntropyF32(
       if (dx != 0) {
         const inv = 1 / (1 + s);
         scaleOut(e, n, inv, dx);
-        store<f32>(dx + (<usize>k << 2), <f32>(load<f64>(e + (<usize>k << 3)) * inv - 1));
+        // p_k − 1 = −(T − e_k)/T: −s/T at the max, −(1 + (s − e_k))/T elsewhere (no cancellation).
+        store<f32>(dx + (<usize>k << 2), <f32>(k == im ? -s / (1 + s) : -(1 + (s - load<f64>(e + (<usize>k << 3)))) / (1 + s)));
       }
     }
     x += rowBytes;

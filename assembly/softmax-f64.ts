@@ -153,11 +153,30 @@ export function softmaxCrossEntropyF64(
     } else {
       const s = dx != 0 ? expPass(x, n, im, e) : expPass(x, n, im, 0);
       const L = Math.log1p(s);
-      let Yv = f64x2.splat(0);
+      // yOthers = Σ_{i≠im} y_i, compensated (the label at the max is zeroed for the pass, then restored):
+      // the gradient at the max is (yOthers − y_m·s)/(1 + s), which keeps its digits when the loss is tiny.
+      const yMaxAt = y + (<usize>im << 3);
+      const yMax = load<f64>(yMaxAt);
+      store<f64>(yMaxAt, 0);
+      let Ys = f64x2.splat(0);
+      let Yc = f64x2.splat(0);
       let i = 0;
-      for (; i + 2 <= n; i += 2) Yv = f64x2.add(Yv, v128.load(y + (<usize>i << 3)));
-      let Y = f64x2.extract_lane(Yv, 0) + f64x2.extract_lane(Yv, 1);
-      if (i < n) Y += load<f64>(y + (<usize>i << 3));
+      for (; i + 2 <= n; i += 2) {
+        const yv = v128.load(y + (<usize>i << 3));
+        const t = f64x2.add(Ys, yv);
+        const z = f64x2.sub(t, Ys);
+        Yc = f64x2.add(Yc, f64x2.add(f64x2.sub(Ys, f64x2.sub(t, z)), f64x2.sub(yv, z)));
+        Ys = t;
+      }
+      let yOthers = twoSum(f64x2.extract_lane(Ys, 0), f64x2.extract_lane(Ys, 1));
+      let yErr = twoSumErr + f64x2.extract_lane(Yc, 0) + f64x2.extract_lane(Yc, 1);
+      if (i < n) {
+        yOthers = twoSum(yOthers, load<f64>(y + (<usize>i << 3)));
+        yErr += twoSumErr;
+      }
+      yOthers += yErr;
+      store<f64>(yMaxAt, yMax);
+      const Y = yOthers + yMax;
       const m = rowMaxValue;
       const mv = f64x2.splat(m);
       const negM = f64x2.splat(-m);
@@ -175,7 +194,11 @@ export function softmaxCrossEntropyF64(
         const d = f64x2.sub(v, mv);
         const lo = v128.and(diffError(v, d, mv, negM), liveMask(d));
         const gap = f64x2.neg(f64x2.add(d, lo));
-        const term = v128.and(f64x2.mul(yv, gap), f64x2.ne(yv, zero));
+        // m − x_i can overflow (1.7e308 − (−1.7e308)) while y·(m − x_i) is finite for a label below 1.
+        const raw = f64x2.mul(yv, gap);
+        const overflowed = v128.and(f64x2.eq(raw, f64x2.splat(Infinity)), f64x2.lt(yv, f64x2.splat(1)));
+        const safe = v128.bitselect(f64x2.sub(f64x2.mul(yv, mv), f64x2.mul(yv, v)), raw, overflowed);
+        const term = v128.and(safe, f64x2.ne(yv, zero));
         const t = f64x2.add(acc, term);
         const z = f64x2.sub(t, acc);
         comp = f64x2.add(comp, f64x2.add(f64x2.sub(acc, f64x2.sub(t, z)), f64x2.sub(term, z)));
@@ -190,11 +213,14 @@ export function softmaxCrossEntropyF64(
         if (yi != 0 && i != im) {
           const v = load<f64>(x + p);
           const d = v - m;
-          sum = twoSum(sum, yi * -(d + (d > -746 ? diffErrorScalar(v, d, m) : 0)));
+          let term = yi * -(d + (d > -746 ? diffErrorScalar(v, d, m) : 0));
+          if (term == Infinity && yi < 1) term = yi * m - yi * v;
+          sum = twoSum(sum, term);
           err += twoSumErr;
         }
         if (dx != 0) store<f64>(dx + p, (Y * load<f64>(e + p)) / total - yi);
       }
+      if (dx != 0) store<f64>(dx + (<usize>im << 3), (yOthers - yMax * s) / total);
       const yl = Y * L;
       store<f64>(loss, isFinite(sum) ? sum + yl + err : sum + yl);
     }
@@ -227,7 +253,8 @@ export function sparseSoftmaxCrossEntropyF64(
       if (dx != 0) {
         const total = 1 + s;
         divideOut(e, n, total, dx);
-        store<f64>(dx + (<usize>k << 3), load<f64>(e + (<usize>k << 3)) / total - 1);
+        // p_k − 1 = −(T − e_k)/T: −s/T at the max, −(1 + (s − e_k))/T elsewhere (no cancellation).
+        store<f64>(dx + (<usize>k << 3), k == im ? -s / total : -(1 + (s - load<f64>(e + (<usize>k << 3)))) / total);
       }
     }
     x += rowBytes;

@@ -3,6 +3,10 @@
  * Tensors and ops with TensorFlow's semantics and TensorFlow.js-style camelCase names.
  */
 import './ops/index.js';
+import { selectDefaultKernels } from './kernels/select.js';
+
+// The kernel set is chosen once, before any op runs, so every result comes from one set (deterministic).
+await selectDefaultKernels();
 
 export {
   Tensor, tensor, scalar, fill, zeros, ones, zerosLike, onesLike, range, Random,
@@ -15,6 +19,8 @@ export { softmax, logSoftmax } from './ops/nn/softmax.js';
 export type { Reduction, LossOptions, SparseLossOptions, SigmoidLossOptions } from './ops/losses.js';
 export { grad, grads, valueAndGrad, valueAndGrads, stopGradient } from './autograd/index.js';
 export { kernels, setKernels, tsKernels, type Kernels } from './kernels/index.js';
+export { selectDefaultKernels, type KernelChoice } from './kernels/select.js';
+export { createWasmKernels, useWasmKernels, hasWasmSimd, type WasmKernelOptions } from './kernels/wasm/index.js';
 export * as data from './data/index.js';
 export {
   explain, explainPrediction, renderText, renderMarkdown, renderJson,

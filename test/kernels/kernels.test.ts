@@ -12,8 +12,8 @@ async function wasmKernels(options: WasmKernelOptions): Promise<Kernels> {
 
 const sets: [string, () => Promise<Kernels>][] = [
   ['ts', async () => tsKernels],
-  ['wasm-simd', () => wasmKernels({ flavor: 'simd' })],
-  ['wasm-simd, float64 matMul accumulation', () => wasmKernels({ flavor: 'simd', matMulAccumulation: 'float64' })],
+  ['wasm-simd (float64 matMul accumulation, the default)', () => wasmKernels({ flavor: 'simd' })],
+  ['wasm-simd, float32 matMul accumulation', () => wasmKernels({ flavor: 'simd', matMulAccumulation: 'float32' })],
   ['wasm-simd, one worker thread', () => wasmKernels({ flavor: 'simd', workers: 1 })],
 ];
 // Node 20 has relaxed SIMD only behind --experimental-wasm-relaxed-simd; Node ≥ 22 and browsers have it.

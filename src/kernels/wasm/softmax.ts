@@ -113,8 +113,8 @@ function runRows(w: KernelExports, arena: Arena, pool: WorkerPool | null, task: 
 }
 
 /**
- * The softmax family on contiguous rows (inner = 1), float32 or float64. Strided rows (inner > 1)
- * and other element types go to the fallback set. Outputs are written over the chunk's logits,
+ * The softmax family on rows, float32 or float64 (strided rows, inner > 1, are made contiguous first);
+ * other element types go to the fallback set. Outputs are written over the chunk's logits,
  * which each pass reads first.
  */
 export function wasmSoftmaxFamily(w: KernelExports, arena: Arena, fallback: Kernels, pool: WorkerPool | null = null): SoftmaxFamily {
@@ -129,22 +129,48 @@ export function wasmSoftmaxFamily(w: KernelExports, arena: Arena, fallback: Kern
     };
   }
 
-  return {
+  /**
+   * Strided rows (the class axis not last): moved last with a transpose, run as contiguous rows, moved back,
+   * so every axis gives the same bits as the last one (at the cost of two copies).
+   */
+  function classAxisLast(x: TypedArray, outer: number, n: number, inner: number): TypedArray {
+    const t = new (x.constructor as new (len: number) => TypedArray)(x.length);
+    fallback.transpose(x, [outer, n, inner], [0, 2, 1], t);
+    return t;
+  }
+  function classAxisBack(t: TypedArray, outer: number, n: number, inner: number, out: TypedArray): void {
+    fallback.transpose(t, [outer, inner, n], [0, 2, 1], out);
+  }
+  function strided(x: TypedArray, outer: number, n: number, inner: number, out: TypedArray, run: (xt: TypedArray, ot: TypedArray) => void): void {
+    const ot = new (out.constructor as new (len: number) => TypedArray)(out.length);
+    run(classAxisLast(x, outer, n, inner), ot);
+    classAxisBack(ot, outer, n, inner, out);
+  }
+
+  const family: SoftmaxFamily = {
     softmax(x, outer, n, inner, out) {
+      if (inner !== 1 && floatTypeOf(x, out) !== null) return strided(x, outer, n, inner, out, (xt, ot) => family.softmax(xt, outer * inner, n, 1, ot));
       const type = floatTypeOf(x, out);
-      if (inner !== 1 || type === null || !runRows(w, arena, pool, rowwise(`softmax${type}`, x, outer, n, out, true))) {
+      if (type === null || !runRows(w, arena, pool, rowwise(`softmax${type}`, x, outer, n, out, true))) {
         fallback.softmax(x, outer, n, inner, out);
       }
     },
 
     logSoftmax(x, outer, n, inner, out) {
+      if (inner !== 1 && floatTypeOf(x, out) !== null) return strided(x, outer, n, inner, out, (xt, ot) => family.logSoftmax(xt, outer * inner, n, 1, ot));
       const type = floatTypeOf(x, out);
-      if (inner !== 1 || type === null || !runRows(w, arena, pool, rowwise(`logSoftmax${type}`, x, outer, n, out, false))) {
+      if (type === null || !runRows(w, arena, pool, rowwise(`logSoftmax${type}`, x, outer, n, out, false))) {
         fallback.logSoftmax(x, outer, n, inner, out);
       }
     },
 
     softmaxCrossEntropy(logits, labels, outer, n, inner, loss, dLogits) {
+      if (inner !== 1 && floatTypeOf(logits, labels, loss, dLogits) !== null) {
+        // The per-row losses come out in (outer, inner) order, which is the loss's own layout.
+        const yt = classAxisLast(labels, outer, n, inner);
+        if (!dLogits) return family.softmaxCrossEntropy(classAxisLast(logits, outer, n, inner), yt, outer * inner, n, 1, loss, null);
+        return strided(logits, outer, n, inner, dLogits, (xt, gt) => family.softmaxCrossEntropy(xt, yt, outer * inner, n, 1, loss, gt));
+      }
       const type = floatTypeOf(logits, labels, loss, dLogits);
       const size = logits.BYTES_PER_ELEMENT as 4 | 8;
       const task: RowTask = {
@@ -159,7 +185,7 @@ export function wasmSoftmaxFamily(w: KernelExports, arena: Arena, fallback: Kern
           if (dLogits) dLogits.set(view(a, size).subarray(slot.x / size, slot.x / size + count * n), r0 * n);
         },
       };
-      if (inner !== 1 || type === null || !runRows(w, arena, pool, task)) {
+      if (type === null || !runRows(w, arena, pool, task)) {
         fallback.softmaxCrossEntropy(logits, labels, outer, n, inner, loss, dLogits);
       }
     },
@@ -182,4 +208,5 @@ export function wasmSoftmaxFamily(w: KernelExports, arena: Arena, fallback: Kern
       if (type === null || !runRows(w, arena, pool, task)) fallback.sparseSoftmaxCrossEntropy(logits, ids, rows, n, loss, dLogits);
     },
   };
+  return family;
 }
