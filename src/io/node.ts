@@ -7,6 +7,7 @@ import type { Model } from '../train/model.js';
 import { LIMITS, PREAMBLE_BYTES } from './container.js';
 import { ModelFileError } from './errors.js';
 import { checkpointFromBytes, checkpointToBytes, modelFromBytes, modelToBytes, type DecodedCheckpoint } from './model-bytes.js';
+import { registerDirectoryCheckpoint } from '../train/checkpoint-directory.js';
 
 /** Node-only: model and checkpoint files on disk. Everything here goes through the pure byte functions. */
 
@@ -121,3 +122,6 @@ async function removeStaleTemps(dir: string, fileName: string): Promise<void> {
   const prefix = `.${fileName}.`;
   await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp')).map((n) => unlink(join(dir, n)).catch(() => {})));
 }
+
+// fit({checkpoint: {dir}}) finds the directory store through this registration (train/checkpoint-directory.ts).
+registerDirectoryCheckpoint(directoryCheckpoint);

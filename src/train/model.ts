@@ -17,6 +17,7 @@ import { History, type BatchLogs, type Callback, type EpochLogs, type TrainBegin
 import type { CheckpointOptions, CheckpointStore, FitFingerprint, TrainingState } from './checkpoint.js';
 import { resolveLoss, resolveMetrics, type LossPlan, type LossSpec, type MetricSpec } from './losses.js';
 import type { Metric } from './metrics.js';
+import { directoryCheckpointStore } from './checkpoint-directory.js';
 
 export interface CompileArgs {
   /** An optimizer (optimizers.adam({learningRate: 1e-3})) or a name with default settings. */
@@ -485,7 +486,5 @@ async function resolveCheckpoint(op: string, c: unknown): Promise<{ store: Check
     return { store: s, resume };
   }
   if (typeof o.dir !== 'string' || o.dir === '') throw argTypeError(op, 'checkpoint.dir', 'a directory path', o.dir);
-  // Node only: the file system part of io/ is loaded on demand, so browsers never load it.
-  const { directoryCheckpoint } = await import('../io/node.js');
-  return { store: directoryCheckpoint(o.dir), resume };
+  return { store: directoryCheckpointStore(op, o.dir), resume };
 }
