@@ -2,6 +2,7 @@ import { argError, argTypeError } from '../tensor/errors.js';
 import { toTensors, type Dataset } from '../data/dataset.js';
 import { input } from '../nn/input.js';
 import { dense } from '../nn/layers.js';
+import { Normalization } from '../nn/normalization.js';
 import { Adam } from '../optim/adam.js';
 import type { InitializerName } from '../nn/initializers.js';
 import type { Callback } from './callbacks.js';
@@ -11,7 +12,7 @@ import { model } from './sequential.js';
 import type { Model } from './model.js';
 
 /** The defaults of `npm start`: chosen to pass 95 % test accuracy on the embedded split with margin. */
-export const SEEDS_DEFAULTS = Object.freeze({ epochs: 10, batchSize: 32, learningRate: 1e-3, seed: 0, hiddenUnits: 128 });
+export const SEEDS_DEFAULTS = Object.freeze({ epochs: 10, batchSize: 32, learningRate: 1e-3, seed: 0, hiddenUnits: 128, standardize: true });
 
 export interface SeedsTrainingOptions {
   epochs?: number;
@@ -21,6 +22,12 @@ export interface SeedsTrainingOptions {
   /** Seeds weight initialization and shuffling. */
   seed?: number;
   hiddenUnits?: number;
+  /**
+   * Put a normalization layer adapted on the training features first (per-feature mean and variance, no
+   * trainable parameters), so the model takes raw features and trains on standardized ones. Default true:
+   * on Fashion-MNIST it adds about half a point of test accuracy over 10 epochs (docs/training.md).
+   */
+  standardize?: boolean;
   /** Initializer of the hidden layer's kernel (default glorotUniform, Keras's default). */
   hiddenInitializer?: InitializerName;
   /** Progress hooks (onEpochEnd logs carry loss, acc, seconds and samplesPerSecond). */
@@ -40,8 +47,8 @@ export interface SeedsTrainingResult {
 }
 
 /**
- * The seeds' network, trained: input(D) → dense(128, relu) → dense(classes) (logits), sparse cross-entropy
- * with logits, Adam. Browser-safe: give it any train/test Datasets (trainSeedsMnist in logitkit/node loads
+ * The seeds' network, trained: input(D) → [normalization] → dense(128, relu) → dense(classes) (logits), sparse
+ * cross-entropy with logits, Adam. Browser-safe: give it any train/test Datasets (trainSeedsMnist in logitkit/node loads
  * the embedded MNIST digits).
  */
 export async function trainSeeds(data: { train: Dataset; test: Dataset }, options: SeedsTrainingOptions = {}): Promise<SeedsTrainingResult> {
@@ -51,13 +58,15 @@ export async function trainSeeds(data: { train: Dataset; test: Dataset }, option
   if (typeof o.learningRate !== 'number' || !Number.isFinite(o.learningRate) || o.learningRate <= 0) throw argError(op, 'learningRate', 'a positive number', o.learningRate);
   if (!Number.isInteger(o.hiddenUnits) || o.hiddenUnits < 1) throw argError(op, 'hiddenUnits', 'a positive integer', o.hiddenUnits);
   const { train, test } = data;
+  if (typeof o.standardize !== 'boolean') throw argTypeError(op, 'standardize', 'a boolean', o.standardize);
+  const trainT = toTensors(train);
+  const testT = toTensors(test);
   const x = input({ shape: train.featureShape });
-  const hidden = dense({ units: o.hiddenUnits, activation: 'relu', ...(options.hiddenInitializer ? { kernelInitializer: options.hiddenInitializer } : {}) }).apply(x);
+  const features = o.standardize ? new Normalization().adapt(trainT.x).apply(x) : x;
+  const hidden = dense({ units: o.hiddenUnits, activation: 'relu', ...(options.hiddenInitializer ? { kernelInitializer: options.hiddenInitializer } : {}) }).apply(features);
   const logits = dense({ units: train.numClasses }).apply(hidden);
   const net = model({ inputs: x, outputs: logits, name: 'seeds', seed: o.seed });
   net.compile({ optimizer: new Adam({ learningRate: o.learningRate }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-  const trainT = toTensors(train);
-  const testT = toTensors(test);
   const seconds: number[] = [];
   const timing: Callback = { onEpochEnd: (_e, logs) => void seconds.push(logs.seconds) };
   const history = await net.fit(trainT.x, trainT.y, {
