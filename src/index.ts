@@ -9,7 +9,7 @@ import { selectDefaultKernels } from './kernels/select.js';
 await selectDefaultKernels();
 
 export {
-  Tensor, tensor, scalar, fill, zeros, ones, zerosLike, onesLike, range, Random,
+  Tensor, tensor, scalar, fill, zeros, ones, zerosLike, onesLike, range, Random, formatValue,
   type DType, type TypedArray, type TensorLike, type TensorOptions, type NestedArray,
 } from './tensor/index.js';
 export * from './ops/index.js';
@@ -23,9 +23,9 @@ export { selectDefaultKernels, type KernelChoice } from './kernels/select.js';
 export { createWasmKernels, useWasmKernels, hasWasmSimd, type WasmKernelOptions } from './kernels/wasm/index.js';
 export * as data from './data/index.js';
 export {
-  explain, explainPrediction, renderText, renderMarkdown, renderJson,
+  explain, explainPrediction, renderText, renderMarkdown, renderJson, formatReadable,
   type ExplainTrace, type ExplainInput, type ExplainOptions, type ExplainableModel, type PredictionOptions,
-  type RenderOptions, type JsonOptions, type RowTrace, type NumericsNote, type CrossCheck,
+  type RenderOptions, type JsonOptions, type RowTrace, type NumericsNote, type CrossCheck, type ContributionTrace,
 } from './explain/index.js';
 export {
   input, layers, Layer, Dense, Activation, Add, Normalization, InputLayer, SymbolicTensor, Variable, Network,

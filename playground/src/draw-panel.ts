@@ -2,7 +2,7 @@
  * Draw a digit: a large canvas, downsampled MNIST-style to 28×28, fed to a model (trained in this page or
  * loaded from a file); logits and probabilities update while you draw.
  */
-import type { ContributionTrace } from '../../src/explain/index.js';
+import type { ContributionTrace } from '../../src/index.js';
 import mnistUrl from '../../assets/mnist-10k.idx.gz?url';
 import { Random, argMax, data, explainPrediction, nn, renderText, type Tensor } from '../../src/index.js';
 import { classifierFromBytes, type DigitClassifier } from './classifier.js';

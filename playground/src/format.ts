@@ -6,8 +6,7 @@
  *   or probability shows as 4.12e-9, never 0; a value that is not an integer never prints as one (a probability of
  *   0.99999999 does not become 1). Only a value that is exactly 0 prints as 0.
  */
-import { formatReadable } from '../../src/explain/index.js';
-import { formatValue } from '../../src/tensor/format.js';
+import { formatReadable, formatValue } from '../../src/index.js';
 
 export type FloatDType = 'float32' | 'float64';
 

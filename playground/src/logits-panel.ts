@@ -2,7 +2,7 @@
  * The logits editor: classes (name, logit as text + slider, true class), temperature and dtype in; probability
  * bars, log-probabilities, the loss, its gradient and the worked trace out, recomputed on every input.
  */
-import { explain, type ExplainTrace } from '../../src/explain/index.js';
+import { explain, type ExplainTrace } from '../../src/index.js';
 import { byTestId, h, setNumber } from './dom.js';
 import { exact, parseNumber, raw, short, type FloatDType } from './format.js';
 import { mountTraceView } from './trace-view.js';

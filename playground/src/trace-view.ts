@@ -3,7 +3,7 @@
  * returns (every number computed by a library op in the trace's dtype): a table of every class, the scalar
  * steps, the numerics notes and the cross-checks; plus the library's own text / Markdown / JSON renderings.
  */
-import { renderJson, renderMarkdown, renderText, type ExplainTrace, type RowTrace } from '../../src/explain/index.js';
+import { renderJson, renderMarkdown, renderText, type ExplainTrace, type RowTrace } from '../../src/index.js';
 import { h } from './dom.js';
 import { exact, raw, short, type FloatDType } from './format.js';
 

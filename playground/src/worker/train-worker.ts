@@ -5,8 +5,7 @@
  * worker's event loop, so a 'stop' message takes effect after the current batch (model.stopTraining).
  */
 import mnistUrl from '../../../assets/mnist-10k.idx.gz?url';
-import { data, modelToBytes, setKernels, tsKernels, type BatchLogs, type Kernels, type Model } from '../../../src/index.js';
-import { createWasmKernels } from '../../../src/kernels/wasm/index.js';
+import { createWasmKernels, data, modelToBytes, setKernels, tsKernels, type BatchLogs, type Kernels, type Model } from '../../../src/index.js';
 import type { FromWorker, ToWorker, TrainConfig } from '../messages.js';
 import { seedsNetwork } from './seeds-network.js';
 
