@@ -1,5 +1,5 @@
 import { record } from '../autograd/tape.js';
-import { isFloat, type DType } from '../tensor/dtype.js';
+import type { DType } from '../tensor/dtype.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { Tensor, tensor } from '../tensor/tensor.js';
 import { kernels, type BinaryOp } from '../kernels/index.js';

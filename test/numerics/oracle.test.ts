@@ -10,9 +10,8 @@
  * the label) lose relative precision in any implementation that computes the softmax to working precision; those
  * entries are held to a bound in ulps of the larger operand instead (see `operandUlps`).
  *
- * Known inaccuracies of the kernels are `it.fails` below, each with the inputs that show it (none open: KNOWN-1, -2 and -3 are fixed);
- * when a kernel fix lands, the `it.fails` starts failing: turn it into `it` and drop the exclusion from the main bound.
- * `ORACLE_KNOWN=show npx vitest run test/numerics/oracle.test.ts` runs them as plain tests, with their worst inputs.
+ * The kernel inaccuracies this suite found (KNOWN-1 to KNOWN-3 below) are fixed; their tests stay, with the inputs
+ * that showed them. A new known inaccuracy would be an `it.fails` with its inputs until fixed.
  */
 import { describe, expect, it } from 'vitest';
 import * as lk from '../../src/index.js';
@@ -37,9 +36,6 @@ function expectWithin(list: Entry[], bound: number, what: string, score: (e: Ent
   const lines = bad.slice(0, 5).map(({ e, s }) => `  ${formatUlp(s)} ulp: ${e.where} → ${e.ours} (exact ${e.r})`);
   expect(bad.length, `${what}: ${bad.length} of ${list.length} values above ${bound} ulp\n${lines.join('\n')}`).toBe(0);
 }
-
-/** Known kernel inaccuracies are expected failures; ORACLE_KNOWN=show runs them as plain tests to print their details. */
-const known = process.env.ORACLE_KNOWN === 'show' ? it : it.fails;
 
 const F32 = 0.501; // correctly rounded up to double rounding (0.5 + a float64 error of a few 2^-29 float32 ulps)
 

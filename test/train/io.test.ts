@@ -17,8 +17,6 @@ function seedsNet(): Model {
   return model({ inputs: x, outputs: layers.dense({ units: 3 }).apply(h), seed: 3, name: 'tiny' });
 }
 
-const probe = tensor(Array.from({ length: 40 }, (_, i) => Math.sin(i)), { shape: [2, 20] });
-
 function expectSameModel(a: Model, b: Model): void {
   expect(b.summary().text).toBe(a.summary().text);
   expect(b.weights.map((v) => v.name)).toEqual(a.weights.map((v) => v.name));
