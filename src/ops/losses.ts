@@ -53,6 +53,12 @@ function checkOptions<T extends LossOptions>(op: string, options: T | undefined)
   return options;
 }
 
+/** The arguments every loss checks first: its options, reduction, label smoothing and float logits. */
+function lossArguments<T extends LossOptions>(op: string, options: T | undefined, logits: TensorInput): { o: T; reduction: Reduction; smoothing: number; z: Tensor } {
+  const o = checkOptions(op, options);
+  return { o, reduction: checkReduction(op, o.reduction), smoothing: checkSmoothing(op, o.labelSmoothing), z: floatTensor(op, 'logits', logits) };
+}
+
 /** Weights as a tensor of the losses' shape (numbers and broadcastable tensors are expanded). */
 function weightsFor(op: string, weightsIn: TensorInput | undefined, losses: Tensor): Tensor {
   if (weightsIn === undefined) return fill(losses.shape, 1, losses.dtype);
@@ -99,10 +105,7 @@ function reduce(weighted: Tensor, effective: Tensor, reduction: Reduction): Tens
 /** tf.losses.softmaxCrossEntropy: soft/one-hot labels, class axis last. */
 export function softmaxCrossEntropy(onehotLabels: TensorInput, logits: TensorInput, options?: LossOptions): Tensor {
   const op = 'losses.softmaxCrossEntropy';
-  const o = checkOptions(op, options);
-  const reduction = checkReduction(op, o.reduction);
-  const smoothing = checkSmoothing(op, o.labelSmoothing);
-  const z = floatTensor(op, 'logits', logits);
+  const { o, reduction, smoothing, z } = lossArguments(op, options, logits);
   const classes = checkClassAxis(op, z);
   let labels = labelsLike(op, 'onehotLabels', onehotLabels, z);
   if (smoothing > 0) labels = add(mul(labels, 1 - smoothing), smoothing / classes);
@@ -126,10 +129,7 @@ export interface SparseLossOptions extends LossOptions {
  */
 export function sparseSoftmaxCrossEntropy(labelsIn: TensorInput, logits: TensorInput, options?: SparseLossOptions): Tensor {
   const op = 'losses.sparseSoftmaxCrossEntropy';
-  const o = checkOptions(op, options);
-  const reduction = checkReduction(op, o.reduction);
-  const smoothing = checkSmoothing(op, o.labelSmoothing);
-  const z = floatTensor(op, 'logits', logits);
+  const { o, reduction, smoothing, z } = lossArguments(op, options, logits);
   const classes = checkClassAxis(op, z);
   const labels = toTensor(op, 'labels', labelsIn, 'int32');
   if (labels.dtype !== 'int32') throw argTypeError(op, 'labels', 'an int32 tensor of class ids', labels);
@@ -182,10 +182,7 @@ export interface SigmoidLossOptions extends LossOptions {
 /** tf.losses.sigmoidCrossEntropy: element-wise binary cross-entropy with logits; smoothing moves labels toward 1/2. */
 export function sigmoidCrossEntropy(multiClassLabels: TensorInput, logits: TensorInput, options?: SigmoidLossOptions): Tensor {
   const op = 'losses.sigmoidCrossEntropy';
-  const o = checkOptions(op, options);
-  const reduction = checkReduction(op, o.reduction);
-  const smoothing = checkSmoothing(op, o.labelSmoothing);
-  const z = floatTensor(op, 'logits', logits);
+  const { o, reduction, smoothing, z } = lossArguments(op, options, logits);
   let labels = labelsLike(op, 'multiClassLabels', multiClassLabels, z);
   if (smoothing > 0) labels = add(mul(labels, 1 - smoothing), 0.5 * smoothing);
   if (o.posWeight !== undefined) {
