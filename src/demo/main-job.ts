@@ -15,6 +15,7 @@ const EXAMPLE = 0; // the first test digit
 async function main(): Promise<void> {
   const o = SEEDS_DEFAULTS;
   console.log(`logitkit: training the seeds' network 784 → ${o.hiddenUnits} (relu) → 10 on the embedded MNIST digits`);
+  if (o.standardize) console.log('(pixels standardized per feature with the training set\'s mean and variance: a normalization layer without trainable parameters)');
   console.log(`(8,000 training / 2,000 test images; Adam, learning rate ${o.learningRate}, batch ${o.batchSize}, ${o.epochs} epochs, seed ${o.seed})\n`);
   const sink = createProgress(chooseProgressMode(false));
   const started = performance.now();
