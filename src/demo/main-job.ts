@@ -46,8 +46,8 @@ async function main(): Promise<void> {
   }
   console.log(`  decision: argmax z = ${decision} (${decision === label ? 'correct' : `wrong, it is a ${label}`}); softmax keeps the order of the logits, so the decision needs no softmax.`);
   console.log(`  its cross-entropy loss (with logits) is ${formatValue(nn.sparseSoftmaxCrossEntropyWithLogits({ labels: [label], logits }).values[0], 'float32')}.`);
-  console.log('\nNext: `npx logitkit explain 2.0 1.0 0.1 --classes news,entertainment,technology --label news` walks the softmax step by step;');
-  console.log('`npx logitkit train --out model.lkm --report report.html` saves the model and an HTML report.');
+  console.log('\nNext: `npm run logitkit -- explain 2.0 1.0 0.1 --classes news,entertainment,technology --label news` walks the softmax step by step;');
+  console.log('`npm run logitkit -- train --out model.lkm --report report.html` saves the model and an HTML report.');
 }
 
 function formatProbability(p: number): string {
