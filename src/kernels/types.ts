@@ -19,6 +19,21 @@ export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'floorDiv' | 'pow' | 'maximum' | 'minimum'
   | 'equal' | 'notEqual' | 'greater' | 'greaterEqual' | 'less' | 'lessEqual';
 
+/** The constants of one Adam step (src/kernels/ts/optimizer.ts has the formula). */
+export interface AdamStep {
+  readonly learningRate: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  /** Bias corrections 1 − β1^t and 1 − β2^t. */
+  readonly bc1: number;
+  readonly bc2: number;
+  /** L2 penalty added to the gradient (Adam's weightDecay); 0 for none. */
+  readonly l2: number;
+  /** Decoupled decay learningRate·weightDecay (AdamW); 0 for none. */
+  readonly decay: number;
+}
+
 export type ReduceOp = 'sum' | 'max' | 'min' | 'logSumExp';
 
 export interface Kernels {
@@ -91,4 +106,10 @@ export interface Kernels {
     logits: TypedArray, labels: TypedArray, posWeight: TypedArray | null, loss: TypedArray,
     dLogits: TypedArray | null, dLabels: TypedArray | null,
   ): void;
+
+  /**
+   * Adam's update of one parameter: m and v in place, the new parameter into `out` (which may be p:
+   * training updates in place). All four arrays have p's length and type.
+   */
+  adamUpdate(p: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, out: TypedArray, step: AdamStep): void;
 }

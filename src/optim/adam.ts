@@ -1,7 +1,8 @@
 import type { TypedArray } from '../tensor/dtype.js';
 import { argTypeError } from '../tensor/errors.js';
 import { checkNumber, Optimizer, type LearningRate, type OptimizerType } from './optimizer.js';
-import { adamUpdate } from './updates.js';
+import { kernels } from '../kernels/index.js';
+import type { AdamStep } from '../kernels/types.js';
 
 export interface AdamConfig {
   /** Default 0.001. */
@@ -16,16 +17,14 @@ export interface AdamConfig {
   weightDecay?: number;
 }
 
-/** Adam, PyTorch's formulation (see updates.ts); `weightDecay` is an L2 term added to the gradient. */
+/** Adam, PyTorch's formulation (the adamUpdate kernel, src/kernels/ts/optimizer.ts); `weightDecay` is an L2 term added to the gradient. */
 export class Adam extends Optimizer {
   readonly type: OptimizerType = 'adam';
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
   readonly weightDecay: number;
-  private bc1 = 1;
-  private bc2 = 1;
-  private decay = 0;
+  private stepArgs: AdamStep | null = null;
 
   constructor(config: AdamConfig = {}, op = 'adam', defaultDecay = 0) {
     if (config === null || typeof config !== 'object') throw argTypeError(op, 'config', 'an object', config);
@@ -52,14 +51,21 @@ export class Adam extends Optimizer {
 
   protected override beginStep(lr: number): void {
     const t = this.step + 1;
-    this.bc1 = 1 - this.beta1 ** t;
-    this.bc2 = 1 - this.beta2 ** t;
-    this.decay = this.type === 'adamw' ? lr * this.weightDecay : 0;
+    const adamw = this.type === 'adamw';
+    this.stepArgs = {
+      learningRate: lr,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      bc1: 1 - this.beta1 ** t,
+      bc2: 1 - this.beta2 ** t,
+      l2: adamw ? 0 : this.weightDecay,
+      decay: adamw ? lr * this.weightDecay : 0,
+    };
   }
 
-  protected update(p: TypedArray, g: TypedArray, slots: TypedArray[], out: TypedArray, lr: number): void {
-    const l2 = this.type === 'adam' ? this.weightDecay : 0;
-    adamUpdate(p, g, slots[0], slots[1], out, lr, this.beta1, this.beta2, this.epsilon, this.bc1, this.bc2, l2, this.decay);
+  protected update(p: TypedArray, g: TypedArray, slots: TypedArray[], out: TypedArray): void {
+    kernels().adamUpdate(p, g, slots[0], slots[1], out, this.stepArgs!);
   }
 }
 

@@ -7,7 +7,8 @@ import { SGD, type SGDConfig } from './sgd.js';
 export { Optimizer, type OptimizerState, type OptimizerType, type LearningRate, type SlotState } from './optimizer.js';
 export { SGD, type SGDConfig } from './sgd.js';
 export { Adam, AdamW, type AdamConfig } from './adam.js';
-export { sgdUpdate, adamUpdate } from './updates.js';
+export { sgdUpdate } from './updates.js';
+export { adamUpdate } from '../kernels/ts/optimizer.js';
 
 export const sgd = (config: SGDConfig = {}): SGD => new SGD(config);
 export const adam = (config: AdamConfig = {}): Adam => new Adam(config);

@@ -2,6 +2,7 @@ import { beforeAll } from 'vitest';
 import type { Kernels } from '../../src/kernels/types.js';
 import { elementwiseSpec } from './spec-elementwise.js';
 import { matMulSpec } from './spec-matmul.js';
+import { optimizerSpec } from './spec-optimizer.js';
 import { reduceLayoutSpec } from './spec-reduce-layout.js';
 import { softmaxSpec } from './spec-softmax.js';
 
@@ -19,4 +20,5 @@ export function kernelSpec(load: () => Promise<Kernels>): void {
   softmaxSpec(k);
   matMulSpec(k);
   reduceLayoutSpec(k);
+  optimizerSpec(k);
 }

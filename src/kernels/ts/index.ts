@@ -2,6 +2,7 @@ import type { Kernels } from '../types.js';
 import { binary, broadcastTo, cast, select, unary } from './elementwise.js';
 import { concat, gather, oneHot, scatterAdd, slice, transpose } from './layout.js';
 import { matMul } from './matmul.js';
+import { adamUpdate } from './optimizer.js';
 import { argReduce, reduce, topK } from './reduce.js';
 import { sigmoidCrossEntropy } from './sigmoid-ce.js';
 import { logSoftmax, softmax, softmaxCrossEntropy, sparseSoftmaxCrossEntropy } from './softmax.js';
@@ -15,4 +16,5 @@ export const tsKernels: Kernels = {
   transpose, slice, concat, gather, scatterAdd, oneHot,
   softmax, logSoftmax, softmaxCrossEntropy, sparseSoftmaxCrossEntropy,
   sigmoidCrossEntropy,
+  adamUpdate,
 };

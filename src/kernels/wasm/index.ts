@@ -8,6 +8,7 @@
  * In wasm: matMul (float32, float64), softmax, logSoftmax, softmaxCrossEntropy, sparseSoftmaxCrossEntropy
  * (contiguous rows, float32/float64), binary add/sub/mul (same shape, scalar, bias row, one value per row),
  * relu and step,
+Adam's update,
  * reduce('sum') (compensated, float32/float64); slice of a contiguous box is one block copy (layout.ts).
  * Everything else, and other dtypes or layouts, runs the fallback (TypeScript) kernels.
  *
@@ -21,6 +22,7 @@ import type { Kernels } from '../types.js';
 import { Arena } from './arena.js';
 import { wasmElementwise } from './elementwise.js';
 import { fastSlice } from './layout.js';
+import { wasmAdam } from './optimizer.js';
 import { type WasmFlavor, bestWasmFlavor, instantiateKernels } from './load.js';
 import { type MatMulAccumulation, wasmMatMul } from './matmul.js';
 import { createWorkerPool } from './pool.js';
@@ -66,6 +68,7 @@ export async function createWasmKernels(options: WasmKernelOptions = {}): Promis
     ...wasmSoftmaxFamily(w, arena, fallback, pool),
     ...wasmReduce(w, arena, fallback),
     ...fastSlice(fallback),
+    ...wasmAdam(w, arena, fallback),
     matMul: wasmMatMul(w, arena, fallback, options.matMulAccumulation ?? 'float64', pool),
   };
 }
