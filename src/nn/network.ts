@@ -235,7 +235,8 @@ export class Network {
 
   /** The current parameter values, in `weights` order. */
   getWeights(): Tensor[] {
-    return this.weights.map((v) => v.value);
+    // Copies: training updates the variables' storage in place (Keras's get_weights also copies).
+    return this.weights.map((v) => new Tensor(v.value.data(), v.shape));
   }
 
   /** Replaces every parameter (same order, shapes and dtypes as `weights`). */

@@ -3,9 +3,10 @@ import { shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /**
- * A named, trainable parameter: the one mutable slot in logitkit. Its `value` is an ordinary immutable
- * Tensor; training replaces the value (`assign`) instead of writing into storage someone else may hold,
- * so a tensor read from a variable never changes under the reader.
+ * A named, trainable parameter: the one mutable storage in logitkit (as tf.Variable and torch's
+ * Parameter). It owns its tensor: the constructor and `assign` copy values in, and optimizers update the
+ * storage in place, so a training step allocates no new parameter buffers. `value` is therefore live;
+ * take a copy (`model.getWeights()`, `tensor.data()`) to keep a snapshot.
  */
 export class Variable {
   private current: Tensor;
@@ -22,7 +23,7 @@ export class Variable {
     if (value.dtype !== 'float32' && value.dtype !== 'float64') {
       throw argTypeError('Variable', 'value', 'a float32 or float64 tensor', value);
     }
-    this.current = value;
+    this.current = new Tensor(value.data(), value.shape);
   }
 
   get name(): string {
@@ -45,7 +46,7 @@ export class Variable {
     return this.current.size;
   }
 
-  /** Replaces the value with a tensor of the same shape and dtype. */
+  /** Copies a tensor of the same shape and dtype into the variable's storage. */
   assign(value: Tensor): void {
     const op = `Variable '${this.name}'.assign`;
     if (!(value instanceof Tensor)) throw argTypeError(op, 'value', 'a Tensor', value);
@@ -53,6 +54,6 @@ export class Variable {
     if (!shapesEqual(value.shape, this.current.shape)) {
       throw argError(op, 'value', `a tensor of shape [${this.current.shape.join(', ')}]`, value);
     }
-    this.current = value;
+    if (value.values !== this.current.values) this.current.values.set(value.values);
   }
 }

@@ -1,4 +1,4 @@
-import { allocate, type TypedArray } from '../tensor/dtype.js';
+import { allocateOwned, type TypedArray } from '../tensor/dtype.js';
 import { argError, argTypeError } from '../tensor/errors.js';
 import { shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -70,7 +70,7 @@ export abstract class Optimizer {
   /** Names of the per-variable slot buffers this optimizer keeps. */
   protected abstract slotNames(): string[];
 
-  /** The update of one variable: read p and g, update slots, write the new values into out. */
+  /** The update of one variable: read p and g, update slots, write the new values into out (p itself in training). */
   protected abstract update(p: TypedArray, g: TypedArray, slots: TypedArray[], out: TypedArray, lr: number): void;
 
   /** Hook before the variables of one step are updated (bias corrections and the like). */
@@ -101,12 +101,10 @@ export abstract class Optimizer {
     const lr = this.currentLearningRate();
     this.lastLearningRate = lr;
     this.beginStep(lr);
+    // In place: the variables own their storage (nn/variable.ts), so a step allocates no parameter buffers.
     variables.forEach((v, i) => {
-      const slots = this.slotsOf(v);
       const p = v.value.values;
-      const out = allocate(v.dtype, p.length);
-      this.update(p, grads[i].values, slots, out, lr);
-      v.assign(new Tensor(out, v.shape));
+      this.update(p, grads[i].values, this.slotsOf(v), p, lr);
     });
     this.step++;
   }
@@ -120,7 +118,7 @@ export abstract class Optimizer {
     return this.slotNames().map((name) => {
       let buf = map!.get(name);
       if (!buf || buf.length !== v.size || (buf instanceof Float64Array) !== (v.dtype === 'float64')) {
-        buf = allocate(v.dtype, v.size);
+        buf = allocateOwned(v.dtype, v.size);
         map!.set(name, buf);
       }
       return buf;

@@ -1,3 +1,5 @@
+import { activeRecycler, create } from './recycler.js';
+
 /** Element types a tensor can hold. Floats default to float32, as in TensorFlow. */
 export type DType = 'float32' | 'float64' | 'int32';
 
@@ -13,15 +15,15 @@ export function isFloat(dtype: DType): boolean {
   return dtype !== 'int32';
 }
 
+/** Zero-filled storage for a tensor: from the active recycler while one runs (recycler.ts), else new. */
 export function allocate(dtype: DType, size: number): TypedArray {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(size);
-    case 'float64':
-      return new Float64Array(size);
-    case 'int32':
-      return new Int32Array(size);
-  }
+  const recycler = activeRecycler();
+  return recycler && size > 0 ? recycler.take(dtype, size) : create(dtype, size);
+}
+
+/** Storage that outlives any recycled computation (optimizer slots): never taken from a recycler. */
+export function allocateOwned(dtype: DType, size: number): TypedArray {
+  return create(dtype, size);
 }
 
 export function dtypeOfArray(values: TypedArray): DType {

@@ -148,9 +148,9 @@ export function resolveMetrics(op: string, specs: unknown, kind: LossKind): Metr
   const out: Metric[] = list.map((s, i) => {
     if (s === 'accuracy' || s === 'acc') {
       const fn = kind === 'binary' ? binaryAccuracy : kind === 'custom' ? accuracy : categoricalAccuracy;
-      return { name: 'acc', fn };
+      return { name: 'acc', fn, builtIn: true };
     }
-    if (s === 'topKAccuracy') return { name: 'top5Acc', fn: topKAccuracy(5) };
+    if (s === 'topKAccuracy') return { name: 'top5Acc', fn: topKAccuracy(5), builtIn: true };
     if (typeof s === 'function') return { name: s.name || `metric${i}`, fn: s as MetricFn };
     if (s !== null && typeof s === 'object' && typeof (s as Metric).name === 'string' && typeof (s as Metric).fn === 'function') return s as Metric;
     throw argTypeError(op, `metrics[${i}]`, "'accuracy', 'topKAccuracy', a function (labels, logits) => number or {name, fn}", s);

@@ -16,6 +16,8 @@ export interface Metric {
   /** The key in logs and history ('acc', 'top5Acc'; validation adds the 'val' prefix: 'valAcc'). */
   name: string;
   fn: MetricFn;
+  /** True for logitkit's own metrics, which keep no reference to the tensors they get (fit may reuse them). */
+  readonly builtIn?: boolean;
 }
 
 function checkTensors(op: string, labels: unknown, logits: unknown): [Tensor, Tensor] {

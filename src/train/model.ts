@@ -3,6 +3,7 @@ import { argError, argTypeError } from '../tensor/errors.js';
 import { shapesEqual } from '../tensor/shape.js';
 import { Tensor, tensor, type TensorLike } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
+import { BufferRecycler } from '../tensor/recycler.js';
 import { valueAndGrads } from '../autograd/grad.js';
 import { greater } from '../ops/arithmetic.js';
 import { concat, gather, reshape, slice } from '../ops/layout.js';
@@ -64,6 +65,8 @@ export class Model extends Network {
   optimizer: Optimizer | null = null;
   private plan: LossPlan | null = null;
   private metricList: Metric[] = [];
+  /** The last fit's storage recycler: its counts show whether warm steps allocated (tests, benchmarks). */
+  lastFitRecycler: BufferRecycler | null = null;
 
   constructor(args?: NetworkArgs) {
     super();
@@ -193,14 +196,21 @@ export class Model extends Network {
     const n = x.shape[0];
     let loss = 0;
     const sums = this.metricList.map(() => 0);
+    // Each batch's temporaries are recycled for the next, as in fit (a user's metric keeps what it saw).
+    const recycler = new BufferRecycler();
+    const userMetrics = this.metricList.some((m) => !m.builtIn);
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
-      const xb = size === n ? x : slice(x, start, size);
-      const yb = size === n ? y : slice(y, start, size);
-      const { outputs, preActivation } = this.forward([xb]);
-      loss += plan.compute(yb, plan.reads === 'preActivation' ? preActivation! : outputs[0]).item() * size;
-      const logits = preActivation ?? outputs[0];
-      this.metricList.forEach((m, i) => (sums[i] += m.fn(yb, logits) * size));
+      const seen = recycler.run(() => {
+        const xb = size === n ? x : slice(x, start, size);
+        const yb = size === n ? y : slice(y, start, size);
+        const { outputs, preActivation } = this.forward([xb]);
+        loss += plan.compute(yb, plan.reads === 'preActivation' ? preActivation! : outputs[0]).item() * size;
+        const logits = preActivation ?? outputs[0];
+        this.metricList.forEach((m, i) => (sums[i] += m.fn(yb, logits) * size));
+        return userMetrics ? [yb.values, logits.values] : [];
+      });
+      recycler.release(new Set(seen));
     }
     const out: Record<string, number> = { loss: n === 0 ? Number.NaN : loss / n };
     this.metricList.forEach((m, i) => (out[m.name] = n === 0 ? Number.NaN : sums[i] / n));
@@ -341,6 +351,9 @@ export class Model extends Network {
     await each(callbacks, (c) => c.onTrainBegin?.(begin));
     let epochsCompleted = initialEpoch;
     let stopped = false;
+    const recycler = new BufferRecycler();
+    this.lastFitRecycler = recycler;
+    const userMetrics = this.metricList.some((m) => !m.builtIn);
     for (let epoch = initialEpoch; epoch < epochs; epoch++) {
       optimizer.epoch = epoch;
       await each(callbacks, (c) => c.onEpochBegin?.(epoch));
@@ -352,20 +365,27 @@ export class Model extends Network {
       for (let b = 0; b < steps; b++) {
         const start = b * batchSize;
         const size = Math.min(batchSize, n - start);
-        let xb: Tensor;
-        let yb: Tensor;
-        if (order) {
-          const idx = new Tensor(order.slice(start, start + size), [size]);
-          xb = gather(xTrain, idx, 0);
-          yb = gather(yTrain, idx, 0);
-        } else {
-          xb = size === n ? xTrain : slice(xTrain, start, size);
-          yb = size === n ? yTrain : slice(yTrain, start, size);
-        }
-        const { loss, logits } = this.trainStep(xb, yb, vars, allVars);
+        // The step's temporaries (batch, activations, gradients) are recycled for the next step; the
+        // tensors a user's metric function saw are kept, in case it holds on to them.
+        const { loss, metrics, seenByMetrics } = recycler.run(() => {
+          let xb: Tensor;
+          let yb: Tensor;
+          if (order) {
+            const idx = new Tensor(order.slice(start, start + size), [size]);
+            xb = gather(xTrain, idx, 0);
+            yb = gather(yTrain, idx, 0);
+          } else {
+            xb = size === n ? xTrain : slice(xTrain, start, size);
+            yb = size === n ? yTrain : slice(yTrain, start, size);
+          }
+          const step = this.trainStep(xb, yb, vars, allVars);
+          const values = this.metricList.map((m) => m.fn(yb, step.logits));
+          return { loss: step.loss, metrics: values, seenByMetrics: userMetrics ? [yb.values, step.logits.values] : [] };
+        });
+        recycler.release(new Set(seenByMetrics));
         lossSum += loss * size;
         seen += size;
-        this.metricList.forEach((m, i) => (metricSums[i] += m.fn(yb, logits) * size));
+        metrics.forEach((value, i) => (metricSums[i] += value * size));
         if (callbacks.some((c) => c.onBatchEnd)) {
           const logs: BatchLogs = {
             epoch,

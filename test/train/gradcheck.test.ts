@@ -9,7 +9,7 @@ function gradCheck(m: Model, x: Tensor, y: Tensor): number {
   const eps = 1e-6;
   let worst = 0;
   m.trainableWeights.forEach((v, k) => {
-    const base = v.value;
+    const base = new Tensor(v.value.data(), v.shape); // a snapshot: the variable's storage is live
     for (let i = 0; i < base.size; i++) {
       const plus = base.data();
       plus[i] += eps;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Adam, AdamW, SGD, Variable, tensor, type Optimizer } from '../../src/index.js';
+import { Adam, AdamW, SGD, Tensor, Variable, tensor, type Optimizer } from '../../src/index.js';
 
 interface Fixture {
   p0: number[][];
@@ -55,13 +55,21 @@ describe('optimizer mechanics', () => {
     [0.9, 2.1, 2.9].forEach((w, i) => expect(got[i]).toBeCloseTo(w, 12));
   });
 
-  it('never mutates the tensor a variable held before the update', () => {
-    const v = new Variable('w', tensor([1, 2]));
-    const before = v.value;
-    const copy = Array.from(before.values);
+  it('updates the variable in place, never a tensor it was given or a snapshot taken from it', () => {
+    const given = tensor([1, 2]);
+    const v = new Variable('w', given);
+    const storage = v.value.values;
+    const snapshot = new Tensor(v.value.data(), v.shape);
     new Adam().applyGradients([v], [tensor([1, 1])]);
-    expect(Array.from(before.values)).toEqual(copy);
-    expect(v.value).not.toBe(before);
+    expect(v.value.values).toBe(storage);
+    expect(Array.from(v.value.values)).not.toEqual([1, 2]);
+    expect(Array.from(given.values)).toEqual([1, 2]);
+    expect(Array.from(snapshot.values)).toEqual([1, 2]);
+    const assigned = tensor([5, 6]);
+    v.assign(assigned);
+    new Adam().applyGradients([v], [tensor([1, 1])]);
+    expect(Array.from(assigned.values)).toEqual([5, 6]);
+    expect(v.value.values).toBe(storage);
   });
 
   it('calls a learning-rate schedule with (step, epoch)', () => {
@@ -93,7 +101,7 @@ describe('optimizer mechanics', () => {
     const optB = new AdamW({ learningRate: 0.01 });
     grads.slice(0, 3).forEach((g) => optB.applyGradients([b], [g]));
     const state = optB.getState();
-    const p3 = b.value;
+    const p3 = new Tensor(b.value.data(), b.shape); // a snapshot: b is updated in place below
     // The saved state is a copy: later updates do not change it.
     optB.applyGradients([b], [grads[3]]);
     const resumed = new Variable('w', p3);
