@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { nn, tensor } from '../../src/index.js';
+import { kernels, nn, tensor } from '../../src/index.js';
 
 /** Runs the CLI in-process and returns its exit code and what it printed. */
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -136,6 +136,22 @@ describe('logitkit train / evaluate / predict / info on a small CSV set', () => 
     expect(many.code, many.err).toBe(0);
     expect(many.out).toMatch(/row 1: predicted red/);
     expect(many.out).toMatch(/row 2: predicted blue/);
+  });
+
+  it('trains with worker threads and float32 matrix-product sums when asked, then restores the kernels', async () => {
+    const before = kernels().name;
+    const r = await cli('train', '--data', `csv:${train}`, '--hidden', '16', '--epochs', '8', '--batch-size', '16', '--lr', '0.01', '--seed', '3', '--threads', '2', '--matmul-accumulation', 'float32', '--json');
+    expect(r.code, r.err).toBe(0);
+    const result = JSON.parse(r.out.trim().split('\n').at(-1)!);
+    expect(result.kernels).toMatch(/^wasm-.*, 2 threads, float32 matMul sums$/);
+    expect(result.testAccuracy).toBeGreaterThan(0.9);
+    expect(kernels().name).toBe(before);
+    const bad = await cli('train', '--data', `csv:${train}`, '--matmul-accumulation', 'float16');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("option --matmul-accumulation must be 'float64' or 'float32', got 'float16'");
+    const threads = await cli('train', '--data', `csv:${train}`, '--threads', '0');
+    expect(threads.code).toBe(2);
+    expect(threads.err).toContain("option --threads must be an integer ≥ 1");
   });
 
   it('info summarizes the model', async () => {

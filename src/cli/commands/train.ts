@@ -9,8 +9,9 @@ import { progressCallback } from '../progress-callback.js';
 import { renderReport } from '../report.js';
 import { datasetTensors } from '../samples.js';
 import { registerCommand } from '../registry.js';
+import { ACCUMULATION_HELP, THREADS_HELP, kernelsLabel, withKernelOptions, type KernelOptions } from '../kernel-options.js';
 
-export interface TrainOptions {
+export interface TrainOptions extends KernelOptions {
   data: string;
   hidden?: string;
   epochs?: string;
@@ -32,6 +33,10 @@ export interface TrainOptions {
 const REPORT_SAMPLES = 8;
 
 export async function runTrain(o: TrainOptions, io: CliIO): Promise<void> {
+  await withKernelOptions(o, () => train(o, io));
+}
+
+async function train(o: TrainOptions, io: CliIO): Promise<void> {
   const hidden = parseHidden(o.hidden);
   const epochs = numberOption('epochs', o.epochs, 10, { integer: true, min: 1 });
   const batchSize = numberOption('batch-size', o.batchSize, 32, { integer: true, min: 1 });
@@ -49,7 +54,7 @@ export async function runTrain(o: TrainOptions, io: CliIO): Promise<void> {
   const mode = chooseProgressMode(Boolean(o.json), io.stderr as NodeJS.WriteStream);
   if (mode !== 'json') {
     writeLine(io.stderr, `logitkit train: ${data.name}, ${data.train.count} training and ${data.test.count} test examples, ${features} features, ${classes} classes`);
-    writeLine(io.stderr, `model: ${[features, ...hidden, classes].join(' → ')} (relu hidden layers, logits out), ${o.optimizer} lr ${lr}, batch ${batchSize}, seed ${seed}`);
+    writeLine(io.stderr, `model: ${[features, ...hidden, classes].join(' → ')} (relu hidden layers, logits out), ${o.optimizer} lr ${lr}, batch ${batchSize}, seed ${seed}; kernels ${kernelsLabel(o)}`);
   }
   const train = datasetTensors(data.train, net);
   const test = datasetTensors(data.test, net);
@@ -105,6 +110,7 @@ export async function runTrain(o: TrainOptions, io: CliIO): Promise<void> {
     testAccuracy: evaluation.accuracy,
     testLoss: evaluation.loss,
     secondsPerEpoch: epochSeconds,
+    kernels: kernelsLabel(o),
     model: o.out ?? null,
     report: o.report ?? null,
   };
@@ -137,5 +143,7 @@ registerCommand((program, io) => {
     .option('--test-csv <file>', 'with --data csv:FILE, a separate test file instead of a seeded 80/20 split')
     .option('--label-column <name|index>', 'with csv data, the label column (default: the last)')
     .option('--json', 'JSON lines on stdout instead of a progress bar')
+    .option('--threads <n>', THREADS_HELP)
+    .option('--matmul-accumulation <type>', ACCUMULATION_HELP)
     .action(async (o: TrainOptions) => runTrain(o, io));
 });
