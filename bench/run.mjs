@@ -250,6 +250,10 @@ async function main() {
     if (lk.wasm) {
       frameworks.push({ id: 'logitkit-wasm', label: 'logitkit (wasm kernels)', ours: true });
       frameworks.push({ id: 'logitkit-wasm-2t', label: 'logitkit (wasm, 2 threads)', ours: true, threads: 2 });
+      // float32 matMul sums (createWasmKernels({matMulAccumulation: 'float32'})): PyTorch's and TF.js's precision.
+      // They change only matrix products, so they run only on the rows that have them.
+      frameworks.push({ id: 'logitkit-wasm-f32', label: 'logitkit (wasm, f32 matMul sums)', ours: true, workloads: ['matmul', 'epoch'] });
+      frameworks.push({ id: 'logitkit-wasm-2t-f32', label: 'logitkit (wasm, 2 threads, f32 sums)', ours: true, threads: 2, workloads: ['matmul', 'epoch'] });
     }
     else notice('logitkit WebAssembly kernels not found in dist/: only the TypeScript kernel set is measured');
     if (lk.defaultKernels) notice(`logitkit's default kernel set at import: '${lk.defaultKernels}'`);
@@ -301,6 +305,7 @@ async function main() {
     for (const w of workloads) {
       console.log(`\n${WORKLOADS[w].title}${ROUNDS > 1 ? ` (round ${round + 1} of ${ROUNDS})` : ''}`);
       for (const f of selected) {
+        if (f.workloads && !f.workloads.includes(w)) continue;
         const common = ['--workload', w, '--runs', String(RUNS), '--warmup', String(WARMUP),
           '--budget', String(w === 'epoch' ? EPOCH_BUDGET_S : BUDGET_S),
           '--epoch-mode', epochModeFor(f), '--quick-batches', String(QUICK_BATCHES), '--epoch-runs', String(EPOCH_RUNS)];
@@ -337,7 +342,7 @@ async function main() {
   const medianTable = table(['workload', ...cols.map((f) => f.label)], workloads.map((w) => [WORKLOADS[w].short, ...cols.map((f) => cellText(w, results[w][f.id]))]));
   const ratioRows = [];
   for (const w of workloads) {
-    for (const o of ours) ratioRows.push([WORKLOADS[w].short, o.label, ...peers.map((p) => ratioText(w, results[w][o.id], results[w][p.id]))]);
+    for (const o of ours.filter((f) => results[w][f.id])) ratioRows.push([WORKLOADS[w].short, o.label, ...peers.map((p) => ratioText(w, results[w][o.id], results[w][p.id]))]);
   }
   const ratioTable = table(['workload', 'ours', ...peers.map((p) => `vs ${p.label}`)], ratioRows);
   const memTable = table(['workload', ...cols.map((f) => f.label)], workloads.map((w) => [WORKLOADS[w].short, ...cols.map((f) => {
@@ -349,7 +354,7 @@ async function main() {
 
   // The issue's goals, per logitkit kernel set.
   const goals = [];
-  for (const o of ours.filter((f) => !f.threads)) {
+  for (const o of ours) {
     const get = (w, id) => results[w]?.[id]?.summary?.medianMs;
     const t1 = (w) => get(w, 'torch-1t');
     for (const w of ['ce', 'softmax', 'epoch']) {

@@ -63,11 +63,15 @@ export async function load(kernelSet) {
   const notes = [];
   if (kernelSet === 'ts') {
     lk.setKernels(lk.tsKernels);
-  } else if (kernelSet === 'wasm' || kernelSet === 'wasm-2t') {
+  } else if (/^wasm(-2t)?(-f32)?$/.test(kernelSet)) {
     const found = await findWasmKernels();
     if (!found) throw new Error('no WebAssembly kernel set found in dist/ (not built yet?)');
-    // 'wasm-2t': one worker thread besides the calling thread (createWasmKernels({workers: 1})), like torch's 2 threads.
-    const options = kernelSet === 'wasm-2t' ? { workers: 1 } : {};
+    // '-2t': one worker thread besides the calling thread (createWasmKernels({workers: 1})), like torch's 2 threads.
+    // '-f32': float32 matMul sums, the precision of TF.js and PyTorch (the default sums in float64).
+    const options = {
+      ...(kernelSet.includes('-2t') ? { workers: 1 } : {}),
+      ...(kernelSet.endsWith('-f32') ? { matMulAccumulation: 'float32' } : {}),
+    };
     if (found.kind === 'factory') {
       const k = typeof found.value === 'function' ? await found.value(options) : found.value;
       // A factory may return the kernel set, or install it itself and return nothing.
