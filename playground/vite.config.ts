@@ -3,6 +3,7 @@ import { defineConfig } from 'vite';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = fileURLToPath(new URL('..', import.meta.url));
+const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 /**
  * The playground page: a static site in dist/playground (relative URLs, so any static server works), which
@@ -26,11 +27,14 @@ export default defineConfig({
   worker: {
     format: 'es',
   },
+  // Cross-origin isolation (shared memory for the kernels' worker threads), as `logitkit playground` serves it.
   server: {
     host: '127.0.0.1',
     fs: { allow: [repo] },
+    headers: ISOLATION,
   },
   preview: {
     host: '127.0.0.1',
+    headers: ISOLATION,
   },
 });

@@ -173,6 +173,9 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse, p
     'X-Content-Type-Options': 'nosniff',
     'Cache-Control': 'no-cache',
     'Cross-Origin-Resource-Policy': 'same-origin',
+    // Cross-origin isolation: the page may share memory with its workers (the kernels' worker threads).
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Embedder-Policy': 'require-corp',
     'Referrer-Policy': 'no-referrer',
   });
   if (req.method === 'HEAD') {

@@ -58,6 +58,8 @@ describe('servePlayground', () => {
     expect(r.type).toBe('text/html; charset=utf-8');
     expect(r.body).toContain('<title>ok</title>');
     expect(r.headers['x-content-type-options']).toBe('nosniff');
+    expect(r.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(r.headers['cross-origin-embedder-policy']).toBe('require-corp');
     expect((await get('/sub/')).body).toBe('sub index');
     expect((await get('/index.html?x=1#y')).status).toBe(200);
   });

@@ -35,14 +35,24 @@ function loadData(): Promise<data.TrainTestSplit> {
 
 let wasmKernels: Promise<Kernels | null> | null = null;
 
+/**
+ * Worker threads for the wasm kernels: the cores beyond this one (at most 3 more), when the page is cross-origin
+ * isolated (shared memory); the pool then lives in this worker, which may block while its helpers run.
+ */
+function helperThreads(): number {
+  if (!self.crossOriginIsolated) return 0;
+  return Math.max(0, Math.min(4, navigator.hardwareConcurrency || 1) - 1);
+}
+
 /** Activates the requested kernel set in this worker (the page's thread keeps its own); returns its name. */
 async function selectKernels(which: TrainConfig['kernels']): Promise<string> {
   if (which === 'wasm') {
-    wasmKernels ??= createWasmKernels().catch(() => null);
+    const helpers = helperThreads();
+    wasmKernels ??= createWasmKernels({ workers: helpers }).catch(() => null);
     const set = await wasmKernels;
     if (set) {
       setKernels(set);
-      return 'WebAssembly SIMD';
+      return helpers > 0 ? `WebAssembly SIMD, ${helpers + 1} threads` : 'WebAssembly SIMD';
     }
   }
   setKernels(tsKernels);

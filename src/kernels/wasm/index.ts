@@ -45,7 +45,8 @@ export interface WasmKernelOptions {
   flavor?: WasmFlavor;
   /**
    * Worker threads that share big matrix products and softmax-family calls with the calling thread
-   * (Node only; default 0). The caller blocks while they run: this pays off when cores are idle.
+   * (default 0). Node: worker_threads; browsers: Web Workers, only inside a Web Worker of a cross-origin isolated
+   * page (elsewhere there is no pool). The caller blocks while they run: this pays off when cores are idle.
    */
   workers?: number;
 }

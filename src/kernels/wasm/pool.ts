@@ -4,11 +4,12 @@ import type { ThreadExports } from './exports.js';
 import { type WasmFlavor, decodeBase64 } from './load.js';
 
 /**
- * Worker threads for big kernels (Node only). The threads module (assembly/threads.ts) runs on one
- * shared memory in this thread and in each worker; a matrix product is split into row or column
- * blocks, a softmax-family call into row chunks, one per thread. Kernels are synchronous, so this
- * thread runs its own part and then blocks in Atomics.wait until the workers are done (allowed on
- * Node's main thread, not on a browser's: browsers get no pool).
+ * Worker threads for big kernels: Node's worker_threads, or Web Workers in a browser. The threads module
+ * (assembly/threads.ts) runs on one shared memory in this thread and in each worker; a matrix product is
+ * split into row or column blocks, a softmax-family call into row chunks, one per thread. Kernels are
+ * synchronous, so this thread runs its own part and then blocks in Atomics.wait until the workers are done.
+ * Browsers allow that only off the main thread and share memory only in a cross-origin isolated page, so
+ * there the pool exists inside a Web Worker of such a page (the playground trains in one) and nowhere else.
  *
  * Control block (Int32Array on a SharedArrayBuffer): [generation, pending, stop, failed, then one
  * job of PARAMS ints per worker]. A job is [kind (an index into KINDS, −1 none), ...arguments].
@@ -44,15 +45,14 @@ export interface WorkerPool {
   runHere(job: Job): void;
 }
 
-const WORKER_SOURCE = `
-const { workerData, parentPort } = require('node:worker_threads');
-const { module, memory, control, index } = workerData;
+/** The worker's job loop; `ready()` tells the creator it is up. Shared by both worker kinds below. */
+const WORKER_LOOP = `
 const x = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const run = ${JSON.stringify(KINDS)}.map((name) => x[name]);
 const ctl = new Int32Array(control);
 const at = ${HEADER} + index * ${PARAMS};
 let generation = Atomics.load(ctl, 0);
-parentPort.postMessage('ready');
+ready();
 for (;;) {
   for (let i = 0; i < ${SPINS} && Atomics.load(ctl, 0) === generation; i++);
   Atomics.wait(ctl, 0, generation);
@@ -68,38 +68,80 @@ for (;;) {
 }
 `;
 
-type WorkerThreads = typeof import('node:worker_threads');
+/** Node: worker_threads, started from source with the pool's data in workerData. */
+const NODE_WORKER_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { module, memory, control, index } = workerData;
+const ready = () => parentPort.postMessage('ready');
+${WORKER_LOOP}`;
 
-async function loadWorkerThreads(): Promise<WorkerThreads | null> {
+/** Browsers: a Web Worker from a blob: URL; the pool's data arrives as its first message. */
+const WEB_WORKER_SOURCE = `
+self.onmessage = (event) => {
+  self.onmessage = null;
+  const { module, memory, control, index } = event.data;
+  const ready = () => self.postMessage('ready');
+  ${WORKER_LOOP}
+};`;
+
+type WorkerThreads = typeof import('node:worker_threads');
+interface PoolData {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: SharedArrayBuffer;
+  index: number;
+}
+/** Starts one worker on the pool's data; resolves when it is ready. */
+type Spawn = (data: PoolData) => Promise<void>;
+
+async function nodeSpawner(): Promise<Spawn | null> {
   if (typeof process === 'undefined' || !process.versions?.node || typeof SharedArrayBuffer === 'undefined') return null;
+  let threads: WorkerThreads;
   try {
     // A computed name keeps browser bundlers from trying to resolve the Node module.
     const name = 'node:worker_threads';
-    return (await import(/* @vite-ignore */ name)) as WorkerThreads;
+    threads = (await import(/* @vite-ignore */ name)) as WorkerThreads;
   } catch {
     return null;
   }
+  return (data) => {
+    const worker = new threads.Worker(NODE_WORKER_SOURCE, { eval: true, workerData: data });
+    worker.unref();
+    return new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+    });
+  };
+}
+
+/** Web Workers, where this code runs in a worker of a cross-origin isolated page (else null). */
+function webSpawner(): Spawn | null {
+  const scope = globalThis as { crossOriginIsolated?: boolean; WorkerGlobalScope?: unknown; Worker?: unknown };
+  const inWorker = typeof scope.WorkerGlobalScope === 'function' && globalThis instanceof (scope.WorkerGlobalScope as new () => object);
+  if (!inWorker || scope.crossOriginIsolated !== true || typeof Worker === 'undefined' || typeof Blob === 'undefined') return null;
+  const url = URL.createObjectURL(new Blob([WEB_WORKER_SOURCE], { type: 'text/javascript' }));
+  return (data) => {
+    const worker = new Worker(url);
+    return new Promise<void>((resolve, reject) => {
+      worker.onmessage = () => resolve();
+      worker.onerror = (e) => reject(new Error(e.message));
+      worker.postMessage(data);
+    });
+  };
 }
 
 /** Starts `workers` worker threads, or gives null where that is not possible. */
 export async function createWorkerPool(workers: number, flavor: WasmFlavor): Promise<WorkerPool | null> {
   if (workers < 1) return null;
-  const threads = await loadWorkerThreads();
-  if (!threads) return null;
+  const spawn = (await nodeSpawner()) ?? webSpawner();
+  if (!spawn) return null;
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 32768, shared: true });
   const module = await WebAssembly.compile(decodeBase64(flavor === 'relaxed-simd' ? threadsRelaxedWasmBase64 : threadsWasmBase64));
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const exports = instance.exports as unknown as ThreadExports;
   const control = new Int32Array(new SharedArrayBuffer(4 * (HEADER + workers * PARAMS)));
   const started = [];
-  for (let index = 0; index < workers; index++) {
-    const worker = new threads.Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control: control.buffer, index } });
-    worker.unref();
-    started.push(new Promise<void>((resolve, reject) => {
-      worker.once('message', () => resolve());
-      worker.once('error', reject);
-    }));
-  }
+  for (let index = 0; index < workers; index++) started.push(spawn({ module, memory, control: control.buffer as SharedArrayBuffer, index }));
   try {
     await Promise.all(started);
   } catch {
