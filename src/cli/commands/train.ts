@@ -9,7 +9,7 @@ import { progressCallback } from '../progress-callback.js';
 import { renderReport } from '../report.js';
 import { datasetTensors } from '../samples.js';
 import { registerCommand } from '../registry.js';
-import { ACCUMULATION_HELP, THREADS_HELP, kernelsLabel, withKernelOptions, type KernelOptions } from '../kernel-options.js';
+import { ACCUMULATION_HELP, THREADS_HELP, withKernelOptions, type KernelOptions } from '../kernel-options.js';
 
 export interface TrainOptions extends KernelOptions {
   data: string;
@@ -33,10 +33,10 @@ export interface TrainOptions extends KernelOptions {
 const REPORT_SAMPLES = 8;
 
 export async function runTrain(o: TrainOptions, io: CliIO): Promise<void> {
-  await withKernelOptions(o, () => train(o, io));
+  await withKernelOptions(o, (kernelsUsed) => train(o, io, kernelsUsed));
 }
 
-async function train(o: TrainOptions, io: CliIO): Promise<void> {
+async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<void> {
   const hidden = parseHidden(o.hidden);
   const epochs = numberOption('epochs', o.epochs, 10, { integer: true, min: 1 });
   const batchSize = numberOption('batch-size', o.batchSize, 32, { integer: true, min: 1 });
@@ -54,7 +54,7 @@ async function train(o: TrainOptions, io: CliIO): Promise<void> {
   const mode = chooseProgressMode(Boolean(o.json), io.stderr as NodeJS.WriteStream);
   if (mode !== 'json') {
     writeLine(io.stderr, `logitkit train: ${data.name}, ${data.train.count} training and ${data.test.count} test examples, ${features} features, ${classes} classes`);
-    writeLine(io.stderr, `model: ${[features, ...hidden, classes].join(' → ')} (relu hidden layers, logits out), ${o.optimizer} lr ${lr}, batch ${batchSize}, seed ${seed}; kernels ${kernelsLabel(o)}`);
+    writeLine(io.stderr, `model: ${[features, ...hidden, classes].join(' → ')} (relu hidden layers, logits out), ${o.optimizer} lr ${lr}, batch ${batchSize}, seed ${seed}; kernels ${kernelsUsed}`);
   }
   const train = datasetTensors(data.train, net);
   const test = datasetTensors(data.test, net);
@@ -110,7 +110,7 @@ async function train(o: TrainOptions, io: CliIO): Promise<void> {
     testAccuracy: evaluation.accuracy,
     testLoss: evaluation.loss,
     secondsPerEpoch: epochSeconds,
-    kernels: kernelsLabel(o),
+    kernels: kernelsUsed,
     model: o.out ?? null,
     report: o.report ?? null,
   };
