@@ -9,6 +9,7 @@ import { loadEmbeddedMnist } from '../data/mnist.js';
 import { chooseProgressMode, createProgress } from '../cli/progress.js';
 import { progressCallback } from '../cli/progress-callback.js';
 import { formatValue } from '../tensor/format.js';
+import { withKernelOptions } from '../cli/kernel-options.js';
 
 const EXAMPLE = 0; // the first test digit
 
@@ -16,10 +17,14 @@ async function main(): Promise<void> {
   const o = SEEDS_DEFAULTS;
   console.log(`logitkit: training the seeds' network 784 → ${o.hiddenUnits} (relu) → 10 on the embedded MNIST digits`);
   if (o.standardize) console.log('(pixels standardized per feature with the training set\'s mean and variance: a normalization layer without trainable parameters)');
-  console.log(`(8,000 training / 2,000 test images; Adam, learning rate ${o.learningRate}, batch ${o.batchSize}, ${o.epochs} epochs, seed ${o.seed})\n`);
+  console.log(`(8,000 training / 2,000 test images; Adam, learning rate ${o.learningRate}, batch ${o.batchSize}, ${o.epochs} epochs, seed ${o.seed})`);
   const sink = createProgress(chooseProgressMode(false));
   const started = performance.now();
-  const { model, testAccuracy, testLoss, secondsPerEpoch } = await trainSeedsMnist({ onProgress: progressCallback(sink) });
+  // As `logitkit train`: the cores (up to 4) share the big matrix products, with the same bits as one thread.
+  const { model, testAccuracy, testLoss, secondsPerEpoch } = await withKernelOptions({}, (kernels) => {
+    console.log(`(kernels: ${kernels})\n`);
+    return trainSeedsMnist({ onProgress: progressCallback(sink) });
+  });
   const seconds = (performance.now() - started) / 1000;
   const perEpoch = secondsPerEpoch.reduce((a, b) => a + b, 0) / secondsPerEpoch.length;
   console.log(`\ntest accuracy: ${(100 * testAccuracy).toFixed(2)} %  (test loss ${testLoss.toFixed(4)}; ${seconds.toFixed(1)} s in all, ${perEpoch.toFixed(2)} s per epoch)\n`);
