@@ -102,15 +102,17 @@ let passErr: f64 = 0;
 
 /**
  * One pass over a row: the loss terms y_i (m − x_i) (zero labels add nothing, even against −∞) into
- * passSum/passErr, and when dx ≠ 0 the gradient e_i·c − y_i (dx may be x: each x_i is read first).
+ * passSum/passErr, and when dx ≠ 0 the gradient g·(e_i·c − y_i), rounded once (dx may be x: each x_i
+ * is read first).
  * With non-negative labels every term is ≥ 0, so a plain float64 sum is within n·2^-53 (far below
  * float32's rounding); `compensated` adds TwoSum error terms for rows with negative labels.
  */
 // @ts-ignore: decorator
-@inline function crossEntropyPass(x: usize, y: usize, n: i32, dx: usize, e: usize, c: f64, compensated: bool): void {
+@inline function crossEntropyPass(x: usize, y: usize, n: i32, dx: usize, e: usize, c: f64, g: f64, compensated: bool): void {
   const m = f64x2.splat(rowMaxValue);
   const zero = f64x2.splat(0);
   const cv = f64x2.splat(c);
+  const gv = f64x2.splat(g);
   let acc = f64x2.splat(0);
   let comp = f64x2.splat(0);
   let i = 0;
@@ -124,7 +126,7 @@ let passErr: f64 = 0;
       comp = f64x2.add(comp, f64x2.add(f64x2.sub(acc, f64x2.sub(t, z)), f64x2.sub(term, z)));
     }
     acc = t;
-    if (dx != 0) storeF32Pair(dx + (<usize>i << 2), f64x2.sub(f64x2.mul(v128.load(e + (<usize>i << 3)), cv), yv));
+    if (dx != 0) storeF32Pair(dx + (<usize>i << 2), f64x2.mul(f64x2.sub(f64x2.mul(v128.load(e + (<usize>i << 3)), cv), yv), gv));
   }
   let sum = twoSum(f64x2.extract_lane(acc, 0), f64x2.extract_lane(acc, 1));
   let err = twoSumErr + f64x2.extract_lane(comp, 0) + f64x2.extract_lane(comp, 1);
@@ -134,19 +136,21 @@ let passErr: f64 = 0;
       sum = twoSum(sum, yi * (rowMaxValue - <f64>load<f32>(x + (<usize>i << 2))));
       err += twoSumErr;
     }
-    if (dx != 0) store<f32>(dx + (<usize>i << 2), <f32>(load<f64>(e + (<usize>i << 3)) * c - yi));
+    if (dx != 0) store<f32>(dx + (<usize>i << 2), <f32>((load<f64>(e + (<usize>i << 3)) * c - yi) * g));
   }
   passSum = sum;
   passErr = err;
 }
 
 /**
- * Soft labels: loss = Σ y_i (m − x_i) + (Σ y_i)·log1p(s), and dx = (Σ y)·softmax − y when dx ≠ 0.
+ * Soft labels: loss = Σ y_i (m − x_i) + (Σ y_i)·log1p(s), and dx = g·((Σ y)·softmax − y) when dx ≠ 0,
+ * g the float64 at gScale (an upstream gradient folded in, e.g. 1/N of a mean: one rounding, no pass).
  */
 export function softmaxCrossEntropyF32(
-  x: usize, y: usize, rows: i32, n: i32, loss: usize, dx: usize, e: usize,
+  x: usize, y: usize, rows: i32, n: i32, loss: usize, dx: usize, e: usize, gScale: usize,
 ): void {
   const rowBytes = <usize>n << 2;
+  const g = load<f64>(gScale);
   for (let r = 0; r < rows; r++) {
     const im = rowMaxF32(x, n);
     if (im < 0) {
@@ -182,9 +186,9 @@ export function softmaxCrossEntropyF32(
       const yOthers = Y;
       Y += yMax;
       const c = Y / (1 + s);
-      if (negative) crossEntropyPass(x, y, n, dx, e, c, true);
-      else crossEntropyPass(x, y, n, dx, e, c, false);
-      if (dx != 0) store<f32>(dx + (<usize>im << 2), <f32>((yOthers - yMax * s) / (1 + s)));
+      if (negative) crossEntropyPass(x, y, n, dx, e, c, g, true);
+      else crossEntropyPass(x, y, n, dx, e, c, g, false);
+      if (dx != 0) store<f32>(dx + (<usize>im << 2), <f32>((yOthers - yMax * s) / (1 + s) * g));
       const yl = Y * L;
       store<f32>(loss, <f32>(isFinite(passSum) ? passSum + yl + passErr : passSum + yl));
     }

@@ -139,12 +139,15 @@ export function logSoftmaxF64(x: usize, out: usize, rows: i32, n: i32): void {
 
 /**
  * Soft labels: loss = Σ y_i·(−(d_i + lo_i)) + (Σ y)·log1p(s) with a compensated sum, and
- * dx = (Σ y)·e/total − y when dx ≠ 0. A zero label adds nothing even against a −∞ logit.
+ * dx = g·((Σ y)·e/total − y) when dx ≠ 0, g the float64 at gScale (1 leaves every bit as it was).
+ * A zero label adds nothing even against a −∞ logit.
  */
 export function softmaxCrossEntropyF64(
-  x: usize, y: usize, rows: i32, n: i32, loss: usize, dx: usize, e: usize,
+  x: usize, y: usize, rows: i32, n: i32, loss: usize, dx: usize, e: usize, gScale: usize,
 ): void {
   const rowBytes = <usize>n << 3;
+  const g = load<f64>(gScale);
+  const gv = f64x2.splat(g);
   for (let r = 0; r < rows; r++) {
     const im = rowMaxF64(x, n);
     if (im < 0) {
@@ -203,7 +206,7 @@ export function softmaxCrossEntropyF64(
         const z = f64x2.sub(t, acc);
         comp = f64x2.add(comp, f64x2.add(f64x2.sub(acc, f64x2.sub(t, z)), f64x2.sub(term, z)));
         acc = t;
-        if (dx != 0) v128.store(dx + p, f64x2.sub(f64x2.div(f64x2.mul(Yt, v128.load(e + p)), tv), yv));
+        if (dx != 0) v128.store(dx + p, f64x2.mul(f64x2.sub(f64x2.div(f64x2.mul(Yt, v128.load(e + p)), tv), yv), gv));
       }
       let sum = twoSum(f64x2.extract_lane(acc, 0), f64x2.extract_lane(acc, 1));
       let err = twoSumErr + f64x2.extract_lane(comp, 0) + f64x2.extract_lane(comp, 1);
@@ -218,9 +221,9 @@ export function softmaxCrossEntropyF64(
           sum = twoSum(sum, term);
           err += twoSumErr;
         }
-        if (dx != 0) store<f64>(dx + p, (Y * load<f64>(e + p)) / total - yi);
+        if (dx != 0) store<f64>(dx + p, ((Y * load<f64>(e + p)) / total - yi) * g);
       }
-      if (dx != 0) store<f64>(dx + (<usize>im << 3), (yOthers - yMax * s) / total);
+      if (dx != 0) store<f64>(dx + (<usize>im << 3), (yOthers - yMax * s) / total * g);
       const yl = Y * L;
       store<f64>(loss, isFinite(sum) ? sum + yl + err : sum + yl);
     }

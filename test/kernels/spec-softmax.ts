@@ -146,6 +146,21 @@ export function softmaxSpec(k: () => Kernels): void {
         expect(Array.from(d.subarray(8))).toEqual([0.5, -0.5]);
       });
 
+      it('scales the cross-entropy gradient by gradScale and rounds once', () => {
+        const [outer, n] = [5, 300];
+        // Inputs representable in the dtype, so the float64 reference sees the same numbers.
+        const x = Array.from(new Type(randomValues(outer * n, 15, 31)));
+        const y = Array.from(new Type(randomValues(outer * n, 1, 32).map(Math.abs)));
+        // The float64 reference gradient times g, rounded once to the dtype.
+        const d64 = new Float64Array(outer * n);
+        tsKernels.softmaxCrossEntropy(new Float64Array(x), new Float64Array(y), outer, n, 1, new Float64Array(outer), d64);
+        for (const g of [1 / 2048, -1 / 3, 7]) {
+          const d = new Type(outer * n);
+          k().softmaxCrossEntropy(new Type(x), new Type(y), outer, n, 1, new Type(outer), d, g);
+          expectGradient(d, new Type(d64.map((v) => v * g)), (i) => Math.abs(y[i] * g), n, 1, `gradient × ${g}`);
+        }
+      });
+
       it('matches the reference with negative soft labels (the loss terms then cancel)', () => {
         const [outer, n] = [6, 41];
         const x = new Type(randomValues(outer * n, 20, 21));
@@ -189,6 +204,15 @@ export function softmaxSpec(k: () => Kernels): void {
           expectGradient(d, dRef, (i) => Math.abs(y[i]), n, ULP[dtype], 'softmaxCrossEntropy gradient');
           k().softmaxCrossEntropy(x, y, outer, n, inner, loss, null);
           expectLoss(loss, lossRef, n, ULP[dtype], 'softmaxCrossEntropy loss without gradient');
+
+          // gradScale folds an upstream gradient into the write: 1 changes no bit, −1/3 matches the reference's.
+          const [ds, dsRef] = pair();
+          k().softmaxCrossEntropy(x, y, outer, n, inner, loss, ds, 1);
+          expect(Array.from(ds)).toEqual(Array.from(d));
+          k().softmaxCrossEntropy(x, y, outer, n, inner, loss, ds, -1 / 3);
+          tsKernels.softmaxCrossEntropy(x, y, outer, n, inner, lossRef, dsRef, -1 / 3);
+          expectLoss(loss, lossRef, n, ULP[dtype], 'softmaxCrossEntropy loss with gradScale');
+          expectGradient(ds, dsRef, (i) => Math.abs(y[i]) / 3, n, ULP[dtype], 'softmaxCrossEntropy gradient × gradScale');
 
           if (inner === 1) {
             const sparseLoss = new Type(outer);

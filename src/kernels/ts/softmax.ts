@@ -163,7 +163,7 @@ export function logSoftmax(x: TypedArray, outer: number, n: number, inner: numbe
 
 export function softmaxCrossEntropy(
   logits: TypedArray, labels: TypedArray, outer: number, n: number, inner: number,
-  loss: TypedArray, dLogits: TypedArray | null,
+  loss: TypedArray, dLogits: TypedArray | null, gradScale = 1,
 ): void {
   const e = scratch('softmax.e', n);
   const lo = scratch('softmax.lo', n);
@@ -203,10 +203,10 @@ export function softmaxCrossEntropy(
       const total = 1 + rowSum;
       for (let i = 0; i < n; i++) {
         const k = base + i * stride;
-        dLogits[k] = (Y * e[i]) / total - labels[k];
+        dLogits[k] = ((Y * e[i]) / total - labels[k]) * gradScale;
       }
       // At the max, Y/T − y_m = (Σ_{i≠max} y_i − y_m·s)/T: no cancellation when the loss is tiny.
-      dLogits[base + rowMaxIndex * stride] = (yOthers - yMax * rowSum) / total;
+      dLogits[base + rowMaxIndex * stride] = ((yOthers - yMax * rowSum) / total) * gradScale;
     }
   });
 }

@@ -4,9 +4,10 @@ import { broadcastShapes, shapesEqual } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { kernels } from '../../kernels/index.js';
 import { empty, floatTensor, toTensor, type TensorInput } from '../convert.js';
-import { mul } from '../arithmetic.js';
+import { div, mul } from '../arithmetic.js';
 import { broadcastTo, unbroadcast } from '../broadcast.js';
 import { checkIndices, expandDims } from '../layout.js';
+import { sum } from '../reduce.js';
 import { neg, softplus } from '../unary.js';
 import { classAxis, logSoftmax } from './softmax.js';
 
@@ -34,9 +35,7 @@ export function softmaxCrossEntropyWithLogits(args: { labels: TensorInput; logit
   const logits = floatTensor(op, 'logits', args.logits);
   const labels = sameShapeLabels(op, args.labels, logits);
   const { axis, outer, n, inner } = classAxis(op, logits, args.axis ?? -1);
-  const loss = empty(logits.dtype, logits.shape.filter((_, i) => i !== axis));
-  const dLogits = needsGrad(logits, labels) ? empty(logits.dtype, logits.shape) : null;
-  kernels().softmaxCrossEntropy(logits.values, labels.values, outer, n, inner, loss.values, dLogits?.values ?? null);
+  const { loss, dLogits } = fusedCrossEntropy(labels, logits, axis, outer, n, inner, 1);
   if (!dLogits) return loss;
   // Labels are constants in most training code: compute their gradient only when they are on the tape.
   const labelsTracked = isTracked(labels);
@@ -44,6 +43,31 @@ export function softmaxCrossEntropyWithLogits(args: { labels: TensorInput; logit
     const g = expandDims(dy, axis);
     return [mul(dLogits, g), labelsTracked ? mul(neg(logSoftmax(logits, axis)), g) : null];
   });
+}
+
+/** The fused kernel call: per-example losses and, when a gradient is recorded, gradScale·dLogits. */
+function fusedCrossEntropy(
+  labels: Tensor, logits: Tensor, axis: number, outer: number, n: number, inner: number, gradScale: number,
+): { loss: Tensor; dLogits: Tensor | null } {
+  const loss = empty(logits.dtype, logits.shape.filter((_, i) => i !== axis));
+  const dLogits = needsGrad(logits, labels) ? empty(logits.dtype, logits.shape) : null;
+  kernels().softmaxCrossEntropy(logits.values, labels.values, outer, n, inner, loss.values, dLogits?.values ?? null, gradScale);
+  return { loss, dLogits };
+}
+
+/**
+ * Σ of the per-example cross-entropies (class axis last) over `divisor`, for a loss whose weights are all 1
+ * (losses.ts checked the arguments; labels must not be on the tape: they get no gradient here). The reduction's
+ * gradient, 1/divisor per example, is folded into the kernel's gradient write (rounded once), so the backward
+ * pass makes no pass over the logits when its upstream gradient is 1.
+ */
+export function reducedSoftmaxCrossEntropy(labels: Tensor, logits: Tensor, divisor: number): Tensor {
+  const { outer, n, inner } = classAxis('softmaxCrossEntropy', logits, -1);
+  const { loss, dLogits } = fusedCrossEntropy(labels, logits, logits.rank - 1, outer, n, inner, 1 / divisor);
+  const total = sum(loss);
+  const value = divisor === 1 ? total : div(total, divisor);
+  if (!dLogits) return value;
+  return record(value, 'softmaxCrossEntropy', [logits, labels], (dy) => [dy.values[0] === 1 ? dLogits : mul(dLogits, dy), null]);
 }
 
 /**
