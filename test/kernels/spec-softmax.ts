@@ -161,6 +161,24 @@ export function softmaxSpec(k: () => Kernels): void {
         }
       });
 
+      it('matches the reference with sparse labels (one-hot, −0, labels at the ends, masks under zero labels)', () => {
+        const [outer, n] = [6, 203];
+        const x = new Type(randomValues(outer * n, 20, 41).map((v, i) => (i % 29 === 5 ? -Infinity : v)));
+        const y = new Type(outer * n);
+        const hot = [[0], [202], [100], [7, 8, 151], [1, 201], [64]]; // none on a −∞ logit
+        hot.forEach((cols, r) => cols.forEach((c) => (y[r * n + c] = 1 / cols.length)));
+        y[5 * n + 9] = -0; // a negative zero is a zero label
+        for (const g of [1, 1 / 6]) {
+          const [loss, lossRef] = [new Type(outer), new Type(outer)];
+          const [d, dRef] = [new Type(outer * n), new Type(outer * n)];
+          k().softmaxCrossEntropy(x, y, outer, n, 1, loss, d, g);
+          tsKernels.softmaxCrossEntropy(x, y, outer, n, 1, lossRef, dRef, g);
+          expectLoss(loss, lossRef, n, ULP[dtype], 'loss');
+          expectGradient(d, dRef, (i) => Math.abs(y[i] * g), n, ULP[dtype], 'gradient');
+          expect(d.every((v, i) => x[i] !== -Infinity || v === 0)).toBe(true);
+        }
+      });
+
       it('matches the reference with negative soft labels (the loss terms then cancel)', () => {
         const [outer, n] = [6, 41];
         const x = new Type(randomValues(outer * n, 20, 21));
