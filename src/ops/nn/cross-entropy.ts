@@ -3,7 +3,7 @@ import { argError, argTypeError } from '../../tensor/errors.js';
 import { broadcastShapes, shapesEqual } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { kernels } from '../../kernels/index.js';
-import { empty, floatTensor, toTensor, type TensorInput } from '../convert.js';
+import { empty, floatTensor, toTensor, unfilled, type TensorInput } from '../convert.js';
 import { div, mul } from '../arithmetic.js';
 import { broadcastTo, unbroadcast } from '../broadcast.js';
 import { checkIndices, expandDims } from '../layout.js';
@@ -49,8 +49,9 @@ export function softmaxCrossEntropyWithLogits(args: { labels: TensorInput; logit
 function fusedCrossEntropy(
   labels: Tensor, logits: Tensor, axis: number, outer: number, n: number, inner: number, gradScale: number,
 ): { loss: Tensor; dLogits: Tensor | null } {
-  const loss = empty(logits.dtype, logits.shape.filter((_, i) => i !== axis));
-  const dLogits = needsGrad(logits, labels) ? empty(logits.dtype, logits.shape) : null;
+  // The kernel writes every loss and gradient element.
+  const loss = unfilled(logits.dtype, logits.shape.filter((_, i) => i !== axis));
+  const dLogits = needsGrad(logits, labels) ? unfilled(logits.dtype, logits.shape) : null;
   kernels().softmaxCrossEntropy(logits.values, labels.values, outer, n, inner, loss.values, dLogits?.values ?? null, gradScale);
   return { loss, dLogits };
 }
@@ -88,8 +89,8 @@ export function sparseSoftmaxCrossEntropyWithLogits(args: { labels: TensorInput;
   const { n } = classAxis(op, logits, -1);
   checkIndices(op, 'labels', labels, n);
   const rows = labels.size;
-  const loss = empty(logits.dtype, batchShape);
-  const dLogits = needsGrad(logits) ? empty(logits.dtype, logits.shape) : null;
+  const loss = unfilled(logits.dtype, batchShape);
+  const dLogits = needsGrad(logits) ? unfilled(logits.dtype, logits.shape) : null;
   kernels().sparseSoftmaxCrossEntropy(logits.values, labels.values as Int32Array, rows, n, loss.values, dLogits?.values ?? null);
   if (!dLogits) return loss;
   return record(loss, op, [logits], (dy) => [mul(dLogits, expandDims(dy, -1))]);
