@@ -5,6 +5,8 @@
 
 /** The max found by the last rowMax call (as float64). */
 export let rowMaxValue: f64 = 0;
+/** The min found by the last rowMaxF32 call (as float64): when it is near the max, exps need no clamp. */
+export let rowMinValue: f64 = 0;
 
 export function rowMaxF32(x: usize, n: i32): i32 {
   // Four independent max chains: one chain would wait on pmax's latency at every step.
@@ -12,6 +14,8 @@ export function rowMaxF32(x: usize, n: i32): i32 {
   let m1 = m0;
   let m2 = m0;
   let m3 = m0;
+  let lo0 = f32x4.splat(Infinity);
+  let lo1 = lo0;
   let vnan = i32x4.splat(0);
   let i = 0;
   for (; i + 16 <= n; i += 16) {
@@ -24,26 +28,36 @@ export function rowMaxF32(x: usize, n: i32): i32 {
     m1 = f32x4.pmax(m1, b);
     m2 = f32x4.pmax(m2, c);
     m3 = f32x4.pmax(m3, d);
+    lo0 = f32x4.pmin(lo0, f32x4.pmin(a, b));
+    lo1 = f32x4.pmin(lo1, f32x4.pmin(c, d));
     vnan = v128.or(vnan, v128.or(v128.or(f32x4.ne(a, a), f32x4.ne(b, b)), v128.or(f32x4.ne(c, c), f32x4.ne(d, d))));
   }
   for (; i + 4 <= n; i += 4) {
     const v = v128.load(x + (<usize>i << 2));
     m0 = f32x4.pmax(m0, v);
+    lo0 = f32x4.pmin(lo0, v);
     vnan = v128.or(vnan, f32x4.ne(v, v));
   }
   const vmax = f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3));
+  const vmin = f32x4.pmin(lo0, lo1);
   if (v128.any_true(vnan)) return -1;
   let m = max(
     max(f32x4.extract_lane(vmax, 0), f32x4.extract_lane(vmax, 1)),
     max(f32x4.extract_lane(vmax, 2), f32x4.extract_lane(vmax, 3)),
   );
+  let lo = min(
+    min(f32x4.extract_lane(vmin, 0), f32x4.extract_lane(vmin, 1)),
+    min(f32x4.extract_lane(vmin, 2), f32x4.extract_lane(vmin, 3)),
+  );
   for (; i < n; i++) {
     const v = load<f32>(x + (<usize>i << 2));
     if (v != v) return -1;
     if (v > m) m = v;
+    if (v < lo) lo = v;
   }
   if (m == Infinity || m == -Infinity) return -1;
   rowMaxValue = <f64>m;
+  rowMinValue = <f64>lo;
   const target = f32x4.splat(m);
   i = 0;
   for (; i + 4 <= n; i += 4) {

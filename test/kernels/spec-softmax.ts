@@ -161,6 +161,21 @@ export function softmaxSpec(k: () => Kernels): void {
         }
       });
 
+      it('matches the reference wherever the max is, in rows of 1 to 33 (near and far from the others)', () => {
+        for (let n = 1; n <= 33; n++) {
+          for (const spread of [3, 300]) {
+            // Row im has its max at im; a spread of 300 puts some exponents below the −200 clamp.
+            const x = new Type(n * n);
+            const base = randomValues(n * n, spread / 2, n);
+            for (let r = 0; r < n; r++) for (let i = 0; i < n; i++) x[r * n + i] = i === r ? spread : base[r * n + i];
+            const [p, pRef] = [new Type(n * n), new Type(n * n)];
+            k().softmax(x, n, n, 1, p);
+            tsKernels.softmax(x, n, n, 1, pRef);
+            expectUlp(p, pRef, ULP[dtype], `softmax n=${n} spread ${spread}`);
+          }
+        }
+      });
+
       it('matches the reference with sparse labels (one-hot, −0, labels at the ends, masks under zero labels)', () => {
         const [outer, n] = [6, 203];
         const x = new Type(randomValues(outer * n, 20, 41).map((v, i) => (i % 29 === 5 ? -Infinity : v)));
