@@ -248,11 +248,15 @@ export function softmaxCrossEntropyF32(
   }
 }
 
-/** Class ids: loss = log1p(s) − (x_k − m), dx = softmax − onehot(k) when dx ≠ 0. */
+/**
+ * Class ids: loss = log1p(s) − (x_k − m), dx = g·(softmax − onehot(k)) when dx ≠ 0, g the float64 at
+ * gScale (1 leaves every bit as it was).
+ */
 export function sparseSoftmaxCrossEntropyF32(
-  x: usize, ids: usize, rows: i32, n: i32, loss: usize, dx: usize, e: usize,
+  x: usize, ids: usize, rows: i32, n: i32, loss: usize, dx: usize, e: usize, gScale: usize,
 ): void {
   const rowBytes = <usize>n << 2;
+  const g = load<f64>(gScale);
   for (let r = 0; r < rows; r++) {
     const k = load<i32>(ids + (<usize>r << 2));
     const im = rowMaxF32(x, n);
@@ -264,10 +268,9 @@ export function sparseSoftmaxCrossEntropyF32(
       const L = Math.log1p(s);
       store<f32>(loss, <f32>(k == im ? L : rowMaxValue - <f64>load<f32>(x + (<usize>k << 2)) + L));
       if (dx != 0) {
-        const inv = 1 / (1 + s);
-        scaleOut(e, n, inv, dx);
+        scaleOut(e, n, g / (1 + s), dx);
         // p_k − 1 = −(T − e_k)/T: −s/T at the max, −(1 + (s − e_k))/T elsewhere (no cancellation).
-        store<f32>(dx + (<usize>k << 2), <f32>(k == im ? -s / (1 + s) : -(1 + (s - load<f64>(e + (<usize>k << 3)))) / (1 + s)));
+        store<f32>(dx + (<usize>k << 2), <f32>((k == im ? -s / (1 + s) : -(1 + (s - load<f64>(e + (<usize>k << 3)))) / (1 + s)) * g));
       }
     }
     x += rowBytes;

@@ -83,14 +83,15 @@ import { rowMaxF64, rowMaxValue } from './row-max';
 
 /** out = e / total. */
 // @ts-ignore: decorator
-@inline function divideOut(e: usize, n: i32, total: f64, out: usize): void {
+@inline function divideOut(e: usize, n: i32, total: f64, g: f64, out: usize): void {
   const tv = f64x2.splat(total);
+  const gv = f64x2.splat(g);
   let i = 0;
   for (; i + 2 <= n; i += 2) {
     const p = <usize>i << 3;
-    v128.store(out + p, f64x2.div(v128.load(e + p), tv));
+    v128.store(out + p, f64x2.mul(f64x2.div(v128.load(e + p), tv), gv));
   }
-  if (i < n) store<f64>(out + (<usize>i << 3), load<f64>(e + (<usize>i << 3)) / total);
+  if (i < n) store<f64>(out + (<usize>i << 3), (load<f64>(e + (<usize>i << 3)) / total) * g);
 }
 
 export function softmaxF64(x: usize, out: usize, rows: i32, n: i32, e: usize): void {
@@ -98,7 +99,7 @@ export function softmaxF64(x: usize, out: usize, rows: i32, n: i32, e: usize): v
   for (let r = 0; r < rows; r++) {
     const im = rowMaxF64(x, n);
     if (im < 0) fillF64(out, n, NaN);
-    else divideOut(e, n, 1 + expPass(x, n, im, e), out);
+    else divideOut(e, n, 1 + expPass(x, n, im, e), 1, out);
     x += rowBytes;
     out += rowBytes;
   }
@@ -234,11 +235,12 @@ export function softmaxCrossEntropyF64(
   }
 }
 
-/** Class ids: loss = log1p(s) − (d_k + lo_k), dx = e/total − onehot(k) when dx ≠ 0. */
+/** Class ids: loss = log1p(s) − (d_k + lo_k), dx = g·(e/total − onehot(k)) when dx ≠ 0, g the float64 at gScale. */
 export function sparseSoftmaxCrossEntropyF64(
-  x: usize, ids: usize, rows: i32, n: i32, loss: usize, dx: usize, e: usize,
+  x: usize, ids: usize, rows: i32, n: i32, loss: usize, dx: usize, e: usize, gScale: usize,
 ): void {
   const rowBytes = <usize>n << 3;
+  const g = load<f64>(gScale);
   for (let r = 0; r < rows; r++) {
     const k = load<i32>(ids + (<usize>r << 2));
     const im = rowMaxF64(x, n);
@@ -255,9 +257,9 @@ export function sparseSoftmaxCrossEntropyF64(
       store<f64>(loss, k == im ? L : -(d + lo) + L);
       if (dx != 0) {
         const total = 1 + s;
-        divideOut(e, n, total, dx);
+        divideOut(e, n, total, g, dx);
         // p_k − 1 = −(T − e_k)/T: −s/T at the max, −(1 + (s − e_k))/T elsewhere (no cancellation).
-        store<f64>(dx + (<usize>k << 3), k == im ? -s / total : -(1 + (s - load<f64>(e + (<usize>k << 3)))) / total);
+        store<f64>(dx + (<usize>k << 3), (k == im ? -s / total : -(1 + (s - load<f64>(e + (<usize>k << 3)))) / total) * g);
       }
     }
     x += rowBytes;

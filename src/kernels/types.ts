@@ -79,9 +79,10 @@ export interface Kernels {
     logits: TypedArray, labels: TypedArray, outer: number, n: number, inner: number,
     loss: TypedArray, dLogits: TypedArray | null, gradScale?: number,
   ): void;
-  /** Sparse form: rows of length n, class ids validated by the op; dLogits = softmax − onehot(id). */
+  /** Sparse form: rows of length n, class ids validated by the op; dLogits = (softmax − onehot(id))·gradScale. */
   sparseSoftmaxCrossEntropy(
     logits: TypedArray, ids: Int32Array, rows: number, n: number, loss: TypedArray, dLogits: TypedArray | null,
+    gradScale?: number,
   ): void;
   /**
    * Element-wise sigmoid cross-entropy with logits x, labels z and positive weight q (same length, or null for 1; TensorFlow's

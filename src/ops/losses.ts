@@ -10,6 +10,7 @@ import { sum } from './reduce.js';
 import { cast } from './unary.js';
 import {
   reducedSoftmaxCrossEntropy,
+  reducedSparseSoftmaxCrossEntropy,
   sigmoidCrossEntropyWithLogits,
   softmaxCrossEntropyWithLogits,
   sparseSoftmaxCrossEntropyWithLogits,
@@ -162,6 +163,10 @@ export function sparseSoftmaxCrossEntropy(labelsIn: TensorInput, logits: TensorI
   const safeLabels = counted ? where(counted, labels, 0) : labels;
   let perExample: Tensor;
   let classFactor: Tensor | null = null;
+  if (classWeights === null && smoothing === 0 && counted === null && o.weights === undefined && reduction !== 'none') {
+    // Every weight is 1: each reduction divides the sum by the example count (none for 'sum'; 1 for no examples).
+    return reducedSparseSoftmaxCrossEntropy(labels, z, reduction === 'sum' || labels.size === 0 ? 1 : labels.size);
+  }
   if (classWeights === null && smoothing === 0) {
     perExample = sparseSoftmaxCrossEntropyWithLogits({ labels: safeLabels, logits: z });
   } else {

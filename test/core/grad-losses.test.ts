@@ -113,7 +113,7 @@ describe('losses.softmaxCrossEntropy', () => {
   });
 });
 
-describe('losses.softmaxCrossEntropy, constant labels and no weights (the reduction folded into the kernel)', () => {
+describe('losses.softmaxCrossEntropy (constant labels) and sparseSoftmaxCrossEntropy without weights: the reduction folded into the kernel', () => {
   const y = softLabels([4, 3], -1);
   const y3 = softLabels([2, 3, 4], -1);
   for (const reduction of REDUCTIONS) {
@@ -128,12 +128,17 @@ describe('losses.softmaxCrossEntropy, constant labels and no weights (the reduct
   it('float32: the value as with explicit unit weights, the gradient rounded once (within an ulp), any dy', () => {
     const z = cast(rt([5, 7], { lo: -6, hi: 6 }), 'float32');
     const labels = cast(softLabels([5, 7], -1), 'float32');
+    const classIds = ids([3, 0, 6, 6, 1]);
     for (const reduction of ['sum', 'mean', 'sumByNonzeroWeights'] as const) {
       for (const dy of [undefined, tensor(-2.5, { dtype: 'float32' })]) {
         const fused = valueAndGrad((x) => losses.softmaxCrossEntropy(labels, x, { reduction }))(z, dy);
         const plain = valueAndGrad((x) => losses.softmaxCrossEntropy(labels, x, { reduction, weights: ones([5]) }))(z, dy);
         expect(fused.value.values[0]).toBe(plain.value.values[0]);
         expect(maxUlp(fused.grad.values, plain.grad.values).ulp).toBeLessThanOrEqual(1);
+        const sparse = valueAndGrad((x) => losses.sparseSoftmaxCrossEntropy(classIds, x, { reduction }))(z, dy);
+        const sparsePlain = valueAndGrad((x) => losses.sparseSoftmaxCrossEntropy(classIds, x, { reduction, weights: ones([5]) }))(z, dy);
+        expect(sparse.value.values[0]).toBe(sparsePlain.value.values[0]);
+        expect(maxUlp(sparse.grad.values, sparsePlain.grad.values).ulp).toBeLessThanOrEqual(1);
       }
     }
   });

@@ -256,6 +256,12 @@ export function softmaxSpec(k: () => Kernels): void {
             expectGradient(d, dRef, (i) => (i % n === ids[Math.floor(i / n)] ? 1 : 0), 0, ULP[dtype], 'sparseSoftmaxCrossEntropy gradient');
             k().sparseSoftmaxCrossEntropy(x, ids, outer, n, sparseLoss, null);
             expectLoss(sparseLoss, sparseRef, 0, ULP[dtype], 'sparseSoftmaxCrossEntropy loss without gradient');
+            const [ds, dsRef] = pair();
+            k().sparseSoftmaxCrossEntropy(x, ids, outer, n, sparseLoss, ds, 1);
+            expect(Array.from(ds)).toEqual(Array.from(d));
+            k().sparseSoftmaxCrossEntropy(x, ids, outer, n, sparseLoss, ds, -1 / 3);
+            tsKernels.sparseSoftmaxCrossEntropy(x, ids, outer, n, sparseRef, dsRef, -1 / 3);
+            expectGradient(ds, dsRef, (i) => (i % n === ids[Math.floor(i / n)] ? 1 / 3 : 0), 0, ULP[dtype], 'sparse gradient × gradScale');
           }
         });
       }

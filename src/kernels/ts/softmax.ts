@@ -213,6 +213,7 @@ export function softmaxCrossEntropy(
 
 export function sparseSoftmaxCrossEntropy(
   logits: TypedArray, ids: Int32Array, rows: number, n: number, loss: TypedArray, dLogits: TypedArray | null,
+  gradScale = 1,
 ): void {
   const e = scratch('softmax.e', n);
   const lo = scratch('softmax.lo', n);
@@ -228,10 +229,10 @@ export function sparseSoftmaxCrossEntropy(
     loss[r] = k === rowMaxIndex ? L : -diffAt(logits, base, 1, k, lo) + L;
     if (dLogits) {
       const total = 1 + rowSum;
-      for (let i = 0; i < n; i++) dLogits[base + i] = e[i] / total;
+      for (let i = 0; i < n; i++) dLogits[base + i] = (e[i] / total) * gradScale;
       // p_k − 1 = −(T − e_k)/T, with T − e_k = s when k is the max and 1 + (s − e_k) otherwise: computed
       // in float64 and rounded once, so a tiny gradient (a tiny loss) keeps its digits.
-      dLogits[base + k] = k === rowMaxIndex ? -rowSum / total : -(1 + (rowSum - e[k])) / total;
+      dLogits[base + k] = (k === rowMaxIndex ? -rowSum / total : -(1 + (rowSum - e[k])) / total) * gradScale;
     }
   }
 }

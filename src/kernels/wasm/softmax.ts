@@ -194,7 +194,7 @@ export function wasmSoftmaxFamily(w: KernelExports, arena: Arena, fallback: Kern
       }
     },
 
-    sparseSoftmaxCrossEntropy(logits, ids, rows, n, loss, dLogits) {
+    sparseSoftmaxCrossEntropy(logits, ids, rows, n, loss, dLogits, gradScale = 1) {
       const type = floatTypeOf(logits, loss, dLogits);
       const size = logits.BYTES_PER_ELEMENT as 4 | 8;
       const task: RowTask = {
@@ -202,14 +202,15 @@ export function wasmSoftmaxFamily(w: KernelExports, arena: Arena, fallback: Kern
         copyIn(a, slot, r0, count) {
           view(a, size).set(logits.subarray(r0 * n, (r0 + count) * n), slot.x / size);
           a.i32.set(ids.subarray(r0, r0 + count), slot.ids / 4);
+          a.f64[slot.scale / 8] = gradScale;
         },
-        args: (slot, count) => [slot.x, slot.ids, count, n, slot.loss, dLogits ? slot.x : 0, slot.e],
+        args: (slot, count) => [slot.x, slot.ids, count, n, slot.loss, dLogits ? slot.x : 0, slot.e, slot.scale],
         copyOut(a, slot, r0, count) {
           loss.set(view(a, size).subarray(slot.loss / size, slot.loss / size + count), r0);
           if (dLogits) dLogits.set(view(a, size).subarray(slot.x / size, slot.x / size + count * n), r0 * n);
         },
       };
-      if (type === null || !runRows(w, arena, pool, task)) fallback.sparseSoftmaxCrossEntropy(logits, ids, rows, n, loss, dLogits);
+      if (type === null || !runRows(w, arena, pool, task)) fallback.sparseSoftmaxCrossEntropy(logits, ids, rows, n, loss, dLogits, gradScale);
     },
   };
   return family;

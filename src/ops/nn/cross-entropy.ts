@@ -65,10 +65,30 @@ function fusedCrossEntropy(
 export function reducedSoftmaxCrossEntropy(labels: Tensor, logits: Tensor, divisor: number): Tensor {
   const { outer, n, inner } = classAxis('softmaxCrossEntropy', logits, -1);
   const { loss, dLogits } = fusedCrossEntropy(labels, logits, logits.rank - 1, outer, n, inner, 1 / divisor);
+  return sumOver('softmaxCrossEntropy', loss, divisor, dLogits, [logits, labels]);
+}
+
+/** The same for int32 class ids that losses.ts checked (shape, range): Σ of the sparse losses over `divisor`. */
+export function reducedSparseSoftmaxCrossEntropy(labels: Tensor, logits: Tensor, divisor: number): Tensor {
+  const { loss, dLogits } = fusedSparseCrossEntropy(labels, logits, 1 / divisor);
+  return sumOver('sparseSoftmaxCrossEntropy', loss, divisor, dLogits, [logits]);
+}
+
+/** Σ loss / divisor, recorded with the already scaled gradient to parents[0] (times dy unless dy is 1). */
+function sumOver(op: string, loss: Tensor, divisor: number, dLogits: Tensor | null, parents: Tensor[]): Tensor {
   const total = sum(loss);
   const value = divisor === 1 ? total : div(total, divisor);
   if (!dLogits) return value;
-  return record(value, 'softmaxCrossEntropy', [logits, labels], (dy) => [dy.values[0] === 1 ? dLogits : mul(dLogits, dy), null]);
+  return record(value, op, parents, (dy) => [dy.values[0] === 1 ? dLogits : mul(dLogits, dy), ...parents.slice(1).map(() => null)]);
+}
+
+/** The sparse kernel call: per-example losses and, when a gradient is recorded, gradScale·dLogits. */
+function fusedSparseCrossEntropy(labels: Tensor, logits: Tensor, gradScale: number): { loss: Tensor; dLogits: Tensor | null } {
+  const n = logits.shape[logits.rank - 1];
+  const loss = unfilled(logits.dtype, logits.shape.slice(0, -1));
+  const dLogits = needsGrad(logits) ? unfilled(logits.dtype, logits.shape) : null;
+  kernels().sparseSoftmaxCrossEntropy(logits.values, labels.values as Int32Array, labels.size, n, loss.values, dLogits?.values ?? null, gradScale);
+  return { loss, dLogits };
 }
 
 /**
@@ -88,10 +108,7 @@ export function sparseSoftmaxCrossEntropyWithLogits(args: { labels: TensorInput;
   }
   const { n } = classAxis(op, logits, -1);
   checkIndices(op, 'labels', labels, n);
-  const rows = labels.size;
-  const loss = unfilled(logits.dtype, batchShape);
-  const dLogits = needsGrad(logits) ? unfilled(logits.dtype, logits.shape) : null;
-  kernels().sparseSoftmaxCrossEntropy(logits.values, labels.values as Int32Array, rows, n, loss.values, dLogits?.values ?? null);
+  const { loss, dLogits } = fusedSparseCrossEntropy(labels, logits, 1);
   if (!dLogits) return loss;
   return record(loss, op, [logits], (dy) => [mul(dLogits, expandDims(dy, -1))]);
 }
