@@ -131,6 +131,12 @@ export function logSoftmaxF32(x: usize, out: usize, rows: i32, n: i32): void {
   }
 }
 
+/** True when the sixteen float32 labels at p are all +0 (one test for four vectors). */
+// @ts-ignore: decorator
+@inline function zero16(p: usize): bool {
+  return !v128.any_true(v128.or(v128.or(v128.load(p), v128.load(p, 16)), v128.or(v128.load(p, 32), v128.load(p, 48))));
+}
+
 /** Results of crossEntropyPass: the row's Σ y_i (m − x_i) as sum + error. */
 let passSum: f64 = 0;
 let passErr: f64 = 0;
@@ -152,16 +158,19 @@ let passErr: f64 = 0;
   let comp = f64x2.splat(0);
   let i = 0;
   while (i + 2 <= n) {
-    // Four zero labels (most of a one-hot row) add no loss term and leave dx = g·(e·c): the same bits
-    // as the general step below, in fewer instructions.
-    if (i + 4 <= n && !v128.any_true(v128.load(y + (<usize>i << 2)))) {
+    // Zero labels (most of a one-hot row), sixteen or four at a time, add no loss term and leave
+    // dx = g·(e·c): the same bits as the general step below, in fewer instructions.
+    const zeros = i + 16 <= n && zero16(y + (<usize>i << 2)) ? 16 : i + 4 <= n && !v128.any_true(v128.load(y + (<usize>i << 2))) ? 4 : 0;
+    if (zeros != 0) {
       if (dx != 0) {
-        const q = e + (<usize>i << 3);
-        const o = dx + (<usize>i << 2);
-        storeF32Pair(o, f64x2.mul(f64x2.mul(v128.load(q), cv), gv));
-        storeF32Pair(o + 8, f64x2.mul(f64x2.mul(v128.load(q, 16), cv), gv));
+        for (let j = i; j < i + zeros; j += 4) {
+          const q = e + (<usize>j << 3);
+          const o = dx + (<usize>j << 2);
+          storeF32Pair(o, f64x2.mul(f64x2.mul(v128.load(q), cv), gv));
+          storeF32Pair(o + 8, f64x2.mul(f64x2.mul(v128.load(q, 16), cv), gv));
+        }
       }
-      i += 4;
+      i += zeros;
       continue;
     }
     const yv = loadF32Pair(y + (<usize>i << 2));
@@ -217,9 +226,15 @@ export function softmaxCrossEntropyF32(
       let Yv = f64x2.splat(0);
       let signs = i32x4.splat(0);
       let i = 0;
-      for (; i + 4 <= n; i += 4) {
+      while (i + 4 <= n) {
+        // Zero labels (most of a one-hot row) are skipped sixteen or four at a time.
+        if (i + 16 <= n && zero16(y + (<usize>i << 2))) {
+          i += 16;
+          continue;
+        }
         const v = v128.load(y + (<usize>i << 2));
-        if (!v128.any_true(v)) continue; // four zero labels, most of a one-hot row
+        i += 4;
+        if (!v128.any_true(v)) continue;
         signs = v128.or(signs, v);
         Yv = f64x2.add(Yv, f64x2.add(f64x2.promote_low_f32x4(v), f64x2.promote_low_f32x4(v128.shuffle<i64>(v, v, 1, 1))));
       }
