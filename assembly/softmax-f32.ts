@@ -10,7 +10,7 @@
 import { expFast, expFastScalar } from './exp';
 import { fillF32, loadF32Pair, storeF32Pair, twoSum, twoSumErr } from './lanes';
 import { LIMITS } from './limits';
-import { rowMaxF32, rowMaxValue, rowMinValue } from './row-max';
+import { rowMaxF32, rowMaxValue, rowMinValue, rowScanF32 } from './row-max';
 
 /** e^(x − m) for the two float32 at p; arguments clamped at −200 when `clamp` (else all ≥ −200). */
 // @ts-ignore: decorator
@@ -96,12 +96,27 @@ function expPass(x: usize, n: i32, im: i32, e: usize): f64 {
   for (; i < n; i++) store<f32>(out + (<usize>i << 2), <f32>(load<f64>(e + (<usize>i << 3)) * c));
 }
 
+/**
+ * softmax's denominator: Σ e^(x_i − m) over the whole row (the max's is exactly 1), each stored at e.
+ * Unlike expPass it needs no index of the max, so rowScanF32 skips that search.
+ */
+function expTotal(x: usize, n: i32, e: usize): f64 {
+  const even = n & ~1;
+  const v = rowMinValue - rowMaxValue >= -200 ? expRange(x, 0, even, e, false) : expRange(x, 0, even, e, true);
+  let s = f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+  if (even < n) {
+    const ei = expFastScalar(max(<f64>load<f32>(x + (<usize>even << 2)) - rowMaxValue, -200));
+    store<f64>(e + (<usize>even << 3), ei);
+    s += ei;
+  }
+  return s;
+}
+
 export function softmaxF32(x: usize, out: usize, rows: i32, n: i32, e: usize): void {
   const rowBytes = <usize>n << 2;
   for (let r = 0; r < rows; r++) {
-    const im = rowMaxF32(x, n);
-    if (im < 0) fillF32(out, n, NaN);
-    else scaleOut(e, n, 1 / (1 + expPass(x, n, im, e)), out);
+    if (!rowScanF32(x, n)) fillF32(out, n, NaN);
+    else scaleOut(e, n, 1 / expTotal(x, n, e), out);
     x += rowBytes;
     out += rowBytes;
   }

@@ -172,6 +172,16 @@ export function softmaxSpec(k: () => Kernels): void {
             k().softmax(x, n, n, 1, p);
             tsKernels.softmax(x, n, n, 1, pRef);
             expectUlp(p, pRef, ULP[dtype], `softmax n=${n} spread ${spread}`);
+            // logSoftmax and the sparse loss find the max's index (its gradient and log1p(Σ others) need it).
+            k().logSoftmax(x, n, n, 1, p);
+            tsKernels.logSoftmax(x, n, n, 1, pRef);
+            expectUlp(p, pRef, ULP[dtype], `logSoftmax n=${n} spread ${spread}`);
+            const ids = Int32Array.from({ length: n }, (_, r) => (r * 5) % n);
+            const [loss, lossRef] = [new Type(n), new Type(n)];
+            k().sparseSoftmaxCrossEntropy(x, ids, n, n, loss, p);
+            tsKernels.sparseSoftmaxCrossEntropy(x, ids, n, n, lossRef, pRef);
+            expectLoss(loss, lossRef, 0, ULP[dtype], `sparse loss n=${n}`);
+            expectGradient(p, pRef, (i) => (i % n === ids[Math.floor(i / n)] ? 1 : 0), 0, ULP[dtype], `sparse gradient n=${n}`);
           }
         }
       });
