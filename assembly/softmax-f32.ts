@@ -2,8 +2,9 @@
  * The softmax family for float32 rows (contiguous, length n), computed in float64 lanes.
  *
  * Same rules as the TypeScript reference (src/kernels/ts/softmax.ts): subtract the row max m (first
- * occurrence im), s = Σ_{i≠im} e^(x_i − m), logSumExp = m + log1p(s). For float32 data x_i − m is
- * exact or within 1e-16 in float64, and the float64 exp and sums are good to ~1e-10, so the TwoSum
+ * occurrence im), s = Σ_{i≠im} e^(x_i − m), logSumExp = m + log1p(s); softmax divides by the sum over
+ * the whole row (1 + s up to a float64 rounding) and needs no im. For float32 data x_i − m is exact or
+ * within 1e-16 in float64, and the float64 exp (6.5e-12) and sums are good to ~1e-11, so the TwoSum
  * correction and compensated sums the float64 path needs would change no float32 result.
  * Arguments below −200 are clamped: e^−200 rounds to 0 in every float32 output.
  */
