@@ -83,14 +83,15 @@ import { rowMaxF64, rowMaxValue } from './row-max';
 
 /** out = e / total. */
 // @ts-ignore: decorator
-@inline function divideOut(e: usize, n: i32, total: f64, out: usize): void {
+@inline function divideOut(e: usize, n: i32, total: f64, g: f64, out: usize): void {
   const tv = f64x2.splat(total);
+  const gv = f64x2.splat(g);
   let i = 0;
   for (; i + 2 <= n; i += 2) {
     const p = <usize>i << 3;
-    v128.store(out + p, f64x2.div(v128.load(e + p), tv));
+    v128.store(out + p, f64x2.mul(f64x2.div(v128.load(e + p), tv), gv));
   }
-  if (i < n) store<f64>(out + (<usize>i << 3), load<f64>(e + (<usize>i << 3)) / total);
+  if (i < n) store<f64>(out + (<usize>i << 3), (load<f64>(e + (<usize>i << 3)) / total) * g);
 }
 
 export function softmaxF64(x: usize, out: usize, rows: i32, n: i32, e: usize): void {
@@ -98,7 +99,7 @@ export function softmaxF64(x: usize, out: usize, rows: i32, n: i32, e: usize): v
   for (let r = 0; r < rows; r++) {
     const im = rowMaxF64(x, n);
     if (im < 0) fillF64(out, n, NaN);
-    else divideOut(e, n, 1 + expPass(x, n, im, e), out);
+    else divideOut(e, n, 1 + expPass(x, n, im, e), 1, out);
     x += rowBytes;
     out += rowBytes;
   }
@@ -139,12 +140,15 @@ export function logSoftmaxF64(x: usize, out: usize, rows: i32, n: i32): void {
 
 /**
  * Soft labels: loss = Σ y_i·(−(d_i + lo_i)) + (Σ y)·log1p(s) with a compensated sum, and
- * dx = (Σ y)·e/total − y when dx ≠ 0. A zero label adds nothing even against a −∞ logit.
+ * dx = g·((Σ y)·e/total − y) when dx ≠ 0, g the float64 at gScale (1 leaves every bit as it was).
+ * A zero label adds nothing even against a −∞ logit.
  */
 export function softmaxCrossEntropyF64(
-  x: usize, y: usize, rows: i32, n: i32, loss: usize, dx: usize, e: usize,
+  x: usize, y: usize, rows: i32, n: i32, loss: usize, dx: usize, e: usize, gScale: usize,
 ): void {
   const rowBytes = <usize>n << 3;
+  const g = load<f64>(gScale);
+  const gv = f64x2.splat(g);
   for (let r = 0; r < rows; r++) {
     const im = rowMaxF64(x, n);
     if (im < 0) {
@@ -203,7 +207,7 @@ export function softmaxCrossEntropyF64(
         const z = f64x2.sub(t, acc);
         comp = f64x2.add(comp, f64x2.add(f64x2.sub(acc, f64x2.sub(t, z)), f64x2.sub(term, z)));
         acc = t;
-        if (dx != 0) v128.store(dx + p, f64x2.sub(f64x2.div(f64x2.mul(Yt, v128.load(e + p)), tv), yv));
+        if (dx != 0) v128.store(dx + p, f64x2.mul(f64x2.sub(f64x2.div(f64x2.mul(Yt, v128.load(e + p)), tv), yv), gv));
       }
       let sum = twoSum(f64x2.extract_lane(acc, 0), f64x2.extract_lane(acc, 1));
       let err = twoSumErr + f64x2.extract_lane(comp, 0) + f64x2.extract_lane(comp, 1);
@@ -218,9 +222,9 @@ export function softmaxCrossEntropyF64(
           sum = twoSum(sum, term);
           err += twoSumErr;
         }
-        if (dx != 0) store<f64>(dx + p, (Y * load<f64>(e + p)) / total - yi);
+        if (dx != 0) store<f64>(dx + p, ((Y * load<f64>(e + p)) / total - yi) * g);
       }
-      if (dx != 0) store<f64>(dx + (<usize>im << 3), (yOthers - yMax * s) / total);
+      if (dx != 0) store<f64>(dx + (<usize>im << 3), (yOthers - yMax * s) / total * g);
       const yl = Y * L;
       store<f64>(loss, isFinite(sum) ? sum + yl + err : sum + yl);
     }
@@ -231,11 +235,12 @@ export function softmaxCrossEntropyF64(
   }
 }
 
-/** Class ids: loss = log1p(s) − (d_k + lo_k), dx = e/total − onehot(k) when dx ≠ 0. */
+/** Class ids: loss = log1p(s) − (d_k + lo_k), dx = g·(e/total − onehot(k)) when dx ≠ 0, g the float64 at gScale. */
 export function sparseSoftmaxCrossEntropyF64(
-  x: usize, ids: usize, rows: i32, n: i32, loss: usize, dx: usize, e: usize,
+  x: usize, ids: usize, rows: i32, n: i32, loss: usize, dx: usize, e: usize, gScale: usize,
 ): void {
   const rowBytes = <usize>n << 3;
+  const g = load<f64>(gScale);
   for (let r = 0; r < rows; r++) {
     const k = load<i32>(ids + (<usize>r << 2));
     const im = rowMaxF64(x, n);
@@ -252,9 +257,9 @@ export function sparseSoftmaxCrossEntropyF64(
       store<f64>(loss, k == im ? L : -(d + lo) + L);
       if (dx != 0) {
         const total = 1 + s;
-        divideOut(e, n, total, dx);
+        divideOut(e, n, total, g, dx);
         // p_k − 1 = −(T − e_k)/T: −s/T at the max, −(1 + (s − e_k))/T elsewhere (no cancellation).
-        store<f64>(dx + (<usize>k << 3), k == im ? -s / total : -(1 + (s - load<f64>(e + (<usize>k << 3)))) / total);
+        store<f64>(dx + (<usize>k << 3), (k == im ? -s / total : -(1 + (s - load<f64>(e + (<usize>k << 3)))) / total) * g);
       }
     }
     x += rowBytes;

@@ -87,15 +87,17 @@ export interface Kernels {
   /**
    * Cross-entropy with logits and soft labels along the middle axis, fused: per-(outer, inner) loss
    * Σ_i y_i (logSumExp(z) − z_i), and when dLogits is given, in the same pass the gradient
-   * (Σ_i y_i)·softmax(z) − y (= softmax − labels for labels that sum to 1).
+   * (Σ_i y_i)·softmax(z) − y (= softmax − labels for labels that sum to 1), times gradScale (default 1):
+   * an upstream gradient that is one number (1/N of a mean) folded into the write, rounded once.
    */
   softmaxCrossEntropy(
     logits: TypedArray, labels: TypedArray, outer: number, n: number, inner: number,
-    loss: TypedArray, dLogits: TypedArray | null,
+    loss: TypedArray, dLogits: TypedArray | null, gradScale?: number,
   ): void;
-  /** Sparse form: rows of length n, class ids validated by the op; dLogits = softmax − onehot(id). */
+  /** Sparse form: rows of length n, class ids validated by the op; dLogits = (softmax − onehot(id))·gradScale. */
   sparseSoftmaxCrossEntropy(
     logits: TypedArray, ids: Int32Array, rows: number, n: number, loss: TypedArray, dLogits: TypedArray | null,
+    gradScale?: number,
   ): void;
   /**
    * Element-wise sigmoid cross-entropy with logits x, labels z and positive weight q (same length, or null for 1; TensorFlow's

@@ -1,4 +1,4 @@
-import { allocate, isFloat, type DType, type TypedArray } from '../tensor/dtype.js';
+import { allocate, allocateUnzeroed, isFloat, type DType, type TypedArray } from '../tensor/dtype.js';
 import { argTypeError } from '../tensor/errors.js';
 import { sizeOf } from '../tensor/shape.js';
 import { Tensor, tensor, type TensorLike } from '../tensor/tensor.js';
@@ -31,6 +31,11 @@ export function floatTensor(op: string, arg: string, x: unknown): Tensor {
 /** A new, zero-filled tensor of the given dtype and shape. */
 export function empty(dtype: DType, shape: readonly number[]): Tensor {
   return new Tensor(allocate(dtype, sizeOf(shape)), shape);
+}
+
+/** A new tensor whose contents are undefined (not zeroed when big): for kernel outputs written in full. */
+export function unfilled(dtype: DType, shape: readonly number[]): Tensor {
+  return new Tensor(allocateUnzeroed(dtype, sizeOf(shape)), shape);
 }
 
 export function fromValues(values: TypedArray, shape: readonly number[]): Tensor {

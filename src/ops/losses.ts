@@ -1,3 +1,4 @@
+import { isTracked } from '../autograd/tape.js';
 import { argError, argTypeError } from '../tensor/errors.js';
 import { broadcastShapes, shapesEqual } from '../tensor/shape.js';
 import { fill, Tensor } from '../tensor/tensor.js';
@@ -8,6 +9,8 @@ import { checkIndices, gather, oneHot, reshape } from './layout.js';
 import { sum } from './reduce.js';
 import { cast } from './unary.js';
 import {
+  reducedSoftmaxCrossEntropy,
+  reducedSparseSoftmaxCrossEntropy,
   sigmoidCrossEntropyWithLogits,
   softmaxCrossEntropyWithLogits,
   sparseSoftmaxCrossEntropyWithLogits,
@@ -109,6 +112,11 @@ export function softmaxCrossEntropy(onehotLabels: TensorInput, logits: TensorInp
   const classes = checkClassAxis(op, z);
   let labels = labelsLike(op, 'onehotLabels', onehotLabels, z);
   if (smoothing > 0) labels = add(mul(labels, 1 - smoothing), smoothing / classes);
+  if (o.weights === undefined && reduction !== 'none' && !isTracked(labels)) {
+    // Every weight is 1: each reduction divides the sum by the example count (none for 'sum'; 1 for no examples).
+    const examples = z.size / classes;
+    return reducedSoftmaxCrossEntropy(labels, z, reduction === 'sum' || examples === 0 ? 1 : examples);
+  }
   const perExample = softmaxCrossEntropyWithLogits({ labels, logits: z });
   const w = weightsFor(op, o.weights, perExample);
   return reduce(mul(perExample, w), w, reduction);
@@ -155,6 +163,10 @@ export function sparseSoftmaxCrossEntropy(labelsIn: TensorInput, logits: TensorI
   const safeLabels = counted ? where(counted, labels, 0) : labels;
   let perExample: Tensor;
   let classFactor: Tensor | null = null;
+  if (classWeights === null && smoothing === 0 && counted === null && o.weights === undefined && reduction !== 'none') {
+    // Every weight is 1: each reduction divides the sum by the example count (none for 'sum'; 1 for no examples).
+    return reducedSparseSoftmaxCrossEntropy(labels, z, reduction === 'sum' || labels.size === 0 ? 1 : labels.size);
+  }
   if (classWeights === null && smoothing === 0) {
     perExample = sparseSoftmaxCrossEntropyWithLogits({ labels: safeLabels, logits: z });
   } else {

@@ -26,6 +26,32 @@ export function allocateOwned(dtype: DType, size: number): TypedArray {
   return create(dtype, size);
 }
 
+/** Node's Buffer where there is one (not in browsers): it can hand out memory without zeroing it. */
+const nodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): { buffer: ArrayBufferLike } } }).Buffer;
+/** Below this the zeroing is cheap and the typed-array constructor is faster. */
+const UNZEROED_MIN_BYTES = 1 << 16;
+
+/**
+ * Like allocate, but big arrays are not zeroed where the runtime allows it: only for outputs a kernel
+ * writes in full. Zeroing (and first touching) 8 MB costs about a millisecond, as much as a kernel pass.
+ */
+export function allocateUnzeroed(dtype: DType, size: number): TypedArray {
+  const recycler = activeRecycler();
+  if (recycler && size > 0) return recycler.take(dtype, size, false);
+  const bytes = size * (dtype === 'float64' ? 8 : 4);
+  if (nodeBuffer === undefined || bytes < UNZEROED_MIN_BYTES) return allocate(dtype, size);
+  // allocUnsafeSlow never pools: the ArrayBuffer is this array's alone, from offset 0.
+  const buffer = nodeBuffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer;
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(buffer, 0, size);
+    case 'float64':
+      return new Float64Array(buffer, 0, size);
+    case 'int32':
+      return new Int32Array(buffer, 0, size);
+  }
+}
+
 export function dtypeOfArray(values: TypedArray): DType {
   if (values instanceof Float32Array) return 'float32';
   if (values instanceof Float64Array) return 'float64';

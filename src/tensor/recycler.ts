@@ -18,11 +18,12 @@ export class BufferRecycler {
   /** Arrays handed out again. */
   reused = 0;
 
-  take(dtype: DType, size: number): TypedArray {
+  /** An array of that type and length, zero-filled unless `zero` is false (for outputs a kernel writes in full). */
+  take(dtype: DType, size: number, zero = true): TypedArray {
     const list = this.free.get(key(dtype, size));
     let array = list?.pop();
     if (array) {
-      array.fill(0);
+      if (zero) array.fill(0);
       this.reused++;
     } else {
       array = create(dtype, size);

@@ -2,8 +2,9 @@
  * Finite-difference gradient checks (float64) for the softmax family, the fused cross-entropies and the
  * three losses.* with every option.
  */
-import { describe, it } from 'vitest';
-import { losses, nn, tensor, type Reduction, type Tensor } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { cast, grad, losses, nn, ones, tensor, valueAndGrad, zeros, type Reduction, type Tensor } from '../../src/index.js';
+import { maxUlp } from '../kernels/helpers.js';
 import { gradCheck } from './gradcheck.js';
 import { randomTensor, rng } from './helpers.js';
 
@@ -109,6 +110,37 @@ describe('losses.softmaxCrossEntropy', () => {
   it('some weights zero (sumByNonzeroWeights counts only the others)', () => {
     const w = tensor([0, 1.5, 0, 2], { dtype: 'float64' });
     gradCheck((z, y) => losses.softmaxCrossEntropy(y, z, { weights: w }), [rt(shape), softLabels(shape, -1)]);
+  });
+});
+
+describe('losses.softmaxCrossEntropy (constant labels) and sparseSoftmaxCrossEntropy without weights: the reduction folded into the kernel', () => {
+  const y = softLabels([4, 3], -1);
+  const y3 = softLabels([2, 3, 4], -1);
+  for (const reduction of REDUCTIONS) {
+    it(`reduction ${reduction}`, () => gradCheck((z) => losses.softmaxCrossEntropy(y, z, { reduction }), [rt([4, 3])]));
+    it(`reduction ${reduction}: rank 3 and labelSmoothing 0.1`, () =>
+      gradCheck((z) => losses.softmaxCrossEntropy(y3, z, { reduction, labelSmoothing: 0.1 }), [rt([2, 3, 4])]));
+  }
+  it('no examples: the loss is 0', () => {
+    const g = grad((z) => losses.softmaxCrossEntropy(zeros([0, 3]), z, { reduction: 'mean' }))(zeros([0, 3]));
+    expect(g.shape).toEqual([0, 3]);
+  });
+  it('float32: the value as with explicit unit weights, the gradient rounded once (within an ulp), any dy', () => {
+    const z = cast(rt([5, 7], { lo: -6, hi: 6 }), 'float32');
+    const labels = cast(softLabels([5, 7], -1), 'float32');
+    const classIds = ids([3, 0, 6, 6, 1]);
+    for (const reduction of ['sum', 'mean', 'sumByNonzeroWeights'] as const) {
+      for (const dy of [undefined, tensor(-2.5, { dtype: 'float32' })]) {
+        const fused = valueAndGrad((x) => losses.softmaxCrossEntropy(labels, x, { reduction }))(z, dy);
+        const plain = valueAndGrad((x) => losses.softmaxCrossEntropy(labels, x, { reduction, weights: ones([5]) }))(z, dy);
+        expect(fused.value.values[0]).toBe(plain.value.values[0]);
+        expect(maxUlp(fused.grad.values, plain.grad.values).ulp).toBeLessThanOrEqual(1);
+        const sparse = valueAndGrad((x) => losses.sparseSoftmaxCrossEntropy(classIds, x, { reduction }))(z, dy);
+        const sparsePlain = valueAndGrad((x) => losses.sparseSoftmaxCrossEntropy(classIds, x, { reduction, weights: ones([5]) }))(z, dy);
+        expect(sparse.value.values[0]).toBe(sparsePlain.value.values[0]);
+        expect(maxUlp(sparse.grad.values, sparsePlain.grad.values).ulp).toBeLessThanOrEqual(1);
+      }
+    }
   });
 });
 

@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import {
   Tensor, add, div, equal, fill, greater, greaterEqual, less, lessEqual, maximum, minimum, mul, notEqual, ones, pow,
   range, scalar, sub, tensor, where, zeros, neg, abs, square, sum, mean, exp,
+  nn,
 } from '../../src/index.js';
+import { allocateUnzeroed, dtypeOfArray } from '../../src/tensor/dtype.js';
 import { rng, sizeOf } from './helpers.js';
 
 describe('creation', () => {
@@ -277,5 +279,27 @@ describe('int32 arithmetic', () => {
   it('comparisons of int32 give int32 0/1', () => {
     expect(greater(i([1, 2, 3]), 2).toArray()).toEqual([0, 0, 1]);
     expect(equal(i([1, 2]), i([1, 3])).toArray()).toEqual([1, 0]);
+  });
+});
+
+describe('allocateUnzeroed (kernel outputs written in full)', () => {
+  it('gives arrays of the dtype and length, each on its own buffer from offset 0, small or big', () => {
+    for (const dtype of ['float32', 'float64', 'int32'] as const) {
+      for (const size of [0, 5, 100_000]) {
+        const a = allocateUnzeroed(dtype, size);
+        expect(dtypeOfArray(a)).toBe(dtype);
+        expect(a.length).toBe(size);
+        expect(a.byteOffset).toBe(0);
+        expect(a.buffer.byteLength).toBe(a.byteLength);
+      }
+    }
+  });
+  it('big softmax and cross-entropy outputs match a small-row computation (every element written)', () => {
+    const [rows, n] = [300, 101];
+    const x = tensor(Float32Array.from({ length: rows * n }, (_, i) => Math.sin(i) * 5), { shape: [rows, n] });
+    const p = nn.softmax(x).values;
+    const row = nn.softmax(tensor(x.values.slice(0, n), { shape: [1, n] })).values;
+    expect(Array.from(p.subarray((rows - 1) * n, rows * n)).some((v) => !(v > 0))).toBe(false);
+    expect(Array.from(p.subarray(0, n))).toEqual(Array.from(row));
   });
 });

@@ -146,6 +146,64 @@ export function softmaxSpec(k: () => Kernels): void {
         expect(Array.from(d.subarray(8))).toEqual([0.5, -0.5]);
       });
 
+      it('scales the cross-entropy gradient by gradScale and rounds once', () => {
+        const [outer, n] = [5, 300];
+        // Inputs representable in the dtype, so the float64 reference sees the same numbers.
+        const x = Array.from(new Type(randomValues(outer * n, 15, 31)));
+        const y = Array.from(new Type(randomValues(outer * n, 1, 32).map(Math.abs)));
+        // The float64 reference gradient times g, rounded once to the dtype.
+        const d64 = new Float64Array(outer * n);
+        tsKernels.softmaxCrossEntropy(new Float64Array(x), new Float64Array(y), outer, n, 1, new Float64Array(outer), d64);
+        for (const g of [1 / 2048, -1 / 3, 7]) {
+          const d = new Type(outer * n);
+          k().softmaxCrossEntropy(new Type(x), new Type(y), outer, n, 1, new Type(outer), d, g);
+          expectGradient(d, new Type(d64.map((v) => v * g)), (i) => Math.abs(y[i] * g), n, 1, `gradient × ${g}`);
+        }
+      });
+
+      it('matches the reference wherever the max is, in rows of 1 to 33 (near and far from the others)', () => {
+        for (let n = 1; n <= 33; n++) {
+          for (const spread of [3, 300]) {
+            // Row im has its max at im; a spread of 300 puts some exponents below the −200 clamp.
+            const x = new Type(n * n);
+            const base = randomValues(n * n, spread / 2, n);
+            for (let r = 0; r < n; r++) for (let i = 0; i < n; i++) x[r * n + i] = i === r ? spread : base[r * n + i];
+            const [p, pRef] = [new Type(n * n), new Type(n * n)];
+            k().softmax(x, n, n, 1, p);
+            tsKernels.softmax(x, n, n, 1, pRef);
+            expectUlp(p, pRef, ULP[dtype], `softmax n=${n} spread ${spread}`);
+            // logSoftmax and the sparse loss find the max's index (its gradient and log1p(Σ others) need it).
+            k().logSoftmax(x, n, n, 1, p);
+            tsKernels.logSoftmax(x, n, n, 1, pRef);
+            expectUlp(p, pRef, ULP[dtype], `logSoftmax n=${n} spread ${spread}`);
+            const ids = Int32Array.from({ length: n }, (_, r) => (r * 5) % n);
+            const [loss, lossRef] = [new Type(n), new Type(n)];
+            k().sparseSoftmaxCrossEntropy(x, ids, n, n, loss, p);
+            tsKernels.sparseSoftmaxCrossEntropy(x, ids, n, n, lossRef, pRef);
+            expectLoss(loss, lossRef, 0, ULP[dtype], `sparse loss n=${n}`);
+            expectGradient(p, pRef, (i) => (i % n === ids[Math.floor(i / n)] ? 1 : 0), 0, ULP[dtype], `sparse gradient n=${n}`);
+          }
+        }
+      });
+
+      it('matches the reference with sparse labels (one-hot, −0, labels at the ends, masks under zero labels)', () => {
+        const [outer, n] = [6, 203];
+        const x = new Type(randomValues(outer * n, 20, 41).map((v, i) => (i % 29 === 5 ? -Infinity : v)));
+        const y = new Type(outer * n);
+        const hot = [[0], [202], [100], [7, 8, 151], [1, 201], [64]]; // none on a −∞ logit
+        hot.forEach((cols, r) => cols.forEach((c) => (y[r * n + c] = 1 / cols.length)));
+        y[5 * n + 9] = -0; // a negative zero is a zero label
+        for (const g of [1, 1 / 6]) {
+          const [loss, lossRef] = [new Type(outer), new Type(outer)];
+          const [d, dRef] = [new Type(outer * n), new Type(outer * n)];
+          k().softmaxCrossEntropy(x, y, outer, n, 1, loss, d, g);
+          tsKernels.softmaxCrossEntropy(x, y, outer, n, 1, lossRef, dRef, g);
+          expectLoss(loss, lossRef, n, ULP[dtype], 'loss');
+          expectGradient(d, dRef, (i) => Math.abs(y[i] * g), n, ULP[dtype], 'gradient');
+          expect(d.every((v, i) => x[i] !== -Infinity || v === 0)).toBe(true);
+        }
+      });
+
       it('matches the reference with negative soft labels (the loss terms then cancel)', () => {
         const [outer, n] = [6, 41];
         const x = new Type(randomValues(outer * n, 20, 21));
@@ -190,6 +248,15 @@ export function softmaxSpec(k: () => Kernels): void {
           k().softmaxCrossEntropy(x, y, outer, n, inner, loss, null);
           expectLoss(loss, lossRef, n, ULP[dtype], 'softmaxCrossEntropy loss without gradient');
 
+          // gradScale folds an upstream gradient into the write: 1 changes no bit, −1/3 matches the reference's.
+          const [ds, dsRef] = pair();
+          k().softmaxCrossEntropy(x, y, outer, n, inner, loss, ds, 1);
+          expect(Array.from(ds)).toEqual(Array.from(d));
+          k().softmaxCrossEntropy(x, y, outer, n, inner, loss, ds, -1 / 3);
+          tsKernels.softmaxCrossEntropy(x, y, outer, n, inner, lossRef, dsRef, -1 / 3);
+          expectLoss(loss, lossRef, n, ULP[dtype], 'softmaxCrossEntropy loss with gradScale');
+          expectGradient(ds, dsRef, (i) => Math.abs(y[i]) / 3, n, ULP[dtype], 'softmaxCrossEntropy gradient × gradScale');
+
           if (inner === 1) {
             const sparseLoss = new Type(outer);
             const sparseRef = new Type(outer);
@@ -199,6 +266,12 @@ export function softmaxSpec(k: () => Kernels): void {
             expectGradient(d, dRef, (i) => (i % n === ids[Math.floor(i / n)] ? 1 : 0), 0, ULP[dtype], 'sparseSoftmaxCrossEntropy gradient');
             k().sparseSoftmaxCrossEntropy(x, ids, outer, n, sparseLoss, null);
             expectLoss(sparseLoss, sparseRef, 0, ULP[dtype], 'sparseSoftmaxCrossEntropy loss without gradient');
+            const [ds, dsRef] = pair();
+            k().sparseSoftmaxCrossEntropy(x, ids, outer, n, sparseLoss, ds, 1);
+            expect(Array.from(ds)).toEqual(Array.from(d));
+            k().sparseSoftmaxCrossEntropy(x, ids, outer, n, sparseLoss, ds, -1 / 3);
+            tsKernels.sparseSoftmaxCrossEntropy(x, ids, outer, n, sparseRef, dsRef, -1 / 3);
+            expectGradient(ds, dsRef, (i) => (i % n === ids[Math.floor(i / n)] ? 1 / 3 : 0), 0, ULP[dtype], 'sparse gradient × gradScale');
           }
         });
       }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allocate } from '../../src/tensor/dtype.js';
+import { allocate, allocateUnzeroed } from '../../src/tensor/dtype.js';
 import { BufferRecycler } from '../../src/tensor/recycler.js';
 import { input, layers, model, optimizers, type Model, type Tensor } from '../../src/index.js';
 import { bitsEqual, blobs } from './helpers.js';
@@ -23,6 +23,16 @@ describe('BufferRecycler', () => {
     expect(Array.from(b)).toEqual([0, 0, 0, 0]);
     expect(r.run(() => allocate('float64', 4))).not.toBe(a);
     expect([r.created, r.reused]).toEqual([2, 1]);
+  });
+
+  it('serves allocateUnzeroed too, without the zero fill (its callers write every element)', () => {
+    const r = new BufferRecycler();
+    const a = r.run(() => allocate('float64', 5));
+    a.fill(3);
+    r.release(new Set());
+    const b = r.run(() => allocateUnzeroed('float64', 5));
+    expect(b).toBe(a);
+    expect(Array.from(b)).toEqual([3, 3, 3, 3, 3]);
   });
 
   it('never hands out a kept array, and serves nothing outside run', () => {

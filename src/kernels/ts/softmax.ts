@@ -163,7 +163,7 @@ export function logSoftmax(x: TypedArray, outer: number, n: number, inner: numbe
 
 export function softmaxCrossEntropy(
   logits: TypedArray, labels: TypedArray, outer: number, n: number, inner: number,
-  loss: TypedArray, dLogits: TypedArray | null,
+  loss: TypedArray, dLogits: TypedArray | null, gradScale = 1,
 ): void {
   const e = scratch('softmax.e', n);
   const lo = scratch('softmax.lo', n);
@@ -203,16 +203,17 @@ export function softmaxCrossEntropy(
       const total = 1 + rowSum;
       for (let i = 0; i < n; i++) {
         const k = base + i * stride;
-        dLogits[k] = (Y * e[i]) / total - labels[k];
+        dLogits[k] = ((Y * e[i]) / total - labels[k]) * gradScale;
       }
       // At the max, Y/T − y_m = (Σ_{i≠max} y_i − y_m·s)/T: no cancellation when the loss is tiny.
-      dLogits[base + rowMaxIndex * stride] = (yOthers - yMax * rowSum) / total;
+      dLogits[base + rowMaxIndex * stride] = ((yOthers - yMax * rowSum) / total) * gradScale;
     }
   });
 }
 
 export function sparseSoftmaxCrossEntropy(
   logits: TypedArray, ids: Int32Array, rows: number, n: number, loss: TypedArray, dLogits: TypedArray | null,
+  gradScale = 1,
 ): void {
   const e = scratch('softmax.e', n);
   const lo = scratch('softmax.lo', n);
@@ -228,10 +229,10 @@ export function sparseSoftmaxCrossEntropy(
     loss[r] = k === rowMaxIndex ? L : -diffAt(logits, base, 1, k, lo) + L;
     if (dLogits) {
       const total = 1 + rowSum;
-      for (let i = 0; i < n; i++) dLogits[base + i] = e[i] / total;
+      for (let i = 0; i < n; i++) dLogits[base + i] = (e[i] / total) * gradScale;
       // p_k − 1 = −(T − e_k)/T, with T − e_k = s when k is the max and 1 + (s − e_k) otherwise: computed
       // in float64 and rounded once, so a tiny gradient (a tiny loss) keeps its digits.
-      dLogits[base + k] = k === rowMaxIndex ? -rowSum / total : -(1 + (rowSum - e[k])) / total;
+      dLogits[base + k] = (k === rowMaxIndex ? -rowSum / total : -(1 + (rowSum - e[k])) / total) * gradScale;
     }
   }
 }

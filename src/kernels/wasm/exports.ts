@@ -26,10 +26,11 @@ export interface SoftmaxExports {
   softmaxF64(x: number, out: number, rows: number, n: number, e: number): void;
   logSoftmaxF32(x: number, out: number, rows: number, n: number): void;
   logSoftmaxF64(x: number, out: number, rows: number, n: number): void;
-  softmaxCrossEntropyF32(x: number, y: number, rows: number, n: number, loss: number, dx: number, e: number): void;
-  softmaxCrossEntropyF64(x: number, y: number, rows: number, n: number, loss: number, dx: number, e: number): void;
-  sparseSoftmaxCrossEntropyF32(x: number, ids: number, rows: number, n: number, loss: number, dx: number, e: number): void;
-  sparseSoftmaxCrossEntropyF64(x: number, ids: number, rows: number, n: number, loss: number, dx: number, e: number): void;
+  /** The cross-entropies take gScale: the byte offset of the float64 that multiplies dx. */
+  softmaxCrossEntropyF32(x: number, y: number, rows: number, n: number, loss: number, dx: number, e: number, gScale: number): void;
+  softmaxCrossEntropyF64(x: number, y: number, rows: number, n: number, loss: number, dx: number, e: number, gScale: number): void;
+  sparseSoftmaxCrossEntropyF32(x: number, ids: number, rows: number, n: number, loss: number, dx: number, e: number, gScale: number): void;
+  sparseSoftmaxCrossEntropyF64(x: number, ids: number, rows: number, n: number, loss: number, dx: number, e: number, gScale: number): void;
 }
 
 /** Adam's update (assembly/adam.ts): the step's constants once, then any number of element ranges. */

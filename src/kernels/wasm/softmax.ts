@@ -26,6 +26,8 @@ interface Slot {
   loss: number;
   ids: number;
   e: number;
+  /** One float64: the factor of a gradient (a pointer, so it also reaches worker threads, whose jobs are int32). */
+  scale: number;
 }
 
 /** One softmax-family call on contiguous rows, as the streaming loop sees it. */
@@ -59,6 +61,7 @@ function layout(arena: Arena, task: RowTask, chunk: number, slots: number): Slot
       loss: arena.take(chunk * task.size),
       ids: arena.take(chunk * 4),
       e: arena.take(task.n * 8),
+      scale: arena.take(8),
     });
   }
   return arena.commit() ? out : null;
@@ -164,12 +167,12 @@ export function wasmSoftmaxFamily(w: KernelExports, arena: Arena, fallback: Kern
       }
     },
 
-    softmaxCrossEntropy(logits, labels, outer, n, inner, loss, dLogits) {
+    softmaxCrossEntropy(logits, labels, outer, n, inner, loss, dLogits, gradScale = 1) {
       if (inner !== 1 && floatTypeOf(logits, labels, loss, dLogits) !== null) {
         // The per-row losses come out in (outer, inner) order, which is the loss's own layout.
         const yt = classAxisLast(labels, outer, n, inner);
         if (!dLogits) return family.softmaxCrossEntropy(classAxisLast(logits, outer, n, inner), yt, outer * inner, n, 1, loss, null);
-        return strided(logits, outer, n, inner, dLogits, (xt, gt) => family.softmaxCrossEntropy(xt, yt, outer * inner, n, 1, loss, gt));
+        return strided(logits, outer, n, inner, dLogits, (xt, gt) => family.softmaxCrossEntropy(xt, yt, outer * inner, n, 1, loss, gt, gradScale));
       }
       const type = floatTypeOf(logits, labels, loss, dLogits);
       const size = logits.BYTES_PER_ELEMENT as 4 | 8;
@@ -178,19 +181,20 @@ export function wasmSoftmaxFamily(w: KernelExports, arena: Arena, fallback: Kern
         copyIn(a, slot, r0, count) {
           view(a, size).set(logits.subarray(r0 * n, (r0 + count) * n), slot.x / size);
           view(a, size).set(labels.subarray(r0 * n, (r0 + count) * n), slot.y / size);
+          a.f64[slot.scale / 8] = gradScale;
         },
-        args: (slot, count) => [slot.x, slot.y, count, n, slot.loss, dLogits ? slot.x : 0, slot.e],
+        args: (slot, count) => [slot.x, slot.y, count, n, slot.loss, dLogits ? slot.x : 0, slot.e, slot.scale],
         copyOut(a, slot, r0, count) {
           loss.set(view(a, size).subarray(slot.loss / size, slot.loss / size + count), r0);
           if (dLogits) dLogits.set(view(a, size).subarray(slot.x / size, slot.x / size + count * n), r0 * n);
         },
       };
       if (type === null || !runRows(w, arena, pool, task)) {
-        fallback.softmaxCrossEntropy(logits, labels, outer, n, inner, loss, dLogits);
+        fallback.softmaxCrossEntropy(logits, labels, outer, n, inner, loss, dLogits, gradScale);
       }
     },
 
-    sparseSoftmaxCrossEntropy(logits, ids, rows, n, loss, dLogits) {
+    sparseSoftmaxCrossEntropy(logits, ids, rows, n, loss, dLogits, gradScale = 1) {
       const type = floatTypeOf(logits, loss, dLogits);
       const size = logits.BYTES_PER_ELEMENT as 4 | 8;
       const task: RowTask = {
@@ -198,14 +202,15 @@ export function wasmSoftmaxFamily(w: KernelExports, arena: Arena, fallback: Kern
         copyIn(a, slot, r0, count) {
           view(a, size).set(logits.subarray(r0 * n, (r0 + count) * n), slot.x / size);
           a.i32.set(ids.subarray(r0, r0 + count), slot.ids / 4);
+          a.f64[slot.scale / 8] = gradScale;
         },
-        args: (slot, count) => [slot.x, slot.ids, count, n, slot.loss, dLogits ? slot.x : 0, slot.e],
+        args: (slot, count) => [slot.x, slot.ids, count, n, slot.loss, dLogits ? slot.x : 0, slot.e, slot.scale],
         copyOut(a, slot, r0, count) {
           loss.set(view(a, size).subarray(slot.loss / size, slot.loss / size + count), r0);
           if (dLogits) dLogits.set(view(a, size).subarray(slot.x / size, slot.x / size + count * n), r0 * n);
         },
       };
-      if (type === null || !runRows(w, arena, pool, task)) fallback.sparseSoftmaxCrossEntropy(logits, ids, rows, n, loss, dLogits);
+      if (type === null || !runRows(w, arena, pool, task)) fallback.sparseSoftmaxCrossEntropy(logits, ids, rows, n, loss, dLogits, gradScale);
     },
   };
   return family;

@@ -3,10 +3,11 @@ import { argError, argTypeError } from '../../tensor/errors.js';
 import { broadcastShapes, shapesEqual } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { kernels } from '../../kernels/index.js';
-import { empty, floatTensor, toTensor, type TensorInput } from '../convert.js';
-import { mul } from '../arithmetic.js';
+import { empty, floatTensor, toTensor, unfilled, type TensorInput } from '../convert.js';
+import { div, mul } from '../arithmetic.js';
 import { broadcastTo, unbroadcast } from '../broadcast.js';
 import { checkIndices, expandDims } from '../layout.js';
+import { sum } from '../reduce.js';
 import { neg, softplus } from '../unary.js';
 import { classAxis, logSoftmax } from './softmax.js';
 
@@ -34,9 +35,7 @@ export function softmaxCrossEntropyWithLogits(args: { labels: TensorInput; logit
   const logits = floatTensor(op, 'logits', args.logits);
   const labels = sameShapeLabels(op, args.labels, logits);
   const { axis, outer, n, inner } = classAxis(op, logits, args.axis ?? -1);
-  const loss = empty(logits.dtype, logits.shape.filter((_, i) => i !== axis));
-  const dLogits = needsGrad(logits, labels) ? empty(logits.dtype, logits.shape) : null;
-  kernels().softmaxCrossEntropy(logits.values, labels.values, outer, n, inner, loss.values, dLogits?.values ?? null);
+  const { loss, dLogits } = fusedCrossEntropy(labels, logits, axis, outer, n, inner, 1);
   if (!dLogits) return loss;
   // Labels are constants in most training code: compute their gradient only when they are on the tape.
   const labelsTracked = isTracked(labels);
@@ -44,6 +43,52 @@ export function softmaxCrossEntropyWithLogits(args: { labels: TensorInput; logit
     const g = expandDims(dy, axis);
     return [mul(dLogits, g), labelsTracked ? mul(neg(logSoftmax(logits, axis)), g) : null];
   });
+}
+
+/** The fused kernel call: per-example losses and, when a gradient is recorded, gradScale·dLogits. */
+function fusedCrossEntropy(
+  labels: Tensor, logits: Tensor, axis: number, outer: number, n: number, inner: number, gradScale: number,
+): { loss: Tensor; dLogits: Tensor | null } {
+  // The kernel writes every loss and gradient element.
+  const loss = unfilled(logits.dtype, logits.shape.filter((_, i) => i !== axis));
+  const dLogits = needsGrad(logits, labels) ? unfilled(logits.dtype, logits.shape) : null;
+  kernels().softmaxCrossEntropy(logits.values, labels.values, outer, n, inner, loss.values, dLogits?.values ?? null, gradScale);
+  return { loss, dLogits };
+}
+
+/**
+ * Σ of the per-example cross-entropies (class axis last) over `divisor`, for a loss whose weights are all 1
+ * (losses.ts checked the arguments; labels must not be on the tape: they get no gradient here). The reduction's
+ * gradient, 1/divisor per example, is folded into the kernel's gradient write (rounded once), so the backward
+ * pass makes no pass over the logits when its upstream gradient is 1.
+ */
+export function reducedSoftmaxCrossEntropy(labels: Tensor, logits: Tensor, divisor: number): Tensor {
+  const { outer, n, inner } = classAxis('softmaxCrossEntropy', logits, -1);
+  const { loss, dLogits } = fusedCrossEntropy(labels, logits, logits.rank - 1, outer, n, inner, 1 / divisor);
+  return sumOver('softmaxCrossEntropy', loss, divisor, dLogits, [logits, labels]);
+}
+
+/** The same for int32 class ids that losses.ts checked (shape, range): Σ of the sparse losses over `divisor`. */
+export function reducedSparseSoftmaxCrossEntropy(labels: Tensor, logits: Tensor, divisor: number): Tensor {
+  const { loss, dLogits } = fusedSparseCrossEntropy(labels, logits, 1 / divisor);
+  return sumOver('sparseSoftmaxCrossEntropy', loss, divisor, dLogits, [logits]);
+}
+
+/** Σ loss / divisor, recorded with the already scaled gradient to parents[0] (times dy unless dy is 1). */
+function sumOver(op: string, loss: Tensor, divisor: number, dLogits: Tensor | null, parents: Tensor[]): Tensor {
+  const total = sum(loss);
+  const value = divisor === 1 ? total : div(total, divisor);
+  if (!dLogits) return value;
+  return record(value, op, parents, (dy) => [dy.values[0] === 1 ? dLogits : mul(dLogits, dy), ...parents.slice(1).map(() => null)]);
+}
+
+/** The sparse kernel call: per-example losses and, when a gradient is recorded, gradScale·dLogits. */
+function fusedSparseCrossEntropy(labels: Tensor, logits: Tensor, gradScale: number): { loss: Tensor; dLogits: Tensor | null } {
+  const n = logits.shape[logits.rank - 1];
+  const loss = unfilled(logits.dtype, logits.shape.slice(0, -1));
+  const dLogits = needsGrad(logits) ? unfilled(logits.dtype, logits.shape) : null;
+  kernels().sparseSoftmaxCrossEntropy(logits.values, labels.values as Int32Array, labels.size, n, loss.values, dLogits?.values ?? null, gradScale);
+  return { loss, dLogits };
 }
 
 /**
@@ -63,10 +108,7 @@ export function sparseSoftmaxCrossEntropyWithLogits(args: { labels: TensorInput;
   }
   const { n } = classAxis(op, logits, -1);
   checkIndices(op, 'labels', labels, n);
-  const rows = labels.size;
-  const loss = empty(logits.dtype, batchShape);
-  const dLogits = needsGrad(logits) ? empty(logits.dtype, logits.shape) : null;
-  kernels().sparseSoftmaxCrossEntropy(logits.values, labels.values as Int32Array, rows, n, loss.values, dLogits?.values ?? null);
+  const { loss, dLogits } = fusedSparseCrossEntropy(labels, logits, 1);
   if (!dLogits) return loss;
   return record(loss, op, [logits], (dy) => [mul(dLogits, expandDims(dy, -1))]);
 }

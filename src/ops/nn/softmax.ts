@@ -3,7 +3,7 @@ import { argError } from '../../tensor/errors.js';
 import { normalizeAxis, splitAtAxis } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { kernels } from '../../kernels/index.js';
-import { empty, floatTensor, type TensorInput } from '../convert.js';
+import { floatTensor, unfilled, type TensorInput } from '../convert.js';
 import { mul, sub } from '../arithmetic.js';
 import { sum } from '../reduce.js';
 import { exp } from '../unary.js';
@@ -24,7 +24,7 @@ export function softmax(logitsIn: TensorInput, axis = -1): Tensor {
   const op = 'softmax';
   const x = floatTensor(op, 'logits', logitsIn);
   const { axis: a, outer, n, inner } = classAxis(op, x, axis);
-  const out = empty(x.dtype, x.shape);
+  const out = unfilled(x.dtype, x.shape); // the kernel writes every element
   kernels().softmax(x.values, outer, n, inner, out.values);
   // dz = p ⊙ (dy − Σ dy ⊙ p)
   return record(out, op, [x], (dy) => [mul(out, sub(dy, sum(mul(dy, out), a, true)))]);
@@ -35,7 +35,7 @@ export function logSoftmax(logitsIn: TensorInput, axis = -1): Tensor {
   const op = 'logSoftmax';
   const x = floatTensor(op, 'logits', logitsIn);
   const { axis: a, outer, n, inner } = classAxis(op, x, axis);
-  const out = empty(x.dtype, x.shape);
+  const out = unfilled(x.dtype, x.shape);
   kernels().logSoftmax(x.values, outer, n, inner, out.values);
   // dz = dy − softmax ⊙ Σ dy
   return record(out, op, [x], (dy) => [sub(dy, mul(exp(out), sum(dy, a, true)))]);
