@@ -11,8 +11,12 @@ import { type WasmFlavor, decodeBase64 } from './load.js';
  * Browsers allow that only off the main thread and share memory only in a cross-origin isolated page, so
  * there the pool exists inside a Web Worker of such a page (the playground trains in one) and nowhere else.
  *
- * Control block (Int32Array on a SharedArrayBuffer): [generation, pending, stop, failed, then one
- * job of PARAMS ints per worker]. A job is [kind (an index into KINDS, −1 none), ...arguments].
+ * Control block (Int32Array on a SharedArrayBuffer): [generation, unused, stop, failed, then one job of PARAMS
+ * ints per worker, then one `done` int per worker]. A job is [kind (an index into KINDS, −1 none), ...arguments].
+ * `start` bumps the generation; a worker runs its job only when the generation it sees is new, then stores that
+ * generation in its own `done`; `wait` waits until every `done` holds the current generation. Comparing values,
+ * never counting, means a wake-up without a new job (or a late one) can neither run a job twice nor unbalance a
+ * counter into a wait that never ends.
  */
 export const PARAMS = 15;
 const HEADER = 4;
@@ -52,27 +56,31 @@ const x = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const run = ${JSON.stringify(KINDS)}.map((name) => x[name]);
 const ctl = new Int32Array(control);
 const at = ${HEADER} + index * ${PARAMS};
+const done = ctl.length - workers + index;
 let generation = Atomics.load(ctl, 0);
 ready();
 for (;;) {
   for (let i = 0; i < ${SPINS} && Atomics.load(ctl, 0) === generation; i++);
   Atomics.wait(ctl, 0, generation);
-  generation = Atomics.load(ctl, 0);
   if (Atomics.load(ctl, 2) === 1) break;
+  const now = Atomics.load(ctl, 0);
+  if (now === generation) continue;
+  generation = now;
   const p = ctl.slice(at, at + ${PARAMS});
   try {
     if (p[0] >= 0) run[p[0]](p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]);
   } catch {
     Atomics.store(ctl, 3, 1);
   }
-  if (Atomics.sub(ctl, 1, 1) === 1) Atomics.notify(ctl, 1);
+  Atomics.store(ctl, done, generation);
+  Atomics.notify(ctl, done);
 }
 `;
 
 /** Node: worker_threads, started from source with the pool's data in workerData. */
 const NODE_WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
-const { module, memory, control, index } = workerData;
+const { module, memory, control, index, workers } = workerData;
 const ready = () => parentPort.postMessage('ready');
 ${WORKER_LOOP}`;
 
@@ -80,7 +88,7 @@ ${WORKER_LOOP}`;
 const WEB_WORKER_SOURCE = `
 self.onmessage = (event) => {
   self.onmessage = null;
-  const { module, memory, control, index } = event.data;
+  const { module, memory, control, index, workers } = event.data;
   const ready = () => self.postMessage('ready');
   ${WORKER_LOOP}
 };`;
@@ -91,6 +99,7 @@ interface PoolData {
   memory: WebAssembly.Memory;
   control: SharedArrayBuffer;
   index: number;
+  workers: number;
 }
 /** Starts one worker on the pool's data; resolves when it is ready. */
 type Spawn = (data: PoolData) => Promise<void>;
@@ -140,9 +149,11 @@ export async function createWorkerPool(workers: number, flavor: WasmFlavor): Pro
   const module = await WebAssembly.compile(decodeBase64(flavor === 'relaxed-simd' ? threadsRelaxedWasmBase64 : threadsWasmBase64));
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const exports = instance.exports as unknown as ThreadExports;
-  const control = new Int32Array(new SharedArrayBuffer(4 * (HEADER + workers * PARAMS)));
+  const control = new Int32Array(new SharedArrayBuffer(4 * (HEADER + workers * (PARAMS + 1))));
+  const DONE = HEADER + workers * PARAMS;
+  let generation = 0;
   const started = [];
-  for (let index = 0; index < workers; index++) started.push(spawn({ module, memory, control: control.buffer as SharedArrayBuffer, index }));
+  for (let index = 0; index < workers; index++) started.push(spawn({ module, memory, control: control.buffer as SharedArrayBuffer, index, workers }));
   try {
     await Promise.all(started);
   } catch {
@@ -164,16 +175,18 @@ export async function createWorkerPool(workers: number, flavor: WasmFlavor): Pro
         if (job) control.set(job, at);
         else control[at] = -1;
       }
-      Atomics.store(control, 1, workers);
-      Atomics.add(control, 0, 1);
+      generation = (Atomics.add(control, 0, 1) + 1) | 0; // int32, as the array wraps it
       Atomics.notify(control, 0);
     },
     wait() {
-      for (let i = 0; i < SPINS && Atomics.load(control, 1) !== 0; i++);
-      for (;;) {
-        const pending = Atomics.load(control, 1);
-        if (pending === 0) break;
-        Atomics.wait(control, 1, pending);
+      for (let w = 0; w < workers; w++) {
+        const done = DONE + w;
+        for (let i = 0; i < SPINS && Atomics.load(control, done) !== generation; i++);
+        for (;;) {
+          const seen = Atomics.load(control, done);
+          if (seen === generation) break;
+          Atomics.wait(control, done, seen);
+        }
       }
       if (Atomics.exchange(control, 3, 0) === 1) throw new Error('wasm kernels: a worker thread failed');
     },
