@@ -33,18 +33,11 @@ export interface SoftmaxExports {
   sparseSoftmaxCrossEntropyF64(x: number, ids: number, rows: number, n: number, loss: number, dx: number, e: number, gScale: number): void;
 }
 
-/** Adam's update (assembly/adam.ts): the step's constants once, then any number of element ranges. */
-export interface AdamExports {
-  adamSetup(beta1: number, beta2: number, c1: number, c2: number, epsilon: number, stepSize: number, bc2Sqrt: number, keep: number, l2: number): void;
-  adamF32(p: number, g: number, m: number, v: number, n: number): void;
-  adamF64(p: number, g: number, m: number, v: number, n: number): void;
-}
-
 /** What the threads module (assembly/threads.ts) exports. */
-export interface ThreadExports extends MatMulExports, SoftmaxExports, AdamExports {}
+export interface ThreadExports extends MatMulExports, SoftmaxExports {}
 
 /** The functions the kernel module exports; pointers are byte offsets into `memory`. */
-export interface KernelExports extends MatMulExports, SoftmaxExports, AdamExports {
+export interface KernelExports extends MatMulExports, SoftmaxExports {
   readonly memory: WebAssembly.Memory;
   heapBase(): number;
 
@@ -60,4 +53,8 @@ export interface KernelExports extends MatMulExports, SoftmaxExports, AdamExport
   finishColumns(s: number, c: number, inner: number, out: number, f32: boolean): void;
   sumRowsF32(x: number, rows: number, n: number, out: number): void;
   sumRowsF64(x: number, rows: number, n: number, out: number): void;
+
+  adamSetup(beta1: number, beta2: number, c1: number, c2: number, epsilon: number, stepSize: number, bc2Sqrt: number, keep: number, l2: number): void;
+  adamF32(p: number, g: number, m: number, v: number, n: number): void;
+  adamF64(p: number, g: number, m: number, v: number, n: number): void;
 }

@@ -69,7 +69,7 @@ export async function createWasmKernels(options: WasmKernelOptions = {}): Promis
     ...wasmSoftmaxFamily(w, arena, fallback, pool),
     ...wasmReduce(w, arena, fallback),
     ...fastSlice(fallback),
-    ...wasmAdam(w, arena, fallback, pool),
+    ...wasmAdam(w, arena, fallback),
     matMul: wasmMatMul(w, arena, fallback, options.matMulAccumulation ?? 'float64', pool),
   };
 }

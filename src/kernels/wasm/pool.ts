@@ -31,7 +31,6 @@ export const KINDS = [
   'matMulF32', 'matMulF32Wide', 'matMulF64',
   'softmaxF32', 'softmaxF64', 'logSoftmaxF32', 'logSoftmaxF64',
   'softmaxCrossEntropyF32', 'softmaxCrossEntropyF64', 'sparseSoftmaxCrossEntropyF32', 'sparseSoftmaxCrossEntropyF64',
-  'adamF32', 'adamF64',
 ] as const;
 
 export type Job = readonly number[];
