@@ -171,7 +171,8 @@ function readTraining(file: DecodedFile, model: Model): TrainingState {
     return { variable, slot, value };
   });
   const optimizer: OptimizerState = { type, config, step, slots };
-  return { epoch, weights: model.weights.map((v) => ({ name: v.name, value: v.value })), optimizer, rng, history, fit };
+  // Snapshots, not the returned model's live storage (training updates it in place).
+  return { epoch, weights: model.weights.map((v) => ({ name: v.name, value: new Tensor(v.value.data(), v.shape) })), optimizer, rng, history, fit };
 }
 
 function readHistory(check: Checker, p: string, v: unknown, epochs: number): HistoryData {

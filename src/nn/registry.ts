@@ -26,3 +26,10 @@ export function layerFromConfig(className: string, name: string, config: Record<
       throw argError('layerFromConfig', 'className', `one of ${LAYER_CLASSES.map((c) => `'${c}'`).join(', ')}`, className);
   }
 }
+
+const LIBRARY_LAYERS: ReadonlySet<unknown> = new Set([InputLayer, Dense, Activation, Add, Normalization]);
+
+/** True for an instance of one of logitkit's own layer classes (not a user's subclass or layer). */
+export function isLibraryLayer(layer: Layer): boolean {
+  return LIBRARY_LAYERS.has(layer.constructor);
+}

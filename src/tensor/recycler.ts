@@ -45,6 +45,12 @@ export class BufferRecycler {
     this.taken = [];
   }
 
+  /** Drops the free arrays (the counts stay), so an idle recycler holds no memory. */
+  clear(): void {
+    this.free.clear();
+    this.taken = [];
+  }
+
   /** Runs `fn` with this recycler serving `allocate` (synchronous code only: nothing else may run meanwhile). */
   run<T>(fn: () => T): T {
     const previous = active;

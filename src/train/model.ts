@@ -4,6 +4,7 @@ import { shapesEqual } from '../tensor/shape.js';
 import { Tensor, tensor, type TensorLike } from '../tensor/tensor.js';
 import { Random } from '../tensor/random.js';
 import { BufferRecycler } from '../tensor/recycler.js';
+import type { TypedArray } from '../tensor/dtype.js';
 import { valueAndGrads } from '../autograd/grad.js';
 import { greater } from '../ops/arithmetic.js';
 import { concat, gather, reshape, slice } from '../ops/layout.js';
@@ -11,6 +12,7 @@ import { argMax } from '../ops/reduce.js';
 import { cast, sigmoid } from '../ops/unary.js';
 import { softmax } from '../ops/nn/softmax.js';
 import { Network, checkSeed, type NetworkArgs } from '../nn/network.js';
+import { isLibraryLayer } from '../nn/registry.js';
 import type { Variable } from '../nn/variable.js';
 import { getOptimizer, type OptimizerSpec } from '../optim/index.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -65,7 +67,10 @@ export class Model extends Network {
   optimizer: Optimizer | null = null;
   private plan: LossPlan | null = null;
   private metricList: Metric[] = [];
-  /** The last fit's storage recycler: its counts show whether warm steps allocated (tests, benchmarks). */
+  /**
+   * The last fit's storage recycler (null when its model or loss has user code: see recyclingSafe); its counts show
+   * whether warm steps allocated. Its free arrays are dropped when fit ends.
+   */
   lastFitRecycler: BufferRecycler | null = null;
 
   constructor(args?: NetworkArgs) {
@@ -153,6 +158,20 @@ export class Model extends Network {
     return { vars: all.filter((v) => v.trainable), all };
   }
 
+  /**
+   * Whether a step's storage may be recycled: only when all the code a step runs is the library's (a built-in
+   * loss, the library's layer classes). A user's loss or layer may keep a tensor it makes (a constant built on
+   * first use, say), and recycling would overwrite it. Users' metric functions run outside the recycler.
+   */
+  private recyclingSafe(): boolean {
+    return this.plan!.kind !== 'custom' && this.layers.every(isLibraryLayer);
+  }
+
+  /** The arrays a user's metric function saw (it may keep them), which a recycler must not hand out again. */
+  private keptForUserMetrics(yb: Tensor, logits: Tensor): Set<TypedArray> {
+    return new Set(this.metricList.some((m) => !m.builtIn) ? [yb.values, logits.values] : []);
+  }
+
   /** Forward, loss and gradients on one batch (prepared x, y); no update. */
   private gradients(xb: Tensor, yb: Tensor, vars: Variable[], all: Variable[]): { loss: Tensor; grads: Tensor[]; logits: Tensor } {
     const plan = this.plan!;
@@ -196,21 +215,21 @@ export class Model extends Network {
     const n = x.shape[0];
     let loss = 0;
     const sums = this.metricList.map(() => 0);
-    // Each batch's temporaries are recycled for the next, as in fit (a user's metric keeps what it saw).
-    const recycler = new BufferRecycler();
-    const userMetrics = this.metricList.some((m) => !m.builtIn);
+    // Each batch's temporaries are recycled for the next, as in fit.
+    const recycler = this.recyclingSafe() ? new BufferRecycler() : null;
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
-      const seen = recycler.run(() => {
+      const batch = (): { yb: Tensor; logits: Tensor; builtIn: number[] } => {
         const xb = size === n ? x : slice(x, start, size);
         const yb = size === n ? y : slice(y, start, size);
         const { outputs, preActivation } = this.forward([xb]);
         loss += plan.compute(yb, plan.reads === 'preActivation' ? preActivation! : outputs[0]).item() * size;
         const logits = preActivation ?? outputs[0];
-        this.metricList.forEach((m, i) => (sums[i] += m.fn(yb, logits) * size));
-        return userMetrics ? [yb.values, logits.values] : [];
-      });
-      recycler.release(new Set(seen));
+        return { yb, logits, builtIn: this.metricList.map((m) => (m.builtIn ? m.fn(yb, logits) : 0)) };
+      };
+      const { yb, logits, builtIn } = recycler ? recycler.run(batch) : batch();
+      this.metricList.forEach((m, i) => (sums[i] += (m.builtIn ? builtIn[i] : m.fn(yb, logits)) * size));
+      recycler?.release(this.keptForUserMetrics(yb, logits));
     }
     const out: Record<string, number> = { loss: n === 0 ? Number.NaN : loss / n };
     this.metricList.forEach((m, i) => (out[m.name] = n === 0 ? Number.NaN : sums[i] / n));
@@ -351,9 +370,8 @@ export class Model extends Network {
     await each(callbacks, (c) => c.onTrainBegin?.(begin));
     let epochsCompleted = initialEpoch;
     let stopped = false;
-    const recycler = new BufferRecycler();
+    const recycler = this.recyclingSafe() ? new BufferRecycler() : null;
     this.lastFitRecycler = recycler;
-    const userMetrics = this.metricList.some((m) => !m.builtIn);
     for (let epoch = initialEpoch; epoch < epochs; epoch++) {
       optimizer.epoch = epoch;
       await each(callbacks, (c) => c.onEpochBegin?.(epoch));
@@ -365,9 +383,9 @@ export class Model extends Network {
       for (let b = 0; b < steps; b++) {
         const start = b * batchSize;
         const size = Math.min(batchSize, n - start);
-        // The step's temporaries (batch, activations, gradients) are recycled for the next step; the
-        // tensors a user's metric function saw are kept, in case it holds on to them.
-        const { loss, metrics, seenByMetrics } = recycler.run(() => {
+        // The step's temporaries (batch, activations, gradients) are recycled for the next step when that is
+        // safe (recyclingSafe); users' metric functions run outside the recycler.
+        const batch = (): { loss: number; yb: Tensor; logits: Tensor; builtIn: number[] } => {
           let xb: Tensor;
           let yb: Tensor;
           if (order) {
@@ -379,10 +397,11 @@ export class Model extends Network {
             yb = size === n ? yTrain : slice(yTrain, start, size);
           }
           const step = this.trainStep(xb, yb, vars, allVars);
-          const values = this.metricList.map((m) => m.fn(yb, step.logits));
-          return { loss: step.loss, metrics: values, seenByMetrics: userMetrics ? [yb.values, step.logits.values] : [] };
-        });
-        recycler.release(new Set(seenByMetrics));
+          return { loss: step.loss, yb, logits: step.logits, builtIn: this.metricList.map((m) => (m.builtIn ? m.fn(yb, step.logits) : 0)) };
+        };
+        const { loss, yb, logits, builtIn } = recycler ? recycler.run(batch) : batch();
+        const metrics = this.metricList.map((m, i) => (m.builtIn ? builtIn[i] : m.fn(yb, logits)));
+        recycler?.release(this.keptForUserMetrics(yb, logits));
         lossSum += loss * size;
         seen += size;
         metrics.forEach((value, i) => (metricSums[i] += value * size));
@@ -418,7 +437,8 @@ export class Model extends Network {
       if (store) {
         await store.save(this, {
           epoch: epochsCompleted,
-          weights: this.weights.map((v) => ({ name: v.name, value: v.value })),
+          // Snapshots: the variables' storage changes in place with the next step.
+          weights: this.weights.map((v) => ({ name: v.name, value: new Tensor(v.value.data(), v.shape) })),
           optimizer: optimizer.getState(),
           rng: this.rng.getState(),
           history: history.toJSON(),
@@ -431,6 +451,7 @@ export class Model extends Network {
         break;
       }
     }
+    recycler?.clear();
     await each(callbacks, (c) => c.onTrainEnd?.({ epochsCompleted, stopped }));
     return history;
   }

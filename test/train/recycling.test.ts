@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { allocate, allocateUnzeroed } from '../../src/tensor/dtype.js';
 import { BufferRecycler } from '../../src/tensor/recycler.js';
-import { input, layers, model, optimizers, type Model, type Tensor } from '../../src/index.js';
+import { add, input, layers, losses, model, mul, nn, optimizers, sum, tensor, type Model, type Tensor } from '../../src/index.js';
 import { bitsEqual, blobs } from './helpers.js';
 
 function classifier(seed: number): Model {
@@ -90,5 +90,61 @@ describe('fit recycles each step’s storage', () => {
     await m.fit(x, y, { epochs: 3, batchSize: 10, seed: 1 });
     expect(seen.length).toBe(12);
     for (const s of seen) expect(Array.from(s.logits.values)).toEqual(s.copy);
+  });
+
+  it('keeps what a user\'s metric builds from its inputs (it runs outside the recycler)', async () => {
+    const { x, y } = blobs(40, 5, 3);
+    const m = classifier(4);
+    let running: Tensor | null = null;
+    let shadow = 0;
+    m.compile({
+      optimizer: 'adam', loss: 'sparseCategoricalCrossentropy',
+      metrics: { name: 'mass', fn: (_labels, logits) => {
+        const s = sum(nn.softmax(logits));
+        running = running ? add(running, s) : s;
+        shadow += s.item();
+        return 0;
+      } },
+    });
+    await m.fit(x, y, { epochs: 3, batchSize: 10, seed: 1 });
+    expect(running!.item()).toBeCloseTo(shadow, 3);
+  });
+
+  it('does not recycle under a custom loss, which may keep a tensor it makes on first use', async () => {
+    const x1 = input({ shape: [5] });
+    const build = () => model({ inputs: x1, outputs: layers.dense({ units: 3 }).apply(x1), seed: 1 });
+    const { x, y } = blobs(30, 5, 3);
+    const onehot = tensor(Array.from(y.values, (c) => [0, 1, 2].map((j) => (j === c ? 1 : 0))));
+    let cw: Tensor | null = null;
+    const lazy = build();
+    lazy.compile({ optimizer: optimizers.sgd({ learningRate: 0.1 }), loss: (yt, z) => losses.softmaxCrossEntropy(mul(yt, (cw ??= tensor([1, 2, 3]))), z) });
+    await lazy.fit(x, onehot, { epochs: 2, batchSize: 1, seed: 3 });
+    expect(Array.from(cw!.values)).toEqual([1, 2, 3]);
+    expect(lazy.lastFitRecycler).toBeNull();
+    const fixed = tensor([1, 2, 3]);
+    const eager = build();
+    eager.compile({ optimizer: optimizers.sgd({ learningRate: 0.1 }), loss: (yt, z) => losses.softmaxCrossEntropy(mul(yt, fixed), z) });
+    await eager.fit(x, onehot, { epochs: 2, batchSize: 1, seed: 3 });
+    lazy.getWeights().forEach((w, i) => expect(bitsEqual(w, eager.getWeights()[i])).toBe(true));
+  });
+
+  it('hands a checkpoint store snapshots of the weights, not live storage (an in-memory store resumes exactly)', async () => {
+    const { x, y } = blobs(60, 5, 3);
+    const store = {
+      location: 'memory',
+      state: null as unknown,
+      async load() { return this.state as never; },
+      async save(_m: unknown, s: unknown) { this.state = s; },
+    };
+    const interrupted = classifier(5);
+    await expect(interrupted.fit(x, y, {
+      epochs: 3, batchSize: 10, seed: 5, checkpoint: { store },
+      callbacks: { onBatchEnd: (b, l) => { if (l.epoch === 2 && b === 2) throw new Error('interrupted'); } },
+    })).rejects.toThrow('interrupted');
+    const resumed = classifier(5);
+    await resumed.fit(x, y, { epochs: 3, batchSize: 10, seed: 5, checkpoint: { store, resume: true } });
+    const reference = classifier(5);
+    await reference.fit(x, y, { epochs: 3, batchSize: 10, seed: 5 });
+    resumed.getWeights().forEach((w, i) => expect(bitsEqual(w, reference.getWeights()[i])).toBe(true));
   });
 });
