@@ -38,7 +38,9 @@ export async function withKernelOptions<T>(o: KernelOptions, fn: (label: string)
   }
   if (threads === 1 && accumulation === 'float64') return fn(kernels().name);
   const key = `${threads}:${accumulation}`;
-  if (!made.has(key)) made.set(key, createWasmKernels({ workers: threads - 1, matMulAccumulation: accumulation as MatMulAccumulation }));
+  if (!made.has(key)) {
+    made.set(key, createWasmKernels({ workers: threads - 1, matMulAccumulation: accumulation as MatMulAccumulation }).catch(() => null));
+  }
   const set = await made.get(key)!;
   if (!set) {
     // Without WebAssembly SIMD the default threads quietly become one; asked-for options are an error.
@@ -46,7 +48,9 @@ export async function withKernelOptions<T>(o: KernelOptions, fn: (label: string)
     throw new CliError('options --threads and --matmul-accumulation need WebAssembly SIMD, which this runtime lacks', 1);
   }
   const previous = setKernels(set);
-  const label = `${set.name}${threads > 1 ? `, ${threads} threads` : ''}${accumulation === 'float32' ? ', float32 matMul sums' : ''}`;
+  // The threads the set really got (workers that cannot start leave it with fewer).
+  const got = set.threads ?? 1;
+  const label = `${set.name}${got > 1 ? `, ${got} threads` : ''}${accumulation === 'float32' ? ', float32 matMul sums' : ''}`;
   try {
     return await fn(label);
   } finally {

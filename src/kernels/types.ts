@@ -38,6 +38,8 @@ export type ReduceOp = 'sum' | 'max' | 'min' | 'logSumExp';
 
 export interface Kernels {
   readonly name: string;
+  /** Threads the set's big kernels run on (the caller's and its workers); absent means 1. */
+  readonly threads?: number;
 
   unary(op: UnaryOp, x: TypedArray, out: TypedArray): void;
   /** Element-wise with NumPy broadcasting of aShape and bShape to outShape. */

@@ -52,7 +52,8 @@ async function selectKernels(which: TrainConfig['kernels']): Promise<string> {
     const set = await wasmKernels;
     if (set) {
       setKernels(set);
-      return helpers > 0 ? `WebAssembly SIMD, ${helpers + 1} threads` : 'WebAssembly SIMD';
+      const threads = set.threads ?? 1;
+      return threads > 1 ? `WebAssembly SIMD, ${threads} threads` : 'WebAssembly SIMD';
     }
   }
   setKernels(tsKernels);

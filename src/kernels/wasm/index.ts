@@ -65,6 +65,7 @@ export async function createWasmKernels(options: WasmKernelOptions = {}): Promis
   return {
     ...fallback,
     name: `wasm-${flavor}`,
+    threads: pool ? pool.workers + 1 : 1,
     ...wasmElementwise(w, arena, fallback),
     ...wasmSoftmaxFamily(w, arena, fallback, pool),
     ...wasmReduce(w, arena, fallback),

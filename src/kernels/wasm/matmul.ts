@@ -90,8 +90,12 @@ export function wasmMatMul(
       });
       if (threads) {
         threads.start(jobs.slice(1));
-        threads.runHere(jobs[0]);
-        threads.wait();
+        // Always wait: workers must not still be writing the shared memory when the next call lays it out.
+        try {
+          threads.runHere(jobs[0]);
+        } finally {
+          threads.wait();
+        }
       } else {
         const p = jobs[0];
         run(p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]);

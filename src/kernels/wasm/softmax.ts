@@ -94,9 +94,13 @@ function runRows(w: KernelExports, arena: Arena, pool: WorkerPool | null, task: 
           jobs.push([kind, ...task.args(slots[t], parts[t][1])]);
         }
         pool.start(jobs);
-        task.copyIn(pool.arena, slots[0], parts[0][0], parts[0][1]);
-        pool.runHere([kind, ...task.args(slots[0], parts[0][1])]);
-        pool.wait();
+        // Always wait: workers must not still be writing the shared memory when the next call lays it out.
+        try {
+          task.copyIn(pool.arena, slots[0], parts[0][0], parts[0][1]);
+          pool.runHere([kind, ...task.args(slots[0], parts[0][1])]);
+        } finally {
+          pool.wait();
+        }
         for (let t = 0; t < parts.length; t++) task.copyOut(pool.arena, slots[t], parts[t][0], parts[t][1]);
       }
       return true;
