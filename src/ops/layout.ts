@@ -6,7 +6,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { kernels } from '../kernels/index.js';
 import { empty, toTensor, type TensorInput } from './convert.js';
 
-/** Same values, new shape (one dimension may be −1 to infer it). Shares storage: values are immutable. */
+/** Same values, new shape (one dimension may be −1 to infer it). Shares storage (so a reshaped Variable value is live too). */
 export function reshape(xIn: TensorInput, shape: readonly number[]): Tensor {
   const op = 'reshape';
   const x = toTensor(op, 'x', xIn);

@@ -20,7 +20,10 @@ export class Tensor {
   readonly id = nextId++;
   readonly shape: readonly number[];
   readonly dtype: DType;
-  /** The storage. Ops never mutate it; treat it as read-only (use `.data()` for a copy you may change). */
+  /**
+   * The storage. Ops never mutate it; treat it as read-only (use `.data()` for a copy you may change). The one
+   * exception is a Variable's tensor, which optimizers update in place (nn/variable.ts).
+   */
   readonly values: TypedArray;
   /** Set by autograd on tensors produced from watched tensors while recording. */
   record: GradRecord | null = null;
