@@ -167,9 +167,21 @@ export class Model extends Network {
     return this.plan!.kind !== 'custom' && this.layers.every(isLibraryLayer);
   }
 
-  /** The arrays a user's metric function saw (it may keep them), which a recycler must not hand out again. */
-  private keptForUserMetrics(yb: Tensor, logits: Tensor): Set<TypedArray> {
-    return new Set(this.metricList.some((m) => !m.builtIn) ? [yb.values, logits.values] : []);
+  /**
+   * One batch's work, under the recycler when there is one, with the built-in metrics inside it; then users' metric
+   * functions outside it; then the batch's storage goes back, except the two tensors users' metrics saw (they may
+   * keep them).
+   */
+  private runBatch<T extends { yb: Tensor; logits: Tensor }>(recycler: BufferRecycler | null, work: () => T): T & { metrics: number[] } {
+    const inside = () => {
+      const r = work();
+      return { ...r, builtIn: this.metricList.map((m) => (m.builtIn ? m.fn(r.yb, r.logits) : 0)) };
+    };
+    const r = recycler ? recycler.run(inside) : inside();
+    const metrics = this.metricList.map((m, i) => (m.builtIn ? r.builtIn[i] : m.fn(r.yb, r.logits)));
+    const userMetrics = this.metricList.some((m) => !m.builtIn);
+    recycler?.release(new Set<TypedArray>(userMetrics ? [r.yb.values, r.logits.values] : []));
+    return { ...r, metrics };
   }
 
   /** Forward, loss and gradients on one batch (prepared x, y); no update. */
@@ -219,17 +231,14 @@ export class Model extends Network {
     const recycler = this.recyclingSafe() ? new BufferRecycler() : null;
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
-      const batch = (): { yb: Tensor; logits: Tensor; builtIn: number[] } => {
+      const { metrics } = this.runBatch(recycler, () => {
         const xb = size === n ? x : slice(x, start, size);
         const yb = size === n ? y : slice(y, start, size);
         const { outputs, preActivation } = this.forward([xb]);
         loss += plan.compute(yb, plan.reads === 'preActivation' ? preActivation! : outputs[0]).item() * size;
-        const logits = preActivation ?? outputs[0];
-        return { yb, logits, builtIn: this.metricList.map((m) => (m.builtIn ? m.fn(yb, logits) : 0)) };
-      };
-      const { yb, logits, builtIn } = recycler ? recycler.run(batch) : batch();
-      this.metricList.forEach((m, i) => (sums[i] += (m.builtIn ? builtIn[i] : m.fn(yb, logits)) * size));
-      recycler?.release(this.keptForUserMetrics(yb, logits));
+        return { yb, logits: preActivation ?? outputs[0] };
+      });
+      metrics.forEach((value, i) => (sums[i] += value * size));
     }
     const out: Record<string, number> = { loss: n === 0 ? Number.NaN : loss / n };
     this.metricList.forEach((m, i) => (out[m.name] = n === 0 ? Number.NaN : sums[i] / n));
@@ -384,8 +393,8 @@ export class Model extends Network {
         const start = b * batchSize;
         const size = Math.min(batchSize, n - start);
         // The step's temporaries (batch, activations, gradients) are recycled for the next step when that is
-        // safe (recyclingSafe); users' metric functions run outside the recycler.
-        const batch = (): { loss: number; yb: Tensor; logits: Tensor; builtIn: number[] } => {
+        // safe (recyclingSafe, runBatch).
+        const { loss, metrics } = this.runBatch(recycler, () => {
           let xb: Tensor;
           let yb: Tensor;
           if (order) {
@@ -397,11 +406,8 @@ export class Model extends Network {
             yb = size === n ? yTrain : slice(yTrain, start, size);
           }
           const step = this.trainStep(xb, yb, vars, allVars);
-          return { loss: step.loss, yb, logits: step.logits, builtIn: this.metricList.map((m) => (m.builtIn ? m.fn(yb, step.logits) : 0)) };
-        };
-        const { loss, yb, logits, builtIn } = recycler ? recycler.run(batch) : batch();
-        const metrics = this.metricList.map((m, i) => (m.builtIn ? builtIn[i] : m.fn(yb, logits)));
-        recycler?.release(this.keptForUserMetrics(yb, logits));
+          return { loss: step.loss, yb, logits: step.logits };
+        });
         lossSum += loss * size;
         seen += size;
         metrics.forEach((value, i) => (metricSums[i] += value * size));
