@@ -58,7 +58,8 @@ const at = ${HEADER} + index * ${PARAMS};
 const done = ctl.length - workers + index;
 let generation = Atomics.load(ctl, 0);
 ready();
-for (;;) {
+// The stop flag is checked before every wait too: a worker that starts after a failed pool was stopped ends at once.
+while (Atomics.load(ctl, 2) !== 1) {
   for (let i = 0; i < ${SPINS} && Atomics.load(ctl, 0) === generation; i++);
   Atomics.wait(ctl, 0, generation);
   if (Atomics.load(ctl, 2) === 1) break;
@@ -90,6 +91,7 @@ self.onmessage = (event) => {
   const { module, memory, control, index, workers } = event.data;
   const ready = () => self.postMessage('ready');
   ${WORKER_LOOP}
+  self.close();
 };`;
 
 type WorkerThreads = typeof import('node:worker_threads');
