@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { kernels, setKernels } from '../kernels/index.js';
 import type { Kernels } from '../kernels/types.js';
 import { createWasmKernels, type MatMulAccumulation } from '../kernels/wasm/index.js';
@@ -9,21 +8,20 @@ export interface KernelOptions {
   matmulAccumulation?: string;
 }
 
-/** At most this many threads by default: the kernels' splits stop paying for themselves beyond it. */
-const MAX_DEFAULT_THREADS = 4;
-
-export const THREADS_HELP = `threads for large matrix products and softmax rows (WebAssembly kernels; default: the cores, up to ${MAX_DEFAULT_THREADS}; same bits as 1)`;
+export const THREADS_HELP = 'threads for large matrix products and softmax rows (WebAssembly kernels; default 1; same bits as 1)';
 export const ACCUMULATION_HELP =
   "matrix-product sums: 'float64' (default, exact to one rounding) or 'float32' (about twice as fast, TF.js/PyTorch's error)";
 
 /** Kernel sets made for earlier runs in this process, by options: their worker threads live on, so reuse them. */
 const made = new Map<string, Promise<Kernels | null>>();
 
-/** The threads a run gets: the option, else the cores (up to 4), or 1 when LOGITKIT_KERNELS=ts asks for plain TypeScript. */
+/**
+ * The threads a run gets: the option, else 1. One is the default because a second thread measured no steady gain
+ * on the seeds' training (batch 32: 0.63 s per epoch on one thread, 0.64–0.74 on two; Fashion-MNIST batch 128:
+ * 2–12 % in two benchmark runs), while its worker spins on a core of its own.
+ */
 export function threadsFor(o: KernelOptions): number {
-  if (o.threads !== undefined) return numberOption('threads', o.threads, 1, { integer: true, min: 1, max: 64 });
-  if (process.env.LOGITKIT_KERNELS === 'ts') return 1;
-  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, availableParallelism()));
+  return numberOption('threads', o.threads, 1, { integer: true, min: 1, max: 64 });
 }
 
 /**
@@ -43,8 +41,6 @@ export async function withKernelOptions<T>(o: KernelOptions, fn: (label: string)
   }
   const set = await made.get(key)!;
   if (!set) {
-    // Without WebAssembly SIMD the default threads quietly become one; asked-for options are an error.
-    if (o.threads === undefined && accumulation === 'float64') return fn(kernels().name);
     throw new CliError('options --threads and --matmul-accumulation need WebAssembly SIMD, which this runtime lacks', 1);
   }
   const previous = setKernels(set);

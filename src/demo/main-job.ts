@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   console.log(`(8,000 training / 2,000 test images; Adam, learning rate ${o.learningRate}, batch ${o.batchSize}, ${o.epochs} epochs, seed ${o.seed})`);
   const sink = createProgress(chooseProgressMode(false));
   const started = performance.now();
-  // As `logitkit train`: the cores (up to 4) share the big matrix products, with the same bits as one thread.
+  // As `logitkit train` (one thread unless asked; names the kernels that ran).
   const { model, testAccuracy, testLoss, secondsPerEpoch } = await withKernelOptions({}, (kernels) => {
     console.log(`(kernels: ${kernels})\n`);
     return trainSeedsMnist({ onProgress: progressCallback(sink) });
