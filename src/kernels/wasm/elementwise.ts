@@ -2,15 +2,10 @@ import type { TypedArray } from '../../tensor/dtype.js';
 import type { BinaryOp, Kernels } from '../types.js';
 import type { Arena } from './arena.js';
 import { CHUNK_BYTES, rowsPerChunk } from './chunks.js';
+import { floatTypeOf } from './float-type.js';
 import type { KernelExports } from './exports.js';
 
 const OP_CODE: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2 };
-
-function sameFloatType(...arrays: TypedArray[]): 'F32' | 'F64' | null {
-  if (arrays.every((a) => a instanceof Float32Array)) return 'F32';
-  if (arrays.every((a) => a instanceof Float64Array)) return 'F64';
-  return null;
-}
 
 /** True when `shape`, without leading 1s, equals the trailing dimensions of `outShape`: a row repeated over the rest. */
 function isTrailingRow(shape: readonly number[], outShape: readonly number[]): boolean {
@@ -99,7 +94,7 @@ export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernel
   return {
     binary(op, a, aShape, b, bShape, out, outShape) {
       const code = OP_CODE[op];
-      const type = sameFloatType(a, b, out);
+      const type = floatTypeOf(a, b, out);
       const n = out.length;
       if (code !== undefined && type !== null && n > 0) {
         const scalarRow = Math.min(n, CHUNK_BYTES / 8);
@@ -117,7 +112,7 @@ export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernel
     },
 
     unary(op, x, out) {
-      const type = sameFloatType(x, out);
+      const type = floatTypeOf(x, out);
       if ((op !== 'relu' && op !== 'step') || type === null) return fallback.unary(op, x, out);
       const n = out.length;
       const size = type === 'F32' ? 4 : 8;

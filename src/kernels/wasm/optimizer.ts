@@ -1,6 +1,7 @@
 import type { Kernels } from '../types.js';
 import type { Arena } from './arena.js';
 import { CHUNK_BYTES } from './chunks.js';
+import { floatTypeOf } from './float-type.js';
 import type { KernelExports } from './exports.js';
 
 /**
@@ -10,10 +11,10 @@ import type { KernelExports } from './exports.js';
 export function wasmAdam(w: KernelExports, arena: Arena, fallback: Kernels): Pick<Kernels, 'adamUpdate'> {
   return {
     adamUpdate(p, g, m, v, out, s) {
-      const f32 = [p, g, m, v, out].every((a) => a instanceof Float32Array);
-      const f64 = !f32 && [p, g, m, v, out].every((a) => a instanceof Float64Array);
+      const type = floatTypeOf(p, g, m, v, out);
       const n = p.length;
-      if ((!f32 && !f64) || n === 0) return fallback.adamUpdate(p, g, m, v, out, s);
+      if (type === null || n === 0) return fallback.adamUpdate(p, g, m, v, out, s);
+      const f32 = type === 'F32';
       const size = f32 ? 4 : 8;
       const shift = f32 ? 2 : 3;
       const chunk = Math.min(n, CHUNK_BYTES / size);

@@ -2,6 +2,7 @@ import type { TypedArray } from '../../tensor/dtype.js';
 import type { Kernels } from '../types.js';
 import type { Arena } from './arena.js';
 import { CHUNK_BYTES, rowsPerChunk } from './chunks.js';
+import { floatTypeOf } from './float-type.js';
 import type { KernelExports } from './exports.js';
 import { type Job, KINDS, type WorkerPool } from './pool.js';
 
@@ -11,13 +12,6 @@ type Kind = (typeof KINDS)[number];
 /** From this many elements a call is split over the worker threads, in bigger chunks (fewer wake-ups). */
 const MIN_PARALLEL_ELEMENTS = 1 << 18;
 const PARALLEL_CHUNK_BYTES = 4 * CHUNK_BYTES;
-
-/** The wasm float type every given array shares, or null (mixed or int32: the fallback runs). */
-function floatTypeOf(...arrays: (TypedArray | null)[]): 'F32' | 'F64' | null {
-  if (arrays.every((a) => a === null || a instanceof Float32Array)) return 'F32';
-  if (arrays.every((a) => a === null || a instanceof Float64Array)) return 'F64';
-  return null;
-}
 
 /** Where one chunk of rows lives in wasm memory (byte offsets). */
 interface Slot {
