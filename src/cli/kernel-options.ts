@@ -1,5 +1,6 @@
 import { kernels, setKernels } from '../kernels/index.js';
 import type { Kernels } from '../kernels/types.js';
+import { createNativeKernels } from '../kernels/native/index.js';
 import { createWasmKernels, type MatMulAccumulation } from '../kernels/wasm/index.js';
 import { CliError, numberOption } from './io.js';
 
@@ -8,7 +9,7 @@ export interface KernelOptions {
   matmulAccumulation?: string;
 }
 
-export const THREADS_HELP = 'threads for large matrix products and softmax rows (WebAssembly kernels; default 1; same bits as 1)';
+export const THREADS_HELP = 'threads for large matrix products and softmax rows (native or WebAssembly kernels; default 1; same bits as 1)';
 export const ACCUMULATION_HELP =
   "matrix-product sums: 'float64' (default, exact to one rounding) or 'float32' (about twice as fast, TF.js/PyTorch's error)";
 
@@ -35,13 +36,19 @@ export async function withKernelOptions<T>(o: KernelOptions, fn: (label: string)
     throw new CliError(`option --matmul-accumulation must be 'float64' or 'float32', got '${accumulation}'`, 2);
   }
   if (threads === 1 && accumulation === 'float64') return fn(kernels().name);
-  const key = `${threads}:${accumulation}`;
+  // The options build on the active family: native where it runs (LOGITKIT_KERNELS=wasm keeps to wasm).
+  const native = kernels().name.startsWith('native');
+  const key = `${native ? 'native' : 'wasm'}:${threads}:${accumulation}`;
   if (!made.has(key)) {
-    made.set(key, createWasmKernels({ workers: threads - 1, matMulAccumulation: accumulation as MatMulAccumulation }).catch(() => null));
+    const matMulAccumulation = accumulation as MatMulAccumulation;
+    const create = native
+      ? createNativeKernels({ threads, matMulAccumulation })
+      : createWasmKernels({ workers: threads - 1, matMulAccumulation });
+    made.set(key, create.catch(() => null));
   }
   const set = await made.get(key)!;
   if (!set) {
-    throw new CliError('options --threads and --matmul-accumulation need WebAssembly SIMD, which this runtime lacks', 1);
+    throw new CliError('options --threads and --matmul-accumulation need the native or WebAssembly SIMD kernels, which this runtime lacks', 1);
   }
   const previous = setKernels(set);
   // The threads the set really got (workers that cannot start leave it with fewer).

@@ -2,6 +2,7 @@ import { describe } from 'vitest';
 import { tsKernels } from '../../src/kernels/index.js';
 import type { Kernels } from '../../src/kernels/types.js';
 import { type WasmKernelOptions, createWasmKernels, hasWasmRelaxedSimd } from '../../src/kernels/wasm/index.js';
+import { createNativeKernels, hasNativeKernels, type NativeKernelOptions } from '../../src/kernels/native/index.js';
 import { kernelSpec } from './spec.js';
 
 async function wasmKernels(options: WasmKernelOptions): Promise<Kernels> {
@@ -18,5 +19,22 @@ const sets: [string, () => Promise<Kernels>][] = [
 ];
 // Node 20 has relaxed SIMD only behind --experimental-wasm-relaxed-simd; Node ≥ 22 and browsers have it.
 if (hasWasmRelaxedSimd()) sets.push(['wasm-relaxed-simd', () => wasmKernels({ flavor: 'relaxed-simd' })]);
+
+async function nativeKernels(options: NativeKernelOptions): Promise<Kernels> {
+  const set = await createNativeKernels(options);
+  if (!set) throw new Error('the native kernel module is not built (npm run build:native says why)');
+  return set;
+}
+
+// The native set where it was built; CI (LOGITKIT_REQUIRE_NATIVE=1) requires it, so a broken build fails here.
+if ((await hasNativeKernels()) || process.env.LOGITKIT_REQUIRE_NATIVE === '1') {
+  sets.push(
+    ['native (float64 matMul accumulation, the default)', () => nativeKernels({})],
+    ['native, float32 matMul accumulation', () => nativeKernels({ matMulAccumulation: 'float32' })],
+    ['native, two threads', () => nativeKernels({ threads: 2 })],
+  );
+} else {
+  console.warn('kernels.test: the native kernel module is not built; its suite is skipped');
+}
 
 describe.each(sets)('%s kernels', (_name, load) => kernelSpec(load));

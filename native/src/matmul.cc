@@ -1,0 +1,228 @@
+// Matrix products C = op(A)·op(B): packed, register-blocked (BLIS's loop order), as wide as the target's vectors.
+//  - float32 data, float64 sums (the default): panels are packed as float64, so every product of two float32 is
+//    exact and the fused multiply-add rounds only the sum; C is rounded once to float32 at the end.
+//  - float32 data, float32 sums (opt-in): float32 panels and sums, the error of TF.js and PyTorch.
+//  - float64 data: float64 panels and sums, fused multiply-adds.
+// Threads split the longer side of C into ranges aligned to the register tile; every element of C is summed in the
+// same order whatever the split, so any number of threads gives the same bits.
+#include "aligned-buffer.h"
+#include "napi-args.h"
+#include "vec.h"
+#include <algorithm>
+#include <cstring>
+#include <omp.h>
+
+namespace {
+
+constexpr int KC = 256;   // depth of a packed block: a KC × NR panel of B stays in L1
+constexpr int NC = 4096;  // columns of B packed at once
+
+template <typename T> struct Tile {
+  using V = typename Vec<T>::type;
+  using U = typename Vec<T>::unaligned;
+  static constexpr int W = Vec<T>::lanes;
+  static constexpr int NR = 2 * W;
+  // Accumulators MR × 2 vectors: 16 of AVX-512's 32 registers, 12 of AVX2's or SSE's 16.
+  static constexpr int MR = VECTOR_BYTES == 64 ? 8 : 6;
+  static constexpr int MC = MR * 16;
+};
+
+/** Element (i, p) of op(A) is a[i·ars + p·aps]; (p, j) of op(B) is b[p·bps + j·brs]. */
+struct Layout {
+  size_t ars, aps, brs, bps;
+};
+
+/** Packs rows [0, mc) × depth [0, kc) of op(A) into MR-row panels (p-major inside a panel), zero-padded. */
+template <typename T, typename In>
+void packA(const In* a, const Layout& s, int mc, int kc, T* out) {
+  constexpr int MR = Tile<T>::MR;
+  for (int i0 = 0; i0 < mc; i0 += MR) {
+    T* panel = out + (size_t)i0 * kc;
+    const int rows = std::min(MR, mc - i0);
+    for (int r = 0; r < rows; r++) {
+      const In* row = a + (size_t)(i0 + r) * s.ars;
+      for (int p = 0; p < kc; p++) panel[p * MR + r] = (T)row[p * s.aps];
+    }
+    for (int r = rows; r < MR; r++)
+      for (int p = 0; p < kc; p++) panel[p * MR + r] = 0;
+  }
+}
+
+/** Packs depth [0, kc) × columns [0, nc) of op(B) into NR-column panels, zero-padded. */
+template <typename T, typename In>
+void packB(const In* b, const Layout& s, int kc, int nc, T* out) {
+  constexpr int NR = Tile<T>::NR;
+  for (int j0 = 0; j0 < nc; j0 += NR) {
+    T* panel = out + (size_t)j0 * kc;
+    const int cols = std::min(NR, nc - j0);
+    if (s.brs == 1) {
+      for (int p = 0; p < kc; p++) {
+        const In* row = b + p * s.bps + j0;
+        T* dst = panel + p * NR;
+        for (int c = 0; c < cols; c++) dst[c] = (T)row[c];
+        for (int c = cols; c < NR; c++) dst[c] = 0;
+      }
+    } else {
+      for (int c = 0; c < cols; c++) {
+        const In* col = b + (size_t)(j0 + c) * s.brs;
+        for (int p = 0; p < kc; p++) panel[p * NR + c] = (T)col[p * s.bps];
+      }
+      for (int c = cols; c < NR; c++)
+        for (int p = 0; p < kc; p++) panel[p * NR + c] = 0;
+    }
+  }
+}
+
+/** C[0:mr, 0:nr] (+)= Apanel · Bpanel over depth kc; `first` writes instead of adding. */
+template <typename T>
+inline void microKernel(int kc, const T* __restrict A, const T* __restrict B, T* __restrict C, size_t ldc, bool first, int mr, int nr) {
+  using V = typename Tile<T>::V;
+  using U = typename Tile<T>::U;
+  constexpr int W = Tile<T>::W, MR = Tile<T>::MR, NR = Tile<T>::NR;
+  V c0[MR], c1[MR];
+  for (int r = 0; r < MR; r++) c0[r] = c1[r] = V{};
+  for (int p = 0; p < kc; p++) {
+    const V b0 = *(const V*)(B + p * NR);
+    const V b1 = *(const V*)(B + p * NR + W);
+    const T* ap = A + p * MR;
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; r++) {
+      const V av = V{} + ap[r];
+      c0[r] = fusedMultiplyAdd(av, b0, c0[r]);
+      c1[r] = fusedMultiplyAdd(av, b1, c1[r]);
+    }
+  }
+  if (mr == MR && nr == NR) {
+    for (int r = 0; r < MR; r++) {
+      U* row = (U*)(C + r * ldc);
+      if (first) {
+        row[0] = c0[r];
+        row[1] = c1[r];
+      } else {
+        row[0] += c0[r];
+        row[1] += c1[r];
+      }
+    }
+    return;
+  }
+  alignas(64) T tile[MR * NR];
+  for (int r = 0; r < MR; r++) {
+    *(V*)(tile + r * NR) = c0[r];
+    *(V*)(tile + r * NR + W) = c1[r];
+  }
+  for (int r = 0; r < mr; r++)
+    for (int j = 0; j < nr; j++) C[r * ldc + j] = first ? tile[r * NR + j] : C[r * ldc + j] + tile[r * NR + j];
+}
+
+/** C (m × n, row stride ldc, type T) = op(A)·op(B), A and B starting at this range's first row and column. */
+template <typename T, typename In>
+bool gemm(const In* a, const In* b, T* c, size_t ldc, int m, int k, int n, const Layout& s) {
+  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR, MC = Tile<T>::MC;
+  thread_local AlignedBuffer<T> aBuffer, bBuffer;
+  if (k == 0) {
+    for (int i = 0; i < m; i++) std::fill(c + i * ldc, c + i * ldc + n, T(0));
+    return true;
+  }
+  T* Ap = aBuffer.get((size_t)MC * KC);
+  T* Bp = bBuffer.get((size_t)KC * ((std::min(n, NC) + NR - 1) / NR) * NR);
+  if (!Ap || !Bp) return false;
+  for (int jc = 0; jc < n; jc += NC) {
+    const int nc = std::min(NC, n - jc);
+    for (int pc = 0; pc < k; pc += KC) {
+      const int kc = std::min(KC, k - pc);
+      packB<T>(b + pc * s.bps + jc * s.brs, s, kc, nc, Bp);
+      for (int ic = 0; ic < m; ic += MC) {
+        const int mc = std::min(MC, m - ic);
+        packA<T>(a + ic * s.ars + pc * s.aps, s, mc, kc, Ap);
+        for (int jr = 0; jr < nc; jr += NR) {
+          for (int ir = 0; ir < mc; ir += MR) {
+            microKernel<T>(kc, Ap + (size_t)ir * kc, Bp + (size_t)jr * kc, c + (ic + ir) * ldc + jc + jr, ldc, pc == 0,
+                           std::min(MR, mc - ir), std::min(NR, nc - jr));
+          }
+        }
+      }
+    }
+  }
+  return true;
+}
+
+/** One batch item, its C split over `threads` ranges; sums of type T, rounded into out when T is wider. */
+template <typename T, typename In, typename Out>
+bool product(const In* a, const In* b, Out* out, T* work, int m, int k, int n, const Layout& s, int threads) {
+  const bool byRows = m >= n;
+  const int align = byRows ? Tile<T>::MR : Tile<T>::NR;
+  const int total = byRows ? m : n;
+  int parts = std::max(1, std::min(threads, total / align));
+  const int step = ((total + parts - 1) / parts + align - 1) / align * align;
+  parts = (total + step - 1) / step;
+  T* c = work ? work : (T*)out;
+  bool ok = true;
+  auto run = [&](int part) {
+    const int start = part * step, end = std::min(total, start + step);
+    if (byRows) {
+      if (!gemm<T>(a + start * s.ars, b, c + (size_t)start * n, n, end - start, k, n, s)) ok = false;
+      else if (work) for (size_t i = (size_t)start * n; i < (size_t)end * n; i++) out[i] = (Out)work[i];
+    } else {
+      if (!gemm<T>(a, b + start * s.brs, c + start, n, m, k, end - start, s)) ok = false;
+      else if (work) for (int i = 0; i < m; i++) for (int j = start; j < end; j++) out[(size_t)i * n + j] = (Out)work[(size_t)i * n + j];
+    }
+  };
+  if (parts == 1) {
+    run(0);
+    return ok;
+  }
+#pragma omp parallel for num_threads(parts) schedule(static, 1)
+  for (int part = 0; part < parts; part++) run(part);
+  return ok;
+}
+
+/** False when scratch memory ran out. */
+template <typename T, typename In, typename Out>
+bool batched(const In* a, const In* b, Out* out, int batch, int m, int k, int n, bool ta, bool tb, size_t aStride, size_t bStride, int threads) {
+  const Layout s{ta ? 1 : (size_t)k, ta ? (size_t)m : 1, tb ? (size_t)k : 1, tb ? 1 : (size_t)n};
+  thread_local AlignedBuffer<T> workBuffer;
+  T* work = sizeof(T) == sizeof(Out) ? nullptr : workBuffer.get((size_t)m * n);
+  if (sizeof(T) != sizeof(Out) && !work) return false;
+  for (int t = 0; t < batch; t++) {
+    if (!product<T>(a + t * aStride, b + t * bStride, out + (size_t)t * m * n, work, m, k, n, s, threads)) return false;
+  }
+  return true;
+}
+
+// matMul(a, b, out, batch, m, k, n, transposeA, transposeB, aBatchStride, bBatchStride, float32Sums, threads)
+napi_value matMul(napi_env env, napi_callback_info info) {
+  Args x(env, info);
+  ArrayArg a = x.array(0), b = x.array(1), out = x.array(2);
+  const int batch = (int)x.integer(3), m = (int)x.integer(4), k = (int)x.integer(5), n = (int)x.integer(6);
+  const bool ta = x.flag(7), tb = x.flag(8);
+  const size_t aStride = (size_t)x.integer(9), bStride = (size_t)x.integer(10);
+  const bool f32Sums = x.flag(11);
+  const int threads = std::max(1, (int)x.integer(12));
+  if (!x.ok) return nullptr;
+  if (a.type != b.type || a.type != out.type || (a.type != napi_float32_array && a.type != napi_float64_array)) {
+    x.fail("logitkit native matMul: a, b and out must all be Float32Array or all Float64Array");
+    return nullptr;
+  }
+  if (batch <= 0 || m <= 0 || n <= 0) return nullptr;
+  if (out.length < (size_t)batch * m * n || a.length < (batch - 1) * aStride + (size_t)m * k ||
+      b.length < (batch - 1) * bStride + (size_t)k * n) {
+    x.fail("logitkit native matMul: an array is shorter than its shape");
+    return nullptr;
+  }
+  bool done;
+  if (a.type == napi_float64_array) {
+    done = batched<double>((const double*)a.data, (const double*)b.data, (double*)out.data, batch, m, k, n, ta, tb, aStride, bStride, threads);
+  } else if (f32Sums) {
+    done = batched<float>((const float*)a.data, (const float*)b.data, (float*)out.data, batch, m, k, n, ta, tb, aStride, bStride, threads);
+  } else {
+    done = batched<double>((const float*)a.data, (const float*)b.data, (float*)out.data, batch, m, k, n, ta, tb, aStride, bStride, threads);
+  }
+  if (!done) napi_throw_error(env, nullptr, "logitkit native matMul: out of memory for packing buffers");
+  return nullptr;
+}
+
+}  // namespace
+
+void registerMatMul(napi_env env, napi_value exports) {
+  exportFunction(env, exports, "matMul", matMul);
+}

@@ -1,0 +1,78 @@
+// Reading a kernel's arguments from JavaScript: typed arrays by pointer (no copy) and numbers.
+// The TypeScript side (src/kernels/native/) validated types and sizes; a mismatch here is a bug, so it throws.
+#pragma once
+#include <node_api.h>
+#include <cstddef>
+#include <cstdint>
+
+struct ArrayArg {
+  void* data = nullptr;
+  size_t length = 0;
+  napi_typedarray_type type = napi_float64_array;
+  bool present = false;
+};
+
+struct Args {
+  napi_env env;
+  napi_value argv[16];
+  size_t argc = 16;
+  bool ok = true;
+
+  Args(napi_env e, napi_callback_info info) : env(e) {
+    if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) fail("bad call");
+  }
+
+  void fail(const char* message) {
+    if (ok) napi_throw_type_error(env, nullptr, message);
+    ok = false;
+  }
+
+  /** Argument i as a typed array; null or undefined gives present = false when `optional`. */
+  ArrayArg array(size_t i, bool optional = false) {
+    ArrayArg out;
+    if (!ok) return out;
+    if (i >= argc) { fail("logitkit native: missing array argument"); return out; }
+    napi_valuetype t;
+    napi_typeof(env, argv[i], &t);
+    if (optional && (t == napi_null || t == napi_undefined)) return out;
+    bool is = false;
+    napi_is_typedarray(env, argv[i], &is);
+    if (!is) { fail("logitkit native: expected a typed array"); return out; }
+    napi_get_typedarray_info(env, argv[i], &out.type, &out.length, &out.data, nullptr, nullptr);
+    out.present = true;
+    return out;
+  }
+
+  double number(size_t i) {
+    double v = 0;
+    if (!ok) return v;
+    if (i >= argc || napi_get_value_double(env, argv[i], &v) != napi_ok) fail("logitkit native: expected a number");
+    return v;
+  }
+
+  int64_t integer(size_t i) {
+    int64_t v = 0;
+    if (!ok) return v;
+    if (i >= argc || napi_get_value_int64(env, argv[i], &v) != napi_ok) fail("logitkit native: expected an integer");
+    return v;
+  }
+
+  bool flag(size_t i) {
+    bool v = false;
+    if (!ok) return v;
+    if (i >= argc || napi_get_value_bool(env, argv[i], &v) != napi_ok) fail("logitkit native: expected a boolean");
+    return v;
+  }
+};
+
+/** Adds fn to exports under name. */
+inline void exportFunction(napi_env env, napi_value exports, const char* name, napi_callback fn) {
+  napi_value f;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, nullptr, &f);
+  napi_set_named_property(env, exports, name, f);
+}
+
+// Each kernel file registers its functions.
+void registerMatMul(napi_env env, napi_value exports);
+void registerAdam(napi_env env, napi_value exports);
+void registerSoftmax(napi_env env, napi_value exports);

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Builds the native kernel module (native/, N-API, C++) with node-gyp for the machine it runs on.
+// The native set is an accelerator for Node: where it cannot be built (no C++ compiler, no Node headers) the
+// library runs the WebAssembly kernels, so a failed build prints why and exits 0, unless
+// LOGITKIT_REQUIRE_NATIVE=1 (CI), where it fails. The module lands in native/build/Release/logitkit.node.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const required = process.env.LOGITKIT_REQUIRE_NATIVE === '1';
+const require = createRequire(import.meta.url);
+
+// Node's own headers, where the Node installation ships them (e.g. /usr/include/node), so no download is needed.
+const args = ['rebuild', '--directory', join(root, 'native'), '--jobs', 'max'];
+const prefix = dirname(dirname(process.execPath));
+if (existsSync(join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`);
+
+let gyp;
+try {
+  gyp = require.resolve('node-gyp/bin/node-gyp.js');
+} catch {
+  gyp = null;
+}
+const result = gyp
+  ? spawnSync(process.execPath, [gyp, ...args], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' })
+  : { status: 1, stdout: '', stderr: 'node-gyp is not installed' };
+if (result.status === 0) {
+  console.log('native kernels: built native/build/Release/logitkit.node');
+} else {
+  const why = `${result.stderr ?? ''}${result.error ?? ''}`.trim().split('\n').slice(-8).join('\n');
+  console.warn(`native kernels: not built, the WebAssembly kernels will run instead.\n${why}`);
+  if (required) process.exit(1);
+}

@@ -1,0 +1,41 @@
+import type { TypedArray } from '../../tensor/dtype.js';
+
+/** The functions of the native module (native/src/*.cc). Arrays are read and written in place, no copies. */
+export interface NativeAddon {
+  /** The vector instructions the module was compiled for: 'avx512', 'avx2' or 'sse'. */
+  isa(): string;
+  /** Processors OpenMP sees. */
+  processors(): number;
+  matMul(
+    a: TypedArray, b: TypedArray, out: TypedArray, batch: number, m: number, k: number, n: number,
+    transposeA: boolean, transposeB: boolean, aBatchStride: number, bBatchStride: number, float32Sums: boolean, threads: number,
+  ): void;
+  adamUpdate(
+    p: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, out: TypedArray,
+    beta1: number, beta2: number, epsilon: number, stepSize: number, bc2Sqrt: number, keep: number, l2: number,
+  ): void;
+}
+
+/** Where scripts/build-native.mjs puts the module, from src/kernels/native/ or dist/kernels/native/. */
+const MODULE_URL = new URL('../../../native/build/Release/logitkit.node', import.meta.url);
+
+let loaded: Promise<NativeAddon | null> | undefined;
+
+/**
+ * The native module, or null outside Node or where it was not built (no compiler at install time).
+ * The loader is imported by a computed name so browser bundlers leave Node's module API alone.
+ */
+export function loadNativeAddon(): Promise<NativeAddon | null> {
+  loaded ??= (async () => {
+    if (typeof process === 'undefined' || !process.versions?.node || MODULE_URL.protocol !== 'file:') return null;
+    try {
+      const nodeModule = 'node:module';
+      const { createRequire } = (await import(/* @vite-ignore */ nodeModule)) as typeof import('node:module');
+      const require = createRequire(import.meta.url);
+      return require(decodeURIComponent(MODULE_URL.pathname)) as NativeAddon;
+    } catch {
+      return null;
+    }
+  })();
+  return loaded;
+}

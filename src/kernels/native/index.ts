@@ -1,0 +1,45 @@
+/**
+ * Native kernels for Node: C++ compiled on the installing machine (native/, N-API, built by
+ * scripts/build-native.mjs with -march=native), so they use that machine's full vector width (AVX-512 or AVX2
+ * with fused multiply-add) where WebAssembly stops at 128-bit SIMD. They read and write the typed arrays in place.
+ *
+ * In native code: matMul (float32, float64), Adam's update; everything else is the fallback's (by default the
+ * WebAssembly set, else the TypeScript one). Null outside Node or where the module was not built.
+ */
+import { tsKernels } from '../ts/index.js';
+import type { Kernels } from '../types.js';
+import { createWasmKernels, type MatMulAccumulation } from '../wasm/index.js';
+import { loadNativeAddon } from './addon.js';
+import { nativeMatMul } from './matmul.js';
+import { nativeAdam } from './optimizer.js';
+import { nativeSoftmaxFamily } from './softmax.js';
+
+export interface NativeKernelOptions {
+  /** Kernels for what native code does not cover (default: the WebAssembly set, else the TypeScript one). */
+  fallback?: Kernels;
+  /** Sums of float32 matrix products: 'float64' (default, rounded once) or 'float32' (opt-in, faster). */
+  matMulAccumulation?: MatMulAccumulation;
+  /** Threads for big matrix products and softmax-family calls, the calling one included (default 1). */
+  threads?: number;
+}
+
+export async function createNativeKernels(options: NativeKernelOptions = {}): Promise<Kernels | null> {
+  const addon = await loadNativeAddon();
+  if (!addon) return null;
+  const accumulation = options.matMulAccumulation ?? 'float64';
+  const threads = Math.max(1, Math.floor(options.threads ?? 1));
+  const fallback = options.fallback ?? (await createWasmKernels({ matMulAccumulation: accumulation })) ?? tsKernels;
+  return {
+    ...fallback,
+    name: `native-${addon.isa()}`,
+    threads,
+    ...nativeSoftmaxFamily(addon, fallback, threads),
+    ...nativeAdam(addon, fallback),
+    matMul: nativeMatMul(addon, fallback, accumulation, threads),
+  };
+}
+
+/** True where the native module loads (Node, built at install time). */
+export async function hasNativeKernels(): Promise<boolean> {
+  return (await loadNativeAddon()) !== null;
+}
