@@ -247,12 +247,18 @@ async function main() {
   const lk = probe.logitkit ?? { available: false, reason: probe.error };
   if (lk.available) {
     frameworks.push({ id: 'logitkit-ts', label: 'logitkit (ts kernels)', ours: true });
+    if (lk.native) {
+      // The native set (C++ built at install): Node's default. '-f32': float32 matMul sums, PyTorch's and TF.js's
+      // precision; they change only matrix products, so they run only on the rows that have them.
+      frameworks.push({ id: 'logitkit-native', label: 'logitkit (native kernels)', ours: true });
+      frameworks.push({ id: 'logitkit-native-2t', label: 'logitkit (native, 2 threads)', ours: true, threads: 2 });
+      frameworks.push({ id: 'logitkit-native-f32', label: 'logitkit (native, f32 matMul sums)', ours: true, workloads: ['matmul', 'epoch'] });
+      frameworks.push({ id: 'logitkit-native-2t-f32', label: 'logitkit (native, 2 threads, f32 sums)', ours: true, threads: 2, workloads: ['matmul', 'epoch'] });
+    } else notice('logitkit native kernels not built (npm run build:native says why): not measured');
     if (lk.wasm) {
+      // The WebAssembly set: the browsers' kernels, and Node's where the native module is not built.
       frameworks.push({ id: 'logitkit-wasm', label: 'logitkit (wasm kernels)', ours: true });
       frameworks.push({ id: 'logitkit-wasm-2t', label: 'logitkit (wasm, 2 threads)', ours: true, threads: 2 });
-      // float32 matMul sums (createWasmKernels({matMulAccumulation: 'float32'})): PyTorch's and TF.js's precision.
-      // They change only matrix products, so they run only on the rows that have them.
-      frameworks.push({ id: 'logitkit-wasm-f32', label: 'logitkit (wasm, f32 matMul sums)', ours: true, workloads: ['matmul', 'epoch'] });
       frameworks.push({ id: 'logitkit-wasm-2t-f32', label: 'logitkit (wasm, 2 threads, f32 sums)', ours: true, threads: 2, workloads: ['matmul', 'epoch'] });
     }
     else notice('logitkit WebAssembly kernels not found in dist/: only the TypeScript kernel set is measured');

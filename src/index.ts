@@ -21,6 +21,7 @@ export { grad, grads, valueAndGrad, valueAndGrads, stopGradient } from './autogr
 export { kernels, setKernels, tsKernels, type Kernels } from './kernels/index.js';
 export { selectDefaultKernels, type KernelChoice } from './kernels/select.js';
 export { createWasmKernels, useWasmKernels, hasWasmSimd, type WasmKernelOptions } from './kernels/wasm/index.js';
+export { createNativeKernels, hasNativeKernels, type NativeKernelOptions } from './kernels/native/index.js';
 export * as data from './data/index.js';
 export {
   explain, explainPrediction, renderText, renderMarkdown, renderJson, formatReadable,

@@ -1,5 +1,6 @@
 // logitkit adapter: the public API from dist/index.js (build first: npm run build).
-// Kernel sets: 'default' (what the library picks), 'ts' (TypeScript reference), 'wasm' (WebAssembly, when built).
+// Kernel sets: 'default' (what the library picks), 'ts' (TypeScript reference), 'wasm' (WebAssembly, when built),
+// 'native' (C++ built at install, Node only), each with '-2t' (two threads) and '-f32' (float32 matMul sums).
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -54,6 +55,7 @@ export async function probe() {
     version: pkg.version,
     defaultKernels: lk.kernels().name,
     wasm: wasm ? `${wasm.module} ${wasm.name}` : null,
+    native: typeof lk.hasNativeKernels === 'function' && (await lk.hasNativeKernels()) ? 'dist/index.js createNativeKernels' : null,
     trainApi: train ? 'sequential + compile + fit (dist/index.js)' : null,
   };
 }
@@ -63,6 +65,15 @@ export async function load(kernelSet) {
   const notes = [];
   if (kernelSet === 'ts') {
     lk.setKernels(lk.tsKernels);
+  } else if (/^native(-2t)?(-f32)?$/.test(kernelSet)) {
+    const options = {
+      ...(kernelSet.includes('-2t') ? { threads: 2 } : {}),
+      ...(kernelSet.endsWith('-f32') ? { matMulAccumulation: 'float32' } : {}),
+    };
+    const k = await lk.createNativeKernels(options);
+    if (!k) throw new Error('the native kernel module is not built (npm run build:native says why)');
+    lk.setKernels(k);
+    notes.push(`kernels '${k.name}' via dist/index.js createNativeKernels(${JSON.stringify(options)})`);
   } else if (/^wasm(-2t)?(-f32)?$/.test(kernelSet)) {
     const found = await findWasmKernels();
     if (!found) throw new Error('no WebAssembly kernel set found in dist/ (not built yet?)');

@@ -12,7 +12,7 @@ export interface NativeAddon {
   ): void;
   adamUpdate(
     p: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, out: TypedArray,
-    beta1: number, beta2: number, epsilon: number, stepSize: number, bc2Sqrt: number, keep: number, l2: number,
+    beta1: number, beta2: number, epsilon: number, stepSize: number, bc2Sqrt: number, keep: number, l2: number, threads: number,
   ): void;
 }
 

@@ -34,7 +34,7 @@ export async function createNativeKernels(options: NativeKernelOptions = {}): Pr
     name: `native-${addon.isa()}`,
     threads,
     ...nativeSoftmaxFamily(addon, fallback, threads),
-    ...nativeAdam(addon, fallback),
+    ...nativeAdam(addon, fallback, threads),
     matMul: nativeMatMul(addon, fallback, accumulation, threads),
   };
 }
