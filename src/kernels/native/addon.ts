@@ -16,8 +16,11 @@ export interface NativeAddon {
   ): void;
 }
 
-/** Where scripts/build-native.mjs puts the module, from src/kernels/native/ or dist/kernels/native/. */
-const MODULE_URL = new URL('../../../native/build/Release/logitkit.node', import.meta.url);
+/**
+ * Where scripts/build-native.mjs puts the module, from src/kernels/native/ or dist/kernels/native/. A variable, not a
+ * literal in `new URL(…, import.meta.url)`, which browser bundlers would copy into their output as an asset.
+ */
+const MODULE_PATH = '../../../native/build/Release/logitkit.node';
 
 let loaded: Promise<NativeAddon | null> | undefined;
 
@@ -27,12 +30,14 @@ let loaded: Promise<NativeAddon | null> | undefined;
  */
 export function loadNativeAddon(): Promise<NativeAddon | null> {
   loaded ??= (async () => {
-    if (typeof process === 'undefined' || !process.versions?.node || MODULE_URL.protocol !== 'file:') return null;
+    if (typeof process === 'undefined' || !process.versions?.node) return null;
+    const url = new URL(MODULE_PATH, import.meta.url);
+    if (url.protocol !== 'file:') return null;
     try {
       const nodeModule = 'node:module';
       const { createRequire } = (await import(/* @vite-ignore */ nodeModule)) as typeof import('node:module');
       const require = createRequire(import.meta.url);
-      return require(decodeURIComponent(MODULE_URL.pathname)) as NativeAddon;
+      return require(decodeURIComponent(url.pathname)) as NativeAddon;
     } catch {
       return null;
     }
