@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "logitkit",
-      "sources": ["src/addon.cc", "src/matmul.cc", "src/adam.cc", "src/softmax.cc"],
+      "sources": ["src/addon.cc", "src/matmul.cc", "src/adam.cc", "src/softmax.cc", "src/elementwise.cc"],
       "cflags_cc": ["-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-fopenmp", "-std=gnu++17"],
       "cflags_cc!": ["-std=gnu++14", "-std=gnu++1y"],
       "ldflags": ["-fopenmp"]

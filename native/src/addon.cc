@@ -28,6 +28,7 @@ static napi_value init(napi_env env, napi_value exports) {
   registerMatMul(env, exports);
   registerAdam(env, exports);
   registerSoftmax(env, exports);
+  registerElementwise(env, exports);
   return exports;
 }
 

@@ -76,3 +76,4 @@ inline void exportFunction(napi_env env, napi_value exports, const char* name, n
 void registerMatMul(napi_env env, napi_value exports);
 void registerAdam(napi_env env, napi_value exports);
 void registerSoftmax(napi_env env, napi_value exports);
+void registerElementwise(napi_env env, napi_value exports);

@@ -3,13 +3,15 @@
  * scripts/build-native.mjs with -march=native), so they use that machine's full vector width (AVX-512 or AVX2
  * with fused multiply-add) where WebAssembly stops at 128-bit SIMD. They read and write the typed arrays in place.
  *
- * In native code: matMul (float32, float64), Adam's update; everything else is the fallback's (by default the
+ * In native code: matMul (float32, float64), Adam's update, add/sub/mul with the common broadcasts, relu and its
+ * step, compensated sums; everything else is the fallback's (by default the
  * WebAssembly set, else the TypeScript one). Null outside Node or where the module was not built.
  */
 import { tsKernels } from '../ts/index.js';
 import type { Kernels } from '../types.js';
 import { createWasmKernels, type MatMulAccumulation } from '../wasm/index.js';
 import { loadNativeAddon } from './addon.js';
+import { nativeElementwise } from './elementwise.js';
 import { nativeMatMul } from './matmul.js';
 import { nativeAdam } from './optimizer.js';
 import { nativeSoftmaxFamily } from './softmax.js';
@@ -33,6 +35,7 @@ export async function createNativeKernels(options: NativeKernelOptions = {}): Pr
     ...fallback,
     name: `native-${addon.isa()}`,
     threads,
+    ...nativeElementwise(addon, fallback),
     ...nativeSoftmaxFamily(addon, fallback, threads),
     ...nativeAdam(addon, fallback, threads),
     matMul: nativeMatMul(addon, fallback, accumulation, threads),
