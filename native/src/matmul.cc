@@ -39,6 +39,16 @@ void packA(const In* a, const Layout& s, int mc, int kc, T* out) {
   for (int i0 = 0; i0 < mc; i0 += MR) {
     T* panel = out + (size_t)i0 * kc;
     const int rows = std::min(MR, mc - i0);
+    if (s.ars == 1) {
+      // op(A) = Aᵀ: a panel's rows are contiguous at each depth p.
+      for (int p = 0; p < kc; p++) {
+        const In* src = a + p * s.aps + i0;
+        T* dst = panel + p * MR;
+        for (int r = 0; r < rows; r++) dst[r] = (T)src[r];
+        for (int r = rows; r < MR; r++) dst[r] = 0;
+      }
+      continue;
+    }
     for (int r = 0; r < rows; r++) {
       const In* row = a + (size_t)(i0 + r) * s.ars;
       for (int p = 0; p < kc; p++) panel[p * MR + r] = (T)row[p * s.aps];
