@@ -1,5 +1,5 @@
 // e^d on float64 vectors for the softmax family: the same two exponentials as the WebAssembly kernels
-// (assembly/exp.ts), operation for operation, at the target's vector width.
+// (assembly/exp.ts), at the target's vector width.
 //
 // d = (Nk + j)·ln2/N + r with |r| ≤ ln2/2N, so e^d = 2^k · 2^(j/N) · e^r. Adding 1.5·2^52 to d·N/ln2 rounds it to
 // the integer Nk + j held in the low mantissa bits; the table holds the bits of 2^(j/N) minus j shifted to the
@@ -8,7 +8,10 @@
 //    float32's half-ulp of 6e-8. For d in [−200, 0].
 //  - expExact (float64 data): N = 64, a degree-6 polynomial and the table values' rounding errors (tails), about
 //    half an ulp. For d in [−746, 0] (subnormal results rounded once).
-// Products and sums round separately (-ffp-contract=off), as in WebAssembly, so each lane gives the wasm's bits.
+// expExact's products and sums round separately (-ffp-contract=off), as in WebAssembly, so each lane gives the
+// wasm's bits. expFast evaluates its quadratic with fused multiply-adds where the target has them (7 % off a float32
+// softmax): one rounding fewer, so its lanes may differ from the wasm's by an ulp of float64 (1e-16), far inside
+// its 6.5e-12.
 #pragma once
 #include "exp-tables.h"
 #include "vec.h"
@@ -43,7 +46,8 @@ inline VD expFast(VD d) {
   const VL bits = (VL)t;
   // The shift keeps t's low 22 bits, enough for |1024k + j| < 2^21 (d > −1400).
   const VD scale = (VD)(lookup(EXP2_1024, bits & 1023) + (bits << 42));
-  return scale * ((r * 2.290978498068816e-7 + 0.0006769015435155716) * r + 1.0);
+  const VD q = fusedMultiplyAdd(r, VD{} + 2.290978498068816e-7, VD{} + 0.0006769015435155716);
+  return scale * fusedMultiplyAdd(q, r, VD{} + 1.0);
 }
 
 /** e^d for d in [−746, 0], within about half an ulp of float64: for float64 data. */
