@@ -17,8 +17,8 @@
 #include "napi-args.h"
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <initializer_list>
+#include <limits>
 #include <type_traits>
 #include <utility>
 
