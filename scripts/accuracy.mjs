@@ -3,7 +3,7 @@
 // test/fixtures/oracle/ (written by scripts/accuracy/make_fixtures.py), in ulps of the exactly rounded true value.
 //
 //   npm run accuracy                      builds, then measures the public API (dist/index.js)
-//   node scripts/accuracy.mjs --kernels   also the raw kernel sets (TypeScript; WebAssembly when built)
+//   node scripts/accuracy.mjs --kernels   also the raw kernel sets (TypeScript; WebAssembly and native when built)
 //   node scripts/accuracy.mjs --no-torch  skips the PyTorch comparison
 //   node scripts/accuracy.mjs --worst 5   lists the 5 worst inputs of every op and dtype
 //   node scripts/accuracy.mjs --json out.json   (default artifacts/accuracy.json)
@@ -72,6 +72,12 @@ if (flag('--kernels')) {
     const wasm = await (await import(pathToFileURL(wasmEntry).href)).createWasmKernels?.().catch(() => null);
     if (wasm) sets.push(wasm);
     else console.log('\n(WebAssembly kernels not available here.)');
+  }
+  const nativeEntry = join(root, 'dist', 'kernels', 'native', 'index.js');
+  if (existsSync(nativeEntry)) {
+    const native = await (await import(pathToFileURL(nativeEntry).href)).createNativeKernels?.().catch(() => null);
+    if (native) sets.push(native);
+    else console.log('\n(Native kernels not built here.)');
   }
   for (const set of sets) {
     kernels[set.name] = summarize(measure(kernelAdapter(set), fixtures));

@@ -145,7 +145,7 @@ describe('logitkit train / evaluate / predict / info on a small CSV set', () => 
     const r = await cli('train', '--data', `csv:${train}`, '--hidden', '16', '--epochs', '8', '--batch-size', '16', '--lr', '0.01', '--seed', '3', '--threads', '2', '--matmul-accumulation', 'float32', '--json');
     expect(r.code, r.err).toBe(0);
     const result = JSON.parse(r.out.trim().split('\n').at(-1)!);
-    expect(result.kernels).toMatch(/^wasm-.*, 2 threads, float32 matMul sums$/);
+    expect(result.kernels).toMatch(/^(native|wasm)-.*, 2 threads, float32 matMul sums$/);
     expect(result.testAccuracy).toBeGreaterThan(0.9);
     expect(kernels().name).toBe(before);
     const bad = await cli('train', '--data', `csv:${train}`, '--matmul-accumulation', 'float16');

@@ -18,6 +18,17 @@ export interface NativeAddon {
     p: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, out: TypedArray,
     beta1: number, beta2: number, epsilon: number, stepSize: number, bc2Sqrt: number, keep: number, l2: number, threads: number,
   ): void;
+  /** Contiguous rows of n; x and out both Float32Array or both Float64Array (native/src/softmax.cc). */
+  softmax(x: TypedArray, out: TypedArray, rows: number, n: number, threads: number): void;
+  logSoftmax(x: TypedArray, out: TypedArray, rows: number, n: number, threads: number): void;
+  softmaxCrossEntropy(
+    logits: TypedArray, labels: TypedArray, loss: TypedArray, dLogits: TypedArray | null, rows: number, n: number,
+    gradScale: number, threads: number,
+  ): void;
+  sparseSoftmaxCrossEntropy(
+    logits: TypedArray, ids: Int32Array, loss: TypedArray, dLogits: TypedArray | null, rows: number, n: number,
+    gradScale: number, threads: number,
+  ): void;
 }
 
 /**

@@ -3,8 +3,8 @@
  * scripts/build-native.mjs with -march=native), so they use that machine's full vector width (AVX-512 or AVX2
  * with fused multiply-add) where WebAssembly stops at 128-bit SIMD. They read and write the typed arrays in place.
  *
- * In native code: matMul (float32, float64), Adam's update, add/sub/mul with the common broadcasts, relu and its
- * step, compensated sums; everything else is the fallback's (by default the
+ * In native code: matMul (float32, float64), the softmax family on contiguous rows, Adam's update, add/sub/mul with
+ * the common broadcasts, relu and its step, compensated sums; everything else is the fallback's (by default the
  * WebAssembly set, else the TypeScript one). Null outside Node or where the module was not built.
  */
 import { tsKernels } from '../ts/index.js';
