@@ -4,7 +4,7 @@
 // library runs the WebAssembly kernels, so a failed build prints why and exits 0, unless
 // LOGITKIT_REQUIRE_NATIVE=1 (CI), where it fails. The module lands in native/build/Release/logitkit.node.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,18 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const required = process.env.LOGITKIT_REQUIRE_NATIVE === '1';
 const require = createRequire(import.meta.url);
+
+// Up to date: the module is newer than every source (and was built by this Node: the ABI is in the stamp's name).
+const moduleFile = join(root, 'native', 'build', 'Release', 'logitkit.node');
+const sources = [join(root, 'native', 'binding.gyp'), ...readdirSync(join(root, 'native', 'src')).map((f) => join(root, 'native', 'src', f))];
+if (existsSync(moduleFile) && process.env.LOGITKIT_REBUILD_NATIVE !== '1') {
+  const built = statSync(moduleFile).mtimeMs;
+  const stamp = join(root, 'native', 'build', `node-abi-${process.versions.modules}`);
+  if (existsSync(stamp) && sources.every((f) => statSync(f).mtimeMs < built)) {
+    console.log('native kernels: native/build/Release/logitkit.node is up to date');
+    process.exit(0);
+  }
+}
 
 // Node's own headers, where the Node installation ships them (e.g. /usr/include/node), so no download is needed.
 const args = ['rebuild', '--directory', join(root, 'native'), '--jobs', 'max'];
@@ -28,6 +40,7 @@ const result = gyp
   ? spawnSync(process.execPath, [gyp, ...args], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' })
   : { status: 1, stdout: '', stderr: 'node-gyp is not installed' };
 if (result.status === 0) {
+  writeFileSync(join(root, 'native', 'build', `node-abi-${process.versions.modules}`), `${process.version}\n`);
   console.log('native kernels: built native/build/Release/logitkit.node');
 } else {
   const why = `${result.stderr ?? ''}${result.error ?? ''}`.trim().split('\n').slice(-8).join('\n');
