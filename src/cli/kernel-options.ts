@@ -17,9 +17,10 @@ export const ACCUMULATION_HELP =
 const made = new Map<string, Promise<Kernels | null>>();
 
 /**
- * The threads a run gets: the option, else 1. One is the default because a second thread measured no steady gain
- * on the seeds' training (batch 32: 0.63 s per epoch on one thread, 0.64–0.74 on two; Fashion-MNIST batch 128:
- * 2–12 % in two benchmark runs), while its worker spins on a core of its own.
+ * The threads a run gets: the option, else 1. One is the default because a second thread pays little on this
+ * training and can cost a lot: with the native kernels 1.2–1.3× on a Fashion-MNIST epoch (2 cores), but a threaded
+ * product waits for the slower thread, so when the other core is busy it ran 10× slower than on one thread
+ * (3.2 vs 37 GFLOP/s); with the wasm kernels 0–12 %, while the worker spins on a core of its own.
  */
 export function threadsFor(o: KernelOptions): number {
   return numberOption('threads', o.threads, 1, { integer: true, min: 1, max: 64 });

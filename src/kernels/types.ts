@@ -6,7 +6,9 @@ import type { TypedArray } from '../tensor/dtype.js';
  * (WebAssembly, workers) implements the same interface and passes the same spec suite.
  *
  * Conventions:
- * - Outputs are preallocated by the caller; a Float32Array output rounds once from the float64 value
+ * - Outputs are preallocated by the caller. The outputs of unary, binary, slice and matMul may hold stale values
+ *   (the ops take them unzeroed, from the training loop's recycler): those kernels write every element.
+ * - A Float32Array output rounds once from the float64 value
  *   computed in JS numbers, so float32 results are rounded a single time.
  * - "Along an axis" kernels see a tensor as (outer, n, inner): element (o, i, j) sits at
  *   o * n * inner + i * inner + j. The axis has length n and stride inner.

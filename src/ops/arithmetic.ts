@@ -3,7 +3,7 @@ import type { DType } from '../tensor/dtype.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { Tensor, tensor } from '../tensor/tensor.js';
 import { kernels, type BinaryOp } from '../kernels/index.js';
-import { empty, resultDType, toTensor, type TensorInput } from './convert.js';
+import { empty, unfilled, resultDType, toTensor, type TensorInput } from './convert.js';
 import { broadcastTo, unbroadcast } from './broadcast.js';
 import { cast, log, neg, sign } from './unary.js';
 
@@ -37,7 +37,7 @@ function binaryOp(op: BinaryOp, aIn: TensorInput, bIn: TensorInput, rule: GradRu
   const [a, b] = operands(op, aIn, bIn);
   const shape = broadcastShapes(op, a.shape, b.shape);
   if (a.dtype === 'int32') checkIntegerOperands(op, b);
-  const out = empty(outDType ?? (op === 'div' && a.dtype === 'int32' ? 'int32' : a.dtype), shape);
+  const out = unfilled(outDType ?? (op === 'div' && a.dtype === 'int32' ? 'int32' : a.dtype), shape);
   kernels().binary(op === 'div' && a.dtype === 'int32' ? 'floorDiv' : op, a.values, a.shape, b.values, b.shape, out.values, shape);
   if (!rule) return out;
   return record(out, op, [a, b], (dy) => {

@@ -4,7 +4,7 @@ import { argError, argTypeError } from '../tensor/errors.js';
 import { normalizeAxis, shapesEqual, sizeOf, splitAtAxis } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { kernels } from '../kernels/index.js';
-import { empty, toTensor, type TensorInput } from './convert.js';
+import { empty, unfilled, toTensor, type TensorInput } from './convert.js';
 
 /** Same values, new shape (one dimension may be −1 to infer it). Shares storage (so a reshaped Variable value is live too). */
 export function reshape(xIn: TensorInput, shape: readonly number[]): Tensor {
@@ -86,7 +86,7 @@ export function slice(xIn: TensorInput, begin: number | readonly number[], size?
     }
     return resolved;
   });
-  const out = empty(x.dtype, s);
+  const out = unfilled(x.dtype, s);
   kernels().slice(x.values, x.shape, b, s, out.values);
   if (!isFloat(x.dtype)) return out;
   return record(out, op, [x], (dy) => {

@@ -4,7 +4,7 @@ import { argError, argTypeError } from '../tensor/errors.js';
 import { broadcastShapes, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { kernels } from '../kernels/index.js';
-import { empty, toTensor, type TensorInput } from './convert.js';
+import { unfilled, toTensor, type TensorInput } from './convert.js';
 import { broadcastTo, unbroadcast } from './broadcast.js';
 
 /**
@@ -46,7 +46,7 @@ export function matMul(aIn: TensorInput, bIn: TensorInput, transposeA = false, t
   const [b2, bStride] = strideFor(b, bBatch);
   a = a2;
   b = b2;
-  const out = empty(a.dtype, [...batchShape, m, n]);
+  const out = unfilled(a.dtype, [...batchShape, m, n]);
   kernels().matMul(a.values, b.values, out.values, batch, m, k, n, transposeA, transposeB, aStride, bStride);
   if (!isFloat(a.dtype)) return out;
   const A = toTensor(op, 'a', aIn);

@@ -3,7 +3,7 @@ import { floatOf, isFloat, isDType, type DType } from '../tensor/dtype.js';
 import { argError, argTypeError } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { kernels, type UnaryOp } from '../kernels/index.js';
-import { empty, toTensor, type TensorInput } from './convert.js';
+import { empty, unfilled, toTensor, type TensorInput } from './convert.js';
 import { add, div, mul, sub, where, greaterEqual, lessEqual } from './arithmetic.js';
 
 type UnaryGrad = (dy: Tensor, x: Tensor, out: Tensor) => Tensor;
@@ -15,7 +15,7 @@ type UnaryGrad = (dy: Tensor, x: Tensor, out: Tensor) => Tensor;
 function unaryOp(op: UnaryOp, xIn: TensorInput, rule: UnaryGrad | null, keepsInt = false): Tensor {
   let x = toTensor(op, 'x', xIn);
   if (!keepsInt && !isFloat(x.dtype)) x = cast(x, floatOf(x.dtype));
-  const out = empty(x.dtype, x.shape);
+  const out = unfilled(x.dtype, x.shape);
   kernels().unary(op, x.values, out.values);
   if (!rule || !isFloat(x.dtype)) return out;
   return record(out, op, [x], (dy) => [rule(dy, x, out)]);

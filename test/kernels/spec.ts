@@ -5,6 +5,7 @@ import { matMulSpec } from './spec-matmul.js';
 import { optimizerSpec } from './spec-optimizer.js';
 import { reduceLayoutSpec } from './spec-reduce-layout.js';
 import { softmaxSpec } from './spec-softmax.js';
+import { staleOutputSpec } from './spec-stale-outputs.js';
 
 /**
  * The kernel spec suite: every kernel of the Kernels interface against plain expectations and against
@@ -21,4 +22,5 @@ export function kernelSpec(load: () => Promise<Kernels>): void {
   matMulSpec(k);
   reduceLayoutSpec(k);
   optimizerSpec(k);
+  staleOutputSpec(k);
 }
