@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds the native kernel module (native/, N-API, C++) with node-gyp for the machine it runs on.
+// Builds the native kernel module (native/, N-API, C++) with node-gyp for the machine it runs on: from `npm run build`
+// in this repository, and as the package's install script where logitkit is installed as a dependency.
 // The native set is an accelerator for Node: where it cannot be built (no C++ compiler, no Node headers) the
 // library runs the WebAssembly kernels, so a failed build prints why and exits 0, unless
 // LOGITKIT_REQUIRE_NATIVE=1 (CI), where it fails. The module lands in native/build/Release/logitkit.node.
@@ -30,11 +31,13 @@ const args = ['rebuild', '--directory', join(root, 'native'), '--jobs', 'max'];
 const prefix = dirname(dirname(process.execPath));
 if (existsSync(join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`);
 
+// node-gyp from devDependencies in this repository; when logitkit is installed as a dependency, the copy npm
+// bundles (npm passes its path to install scripts).
 let gyp;
 try {
   gyp = require.resolve('node-gyp/bin/node-gyp.js');
 } catch {
-  gyp = null;
+  gyp = process.env.npm_config_node_gyp && existsSync(process.env.npm_config_node_gyp) ? process.env.npm_config_node_gyp : null;
 }
 const result = gyp
   ? spawnSync(process.execPath, [gyp, ...args], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' })
