@@ -47,6 +47,12 @@ inline void store(double* p, VD v) { *(VDu*)p = v; }
 /** The first `count` elements at p (all W when count = W), the other lanes `pad`. */
 template <typename T> inline VD load(const T* p, int count, double pad) {
   if (count == W) return load(p);
+#if defined(__AVX512F__) && defined(__AVX512VL__)
+  // Masked loads: going through a stack copy stalls on store forwarding, which dominated short rows (n = 10).
+  const __mmask8 k = (__mmask8)((1u << count) - 1);
+  if constexpr (std::is_same_v<T, float>) return (VD)_mm512_mask_cvtps_pd(_mm512_set1_pd(pad), k, _mm256_maskz_loadu_ps(k, p));
+  else return (VD)_mm512_mask_loadu_pd(_mm512_set1_pd(pad), k, p);
+#endif
   alignas(64) T part[W];
   for (int l = 0; l < W; l++) part[l] = l < count ? p[l] : (T)pad;
   return load(part);
@@ -55,6 +61,11 @@ template <typename T> inline VD load(const T* p, int count, double pad) {
 /** Stores the first `count` lanes of v at p, rounded to T. */
 template <typename T> inline void store(T* p, VD v, int count) {
   if (count == W) return store(p, v);
+#if defined(__AVX512F__) && defined(__AVX512VL__)
+  const __mmask8 k = (__mmask8)((1u << count) - 1);
+  if constexpr (std::is_same_v<T, float>) return _mm256_mask_storeu_ps(p, k, _mm512_cvtpd_ps((__m512d)v));
+  else return _mm512_mask_storeu_pd(p, k, (__m512d)v);
+#endif
   alignas(64) T part[W];
   store(part, v);
   std::copy(part, part + count, p);
