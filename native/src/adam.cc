@@ -64,6 +64,11 @@ static napi_value adamUpdate(napi_env env, napi_callback_info info) {
   const int threads = a.argc > 12 ? (int)a.integer(12) : 1;
   if (!a.ok) return nullptr;
   const size_t n = p.length;
+  if ((p.type != napi_float32_array && p.type != napi_float64_array) || g.type != p.type || m.type != p.type ||
+      v.type != p.type || out.type != p.type) {
+    a.fail("logitkit native adamUpdate: p, g, m, v and out must all be Float32Array or all Float64Array");
+    return nullptr;
+  }
   if (g.length != n || m.length != n || v.length != n || out.length != n) {
     a.fail("logitkit native adamUpdate: arrays of different lengths");
     return nullptr;

@@ -57,11 +57,13 @@ napi_value binary(napi_env env, napi_callback_info info) {
   Args x(env, info);
   const int op = (int)x.integer(0);
   ArrayArg a = x.array(1), b = x.array(2), out = x.array(3);
-  const size_t rows = (size_t)x.integer(4), cols = (size_t)x.integer(5);
+  const size_t rows = (size_t)x.size(4, INT64_C(1) << 53), cols = (size_t)x.size(5, INT64_C(1) << 53);
   const int broadcast = (int)x.integer(6);
   const bool swap = x.flag(7);
   if (!x.ok) return nullptr;
-  const size_t n = rows * cols;
+  size_t n = 0;
+  if (x.ok && __builtin_mul_overflow(rows, cols, &n)) x.fail("logitkit native binary: rows × cols overflows");
+  if (!x.ok) return nullptr;
   const size_t need = broadcast == SAME ? n : broadcast == SCALAR ? 1 : broadcast == ROW ? cols : rows;
   if (a.type != b.type || a.type != out.type || (a.type != napi_float32_array && a.type != napi_float64_array) ||
       op < ADD || op > MUL || broadcast < SAME || broadcast > PER_ROW || a.length < n || out.length < n || b.length < need) {
@@ -162,11 +164,13 @@ void sumRows(const T* x, size_t rows, size_t n, T* out) {
 napi_value sum(napi_env env, napi_callback_info info) {
   Args a(env, info);
   ArrayArg x = a.array(0);
-  const size_t outer = (size_t)a.integer(1), n = (size_t)a.integer(2), inner = (size_t)a.integer(3);
+  const size_t outer = (size_t)a.size(1, INT64_C(1) << 53), n = (size_t)a.size(2, INT64_C(1) << 53), inner = (size_t)a.size(3, INT64_C(1) << 53);
   ArrayArg out = a.array(4);
   if (!a.ok) return nullptr;
+  size_t xNeed = 0, outNeed = 0;
   if (x.type != out.type || (x.type != napi_float32_array && x.type != napi_float64_array) ||
-      x.length < outer * n * inner || out.length < outer * inner) {
+      !mulAdd(outer * 1, n, 0, xNeed) || !mulAdd(xNeed, inner, 0, xNeed) || !mulAdd(outer, inner, 0, outNeed) ||
+      x.length < xNeed || out.length < outNeed) {
     a.fail("logitkit native sum: bad arguments");
     return nullptr;
   }

@@ -203,9 +203,9 @@ bool batched(const In* a, const In* b, Out* out, int batch, int m, int k, int n,
 napi_value matMul(napi_env env, napi_callback_info info) {
   Args x(env, info);
   ArrayArg a = x.array(0), b = x.array(1), out = x.array(2);
-  const int batch = (int)x.integer(3), m = (int)x.integer(4), k = (int)x.integer(5), n = (int)x.integer(6);
+  const int batch = (int)x.size(3), m = (int)x.size(4), k = (int)x.size(5), n = (int)x.size(6);
   const bool ta = x.flag(7), tb = x.flag(8);
-  const size_t aStride = (size_t)x.integer(9), bStride = (size_t)x.integer(10);
+  const size_t aStride = (size_t)x.size(9, INT64_C(1) << 53), bStride = (size_t)x.size(10, INT64_C(1) << 53);
   const bool f32Sums = x.flag(11);
   const int threads = std::max(1, (int)x.integer(12));
   if (!x.ok) return nullptr;
@@ -213,9 +213,10 @@ napi_value matMul(napi_env env, napi_callback_info info) {
     x.fail("logitkit native matMul: a, b and out must all be Float32Array or all Float64Array");
     return nullptr;
   }
-  if (batch <= 0 || m <= 0 || n <= 0) return nullptr;
-  if (out.length < (size_t)batch * m * n || a.length < (batch - 1) * aStride + (size_t)m * k ||
-      b.length < (batch - 1) * bStride + (size_t)k * n) {
+  if (batch == 0 || m == 0 || n == 0) return nullptr;
+  size_t outNeed, aNeed, bNeed;
+  if (!mulAdd((size_t)batch * m, n, 0, outNeed) || !mulAdd(batch - 1, aStride, (size_t)m * k, aNeed) ||
+      !mulAdd(batch - 1, bStride, (size_t)k * n, bNeed) || out.length < outNeed || a.length < aNeed || b.length < bNeed) {
     x.fail("logitkit native matMul: an array is shorter than its shape");
     return nullptr;
   }

@@ -5,6 +5,11 @@
 #include <cstddef>
 #include <cstdint>
 
+/** a·b + c, or false when it does not fit in size_t. */
+inline bool mulAdd(size_t a, size_t b, size_t c, size_t& out) {
+  return !__builtin_mul_overflow(a, b, &out) && !__builtin_add_overflow(out, c, &out);
+}
+
 struct ArrayArg {
   void* data = nullptr;
   size_t length = 0;
@@ -55,6 +60,18 @@ struct Args {
     if (!ok) return v;
     if (i >= argc || napi_get_value_int64(env, argv[i], &v) != napi_ok) fail("logitkit native: expected an integer");
     return v;
+  }
+
+  /** Argument i as a count, size or stride: an integer in [0, max] (a RangeError otherwise, never a wrapped value). */
+  int64_t size(size_t i, int64_t max = INT32_MAX) {
+    double v = 0;
+    if (!ok) return 0;
+    if (i >= argc || napi_get_value_double(env, argv[i], &v) != napi_ok || !(v >= 0) || v > (double)max || v != (double)(int64_t)v) {
+      if (ok) napi_throw_range_error(env, nullptr, "logitkit native: a size argument is not an integer in range");
+      ok = false;
+      return 0;
+    }
+    return (int64_t)v;
   }
 
   bool flag(size_t i) {

@@ -515,7 +515,7 @@ void outOfMemory(napi_env env) {
 template <bool LOG> napi_value rowwise(napi_env env, napi_callback_info info) {
   Args a(env, info);
   ArrayArg x = a.array(0), out = a.array(1);
-  const int rows = (int)a.integer(2), n = (int)a.integer(3), threads = (int)a.integer(4);
+  const int rows = (int)a.size(2), n = (int)a.size(3), threads = (int)a.integer(4);
   const size_t size = (size_t)std::max(rows, 0) * std::max(n, 0);
   if (!check(a, "logitkit native softmax: x and out must both be Float32Array or both Float64Array", {{&x, size}, {&out, size}})) return nullptr;
   bool done;
@@ -552,7 +552,7 @@ bool crossEntropy(const ArrayArg& x, const ArrayArg& y, const ArrayArg& loss, co
 napi_value softmaxCrossEntropy(napi_env env, napi_callback_info info) {
   Args a(env, info);
   ArrayArg x = a.array(0), y = a.array(1), loss = a.array(2), dx = a.array(3, true);
-  const int rows = (int)a.integer(4), n = (int)a.integer(5);
+  const int rows = (int)a.size(4), n = (int)a.size(5);
   const double g = a.number(6);
   const int threads = (int)a.integer(7);
   const size_t size = (size_t)std::max(rows, 0) * std::max(n, 0);
@@ -570,7 +570,13 @@ bool sparseCrossEntropy(const ArrayArg& x, const int32_t* ids, const ArrayArg& l
   T *ls = (T*)loss.data, *ds = dx.present ? (T*)dx.data : nullptr;
   return forRows(rows, n, threads, [&](int r, double* e) {
     const size_t o = (size_t)r * n;
-    sparseRow(xs + o, ids[r], n, ls + r, ds ? ds + o : nullptr, g, e);
+    const int32_t k = ids[r];  // read once: checked and used as the same value
+    if (k < 0 || k >= n) {
+      ls[r] = NaN;
+      if (ds) std::fill(ds + o, ds + o + n, (T)NaN);
+      return;
+    }
+    sparseRow(xs + o, k, n, ls + r, ds ? ds + o : nullptr, g, e);
   });
 }
 
@@ -578,7 +584,7 @@ bool sparseCrossEntropy(const ArrayArg& x, const int32_t* ids, const ArrayArg& l
 napi_value sparseSoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
   Args a(env, info);
   ArrayArg x = a.array(0), ids = a.array(1), loss = a.array(2), dx = a.array(3, true);
-  const int rows = (int)a.integer(4), n = (int)a.integer(5);
+  const int rows = (int)a.size(4), n = (int)a.size(5);
   const double g = a.number(6);
   const int threads = (int)a.integer(7);
   const size_t size = (size_t)std::max(rows, 0) * std::max(n, 0);
