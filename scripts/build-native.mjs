@@ -5,7 +5,8 @@
 // library runs the WebAssembly kernels, so a failed build prints why and exits 0, unless
 // LOGITKIT_REQUIRE_NATIVE=1 (CI), where it fails. The module lands in native/build/Release/logitkit.node.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,13 +15,25 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const required = process.env.LOGITKIT_REQUIRE_NATIVE === '1';
 const require = createRequire(import.meta.url);
 
+/** What a build depends on besides its sources: this Node and this CPU. */
+function stampText() {
+  let flags = '';
+  try {
+    flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? '';
+  } catch {
+    // not Linux: the model name below stands in
+  }
+  return `${process.version}\n${cpus()[0]?.model ?? ''}\n${flags}\n`;
+}
+
 // Up to date: the module is newer than every source (and was built by this Node: the ABI is in the stamp's name).
 const moduleFile = join(root, 'native', 'build', 'Release', 'logitkit.node');
 const sources = [join(root, 'native', 'binding.gyp'), ...readdirSync(join(root, 'native', 'src')).map((f) => join(root, 'native', 'src', f))];
 if (existsSync(moduleFile) && process.env.LOGITKIT_REBUILD_NATIVE !== '1') {
   const built = statSync(moduleFile).mtimeMs;
+  // The stamp names the Node ABI and holds the CPU it was built on (-march=native): another CPU rebuilds.
   const stamp = join(root, 'native', 'build', `node-abi-${process.versions.modules}`);
-  if (existsSync(stamp) && sources.every((f) => statSync(f).mtimeMs < built)) {
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === stampText() && sources.every((f) => statSync(f).mtimeMs < built)) {
     console.log('native kernels: native/build/Release/logitkit.node is up to date');
     process.exit(0);
   }
@@ -43,10 +56,14 @@ const result = gyp
   ? spawnSync(process.execPath, [gyp, ...args], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' })
   : { status: 1, stdout: '', stderr: 'node-gyp is not installed' };
 if (result.status === 0) {
-  writeFileSync(join(root, 'native', 'build', `node-abi-${process.versions.modules}`), `${process.version}\n`);
+  writeFileSync(join(root, 'native', 'build', `node-abi-${process.versions.modules}`), stampText());
   console.log('native kernels: built native/build/Release/logitkit.node');
 } else {
-  const why = `${result.stderr ?? ''}${result.error ?? ''}`.trim().split('\n').slice(-8).join('\n');
+  // No stale module may stay behind to be loaded: what the message says is what runs.
+  rmSync(join(root, 'native', 'build'), { recursive: true, force: true });
+  const output = `${result.stdout ?? ''}\n${result.stderr ?? ''}\n${result.error ?? ''}`.split('\n');
+  const compiler = output.filter((line) => /error|fatal/i.test(line) && !line.startsWith('gyp ')).slice(0, 8);
+  const why = (compiler.length > 0 ? compiler : output.filter((l) => l.trim()).slice(-8)).join('\n');
   console.warn(`native kernels: not built, the WebAssembly kernels will run instead.\n${why}`);
   if (required) process.exit(1);
 }

@@ -1,5 +1,6 @@
 // The native kernel module: each kernel file adds its functions to the exports.
 #include "napi-args.h"
+#include <cstdio>
 #include <omp.h>
 
 static napi_value describe(napi_env env, napi_callback_info) {
@@ -22,7 +23,32 @@ static napi_value maxThreads(napi_env env, napi_callback_info) {
   return out;
 }
 
+/** The module is compiled with -march=native: on a CPU without those instructions it must refuse to load (the
+ *  library then runs the wasm kernels) rather than die on the first illegal instruction. */
+static const char* missingInstructions() {
+  __builtin_cpu_init();
+#if defined(__AVX512F__)
+  if (!__builtin_cpu_supports("avx512f")) return "avx512f";
+#endif
+#if defined(__AVX512VL__)
+  if (!__builtin_cpu_supports("avx512vl")) return "avx512vl";
+#endif
+#if defined(__AVX2__)
+  if (!__builtin_cpu_supports("avx2")) return "avx2";
+#endif
+#if defined(__FMA__)
+  if (!__builtin_cpu_supports("fma")) return "fma";
+#endif
+  return nullptr;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
+  if (const char* missing = missingInstructions()) {
+    char message[160];
+    snprintf(message, sizeof message, "logitkit native: built for another CPU (this one lacks %s): rebuild with npm run build:native", missing);
+    napi_throw_error(env, nullptr, message);
+    return nullptr;
+  }
   exportFunction(env, exports, "isa", describe);
   exportFunction(env, exports, "processors", maxThreads);
   registerMatMul(env, exports);

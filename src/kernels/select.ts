@@ -1,5 +1,6 @@
 import { tsKernels } from './ts/index.js';
 import { setKernels } from './index.js';
+import { nativeLoadError } from './native/addon.js';
 import { createNativeKernels } from './native/index.js';
 import { createWasmKernels } from './wasm/index.js';
 
@@ -23,7 +24,7 @@ export async function selectDefaultKernels(choice: KernelChoice = envChoice()): 
       setKernels(native);
       return native.name;
     }
-    if (choice === 'native') throw new Error('logitkit: LOGITKIT_KERNELS=native, but the native kernel module is not built (npm run build:native says why)');
+    if (choice === 'native') throw new Error(`logitkit: LOGITKIT_KERNELS=native, but the native kernels cannot load: ${nativeLoadError()}`);
   }
   const wasm = await createWasmKernels();
   if (wasm) {

@@ -38,6 +38,12 @@ export interface NativeAddon {
 const MODULE_PATH = '../../../native/build/Release/logitkit.node';
 
 let loaded: Promise<NativeAddon | null> | undefined;
+let loadError: string | null = null;
+
+/** Why the module did not load (null when it did, or before the first try): for error messages. */
+export function nativeLoadError(): string | null {
+  return loadError;
+}
 
 /**
  * The native module, or null outside Node or where it was not built (no compiler at install time).
@@ -45,15 +51,24 @@ let loaded: Promise<NativeAddon | null> | undefined;
  */
 export function loadNativeAddon(): Promise<NativeAddon | null> {
   loaded ??= (async () => {
-    if (typeof process === 'undefined' || !process.versions?.node) return null;
+    if (typeof process === 'undefined' || !process.versions?.node) {
+      loadError = 'native kernels run only in Node';
+      return null;
+    }
     const url = new URL(MODULE_PATH, import.meta.url);
-    if (url.protocol !== 'file:') return null;
+    if (url.protocol !== 'file:') {
+      loadError = `the library is not loaded from files (${url.protocol})`;
+      return null;
+    }
     try {
-      const nodeModule = 'node:module';
+      const [nodeModule, nodeUrl] = ['node:module', 'node:url'];
       const { createRequire } = (await import(/* @vite-ignore */ nodeModule)) as typeof import('node:module');
+      const { fileURLToPath } = (await import(/* @vite-ignore */ nodeUrl)) as typeof import('node:url');
       const require = createRequire(import.meta.url);
-      return require(decodeURIComponent(url.pathname)) as NativeAddon;
-    } catch {
+      return require(fileURLToPath(url)) as NativeAddon;
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      loadError = code === 'MODULE_NOT_FOUND' ? 'the module is not built (npm run build:native says why)' : String((e as Error).message ?? e);
       return null;
     }
   })();

@@ -21,7 +21,8 @@ export interface NativeKernelOptions {
   fallback?: Kernels;
   /** Sums of float32 matrix products: 'float64' (default, rounded once) or 'float32' (opt-in, faster). */
   matMulAccumulation?: MatMulAccumulation;
-  /** Threads for big matrix products and softmax-family calls, the calling one included (default 1). */
+  /** Threads for big matrix products, softmax-family calls and Adam, the calling one included (default 1; at most the
+   *  processors OpenMP sees). */
   threads?: number;
 }
 
@@ -29,7 +30,8 @@ export async function createNativeKernels(options: NativeKernelOptions = {}): Pr
   const addon = await loadNativeAddon();
   if (!addon) return null;
   const accumulation = options.matMulAccumulation ?? 'float64';
-  const threads = Math.max(1, Math.floor(options.threads ?? 1));
+  // More threads than processors only adds waiting (and each OpenMP thread is an OS thread).
+  const threads = Math.min(Math.max(1, Math.floor(options.threads ?? 1)), Math.max(1, addon.processors()));
   const fallback = options.fallback ?? (await createWasmKernels({ matMulAccumulation: accumulation })) ?? tsKernels;
   return {
     ...fallback,
