@@ -216,6 +216,15 @@ template <typename T, bool INDEX> RowMax rowMax(const T* x, int n) {
   return {(double)max, index, true};
 }
 
+/** For a loss row whose max is unusable: NaN loss and gradient, and true (the caller is done). */
+template <typename T> inline bool nanRow(const RowMax& r, T* loss, T* dx, int n) {
+  if (r.ok) return false;
+  *loss = NaN;
+  if (dx) std::fill(dx, dx + n, (T)NaN);
+  return true;
+}
+
+
 // ---------------------------------------------------------------------------------------------------------
 // float32 rows
 
@@ -288,11 +297,7 @@ Sum lossTerms(const float* x, const float* y, int n, double m, const double* e, 
 
 void crossEntropyRow(const float* x, const float* y, int n, float* loss, float* dx, double g, double* e) {
   const RowMax r = rowMax<float, true>(x, n);
-  if (!r.ok) {
-    *loss = NaN;
-    if (dx) std::fill(dx, dx + n, NaN);
-    return;
-  }
+  if (nanRow(r, loss, dx, n)) return;
   const double m = r.value;
   const int im = r.index;
   const double s = dx ? expSum<true>(x, n, m, im, e, y, dx) : expSum<false>(x, n, m, im, e, y);
@@ -324,11 +329,7 @@ void crossEntropyRow(const float* x, const float* y, int n, float* loss, float* 
 
 void sparseRow(const float* x, int k, int n, float* loss, float* dx, double g, double* e) {
   const RowMax r = rowMax<float, true>(x, n);
-  if (!r.ok) {
-    *loss = NaN;
-    if (dx) std::fill(dx, dx + n, NaN);
-    return;
-  }
+  if (nanRow(r, loss, dx, n)) return;
   const double m = r.value;
   const int im = r.index;
   const double s = dx ? expSum<true>(x, n, m, im, e, nullptr, dx) : expSum<false>(x, n, m, im, e), L = std::log1p(s);
@@ -411,11 +412,7 @@ Sum lossTerms(const double* x, const double* y, int n, double m, const double* e
 
 void crossEntropyRow(const double* x, const double* y, int n, double* loss, double* dx, double g, double* e) {
   const RowMax r = rowMax<double, true>(x, n);
-  if (!r.ok) {
-    *loss = NaN;
-    if (dx) std::fill(dx, dx + n, NaN);
-    return;
-  }
+  if (nanRow(r, loss, dx, n)) return;
   const double m = r.value;
   const int im = r.index;
   const double s = dx ? expSum<true>(x, n, m, im, e, y, dx) : expSum<false>(x, n, m, im, e, y);
@@ -437,11 +434,7 @@ void crossEntropyRow(const double* x, const double* y, int n, double* loss, doub
 
 void sparseRow(const double* x, int k, int n, double* loss, double* dx, double g, double* e) {
   const RowMax r = rowMax<double, true>(x, n);
-  if (!r.ok) {
-    *loss = NaN;
-    if (dx) std::fill(dx, dx + n, NaN);
-    return;
-  }
+  if (nanRow(r, loss, dx, n)) return;
   const double m = r.value;
   const int im = r.index;
   const double s = dx ? expSum<true>(x, n, m, im, e, nullptr, dx) : expSum<false>(x, n, m, im, e), L = std::log1p(s);
