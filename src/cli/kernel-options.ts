@@ -9,7 +9,7 @@ export interface KernelOptions {
   matmulAccumulation?: string;
 }
 
-export const THREADS_HELP = 'threads for large matrix products and softmax rows (native or WebAssembly kernels; default 1; same bits as 1)';
+export const THREADS_HELP = "threads for large matrix products, softmax rows and (native) Adam's update (native or WebAssembly kernels; default 1; same bits as 1)";
 export const ACCUMULATION_HELP =
   "matrix-product sums: 'float64' (default, exact to one rounding) or 'float32' (about twice as fast, TF.js/PyTorch's error)";
 
