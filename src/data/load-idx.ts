@@ -14,13 +14,22 @@ export type LoadIdxOptions = Pick<IdxDatasetOptions, 'numClasses' | 'classNames'
  * Labels must lie in [0, numClasses), default 10; pass FASHION_MNIST_CLASS_NAMES as classNames for Fashion-MNIST.
  */
 export async function loadIdxDataset(dir: string, options: LoadIdxOptions = {}): Promise<{ train: Dataset; test: Dataset }> {
-  const [train, test] = await Promise.all([loadSplit(dir, 'train', options), loadSplit(dir, 't10k', options)]);
+  // Find all four files first, in order, so a missing one is always reported the same way (the two splits racing
+  // made the error name whichever split lost); then read both splits at once.
+  const trainFiles = await findSplit(dir, 'train');
+  const testFiles = await findSplit(dir, 't10k');
+  const [train, test] = await Promise.all([loadSplit(trainFiles, options), loadSplit(testFiles, options)]);
   return { train, test };
 }
 
-async function loadSplit(dir: string, prefix: 'train' | 't10k', options: LoadIdxOptions): Promise<Dataset> {
-  const imagesPath = await findFile(dir, `${prefix}-images`, 'idx3-ubyte');
-  const labelsPath = await findFile(dir, `${prefix}-labels`, 'idx1-ubyte');
+async function findSplit(dir: string, prefix: 'train' | 't10k'): Promise<{ imagesPath: string; labelsPath: string }> {
+  return {
+    imagesPath: await findFile(dir, `${prefix}-images`, 'idx3-ubyte'),
+    labelsPath: await findFile(dir, `${prefix}-labels`, 'idx1-ubyte'),
+  };
+}
+
+async function loadSplit({ imagesPath, labelsPath }: { imagesPath: string; labelsPath: string }, options: LoadIdxOptions): Promise<Dataset> {
   const images = parseIdx(await readMaybeGzipped(imagesPath, 'loadIdxDataset'), { source: fileSource(imagesPath) });
   const labels = parseIdx(await readMaybeGzipped(labelsPath, 'loadIdxDataset'), { source: fileSource(labelsPath) });
   return idxToDataset(images, labels, { ...options, imagesSource: fileSource(imagesPath), labelsSource: fileSource(labelsPath) });
