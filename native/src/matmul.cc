@@ -5,10 +5,16 @@
 //  - float64 data: float64 panels and sums, fused multiply-adds.
 // Threads split the longer side of C into ranges aligned to the register tile; every element of C is summed in the
 // same order whatever the split, so any number of threads gives the same bits.
+// Exact zeros: a depth p where a packed panel of A is zero in all its MR rows adds only ±0 to every sum of the
+// tile, which leaves a sum that starts at +0 unchanged, so the micro-kernel skips it, unless the packed block of B
+// holds an Inf or NaN (0·Inf is NaN and must reach C). The result is the same bits either way (but for the sign of
+// a zero sum whose products all underflow, possible only with float64 data or float32 sums); inputs with many
+// zeros (images' dark pixels) cost less.
 #include "aligned-buffer.h"
 #include "napi-args.h"
 #include "vec.h"
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <omp.h>
 
@@ -58,6 +64,31 @@ void packA(const In* a, const Layout& s, int mc, int kc, T* out) {
   }
 }
 
+/** True when every one of the n values is finite (x − x is 0, not NaN). */
+template <typename T> bool allFinite(const T* values, size_t n) {
+  unsigned bad = 0;
+  for (size_t i = 0; i < n; i++) bad |= !(values[i] - values[i] == 0);
+  return bad == 0;
+}
+
+/** For each MR-row panel of packed A (mc × kc), the depths p where some row is nonzero, in order, and their count. */
+template <typename T>
+void listLiveDepths(const T* packed, int mc, int kc, uint16_t* live, int* liveCount) {
+  constexpr int MR = Tile<T>::MR;
+  for (int i0 = 0, panelIndex = 0; i0 < mc; i0 += MR, panelIndex++) {
+    const T* panel = packed + (size_t)i0 * kc;
+    uint16_t* depths = live + (size_t)panelIndex * KC;
+    int count = 0;
+    for (int p = 0; p < kc; p++) {
+      bool nonzero = false;
+      for (int r = 0; r < MR; r++) nonzero |= panel[p * MR + r] != 0;
+      depths[count] = (uint16_t)p;
+      count += nonzero;
+    }
+    liveCount[panelIndex] = count;
+  }
+}
+
 /** Packs depth [0, kc) × columns [0, nc) of op(B) into NR-column panels, zero-padded. */
 template <typename T, typename In>
 void packB(const In* b, const Layout& s, int kc, int nc, T* out) {
@@ -83,15 +114,17 @@ void packB(const In* b, const Layout& s, int kc, int nc, T* out) {
   }
 }
 
-/** C[0:mr, 0:nr] (+)= Apanel · Bpanel over depth kc; `first` writes instead of adding. */
+/** C[0:mr, 0:nr] (+)= Apanel · Bpanel over the depths `live` (all kc of them when liveCount == kc); `first`
+ *  writes instead of adding. */
 template <typename T>
-inline void microKernel(int kc, const T* __restrict A, const T* __restrict B, T* __restrict C, size_t ldc, bool first, int mr, int nr) {
+inline void microKernel(int kc, const uint16_t* __restrict live, int liveCount, const T* __restrict A, const T* __restrict B,
+                        T* __restrict C, size_t ldc, bool first, int mr, int nr) {
   using V = typename Tile<T>::V;
   using U = typename Tile<T>::U;
   constexpr int W = Tile<T>::W, MR = Tile<T>::MR, NR = Tile<T>::NR;
   V c0[MR], c1[MR];
   for (int r = 0; r < MR; r++) c0[r] = c1[r] = V{};
-  for (int p = 0; p < kc; p++) {
+  auto accumulate = [&](int p) __attribute__((always_inline)) {
     const V b0 = *(const V*)(B + p * NR);
     const V b1 = *(const V*)(B + p * NR + W);
     const T* ap = A + p * MR;
@@ -101,6 +134,11 @@ inline void microKernel(int kc, const T* __restrict A, const T* __restrict B, T*
       c0[r] = fusedMultiplyAdd(av, b0, c0[r]);
       c1[r] = fusedMultiplyAdd(av, b1, c1[r]);
     }
+  };
+  if (liveCount == kc) {
+    for (int p = 0; p < kc; p++) accumulate(p);
+  } else {
+    for (int q = 0; q < liveCount; q++) accumulate(live[q]);
   }
   if (mr == MR && nr == NR) {
     for (int r = 0; r < MR; r++) {
@@ -129,25 +167,31 @@ template <typename T, typename In>
 bool gemm(const In* a, const In* b, T* c, size_t ldc, int m, int k, int n, const Layout& s) {
   constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR, MC = Tile<T>::MC;
   thread_local AlignedBuffer<T> aBuffer, bBuffer;
+  thread_local AlignedBuffer<uint16_t> liveBuffer;
+  int liveCount[MC / MR];
   if (k == 0) {
     for (int i = 0; i < m; i++) std::fill(c + i * ldc, c + i * ldc + n, T(0));
     return true;
   }
   T* Ap = aBuffer.get((size_t)MC * KC);
   T* Bp = bBuffer.get((size_t)KC * ((std::min(n, NC) + NR - 1) / NR) * NR);
-  if (!Ap || !Bp) return false;
+  uint16_t* live = liveBuffer.get((size_t)(MC / MR) * KC);
+  if (!Ap || !Bp || !live) return false;
   for (int jc = 0; jc < n; jc += NC) {
     const int nc = std::min(NC, n - jc);
     for (int pc = 0; pc < k; pc += KC) {
       const int kc = std::min(KC, k - pc);
       packB<T>(b + pc * s.bps + jc * s.brs, s, kc, nc, Bp);
+      const bool skipZeros = allFinite(Bp, (size_t)kc * ((nc + NR - 1) / NR) * NR);
       for (int ic = 0; ic < m; ic += MC) {
         const int mc = std::min(MC, m - ic);
         packA<T>(a + ic * s.ars + pc * s.aps, s, mc, kc, Ap);
+        if (skipZeros) listLiveDepths(Ap, mc, kc, live, liveCount);
+        else std::fill(liveCount, liveCount + MC / MR, kc);
         for (int jr = 0; jr < nc; jr += NR) {
           for (int ir = 0; ir < mc; ir += MR) {
-            microKernel<T>(kc, Ap + (size_t)ir * kc, Bp + (size_t)jr * kc, c + (ic + ir) * ldc + jc + jr, ldc, pc == 0,
-                           std::min(MR, mc - ir), std::min(NR, nc - jr));
+            microKernel<T>(kc, live + (size_t)(ir / MR) * KC, liveCount[ir / MR], Ap + (size_t)ir * kc, Bp + (size_t)jr * kc,
+                           c + (ic + ir) * ldc + jc + jr, ldc, pc == 0, std::min(MR, mc - ir), std::min(NR, nc - jr));
           }
         }
       }
