@@ -8,7 +8,7 @@
 #include <omp.h>
 
 struct AdamConstants {
-  double beta1, beta2, c1, c2, epsilon, stepSize, bc2Sqrt, keep, l2;
+  double beta1, beta2, c1, c2, epsilon, stepSize, invBc2Sqrt, keep, l2;
 };
 
 /** From this many elements the update is split over the threads (its square roots and divisions are slow). */
@@ -25,7 +25,7 @@ static void adamRange(T* __restrict p, const T* __restrict g, T* __restrict m, T
     const T vi = (T)(s.beta2 * (double)v[i] + s.c2 * d * d);
     m[i] = mi;
     v[i] = vi;
-    p[i] = (T)(pi * s.keep - (s.stepSize * (double)mi) / (std::sqrt((double)vi) / s.bc2Sqrt + s.epsilon));
+    p[i] = (T)(pi * s.keep - (s.stepSize * (double)mi) / (std::sqrt((double)vi) * s.invBc2Sqrt + s.epsilon));
   }
 }
 
@@ -47,7 +47,7 @@ static void adam(T* p, const T* g, T* m, T* v, T* out, size_t n, const AdamConst
   }
 }
 
-// adamUpdate(p, g, m, v, out, beta1, beta2, epsilon, stepSize = lr / bc1, bc2Sqrt, keep = 1 − decay, l2, threads)
+// adamUpdate(p, g, m, v, out, beta1, beta2, epsilon, stepSize = lr / bc1, invBc2Sqrt = 1/sqrt(bc2), keep = 1 − decay, l2, threads)
 static napi_value adamUpdate(napi_env env, napi_callback_info info) {
   Args a(env, info);
   ArrayArg p = a.array(0), g = a.array(1), m = a.array(2), v = a.array(3), out = a.array(4);
@@ -58,7 +58,7 @@ static napi_value adamUpdate(napi_env env, napi_callback_info info) {
   s.c2 = 1 - s.beta2;
   s.epsilon = a.number(7);
   s.stepSize = a.number(8);
-  s.bc2Sqrt = a.number(9);
+  s.invBc2Sqrt = a.number(9);
   s.keep = a.number(10);
   s.l2 = a.number(11);
   const int threads = a.argc > 12 ? (int)a.integer(12) : 1;

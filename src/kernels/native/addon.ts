@@ -16,7 +16,7 @@ export interface NativeAddon {
   sum(x: TypedArray, outer: number, n: number, inner: number, out: TypedArray): void;
   adamUpdate(
     p: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, out: TypedArray,
-    beta1: number, beta2: number, epsilon: number, stepSize: number, bc2Sqrt: number, keep: number, l2: number, threads: number,
+    beta1: number, beta2: number, epsilon: number, stepSize: number, invBc2Sqrt: number, keep: number, l2: number, threads: number,
   ): void;
   /** Contiguous rows of n; x and out both Float32Array or both Float64Array (native/src/softmax.cc). */
   softmax(x: TypedArray, out: TypedArray, rows: number, n: number, threads: number): void;

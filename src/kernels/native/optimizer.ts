@@ -10,7 +10,7 @@ export function nativeAdam(addon: NativeAddon, fallback: Kernels, threads: numbe
   return {
     adamUpdate(p, g, m, v, out, s) {
       if (floatTypeOf(p, g, m, v, out) === null) return fallback.adamUpdate(p, g, m, v, out, s);
-      addon.adamUpdate(p, g, m, v, out, s.beta1, s.beta2, s.epsilon, s.learningRate / s.bc1, Math.sqrt(s.bc2), 1 - s.decay, s.l2, threads);
+      addon.adamUpdate(p, g, m, v, out, s.beta1, s.beta2, s.epsilon, s.learningRate / s.bc1, 1 / Math.sqrt(s.bc2), 1 - s.decay, s.l2, threads);
     },
   };
 }

@@ -54,7 +54,7 @@ export interface KernelExports extends MatMulExports, SoftmaxExports {
   sumRowsF32(x: number, rows: number, n: number, out: number): void;
   sumRowsF64(x: number, rows: number, n: number, out: number): void;
 
-  adamSetup(beta1: number, beta2: number, c1: number, c2: number, epsilon: number, stepSize: number, bc2Sqrt: number, keep: number, l2: number): void;
+  adamSetup(beta1: number, beta2: number, c1: number, c2: number, epsilon: number, stepSize: number, invBc2Sqrt: number, keep: number, l2: number): void;
   adamF32(p: number, g: number, m: number, v: number, n: number): void;
   adamF64(p: number, g: number, m: number, v: number, n: number): void;
 }

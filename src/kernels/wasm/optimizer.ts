@@ -21,7 +21,7 @@ export function wasmAdam(w: KernelExports, arena: Arena, fallback: Kernels): Pic
       arena.reset();
       const at = [arena.take(chunk * size), arena.take(chunk * size), arena.take(chunk * size), arena.take(chunk * size)];
       if (!arena.commit()) return fallback.adamUpdate(p, g, m, v, out, s);
-      w.adamSetup(s.beta1, s.beta2, 1 - s.beta1, 1 - s.beta2, s.epsilon, s.learningRate / s.bc1, Math.sqrt(s.bc2), 1 - s.decay, s.l2);
+      w.adamSetup(s.beta1, s.beta2, 1 - s.beta1, 1 - s.beta2, s.epsilon, s.learningRate / s.bc1, 1 / Math.sqrt(s.bc2), 1 - s.decay, s.l2);
       const run = f32 ? w.adamF32 : w.adamF64;
       const view = f32 ? arena.f32 : arena.f64;
       const [pp, gp, mp, vp] = at.map((a) => a >> shift);
