@@ -28,3 +28,19 @@ template <typename V> inline V fusedMultiplyAdd(V a, V b, V c) {
   return a * b + c;
 #endif
 }
+
+/** Every lane = *p, as one broadcast load (a load-port uop, no shuffle; `V{} + x` would also add 0, and GCC may
+ *  turn a lane-by-lane fill of neighbouring values into one vector load and shuffles). */
+template <typename V, typename T> inline V broadcastLoad(const T* p) {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(V) == 64 && sizeof(T) == 8) return (V)_mm512_broadcastsd_pd(_mm_load_sd((const double*)p));
+  if constexpr (sizeof(V) == 64 && sizeof(T) == 4) return (V)_mm512_broadcastss_ps(_mm_load_ss((const float*)p));
+#endif
+#if defined(__AVX__)
+  if constexpr (sizeof(V) == 32 && sizeof(T) == 8) return (V)_mm256_broadcast_sd((const double*)p);
+  if constexpr (sizeof(V) == 32 && sizeof(T) == 4) return (V)_mm256_broadcast_ss((const float*)p);
+#endif
+  V v;
+  for (int i = 0; i < (int)(sizeof(V) / sizeof(T)); i++) v[i] = *p;
+  return v;
+}
