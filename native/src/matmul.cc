@@ -17,21 +17,24 @@
 #include <cstdint>
 #include <cstring>
 #include <omp.h>
+#include <type_traits>
 
 namespace {
 
 constexpr int KC = 256;   // depth of a packed block
 constexpr int NC = 4096;  // columns of B packed at once
 
-template <typename T> struct Tile {
+/** The register tile. `Narrow` is for products with at most 16 columns (a 10-class layer), which a 32-column tile
+ *  would mostly pad. */
+template <typename T, bool Narrow> struct Tile {
   using V = typename Vec<T>::type;
   using U = typename Vec<T>::unaligned;
   static constexpr int W = Vec<T>::lanes;
   // Accumulators MR × NV vectors: 16 of AVX-512's 32 registers, 12 of AVX2's or SSE's 16. With AVX-512, 4 × 4
   // measured faster than 8 × 2 and 6 × 4 (fewer broadcasts per multiply-add), and its 4-row panels of A are more
   // often zero at a depth (Fashion-MNIST: 21 % of depths for 4 images, 13 % for 8).
-  static constexpr int MR = VECTOR_BYTES == 64 ? 4 : 6;
-  static constexpr int NV = VECTOR_BYTES == 64 ? 4 : 2;
+  static constexpr int MR = VECTOR_BYTES == 64 ? (Narrow ? 8 : 4) : 6;
+  static constexpr int NV = VECTOR_BYTES == 64 ? (Narrow ? (W >= 16 ? 1 : 16 / W) : 4) : 2;
   static constexpr int NR = NV * W;
   static constexpr int MC = MR * 16;
 };
@@ -41,29 +44,107 @@ struct Layout {
   size_t ars, aps, brs, bps;
 };
 
-/** Packs rows [0, mc) × depth [0, kc) of op(A) into MR-row panels (p-major inside a panel), zero-padded. */
-template <typename T, typename In>
-void packA(const In* a, const Layout& s, int mc, int kc, T* out) {
-  constexpr int MR = Tile<T>::MR;
-  for (int i0 = 0; i0 < mc; i0 += MR) {
+#if defined(__AVX512F__)
+/** Rows [r0, r0 + 4) of a full float32 panel whose rows are contiguous (row stride ars), depths [0, kc) in steps of
+ *  8, into the float64 panel (MR values per depth): a 4 × 8 transpose per step. Returns the depths done. */
+template <int MR>
+inline int packFourRows(const float* rows, size_t ars, int kc, double* panel, int r0) {
+  const __m512i interleaveLow = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
+  const __m512i interleaveHigh = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
+  const __m512i firstDepths = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
+  const __m512i nextDepths = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+  int p = 0;
+  for (; p + 8 <= kc; p += 8) {
+    const __m512d a = _mm512_cvtps_pd(_mm256_loadu_ps(rows + p)), b = _mm512_cvtps_pd(_mm256_loadu_ps(rows + ars + p));
+    const __m512d c = _mm512_cvtps_pd(_mm256_loadu_ps(rows + 2 * ars + p)), d = _mm512_cvtps_pd(_mm256_loadu_ps(rows + 3 * ars + p));
+    // ab0 = a0 b0 a1 b1 a2 b2 a3 b3, then depth pairs: a0 b0 c0 d0 a1 b1 c1 d1, ...
+    const __m512d ab0 = _mm512_permutex2var_pd(a, interleaveLow, b), ab4 = _mm512_permutex2var_pd(a, interleaveHigh, b);
+    const __m512d cd0 = _mm512_permutex2var_pd(c, interleaveLow, d), cd4 = _mm512_permutex2var_pd(c, interleaveHigh, d);
+    const __m512d pairs[4] = {_mm512_permutex2var_pd(ab0, firstDepths, cd0), _mm512_permutex2var_pd(ab0, nextDepths, cd0),
+                              _mm512_permutex2var_pd(ab4, firstDepths, cd4), _mm512_permutex2var_pd(ab4, nextDepths, cd4)};
+    for (int q = 0; q < 4; q++) {
+      double* dst = panel + (size_t)(p + 2 * q) * MR + r0;
+      if constexpr (MR == 4) {
+        _mm512_storeu_pd(dst, pairs[q]);
+      } else {
+        _mm256_storeu_pd(dst, _mm512_castpd512_pd256(pairs[q]));
+        _mm256_storeu_pd(dst + MR, _mm512_extractf64x4_pd(pairs[q], 1));
+      }
+    }
+  }
+  return p;
+}
+#endif
+
+/** The depths of a packed panel (MR values per depth) where some value is nonzero (bits other than the sign set),
+ *  in order, into depths; returns how many. */
+template <typename T, int MR>
+int listLiveDepths(const T* panel, int kc, uint16_t* depths) {
+  int count = 0;
+#if defined(__AVX512F__)
+  constexpr int lanes = 64 / sizeof(T), perVector = lanes / MR;
+  if constexpr (perVector >= 1 && lanes % MR == 0) {
+    const int total = kc * MR;
+    for (int at = 0, p = 0; at < total; at += lanes, p += perVector) {
+      const int left = std::min(lanes, total - at);
+      const __mmask16 load = (__mmask16)((1u << left) - 1);
+      unsigned nonzero;
+      if constexpr (sizeof(T) == 8) {
+        nonzero = _mm512_test_epi64_mask(_mm512_maskz_loadu_epi64(load, panel + at), _mm512_set1_epi64(INT64_MAX));
+      } else {
+        nonzero = _mm512_test_epi32_mask(_mm512_maskz_loadu_epi32(load, panel + at), _mm512_set1_epi32(INT32_MAX));
+      }
+      for (int d = 0; d < perVector && p + d < kc; d++) {
+        depths[count] = (uint16_t)(p + d);
+        count += ((nonzero >> (d * MR)) & ((1u << MR) - 1)) != 0;
+      }
+    }
+    return count;
+  }
+#endif
+  using Bits = std::conditional_t<sizeof(T) == 8, uint64_t, uint32_t>;
+  for (int p = 0; p < kc; p++) {
+    Bits bits = 0;
+    for (int r = 0; r < MR; r++) {
+      Bits b;
+      std::memcpy(&b, panel + p * MR + r, sizeof b);
+      bits |= b;
+    }
+    depths[count] = (uint16_t)p;
+    count += (Bits)(bits << 1) != 0;
+  }
+  return count;
+}
+
+/** Packs rows [0, mc) × depth [0, kc) of op(A) into MR-row panels (p-major inside a panel), zero-padded, and lists
+ *  each panel's live depths (`live`: KC entries per panel; how many in liveCount). */
+template <typename T, bool Narrow, typename In>
+void packA(const In* a, const Layout& s, int mc, int kc, T* out, uint16_t* live, int* liveCount) {
+  constexpr int MR = Tile<T, Narrow>::MR;
+  for (int i0 = 0, panelIndex = 0; i0 < mc; i0 += MR, panelIndex++) {
     T* panel = out + (size_t)i0 * kc;
     const int rows = std::min(MR, mc - i0);
-    if (s.ars == 1) {
-      // op(A) = Aᵀ: a panel's rows are contiguous at each depth p.
-      for (int p = 0; p < kc; p++) {
-        const In* src = a + p * s.aps + i0;
-        T* dst = panel + p * MR;
-        for (int r = 0; r < rows; r++) dst[r] = (T)src[r];
-        for (int r = rows; r < MR; r++) dst[r] = 0;
+    // Element (i0 + r, p) is base[r·ars + p·aps]; one of the two strides is 1 (ars for Aᵀ).
+    const In* base = a + (size_t)i0 * s.ars;
+    if (rows < MR) {
+      for (int p = 0; p < kc; p++)
+        for (int r = 0; r < MR; r++) panel[p * MR + r] = r < rows ? (T)base[r * s.ars + p * s.aps] : T(0);
+    } else if (s.ars == 1) {
+      for (int p = 0; p < kc; p++)
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; r++) panel[p * MR + r] = (T)base[r + p * s.aps];
+    } else {
+      int done = 0;
+#if defined(__AVX512F__)
+      if constexpr (std::is_same_v<T, double> && std::is_same_v<In, float> && MR % 4 == 0) {
+        for (int r0 = 0; r0 < MR; r0 += 4) done = packFourRows<MR>(base + r0 * s.ars, s.ars, kc, panel, r0);
       }
-      continue;
+#endif
+      for (int p = done; p < kc; p++)
+#pragma GCC unroll 16
+        for (int r = 0; r < MR; r++) panel[p * MR + r] = (T)base[r * s.ars + p];
     }
-    for (int r = 0; r < rows; r++) {
-      const In* row = a + (size_t)(i0 + r) * s.ars;
-      for (int p = 0; p < kc; p++) panel[p * MR + r] = (T)row[p * s.aps];
-    }
-    for (int r = rows; r < MR; r++)
-      for (int p = 0; p < kc; p++) panel[p * MR + r] = 0;
+    liveCount[panelIndex] = listLiveDepths<T, MR>(panel, kc, live + (size_t)panelIndex * KC);
   }
 }
 
@@ -74,28 +155,10 @@ template <typename T> bool allFinite(const T* values, size_t n) {
   return bad == 0;
 }
 
-/** For each MR-row panel of packed A (mc × kc), the depths p where some row is nonzero, in order, and their count. */
-template <typename T>
-void listLiveDepths(const T* packed, int mc, int kc, uint16_t* live, int* liveCount) {
-  constexpr int MR = Tile<T>::MR;
-  for (int i0 = 0, panelIndex = 0; i0 < mc; i0 += MR, panelIndex++) {
-    const T* panel = packed + (size_t)i0 * kc;
-    uint16_t* depths = live + (size_t)panelIndex * KC;
-    int count = 0;
-    for (int p = 0; p < kc; p++) {
-      bool nonzero = false;
-      for (int r = 0; r < MR; r++) nonzero |= panel[p * MR + r] != 0;
-      depths[count] = (uint16_t)p;
-      count += nonzero;
-    }
-    liveCount[panelIndex] = count;
-  }
-}
-
 /** Packs depth [0, kc) × columns [0, nc) of op(B) into NR-column panels, zero-padded. */
-template <typename T, typename In>
+template <typename T, bool Narrow, typename In>
 void packB(const In* b, const Layout& s, int kc, int nc, T* out) {
-  constexpr int NR = Tile<T>::NR;
+  constexpr int NR = Tile<T, Narrow>::NR;
   for (int j0 = 0; j0 < nc; j0 += NR) {
     T* panel = out + (size_t)j0 * kc;
     const int cols = std::min(NR, nc - j0);
@@ -119,12 +182,12 @@ void packB(const In* b, const Layout& s, int kc, int nc, T* out) {
 
 /** C[0:mr, 0:nr] (+)= Apanel · Bpanel over the depths `live` (all kc of them when liveCount == kc); `first`
  *  writes instead of adding. */
-template <typename T>
+template <typename T, bool Narrow>
 inline void microKernel(int kc, const uint16_t* __restrict live, int liveCount, const T* __restrict A, const T* __restrict B,
                         T* __restrict C, size_t ldc, bool first, int mr, int nr) {
-  using V = typename Tile<T>::V;
-  using U = typename Tile<T>::U;
-  constexpr int W = Tile<T>::W, MR = Tile<T>::MR, NV = Tile<T>::NV, NR = Tile<T>::NR;
+  using V = typename Tile<T, Narrow>::V;
+  using U = typename Tile<T, Narrow>::U;
+  constexpr int W = Tile<T, Narrow>::W, MR = Tile<T, Narrow>::MR, NV = Tile<T, Narrow>::NV, NR = Tile<T, Narrow>::NR;
   V c[MR][NV];
   for (int r = 0; r < MR; r++)
     for (int v = 0; v < NV; v++) c[r][v] = V{};
@@ -161,9 +224,9 @@ inline void microKernel(int kc, const uint16_t* __restrict live, int liveCount, 
 }
 
 /** C (m × n, row stride ldc, type T) = op(A)·op(B), A and B starting at this range's first row and column. */
-template <typename T, typename In>
+template <typename T, bool Narrow, typename In>
 bool gemm(const In* a, const In* b, T* c, size_t ldc, int m, int k, int n, const Layout& s) {
-  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR, MC = Tile<T>::MC;
+  constexpr int MR = Tile<T, Narrow>::MR, NR = Tile<T, Narrow>::NR, MC = Tile<T, Narrow>::MC;
   thread_local AlignedBuffer<T> aBuffer, bBuffer;
   thread_local AlignedBuffer<uint16_t> liveBuffer;
   int liveCount[MC / MR];
@@ -179,16 +242,14 @@ bool gemm(const In* a, const In* b, T* c, size_t ldc, int m, int k, int n, const
     const int nc = std::min(NC, n - jc);
     for (int pc = 0; pc < k; pc += KC) {
       const int kc = std::min(KC, k - pc);
-      packB<T>(b + pc * s.bps + jc * s.brs, s, kc, nc, Bp);
+      packB<T, Narrow>(b + pc * s.bps + jc * s.brs, s, kc, nc, Bp);
       const bool skipZeros = allFinite(Bp, (size_t)kc * ((nc + NR - 1) / NR) * NR);
       for (int ic = 0; ic < m; ic += MC) {
         const int mc = std::min(MC, m - ic);
-        packA<T>(a + ic * s.ars + pc * s.aps, s, mc, kc, Ap);
-        if (skipZeros) listLiveDepths(Ap, mc, kc, live, liveCount);
-        else std::fill(liveCount, liveCount + MC / MR, kc);
+        packA<T, Narrow>(a + ic * s.ars + pc * s.aps, s, mc, kc, Ap, live, liveCount);
         for (int jr = 0; jr < nc; jr += NR) {
           for (int ir = 0; ir < mc; ir += MR) {
-            microKernel<T>(kc, live + (size_t)(ir / MR) * KC, liveCount[ir / MR], Ap + (size_t)ir * kc, Bp + (size_t)jr * kc,
+            microKernel<T, Narrow>(kc, live + (size_t)(ir / MR) * KC, skipZeros ? liveCount[ir / MR] : kc, Ap + (size_t)ir * kc, Bp + (size_t)jr * kc,
                            c + (ic + ir) * ldc + jc + jr, ldc, pc == 0, std::min(MR, mc - ir), std::min(NR, nc - jr));
           }
         }
@@ -199,10 +260,10 @@ bool gemm(const In* a, const In* b, T* c, size_t ldc, int m, int k, int n, const
 }
 
 /** One batch item, its C split over `threads` ranges; sums of type T, rounded into out when T is wider. */
-template <typename T, typename In, typename Out>
+template <typename T, bool Narrow, typename In, typename Out>
 bool product(const In* a, const In* b, Out* out, T* work, int m, int k, int n, const Layout& s, int threads) {
   const bool byRows = m >= n;
-  const int align = byRows ? Tile<T>::MR : Tile<T>::NR;
+  const int align = byRows ? Tile<T, Narrow>::MR : Tile<T, Narrow>::NR;
   const int total = byRows ? m : n;
   int parts = std::max(1, std::min(threads, total / align));
   const int step = ((total + parts - 1) / parts + align - 1) / align * align;
@@ -212,10 +273,10 @@ bool product(const In* a, const In* b, Out* out, T* work, int m, int k, int n, c
   auto run = [&](int part) {
     const int start = part * step, end = std::min(total, start + step);
     if (byRows) {
-      if (!gemm<T>(a + start * s.ars, b, c + (size_t)start * n, n, end - start, k, n, s)) ok = false;
+      if (!gemm<T, Narrow>(a + start * s.ars, b, c + (size_t)start * n, n, end - start, k, n, s)) ok = false;
       else if (work) for (size_t i = (size_t)start * n; i < (size_t)end * n; i++) out[i] = (Out)work[i];
     } else {
-      if (!gemm<T>(a, b + start * s.brs, c + start, n, m, k, end - start, s)) ok = false;
+      if (!gemm<T, Narrow>(a, b + start * s.brs, c + start, n, m, k, end - start, s)) ok = false;
       else if (work) for (int i = 0; i < m; i++) for (int j = start; j < end; j++) out[(size_t)i * n + j] = (Out)work[(size_t)i * n + j];
     }
   };
@@ -236,7 +297,9 @@ bool batched(const In* a, const In* b, Out* out, int batch, int m, int k, int n,
   T* work = sizeof(T) == sizeof(Out) ? nullptr : workBuffer.get((size_t)m * n);
   if (sizeof(T) != sizeof(Out) && !work) return false;
   for (int t = 0; t < batch; t++) {
-    if (!product<T>(a + t * aStride, b + t * bStride, out + (size_t)t * m * n, work, m, k, n, s, threads)) return false;
+    const bool done = n <= 16 ? product<T, true>(a + t * aStride, b + t * bStride, out + (size_t)t * m * n, work, m, k, n, s, threads)
+                              : product<T, false>(a + t * aStride, b + t * bStride, out + (size_t)t * m * n, work, m, k, n, s, threads);
+    if (!done) return false;
   }
   return true;
 }
