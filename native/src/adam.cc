@@ -70,7 +70,7 @@ static napi_value adamUpdate(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   if (g.length != n || m.length != n || v.length != n || out.length != n) {
-    a.fail("logitkit native adamUpdate: arrays of different lengths");
+    a.failRange("logitkit native adamUpdate: arrays of different lengths");
     return nullptr;
   }
   if (p.type == napi_float32_array) {

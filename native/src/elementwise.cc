@@ -62,12 +62,16 @@ napi_value binary(napi_env env, napi_callback_info info) {
   const bool swap = x.flag(7);
   if (!x.ok) return nullptr;
   size_t n = 0;
-  if (x.ok && __builtin_mul_overflow(rows, cols, &n)) x.fail("logitkit native binary: rows × cols overflows");
+  if (x.ok && __builtin_mul_overflow(rows, cols, &n)) x.failRange("logitkit native binary: rows × cols overflows");
   if (!x.ok) return nullptr;
   const size_t need = broadcast == SAME ? n : broadcast == SCALAR ? 1 : broadcast == ROW ? cols : rows;
   if (a.type != b.type || a.type != out.type || (a.type != napi_float32_array && a.type != napi_float64_array) ||
-      op < ADD || op > MUL || broadcast < SAME || broadcast > PER_ROW || a.length < n || out.length < n || b.length < need) {
-    x.fail("logitkit native binary: bad arguments");
+      op < ADD || op > MUL || broadcast < SAME || broadcast > PER_ROW) {
+    x.fail("logitkit native binary: a, b and out must share one float type, with a known op and broadcast");
+    return nullptr;
+  }
+  if (a.length < n || out.length < n || b.length < need) {
+    x.failRange("logitkit native binary: an array is shorter than its shape");
     return nullptr;
   }
   if (a.type == napi_float32_array) binaryDispatch(op, swap, (const float*)a.data, (const float*)b.data, (float*)out.data, rows, cols, broadcast);
@@ -92,8 +96,12 @@ napi_value reluOrStep(napi_env env, napi_callback_info info) {
   ArrayArg x = a.array(0), out = a.array(1);
   const bool step = a.flag(2);
   if (!a.ok) return nullptr;
-  if (x.type != out.type || x.length != out.length || (x.type != napi_float32_array && x.type != napi_float64_array)) {
-    a.fail("logitkit native relu: bad arguments");
+  if (x.type != out.type || (x.type != napi_float32_array && x.type != napi_float64_array)) {
+    a.fail("logitkit native relu: x and out must share one float type");
+    return nullptr;
+  }
+  if (x.length != out.length) {
+    a.failRange("logitkit native relu: x and out have different lengths");
     return nullptr;
   }
   if (x.type == napi_float32_array) relu((const float*)x.data, (float*)out.data, x.length, step);
@@ -168,10 +176,13 @@ napi_value sum(napi_env env, napi_callback_info info) {
   ArrayArg out = a.array(4);
   if (!a.ok) return nullptr;
   size_t xNeed = 0, outNeed = 0;
-  if (x.type != out.type || (x.type != napi_float32_array && x.type != napi_float64_array) ||
-      !mulAdd(outer * 1, n, 0, xNeed) || !mulAdd(xNeed, inner, 0, xNeed) || !mulAdd(outer, inner, 0, outNeed) ||
+  if (x.type != out.type || (x.type != napi_float32_array && x.type != napi_float64_array)) {
+    a.fail("logitkit native sum: x and out must share one float type");
+    return nullptr;
+  }
+  if (!mulAdd(outer * 1, n, 0, xNeed) || !mulAdd(xNeed, inner, 0, xNeed) || !mulAdd(outer, inner, 0, outNeed) ||
       x.length < xNeed || out.length < outNeed) {
-    a.fail("logitkit native sum: bad arguments");
+    a.failRange("logitkit native sum: an array is shorter than its shape");
     return nullptr;
   }
   thread_local std::vector<double> s, c;

@@ -322,7 +322,7 @@ napi_value matMul(napi_env env, napi_callback_info info) {
   size_t outNeed, aNeed, bNeed;
   if (!mulAdd((size_t)batch * m, n, 0, outNeed) || !mulAdd(batch - 1, aStride, (size_t)m * k, aNeed) ||
       !mulAdd(batch - 1, bStride, (size_t)k * n, bNeed) || out.length < outNeed || a.length < aNeed || b.length < bNeed) {
-    x.fail("logitkit native matMul: an array is shorter than its shape");
+    x.failRange("logitkit native matMul: an array is shorter than its shape");
     return nullptr;
   }
   bool done;

@@ -27,8 +27,15 @@ struct Args {
     if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) fail("bad call");
   }
 
+  /** A wrong type or value: TypeError. */
   void fail(const char* message) {
     if (ok) napi_throw_type_error(env, nullptr, message);
+    ok = false;
+  }
+
+  /** A wrong length or size: RangeError. */
+  void failRange(const char* message) {
+    if (ok) napi_throw_range_error(env, nullptr, message);
     ok = false;
   }
 

@@ -493,7 +493,7 @@ bool check(Args& x, const char* name, std::initializer_list<std::pair<const Arra
       return false;
     }
     if (a->length < size) {
-      x.fail("logitkit native softmax family: an array is shorter than its shape");
+      x.failRange("logitkit native softmax family: an array is shorter than its shape");
       return false;
     }
   }

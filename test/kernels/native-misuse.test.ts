@@ -27,6 +27,19 @@ describe.runIf(await hasNativeKernels())('native kernels: bad sizes throw instea
   it('binary whose rows·cols overflows', () => {
     expect(() => addon.binary(0, new Float32Array(0), new Float32Array(2), new Float32Array(0), -(2 ** 63), 2, 2, false)).toThrow();
   });
+  it('the raw module: a short array is a RangeError, a wrong type a TypeError (DESIGN.md)', () => {
+    const f32 = (n: number) => new Float32Array(n);
+    expect(() => addon.matMul(f32(4), f32(4), f32(3), 1, 2, 2, 2, false, false, 0, 0, false, 1)).toThrow(RangeError);
+    expect(() => addon.matMul(f32(4), new Float64Array(4), f32(4), 1, 2, 2, 2, false, false, 0, 0, false, 1)).toThrow(TypeError);
+    expect(() => addon.adamUpdate(f32(4), f32(4), f32(3), f32(4), f32(4), 0.9, 0.999, 1e-8, 1e-3, 1, 1, 0, 1)).toThrow(RangeError);
+    expect(() => addon.binary(0, f32(4), f32(4), f32(3), 2, 2, 0, false)).toThrow(RangeError);
+    expect(() => addon.binary(7, f32(4), f32(4), f32(4), 2, 2, 0, false)).toThrow(TypeError);
+    expect(() => addon.relu(f32(4), f32(3), false)).toThrow(RangeError);
+    expect(() => addon.relu(f32(4), new Float64Array(4), false)).toThrow(TypeError);
+    expect(() => addon.sum(f32(5), 2, 3, 1, f32(2))).toThrow(RangeError);
+    expect(() => addon.sum(f32(6), 2, 3, 1, new Int32Array(2))).toThrow(TypeError);
+    expect(() => addon.softmax(f32(6), f32(5), 2, 3, 1)).toThrow(RangeError);
+  });
   it('adamUpdate with mixed or int32 arrays', () => {
     const n = 1 << 16;
     expect(() => addon.adamUpdate(new Float64Array(n), new Float32Array(n), new Float32Array(n), new Float32Array(n), new Float64Array(n), 0.9, 0.999, 1e-8, 1e-3, 1, 1, 0, 1)).toThrow(TypeError);
