@@ -6,10 +6,10 @@
 // Threads split the longer side of C into ranges aligned to the register tile; every element of C is summed in the
 // same order whatever the split, so any number of threads gives the same bits.
 // Exact zeros: a depth p where a packed panel of A is zero in all its MR rows adds only ±0 to every sum of the
-// tile, which leaves a sum that starts at +0 unchanged, so the micro-kernel skips it, unless the packed block of B
-// holds an Inf or NaN (0·Inf is NaN and must reach C). The result is the same bits either way (but for the sign of
-// a zero sum whose products all underflow, possible only with float64 data or float32 sums); inputs with many
-// zeros (images' dark pixels) cost less.
+// tile, which leaves a sum that starts at +0 unchanged, so the micro-kernel skips it, unless the tile's packed panel
+// of B holds an Inf or NaN (0·Inf is NaN and must reach C). The result is the same bits either way (but for the sign
+// of a zero sum whose products all underflow, possible only with float64 data or float32 sums, and then the same for
+// any thread count); inputs with many zeros (images' dark pixels) cost less.
 #include "aligned-buffer.h"
 #include "napi-args.h"
 #include "vec.h"
@@ -53,10 +53,14 @@ inline int packFourRows(const float* rows, size_t ars, int kc, double* panel, in
   const __m512i interleaveHigh = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
   const __m512i firstDepths = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
   const __m512i nextDepths = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+  // GCC's vector builtins rather than _mm512_cvtps_pd / _mm512_extractf64x4_pd / _mm512_castpd512_pd256, whose GCC 12
+  // headers warn (-Wmaybe-uninitialized on their internal undefined vector).
+  typedef float Floats8 __attribute__((vector_size(32), aligned(4)));
+  typedef double Doubles8 __attribute__((vector_size(64)));
+  auto widen = [](const float* at) { return (__m512d)__builtin_convertvector(*(const Floats8*)at, Doubles8); };
   int p = 0;
   for (; p + 8 <= kc; p += 8) {
-    const __m512d a = _mm512_cvtps_pd(_mm256_loadu_ps(rows + p)), b = _mm512_cvtps_pd(_mm256_loadu_ps(rows + ars + p));
-    const __m512d c = _mm512_cvtps_pd(_mm256_loadu_ps(rows + 2 * ars + p)), d = _mm512_cvtps_pd(_mm256_loadu_ps(rows + 3 * ars + p));
+    const __m512d a = widen(rows + p), b = widen(rows + ars + p), c = widen(rows + 2 * ars + p), d = widen(rows + 3 * ars + p);
     // ab0 = a0 b0 a1 b1 a2 b2 a3 b3, then depth pairs: a0 b0 c0 d0 a1 b1 c1 d1, ...
     const __m512d ab0 = _mm512_permutex2var_pd(a, interleaveLow, b), ab4 = _mm512_permutex2var_pd(a, interleaveHigh, b);
     const __m512d cd0 = _mm512_permutex2var_pd(c, interleaveLow, d), cd4 = _mm512_permutex2var_pd(c, interleaveHigh, d);
@@ -67,8 +71,9 @@ inline int packFourRows(const float* rows, size_t ars, int kc, double* panel, in
       if constexpr (MR == 4) {
         _mm512_storeu_pd(dst, pairs[q]);
       } else {
-        _mm256_storeu_pd(dst, _mm512_castpd512_pd256(pairs[q]));
-        _mm256_storeu_pd(dst + MR, _mm512_extractf64x4_pd(pairs[q], 1));
+        const Doubles8 pair = (Doubles8)pairs[q];
+        _mm256_storeu_pd(dst, (__m256d)__builtin_shufflevector(pair, pair, 0, 1, 2, 3));
+        _mm256_storeu_pd(dst + MR, (__m256d)__builtin_shufflevector(pair, pair, 4, 5, 6, 7));
       }
     }
   }
@@ -117,7 +122,7 @@ int listLiveDepths(const T* panel, int kc, uint16_t* depths) {
 }
 
 /** Packs rows [0, mc) × depth [0, kc) of op(A) into MR-row panels (p-major inside a panel), zero-padded, and lists
- *  each panel's live depths (`live`: KC entries per panel; how many in liveCount). */
+ *  each panel's live depths (`live`: KC entries per panel; how many in liveCount), unless live is null. */
 template <typename T, bool Narrow, typename In>
 void packA(const In* a, const Layout& s, int mc, int kc, T* out, uint16_t* live, int* liveCount) {
   constexpr int MR = Tile<T, Narrow>::MR;
@@ -144,7 +149,7 @@ void packA(const In* a, const Layout& s, int mc, int kc, T* out, uint16_t* live,
 #pragma GCC unroll 16
         for (int r = 0; r < MR; r++) panel[p * MR + r] = (T)base[r * s.ars + p];
     }
-    liveCount[panelIndex] = listLiveDepths<T, MR>(panel, kc, live + (size_t)panelIndex * KC);
+    if (live) liveCount[panelIndex] = listLiveDepths<T, MR>(panel, kc, live + (size_t)panelIndex * KC);
   }
 }
 
@@ -230,6 +235,7 @@ bool gemm(const In* a, const In* b, T* c, size_t ldc, int m, int k, int n, const
   thread_local AlignedBuffer<T> aBuffer, bBuffer;
   thread_local AlignedBuffer<uint16_t> liveBuffer;
   int liveCount[MC / MR];
+  bool finitePanel[(NC + NR - 1) / NR];
   if (k == 0) {
     for (int i = 0; i < m; i++) std::fill(c + i * ldc, c + i * ldc + n, T(0));
     return true;
@@ -243,14 +249,23 @@ bool gemm(const In* a, const In* b, T* c, size_t ldc, int m, int k, int n, const
     for (int pc = 0; pc < k; pc += KC) {
       const int kc = std::min(KC, k - pc);
       packB<T, Narrow>(b + pc * s.bps + jc * s.brs, s, kc, nc, Bp);
-      const bool skipZeros = allFinite(Bp, (size_t)kc * ((nc + NR - 1) / NR) * NR);
+      // Zeros are skipped against a B panel only when it is all finite. Decided per NR-column panel, the unit on
+      // which threads and column blocks split C, so the choice (and the sign of an underflowed zero) is the same
+      // for any split.
+      bool anyFinite = false;
+      for (int jr = 0, panel = 0; jr < nc; jr += NR, panel++) {
+        finitePanel[panel] = allFinite(Bp + (size_t)jr * kc, (size_t)kc * NR);
+        anyFinite |= finitePanel[panel];
+      }
       for (int ic = 0; ic < m; ic += MC) {
         const int mc = std::min(MC, m - ic);
-        packA<T, Narrow>(a + ic * s.ars + pc * s.aps, s, mc, kc, Ap, live, liveCount);
+        packA<T, Narrow>(a + ic * s.ars + pc * s.aps, s, mc, kc, Ap, anyFinite ? live : nullptr, liveCount);
         for (int jr = 0; jr < nc; jr += NR) {
+          const bool skipZeros = finitePanel[jr / NR];
           for (int ir = 0; ir < mc; ir += MR) {
-            microKernel<T, Narrow>(kc, live + (size_t)(ir / MR) * KC, skipZeros ? liveCount[ir / MR] : kc, Ap + (size_t)ir * kc, Bp + (size_t)jr * kc,
-                           c + (ic + ir) * ldc + jc + jr, ldc, pc == 0, std::min(MR, mc - ir), std::min(NR, nc - jr));
+            microKernel<T, Narrow>(kc, live + (size_t)(ir / MR) * KC, skipZeros ? liveCount[ir / MR] : kc, Ap + (size_t)ir * kc,
+                                   Bp + (size_t)jr * kc, c + (ic + ir) * ldc + jc + jr, ldc, pc == 0, std::min(MR, mc - ir),
+                                   std::min(NR, nc - jr));
           }
         }
       }

@@ -33,8 +33,8 @@ template <typename V> inline V fusedMultiplyAdd(V a, V b, V c) {
  *  turn a lane-by-lane fill of neighbouring values into one vector load and shuffles). */
 template <typename V, typename T> inline V broadcastLoad(const T* p) {
 #if defined(__AVX512F__)
-  if constexpr (sizeof(V) == 64 && sizeof(T) == 8) return (V)_mm512_broadcastsd_pd(_mm_load_sd((const double*)p));
-  if constexpr (sizeof(V) == 64 && sizeof(T) == 4) return (V)_mm512_broadcastss_ps(_mm_load_ss((const float*)p));
+  if constexpr (sizeof(V) == 64 && sizeof(T) == 8) return (V)_mm512_set1_pd(*(const double*)p);
+  if constexpr (sizeof(V) == 64 && sizeof(T) == 4) return (V)_mm512_set1_ps(*(const float*)p);
 #endif
 #if defined(__AVX__)
   if constexpr (sizeof(V) == 32 && sizeof(T) == 8) return (V)_mm256_broadcast_sd((const double*)p);

@@ -26,6 +26,7 @@ const CASES: Case[] = [
   { batch: 4, m: 12, k: 40, n: 10, bShared: true },
   { batch: 2, m: 7, k: 16, n: 21, aShared: true },
   { batch: 2, m: 4, k: 0, n: 3 },
+  { batch: 1, m: 16, k: 21, n: 10 },
 ];
 
 /** Element (i, p) of op(A) in its storage, and the exact float64 product with Σ|a·b| for the error bound. */

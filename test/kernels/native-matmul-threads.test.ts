@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { loadNativeAddon } from '../../src/kernels/native/addon.js';
+import { randomArray } from './helpers.js';
+
+const addon = await loadNativeAddon();
+
+/** Index of the first element whose bits differ (Object.is: -0 ≠ +0, NaN = NaN), or -1. */
+function firstDifference(x: Float32Array | Float64Array, y: Float32Array | Float64Array): number {
+  for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return i;
+  return -1;
+}
+
+// The native product promises the same bits for any thread count, zero skipping included (native/src/matmul.cc).
+// The raw module is called so that small products split too (the Kernels wrapper keeps them on one thread).
+describe.runIf(addon !== null)('native matMul: 1 and 2 threads give the same bits', () => {
+  const cases: [string, 'f32' | 'f64', number, number, number, boolean, boolean][] = [
+    ['rows split, the 8-row tile for 10 columns, sparse A', 'f32', 1000, 300, 10, false, false],
+    ['rows split, Aᵀ, sparse A', 'f32', 300, 600, 200, true, false],
+    ['columns split, sparse A, float64', 'f64', 40, 300, 500, false, true],
+  ];
+  for (const [name, type, m, k, n, ta, tb] of cases) {
+    it(name, () => {
+      const Type = type === 'f32' ? Float32Array : Float64Array;
+      const a = randomArray(Type, m * k, 1, m + k);
+      const b = randomArray(Type, k * n, 1, n);
+      for (let i = 0; i < a.length; i++) if (i % 7 < 4 || (i >> 9) % 3 === 0) a[i] = i % 2 ? -0 : 0;
+      b[(k >> 1) * n + (n >> 1)] = Infinity; // one panel of B not finite: no skipping there
+      for (const float32Sums of type === 'f32' ? [false, true] : [false]) {
+        const one = new Type(m * n);
+        const two = new Type(m * n);
+        addon!.matMul(a, b, one, 1, m, k, n, ta, tb, 0, 0, float32Sums, 1);
+        addon!.matMul(a, b, two, 1, m, k, n, ta, tb, 0, 0, float32Sums, 2);
+        expect(firstDifference(one, two), `float32Sums ${float32Sums}`).toBe(-1);
+      }
+    });
+  }
+
+  it('the sign of an underflowed zero sum with an Inf in the other thread’s columns', () => {
+    // Row i of A: depth 0 = -1e-200, depth 1 = 0; B's depth 0 = 1e-200 (products underflow to -0), B(1, 40) = Inf.
+    const m = 4, k = 2, n = 64;
+    const a = new Float64Array(m * k);
+    for (let i = 0; i < m; i++) a[i * k] = -1e-200;
+    const b = new Float64Array(k * n).fill(1);
+    b.fill(1e-200, 0, n);
+    b[n + 40] = Infinity;
+    const one = new Float64Array(m * n);
+    const two = new Float64Array(m * n);
+    addon!.matMul(a, b, one, 1, m, k, n, false, false, 0, 0, false, 1);
+    addon!.matMul(a, b, two, 1, m, k, n, false, false, 0, 0, false, 2);
+    expect(firstDifference(one, two)).toBe(-1);
+    expect(one[40]).toBeNaN();
+  });
+});
