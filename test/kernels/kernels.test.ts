@@ -23,6 +23,9 @@ if (hasWasmRelaxedSimd()) sets.push(['wasm-relaxed-simd', () => wasmKernels({ fl
 async function nativeKernels(options: NativeKernelOptions): Promise<Kernels> {
   const set = await createNativeKernels(options);
   if (!set) throw new Error('the native kernel module is not built (npm run build:native says why)');
+  // scripts/test-native-isa.mjs loads an AVX2 or SSE build and names the set it expects.
+  const expected = process.env.LOGITKIT_EXPECT_NATIVE_NAME;
+  if (expected && set.name !== expected) throw new Error(`expected the native set ${expected}, loaded ${set.name}`);
   return set;
 }
 

@@ -55,7 +55,10 @@ export function loadNativeAddon(): Promise<NativeAddon | null> {
       loadError = 'native kernels run only in Node';
       return null;
     }
-    const url = new URL(MODULE_PATH, import.meta.url);
+    // LOGITKIT_NATIVE_MODULE: another build of the module, for testing (scripts/test-native-isa.mjs runs the kernel
+    // spec on AVX2 and SSE builds, the code paths of machines without AVX-512).
+    const override = process.env?.LOGITKIT_NATIVE_MODULE;
+    const url = override ? new URL(`file://${override}`) : new URL(MODULE_PATH, import.meta.url);
     if (url.protocol !== 'file:') {
       loadError = `the library is not loaded from files (${url.protocol})`;
       return null;
