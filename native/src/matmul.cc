@@ -311,10 +311,10 @@ bool batched(const In* a, const In* b, Out* out, int batch, int m, int k, int n,
   thread_local AlignedBuffer<T> workBuffer;
   T* work = sizeof(T) == sizeof(Out) ? nullptr : workBuffer.get((size_t)m * n);
   if (sizeof(T) != sizeof(Out) && !work) return false;
+  // The narrow tile where it covers every column; chosen from the whole product's n, so any thread split agrees.
+  const auto run = n <= Tile<T, true>::NR ? product<T, true, In, Out> : product<T, false, In, Out>;
   for (int t = 0; t < batch; t++) {
-    const bool done = n <= 16 ? product<T, true>(a + t * aStride, b + t * bStride, out + (size_t)t * m * n, work, m, k, n, s, threads)
-                              : product<T, false>(a + t * aStride, b + t * bStride, out + (size_t)t * m * n, work, m, k, n, s, threads);
-    if (!done) return false;
+    if (!run(a + t * aStride, b + t * bStride, out + (size_t)t * m * n, work, m, k, n, s, threads)) return false;
   }
   return true;
 }

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadNativeAddon } from '../../src/kernels/native/addon.js';
 import { randomArray } from './helpers.js';
+import { expectSameValues } from './spec-elementwise.js';
 
 const addon = await loadNativeAddon();
-
-/** Index of the first element whose bits differ (Object.is: -0 ≠ +0, NaN = NaN), or -1. */
-function firstDifference(x: Float32Array | Float64Array, y: Float32Array | Float64Array): number {
-  for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return i;
-  return -1;
-}
 
 // The native product promises the same bits for any thread count, zero skipping included (native/src/matmul.cc).
 // The raw module is called so that small products split too (the Kernels wrapper keeps them on one thread).
@@ -30,7 +25,7 @@ describe.runIf(addon !== null)('native matMul: 1 and 2 threads give the same bit
         const two = new Type(m * n);
         addon!.matMul(a, b, one, 1, m, k, n, ta, tb, 0, 0, float32Sums, 1);
         addon!.matMul(a, b, two, 1, m, k, n, ta, tb, 0, 0, float32Sums, 2);
-        expect(firstDifference(one, two), `float32Sums ${float32Sums}`).toBe(-1);
+        expectSameValues(two, one, `2 threads vs 1, float32Sums ${float32Sums}`);
       }
     });
   }
@@ -47,7 +42,7 @@ describe.runIf(addon !== null)('native matMul: 1 and 2 threads give the same bit
     const two = new Float64Array(m * n);
     addon!.matMul(a, b, one, 1, m, k, n, false, false, 0, 0, false, 1);
     addon!.matMul(a, b, two, 1, m, k, n, false, false, 0, 0, false, 2);
-    expect(firstDifference(one, two)).toBe(-1);
+    expectSameValues(two, one, '2 threads vs 1');
     expect(one[40]).toBeNaN();
   });
 });
