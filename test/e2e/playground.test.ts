@@ -77,6 +77,8 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     // The library's own renderings of the same trace, as the CLI prints them.
     const trace = explain({ logits: [2.0, 1.0, 0.1], labels: 0, classNames: ['A', 'B', 'C'], temperature: 1, dtype: 'float32' });
     await page.getByTestId('trace-renderings').locator('summary').click();
+    // The page renders it on the details' toggle event, a task queued after the click returns.
+    await page.waitForFunction(() => (document.querySelector('[data-testid="trace-rendering"]')?.textContent ?? '') !== '');
     expect(await page.getByTestId('trace-rendering').textContent()).toBe(renderText(trace));
     await page.getByTestId('trace-tab-json').click();
     expect(await page.getByTestId('trace-rendering').textContent()).toBe(renderJson(trace));
