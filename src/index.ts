@@ -13,10 +13,10 @@ export {
   type DType, type TypedArray, type TensorLike, type TensorOptions, type NestedArray,
 } from './tensor/index.js';
 export * from './ops/index.js';
-export * as nn from './ops/nn/index.js';
-export * as losses from './ops/losses.js';
-export { softmax, logSoftmax } from './ops/nn/softmax.js';
-export type { Reduction, LossOptions, SparseLossOptions, SigmoidLossOptions } from './ops/losses.js';
+export * as nn from './ops/nn.js';
+export * as losses from './ops/softmax/losses.js';
+export { softmax, logSoftmax } from './ops/softmax/softmax.js';
+export type { Reduction, LossOptions, SparseLossOptions, SigmoidLossOptions } from './ops/softmax/losses.js';
 export { grad, grads, valueAndGrad, valueAndGrads, stopGradient } from './autograd/index.js';
 export { kernels, setKernels, tsKernels, type Kernels } from './kernels/index.js';
 export { selectDefaultKernels, type KernelChoice } from './kernels/select.js';
@@ -31,7 +31,7 @@ export {
 export {
   input, layers, Layer, Dense, Activation, Add, Normalization, InputLayer, SymbolicTensor, Variable, Network,
   type DenseConfig, type NormalizationConfig, type InputConfig, type ActivationName, type InitializerName, type ModelSummary, type SummaryRow,
-} from './nn/index.js';
+} from './layers/index.js';
 export * as optimizers from './optim/index.js';
 export { Optimizer, SGD, Adam, AdamW, type OptimizerState, type LearningRate } from './optim/index.js';
 export {

@@ -1,4 +1,4 @@
-// Shared by scripts/accuracy.mjs (npm run accuracy) and test/numerics/oracle.test.ts: loading the oracle
+// Shared by scripts/accuracy.mjs (npm run accuracy) and test/ops/softmax/numerics/oracle.test.ts: loading the oracle
 // fixtures, running an implementation over them, and measuring its error in ulps of the exactly rounded truth.
 // Plain JavaScript (ESM) so the script runs on built code without a TypeScript loader.
 
@@ -416,7 +416,7 @@ export function formatTable(headers, rows) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Classification of measured entries (used by test/numerics/oracle.test.ts)
+// Classification of measured entries (used by test/ops/softmax/numerics/oracle.test.ts)
 
 export const rowMax = (row) => row.x.reduce((m, v) => (v > m ? v : m), -Infinity);
 

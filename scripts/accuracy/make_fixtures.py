@@ -7,7 +7,7 @@ Run with Debian's interpreter (it has mpmath; CI: apt-get install python3-mpmath
 
     /usr/bin/python3 scripts/accuracy/make_fixtures.py
 
-The fixtures are the source of truth for test/numerics/oracle.test.ts and `npm run accuracy`; this script
+The fixtures are the source of truth for test/ops/softmax/numerics/oracle.test.ts and `npm run accuracy`; this script
 only needs to run again when rows are added. Its output is deterministic (fixed seeds).
 
 Encoding (see also "format" in every file):

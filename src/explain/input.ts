@@ -1,4 +1,4 @@
-import type { Reduction } from '../ops/losses.js';
+import type { Reduction } from '../ops/softmax/losses.js';
 import { toTensor } from '../ops/convert.js';
 import { cast } from '../ops/unary.js';
 import { reshape, transpose } from '../ops/layout.js';

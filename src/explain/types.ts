@@ -1,4 +1,4 @@
-import type { Reduction } from '../ops/losses.js';
+import type { Reduction } from '../ops/softmax/losses.js';
 import type { TensorInput } from '../ops/convert.js';
 import type { Tensor } from '../tensor/tensor.js';
 

@@ -1,6 +1,6 @@
 import { shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { Network } from '../nn/network.js';
+import type { Network } from '../layers/network.js';
 import type { OptimizerState, OptimizerType } from '../optim/optimizer.js';
 import type { HistoryData } from '../train/callbacks.js';
 import type { TrainingState } from '../train/checkpoint.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Network } from '../nn/network.js';
+import type { Network } from '../layers/network.js';
 import type { CheckpointStore, TrainingState } from '../train/checkpoint.js';
 import type { Model } from '../train/model.js';
 import { LIMITS, PREAMBLE_BYTES } from './container.js';

@@ -1,9 +1,9 @@
-import { InputLayer } from '../nn/input.js';
-import { Layer, type SymbolicTensor } from '../nn/layer.js';
-import type { Network } from '../nn/network.js';
-import { LAYER_CLASSES, layerFromConfig } from '../nn/registry.js';
-import { ACTIVATIONS } from '../nn/activations.js';
-import { INITIALIZERS } from '../nn/initializers.js';
+import { InputLayer } from '../layers/input.js';
+import { Layer, type SymbolicTensor } from '../layers/layer.js';
+import type { Network } from '../layers/network.js';
+import { LAYER_CLASSES, layerFromConfig } from '../layers/registry.js';
+import { ACTIVATIONS } from '../layers/activations.js';
+import { INITIALIZERS } from '../layers/initializers.js';
 import { Model } from '../train/model.js';
 import { Sequential } from '../train/sequential.js';
 import { LIMITS } from './container.js';

@@ -3,7 +3,7 @@ import type { DType } from '../tensor/dtype.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { Tensor, tensor } from '../tensor/tensor.js';
 import { kernels, type BinaryOp } from '../kernels/index.js';
-import { empty, unfilled, resultDType, toTensor, type TensorInput } from './convert.js';
+import { zeroFilled, unfilled, resultDType, toTensor, type TensorInput } from './convert.js';
 import { broadcastTo, unbroadcast } from './broadcast.js';
 import { cast, log, neg, sign } from './unary.js';
 
@@ -59,7 +59,7 @@ function checkIntegerOperands(op: BinaryOp, b: Tensor): void {
 }
 
 function kernelsSum(x: Tensor): number {
-  const out = empty('int32', []);
+  const out = zeroFilled('int32', []);
   kernels().reduce('sum', x.values, 1, x.size, 1, out.values);
   return out.values[0];
 }
@@ -128,7 +128,7 @@ export function where(condition: TensorInput, a: TensorInput, b: TensorInput): T
   const [x, y] = operands(op, a, b);
   const shape = broadcastShapes(op, broadcastShapes(op, x.shape, y.shape), cond.shape, 'a and b', 'condition');
   const c = broadcastTo(cond, shape);
-  const out = empty(x.dtype, shape);
+  const out = zeroFilled(x.dtype, shape);
   kernels().select(c.values, broadcastTo(x, shape).values, broadcastTo(y, shape).values, out.values);
   return record(out, op, [x, y], (dy) => [
     unbroadcast(where(c, dy, tensor(0, { dtype: dy.dtype })), x.shape),

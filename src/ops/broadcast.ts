@@ -2,7 +2,7 @@ import { record } from '../autograd/tape.js';
 import { broadcastShapes, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { kernels } from '../kernels/index.js';
-import { empty, toTensor, type TensorInput } from './convert.js';
+import { zeroFilled, toTensor, type TensorInput } from './convert.js';
 import { reshape } from './layout.js';
 import { sum } from './reduce.js';
 
@@ -27,7 +27,7 @@ export function broadcastTo(xIn: TensorInput, shape: readonly number[]): Tensor 
     throw new RangeError(`${op}: argument 'x' of shape [${x.shape.join(', ')}] cannot be broadcast to shape [${shape.join(', ')}]`);
   }
   if (shapesEqual(x.shape, shape)) return x;
-  const out = empty(x.dtype, shape);
+  const out = zeroFilled(x.dtype, shape);
   kernels().broadcastTo(x.values, x.shape, out.values, shape);
   return record(out, op, [x], (dy) => [unbroadcast(dy, x.shape)]);
 }

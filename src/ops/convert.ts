@@ -29,7 +29,7 @@ export function floatTensor(op: string, arg: string, x: unknown): Tensor {
 }
 
 /** A new, zero-filled tensor of the given dtype and shape. */
-export function empty(dtype: DType, shape: readonly number[]): Tensor {
+export function zeroFilled(dtype: DType, shape: readonly number[]): Tensor {
   return new Tensor(allocate(dtype, sizeOf(shape)), shape);
 }
 

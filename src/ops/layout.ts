@@ -4,7 +4,7 @@ import { argError, argTypeError } from '../tensor/errors.js';
 import { normalizeAxis, shapesEqual, sizeOf, splitAtAxis } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { kernels } from '../kernels/index.js';
-import { empty, unfilled, toTensor, type TensorInput } from './convert.js';
+import { zeroFilled, unfilled, toTensor, type TensorInput } from './convert.js';
 
 /** Same values, new shape (one dimension may be −1 to infer it). Shares storage (so a reshaped Variable value is live too). */
 export function reshape(xIn: TensorInput, shape: readonly number[]): Tensor {
@@ -58,7 +58,7 @@ export function transpose(xIn: TensorInput, perm?: readonly number[]): Tensor {
     throw argError(op, 'perm', `a permutation of [0..${x.rank - 1}]`, perm);
   }
   if (p.every((v, i) => v === i)) return x;
-  const out = empty(x.dtype, p.map((i) => x.shape[i]));
+  const out = zeroFilled(x.dtype, p.map((i) => x.shape[i]));
   kernels().transpose(x.values, x.shape, p, out.values);
   const inverse = p.map((_, i) => p.indexOf(i));
   return record(out, op, [x], (dy) => [transpose(dy, inverse)]);
@@ -97,7 +97,7 @@ export function slice(xIn: TensorInput, begin: number | readonly number[], size?
       const after = x.shape[axis] - b[axis] - s[axis];
       if (before === 0 && after === 0) continue;
       const padShape = (n: number) => g.shape.map((d, i) => (i === axis ? n : d));
-      g = concat([empty(dy.dtype, padShape(before)), g, empty(dy.dtype, padShape(after))], axis);
+      g = concat([zeroFilled(dy.dtype, padShape(before)), g, zeroFilled(dy.dtype, padShape(after))], axis);
     }
     return [g];
   });
@@ -121,7 +121,7 @@ export function concat(xsIn: readonly TensorInput[], axis = 0): Tensor {
   const shape = first.shape.slice();
   shape[a] = ns.reduce((p, q) => p + q, 0);
   const { outer, inner } = splitAtAxis(first.shape, a);
-  const out = empty(first.dtype, shape);
+  const out = zeroFilled(first.dtype, shape);
   kernels().concat(xs.map((t) => t.values), ns, outer, inner, out.values);
   if (!isFloat(first.dtype)) return out;
   return record(out, op, xs, (dy) => {
@@ -168,12 +168,12 @@ export function gather(xIn: TensorInput, indicesIn: TensorInput, axis = 0): Tens
   checkIndices(op, 'indices', indices, x.shape[a]);
   const { outer, n, inner } = splitAtAxis(x.shape, a);
   const shape = [...x.shape.slice(0, a), ...indices.shape, ...x.shape.slice(a + 1)];
-  const out = empty(x.dtype, shape);
+  const out = zeroFilled(x.dtype, shape);
   const ids = indices.values as Int32Array;
   kernels().gather(x.values, outer, n, inner, ids, out.values);
   if (!isFloat(x.dtype)) return out;
   return record(out, op, [x], (dy) => {
-    const g = empty(dy.dtype, x.shape);
+    const g = zeroFilled(dy.dtype, x.shape);
     kernels().scatterAdd(dy.values, outer, n, inner, ids, g.values);
     return [g];
   });
@@ -185,7 +185,7 @@ export function oneHot(indicesIn: TensorInput, depth: number, onValue = 1, offVa
   const indices = toTensor(op, 'indices', indicesIn, 'int32');
   if (!Number.isInteger(depth) || depth < 1) throw argError(op, 'depth', 'a positive integer', depth);
   checkIndices(op, 'indices', indices, depth);
-  const out = empty(dtype, [...indices.shape, depth]);
+  const out = zeroFilled(dtype, [...indices.shape, depth]);
   kernels().oneHot(indices.values as Int32Array, depth, onValue, offValue, out.values);
   return out;
 }

@@ -4,7 +4,7 @@ import { argError } from '../tensor/errors.js';
 import { normalizeAxes, normalizeAxis, sizeOf, splitAtAxis } from '../tensor/shape.js';
 import { range, Tensor } from '../tensor/tensor.js';
 import { kernels, type ReduceOp } from '../kernels/index.js';
-import { empty, toTensor, type TensorInput } from './convert.js';
+import { zeroFilled, toTensor, type TensorInput } from './convert.js';
 import { add, div, equal, mul, sub } from './arithmetic.js';
 import { broadcastTo } from './broadcast.js';
 import { cast, exp } from './unary.js';
@@ -49,7 +49,7 @@ function reduceOp(op: ReduceOp, name: string, xIn: TensorInput, axis: Axis | und
     throw argError(name, 'x', 'non-empty along the reduced axes', x);
   }
   const p = plan(x, axes);
-  const out = empty(x.dtype, keepDims ? p.keepDimsShape : p.keptShape);
+  const out = zeroFilled(x.dtype, keepDims ? p.keepDimsShape : p.keptShape);
   kernels().reduce(op, p.arranged.values, p.outer, p.n, p.inner, out.values);
   return { out, x, keepDimsShape: p.keepDimsShape };
 }
@@ -99,7 +99,7 @@ function argReduce(op: 'argMax' | 'argMin', xIn: TensorInput, axis: number): Ten
   const a = normalizeAxis(op, axis, x.rank);
   const { outer, n, inner } = splitAtAxis(x.shape, a);
   if (n === 0) throw argError(op, 'x', 'non-empty along the axis', x);
-  const out = empty('int32', x.shape.filter((_, i) => i !== a));
+  const out = zeroFilled('int32', x.shape.filter((_, i) => i !== a));
   kernels().argReduce(op, x.values, outer, n, inner, out.values as Int32Array);
   return out;
 }
@@ -121,15 +121,15 @@ export function topK(xIn: TensorInput, k = 1): { values: Tensor; indices: Tensor
   if (!Number.isInteger(k) || k < 0 || k > n) throw argError(op, 'k', `an integer in [0, ${n}] (the last dimension)`, k);
   const rows = sizeOf(x.shape.slice(0, -1));
   const outShape = [...x.shape.slice(0, -1), k];
-  const values = empty(x.dtype, outShape);
-  const indices = empty('int32', outShape);
+  const values = zeroFilled(x.dtype, outShape);
+  const indices = zeroFilled('int32', outShape);
   if (n > 0) kernels().topK(x.values, rows, n, k, values.values, indices.values as Int32Array);
   if (isFloat(x.dtype)) {
     record(values, op, [x], (dy) => {
       // Position of each chosen entry in the flattened input: row * n + index.
       const rowStart = reshape(mul(range(0, rows, 1, 'int32'), n), [...x.shape.slice(0, -1), 1]);
       const flatIdx = add(indices, rowStart);
-      const g = empty(dy.dtype, [x.size]);
+      const g = zeroFilled(dy.dtype, [x.size]);
       kernels().scatterAdd(dy.values, 1, x.size, 1, flatIdx.values as Int32Array, g.values);
       return [reshape(g, x.shape)];
     });

@@ -3,7 +3,7 @@ import { floatOf, isFloat, isDType, type DType } from '../tensor/dtype.js';
 import { argError, argTypeError } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { kernels, type UnaryOp } from '../kernels/index.js';
-import { empty, unfilled, toTensor, type TensorInput } from './convert.js';
+import { zeroFilled, unfilled, toTensor, type TensorInput } from './convert.js';
 import { add, div, mul, sub, where, greaterEqual, lessEqual } from './arithmetic.js';
 
 type UnaryGrad = (dy: Tensor, x: Tensor, out: Tensor) => Tensor;
@@ -59,7 +59,7 @@ export function cast(xIn: TensorInput, dtype: DType): Tensor {
   const x = toTensor('cast', 'x', xIn);
   if (!isDType(dtype)) throw argTypeError('cast', 'dtype', "'float32', 'float64' or 'int32'", dtype);
   if (x.dtype === dtype) return x;
-  const out = empty(dtype, x.shape);
+  const out = zeroFilled(dtype, x.shape);
   kernels().cast(x.values, out.values);
   if (!isFloat(dtype) || !isFloat(x.dtype)) return out;
   return record(out, 'cast', [x], (dy) => [cast(dy, x.dtype)]);

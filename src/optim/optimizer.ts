@@ -2,7 +2,7 @@ import { allocateOwned, type TypedArray } from '../tensor/dtype.js';
 import { argError, argTypeError } from '../tensor/errors.js';
 import { shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { Variable } from '../nn/variable.js';
+import type { Variable } from '../layers/variable.js';
 
 /**
  * A learning rate: a number, or a schedule called before every update with `step` (updates applied so far,

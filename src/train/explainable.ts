@@ -1,4 +1,4 @@
-import { Dense } from '../nn/dense.js';
+import { Dense } from '../layers/dense.js';
 import type { ExplainableModel } from '../explain/prediction.js';
 import type { Model } from './model.js';
 import { model as makeModel } from './sequential.js';

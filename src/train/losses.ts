@@ -4,8 +4,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { mean } from '../ops/reduce.js';
 import { cast } from '../ops/unary.js';
 import { reshape } from '../ops/layout.js';
-import { sigmoidCrossEntropyWithLogits, softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits } from '../ops/nn/cross-entropy.js';
-import type { FloatDType } from '../nn/layer.js';
+import { sigmoidCrossEntropyWithLogits, softmaxCrossEntropyWithLogits, sparseSoftmaxCrossEntropyWithLogits } from '../ops/softmax/cross-entropy.js';
+import type { FloatDType } from '../layers/layer.js';
 import { accuracy, binaryAccuracy, categoricalAccuracy, topKAccuracy, type Metric, type MetricFn } from './metrics.js';
 
 export type LossName = 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' | 'binaryCrossentropy';

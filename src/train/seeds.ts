@@ -1,10 +1,10 @@
 import { argError, argTypeError } from '../tensor/errors.js';
 import { toTensors, type Dataset } from '../data/dataset.js';
-import { input } from '../nn/input.js';
-import { dense } from '../nn/layers.js';
-import { Normalization } from '../nn/normalization.js';
+import { input } from '../layers/input.js';
+import { dense } from '../layers/factories.js';
+import { Normalization } from '../layers/normalization.js';
 import { Adam } from '../optim/adam.js';
-import type { InitializerName } from '../nn/initializers.js';
+import type { InitializerName } from '../layers/initializers.js';
 import type { Callback } from './callbacks.js';
 import type { History } from './callbacks.js';
 import type { CheckpointOptions } from './checkpoint.js';

@@ -1,8 +1,8 @@
 import { argError, argTypeError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkFeatureShape, input, InputLayer } from '../nn/input.js';
-import { Layer, type FloatDType, type SymbolicTensor } from '../nn/layer.js';
-import type { NetworkArgs } from '../nn/network.js';
+import { checkFeatureShape, input, InputLayer } from '../layers/input.js';
+import { Layer, type FloatDType, type SymbolicTensor } from '../layers/layer.js';
+import type { NetworkArgs } from '../layers/network.js';
 import { Model } from './model.js';
 
 export interface SequentialOptions {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointFromBytes, input, layers, model, modelFromBytes, optimizers, type Model, type TrainBeginLogs } from '../../src/index.js';
 import { CHECKPOINT_FILE, directoryCheckpoint, loadModel } from '../../src/node.js';
-import { bitsEqual, blobs } from './helpers.js';
+import { bitsEqual, blobs } from '../helpers/train.js';
 import { transpileClosure } from './support/transpile.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'logitkit-ckpt-'));
@@ -101,7 +101,7 @@ describe('kill -9 at random moments, then resume', () => {
   const EPOCHS = 8;
 
   beforeAll(() => {
-    transpileClosure(root, ['src/ops/index.ts', 'src/tensor/index.ts', 'src/nn/index.ts', 'src/train/index.ts', 'src/optim/index.ts', 'src/io/index.ts', 'src/io/node.ts'], lib);
+    transpileClosure(root, ['src/ops/index.ts', 'src/tensor/index.ts', 'src/layers/index.ts', 'src/train/index.ts', 'src/optim/index.ts', 'src/io/index.ts', 'src/io/node.ts'], lib);
   });
 
   function run(ckdir: string, out: string, delay: number, onLine?: (line: string, kill: () => void) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; lines: string[] }> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { input, layers, model, optimizers, Random, sequential, tensor, Tensor, type Callback, type Model } from '../../src/index.js';
-import { bitsEqual, blobs } from './helpers.js';
+import { bitsEqual, blobs } from '../helpers/train.js';
 
 function classifier(seed: number, inputs = 5, hidden = 16, classes = 3, head: 'linear' | 'softmax' = 'linear'): Model {
   const x = input({ shape: [inputs] });

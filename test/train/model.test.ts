@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Dense, input, layers, model, sequential, tensor, Tensor, softmax, argMax, matMul, add, relu } from '../../src/index.js';
-import { bitsEqual } from './helpers.js';
+import { bitsEqual } from '../helpers/train.js';
 
 function seedsNet(seed = 7) {
   const x = input({ shape: [784] });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { allocate, allocateUnzeroed } from '../../src/tensor/dtype.js';
 import { BufferRecycler } from '../../src/tensor/recycler.js';
 import { add, input, layers, losses, model, mul, nn, optimizers, sum, tensor, type Model, type Tensor } from '../../src/index.js';
-import { bitsEqual, blobs } from './helpers.js';
+import { bitsEqual, blobs } from '../helpers/train.js';
 
 function classifier(seed: number): Model {
   const x = input({ shape: [5] });

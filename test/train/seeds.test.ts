@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SEEDS_DEFAULTS, trainSeeds, type EpochLogs } from '../../src/index.js';
 import type { Dataset } from '../../src/data/index.js';
-import { blobs } from './helpers.js';
+import { blobs } from '../helpers/train.js';
 
 function dataset(n: number, seed: number): Dataset {
   const { x, y } = blobs(n, 12, 4, seed, 0.8);

@@ -14,7 +14,7 @@
  *   k·LN2_2 exact), |t| ≤ 2^-7 kept as a triple-double; e^t − 1 = t + t²/2 + t³·H(t) with t² exact (twoProd) and
  *   H a double-double Horner polynomial; exp(j/64) from a triple-double table (mpmath); scaling by 2^k is exact.
  *
- * Constants come from test/numerics/double-double-oracle.py --constants (mpmath at 400 bits).
+ * Constants come from test/ops/softmax/numerics/double-double-oracle.py --constants (mpmath at 400 bits).
  */
 
 // ---------------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ const lib = (p) => import(pathToFileURL(join(libDir, p)).href);
 await lib('src/ops/index.js');
 const { Random } = await lib('src/tensor/index.js');
 const { Tensor } = await lib('src/tensor/tensor.js');
-const { input, layers } = await lib('src/nn/index.js');
+const { input, layers } = await lib('src/layers/index.js');
 const { model } = await lib('src/train/index.js');
 const { Adam } = await lib('src/optim/index.js');
 const { modelToBytes } = await lib('src/io/index.js');

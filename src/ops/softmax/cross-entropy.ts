@@ -3,7 +3,7 @@ import { argError, argTypeError } from '../../tensor/errors.js';
 import { broadcastShapes, shapesEqual } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { kernels } from '../../kernels/index.js';
-import { empty, floatTensor, toTensor, unfilled, type TensorInput } from '../convert.js';
+import { zeroFilled, floatTensor, toTensor, unfilled, type TensorInput } from '../convert.js';
 import { div, mul } from '../arithmetic.js';
 import { broadcastTo, unbroadcast } from '../broadcast.js';
 import { checkIndices, expandDims } from '../layout.js';
@@ -131,10 +131,10 @@ function sigmoidFamily(
     }
   }
   const q = posWeight ? broadcastTo(posWeight, logits.shape) : null;
-  const loss = empty(logits.dtype, logits.shape);
+  const loss = zeroFilled(logits.dtype, logits.shape);
   const want = needsGrad(logits, labels, ...(posWeight ? [posWeight] : []));
-  const dLogits = want ? empty(logits.dtype, logits.shape) : null;
-  const dLabels = want ? empty(logits.dtype, logits.shape) : null;
+  const dLogits = want ? zeroFilled(logits.dtype, logits.shape) : null;
+  const dLabels = want ? zeroFilled(logits.dtype, logits.shape) : null;
   kernels().sigmoidCrossEntropy(logits.values, labels.values, q?.values ?? null, loss.values, dLogits?.values ?? null, dLabels?.values ?? null);
   if (!want) return loss;
   const parents = posWeight ? [logits, labels, posWeight] : [logits, labels];

@@ -9,8 +9,8 @@ import {
   logit, matMul, max, maximum, mean, min, minimum, mul, neg, pow, reciprocal, relu, reshape, sigmoid, slice, softplus,
   grads, sqrt, square, squeeze, stack, stopGradient, sub, sum, tanh, tensor, topK, transpose, where, type Tensor,
 } from '../../src/index.js';
-import { gradCheck } from './gradcheck.js';
-import { randomTensor, rng } from './helpers.js';
+import { gradCheck } from '../helpers/gradcheck.js';
+import { randomTensor, rng } from '../helpers/numbers.js';
 
 const R = rng(20240601);
 const rt = (shape: number[], opts: Parameters<typeof randomTensor>[2] = {}) => randomTensor(R, shape, opts);

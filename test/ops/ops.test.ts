@@ -9,7 +9,7 @@ import {
   matMul, max, mean, min, neg, oneHot, relu, reshape, sigmoid, slice, softplus, sqrt, square, squeeze, stack, sum, tanh,
   tensor, topK, transpose, reciprocal, type Tensor,
 } from '../../src/index.js';
-import { expectAllUlp, expectClose, FLOAT_DTYPES, randomTensor, rng, sizeOf } from './helpers.js';
+import { expectAllUlp, expectClose, FLOAT_DTYPES, randomTensor, rng, sizeOf } from '../helpers/numbers.js';
 
 const f64 = (v: number[] | number[][]) => tensor(v, { dtype: 'float64' });
 const arr = (t: Tensor) => Array.from(t.values);

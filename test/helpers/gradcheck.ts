@@ -14,7 +14,7 @@
  */
 import { expect } from 'vitest';
 import { Tensor, tensor, valueAndGrads } from '../../src/index.js';
-import { rng } from './helpers.js';
+import { rng } from './numbers.js';
 
 export interface GradCheckOptions {
   /** Base step; the step for element x is h·max(1, |x|). Default 1e-4. */

@@ -1,15 +1,15 @@
 /**
  * The seeds' worked examples (../shared/seeds), exactly.
  *
- * Reference values marked "mpmath" come from test/numerics/golden-oracle.py (mpmath at 200 digits on the exact
+ * Reference values marked "mpmath" come from test/ops/softmax/numerics/golden-oracle.py (mpmath at 200 digits on the exact
  * binary inputs, rounded once to the dtype); they are data, not our own output. The seeds print rounded decimals;
  * those are checked to the digits they print.
  */
 import { describe, expect, it } from 'vitest';
 import {
   add, argMax, logit, losses, matMul, mean, nn, reshape, tensor,
-} from '../../src/index.js';
-import { expectAllUlp, expectUlp, FLOAT_DTYPES, type FloatDType } from '../core/helpers.js';
+} from '../../../../src/index.js';
+import { expectAllUlp, expectUlp, FLOAT_DTYPES, type FloatDType } from '../../../helpers/numbers.js';
 
 const W = [[1, -1, 0.5], [0.8, 0.5, -0.3], [-0.5, 1.2, 1]];
 const F = [0.5, 0.8, 1.2];

@@ -1,11 +1,11 @@
 /**
  * Forward values of losses.* with every option and reduction, against PyTorch float64 references
- * (test/core/fixtures/losses-torch.json, made by make-losses-reference.py), in float64 and float32.
+ * (test/ops/softmax/fixtures/losses-torch.json, made by make-losses-reference.py), in float64 and float32.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { losses, nn, tensor, type Reduction, type Tensor } from '../../src/index.js';
-import { expectClose, FLOAT_DTYPES, flat } from './helpers.js';
+import { losses, nn, tensor, type Reduction, type Tensor } from '../../../src/index.js';
+import { expectClose, FLOAT_DTYPES, flat } from '../../helpers/numbers.js';
 
 interface Case {
   name: string;

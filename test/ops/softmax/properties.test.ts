@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { add, argMax, grads, nn, tensor, type Tensor } from '../../src/index.js';
-import { FLOAT_DTYPES, ref, sizeOf, ulpDistance, type FloatDType } from './helpers.js';
+import { add, argMax, grads, nn, tensor, type Tensor } from '../../../src/index.js';
+import { FLOAT_DTYPES, ref, sizeOf, ulpDistance, type FloatDType } from '../../helpers/numbers.js';
 
 const RUNS = { numRuns: 100, seed: 20240607 };
 const EPS: Record<FloatDType, number> = { float64: 2 ** -52, float32: 2 ** -23 };

@@ -6,7 +6,7 @@ import { input, layers, model, modelFromBytes, ModelFileError, modelToBytes, seq
 import { loadModel, saveModel } from '../../src/node.js';
 import { assembleFile, PREAMBLE_BYTES } from '../../src/io/container.js';
 import { crc32 } from '../../src/io/crc32.js';
-import { bitsEqual } from './helpers.js';
+import { bitsEqual } from '../helpers/train.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'logitkit-io-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,10 +3,10 @@
  * three losses.* with every option.
  */
 import { describe, expect, it } from 'vitest';
-import { cast, grad, losses, nn, ones, tensor, valueAndGrad, zeros, type Reduction, type Tensor } from '../../src/index.js';
-import { maxUlp } from '../kernels/helpers.js';
-import { gradCheck } from './gradcheck.js';
-import { randomTensor, rng } from './helpers.js';
+import { cast, grad, losses, nn, ones, tensor, valueAndGrad, zeros, type Reduction, type Tensor } from '../../../src/index.js';
+import { maxUlp } from '../../kernels/helpers.js';
+import { gradCheck } from '../../helpers/gradcheck.js';
+import { randomTensor, rng } from '../../helpers/numbers.js';
 
 const R = rng(777);
 const rt = (shape: number[], opts: Parameters<typeof randomTensor>[2] = {}) => randomTensor(R, shape, opts);

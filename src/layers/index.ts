@@ -2,7 +2,7 @@
  * nn/: modules that own parameters (layers, the layer graph) and hand the math to the functional ops.
  * Training (compile/fit) lives in train/, on top of this.
  */
-export * as layers from './layers.js';
+export * as layers from './factories.js';
 export { input, InputLayer, type InputConfig } from './input.js';
 export { Dense, type DenseConfig } from './dense.js';
 export { Activation, Add, type ActivationConfig, type AddConfig } from './simple-layers.js';

@@ -1,13 +1,13 @@
 /**
  * The numerics rules of DESIGN.md and issue 2, one test each, in float32 and float64.
  * References are exact by construction (e.g. differences of huge logits), from mpmath
- * (test/numerics/golden-oracle.py), or plain float64 JS computations for float32 results.
+ * (test/ops/softmax/numerics/golden-oracle.py), or plain float64 JS computations for float32 results.
  */
 import { describe, expect, it } from 'vitest';
 import {
   grads, logSumExp, losses, mean, nn, sum, tensor, type Tensor,
-} from '../../src/index.js';
-import { expectAllUlp, expectUlp, FLOAT_DTYPES, ref, rng, type FloatDType } from '../core/helpers.js';
+} from '../../../../src/index.js';
+import { expectAllUlp, expectUlp, FLOAT_DTYPES, ref, rng, type FloatDType } from '../../../helpers/numbers.js';
 
 const BIG: Record<FloatDType, number> = { float64: 1e300, float32: 3e38 };
 const f32 = Math.fround;

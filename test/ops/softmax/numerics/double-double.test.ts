@@ -2,12 +2,12 @@
  * The double-double helpers of the logSumExp slow path (src/kernels/ts/double-double.ts).
  *
  * Exactness (twoSum, twoProd, Expansion) is checked with BigInt arithmetic on the exact binary values; the
- * exponential against mpmath (test/fixtures/double-double.json, written by test/numerics/double-double-oracle.py:
+ * exponential against mpmath (test/fixtures/double-double.json, written by test/ops/softmax/numerics/double-double-oracle.py:
  * every exact value as four float64 components, summed here exactly).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { addExp, EXP_J64, Expansion, twoProd, twoSum } from '../../src/kernels/ts/double-double.js';
+import { addExp, EXP_J64, Expansion, twoProd, twoSum } from '../../../../src/kernels/ts/double-double.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Exact values: a finite double d is big(d) / 2^SHIFT exactly.
@@ -129,7 +129,7 @@ describe('Expansion (exact sums)', () => {
 // ---------------------------------------------------------------------------------------------------------
 
 interface Case { xh: string; xl: string; note: string; exp: string[]; expm1: string[] }
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/double-double.json', import.meta.url), 'utf8')) as { cases: Case[] };
+const fixture = JSON.parse(readFileSync(new URL('../../../fixtures/double-double.json', import.meta.url), 'utf8')) as { cases: Case[] };
 const cases = fixture.cases.map((c) => ({
   xh: Number(c.xh), xl: Number(c.xl), note: c.note, exp: sumBig(c.exp.map(Number)), expm1: sumBig(c.expm1.map(Number)),
 }));

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """
-Reference values for test/numerics/golden.test.ts and test/numerics/rules.test.ts, computed with mpmath at
+Reference values for test/ops/softmax/numerics/golden.test.ts and test/ops/softmax/numerics/rules.test.ts, computed with mpmath at
 200 decimal digits from the exact binary inputs (each decimal literal first rounded to float64, or to float32
-via numpy), then rounded to the dtype. Run with Debian's interpreter: /usr/bin/python3 test/numerics/golden-oracle.py
+via numpy), then rounded to the dtype. Run with Debian's interpreter: /usr/bin/python3 test/ops/softmax/numerics/golden-oracle.py
 The printed numbers are hard-coded in the tests (they are data, not our own code's output).
 """
 import numpy as np

@@ -1,13 +1,13 @@
-import { isTracked } from '../autograd/tape.js';
-import { argError, argTypeError } from '../tensor/errors.js';
-import { broadcastShapes, shapesEqual } from '../tensor/shape.js';
-import { fill, Tensor } from '../tensor/tensor.js';
-import { floatTensor, toTensor, type TensorInput } from './convert.js';
-import { add, div, mul, notEqual, where } from './arithmetic.js';
-import { broadcastTo } from './broadcast.js';
-import { checkIndices, gather, oneHot, reshape } from './layout.js';
-import { sum } from './reduce.js';
-import { cast } from './unary.js';
+import { isTracked } from '../../autograd/tape.js';
+import { argError, argTypeError } from '../../tensor/errors.js';
+import { broadcastShapes, shapesEqual } from '../../tensor/shape.js';
+import { fill, Tensor } from '../../tensor/tensor.js';
+import { floatTensor, toTensor, type TensorInput } from '../convert.js';
+import { add, div, mul, notEqual, where } from '../arithmetic.js';
+import { broadcastTo } from '../broadcast.js';
+import { checkIndices, gather, oneHot, reshape } from '../layout.js';
+import { sum } from '../reduce.js';
+import { cast } from '../unary.js';
 import {
   reducedSoftmaxCrossEntropy,
   reducedSparseSoftmaxCrossEntropy,
@@ -15,7 +15,7 @@ import {
   softmaxCrossEntropyWithLogits,
   sparseSoftmaxCrossEntropyWithLogits,
   weightedCrossEntropyWithLogits,
-} from './nn/cross-entropy.js';
+} from './cross-entropy.js';
 
 /**
  * How per-example losses become the returned value (TensorFlow's tf.compat.v1.losses rules):

@@ -1,5 +1,5 @@
 import { relu, sigmoid, tanh } from '../ops/unary.js';
-import { softmax } from '../ops/nn/softmax.js';
+import { softmax } from '../ops/softmax/softmax.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { argError } from '../tensor/errors.js';
 

@@ -9,7 +9,7 @@ import {
   nn,
 } from '../../src/index.js';
 import { allocateUnzeroed, dtypeOfArray } from '../../src/tensor/dtype.js';
-import { rng, sizeOf } from './helpers.js';
+import { rng, sizeOf } from '../helpers/numbers.js';
 
 describe('creation', () => {
   it('from a number: a float32 scalar of rank 0', () => {

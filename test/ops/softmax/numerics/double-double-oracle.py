@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """
-Reference values for test/numerics/double-double.test.ts (written to test/fixtures/double-double.json) and the
+Reference values for test/ops/softmax/numerics/double-double.test.ts (written to test/fixtures/double-double.json) and the
 constants of src/kernels/ts/double-double.ts (printed with --constants), computed with mpmath at 400 bits.
-Run with Debian's interpreter: /usr/bin/python3 test/numerics/double-double-oracle.py [--constants]
+Run with Debian's interpreter: /usr/bin/python3 test/ops/softmax/numerics/double-double-oracle.py [--constants]
 
 Every exact value is written as its first four float64 components (greedy: each is the nearest double to what the
 previous ones leave), so value = c0 + c1 + c2 + c3 to about 2^-210 relative; the test sums them exactly (BigInt).
@@ -113,7 +113,7 @@ def fixtures():
     for _ in range(30):
         v = rng.uniform(-745, 709)
         add(v, low(v), 'wide')
-    return {'generator': 'test/numerics/double-double-oracle.py', 'precisionBits': mp.prec, 'cases': cases}
+    return {'generator': 'test/ops/softmax/numerics/double-double-oracle.py', 'precisionBits': mp.prec, 'cases': cases}
 
 
 if __name__ == '__main__':

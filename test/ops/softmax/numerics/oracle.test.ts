@@ -14,11 +14,11 @@
  * that showed them. A new known inaccuracy would be an `it.fails` with its inputs until fixed.
  */
 import { describe, expect, it } from 'vitest';
-import * as lk from '../../src/index.js';
+import * as lk from '../../../../src/index.js';
 import {
   apiAdapter, cancellation, formatUlp, loadFixtures, lseCancels, measure, oneHot, operandUlps, sigmoidGradTerms, softGradTerms,
   type DType, type Entry,
-} from '../../scripts/accuracy/lib.mjs';
+} from '../../../../scripts/accuracy/lib.mjs';
 
 const fixtures = loadFixtures();
 const results = measure(apiAdapter(lk), fixtures, { keepEntries: true });

@@ -1,0 +1,10 @@
+/** The `nn` namespace: TensorFlow's tf.nn names in camelCase. */
+export { softmax, logSoftmax } from './softmax/softmax.js';
+export {
+  softmaxCrossEntropyWithLogits,
+  sparseSoftmaxCrossEntropyWithLogits,
+  sigmoidCrossEntropyWithLogits,
+  weightedCrossEntropyWithLogits,
+} from './softmax/cross-entropy.js';
+export { relu, sigmoid, softplus, logSigmoid, tanh } from './unary.js';
+export { logSumExp as reduceLogSumExp } from './reduce.js';
