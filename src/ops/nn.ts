@@ -7,4 +7,4 @@ export {
   weightedCrossEntropyWithLogits,
 } from './softmax/cross-entropy.js';
 export { relu, sigmoid, softplus, logSigmoid, tanh } from './unary.js';
-export { logSumExp as reduceLogSumExp } from './reduce.js';
+export { logSumExp as reduceLogSumExp } from './softmax/log-sum-exp.js';

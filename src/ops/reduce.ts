@@ -5,9 +5,9 @@ import { normalizeAxes, normalizeAxis, sizeOf, splitAtAxis } from '../tensor/sha
 import { range, Tensor } from '../tensor/tensor.js';
 import { kernels, type ReduceOp } from '../kernels/index.js';
 import { zeroFilled, toTensor, type TensorInput } from './convert.js';
-import { add, div, equal, mul, sub } from './arithmetic.js';
+import { add, div, equal, mul } from './arithmetic.js';
 import { broadcastTo } from './broadcast.js';
-import { cast, exp } from './unary.js';
+import { cast } from './unary.js';
 import { reshape, transpose } from './layout.js';
 
 export type Axis = number | readonly number[];
@@ -41,7 +41,8 @@ function plan(x: Tensor, axes: number[]): Plan {
   return { arranged, outer: sizeOf(keptShape), n: sizeOf(axes.map((a) => x.shape[a])), inner: 1, keptShape, keepDimsShape };
 }
 
-function reduceOp(op: ReduceOp, name: string, xIn: TensorInput, axis: Axis | undefined, keepDims: boolean): { out: Tensor; x: Tensor; keepDimsShape: number[] } {
+/** @internal A reduction kernel call over `axes` (shared with logSumExp in ops/softmax). */
+export function reduceOp(op: ReduceOp, name: string, xIn: TensorInput, axis: Axis | undefined, keepDims: boolean): { out: Tensor; x: Tensor; keepDimsShape: number[] } {
   let x = toTensor(name, 'x', xIn);
   if (op === 'logSumExp' && !isFloat(x.dtype)) x = cast(x, floatOf(x.dtype));
   const axes = normalizeAxes(name, axis, x.rank);
@@ -84,15 +85,6 @@ function extremum(op: 'max' | 'min', xIn: TensorInput, axis: Axis | undefined, k
 
 export const max = (x: TensorInput, axis?: Axis, keepDims = false): Tensor => extremum('max', x, axis, keepDims);
 export const min = (x: TensorInput, axis?: Axis, keepDims = false): Tensor => extremum('min', x, axis, keepDims);
-
-/**
- * log Σ exp(x) over an axis or axes, as max + log1p(Σ of the other exponentials): no overflow,
- * full relative precision. All −∞ gives −∞ and a +∞ gives +∞ (TensorFlow's reduce_logsumexp).
- */
-export function logSumExp(xIn: TensorInput, axis?: Axis, keepDims = false): Tensor {
-  const { out, x, keepDimsShape } = reduceOp('logSumExp', 'logSumExp', xIn, axis, keepDims);
-  return record(out, 'logSumExp', [x], (dy) => [mul(reshape(dy, keepDimsShape), exp(sub(x, reshape(out, keepDimsShape))))]);
-}
 
 function argReduce(op: 'argMax' | 'argMin', xIn: TensorInput, axis: number): Tensor {
   const x = toTensor(op, 'x', xIn);
