@@ -35,7 +35,7 @@ export {
 export * as optimizers from './optim/index.js';
 export { Optimizer, SGD, Adam, AdamW, type OptimizerState, type LearningRate } from './optim/index.js';
 export {
-  Model, Sequential, model, sequential, History, metrics, trainSeeds, SEEDS_DEFAULTS, explainableModel,
+  Model, Sequential, model, sequential, History, metrics, trainSeeds, SEEDS_DEFAULTS, explainableModel, LOSSES, LOSS_NAMES, METRICS,
   type CompileArgs, type FitOptions, type Callback, type BatchLogs, type EpochLogs, type TrainBeginLogs, type TrainEndLogs,
   type CheckpointOptions, type CheckpointStore, type TrainingState, type LossSpec, type LossName, type MetricSpec,
   type SeedsTrainingOptions, type SeedsTrainingResult,

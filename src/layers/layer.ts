@@ -6,7 +6,8 @@ import type { Variable } from './variable.js';
 
 /** A shape with an unknown (null) batch dimension first, as layers see their inputs symbolically. */
 export type SymbolicShape = ReadonlyArray<number | null>;
-export type FloatDType = 'float32' | 'float64';
+import type { FloatDType } from '../tensor/dtype.js';
+export type { FloatDType };
 
 let nextSymbolicId = 0;
 

@@ -3,6 +3,9 @@ import { activeRecycler, create } from './recycler.js';
 /** Element types a tensor can hold. Floats default to float32, as in TensorFlow. */
 export type DType = 'float32' | 'float64' | 'int32';
 
+/** The dtypes models compute in. */
+export type FloatDType = 'float32' | 'float64';
+
 export type TypedArray = Float32Array | Float64Array | Int32Array;
 
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];

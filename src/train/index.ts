@@ -3,7 +3,8 @@ export { Model, type CompileArgs, type FitOptions, type BatchOptions } from './m
 export { Sequential, model, sequential, type SequentialOptions } from './sequential.js';
 export { History, type Callback, type BatchLogs, type EpochLogs, type TrainBeginLogs, type TrainEndLogs, type HistoryData } from './callbacks.js';
 export type { CheckpointOptions, CheckpointStore, TrainingState, FitFingerprint } from './checkpoint.js';
-export { LOSS_NAMES, type LossName, type LossSpec, type LossFunction, type LossPlan, type MetricSpec } from './losses.js';
+export { LOSSES, LOSS_NAMES, type LossName, type LossSpec, type LossFunction, type LossPlan, type LossConfig, type LossDefinition } from '../ops/softmax/compile-losses.js';
+export { METRICS, resolveMetrics, type MetricSpec, type MetricName, type MetricDefinition } from './metric-registry.js';
 export * as metrics from './metrics.js';
 export { trainSeeds, SEEDS_DEFAULTS, type SeedsTrainingOptions, type SeedsTrainingResult } from './seeds.js';
 export { explainableModel } from './explainable.js';

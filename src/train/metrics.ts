@@ -18,6 +18,8 @@ export interface Metric {
   fn: MetricFn;
   /** True for logitkit's own metrics, which keep no reference to the tensors they get (fit may reuse them). */
   readonly builtIn?: boolean;
+  /** A registry metric's settings ({name: 'topKAccuracy', k: 3}): compile's `metrics` accepts them back. */
+  readonly config?: { name: string; [option: string]: unknown };
 }
 
 function checkTensors(op: string, labels: unknown, logits: unknown): [Tensor, Tensor] {

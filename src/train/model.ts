@@ -18,7 +18,8 @@ import { getOptimizer, type OptimizerSpec } from '../optim/index.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { History, type BatchLogs, type Callback, type EpochLogs, type TrainBeginLogs } from './callbacks.js';
 import type { CheckpointOptions, CheckpointStore, FitFingerprint, TrainingState } from './checkpoint.js';
-import { resolveLoss, resolveMetrics, type LossPlan, type LossSpec, type MetricSpec } from './losses.js';
+import { resolveLoss, type LossPlan, type LossSpec } from '../ops/softmax/compile-losses.js';
+import { resolveMetrics, type MetricSpec } from './metric-registry.js';
 import type { Metric } from './metrics.js';
 import { directoryCheckpointStore } from './checkpoint-directory.js';
 

@@ -23,11 +23,13 @@ import {
  * - 'sum': their sum;
  * - 'mean': the sum divided by the sum of the weights (with classWeights: the summed weights of the counted
  *   examples, PyTorch's rule);
- * - 'sumByNonzeroWeights' (default): the sum divided by the number of non-zero weights.
+ * - 'sumByNonzeroWeights' (default): the sum divided by the number of non-zero weights;
+ * - 'sumOverBatchSize': the sum divided by the number of per-example losses, whatever the weights (Keras's
+ *   sum_over_batch_size, what compile's losses use with fit's sampleWeight and classWeight).
  * A reduction over nothing (all weights zero, or every example ignored) returns 0, not NaN.
  */
-export type Reduction = 'none' | 'sum' | 'mean' | 'sumByNonzeroWeights';
-const REDUCTIONS: readonly Reduction[] = ['none', 'sum', 'mean', 'sumByNonzeroWeights'];
+export type Reduction = 'none' | 'sum' | 'mean' | 'sumByNonzeroWeights' | 'sumOverBatchSize';
+const REDUCTIONS: readonly Reduction[] = ['none', 'sum', 'mean', 'sumByNonzeroWeights', 'sumOverBatchSize'];
 
 export interface LossOptions {
   /** Per-example weights, broadcastable to the per-example losses (a number scales them all). */
@@ -99,6 +101,7 @@ function reduce(weighted: Tensor, effective: Tensor, reduction: Reduction): Tens
   if (reduction === 'none') return weighted;
   const total = sum(weighted);
   if (reduction === 'sum') return total;
+  if (reduction === 'sumOverBatchSize') return div(total, Math.max(1, weighted.size));
   const denom = reduction === 'mean' ? sum(effective) : sum(cast(notEqual(effective, 0), weighted.dtype));
   // Dividing by a zero denominator would give NaN; an empty reduction is 0 (the sum is 0 too).
   const safe = where(notEqual(denom, 0), denom, 1);
@@ -208,6 +211,10 @@ export function sigmoidCrossEntropy(multiClassLabels: TensorInput, logits: Tenso
     o.posWeight === undefined
       ? sigmoidCrossEntropyWithLogits({ labels, logits: z })
       : weightedCrossEntropyWithLogits({ labels, logits: z, posWeight: o.posWeight });
+  if (o.weights === undefined && reduction !== 'none') {
+    // Every weight is 1: each reduction divides the sum by the element count (none for 'sum'), with no weight tensor.
+    return div(sum(perElement), reduction === 'sum' || perElement.size === 0 ? 1 : perElement.size);
+  }
   const w = weightsFor(op, o.weights, perElement);
   return reduce(mul(perElement, w), w, reduction);
 }
