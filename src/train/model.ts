@@ -49,6 +49,13 @@ export interface FitOptions {
   initialEpoch?: number;
   /** Save model, optimizer, generator state, epoch and history after every epoch; resume from them. */
   checkpoint?: CheckpointOptions;
+  /**
+   * One weight ≥ 0 per example: the loss of a batch is Σ weight·loss / batch size (Keras's sum_over_batch_size).
+   * With validationSplit the held-out part's weights weight the validation loss, as Keras.
+   */
+  sampleWeight?: Tensor | TensorLike;
+  /** {classId: weight}: each training example is weighted by its class's weight (1 for a class not listed), as Keras. */
+  classWeight?: Record<number, number>;
 }
 
 export interface BatchOptions {
@@ -186,7 +193,7 @@ export class Model extends Network {
   }
 
   /** Forward, loss and gradients on one batch (prepared x, y); no update. */
-  private gradients(xb: Tensor, yb: Tensor, vars: Variable[], all: Variable[]): { loss: Tensor; grads: Tensor[]; logits: Tensor } {
+  private gradients(xb: Tensor, yb: Tensor, vars: Variable[], all: Variable[], wb: Tensor | null = null): { loss: Tensor; grads: Tensor[]; logits: Tensor } {
     const plan = this.plan!;
     let logits: Tensor | null = null;
     const allTrainable = vars.length === all.length;
@@ -198,7 +205,7 @@ export class Model extends Network {
       }
       const { outputs, preActivation } = this.forward([xb], values);
       logits = preActivation ?? outputs[0];
-      return plan.compute(yb, plan.reads === 'preActivation' ? preActivation! : outputs[0]);
+      return plan.compute(yb, plan.reads === 'preActivation' ? preActivation! : outputs[0], wb);
     };
     const { value, grads } = valueAndGrads(lossOf)(vars.map((v) => v.value));
     return { loss: value, grads, logits: logits! };
@@ -216,14 +223,14 @@ export class Model extends Network {
   }
 
   /** One optimization step on a batch: forward, loss, gradients, update. Returns the loss and the metric logits. */
-  private trainStep(xb: Tensor, yb: Tensor, vars: Variable[], all: Variable[]): { loss: number; logits: Tensor } {
-    const { loss, grads, logits } = this.gradients(xb, yb, vars, all);
+  private trainStep(xb: Tensor, yb: Tensor, wb: Tensor | null, vars: Variable[], all: Variable[]): { loss: number; logits: Tensor } {
+    const { loss, grads, logits } = this.gradients(xb, yb, vars, all, wb);
     this.optimizer!.applyGradients(vars, grads);
     return { loss: loss.item(), logits };
   }
 
   /** Loss and metrics over a dataset, batch by batch, weighted by batch size. */
-  private measure(x: Tensor, y: Tensor, batchSize: number): Record<string, number> {
+  private measure(x: Tensor, y: Tensor, batchSize: number, w: Tensor | null = null): Record<string, number> {
     const plan = this.plan!;
     const n = x.shape[0];
     let loss = 0;
@@ -235,8 +242,9 @@ export class Model extends Network {
       const { metrics } = this.runBatch(recycler, () => {
         const xb = size === n ? x : slice(x, start, size);
         const yb = size === n ? y : slice(y, start, size);
+        const wb = w && (size === n ? w : slice(w, start, size));
         const { outputs, preActivation } = this.forward([xb]);
-        loss += plan.compute(yb, plan.reads === 'preActivation' ? preActivation! : outputs[0]).item() * size;
+        loss += plan.compute(yb, plan.reads === 'preActivation' ? preActivation! : outputs[0], wb).item() * size;
         return { yb, logits: preActivation ?? outputs[0] };
       });
       metrics.forEach((value, i) => (sums[i] += value * size));
@@ -324,6 +332,8 @@ export class Model extends Network {
     const all = this.prepareXY(op, x, y);
     let xTrain = all.x;
     let yTrain = all.y;
+    let wTrain = exampleWeights(op, options, yTrain, this.plan!.kind, this.dtype);
+    let wVal: Tensor | null = null;
     let xVal: Tensor | null = null;
     let yVal: Tensor | null = null;
     if (options.validationData !== undefined) {
@@ -341,6 +351,8 @@ export class Model extends Network {
       yVal = slice(yTrain, at, n - at);
       xTrain = slice(xTrain, 0, at);
       yTrain = slice(yTrain, 0, at);
+      if (wTrain && options.sampleWeight !== undefined) wVal = slice(wTrain, at, n - at);
+      if (wTrain) wTrain = slice(wTrain, 0, at);
     }
     const n = xTrain.shape[0];
     if (n === 0) throw argError(op, 'x', 'at least one training example', xTrain);
@@ -398,15 +410,18 @@ export class Model extends Network {
         const { loss, metrics } = this.runBatch(recycler, () => {
           let xb: Tensor;
           let yb: Tensor;
+          let wb: Tensor | null = null;
           if (order) {
             const idx = new Tensor(order.slice(start, start + size), [size]);
             xb = gather(xTrain, idx, 0);
             yb = gather(yTrain, idx, 0);
+            if (wTrain) wb = gather(wTrain, idx, 0);
           } else {
             xb = size === n ? xTrain : slice(xTrain, start, size);
             yb = size === n ? yTrain : slice(yTrain, start, size);
+            if (wTrain) wb = size === n ? wTrain : slice(wTrain, start, size);
           }
-          const step = this.trainStep(xb, yb, vars, allVars);
+          const step = this.trainStep(xb, yb, wb, vars, allVars);
           return { loss: step.loss, yb, logits: step.logits };
         });
         lossSum += loss * size;
@@ -435,7 +450,7 @@ export class Model extends Network {
       const logs: EpochLogs = { loss: lossSum / n, seconds: 0, samplesPerSecond: n / Math.max(1e-9, trainSeconds), learningRate: optimizer.lastLearningRate };
       this.metricList.forEach((m, i) => (logs[m.name] = metricSums[i] / n));
       if (xVal && yVal) {
-        const v = this.measure(xVal, yVal, Math.max(batchSize, 256));
+        const v = this.measure(xVal, yVal, Math.max(batchSize, 256), wVal);
         for (const [k, value] of Object.entries(v)) logs[`val${k[0].toUpperCase()}${k.slice(1)}`] = value;
       }
       logs.seconds = (now() - t0) / 1000;
@@ -489,6 +504,39 @@ export class Model extends Network {
     optimizer.setState(state.optimizer);
     this.rng.setState(state.rng);
   }
+}
+
+/**
+ * fit's per-example weights [n] in the model dtype, from sampleWeight or classWeight (not both, as Keras), or null.
+ * Class ids come from the prepared labels: the ids, the argmax of one-hot rows, or a binary label rounded (Keras's rule).
+ */
+function exampleWeights(op: string, options: FitOptions, y: Tensor, kind: string, dtype: 'float32' | 'float64'): Tensor | null {
+  const { sampleWeight, classWeight } = options;
+  if (sampleWeight !== undefined && classWeight !== undefined) throw argError(op, 'classWeight', 'undefined when sampleWeight is given (Keras takes one or the other)', 'both');
+  const n = y.shape[0];
+  let w: Float64Array;
+  if (sampleWeight !== undefined) {
+    const t = sampleWeight instanceof Tensor ? sampleWeight : tensor(sampleWeight, { dtype: 'float64' });
+    if (t.size !== n || !(t.rank === 1 || (t.rank === 2 && t.shape[1] === 1))) throw argError(op, 'sampleWeight', `${n} weights (one per example, shape [${n}])`, t);
+    w = Float64Array.from(t.values);
+  } else if (classWeight !== undefined) {
+    if (classWeight === null || typeof classWeight !== 'object' || Array.isArray(classWeight)) throw argTypeError(op, 'classWeight', 'an object {classId: weight}', classWeight);
+    if (kind === 'custom') throw argTypeError(op, 'classWeight', 'a built-in loss (classes are read from its labels)', 'a loss function');
+    const table = new Map<number, number>();
+    for (const [k, v] of Object.entries(classWeight)) {
+      if (!/^(0|[1-9][0-9]*)$/.test(k)) throw argError(op, 'classWeight', 'keys that are class ids (integers ≥ 0)', k);
+      table.set(Number(k), v as number);
+    }
+    const ids = y.dtype === 'int32' ? y.values : y.rank > 1 && y.shape[y.rank - 1] > 1 ? argMax(y, -1).values : y.values;
+    if (ids.length !== n) throw argError(op, 'classWeight', 'labels with one class per example', y);
+    w = Float64Array.from(ids, (c) => table.get(Math.round(c)) ?? 1);
+    for (const [k, v] of table) if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw argError(op, `classWeight[${k}]`, 'a finite number ≥ 0', v);
+  } else {
+    return null;
+  }
+  const bad = w.findIndex((v) => !Number.isFinite(v) || v < 0);
+  if (bad >= 0) throw argError(op, 'sampleWeight', 'finite weights ≥ 0', `${w[bad]} at index ${bad}`);
+  return new Tensor(dtype === 'float64' ? w : Float32Array.from(w), [n]);
 }
 
 function now(): number {
