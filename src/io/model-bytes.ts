@@ -1,7 +1,9 @@
 import { shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Network } from '../layers/network.js';
-import type { OptimizerState, OptimizerType } from '../optim/optimizer.js';
+import type { OptimizerConfigValue, OptimizerState } from '../optim/optimizer.js';
+import { OPTIMIZERS } from '../optim/registry.js';
+import { scheduleFromConfig } from '../optim/schedules.js';
 import type { HistoryData } from '../train/callbacks.js';
 import type { TrainingState } from '../train/checkpoint.js';
 import type { Model } from '../train/model.js';
@@ -119,12 +121,6 @@ function describe(m: Network): string {
   return m.layers.map((l) => `${l.name}:${l.className}${l.className === 'Dense' ? `(${(l.getConfig() as { units: number }).units})` : ''}`).join(' → ');
 }
 
-const OPTIMIZER_CONFIG: Record<OptimizerType, readonly string[]> = {
-  sgd: ['learningRate', 'momentum', 'nesterov', 'weightDecay'],
-  adam: ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay'],
-  adamw: ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay'],
-};
-const OPTIMIZER_SLOTS: Record<OptimizerType, readonly string[]> = { sgd: ['momentum'], adam: ['m', 'v'], adamw: ['m', 'v'] };
 const METRIC_KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 function readTraining(file: DecodedFile, model: Model): TrainingState {
@@ -145,10 +141,20 @@ function readTraining(file: DecodedFile, model: Model): TrainingState {
     validationSamples: check.int(`${p}.fit.validationSamples`, f.validationSamples, 0, 2 ** 31 - 1),
   };
   const o = check.object(`${p}.optimizer`, t.optimizer, ['type', 'config', 'step', 'slots'], ['type', 'config', 'step', 'slots']);
-  const type = check.oneOf(`${p}.optimizer.type`, o.type, ['sgd', 'adam', 'adamw'] as const);
-  const c = check.object(`${p}.optimizer.config`, o.config, OPTIMIZER_CONFIG[type]);
-  const config: Record<string, number | boolean | null> = {};
+  const type = check.oneOf(`${p}.optimizer.type`, o.type, OPTIMIZERS.names() as OptimizerState['type'][]);
+  const def = OPTIMIZERS.get('readTraining', 'type', type);
+  const c = check.object(`${p}.optimizer.config`, o.config, def.options);
+  const config: Record<string, OptimizerConfigValue> = {};
   for (const [k, v] of Object.entries(c)) {
+    if (k === 'learningRate' && v !== null && typeof v === 'object') {
+      // A saved schedule: rebuilt (and so checked) by the schedule registry.
+      try {
+        config[k] = scheduleFromConfig(`${p}.optimizer.config.learningRate`, v).schedule;
+      } catch (e) {
+        check.fail((e as Error).message);
+      }
+      continue;
+    }
     if (v !== null && typeof v !== 'boolean') check.number(`${p}.optimizer.config.${k}`, v);
     config[k] = v as number | boolean | null;
   }
@@ -159,7 +165,7 @@ function readTraining(file: DecodedFile, model: Model): TrainingState {
     const sp = `${p}.optimizer.slots[${i}]`;
     const s = check.object(sp, item, ['variable', 'slot', 'tensor'], ['variable', 'slot', 'tensor']);
     const variable = check.string(`${sp}.variable`, s.variable, LIMITS.nameLength);
-    const slot = check.oneOf(`${sp}.slot`, s.slot, OPTIMIZER_SLOTS[type]);
+    const slot = check.oneOf(`${sp}.slot`, s.slot, def.slots);
     const name = check.string(`${sp}.tensor`, s.tensor, LIMITS.nameLength);
     const v = weightByName.get(variable) ?? check.fail(`${sp}.variable ${JSON.stringify(variable)} is not a weight of the model`);
     if (seen.has(`${variable}\n${slot}`)) check.fail(`${sp}: slot '${slot}' of '${variable}' appears twice`);

@@ -1,8 +1,10 @@
 import type { TypedArray } from '../tensor/dtype.js';
-import { argTypeError } from '../tensor/errors.js';
-import { checkNumber, Optimizer, type LearningRate, type OptimizerType } from './optimizer.js';
+import { checkOptions } from '../tensor/options.js';
+import { checkNumber, Optimizer, type LearningRate, type OptimizerConfigValue, type OptimizerDefinition, type OptimizerType } from './optimizer.js';
 import { kernels } from '../kernels/index.js';
 import type { AdamStep } from '../kernels/types.js';
+
+const ADAM_OPTIONS = ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay'];
 
 export interface AdamConfig {
   /** Default 0.001. */
@@ -27,7 +29,7 @@ export class Adam extends Optimizer {
   private stepArgs: AdamStep | null = null;
 
   constructor(config: AdamConfig = {}, op = 'adam', defaultDecay = 0) {
-    if (config === null || typeof config !== 'object') throw argTypeError(op, 'config', 'an object', config);
+    config = checkOptions(op, config, ADAM_OPTIONS, 'config');
     super(config.learningRate ?? 0.001, op);
     this.beta1 = checkNumber(op, 'beta1', config.beta1, 0.9, 0, 1, true);
     this.beta2 = checkNumber(op, 'beta2', config.beta2, 0.999, 0, 1, true);
@@ -35,9 +37,9 @@ export class Adam extends Optimizer {
     this.weightDecay = checkNumber(op, 'weightDecay', config.weightDecay, defaultDecay, 0, Number.MAX_VALUE);
   }
 
-  getConfig(): Record<string, number | boolean | null> {
+  getConfig(): Record<string, OptimizerConfigValue> {
     return {
-      learningRate: typeof this.learningRate === 'number' ? this.learningRate : null,
+      learningRate: this.learningRateConfig(),
       beta1: this.beta1,
       beta2: this.beta2,
       epsilon: this.epsilon,
@@ -80,3 +82,6 @@ export class AdamW extends Adam {
     super(config, 'adamw', 0.01);
   }
 }
+
+export const adamDefinition: OptimizerDefinition = { name: 'adam', options: ADAM_OPTIONS, slots: ['m', 'v'], create: (c) => new Adam(c) };
+export const adamwDefinition: OptimizerDefinition = { name: 'adamw', options: ADAM_OPTIONS, slots: ['m', 'v'], create: (c) => new AdamW(c) };

@@ -3,6 +3,7 @@ import { argError, argTypeError } from '../tensor/errors.js';
 import { shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Variable } from '../layers/variable.js';
+import { isSchedule, type ScheduleConfig } from './schedules.js';
 
 /**
  * A learning rate: a number, or a schedule called before every update with `step` (updates applied so far,
@@ -11,6 +12,19 @@ import type { Variable } from '../layers/variable.js';
 export type LearningRate = number | ((step: number, epoch: number) => number);
 
 export type OptimizerType = 'sgd' | 'adam' | 'adamw';
+
+/** A hyperparameter as saved: a number, a flag, a schedule's JSON, or null for a schedule function that is not data. */
+export type OptimizerConfigValue = number | boolean | null | ScheduleConfig;
+
+/** One optimizer of the registry (src/optim/registry.ts): its name, the config it saves, its slots, its constructor. */
+export interface OptimizerDefinition {
+  readonly name: OptimizerType;
+  /** The options its config takes (and getConfig saves). */
+  readonly options: readonly string[];
+  /** Names of its per-variable slot buffers (checkpoints store them). */
+  readonly slots: readonly string[];
+  create(config?: Record<string, unknown>): Optimizer;
+}
 
 /** One slot buffer of one variable (Adam's 'm' and 'v', SGD's 'momentum'). */
 export interface SlotState {
@@ -25,7 +39,7 @@ export interface SlotState {
  */
 export interface OptimizerState {
   type: OptimizerType;
-  config: Record<string, number | boolean | null>;
+  config: Record<string, OptimizerConfigValue>;
   /** Updates applied so far. */
   step: number;
   slots: SlotState[];
@@ -64,8 +78,13 @@ export abstract class Optimizer {
     this.learningRate = checkLearningRate(op, learningRate);
   }
 
-  /** Hyperparameters as JSON (a schedule function shows as null). */
-  abstract getConfig(): Record<string, number | boolean | null>;
+  /** Hyperparameters as JSON (a built-in schedule as its {name, config}; a schedule function as null). */
+  abstract getConfig(): Record<string, OptimizerConfigValue>;
+
+  protected learningRateConfig(): OptimizerConfigValue {
+    const lr = this.learningRate;
+    return typeof lr === 'number' ? lr : isSchedule(lr) ? lr.schedule : null;
+  }
 
   /** Names of the per-variable slot buffers this optimizer keeps. */
   protected abstract slotNames(): string[];

@@ -1,7 +1,10 @@
 import type { TypedArray } from '../tensor/dtype.js';
 import { argTypeError } from '../tensor/errors.js';
-import { checkNumber, Optimizer, type LearningRate } from './optimizer.js';
+import { checkOptions } from '../tensor/options.js';
+import { checkNumber, Optimizer, type LearningRate, type OptimizerConfigValue, type OptimizerDefinition } from './optimizer.js';
 import { sgdUpdate } from './updates.js';
+
+const SGD_OPTIONS = ['learningRate', 'momentum', 'nesterov', 'weightDecay'];
 
 export interface SGDConfig {
   /** Default 0.01. */
@@ -23,7 +26,7 @@ export class SGD extends Optimizer {
 
   constructor(config: SGDConfig = {}) {
     const op = 'sgd';
-    if (config === null || typeof config !== 'object') throw argTypeError(op, 'config', 'an object', config);
+    config = checkOptions(op, config, SGD_OPTIONS, 'config');
     super(config.learningRate ?? 0.01, op);
     this.momentum = checkNumber(op, 'momentum', config.momentum, 0, 0, 1, true);
     if (config.nesterov !== undefined && typeof config.nesterov !== 'boolean') throw argTypeError(op, 'nesterov', 'a boolean', config.nesterov);
@@ -32,9 +35,9 @@ export class SGD extends Optimizer {
     this.weightDecay = checkNumber(op, 'weightDecay', config.weightDecay, 0, 0, Number.MAX_VALUE);
   }
 
-  getConfig(): Record<string, number | boolean | null> {
+  getConfig(): Record<string, OptimizerConfigValue> {
     return {
-      learningRate: typeof this.learningRate === 'number' ? this.learningRate : null,
+      learningRate: this.learningRateConfig(),
       momentum: this.momentum,
       nesterov: this.nesterov,
       weightDecay: this.weightDecay,
@@ -49,3 +52,5 @@ export class SGD extends Optimizer {
     sgdUpdate(p, g, slots[0] ?? null, out, lr, this.momentum, this.nesterov, this.weightDecay);
   }
 }
+
+export const sgdDefinition: OptimizerDefinition = { name: 'sgd', options: SGD_OPTIONS, slots: ['momentum'], create: (c) => new SGD(c) };

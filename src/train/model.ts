@@ -491,8 +491,9 @@ export class Model extends Network {
     }
     const config = optimizer.getConfig();
     for (const [k, v] of Object.entries(state.optimizer.config)) {
-      if (v !== null && config[k] !== null && config[k] !== v) {
-        throw argError(op, 'checkpoint', `a checkpoint of a run with the same optimizer settings`, `${location} with ${k} ${v} (now ${config[k]})`);
+      // A schedule is compared by its JSON: a resumed run must continue the same schedule.
+      if (v !== null && config[k] !== null && JSON.stringify(config[k]) !== JSON.stringify(v)) {
+        throw argError(op, 'checkpoint', `a checkpoint of a run with the same optimizer settings`, `${location} with ${k} ${JSON.stringify(v)} (now ${JSON.stringify(config[k])})`);
       }
     }
     const byName = new Map(this.weights.map((v) => [v.name, v]));
