@@ -30,6 +30,7 @@ export {
 } from './explain/index.js';
 export {
   input, layers, Layer, Dense, Activation, Add, Normalization, InputLayer, SymbolicTensor, Variable, Network,
+  LAYERS, LAYER_CLASSES, layerFactories, layerFromConfig, isLibraryLayer, type LayerDefinition, type LayerFactories, type ConfigReader,
   type DenseConfig, type NormalizationConfig, type InputConfig, type ActivationName, type InitializerName, type ModelSummary, type SummaryRow,
 } from './layers/index.js';
 export * as optimizers from './optim/index.js';

@@ -1,9 +1,7 @@
 import { InputLayer } from '../layers/input.js';
 import { Layer, type SymbolicTensor } from '../layers/layer.js';
 import type { Network } from '../layers/network.js';
-import { LAYER_CLASSES, layerFromConfig } from '../layers/registry.js';
-import { ACTIVATIONS } from '../layers/activations.js';
-import { INITIALIZERS } from '../layers/initializers.js';
+import { LAYER_CLASSES, LAYERS, layerFromConfig } from '../layers/registry.js';
 import { Model } from '../train/model.js';
 import { Sequential } from '../train/sequential.js';
 import { LIMITS } from './container.js';
@@ -50,49 +48,6 @@ export function architectureKey(t: TopologyJSON): string {
 const NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 const FLOAT_DTYPES = ['float32', 'float64'] as const;
 
-/** Checks a layer config from a file field by field (types and allowed values) before any constructor sees it. */
-function checkLayerConfig(check: Checker, path: string, className: string, v: unknown): Record<string, unknown> {
-  switch (className) {
-    case 'Input': {
-      const o = check.object(path, v, ['shape', 'dtype'], ['shape', 'dtype']);
-      check.array(`${path}.shape`, o.shape, LIMITS.rank).forEach((d, i) => check.int(`${path}.shape[${i}]`, d, 1, LIMITS.dim));
-      check.oneOf(`${path}.dtype`, o.dtype, FLOAT_DTYPES);
-      return o;
-    }
-    case 'Dense': {
-      const fields = ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer'];
-      const o = check.object(path, v, [...fields, 'dtype'], fields);
-      check.int(`${path}.units`, o.units, 1, LIMITS.dim);
-      check.oneOf(`${path}.activation`, o.activation, ACTIVATIONS);
-      check.boolean(`${path}.useBias`, o.useBias);
-      check.oneOf(`${path}.kernelInitializer`, o.kernelInitializer, INITIALIZERS);
-      check.oneOf(`${path}.biasInitializer`, o.biasInitializer, INITIALIZERS);
-      if (o.dtype !== undefined) check.oneOf(`${path}.dtype`, o.dtype, FLOAT_DTYPES);
-      return o;
-    }
-    case 'Activation': {
-      const o = check.object(path, v, ['activation', 'dtype'], ['activation']);
-      check.oneOf(`${path}.activation`, o.activation, ACTIVATIONS);
-      if (o.dtype !== undefined) check.oneOf(`${path}.dtype`, o.dtype, FLOAT_DTYPES);
-      return o;
-    }
-    case 'Add': {
-      const o = check.object(path, v, ['dtype']);
-      if (o.dtype !== undefined) check.oneOf(`${path}.dtype`, o.dtype, FLOAT_DTYPES);
-      return o;
-    }
-    case 'Normalization': {
-      const o = check.object(path, v, ['epsilon', 'dtype'], ['epsilon']);
-      const eps = check.number(`${path}.epsilon`, o.epsilon);
-      if (eps < 0) check.expect(`${path}.epsilon`, 'a number ≥ 0', eps);
-      if (o.dtype !== undefined) check.oneOf(`${path}.dtype`, o.dtype, FLOAT_DTYPES);
-      return o;
-    }
-    default:
-      return check.expect(`${path}`, 'a known layer class', className);
-  }
-}
-
 /** Validates a topology from a file (every field's type, every reference) and returns it typed. */
 export function readTopology(check: Checker, v: unknown): TopologyJSON {
   const path = 'header.model';
@@ -112,7 +67,7 @@ export function readTopology(check: Checker, v: unknown): TopologyJSON {
     if (!NAME.test(lname)) check.expect(`${p}.name`, 'a name of 1 to 128 letters, digits, _ . or -', lname);
     if (layerNames.has(lname)) check.fail(`${p}.name ${JSON.stringify(lname)} is used by two layers`);
     layerNames.add(lname);
-    return { className: cls as string, name: lname, config: checkLayerConfig(check, `${p}.config`, cls, l.config) };
+    return { className: cls as string, name: lname, config: LAYERS.get('readTopology', 'className', cls).readConfig(check, `${p}.config`, l.config) };
   });
   const nodes = check.array(`${path}.nodes`, o.nodes, LIMITS.nodes).map((item, i) => {
     const p = `${path}.nodes[${i}]`;

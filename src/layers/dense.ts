@@ -1,13 +1,16 @@
 import type { Random } from '../tensor/random.js';
 import { argError, argTypeError } from '../tensor/errors.js';
+import { checkOptions } from '../tensor/options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../ops/arithmetic.js';
 import { matMul } from '../ops/matmul.js';
-import { activate, checkActivation, type ActivationName } from './activations.js';
-import { checkInitializer, initialize, type InitializerName } from './initializers.js';
+import { ACTIVATIONS, activate, checkActivation, type ActivationName } from './activations.js';
+import { checkInitializer, INITIALIZERS, initialize, type InitializerName } from './initializers.js';
 import { checkFeatureShape, MAX_DIM } from './input.js';
-import { formatShape, Layer, type FloatDType, type LayerConfig, type LayerOutput, type SymbolicShape } from './layer.js';
+import { formatShape, Layer, readDType, type FloatDType, type LayerConfig, type LayerDefinition, type LayerOutput, type SymbolicShape } from './layer.js';
 import { Variable } from './variable.js';
+
+const SAVED = ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer'];
 
 export interface DenseConfig {
   /** Number of outputs. */
@@ -41,6 +44,7 @@ export class Dense extends Layer {
   constructor(config: DenseConfig) {
     const op = 'layers.dense';
     if (config === null || typeof config !== 'object') throw argTypeError(op, 'config', 'an object {units, activation?, ...}', config);
+    checkOptions(op, config, [...SAVED, 'name', 'inputShape', 'dtype'], 'config');
     super(config.name, config.dtype, op);
     if (!Number.isInteger(config.units) || config.units < 1 || config.units > MAX_DIM) {
       throw argError(op, 'units', 'a positive integer', config.units);
@@ -111,3 +115,20 @@ export class Dense extends Layer {
     };
   }
 }
+
+export const denseLayer: LayerDefinition<'dense', DenseConfig, Dense> = {
+  name: 'Dense',
+  factory: 'dense',
+  type: Dense,
+  create: (config) => new Dense(config),
+  readConfig(check, path, v) {
+    const o = check.object(path, v, [...SAVED, 'dtype'], SAVED);
+    check.int(`${path}.units`, o.units, 1, MAX_DIM);
+    check.oneOf(`${path}.activation`, o.activation, ACTIVATIONS);
+    check.boolean(`${path}.useBias`, o.useBias);
+    check.oneOf(`${path}.kernelInitializer`, o.kernelInitializer, INITIALIZERS);
+    check.oneOf(`${path}.biasInitializer`, o.biasInitializer, INITIALIZERS);
+    readDType(check, path, o);
+    return o;
+  },
+};

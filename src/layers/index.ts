@@ -2,7 +2,6 @@
  * nn/: modules that own parameters (layers, the layer graph) and hand the math to the functional ops.
  * Training (compile/fit) lives in train/, on top of this.
  */
-export * as layers from './factories.js';
 export { input, InputLayer, type InputConfig } from './input.js';
 export { Dense, type DenseConfig } from './dense.js';
 export { Activation, Add, type ActivationConfig, type AddConfig } from './simple-layers.js';
@@ -12,4 +11,5 @@ export { Variable } from './variable.js';
 export { Network, type NetworkArgs, type ModelSummary, type SummaryRow } from './network.js';
 export { ACTIVATIONS, activate, type ActivationName } from './activations.js';
 export { INITIALIZERS, initialize, type InitializerName } from './initializers.js';
-export { layerFromConfig, LAYER_CLASSES } from './registry.js';
+export { layers, layerFromConfig, layerFactories, isLibraryLayer, LAYERS, LAYER_CLASSES, type LayerFactories } from './registry.js';
+export type { LayerDefinition, ConfigReader } from './layer.js';

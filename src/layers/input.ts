@@ -1,6 +1,7 @@
 import { argError, argTypeError } from '../tensor/errors.js';
+import { checkOptions } from '../tensor/options.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Layer, LayerNode, type FloatDType, type LayerConfig, type LayerOutput, type SymbolicShape, type SymbolicTensor } from './layer.js';
+import { Layer, LayerNode, readDType, type FloatDType, type LayerConfig, type LayerDefinition, type LayerOutput, type SymbolicShape, type SymbolicTensor } from './layer.js';
 
 export const MAX_RANK = 8;
 export const MAX_DIM = 2 ** 31 - 1;
@@ -30,6 +31,7 @@ export class InputLayer extends Layer {
   constructor(config: InputConfig) {
     const op = 'input';
     if (config === null || typeof config !== 'object') throw argTypeError(op, 'config', 'an object {shape, name?, dtype?}', config);
+    checkOptions(op, config, ['shape', 'name', 'dtype'], 'config');
     super(config.name, config.dtype, op);
     this.featureShape = Object.freeze(checkFeatureShape(op, 'shape', config.shape));
     this.inputDType = config.dtype ?? 'float32';
@@ -57,3 +59,17 @@ export class InputLayer extends Layer {
 export function input(config: InputConfig): SymbolicTensor {
   return new InputLayer(config).symbolic();
 }
+
+/** Input has no `layers.*` factory: `input({shape})` makes the symbolic tensor that starts a model. */
+export const inputLayer: LayerDefinition<null, InputConfig, InputLayer> = {
+  name: 'Input',
+  factory: null,
+  type: InputLayer,
+  create: (config) => new InputLayer(config),
+  readConfig(check, path, v) {
+    const o = check.object(path, v, ['shape', 'dtype'], ['shape', 'dtype']);
+    check.array(`${path}.shape`, o.shape, MAX_RANK).forEach((d, i) => check.int(`${path}.shape[${i}]`, d, 1, MAX_DIM));
+    readDType(check, path, o);
+    return o;
+  },
+};

@@ -48,6 +48,40 @@ export interface LayerOutput {
   preActivation?: Tensor;
 }
 
+/**
+ * The checks a model file's config goes through (io/validate.ts's Checker has them): each takes the value's path
+ * in the document for the message and returns the value narrowed.
+ */
+export interface ConfigReader {
+  object(path: string, v: unknown, allowed?: readonly string[], required?: readonly string[]): Record<string, unknown>;
+  array(path: string, v: unknown, maxLength: number): unknown[];
+  oneOf<T extends string>(path: string, v: unknown, values: readonly T[]): T;
+  int(path: string, v: unknown, min: number, max: number): number;
+  number(path: string, v: unknown): number;
+  boolean(path: string, v: unknown): boolean;
+  expect(path: string, expected: string, got: unknown): never;
+}
+
+/**
+ * One layer class of the registry (src/layers/registry.ts), defined in the layer's own file: its class name in
+ * model files, its factory name (`layers.dense`), its class, its constructor (which validates the config,
+ * unknown keys rejected) and the check of a saved config (`getConfig()` is what files store).
+ */
+export interface LayerDefinition<F extends string | null = string | null, C = never, L extends Layer = Layer> {
+  readonly name: string;
+  readonly factory: F;
+  readonly type: abstract new (...args: never[]) => L;
+  /** The constructor call (`layers.<factory>`); the config may be left out when every key is optional. */
+  create(...config: undefined extends C ? [config?: C] : [config: C]): L;
+  /** Checks a config read from a file field by field, before the constructor sees it. */
+  readConfig(check: ConfigReader, path: string, v: unknown): Record<string, unknown>;
+}
+
+/** Checks the optional dtype every layer config may carry. */
+export function readDType(check: ConfigReader, path: string, o: Record<string, unknown>): void {
+  if (o.dtype !== undefined) check.oneOf(`${path}.dtype`, o.dtype, ['float32', 'float64'] as const);
+}
+
 /** JSON-safe layer settings, saved in model files. */
 export type LayerConfig = Record<string, unknown>;
 

@@ -1,10 +1,11 @@
 import { argError, argTypeError } from '../tensor/errors.js';
+import { checkOptions } from '../tensor/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocate } from '../tensor/dtype.js';
 import { add, div, sub } from '../ops/arithmetic.js';
 import { sqrt } from '../ops/unary.js';
 import { checkFeatureShape } from './input.js';
-import { formatShape, Layer, type FloatDType, type LayerConfig, type LayerOutput, type SymbolicShape } from './layer.js';
+import { formatShape, Layer, readDType, type FloatDType, type LayerConfig, type LayerDefinition, type LayerOutput, type SymbolicShape } from './layer.js';
 import { Variable } from './variable.js';
 
 export interface NormalizationConfig {
@@ -31,6 +32,7 @@ export class Normalization extends Layer {
   constructor(config: NormalizationConfig = {}) {
     const op = 'layers.normalization';
     if (config === null || typeof config !== 'object') throw argTypeError(op, 'config', 'an object {epsilon?, name?}', config);
+    checkOptions(op, config, ['epsilon', 'name', 'inputShape', 'dtype'], 'config');
     super(config.name, config.dtype, op);
     const eps = config.epsilon ?? 1e-3;
     if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) throw argError(op, 'epsilon', 'a finite number ≥ 0', eps);
@@ -126,3 +128,17 @@ export class Normalization extends Layer {
     return { epsilon: this.epsilon, ...(this.dtype !== undefined ? { dtype: this.dtype } : {}) };
   }
 }
+
+export const normalizationLayer: LayerDefinition<'normalization', NormalizationConfig | undefined, Normalization> = {
+  name: 'Normalization',
+  factory: 'normalization',
+  type: Normalization,
+  create: (config = {}) => new Normalization(config),
+  readConfig(check, path, v) {
+    const o = check.object(path, v, ['epsilon', 'dtype'], ['epsilon']);
+    const eps = check.number(`${path}.epsilon`, o.epsilon);
+    if (eps < 0) check.expect(`${path}.epsilon`, 'a number ≥ 0', eps);
+    readDType(check, path, o);
+    return o;
+  },
+};

@@ -1,35 +1,39 @@
-import { argError } from '../tensor/errors.js';
-import { Dense, type DenseConfig } from './dense.js';
-import { InputLayer, type InputConfig } from './input.js';
-import type { Layer } from './layer.js';
-import { Activation, Add, type ActivationConfig, type AddConfig } from './simple-layers.js';
-import { Normalization, type NormalizationConfig } from './normalization.js';
+import { Registry } from '../tensor/registry.js';
+import { denseLayer } from './dense.js';
+import { inputLayer } from './input.js';
+import type { Layer, LayerDefinition } from './layer.js';
+import { normalizationLayer } from './normalization.js';
+import { activationLayer, addLayer } from './simple-layers.js';
 
-/** The layer classes a model file may name. Each constructor validates its config, so a file cannot inject values. */
-export const LAYER_CLASSES = ['Input', 'Dense', 'Activation', 'Add', 'Normalization'] as const;
-export type LayerClassName = (typeof LAYER_CLASSES)[number];
+/**
+ * The layer classes (add one: its file with its class and definition, one line here, a test). Model files may
+ * name exactly these; `layers.*` factories come from this list.
+ */
+const LAYER_LIST = [inputLayer, denseLayer, activationLayer, addLayer, normalizationLayer] as const;
+
+export const LAYERS = new Registry<LayerDefinition<string | null, never>>('layer class', LAYER_LIST as readonly LayerDefinition<string | null, never>[]);
+export const LAYER_CLASSES: readonly string[] = LAYERS.names();
+
+/** The `layers.*` factories of a list of definitions, typed per entry (`layers.dense(config: DenseConfig) => Dense`). */
+export type LayerFactories<L extends readonly LayerDefinition<string | null, never>[]> = {
+  [D in L[number] as D['factory'] & string]: D['create'];
+};
+
+export function layerFactories<L extends readonly LayerDefinition<string | null, never>[]>(list: L): LayerFactories<L> {
+  return Object.fromEntries(list.filter((d) => d.factory !== null).map((d) => [d.factory, d.create])) as LayerFactories<L>;
+}
+
+/** Keras-style factories: `layers.dense({units: 128, activation: 'relu'})`. */
+export const layers = layerFactories(LAYER_LIST);
 
 /** Rebuilds a layer (without weights) from its class name, name and `getConfig()` output. */
 export function layerFromConfig(className: string, name: string, config: Record<string, unknown>): Layer {
-  switch (className) {
-    case 'Input':
-      return new InputLayer({ ...(config as unknown as InputConfig), name });
-    case 'Dense':
-      return new Dense({ ...(config as unknown as DenseConfig), name });
-    case 'Activation':
-      return new Activation({ ...(config as unknown as ActivationConfig), name });
-    case 'Add':
-      return new Add({ ...(config as unknown as AddConfig), name });
-    case 'Normalization':
-      return new Normalization({ ...(config as unknown as NormalizationConfig), name });
-    default:
-      throw argError('layerFromConfig', 'className', `one of ${LAYER_CLASSES.map((c) => `'${c}'`).join(', ')}`, className);
-  }
+  // The constructor checks every value and rejects unknown keys.
+  const def = LAYERS.get('layerFromConfig', 'className', className) as LayerDefinition<string | null, Record<string, unknown>>;
+  return def.create({ ...config, name });
 }
-
-const LIBRARY_LAYERS: ReadonlySet<unknown> = new Set([InputLayer, Dense, Activation, Add, Normalization]);
 
 /** True for an instance of one of logitkit's own layer classes (not a user's subclass or layer). */
 export function isLibraryLayer(layer: Layer): boolean {
-  return LIBRARY_LAYERS.has(layer.constructor);
+  return LAYERS.entries.some((d) => layer.constructor === d.type);
 }

@@ -1,8 +1,9 @@
 import { argError, argTypeError } from '../tensor/errors.js';
+import { checkOptions } from '../tensor/options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../ops/arithmetic.js';
-import { activate, checkActivation, type ActivationName } from './activations.js';
-import { formatShape, Layer, type FloatDType, type LayerConfig, type LayerOutput, type SymbolicShape } from './layer.js';
+import { ACTIVATIONS, activate, checkActivation, type ActivationName } from './activations.js';
+import { formatShape, Layer, readDType, type FloatDType, type LayerConfig, type LayerDefinition, type LayerOutput, type SymbolicShape } from './layer.js';
 
 export interface ActivationConfig {
   activation: ActivationName;
@@ -19,6 +20,7 @@ export class Activation extends Layer {
   constructor(config: ActivationConfig) {
     const op = 'layers.activation';
     if (config === null || typeof config !== 'object') throw argTypeError(op, 'config', 'an object {activation}', config);
+    checkOptions(op, config, ['activation', 'name', 'dtype'], 'config');
     super(config.name, config.dtype, op);
     this.act = checkActivation(op, config.activation);
   }
@@ -54,6 +56,7 @@ export class Add extends Layer {
   constructor(config: AddConfig = {}) {
     const op = 'layers.add';
     if (config === null || typeof config !== 'object') throw argTypeError(op, 'config', 'an object {name?}', config);
+    checkOptions(op, config, ['name', 'dtype'], 'config');
     super(config.name, config.dtype, op);
   }
 
@@ -81,3 +84,28 @@ export class Add extends Layer {
     return this.dtype !== undefined ? { dtype: this.dtype } : {};
   }
 }
+
+export const activationLayer: LayerDefinition<'activation', ActivationConfig, Activation> = {
+  name: 'Activation',
+  factory: 'activation',
+  type: Activation,
+  create: (config) => new Activation(config),
+  readConfig(check, path, v) {
+    const o = check.object(path, v, ['activation', 'dtype'], ['activation']);
+    check.oneOf(`${path}.activation`, o.activation, ACTIVATIONS);
+    readDType(check, path, o);
+    return o;
+  },
+};
+
+export const addLayer: LayerDefinition<'add', AddConfig | undefined, Add> = {
+  name: 'Add',
+  factory: 'add',
+  type: Add,
+  create: (config = {}) => new Add(config),
+  readConfig(check, path, v) {
+    const o = check.object(path, v, ['dtype']);
+    readDType(check, path, o);
+    return o;
+  },
+};

@@ -1,7 +1,7 @@
 import { argError, argTypeError } from '../tensor/errors.js';
 import { toTensors, type Dataset } from '../data/dataset.js';
 import { input } from '../layers/input.js';
-import { dense } from '../layers/factories.js';
+import { layers } from '../layers/registry.js';
 import { Normalization } from '../layers/normalization.js';
 import { Adam } from '../optim/adam.js';
 import type { InitializerName } from '../layers/initializers.js';
@@ -63,8 +63,8 @@ export async function trainSeeds(data: { train: Dataset; test: Dataset }, option
   const testT = toTensors(test);
   const x = input({ shape: train.featureShape });
   const features = o.standardize ? new Normalization().adapt(trainT.x).apply(x) : x;
-  const hidden = dense({ units: o.hiddenUnits, activation: 'relu', ...(options.hiddenInitializer ? { kernelInitializer: options.hiddenInitializer } : {}) }).apply(features);
-  const logits = dense({ units: train.numClasses }).apply(hidden);
+  const hidden = layers.dense({ units: o.hiddenUnits, activation: 'relu', ...(options.hiddenInitializer ? { kernelInitializer: options.hiddenInitializer } : {}) }).apply(features);
+  const logits = layers.dense({ units: train.numClasses }).apply(hidden);
   const net = model({ inputs: x, outputs: logits, name: 'seeds', seed: o.seed });
   net.compile({ optimizer: new Adam({ learningRate: o.learningRate }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   const seconds: number[] = [];
