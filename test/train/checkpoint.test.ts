@@ -100,9 +100,10 @@ describe('kill -9 at random moments, then resume', () => {
   const child = resolve(__dirname, 'support/train-child.mjs');
   const EPOCHS = 8;
 
+  // Transpiling the sources takes seconds, more on a loaded machine than the default 10 s hook timeout allows.
   beforeAll(() => {
     transpileClosure(root, ['src/ops/index.ts', 'src/tensor/index.ts', 'src/layers/index.ts', 'src/train/index.ts', 'src/optim/index.ts', 'src/io/index.ts', 'src/io/node.ts'], lib);
-  });
+  }, 60_000);
 
   function run(ckdir: string, out: string, delay: number, onLine?: (line: string, kill: () => void) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; lines: string[] }> {
     return new Promise((done, fail) => {
