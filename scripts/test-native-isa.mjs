@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const sources = join(root, 'src', 'kernels', 'native', 'cc');
 const require = createRequire(import.meta.url);
 if (process.arch !== 'x64') {
   console.log(`test-native-isa: skipped on ${process.arch} (the builds below are x86-64 targets)`);
@@ -26,10 +27,11 @@ let failed = false;
 for (const [march, expectedName] of targets) {
   const dir = mkdtempSync(join(tmpdir(), `logitkit-native-${march}-`));
   try {
-    cpSync(join(root, 'native', 'src'), join(dir, 'src'), { recursive: true });
-    const gypFile = readFileSync(join(root, 'native', 'binding.gyp'), 'utf8');
+    // The sources and binding.gyp, not this machine's build.
+    cpSync(sources, dir, { recursive: true, filter: (from) => from !== join(sources, 'build') });
+    const gypFile = readFileSync(join(sources, 'binding.gyp'), 'utf8');
     // The quoted compiler flag, not the comment above it that names it too.
-    if (!gypFile.includes('"-march=native"')) throw new Error('native/binding.gyp has no "-march=native" flag to replace');
+    if (!gypFile.includes('"-march=native"')) throw new Error('src/kernels/native/cc/binding.gyp has no "-march=native" flag to replace');
     writeFileSync(join(dir, 'binding.gyp'), gypFile.replaceAll('"-march=native"', `"-march=${march}"`));
     const build = spawnSync(process.execPath, [gyp, 'rebuild', '--directory', dir, '--jobs', 'max', `--nodedir=${prefix}`], {
       stdio: ['ignore', 'pipe', 'inherit'],

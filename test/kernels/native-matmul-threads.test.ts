@@ -5,7 +5,7 @@ import { expectSameValues } from './spec-elementwise.js';
 
 const addon = await loadNativeAddon();
 
-// The native product promises the same bits for any thread count, zero skipping included (native/src/matmul.cc).
+// The native product promises the same bits for any thread count, zero skipping included (src/kernels/native/cc/matmul.cc).
 // The raw module is called so that small products split too (the Kernels wrapper keeps them on one thread).
 describe.runIf(addon !== null)('native matMul: 1 and 2 threads give the same bits', () => {
   const cases: [string, 'f32' | 'f64', number, number, number, boolean, boolean][] = [

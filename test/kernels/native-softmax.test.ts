@@ -29,12 +29,12 @@ function hexWords(text: string): string[] {
 
 describe.runIf(built)('native softmax family', () => {
   it('uses the exp tables of the WebAssembly kernels, bit for bit', () => {
-    const header = readFileSync(new URL('../../native/src/exp-tables.h', import.meta.url), 'utf8');
-    const wasmExp = readFileSync(new URL('../../assembly/exp.ts', import.meta.url), 'utf8');
+    const header = readFileSync(new URL('../../src/kernels/native/cc/exp-tables.h', import.meta.url), 'utf8');
+    const wasmExp = readFileSync(new URL('../../src/kernels/wasm/assembly/exp.ts', import.meta.url), 'utf8');
     const tail = wasmExp.slice(wasmExp.indexOf('TABLE_TAIL: usize'), wasmExp.indexOf('], 16)', wasmExp.indexOf('TABLE_TAIL: usize')));
     const pairs = hexWords(tail);
     const expected = [
-      ...hexWords(readFileSync(new URL('../../assembly/exp-table-1024.ts', import.meta.url), 'utf8')),
+      ...hexWords(readFileSync(new URL('../../src/kernels/wasm/assembly/exp-table-1024.ts', import.meta.url), 'utf8')),
       ...pairs.filter((_, i) => i % 2 === 0),
       ...pairs.filter((_, i) => i % 2 === 1),
     ];

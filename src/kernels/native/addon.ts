@@ -1,6 +1,6 @@
 import type { TypedArray } from '../../tensor/dtype.js';
 
-/** The functions of the native module (native/src/*.cc). Arrays are read and written in place, no copies. */
+/** The functions of the native module (cc/*.cc). Arrays are read and written in place, no copies. */
 export interface NativeAddon {
   /** The vector instructions the module was compiled for: 'avx512', 'avx2' or 'sse'. */
   isa(): string;
@@ -18,7 +18,7 @@ export interface NativeAddon {
     p: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, out: TypedArray,
     beta1: number, beta2: number, epsilon: number, stepSize: number, invBc2Sqrt: number, keep: number, l2: number, threads: number,
   ): void;
-  /** Contiguous rows of n; x and out both Float32Array or both Float64Array (native/src/softmax.cc). */
+  /** Contiguous rows of n; x and out both Float32Array or both Float64Array (cc/softmax.cc). */
   softmax(x: TypedArray, out: TypedArray, rows: number, n: number, threads: number): void;
   logSoftmax(x: TypedArray, out: TypedArray, rows: number, n: number, threads: number): void;
   softmaxCrossEntropy(
@@ -32,10 +32,11 @@ export interface NativeAddon {
 }
 
 /**
- * Where scripts/build-native.mjs puts the module, from src/kernels/native/ or dist/kernels/native/. A variable, not a
+ * Where scripts/build-native.mjs puts the module (beside its sources, which the package ships), through the package
+ * root: the same path from src/kernels/native/ (vitest) and dist/kernels/native/ (the built library). A variable, not a
  * literal in `new URL(…, import.meta.url)`, which browser bundlers would copy into their output as an asset.
  */
-const MODULE_PATH = '../../../native/build/Release/logitkit.node';
+const MODULE_PATH = '../../../src/kernels/native/cc/build/Release/logitkit.node';
 
 let loaded: Promise<NativeAddon | null> | undefined;
 let loadError: string | null = null;

@@ -4,7 +4,7 @@ import { floatTypeOf } from '../wasm/float-type.js';
 import type { NativeAddon } from './addon.js';
 
 const OP_CODE: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2 };
-// native/src/elementwise.cc's broadcast kinds.
+// cc/elementwise.cc's broadcast kinds.
 const SAME = 0;
 const SCALAR = 1;
 const ROW = 2;

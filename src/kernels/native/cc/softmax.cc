@@ -1,6 +1,6 @@
 // The softmax family on contiguous rows (the class axis last), float32 and float64, read and written in place.
 // The rules are the TypeScript reference's (src/kernels/ts/softmax.ts) and the algorithms the WebAssembly
-// kernels' (assembly/softmax-f32.ts, assembly/softmax-f64.ts), at the target's vector width:
+// kernels' (src/kernels/wasm/assembly/softmax-f*.ts), at the target's vector width:
 //  - m = the row max, im its first occurrence; s = Σ_{i≠im} e^(x_i − m); logSumExp = m + log1p(s), so tiny
 //    losses keep their digits. A row holding NaN, whose max is +∞, or all −∞ gives NaN.
 //  - float32 data is computed in float64 lanes: x_i − m is exact or within 1e-16, the exp (exp.h, 6.5e-12) and the

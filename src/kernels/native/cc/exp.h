@@ -1,5 +1,5 @@
 // e^d on float64 vectors for the softmax family: the same two exponentials as the WebAssembly kernels
-// (assembly/exp.ts), at the target's vector width.
+// (src/kernels/wasm/assembly/exp.ts), at the target's vector width.
 //
 // d = (Nk + j)·ln2/N + r with |r| ≤ ln2/2N, so e^d = 2^k · 2^(j/N) · e^r. Adding 1.5·2^52 to d·N/ln2 rounds it to
 // the integer Nk + j held in the low mantissa bits; the table holds the bits of 2^(j/N) minus j shifted to the
