@@ -2,11 +2,7 @@
  * logitkit: logits → probabilities → loss → decision, exact and fast.
  * Tensors and ops with TensorFlow's semantics and TensorFlow.js-style camelCase names.
  */
-import './ops/index.js';
-import { selectDefaultKernels } from './kernels/select.js';
-
-// The kernel set is chosen once, before any op runs, so every result comes from one set (deterministic).
-await selectDefaultKernels();
+// Importing wires nothing: the kernel set is chosen at the first op (src/kernels/select.ts).
 
 export {
   Tensor, tensor, scalar, fill, zeros, ones, zerosLike, onesLike, range, Random, formatValue,
@@ -18,9 +14,8 @@ export * as losses from './ops/softmax/losses.js';
 export { softmax, logSoftmax } from './ops/softmax/softmax.js';
 export type { Reduction, LossOptions, SparseLossOptions, SigmoidLossOptions } from './ops/softmax/losses.js';
 export { grad, grads, valueAndGrad, valueAndGrads, stopGradient } from './autograd/index.js';
-export { kernels, setKernels, tsKernels, type Kernels } from './kernels/index.js';
-export { selectDefaultKernels, type KernelChoice } from './kernels/select.js';
-export { createWasmKernels, useWasmKernels, hasWasmSimd, type WasmKernelOptions } from './kernels/wasm/index.js';
+export { kernels, setKernels, tsKernels, selectDefaultKernels, type Kernels, type KernelChoice } from './kernels/index.js';
+export { createWasmKernels, hasWasmSimd, type WasmKernelOptions } from './kernels/wasm/index.js';
 export { createNativeKernels, hasNativeKernels, type NativeKernelOptions } from './kernels/native/index.js';
 export * as data from './data/index.js';
 export {

@@ -1,30 +1,9 @@
 import { isFloat } from '../tensor/dtype.js';
 import { argError, argTypeError } from '../tensor/errors.js';
 import { shapesEqual } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
-import { backprop, isTracked, withTape, withoutTape } from './tape.js';
-
-/**
- * What autograd needs from the op layer, injected so autograd knows no particular op
- * (DESIGN.md: autograd must not know any op). ops/index.ts installs it.
- */
-export interface GradOps {
-  add(a: Tensor, b: Tensor): Tensor;
-  onesLike(x: Tensor): Tensor;
-  zerosLike(x: Tensor): Tensor;
-  cast(x: Tensor, dtype: Tensor['dtype']): Tensor;
-}
-
-let gradOps: GradOps | null = null;
-
-export function installGradOps(ops: GradOps): void {
-  gradOps = ops;
-}
-
-function ops(): GradOps {
-  if (!gradOps) throw new Error('logitkit: autograd used before the op layer was loaded');
-  return gradOps;
-}
+import { Tensor, onesLike, zerosLike } from '../tensor/tensor.js';
+import { addGradients, castTo } from './kernel-math.js';
+import { backprop, isTracked, withTape } from './tape.js';
 
 /** A fresh handle on x's storage, so watching it never marks the caller's tensor. */
 function alias(x: Tensor): Tensor {
@@ -52,20 +31,19 @@ function run(
   if (!(result instanceof Tensor)) throw argTypeError(op, 'f', 'a function returning a Tensor', result);
   let seed: Tensor;
   if (dy === undefined) {
-    seed = ops().onesLike(result);
+    seed = onesLike(result);
   } else {
     if (!(dy instanceof Tensor)) throw argTypeError(op, 'dy', 'a Tensor', dy);
     if (!shapesEqual(dy.shape, result.shape)) {
       throw argError(op, 'dy', `a tensor of f's output shape [${result.shape.join(', ')}]`, dy);
     }
-    seed = dy.dtype === result.dtype ? dy : ops().cast(dy, result.dtype);
+    seed = castTo(dy, result.dtype);
   }
-  const all = backprop(result, seed, tape, sources, (a, b) => ops().add(a, b));
+  const all = backprop(result, seed, tape, sources, addGradients);
   const grads = sources.map((s, i) => {
     const g = all.get(s);
     // An input that does not reach the output has gradient zero (as in JAX).
-    const out = g ?? withoutTape(() => ops().zerosLike(xs[i]));
-    return out.dtype === xs[i].dtype ? out : withoutTape(() => ops().cast(out, xs[i].dtype));
+    return castTo(g ?? zerosLike(xs[i]), xs[i].dtype);
   });
   // The value is returned detached: it carries no record of this tape.
   const value = result.record ? new Tensor(result.values, result.shape) : result;

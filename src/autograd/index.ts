@@ -1,2 +1,2 @@
-export { grad, grads, valueAndGrad, valueAndGrads, stopGradient, installGradOps, type GradOps } from './grad.js';
+export { grad, grads, valueAndGrad, valueAndGrads, stopGradient } from './grad.js';
 export { record, needsGrad, isRecording, withoutTape } from './tape.js';

@@ -1,7 +1,7 @@
 import { kernels, setKernels } from '../kernels/index.js';
+import { createActiveFamilyKernels } from '../kernels/select.js';
 import type { Kernels } from '../kernels/types.js';
-import { createNativeKernels } from '../kernels/native/index.js';
-import { createWasmKernels, type MatMulAccumulation } from '../kernels/wasm/index.js';
+import type { MatMulAccumulation } from '../kernels/wasm/index.js';
 import { CliError, numberOption } from './io.js';
 
 export interface KernelOptions {
@@ -38,14 +38,9 @@ export async function withKernelOptions<T>(o: KernelOptions, fn: (label: string)
   }
   if (threads === 1 && accumulation === 'float64') return fn(kernels().name);
   // The options build on the active family: native where it runs (LOGITKIT_KERNELS=wasm keeps to wasm).
-  const native = kernels().name.startsWith('native');
-  const key = `${native ? 'native' : 'wasm'}:${threads}:${accumulation}`;
+  const key = `${kernels().name}:${threads}:${accumulation}`;
   if (!made.has(key)) {
-    const matMulAccumulation = accumulation as MatMulAccumulation;
-    const create = native
-      ? createNativeKernels({ threads, matMulAccumulation })
-      : createWasmKernels({ workers: threads - 1, matMulAccumulation });
-    made.set(key, create.catch(() => null));
+    made.set(key, createActiveFamilyKernels({ threads, matMulAccumulation: accumulation as MatMulAccumulation }).catch(() => null));
   }
   const set = await made.get(key)!;
   if (!set) {

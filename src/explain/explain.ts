@@ -1,4 +1,3 @@
-import '../ops/index.js'; // installs the op layer into autograd
 import { withoutTape } from '../autograd/tape.js';
 import { grad } from '../autograd/grad.js';
 import { add, div, equal, mul, sub, where } from '../ops/arithmetic.js';

@@ -1,4 +1,3 @@
-import '../ops/index.js';
 import { withoutTape } from '../autograd/tape.js';
 import { toTensor, type TensorInput } from '../ops/convert.js';
 import { expandDims, reshape } from '../ops/layout.js';

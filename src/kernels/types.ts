@@ -119,3 +119,17 @@ export interface Kernels {
    */
   adamUpdate(p: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, out: TypedArray, step: AdamStep): void;
 }
+
+/** The names of the Kernels interface's functions. */
+export type KernelFunctionName = { [K in keyof Kernels]-?: NonNullable<Kernels[K]> extends (...args: never[]) => unknown ? K : never }[keyof Kernels];
+
+/** Every kernel function a set must have (setKernels checks them); the compiler rejects this list if one is missing. */
+export const KERNEL_FUNCTIONS = [
+  'unary', 'binary', 'select', 'cast', 'broadcastTo', 'reduce', 'argReduce', 'topK', 'matMul', 'transpose', 'slice',
+  'concat', 'gather', 'scatterAdd', 'oneHot', 'softmax', 'logSoftmax', 'softmaxCrossEntropy', 'sparseSoftmaxCrossEntropy',
+  'sigmoidCrossEntropy', 'adamUpdate',
+] as const satisfies readonly KernelFunctionName[];
+
+// A compile error here names a kernel function missing from KERNEL_FUNCTIONS.
+const everyFunctionListed: Record<Exclude<KernelFunctionName, (typeof KERNEL_FUNCTIONS)[number]>, never> = {};
+void everyFunctionListed;

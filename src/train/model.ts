@@ -1,4 +1,3 @@
-import '../ops/index.js'; // installs the ops autograd needs, so train/ works on its own
 import { argError, argTypeError } from '../tensor/errors.js';
 import { shapesEqual } from '../tensor/shape.js';
 import { Tensor, tensor, type TensorLike } from '../tensor/tensor.js';

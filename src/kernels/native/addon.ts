@@ -38,7 +38,7 @@ export interface NativeAddon {
  */
 const MODULE_PATH = '../../../src/kernels/native/cc/build/Release/logitkit.node';
 
-let loaded: Promise<NativeAddon | null> | undefined;
+let loaded: NativeAddon | null | undefined;
 let loadError: string | null = null;
 
 /** Why the module did not load (null when it did, or before the first try): for error messages. */
@@ -47,34 +47,38 @@ export function nativeLoadError(): string | null {
 }
 
 /**
- * The native module, or null outside Node or where it was not built (no compiler at install time).
- * The loader is imported by a computed name so browser bundlers leave Node's module API alone.
+ * The native module, or null outside Node or where it was not built (no compiler at install time). Synchronous, so
+ * the kernel set can be chosen at the first op: Node's module API comes through process.getBuiltinModule (Node ≥ 20.16),
+ * which browser bundlers leave alone, unlike an import of 'node:module'.
  */
-export function loadNativeAddon(): Promise<NativeAddon | null> {
-  loaded ??= (async () => {
-    if (typeof process === 'undefined' || !process.versions?.node) {
-      loadError = 'native kernels run only in Node';
-      return null;
-    }
-    // LOGITKIT_NATIVE_MODULE: another build of the module, for testing (scripts/test-native-isa.mjs runs the kernel
-    // spec on AVX2 and SSE builds, the code paths of machines without AVX-512).
-    const override = process.env?.LOGITKIT_NATIVE_MODULE;
-    const url = override ? new URL(`file://${override}`) : new URL(MODULE_PATH, import.meta.url);
-    if (url.protocol !== 'file:') {
-      loadError = `the library is not loaded from files (${url.protocol})`;
-      return null;
-    }
-    try {
-      const [nodeModule, nodeUrl] = ['node:module', 'node:url'];
-      const { createRequire } = (await import(/* @vite-ignore */ nodeModule)) as typeof import('node:module');
-      const { fileURLToPath } = (await import(/* @vite-ignore */ nodeUrl)) as typeof import('node:url');
-      const require = createRequire(import.meta.url);
-      return require(fileURLToPath(url)) as NativeAddon;
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      loadError = code === 'MODULE_NOT_FOUND' ? 'the module is not built (npm run build:native says why)' : String((e as Error).message ?? e);
-      return null;
-    }
-  })();
+export function loadNativeAddon(): NativeAddon | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  const node = typeof process !== 'undefined' ? process : undefined;
+  if (!node?.versions?.node) {
+    loadError = 'native kernels run only in Node';
+    return null;
+  }
+  const builtin = (node as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  if (typeof builtin !== 'function') {
+    loadError = `Node ${node.version} has no process.getBuiltinModule (Node ≥ 20.16 loads the native kernels)`;
+    return null;
+  }
+  // LOGITKIT_NATIVE_MODULE: another build of the module, for testing (scripts/test-native-isa.mjs runs the kernel
+  // spec on AVX2 and SSE builds, the code paths of machines without AVX-512).
+  const override = node.env?.LOGITKIT_NATIVE_MODULE;
+  const url = override ? new URL(`file://${override}`) : new URL(MODULE_PATH, import.meta.url);
+  if (url.protocol !== 'file:') {
+    loadError = `the library is not loaded from files (${url.protocol})`;
+    return null;
+  }
+  try {
+    const { createRequire } = builtin('node:module') as typeof import('node:module');
+    const { fileURLToPath } = builtin('node:url') as typeof import('node:url');
+    loaded = createRequire(import.meta.url)(fileURLToPath(url)) as NativeAddon;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    loadError = code === 'MODULE_NOT_FOUND' ? 'the module is not built (npm run build:native says why)' : String((e as Error).message ?? e);
+  }
   return loaded;
 }

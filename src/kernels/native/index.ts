@@ -1,15 +1,17 @@
 /**
- * Native kernels for Node: C++ compiled on the installing machine (native/, N-API, built by
+ * Native kernels for Node: C++ compiled on the installing machine (cc/, N-API, built by
  * scripts/build-native.mjs with -march=native), so they use that machine's full vector width (AVX-512 or AVX2
  * with fused multiply-add) where WebAssembly stops at 128-bit SIMD. They read and write the typed arrays in place.
  *
  * In native code: matMul (float32, float64), the softmax family on contiguous rows, Adam's update, add/sub/mul with
  * the common broadcasts, relu and its step, compensated sums; everything else is the fallback's (by default the
- * WebAssembly set, else the TypeScript one). Null outside Node or where the module was not built.
+ * WebAssembly set, else the TypeScript one). Null outside Node or where the module was not built. Which set runs
+ * is decided in ../select.ts.
  */
 import { tsKernels } from '../ts/index.js';
 import type { Kernels } from '../types.js';
-import { createWasmKernels, type MatMulAccumulation } from '../wasm/index.js';
+import { checkOptions } from '../../tensor/options.js';
+import { createWasmKernelsSync, type MatMulAccumulation } from '../wasm/index.js';
 import { loadNativeAddon } from './addon.js';
 import { nativeElementwise } from './elementwise.js';
 import { nativeMatMul } from './matmul.js';
@@ -26,13 +28,26 @@ export interface NativeKernelOptions {
   threads?: number;
 }
 
+const OPTION_KEYS = ['fallback', 'matMulAccumulation', 'threads'];
+
+/** The native set, or null where the module does not load. Promise-returning twin of createNativeKernelsSync. */
 export async function createNativeKernels(options: NativeKernelOptions = {}): Promise<Kernels | null> {
-  const addon = await loadNativeAddon();
+  return nativeKernelSet('createNativeKernels', options);
+}
+
+/** The same, synchronously (what the default choice at the first op uses). */
+export function createNativeKernelsSync(options: NativeKernelOptions = {}): Kernels | null {
+  return nativeKernelSet('createNativeKernelsSync', options);
+}
+
+function nativeKernelSet(op: string, options: NativeKernelOptions): Kernels | null {
+  checkOptions(op, options, OPTION_KEYS);
+  const addon = loadNativeAddon();
   if (!addon) return null;
   const accumulation = options.matMulAccumulation ?? 'float64';
   // More threads than processors only adds waiting (and each OpenMP thread is an OS thread).
   const threads = Math.min(Math.max(1, Math.floor(options.threads ?? 1)), Math.max(1, addon.processors()));
-  const fallback = options.fallback ?? (await createWasmKernels({ matMulAccumulation: accumulation })) ?? tsKernels;
+  const fallback = options.fallback ?? createWasmKernelsSync({ matMulAccumulation: accumulation }) ?? tsKernels;
   return {
     ...fallback,
     name: `native-${addon.isa()}`,
@@ -46,5 +61,5 @@ export async function createNativeKernels(options: NativeKernelOptions = {}): Pr
 
 /** True where the native module loads (Node, built at install time). */
 export async function hasNativeKernels(): Promise<boolean> {
-  return (await loadNativeAddon()) !== null;
+  return loadNativeAddon() !== null;
 }

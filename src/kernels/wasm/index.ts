@@ -1,9 +1,6 @@
 /**
  * WebAssembly SIMD128 kernels (built from assembly/ by scripts/build-wasm.mjs, embedded as base64, so
- * Node and browsers load them the same way with no file fetch).
- *
- *   import { useWasmKernels } from './kernels/wasm/index.js';
- *   await useWasmKernels();            // kernels() now returns the wasm set where SIMD is available
+ * Node and browsers load them the same way with no file fetch). Which set runs is decided in ../select.ts.
  *
  * In wasm: matMul (float32, float64), softmax, logSoftmax, softmaxCrossEntropy, sparseSoftmaxCrossEntropy
  * (contiguous rows, float32/float64), binary add/sub/mul (same shape, scalar, bias row, one value per row),
@@ -16,16 +13,18 @@ Adam's update,
  * row kernels stream their arrays through it in cache-sized chunks (chunks.ts), matMul copies A and B in
  * once and C out once per batch item.
  */
-import { setKernels } from '../index.js';
+import { checkOptions } from '../../tensor/options.js';
 import { tsKernels } from '../ts/index.js';
 import type { Kernels } from '../types.js';
 import { Arena } from './arena.js';
+import type { KernelExports } from './exports.js';
 import { wasmElementwise } from './elementwise.js';
 import { fastSlice } from './layout.js';
 import { wasmAdam } from './optimizer.js';
 import { type WasmFlavor, bestWasmFlavor, instantiateKernels } from './load.js';
 import { type MatMulAccumulation, wasmMatMul } from './matmul.js';
-import { createWorkerPool } from './pool.js';
+import { type WorkerPool, createWorkerPool } from './pool.js';
+import { availableProcessors } from './processors.js';
 import { wasmReduce } from './reduce.js';
 import { wasmSoftmaxFamily } from './softmax.js';
 
@@ -47,21 +46,41 @@ export interface WasmKernelOptions {
    * Worker threads that share big matrix products and softmax-family calls with the calling thread
    * (default 0). Node: worker_threads; browsers: Web Workers, only inside a Web Worker of a cross-origin isolated
    * page (elsewhere there is no pool). The caller blocks while they run: this pays off when cores are idle.
+   * At most the processors available less one (the calling thread): more would only wait on each other.
    */
   workers?: number;
 }
 
+const OPTION_KEYS = ['fallback', 'matMulAccumulation', 'flavor', 'workers'] as const;
+
 /**
  * The WebAssembly SIMD kernel set: the hot kernels run in wasm, every other kernel (and every dtype
  * or layout a wasm kernel does not cover) is the fallback set's. Null where WebAssembly SIMD is missing.
+ * `workers` is clamped to the processors available less one.
  */
 export async function createWasmKernels(options: WasmKernelOptions = {}): Promise<Kernels | null> {
-  const fallback = options.fallback ?? tsKernels;
-  const flavor = options.flavor ?? bestWasmFlavor();
-  const w = await instantiateKernels(flavor);
+  const { flavor, w } = instantiate('createWasmKernels', options, OPTION_KEYS);
   if (!w) return null;
+  const workers = Math.min(Math.max(0, Math.floor(options.workers ?? 0)), availableProcessors() - 1);
+  const pool = flavor && workers > 0 ? await createWorkerPool(workers, flavor) : null;
+  return wasmKernelSet(w, flavor, pool, options);
+}
+
+/** The same set with no worker threads, built synchronously (what the default choice at the first op uses). */
+export function createWasmKernelsSync(options: Omit<WasmKernelOptions, 'workers'> = {}): Kernels | null {
+  const { flavor, w } = instantiate('createWasmKernelsSync', options, OPTION_KEYS.filter((k) => k !== 'workers'));
+  return w && wasmKernelSet(w, flavor, null, options);
+}
+
+function instantiate(op: string, options: WasmKernelOptions, keys: readonly string[]) {
+  checkOptions(op, options, keys);
+  const flavor = options.flavor ?? bestWasmFlavor();
+  return { flavor, w: instantiateKernels(flavor) };
+}
+
+function wasmKernelSet(w: KernelExports, flavor: WasmFlavor | null, pool: WorkerPool | null, options: WasmKernelOptions): Kernels {
+  const fallback = options.fallback ?? tsKernels;
   const arena = new Arena(w.memory, w.heapBase());
-  const pool = flavor ? await createWorkerPool(options.workers ?? 0, flavor) : null;
   return {
     ...fallback,
     name: `wasm-${flavor}`,
@@ -73,12 +92,4 @@ export async function createWasmKernels(options: WasmKernelOptions = {}): Promis
     ...wasmAdam(w, arena, fallback),
     matMul: wasmMatMul(w, arena, fallback, options.matMulAccumulation ?? 'float64', pool),
   };
-}
-
-/** Makes the wasm set the active kernels when the engine supports it; true if it did. */
-export async function useWasmKernels(options: WasmKernelOptions = {}): Promise<boolean> {
-  const set = await createWasmKernels(options);
-  if (!set) return false;
-  setKernels(set);
-  return true;
 }

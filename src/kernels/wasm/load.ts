@@ -48,12 +48,12 @@ export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * Compiles and instantiates the kernel module in the given flavor (default: the best this engine
- * runs), or gives null where WebAssembly SIMD (or the asked flavor) is missing.
+ * Compiles and instantiates the kernel module in the given flavor (default: the best this engine runs), or gives
+ * null where WebAssembly SIMD (or the asked flavor) is missing. Synchronous, so the kernel set can be chosen at the
+ * first op: the module is ~38 KB, well under the 8 MB Chromium compiles synchronously on a page's main thread.
  */
-export async function instantiateKernels(flavor: WasmFlavor | null = bestWasmFlavor()): Promise<KernelExports | null> {
+export function instantiateKernels(flavor: WasmFlavor | null = bestWasmFlavor()): KernelExports | null {
   if (flavor === null || !hasWasmSimd() || (flavor === 'relaxed-simd' && !hasWasmRelaxedSimd())) return null;
-  const module = await WebAssembly.compile(decodeBase64(flavor === 'relaxed-simd' ? kernelsRelaxedWasmBase64 : kernelsWasmBase64));
-  const instance = await WebAssembly.instantiate(module, {});
-  return instance.exports as unknown as KernelExports;
+  const module = new WebAssembly.Module(decodeBase64(flavor === 'relaxed-simd' ? kernelsRelaxedWasmBase64 : kernelsWasmBase64));
+  return new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
 }

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 
 const [libDir, checkpointDir, outFile, epochsArg, delayArg] = process.argv.slice(2);
 const lib = (p) => import(pathToFileURL(join(libDir, p)).href);
-await lib('src/ops/index.js');
 const { Random } = await lib('src/tensor/index.js');
 const { Tensor } = await lib('src/tensor/tensor.js');
 const { input, layers } = await lib('src/layers/index.js');
