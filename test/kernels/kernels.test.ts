@@ -11,11 +11,12 @@ async function wasmKernels(options: WasmKernelOptions): Promise<Kernels> {
   return set;
 }
 
+// The names start every test name of the set's suite (short: vitest prints them on each line).
 const sets: [string, () => Promise<Kernels>][] = [
   ['ts', async () => tsKernels],
-  ['wasm-simd (float64 matMul accumulation, the default)', () => wasmKernels({ flavor: 'simd' })],
-  ['wasm-simd, float32 matMul accumulation', () => wasmKernels({ flavor: 'simd', matMulAccumulation: 'float32' })],
-  ['wasm-simd, one worker thread', () => wasmKernels({ flavor: 'simd', workers: 1 })],
+  ['wasm-simd', () => wasmKernels({ flavor: 'simd' })],
+  ['wasm-simd float32-sums', () => wasmKernels({ flavor: 'simd', matMulAccumulation: 'float32' })],
+  ['wasm-simd 1-worker', () => wasmKernels({ flavor: 'simd', workers: 1 })],
 ];
 // Node 20 has relaxed SIMD only behind --experimental-wasm-relaxed-simd; Node ≥ 22 and browsers have it.
 if (hasWasmRelaxedSimd()) sets.push(['wasm-relaxed-simd', () => wasmKernels({ flavor: 'relaxed-simd' })]);
@@ -32,12 +33,12 @@ async function nativeKernels(options: NativeKernelOptions): Promise<Kernels> {
 // The native set where it was built; CI (LOGITKIT_REQUIRE_NATIVE=1) requires it, so a broken build fails here.
 if ((await hasNativeKernels()) || process.env.LOGITKIT_REQUIRE_NATIVE === '1') {
   sets.push(
-    ['native (float64 matMul accumulation, the default)', () => nativeKernels({})],
-    ['native, float32 matMul accumulation', () => nativeKernels({ matMulAccumulation: 'float32' })],
-    ['native, two threads', () => nativeKernels({ threads: 2 })],
+    ['native', () => nativeKernels({})],
+    ['native float32-sums', () => nativeKernels({ matMulAccumulation: 'float32' })],
+    ['native 2-threads', () => nativeKernels({ threads: 2 })],
   );
 } else {
   console.warn('kernels.test: the native kernel module is not built; its suite is skipped');
 }
 
-describe.each(sets)('%s kernels', (_name, load) => kernelSpec(load));
+describe.each(sets)('%s kernels', (name, load) => kernelSpec(name, load));

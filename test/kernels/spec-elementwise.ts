@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
+import { describe, it } from './names.js';
 import { tsKernels } from '../../src/kernels/index.js';
 import type { BinaryOp, Kernels, UnaryOp } from '../../src/kernels/types.js';
 import type { TypedArray } from '../../src/tensor/dtype.js';

@@ -1,5 +1,6 @@
 import { Decimal } from 'decimal.js';
-import { describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
+import { describe, it } from './names.js';
 import { tsKernels } from '../../src/kernels/index.js';
 import type { Kernels, ReduceOp } from '../../src/kernels/types.js';
 import { type ArrayType, randomArray, ulpOf } from './helpers.js';

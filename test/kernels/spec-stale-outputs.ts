@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
+import { describe, it } from './names.js';
 import type { Kernels } from '../../src/kernels/types.js';
 import { randomArray } from './helpers.js';
 

@@ -2,6 +2,7 @@ import { beforeAll } from 'vitest';
 import type { Kernels } from '../../src/kernels/types.js';
 import { elementwiseSpec } from './spec-elementwise.js';
 import { matMulSpec } from './spec-matmul.js';
+import { forKernelSet } from './names.js';
 import { optimizerSpec } from './spec-optimizer.js';
 import { reduceLayoutSpec } from './spec-reduce-layout.js';
 import { softmaxSpec } from './spec-softmax.js';
@@ -9,18 +10,20 @@ import { staleOutputSpec } from './spec-stale-outputs.js';
 
 /**
  * The kernel spec suite: every kernel of the Kernels interface against plain expectations and against
- * the TypeScript reference. Every kernel set runs all of it (kernels.test.ts).
+ * the TypeScript reference. Every kernel set runs all of it (kernels.test.ts); `label` (the set) starts every test name.
  */
-export function kernelSpec(load: () => Promise<Kernels>): void {
+export function kernelSpec(label: string, load: () => Promise<Kernels>): void {
   let set: Kernels;
   beforeAll(async () => {
     set = await load();
   });
   const k = () => set;
-  elementwiseSpec(k);
-  softmaxSpec(k);
-  matMulSpec(k);
-  reduceLayoutSpec(k);
-  optimizerSpec(k);
-  staleOutputSpec(k);
+  forKernelSet(label, () => {
+    elementwiseSpec(k);
+    softmaxSpec(k);
+    matMulSpec(k);
+    reduceLayoutSpec(k);
+    optimizerSpec(k);
+    staleOutputSpec(k);
+  });
 }
