@@ -1,6 +1,5 @@
 // What the shared spec suite cannot see of the native softmax family: that it runs (not the fallback), that any
-// thread count gives the same bits, that it leaves its inputs alone, and that its tables are the wasm kernels'.
-import { readFileSync } from 'node:fs';
+// thread count gives the same bits, and that it leaves its inputs alone (test/kernels/exp-tables.test.ts checks its tables).
 import { describe, expect, it } from 'vitest';
 import { tsKernels } from '../../src/kernels/index.js';
 import { createNativeKernels, hasNativeKernels } from '../../src/kernels/native/index.js';
@@ -23,25 +22,7 @@ async function native(threads = 1, fallback?: Kernels): Promise<Kernels> {
   return set;
 }
 
-function hexWords(text: string): string[] {
-  return [...text.matchAll(/0x[0-9a-f]{16}/g)].map((m) => m[0]);
-}
-
 describe.runIf(built)('native softmax family', () => {
-  it('uses the exp tables of the WebAssembly kernels, bit for bit', () => {
-    const header = readFileSync(new URL('../../src/kernels/native/cc/exp-tables.h', import.meta.url), 'utf8');
-    const wasmExp = readFileSync(new URL('../../src/kernels/wasm/assembly/exp.ts', import.meta.url), 'utf8');
-    const tail = wasmExp.slice(wasmExp.indexOf('TABLE_TAIL: usize'), wasmExp.indexOf('], 16)', wasmExp.indexOf('TABLE_TAIL: usize')));
-    const pairs = hexWords(tail);
-    const expected = [
-      ...hexWords(readFileSync(new URL('../../src/kernels/wasm/assembly/exp-table-1024.ts', import.meta.url), 'utf8')),
-      ...pairs.filter((_, i) => i % 2 === 0),
-      ...pairs.filter((_, i) => i % 2 === 1),
-    ];
-    expect(expected).toHaveLength(1024 + 128);
-    expect(hexWords(header)).toEqual(expected);
-  });
-
   for (const Type of [Float32Array, Float64Array]) {
     it(`runs contiguous ${Type.name} rows natively and leaves the logits and labels as they were`, async () => {
       const k = await native(1, refusing);
