@@ -181,7 +181,9 @@ describe('corrupt files are rejected with a clear message', () => {
     bad[bad.length - 1] ^= 1;
     writeFileSync(path, bad);
     await expect(loadModel(path)).rejects.toThrow(`loadModel: file '${path}' is not a valid logitkit model file: weights checksum mismatch`);
-    await expect(loadModel(join(dir, 'missing.lkm'))).rejects.toThrow(/missing.lkm' is not a valid logitkit model file: it cannot be read/);
+    await expect(loadModel(join(dir, 'missing.lkm'))).rejects.toThrow(/missing.lkm' is not a valid logitkit model file: it must be a readable file, got ENOENT/);
+    await expect(loadModel(dir)).rejects.toThrow(`loadModel: file '${dir}' is not a valid logitkit model file: it must be a file, got a directory`);
+    await expect(loadModel('/dev/zero')).rejects.toThrow(/bad magic bytes 00 00 00 00/);
     expect(readFileSync(path).length).toBe(good.length);
   });
 });
