@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,6 +185,15 @@ describe('corrupt files are rejected with a clear message', () => {
     await expect(loadModel(join(dir, 'missing.lkm'))).rejects.toThrow(/missing.lkm' is not a valid logitkit model file: it must be a readable file, got ENOENT/);
     await expect(loadModel(dir)).rejects.toThrow(`loadModel: file '${dir}' is not a valid logitkit model file: it must be a file, got a directory`);
     await expect(loadModel('/dev/zero')).rejects.toThrow(/bad magic bytes 00 00 00 00/);
+    // A pipe that never ends: the reader stops at its first chunk, whose magic is wrong.
+    const fifo = join(dir, 'endless.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', `exec yes > '${fifo}'`], { stdio: 'ignore' });
+    try {
+      await expect(loadModel(fifo)).rejects.toThrow(/bad magic bytes 79 0a 79 0a/);
+    } finally {
+      writer.kill();
+    }
     expect(readFileSync(path).length).toBe(good.length);
   });
 });
