@@ -1,3 +1,4 @@
+import { checkOptions } from '../tensor/options.js';
 import type { Dataset } from './dataset.js';
 import { dataError, dataTypeError } from './errors.js';
 import { parseNumberCell, splitCsvLine } from './csv-line.js';
@@ -14,6 +15,18 @@ export interface CsvOptions {
    */
   classNames?: string[];
 }
+
+/** Budgets a CSV source must fit (docs/training.md, "Data files"): beyond them reading stops with a clear error. */
+export const CSV_LIMITS = Object.freeze({
+  /** Characters in one line (an endless line is refused, not accumulated). */
+  lineLength: 2 ** 20,
+  /** Bytes of a CSV file read by loadCsvDataset. */
+  fileBytes: 2 ** 30,
+  /** Distinct labels, i.e. classes (a column of continuous values is not a label column). */
+  classes: 10_000,
+});
+
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
  * Builds a Dataset from CSV lines fed one at a time, so Node can stream big files and the browser can parse
@@ -38,6 +51,7 @@ export class CsvDatasetBuilder {
     private readonly options: CsvOptions = {},
     private readonly op = 'readCsv',
   ) {
+    checkOptions(op, options, ['labelColumn', 'header', 'delimiter', 'classNames']);
     this.delimiter = options.delimiter ?? ',';
     if (typeof this.delimiter !== 'string' || this.delimiter.length === 0 || this.delimiter === '"') {
       throw dataTypeError(op, "option 'delimiter'", 'a non-empty string other than a quote', this.delimiter);
@@ -46,6 +60,37 @@ export class CsvDatasetBuilder {
     if (names !== undefined && (!Array.isArray(names) || names.length === 0 || new Set(names).size !== names.length)) {
       throw dataError(op, "option 'classNames'", 'a non-empty array of distinct names', names);
     }
+  }
+
+  private pending = '';
+  private afterCR = false;
+  private lineCount = 0;
+
+  /**
+   * Feeds text in chunks of any size (a whole file, or a stream's pieces). One rule for line ends, the same in
+   * Node and the browser: \n, \r\n and a lone \r each end a line. A line longer than CSV_LIMITS.lineLength is refused.
+   */
+  addText(text: string): void {
+    let from = this.afterCR && text.startsWith('\n') ? 1 : 0;
+    this.afterCR = false;
+    const eol = /\r\n|\r|\n/g;
+    eol.lastIndex = from;
+    for (let m = eol.exec(text); m !== null; m = eol.exec(text)) {
+      if (m[0] === '\r' && m.index === text.length - 1) this.afterCR = true;
+      this.takeLine(this.pending + text.slice(from, m.index));
+      this.pending = '';
+      from = eol.lastIndex;
+    }
+    this.pending += text.slice(from);
+    if (this.pending.length > CSV_LIMITS.lineLength) this.takeLine(this.pending);
+  }
+
+  private takeLine(line: string): void {
+    this.lineCount++;
+    if (line.length > CSV_LIMITS.lineLength) {
+      throw dataError(this.op, `${this.source} line ${this.lineCount}`, `a line of at most ${CSV_LIMITS.lineLength} characters`, 'a longer line');
+    }
+    this.addLine(line, this.lineCount);
   }
 
   addLine(rawLine: string, lineNumber: number): void {
@@ -65,6 +110,8 @@ export class CsvDatasetBuilder {
   }
 
   finish(): Dataset {
+    if (this.pending !== '') this.takeLine(this.pending);
+    this.pending = '';
     if (this.count === 0) throw dataError(this.op, this.source, 'CSV with at least one data row', 'none');
     const labels = this.labelIds.slice(0, this.count);
     let numClasses: number;
@@ -72,9 +119,14 @@ export class CsvDatasetBuilder {
     if (classNames !== undefined) {
       numClasses = classNames.length;
     } else if (this.allIntegerLabels) {
-      const ids = remapTable(this.labelKeys, (key) => Number(key));
+      // Dense ids in numeric order: labels 0..K-1 keep their values; others (gaps, 1..K, 10^8) are renumbered
+      // and recorded as classNames, so a label never sizes the output layer.
+      const values = [...new Set([...this.labelKeys.keys()].map(Number))].sort((a, b) => a - b);
+      const rank = new Map(values.map((v, id) => [v, id]));
+      const ids = remapTable(this.labelKeys, (key) => rank.get(Number(key))!);
       for (let i = 0; i < labels.length; i++) labels[i] = ids[labels[i]];
-      numClasses = ids.reduce((max, id) => Math.max(max, id), 0) + 1;
+      numClasses = values.length;
+      if (values.some((v, id) => v !== id)) classNames = values.map(String);
     } else {
       // Sorted names give the same ids whatever order the rows come in.
       classNames = [...this.labelKeys.keys()].sort();
@@ -127,6 +179,9 @@ export class CsvDatasetBuilder {
         const got = cells[c] === '' ? 'an empty cell' : `'${cells[c]}'`;
         throw dataError(this.op, this.cellWhere(where, c), 'a finite number', got);
       }
+      if (Math.abs(value) > FLOAT32_MAX && !Number.isFinite(Math.fround(value))) {
+        throw dataError(this.op, this.cellWhere(where, c), `a number within float32 range (magnitude at most ${FLOAT32_MAX})`, `'${cells[c]}'`);
+      }
       this.features[at++] = value;
     }
     this.labelIds[this.count] = this.labelId(cells[this.labelIndex], this.cellWhere(where, this.labelIndex));
@@ -143,6 +198,9 @@ export class CsvDatasetBuilder {
     }
     let id = this.labelKeys.get(label);
     if (id === undefined) {
+      if (this.labelKeys.size >= CSV_LIMITS.classes) {
+        throw dataError(this.op, where, `one of at most ${CSV_LIMITS.classes} distinct labels (classes; is this the label column?)`, `'${label}', label number ${CSV_LIMITS.classes + 1}`);
+      }
       id = this.labelKeys.size;
       this.labelKeys.set(label, id);
       if (!/^\d{1,9}$/.test(label)) this.allIntegerLabels = false;
@@ -159,8 +217,7 @@ export class CsvDatasetBuilder {
 /** Parses CSV text held in memory (browser, tests, small files). */
 export function parseCsvDataset(text: string, options: CsvOptions = {}, source = "argument 'text'"): Dataset {
   const builder = new CsvDatasetBuilder(source, options, 'parseCsvDataset');
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) builder.addLine(lines[i], i + 1);
+  builder.addText(text);
   return builder.finish();
 }
 

@@ -82,6 +82,22 @@ export function parseIdxPrefix(bytes: Uint8Array, options: ParseIdxOptions = {})
   return { array: { dtype: code.dtype, dims, data }, byteLength };
 }
 
+/**
+ * The byte length the IDX header at the start of `head` declares, once the header is complete (undefined
+ * before). An invalid header declares 3 bytes, so readers stop at the 4 bytes parseIdx needs to say why.
+ */
+export function idxDeclaredLength(head: Uint8Array): number | undefined {
+  if (head.length < 4) return undefined;
+  const code = DTYPE_CODES[head[2]];
+  if (head[0] !== 0 || head[1] !== 0 || code === undefined || head[3] === 0) return 3;
+  const headerLength = 4 + 4 * head[3];
+  if (head.length < headerLength) return undefined;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let elements = 1;
+  for (let i = 0; i < head[3]; i++) elements *= view.getUint32(4 + 4 * i, false);
+  return elements > MAX_IDX_ELEMENTS ? headerLength : headerLength + elements * code.itemSize;
+}
+
 /** Big-endian elements into a native typed array. uint8 is returned as a view (no copy). */
 function readElements(view: DataView, offset: number, n: number, dtype: IdxDType): IdxData {
   const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);

@@ -8,4 +8,4 @@ export { parseIdx, parseIdxPrefix, encodeIdx, MAX_IDX_ELEMENTS, type IdxArray, t
 export { idxToDataset, FASHION_MNIST_CLASS_NAMES, type IdxDatasetOptions } from './idx-dataset.js';
 export { decodeEmbeddedMnist, fetchEmbeddedMnist, EMBEDDED_MNIST_COUNT, EMBEDDED_MNIST_FILE, EMBEDDED_MNIST_URL } from './embedded.js';
 export { splitTrainTest, DEFAULT_SPLIT_SEED, type SplitOptions, type TrainTestSplit } from './split.js';
-export { CsvDatasetBuilder, parseCsvDataset, type CsvOptions } from './csv.js';
+export { CsvDatasetBuilder, parseCsvDataset, CSV_LIMITS, type CsvOptions } from './csv.js';

@@ -1,26 +1,19 @@
-import { open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { readFileChunks } from '../io/read-bounded.js';
 import type { Dataset } from './dataset.js';
-import { CsvDatasetBuilder, type CsvOptions } from './csv.js';
+import { CSV_LIMITS, CsvDatasetBuilder, type CsvOptions } from './csv.js';
 import { dataError, fileSource } from './errors.js';
 
-/** Reads a CSV file line by line (Node), so only the numbers, not the text, are held in memory. */
+/**
+ * Reads a CSV file as a stream (Node), so only the numbers, not the text, are held in memory. The same line
+ * splitter as parseCsvDataset; at most CSV_LIMITS.fileBytes are read, from a file, a pipe or a device.
+ */
 export async function loadCsvDataset(path: string, options: CsvOptions = {}): Promise<Dataset> {
   const op = 'loadCsvDataset';
   const builder = new CsvDatasetBuilder(fileSource(path), options, op);
-  let file;
-  try {
-    file = await open(path, 'r');
-  } catch (error) {
-    throw dataError(op, fileSource(path), 'a readable file', (error as Error).message);
+  const decoder = new TextDecoder();
+  for await (const chunk of readFileChunks(path, CSV_LIMITS.fileBytes, (expected, actual) => dataError(op, fileSource(path), expected, actual))) {
+    builder.addText(decoder.decode(chunk, { stream: true }));
   }
-  const lines = createInterface({ input: file.createReadStream({ encoding: 'utf8', autoClose: false }), crlfDelay: Infinity });
-  try {
-    let lineNumber = 0;
-    for await (const line of lines) builder.addLine(line, ++lineNumber);
-  } finally {
-    lines.close();
-    await file.close();
-  }
+  builder.addText(decoder.decode());
   return builder.finish();
 }

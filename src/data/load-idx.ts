@@ -2,9 +2,9 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dataset } from './dataset.js';
 import { dataError, fileSource } from './errors.js';
-import { parseIdx } from './idx.js';
+import { idxDeclaredLength, parseIdx } from './idx.js';
 import { idxToDataset, type IdxDatasetOptions } from './idx-dataset.js';
-import { readMaybeGzipped } from './node-files.js';
+import { MAX_DECOMPRESSED_BYTES, readMaybeGzipped } from './node-files.js';
 
 export type LoadIdxOptions = Pick<IdxDatasetOptions, 'numClasses' | 'classNames'>;
 
@@ -19,6 +19,10 @@ export async function loadIdxDataset(dir: string, options: LoadIdxOptions = {}):
   const trainFiles = await findSplit(dir, 'train');
   const testFiles = await findSplit(dir, 't10k');
   const [train, test] = await Promise.all([loadSplit(trainFiles, options), loadSplit(testFiles, options)]);
+  const shape = (ds: Dataset) => `[${(ds.imageShape ?? ds.featureShape).join(', ')}]`;
+  if (shape(train) !== shape(test)) {
+    throw dataError('loadIdxDataset', fileSource(testFiles.imagesPath), `images of the training images' shape ${shape(train)} (${fileSource(trainFiles.imagesPath)})`, `images of shape ${shape(test)}`);
+  }
   return { train, test };
 }
 
@@ -30,8 +34,9 @@ async function findSplit(dir: string, prefix: 'train' | 't10k'): Promise<{ image
 }
 
 async function loadSplit({ imagesPath, labelsPath }: { imagesPath: string; labelsPath: string }, options: LoadIdxOptions): Promise<Dataset> {
-  const images = parseIdx(await readMaybeGzipped(imagesPath, 'loadIdxDataset'), { source: fileSource(imagesPath) });
-  const labels = parseIdx(await readMaybeGzipped(labelsPath, 'loadIdxDataset'), { source: fileSource(labelsPath) });
+  const read = (path: string) => readMaybeGzipped(path, 'loadIdxDataset', MAX_DECOMPRESSED_BYTES, idxDeclaredLength);
+  const images = parseIdx(await read(imagesPath), { source: fileSource(imagesPath) });
+  const labels = parseIdx(await read(labelsPath), { source: fileSource(labelsPath) });
   return idxToDataset(images, labels, { ...options, imagesSource: fileSource(imagesPath), labelsSource: fileSource(labelsPath) });
 }
 

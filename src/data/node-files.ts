@@ -1,31 +1,53 @@
-import { readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { gunzip } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
+import { concat, readFileBounded } from '../io/read-bounded.js';
 import { dataError, fileSource } from './errors.js';
 import { isGzip } from './gzip.js';
 
-const gunzipAsync = promisify(gunzip);
-
-/** Decompressed files larger than this are refused before zlib grows its output that far (zip bombs). */
+/** Files (and decompressed data) larger than this are refused before they are read or inflated that far. */
 export const MAX_DECOMPRESSED_BYTES = 2 ** 31 + 1024;
 
 /**
  * Reads a whole file, gunzipping it when it opens with the gzip magic bytes 1f 8b (whatever its name says).
- * Errors name the file.
+ * Errors name the file. `declaredLength(head)` gives the length the content's own header declares once enough
+ * of it is decompressed (undefined until then): inflating stops one byte past it, so a small gzip stream cannot
+ * expand beyond what its header claims (the parser then reports the mismatch).
  */
-export async function readMaybeGzipped(path: string | URL, op: string, maxBytes = MAX_DECOMPRESSED_BYTES): Promise<Uint8Array> {
-  const source = fileSource(path instanceof URL ? fileURLToPath(path) : path);
-  let raw: Uint8Array;
-  try {
-    raw = await readFile(path);
-  } catch (error) {
-    throw dataError(op, source, 'a readable file', (error as Error).message);
-  }
+export async function readMaybeGzipped(
+  path: string | URL,
+  op: string,
+  maxBytes = MAX_DECOMPRESSED_BYTES,
+  declaredLength?: (head: Uint8Array) => number | undefined,
+): Promise<Uint8Array> {
+  const filePath = path instanceof URL ? fileURLToPath(path) : path;
+  const source = fileSource(filePath);
+  // A stream (pipe, device) that is not gzip stops being read past what its header declares.
+  const enough = (head: Uint8Array) => !isGzip(head) && declaredLength !== undefined && head.length > (declaredLength(head) ?? Infinity);
+  const raw = await readFileBounded(filePath, maxBytes, (expected, actual) => dataError(op, source, expected, actual), enough);
   if (!isGzip(raw)) return raw;
+  return gunzipBounded(raw, maxBytes, declaredLength, (actual) => dataError(op, source, `valid gzip data of at most ${maxBytes} bytes once decompressed`, actual));
+}
+
+async function gunzipBounded(raw: Uint8Array, maxBytes: number, declaredLength: ((head: Uint8Array) => number | undefined) | undefined, fail: (actual: string) => Error): Promise<Uint8Array> {
+  const gunzip = createGunzip();
+  gunzip.end(raw);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let limit: number | undefined;
   try {
-    return await gunzipAsync(raw, { maxOutputLength: maxBytes });
-  } catch (error) {
-    throw dataError(op, source, `valid gzip data of at most ${maxBytes} bytes once decompressed`, (error as Error).message);
+    for await (const chunk of gunzip as AsyncIterable<Uint8Array>) {
+      chunks.push(chunk);
+      total += chunk.length;
+      if (total > maxBytes) throw fail(`more than ${maxBytes} bytes`);
+      limit ??= declaredLength?.(concat(chunks, total));
+      if (limit !== undefined && total > limit) break;
+    }
+  } catch (e) {
+    if (e instanceof RangeError && e.message.includes('must be valid gzip')) throw e;
+    throw fail((e as Error).message);
+  } finally {
+    gunzip.destroy();
   }
+  const out = concat(chunks, total);
+  return limit !== undefined && total > limit + 1 ? out.subarray(0, limit + 1) : out;
 }

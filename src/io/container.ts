@@ -1,6 +1,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { crc32 } from './crc32.js';
 import { ModelFileError } from './errors.js';
+import { jsonDepth } from './json-depth.js';
 import { Checker } from './validate.js';
 
 /*
@@ -36,6 +37,8 @@ export const LIMITS = Object.freeze({
   layers: 1024,
   nodes: 4096,
   epochs: 1_000_000,
+  /** Nesting of arrays and objects in the header; a valid one needs 6. */
+  headerDepth: 64,
 });
 
 export type WeightDType = 'float32' | 'float64';
@@ -144,8 +147,12 @@ export function decodeFile(bytes: Uint8Array, op: string, source: string): Decod
   if (storedHeaderCrc !== headerCrc) check.fail(`header checksum mismatch (stored crc32 ${hex(storedHeaderCrc)}, computed ${hex(headerCrc)}): the header is corrupt`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
+    const depth = jsonDepth(text);
+    if (depth > LIMITS.headerDepth) check.fail(`the header nests arrays and objects ${depth} levels deep, more than the limit of ${LIMITS.headerDepth}`);
+    parsed = JSON.parse(text);
   } catch (e) {
+    if (e instanceof ModelFileError) throw e;
     check.fail(`bad JSON in the header: ${(e as Error).message}`);
   }
   const header = check.object('header', parsed);

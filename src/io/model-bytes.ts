@@ -51,7 +51,7 @@ function buildModel(file: DecodedFile): Model {
   if (kind === 'checkpoint' && header.training === undefined) check.fail('header.training is missing in a checkpoint');
   if (kind === 'model' && header.training !== undefined) check.fail('header.training is only allowed in a checkpoint');
   const topology = readTopology(check, header.model);
-  const model = buildFromTopology(check, topology);
+  const model = buildFromTopology(check, topology, tensors);
   const values = model.weights.map((v) => {
     const t = tensors.get(v.name);
     if (!t) return check.fail(`the weights data has no tensor '${v.name}' (layer weights: ${model.weights.map((w) => w.name).join(', ')})`);

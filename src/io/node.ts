@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Network } from '../layers/network.js';
 import type { CheckpointStore, TrainingState } from '../train/checkpoint.js';
 import type { Model } from '../train/model.js';
-import { LIMITS, PREAMBLE_BYTES } from './container.js';
+import { LIMITS, MAGIC, PREAMBLE_BYTES } from './container.js';
 import { ModelFileError } from './errors.js';
 import { checkpointFromBytes, checkpointToBytes, modelFromBytes, modelToBytes, type DecodedCheckpoint } from './model-bytes.js';
+import { readFileBounded } from './read-bounded.js';
 import { registerDirectoryCheckpoint } from '../train/checkpoint-directory.js';
 
 /** Node-only: model and checkpoint files on disk. Everything here goes through the pure byte functions. */
@@ -56,17 +57,14 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** Reads a whole model/checkpoint file after checking its size against the format's limits. */
+/**
+ * Reads a whole model/checkpoint file within the format's limits (pipes and devices as bounded streams; a
+ * directory is refused); reading stops early when the first bytes are not the magic number.
+ */
 async function readBounded(op: string, path: string): Promise<Uint8Array> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (e) {
-    throw new ModelFileError(op, source(path), `it cannot be read: ${(e as Error).message}`);
-  }
-  if (size > MAX_MODEL_FILE_BYTES) throw new ModelFileError(op, source(path), `it is ${size} bytes, more than any valid file (${MAX_MODEL_FILE_BYTES})`);
-  const bytes = await readFile(path);
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fail = (expected: string, actual: string) => new ModelFileError(op, source(path), `it must be ${expected}, got ${actual}`);
+  const notMagic = (head: Uint8Array) => head.length >= MAGIC.length && MAGIC.some((b, i) => head[i] !== b);
+  return readFileBounded(path, MAX_MODEL_FILE_BYTES, fail, notMagic);
 }
 
 /** Saves a model (architecture + weights) to one file, atomically. Conventional extension: .lkm. */

@@ -4,7 +4,9 @@ import type { Network } from '../layers/network.js';
 import { LAYER_CLASSES, LAYERS, layerFromConfig } from '../layers/registry.js';
 import { Model } from '../train/model.js';
 import { Sequential } from '../train/sequential.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { LIMITS } from './container.js';
+import { checkWeightPlan } from './weight-plan.js';
 import type { Checker } from './validate.js';
 
 /** The JSON description of a model's architecture, saved in every model and checkpoint file. */
@@ -87,7 +89,7 @@ export function readTopology(check: Checker, v: unknown): TopologyJSON {
 }
 
 /** Rebuilds the model a topology describes (weights freshly initialized; the caller loads the saved ones). */
-export function buildFromTopology(check: Checker, t: TopologyJSON): Model {
+export function buildFromTopology(check: Checker, t: TopologyJSON, tensors: ReadonlyMap<string, Tensor>): Model {
   const path = 'header.model';
   const wrap = <T>(where: string, f: () => T): T => {
     try {
@@ -101,6 +103,7 @@ export function buildFromTopology(check: Checker, t: TopologyJSON): Model {
   const used = new Set<string>();
   for (const n of t.nodes) used.add(n.layer);
   for (const l of t.layers) if (!used.has(l.name)) check.fail(`layer '${l.name}' is not used by any node`);
+  checkWeightPlan(check, t, byName, tensors);
   let model: Model;
   if (t.className === 'Sequential') {
     const chain = t.nodes.every((n, i) => (i === 0 ? n.inputs.length === 0 : n.inputs.length === 1 && n.inputs[0] === i - 1));

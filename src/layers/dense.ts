@@ -89,6 +89,11 @@ export class Dense extends Layer {
     return [...shape.slice(0, -1), this.units];
   }
 
+  override weightShapes(inputShapes: readonly SymbolicShape[]): Array<{ name: string; shape: number[] }> {
+    const inDim = inputShapes[0][inputShapes[0].length - 1] as number;
+    return [{ name: 'kernel', shape: [inDim, this.units] }, ...(this.useBias ? [{ name: 'bias', shape: [this.units] }] : [])];
+  }
+
   protected override createWeights(inputShapes: readonly SymbolicShape[], dtype: FloatDType, rng: Random): Variable[] {
     const inDim = inputShapes[0][inputShapes[0].length - 1] as number;
     const kernel = initialize(this.kernelInitializer, [inDim, this.units], dtype, rng, inDim, this.units);

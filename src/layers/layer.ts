@@ -151,6 +151,14 @@ export abstract class Layer {
     return [];
   }
 
+  /**
+   * The weights `build` creates for inputs of these shapes (name after the layer's 'name/', shape), computed
+   * without allocating anything: a model file's sizes are checked against them before a layer is built.
+   */
+  weightShapes(_inputShapes: readonly SymbolicShape[]): Array<{ name: string; shape: number[] }> {
+    return [];
+  }
+
   /** How many inputs the layer takes: a number, or [min, max]. */
   protected arity(): [number, number] {
     return [1, 1];

@@ -100,6 +100,11 @@ export class Normalization extends Layer {
     return shape;
   }
 
+  override weightShapes(inputShapes: readonly SymbolicShape[]): Array<{ name: string; shape: number[] }> {
+    const d = inputShapes[0][inputShapes[0].length - 1] as number;
+    return [{ name: 'mean', shape: [d] }, { name: 'variance', shape: [d] }];
+  }
+
   protected override createWeights(inputShapes: readonly SymbolicShape[], dtype: FloatDType): Variable[] {
     const d = inputShapes[0][inputShapes[0].length - 1] as number;
     const mean = allocate(dtype, d);

@@ -138,6 +138,12 @@ describe('logitkit train / evaluate / predict / info on a small CSV set', () => 
     expect(many.code, many.err).toBe(0);
     expect(many.out).toMatch(/row 1: predicted red/);
     expect(many.out).toMatch(/row 2: predicted blue/);
+    // A directory where a file is expected is a one-line error naming it, for the model and for the input.
+    const asDir = await cli('predict', '--model', model, '--input', dir);
+    expect([asDir.code, asDir.err.trim()]).toEqual([1, `logitkit: predict: file '${dir}' must be a file, got a directory`]);
+    const modelDir = await cli('predict', '--model', dir, '--values', '0,2,0,0');
+    expect(modelDir.code).toBe(1);
+    expect(modelDir.err).toContain(`loadModel: file '${dir}' is not a valid logitkit model file: it must be a file, got a directory`);
   });
 
   it('trains with worker threads and float32 matrix-product sums when asked, then restores the kernels', async () => {

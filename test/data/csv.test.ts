@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseCsvDataset } from '../../src/data/index.js';
+import { CSV_LIMITS, parseCsvDataset } from '../../src/data/index.js';
+import { memoryNow } from '../helpers/model-files.js';
 import { loadCsvDataset } from '../../src/data/node.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'logitkit-csv-'));
@@ -20,9 +21,12 @@ describe('parseCsvDataset', () => {
     expect(ds.count).toBe(2);
     expect(ds.featureShape).toEqual([2]);
     expect(Array.from(ds.images)).toEqual([1, 2, 3.5, -0.4].map(Math.fround));
-    expect(Array.from(ds.labels)).toEqual([0, 2]);
-    expect(ds.numClasses).toBe(3);
-    expect(ds.classNames).toBeUndefined();
+    // Labels 0 and 2 become dense ids 0 and 1, recorded as class names.
+    expect(Array.from(ds.labels)).toEqual([0, 1]);
+    expect(ds.numClasses).toBe(2);
+    expect(ds.classNames).toEqual(['0', '2']);
+    const dense = parseCsvDataset('1,2,1\n3,4,0\n');
+    expect([Array.from(dense.labels), dense.numClasses, dense.classNames]).toEqual([[1, 0], 2, undefined]);
     expect(ds.imageShape).toBeUndefined();
   });
 
@@ -90,5 +94,56 @@ describe('loadCsvDataset', () => {
     const path = writeCsv('bad.csv', '1,2,0\n1,2,3,0\n');
     await expect(loadCsvDataset(path)).rejects.toThrow(`loadCsvDataset: file '${path}' line 2 must be 3 columns like the first row (line 1), got 4 columns`);
     await expect(loadCsvDataset(join(tmp, 'missing.csv'))).rejects.toThrow(`loadCsvDataset: file '${join(tmp, 'missing.csv')}' must be a readable file, got ENOENT`);
+  });
+});
+
+describe('hostile CSV (D3)', () => {
+  it('a value that overflows float32 is an error naming line and column, not Infinity', () => {
+    expect(() => parseCsvDataset('x,y,label\n1,2,0\n1,3.5e38,1\n')).toThrow(
+      "parseCsvDataset: argument 'text' line 3, column 2 ('y') must be a number within float32 range (magnitude at most 3.4028234663852886e+38), got '3.5e38'",
+    );
+    expect(parseCsvDataset('3.4028235e38,-3.4028235e38,0\n').images[0]).toBe(3.4028234663852886e38);
+  });
+
+  it('integer labels map to dense ids, whatever their values', () => {
+    const ds = parseCsvDataset('1,100000000\n2,7\n3,100000000\n4,0\n');
+    expect(ds.numClasses).toBe(3);
+    expect(Array.from(ds.labels)).toEqual([2, 1, 2, 0]);
+    expect(ds.classNames).toEqual(['0', '7', '100000000']);
+  });
+
+  it('more distinct labels than the class limit is an error at the first one too many', () => {
+    const rows = Array.from({ length: CSV_LIMITS.classes + 1 }, (_, i) => `${i},${i / 3}`);
+    expect(() => parseCsvDataset(rows.join('\n'))).toThrow(
+      `line ${CSV_LIMITS.classes + 1}, column 2 must be one of at most 10000 distinct labels (classes; is this the label column?), got '${CSV_LIMITS.classes / 3}', label number 10001`,
+    );
+  });
+
+  it('lone CR, CRLF and LF end lines the same way in both parsers, also across chunk boundaries', async () => {
+    const text = 'a,b,label\r1,2,x\r\n3,4,y\n5,6,x\r';
+    const inMemory = parseCsvDataset(text);
+    expect(inMemory.count).toBe(3);
+    expect(Array.from(inMemory.images)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await loadCsvDataset(writeCsv('cr.csv', text))).toEqual(inMemory);
+    for (let cut = 0; cut <= text.length; cut++) {
+      const { CsvDatasetBuilder } = await import('../../src/data/index.js');
+      const b = new CsvDatasetBuilder('chunks');
+      b.addText(text.slice(0, cut));
+      b.addText(text.slice(cut));
+      expect(b.finish()).toEqual(inMemory);
+    }
+  });
+
+  it('an endless line is refused at the line budget, from text and from a device, with bounded memory', async () => {
+    const long = '1,'.repeat(CSV_LIMITS.lineLength) + '0';
+    expect(() => parseCsvDataset(`x,label\n${long}\n`)).toThrow(`parseCsvDataset: argument 'text' line 2 must be a line of at most ${CSV_LIMITS.lineLength} characters, got a longer line`);
+    const before = memoryNow();
+    await expect(loadCsvDataset('/dev/zero')).rejects.toThrow(`loadCsvDataset: file '/dev/zero' line 1 must be a line of at most ${CSV_LIMITS.lineLength} characters`);
+    expect(memoryNow() - before).toBeLessThan(64 * 2 ** 20);
+  });
+
+  it('a directory is not a file; unknown options are refused', async () => {
+    await expect(loadCsvDataset(tmp)).rejects.toThrow(`loadCsvDataset: file '${tmp}' must be a file, got a directory`);
+    expect(() => parseCsvDataset('1,0\n', { labelcolumn: 0 } as never)).toThrow(/labelcolumn/);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -152,5 +152,32 @@ describe.skipIf(!fashionPresent)(`Fashion-MNIST from ${FASHION}`, () => {
     expect(counts(train.labels)).toEqual(new Array(10).fill(6000));
     expect(counts(test.labels)).toEqual(new Array(10).fill(1000));
     expect(test.classNames?.[test.labels[0]]).toBe('Ankle boot'); // the first test image, per the dataset's own docs
+  });
+});
+
+describe('hostile IDX directories (D5)', () => {
+  it('a small gzip stream inflates no further than its IDX header declares', async () => {
+    const big = new Uint8Array(8 + 100 * 2 ** 20); // header [3, 2, 2] + 100 MiB of zeros: a 100 KB gzip file
+    big.set(encodeIdx(IMAGES).subarray(0, 16));
+    const dir = writeMnistDir('bomb', true, { 'train-images-idx3-ubyte': big.subarray(0, 16 + 100 * 2 ** 20 - 8) });
+    const { memoryNow } = await import('../helpers/model-files.js');
+    const before = memoryNow();
+    await expect(loadIdxDataset(dir)).rejects.toThrow(/train-images-idx3-ubyte.gz' must be 28 bytes \(16-byte header \+ 12 uint8 elements for dims \[3, 2, 2\]\), got 29 bytes \(extra bytes after the data\)/);
+    expect(memoryNow() - before).toBeLessThan(64 * 2 ** 20);
+  });
+
+  it('train and test images of different shapes are an error', async () => {
+    const dir = writeMnistDir('shapes', false, { 't10k-images-idx3-ubyte': encodeIdx({ dtype: 'uint8', dims: [1, 1, 4], data: IMAGES.data.subarray(0, 4) }) });
+    await expect(loadIdxDataset(dir)).rejects.toThrow(/t10k-images-idx3-ubyte' must be images of the training images' shape \[2, 2\] \(file '.*train-images-idx3-ubyte'\), got images of shape \[1, 4\]/);
+  });
+
+  it('a directory where a file should be, and /dev/zero, are clear errors', async () => {
+    const dir = writeMnistDir('dirs', false);
+    rmSync(join(dir, 'train-labels-idx1-ubyte'));
+    mkdirSync(join(dir, 'train-labels-idx1-ubyte'));
+    await expect(loadIdxDataset(dir)).rejects.toThrow(/loadIdxDataset: file '.*train-labels-idx1-ubyte' must be a file, got a directory/);
+    rmSync(join(dir, 'train-images-idx3-ubyte'));
+    symlinkSync('/dev/zero', join(dir, 'train-images-idx3-ubyte'));
+    await expect(loadIdxDataset(dir)).rejects.toThrow(/train-images-idx3-ubyte' must be an IDX element type code/);
   });
 });

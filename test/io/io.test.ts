@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { input, layers, model, modelFromBytes, ModelFileError, modelToBytes, seq
 import { loadModel, saveModel } from '../../src/node.js';
 import { assembleFile, PREAMBLE_BYTES } from '../../src/io/container.js';
 import { crc32 } from '../../src/io/crc32.js';
+import { explode, rebuild } from '../helpers/model-files.js';
 import { bitsEqual } from '../helpers/train.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'logitkit-io-'));
@@ -23,19 +25,6 @@ function expectSameModel(a: Model, b: Model): void {
   a.weights.forEach((v, i) => expect(bitsEqual(v.value, b.weights[i].value)).toBe(true));
   const x = tensor(Array.from({ length: 2 * a.inputShape[0] }, (_, i) => Math.cos(i)), { shape: [2, a.inputShape[0]] });
   expect(bitsEqual(a.predict(x), b.predict(x))).toBe(true);
-}
-
-/** Splits a file into its header JSON and data, to build corrupt variants. */
-function explode(bytes: Uint8Array): { header: any; data: Uint8Array } {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const h = view.getUint32(12, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + h)));
-  const start = Math.ceil((PREAMBLE_BYTES + h) / 8) * 8;
-  return { header, data: bytes.slice(start) };
-}
-
-function rebuild(header: unknown, data: Uint8Array, overrides: Parameters<typeof assembleFile>[2] = {}): Uint8Array {
-  return assembleFile(new TextEncoder().encode(JSON.stringify(header)), data, overrides);
 }
 
 describe('CRC-32', () => {
@@ -193,7 +182,18 @@ describe('corrupt files are rejected with a clear message', () => {
     bad[bad.length - 1] ^= 1;
     writeFileSync(path, bad);
     await expect(loadModel(path)).rejects.toThrow(`loadModel: file '${path}' is not a valid logitkit model file: weights checksum mismatch`);
-    await expect(loadModel(join(dir, 'missing.lkm'))).rejects.toThrow(/missing.lkm' is not a valid logitkit model file: it cannot be read/);
+    await expect(loadModel(join(dir, 'missing.lkm'))).rejects.toThrow(/missing.lkm' is not a valid logitkit model file: it must be a readable file, got ENOENT/);
+    await expect(loadModel(dir)).rejects.toThrow(`loadModel: file '${dir}' is not a valid logitkit model file: it must be a file, got a directory`);
+    await expect(loadModel('/dev/zero')).rejects.toThrow(/bad magic bytes 00 00 00 00/);
+    // A pipe that never ends: the reader stops at its first chunk, whose magic is wrong.
+    const fifo = join(dir, 'endless.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', `exec yes > '${fifo}'`], { stdio: 'ignore' });
+    try {
+      await expect(loadModel(fifo)).rejects.toThrow(/bad magic bytes 79 0a 79 0a/);
+    } finally {
+      writer.kill();
+    }
     expect(readFileSync(path).length).toBe(good.length);
   });
 });

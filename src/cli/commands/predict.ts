@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readFileBounded } from '../../io/read-bounded.js';
 import { Tensor } from '../../index.js';
-import { parseCsvDataset } from '../../data/node.js';
+import { CSV_LIMITS, parseCsvDataset } from '../../data/node.js';
 import { loadDataSource } from '../data-source.js';
 import { topClasses } from '../evaluation.js';
 import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
@@ -27,9 +27,8 @@ async function featureRows(o: PredictOptions, features: number): Promise<{ rows:
     if (v.length !== features) throw new CliError(`option --values has ${v.length} numbers but the model takes ${features} features`, 2);
     return { rows: [Float64Array.from(v)], source: '--values' };
   }
-  const text = await readFile(o.input!, 'utf8').catch((e: Error) => {
-    throw new CliError(`predict: cannot read '${o.input}': ${e.message}`);
-  });
+  const fail = (expected: string, actual: string) => new CliError(`predict: file '${o.input}' must be ${expected}, got ${actual}`);
+  const text = new TextDecoder().decode(await readFileBounded(o.input!, CSV_LIMITS.fileBytes, fail));
   // Parse as a CSV whose every column is a feature: append a dummy label column for the shared reader.
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   const withLabel = lines.map((l) => `${l},0`).join('\n');
