@@ -6,8 +6,7 @@ import type { CheckpointStore, TrainingState } from '../train/checkpoint.js';
 import type { Model } from '../train/model.js';
 import { LIMITS, PREAMBLE_BYTES } from './container.js';
 import { ModelFileError } from './errors.js';
-import { checkpointFromBytes, checkpointToBytes, modelFromBytes, modelToBytes, type DecodedCheckpoint } from './model-bytes.js';
-import { registerDirectoryCheckpoint } from '../train/checkpoint-directory.js';
+import { checkpointFromBytes, checkpointToBytes, encodeModel, modelFromBytes, type DecodedCheckpoint } from './model-bytes.js';
 
 /** Node-only: model and checkpoint files on disk. Everything here goes through the pure byte functions. */
 
@@ -69,9 +68,12 @@ async function readBounded(op: string, path: string): Promise<Uint8Array> {
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Saves a model (architecture + weights) to one file, atomically. Conventional extension: .lkm. */
+/**
+ * Saves a model (architecture + weights) to one file, atomically. Conventional extension: .lkm. A model the
+ * loader would refuse (non-finite weights) is an error and leaves any existing file as it was.
+ */
 export async function saveModel(model: Network, path: string): Promise<void> {
-  await writeFileAtomic(path, modelToBytes(model));
+  await writeFileAtomic(path, encodeModel(model, 'saveModel'));
 }
 
 /** Loads a model file written by saveModel (or a checkpoint file). Throws ModelFileError naming the file. */
@@ -87,9 +89,9 @@ export async function loadCheckpoint(path: string, expect?: Network): Promise<De
 export const CHECKPOINT_FILE = 'checkpoint.lkm';
 
 /**
- * A checkpoint store in a directory: DIR/checkpoint.lkm, replaced atomically after every epoch (the file is
- * also a model file: `loadModel` reads it). One training run per directory: resuming deletes temp files a
- * killed run left behind.
+ * A checkpoint store in a directory, for fit's `checkpoint: {store: directoryCheckpoint(dir)}`: DIR/checkpoint.lkm,
+ * replaced atomically after every epoch (the file is also a model file: `loadModel` reads it). One training run
+ * per directory: resuming deletes temp files a killed run left behind.
  */
 export function directoryCheckpoint(dir: string, fileName = CHECKPOINT_FILE): CheckpointStore {
   const path = join(dir, fileName);
@@ -122,6 +124,3 @@ async function removeStaleTemps(dir: string, fileName: string): Promise<void> {
   const prefix = `.${fileName}.`;
   await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp')).map((n) => unlink(join(dir, n)).catch(() => {})));
 }
-
-// fit({checkpoint: {dir}}) finds the directory store through this registration (train/checkpoint-directory.ts).
-registerDirectoryCheckpoint(directoryCheckpoint);

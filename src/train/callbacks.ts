@@ -27,7 +27,8 @@ export interface BatchLogs {
   loss: number;
   /** Throughput so far in this epoch. */
   samplesPerSecond: number;
-  learningRate: number;
+  /** The learning rate of the batch's update (Keras's key). */
+  learning_rate: number;
   /** Running means of the compiled metrics, by name (acc, ...). */
   [metric: string]: number;
 }
@@ -38,8 +39,9 @@ export interface EpochLogs {
   seconds: number;
   /** Training examples per second over the epoch. */
   samplesPerSecond: number;
-  learningRate: number;
-  /** Compiled metrics (acc, ...) and validation values (valLoss, valAcc, ...). */
+  /** The learning rate of the epoch's last update (Keras's key). */
+  learning_rate: number;
+  /** Compiled metrics (acc, ...) and validation values (val_loss, val_acc, ...): Keras's and TF.js's names. */
   [metric: string]: number;
 }
 
@@ -59,7 +61,7 @@ export interface Callback {
   onTrainEnd?(logs: TrainEndLogs): void | Promise<void>;
 }
 
-/** History keys recorded per epoch: loss, metrics, their val* versions and learningRate (not timings). */
+/** History keys recorded per epoch: loss, metrics, their val_* versions and learning_rate (not timings). */
 export interface HistoryData {
   epoch: number[];
   history: Record<string, number[]>;
