@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { argTypeError } from '../tensor/errors.js';
 import type { Network } from '../layers/network.js';
 import type { CheckpointStore, TrainingState } from '../train/checkpoint.js';
+import type { ModelStore } from '../train/keras-callbacks.js';
 import type { Model } from '../train/model.js';
 import { LIMITS, PREAMBLE_BYTES } from './container.js';
 import { ModelFileError } from './errors.js';
@@ -84,6 +86,22 @@ export async function loadModel(path: string): Promise<Model> {
 /** Loads a checkpoint file: the model as saved and its training state. */
 export async function loadCheckpoint(path: string, expect?: Network): Promise<DecodedCheckpoint> {
   return checkpointFromBytes(await readBounded('loadCheckpoint', path), { source: source(path), op: 'loadCheckpoint', ...(expect ? { expect } : {}) });
+}
+
+/**
+ * A model file for `callbacks.modelCheckpoint({store: modelFile(path)})`: written atomically with saveModel.
+ * `{epoch}` in the path becomes the 1-based epoch (Keras's filepath convention), e.g. 'runs/model-{epoch}.lkm'.
+ */
+export function modelFile(path: string): ModelStore {
+  if (typeof path !== 'string' || path === '') throw argTypeError('modelFile', 'path', 'a file path', path);
+  return {
+    location: source(path),
+    async save(model, { epoch }) {
+      const target = path.replaceAll('{epoch}', String(epoch + 1));
+      await mkdir(dirname(target), { recursive: true });
+      await writeFileAtomic(target, encodeModel(model, 'modelCheckpoint'));
+    },
+  };
 }
 
 export const CHECKPOINT_FILE = 'checkpoint.lkm';

@@ -1,3 +1,5 @@
+import type { Model } from './model.js';
+
 /**
  * What fit reports while it runs. Every hook is optional and may return a promise (fit awaits it).
  * Losses and metrics in batch logs are running means over the epoch so far; in epoch logs, over the epoch.
@@ -53,6 +55,8 @@ export interface TrainEndLogs {
 }
 
 export interface Callback {
+  /** Called by fit before onTrainBegin with the model being trained (Keras's set_model). */
+  setModel?(model: Model): void;
   onTrainBegin?(logs: TrainBeginLogs): void | Promise<void>;
   onEpochBegin?(epoch: number): void | Promise<void>;
   onBatchEnd?(batch: number, logs: BatchLogs): void | Promise<void>;

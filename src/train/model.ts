@@ -409,6 +409,7 @@ export class Model extends Network {
       validationSamples: fingerprint.validationSamples,
       ...(resumedFrom !== undefined ? { resumedFrom } : {}),
     };
+    callbacks.forEach((c) => c.setModel?.(this));
     await each(callbacks, (c) => c.onTrainBegin?.(begin));
     let epochsCompleted = initialEpoch;
     const placeOf = (epoch: number, batch: number, exampleIndex: (k: number) => number): StepPlace => ({
