@@ -84,7 +84,7 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
     const html = renderReport({
       title: 'logitkit training report',
       dataName: data.name,
-      modelText: net.summary().text,
+      modelText: net.summary(false).text,
       epochs: history.epoch.map((e) => e + 1),
       series: { loss: h.loss, acc: h.acc, val_loss: h.val_loss, val_acc: h.val_acc },
       secondsPerEpoch: epochSeconds,
