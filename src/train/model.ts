@@ -22,6 +22,7 @@ import { resolveLoss, type LossPlan, type LossSpec } from '../ops/softmax/compil
 import { resolveMetrics, type MetricSpec } from './metric-registry.js';
 import type { Metric } from './metrics.js';
 import { checkOptions } from '../tensor/options.js';
+import { progressLogger, type Verbosity } from './progress-logger.js';
 import { nonFiniteLossError, nonFiniteWeight, nonFiniteWeightsError, type StepPlace } from './non-finite.js';
 
 export interface CompileArgs {
@@ -57,6 +58,11 @@ export interface FitOptions {
   sampleWeight?: Tensor | TensorLike;
   /** {classId: weight}: each training example is weighted by its class's weight (1 for a class not listed), as Keras. */
   classWeight?: Record<number, number>;
+  /**
+   * Keras's: 0 silent, 1 a progress bar per epoch (in a terminal; lines elsewhere), 2 one line per epoch.
+   * Default 'auto': 1 where stdout is a terminal, else 0 (browsers, pipes, tests).
+   */
+  verbose?: Verbosity;
 }
 
 export interface BatchOptions {
@@ -65,7 +71,7 @@ export interface BatchOptions {
 }
 
 const MAX_EPOCHS = 1_000_000;
-const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'seed', 'initialEpoch', 'checkpoint', 'sampleWeight', 'classWeight'] as const;
+const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'seed', 'initialEpoch', 'checkpoint', 'sampleWeight', 'classWeight', 'verbose'] as const;
 
 /**
  * A model that trains: a Network (layers wired from inputs to outputs) plus compile / fit / evaluate / predict.
@@ -346,7 +352,8 @@ export class Model extends Network {
     const shuffle = options.shuffle ?? true;
     const split = options.validationSplit;
     if (split !== undefined && (typeof split !== 'number' || !(split >= 0 && split < 1))) throw argError(op, 'validationSplit', 'a number in [0, 1)', split);
-    const callbacks = checkCallbacks(op, options.callbacks);
+    const logger = progressLogger(op, options.verbose);
+    const callbacks = [...checkCallbacks(op, options.callbacks), ...(logger ? [logger] : [])];
     if (!this.compileArgs) this.requireCompiled(op);
 
     const all = this.prepareXY(op, x, y);

@@ -66,6 +66,8 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
     batchSize,
     shuffle: true,
     seed,
+    verbose: 0, // the CLI prints its own progress
+
     ...validation,
     callbacks: [
       progressCallback(createProgress(mode, io.stdout, io.stderr as NodeJS.WriteStream)),
