@@ -4,8 +4,8 @@ import cliProgress from 'cli-progress';
 export interface EpochLogs {
   loss: number;
   acc?: number;
-  valLoss?: number;
-  valAcc?: number;
+  val_loss?: number;
+  val_acc?: number;
   seconds: number;
   samplesPerSecond: number;
 }
@@ -31,8 +31,8 @@ const fmt = (v: number | undefined, digits = 4): string => (v === undefined ? '-
 function epochLine(epoch: number, epochs: number, logs: EpochLogs): string {
   const parts = [`epoch ${epoch + 1}/${epochs}`, `loss ${fmt(logs.loss)}`];
   if (logs.acc !== undefined) parts.push(`acc ${fmt(logs.acc)}`);
-  if (logs.valLoss !== undefined) parts.push(`val_loss ${fmt(logs.valLoss)}`);
-  if (logs.valAcc !== undefined) parts.push(`val_acc ${fmt(logs.valAcc)}`);
+  if (logs.val_loss !== undefined) parts.push(`val_loss ${fmt(logs.val_loss)}`);
+  if (logs.val_acc !== undefined) parts.push(`val_acc ${fmt(logs.val_acc)}`);
   parts.push(`${logs.seconds.toFixed(2)} s`, `${Math.round(logs.samplesPerSecond)} samples/s`);
   return parts.join(' | ');
 }

@@ -17,7 +17,7 @@ export interface ReportData {
   dataName: string;
   modelText: string;
   epochs: number[];
-  series: { loss: number[]; acc?: number[]; valLoss?: number[]; valAcc?: number[] };
+  series: { loss: number[]; acc?: number[]; val_loss?: number[]; val_acc?: number[] };
   secondsPerEpoch: number[];
   testLoss: number;
   testAccuracy: number;
@@ -133,12 +133,12 @@ export function renderReport(d: ReportData): string {
   const totalSeconds = d.secondsPerEpoch.reduce((a, b) => a + b, 0);
   const lossChart = lineChart('loss (cross-entropy with logits)', d.epochs, [
     { name: 'train', values: d.series.loss, color: '#1f6fd1' },
-    ...(d.series.valLoss ? [{ name: 'validation', values: d.series.valLoss, color: '#d1621f' }] : []),
+    ...(d.series.val_loss ? [{ name: 'validation', values: d.series.val_loss, color: '#d1621f' }] : []),
   ]);
   const accChart = d.series.acc
     ? lineChart('accuracy', d.epochs, [
         { name: 'train', values: d.series.acc, color: '#1f6fd1' },
-        ...(d.series.valAcc ? [{ name: 'validation', values: d.series.valAcc, color: '#d1621f' }] : []),
+        ...(d.series.val_acc ? [{ name: 'validation', values: d.series.val_acc, color: '#d1621f' }] : []),
       ])
     : '';
   const perClass = names

@@ -1,3 +1,4 @@
+import { firstNonFinite } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { crc32 } from './crc32.js';
 import { ModelFileError } from './errors.js';
@@ -72,12 +73,22 @@ function tensorBytes(t: Tensor): Uint8Array {
   return out;
 }
 
-/** Writes a whole file: `header` (any JSON fields) plus the tensor table and data checksum. */
-export function encodeFile(header: Record<string, unknown>, tensors: ReadonlyArray<{ name: string; value: Tensor }>): Uint8Array {
+/**
+ * Writes a whole file: `header` (any JSON fields) plus the tensor table and data checksum. A non-finite value
+ * is refused here (a RangeError naming `op` and the tensor), since the loader refuses it: a file written anyway
+ * would replace a good model or checkpoint with one that cannot be read back.
+ */
+export function encodeFile(header: Record<string, unknown>, tensors: ReadonlyArray<{ name: string; value: Tensor }>, op = 'encodeFile'): Uint8Array {
   const entries: TensorEntry[] = [];
   let offset = 0;
   for (const { name, value } of tensors) {
-    if (value.dtype !== 'float32' && value.dtype !== 'float64') throw new TypeError(`encodeFile: tensor '${name}' must be float32 or float64, got ${value.dtype}`);
+    if (value.dtype !== 'float32' && value.dtype !== 'float64') throw new TypeError(`${op}: tensor '${name}' must be float32 or float64, got ${value.dtype}`);
+    const bad = firstNonFinite(value.values);
+    if (bad >= 0) {
+      throw new RangeError(
+        `${op}: tensor '${name}' holds a non-finite value ${value.values[bad]} at flat index ${bad}; nothing was written, since the loader refuses such a file (non-finite weights usually mean training diverged: NaN in the data or too large a learning rate)`,
+      );
+    }
     offset = align8(offset);
     entries.push({ name, shape: value.shape.slice(), dtype: value.dtype, offset, byteLength: value.values.byteLength });
     offset += value.values.byteLength;
@@ -219,9 +230,8 @@ function readTensor(check: Checker, data: Uint8Array, e: TensorEntry): Tensor {
     const view = new DataView(data.buffer, data.byteOffset + e.offset, e.byteLength);
     for (let i = 0; i < n; i++) values[i] = e.dtype === 'float64' ? view.getFloat64(i * 8, true) : view.getFloat32(i * 4, true);
   }
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(values[i])) check.fail(`tensor '${e.name}' holds a non-finite value ${values[i]} at flat index ${i}`);
-  }
+  const bad = firstNonFinite(values);
+  if (bad >= 0) check.fail(`tensor '${e.name}' holds a non-finite value ${values[bad]} at flat index ${bad}`);
   return new Tensor(values, e.shape);
 }
 

@@ -27,11 +27,35 @@ export interface FromBytesOptions {
 
 /** Encodes a model's architecture and weights as one file (see docs/training.md, "File format"). */
 export function modelToBytes(model: Network): Uint8Array {
+  return encodeModel(model, 'modelToBytes');
+}
+
+/** @internal modelToBytes with the name of the calling function for its errors (saveModel). */
+export function encodeModel(model: Network, op: string): Uint8Array {
   const topology = topologyOf(model);
+  checkLayerWeights(op, model);
   return encodeFile(
     { format: 'logitkit-model', formatVersion: FORMAT_VERSION, kind: 'model', createdBy: CREATED_BY, model: topology },
     model.weights.map((v) => ({ name: v.name, value: v.value })),
+    op,
   );
+}
+
+/** Writers run the loader's per-layer check (a normalization's variance ≥ 0, ...) too, so no file it refuses is written. */
+function checkLayerWeights(op: string, model: Network, values: readonly Tensor[] = model.weights.map((v) => v.value)): void {
+  const problem = layerWeightsProblem(model, values);
+  if (problem) throw new RangeError(`${op}: ${problem}; nothing was written, since the loader refuses such a file`);
+}
+
+/** What the layers' own checks find wrong with `values` (the model's weights in order), or null. */
+function layerWeightsProblem(model: Network, values: readonly Tensor[]): string | null {
+  let offset = 0;
+  for (const layer of model.layers) {
+    const problem = layer.checkWeights(values.slice(offset, offset + layer.weights.length));
+    if (problem) return `layer '${layer.name}' has invalid weights: ${problem}`;
+    offset += layer.weights.length;
+  }
+  return null;
 }
 
 /** Decodes a model file (or a checkpoint: its training state is checked and ignored). Throws ModelFileError. */
@@ -60,18 +84,15 @@ function buildModel(file: DecodedFile): Model {
     }
     return t;
   });
-  let offset = 0;
-  for (const layer of model.layers) {
-    const problem = layer.checkWeights(values.slice(offset, offset + layer.weights.length));
-    if (problem) check.fail(`layer '${layer.name}' has invalid weights: ${problem}`);
-    offset += layer.weights.length;
-  }
+  const problem = layerWeightsProblem(model, values);
+  if (problem) check.fail(problem);
   model.setWeights(values);
   return model;
 }
 
 /** Encodes a training checkpoint: the model file plus optimizer slots and the training state. */
 export function checkpointToBytes(model: Network, state: TrainingState): Uint8Array {
+  const op = 'checkpointToBytes';
   const shapeOf = new Map(model.weights.map((v) => [v.name, v.shape]));
   const slotTensors = state.optimizer.slots.map((s) => ({
     name: `optimizer/${s.slot}/${s.variable}`,
@@ -90,9 +111,12 @@ export function checkpointToBytes(model: Network, state: TrainingState): Uint8Ar
       slots: slotTensors.map((s) => ({ variable: s.ref.variable, slot: s.ref.slot, tensor: s.name })),
     },
   };
+  const byName = new Map(state.weights.map((w) => [w.name, w.value]));
+  checkLayerWeights(op, model, model.weights.map((v) => byName.get(v.name) ?? v.value));
   return encodeFile(
     { format: 'logitkit-model', formatVersion: FORMAT_VERSION, kind: 'checkpoint', createdBy: CREATED_BY, model: topologyOf(model), training },
     [...state.weights, ...slotTensors.map(({ name, value }) => ({ name, value }))],
+    op,
   );
 }
 

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { argTypeError } from '../tensor/errors.js';
 import type { Network } from '../layers/network.js';
 import type { CheckpointStore, TrainingState } from '../train/checkpoint.js';
+import type { ModelStore } from '../train/keras-callbacks.js';
 import type { Model } from '../train/model.js';
 import { LIMITS, MAGIC, PREAMBLE_BYTES } from './container.js';
 import { ModelFileError } from './errors.js';
-import { checkpointFromBytes, checkpointToBytes, modelFromBytes, modelToBytes, type DecodedCheckpoint } from './model-bytes.js';
+import { checkpointFromBytes, checkpointToBytes, encodeModel, modelFromBytes, type DecodedCheckpoint } from './model-bytes.js';
 import { readFileBounded } from './read-bounded.js';
-import { registerDirectoryCheckpoint } from '../train/checkpoint-directory.js';
 
 /** Node-only: model and checkpoint files on disk. Everything here goes through the pure byte functions. */
 
@@ -67,9 +68,12 @@ async function readBounded(op: string, path: string): Promise<Uint8Array> {
   return readFileBounded(path, MAX_MODEL_FILE_BYTES, fail, notMagic);
 }
 
-/** Saves a model (architecture + weights) to one file, atomically. Conventional extension: .lkm. */
+/**
+ * Saves a model (architecture + weights) to one file, atomically. Conventional extension: .lkm. A model the
+ * loader would refuse (non-finite weights) is an error and leaves any existing file as it was.
+ */
 export async function saveModel(model: Network, path: string): Promise<void> {
-  await writeFileAtomic(path, modelToBytes(model));
+  await writeFileAtomic(path, encodeModel(model, 'saveModel'));
 }
 
 /** Loads a model file written by saveModel (or a checkpoint file). Throws ModelFileError naming the file. */
@@ -82,12 +86,28 @@ export async function loadCheckpoint(path: string, expect?: Network): Promise<De
   return checkpointFromBytes(await readBounded('loadCheckpoint', path), { source: source(path), op: 'loadCheckpoint', ...(expect ? { expect } : {}) });
 }
 
+/**
+ * A model file for `callbacks.modelCheckpoint({store: modelFile(path)})`: written atomically with saveModel.
+ * `{epoch}` in the path becomes the 1-based epoch (Keras's filepath convention), e.g. 'runs/model-{epoch}.lkm'.
+ */
+export function modelFile(path: string): ModelStore {
+  if (typeof path !== 'string' || path === '') throw argTypeError('modelFile', 'path', 'a file path', path);
+  return {
+    location: source(path),
+    async save(model, { epoch }) {
+      const target = path.replaceAll('{epoch}', String(epoch + 1));
+      await mkdir(dirname(target), { recursive: true });
+      await writeFileAtomic(target, encodeModel(model, 'modelCheckpoint'));
+    },
+  };
+}
+
 export const CHECKPOINT_FILE = 'checkpoint.lkm';
 
 /**
- * A checkpoint store in a directory: DIR/checkpoint.lkm, replaced atomically after every epoch (the file is
- * also a model file: `loadModel` reads it). One training run per directory: resuming deletes temp files a
- * killed run left behind.
+ * A checkpoint store in a directory, for fit's `checkpoint: {store: directoryCheckpoint(dir)}`: DIR/checkpoint.lkm,
+ * replaced atomically after every epoch (the file is also a model file: `loadModel` reads it). One training run
+ * per directory: resuming deletes temp files a killed run left behind.
  */
 export function directoryCheckpoint(dir: string, fileName = CHECKPOINT_FILE): CheckpointStore {
   const path = join(dir, fileName);
@@ -120,6 +140,3 @@ async function removeStaleTemps(dir: string, fileName: string): Promise<void> {
   const prefix = `.${fileName}.`;
   await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp')).map((n) => unlink(join(dir, n)).catch(() => {})));
 }
-
-// fit({checkpoint: {dir}}) finds the directory store through this registration (train/checkpoint-directory.ts).
-registerDirectoryCheckpoint(directoryCheckpoint);

@@ -298,9 +298,13 @@ export class Network {
     return x.dtype === s.dtype ? x : cast(x, s.dtype);
   }
 
-  /** Layers, output shapes and parameter counts; pass `print` (e.g. console.log) to print each line. */
-  summary(print?: (line: string) => void): ModelSummary {
+  /**
+   * Prints the model's table (layers, output shapes, parameter counts, totals) line by line with `print`
+   * (default console.log, as Keras prints; false prints nothing) and returns the same data.
+   */
+  summary(print: ((line: string) => void) | false = console.log): ModelSummary {
     this.requireGraph('summary');
+    if (print !== false && typeof print !== 'function') throw argTypeError('summary', 'print', 'a function called with each line (default console.log) or false (print nothing)', print);
     const nodesOf = new Map<Layer, LayerNode[]>();
     for (const n of this.nodes) nodesOf.set(n.layer, [...(nodesOf.get(n.layer) ?? []), n]);
     const rows: SummaryRow[] = this.layers.map((layer) => {
@@ -343,7 +347,7 @@ export class Network {
       `Trainable params: ${trainableParams.toLocaleString('en-US')}`,
       `Non-trainable params: ${(totalParams - trainableParams).toLocaleString('en-US')}`,
     ];
-    if (print) for (const l of lines) print(l);
+    if (print !== false) for (const l of lines) print(l);
     const text = lines.join('\n');
     return { name: this.name, className: this.className, dtype, layers: rows, totalParams, trainableParams, paramBytes, text, toString: () => text };
   }

@@ -65,3 +65,9 @@ export function dtypeOfArray(values: TypedArray): DType {
 export function floatOf(dtype: DType): 'float32' | 'float64' {
   return dtype === 'float64' ? 'float64' : 'float32';
 }
+
+/** The index of the first NaN or ±Infinity in `values`, or -1 when every value is finite. */
+export function firstNonFinite(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
+  return -1;
+}

@@ -1,3 +1,5 @@
+import type { Model } from './model.js';
+
 /**
  * What fit reports while it runs. Every hook is optional and may return a promise (fit awaits it).
  * Losses and metrics in batch logs are running means over the epoch so far; in epoch logs, over the epoch.
@@ -27,7 +29,8 @@ export interface BatchLogs {
   loss: number;
   /** Throughput so far in this epoch. */
   samplesPerSecond: number;
-  learningRate: number;
+  /** The learning rate of the batch's update (Keras's key). */
+  learning_rate: number;
   /** Running means of the compiled metrics, by name (acc, ...). */
   [metric: string]: number;
 }
@@ -38,8 +41,9 @@ export interface EpochLogs {
   seconds: number;
   /** Training examples per second over the epoch. */
   samplesPerSecond: number;
-  learningRate: number;
-  /** Compiled metrics (acc, ...) and validation values (valLoss, valAcc, ...). */
+  /** The learning rate of the epoch's last update (Keras's key). */
+  learning_rate: number;
+  /** Compiled metrics (acc, ...) and validation values (val_loss, val_acc, ...): Keras's and TF.js's names. */
   [metric: string]: number;
 }
 
@@ -51,6 +55,8 @@ export interface TrainEndLogs {
 }
 
 export interface Callback {
+  /** Called by fit before onTrainBegin with the model being trained (Keras's set_model). */
+  setModel?(model: Model): void;
   onTrainBegin?(logs: TrainBeginLogs): void | Promise<void>;
   onEpochBegin?(epoch: number): void | Promise<void>;
   onBatchEnd?(batch: number, logs: BatchLogs): void | Promise<void>;
@@ -59,7 +65,7 @@ export interface Callback {
   onTrainEnd?(logs: TrainEndLogs): void | Promise<void>;
 }
 
-/** History keys recorded per epoch: loss, metrics, their val* versions and learningRate (not timings). */
+/** History keys recorded per epoch: loss, metrics, their val_* versions and learning_rate (not timings). */
 export interface HistoryData {
   epoch: number[];
   history: Record<string, number[]>;

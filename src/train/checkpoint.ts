@@ -38,7 +38,11 @@ export interface CheckpointStore {
 }
 
 /**
- * fit's `checkpoint` option: `{dir}` (Node: saves DIR/checkpoint.lkm after every epoch) or `{store}`;
- * `resume: true` continues from the saved state when there is one (and starts fresh when there is none).
+ * fit's `checkpoint` option: where the state goes is a parameter, `{store}` (a CheckpointStore:
+ * `directoryCheckpoint(dir)` from logitkit/node, or your own); `resume: true` continues from the saved state when
+ * there is one (and starts fresh when there is none).
  */
-export type CheckpointOptions = { dir: string; resume?: boolean } | { store: CheckpointStore; resume?: boolean };
+export interface CheckpointOptions {
+  store: CheckpointStore;
+  resume?: boolean;
+}

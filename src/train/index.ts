@@ -6,5 +6,8 @@ export type { CheckpointOptions, CheckpointStore, TrainingState, FitFingerprint 
 export { LOSSES, LOSS_NAMES, type LossName, type LossSpec, type LossFunction, type LossPlan, type LossConfig, type LossDefinition } from '../ops/softmax/compile-losses.js';
 export { METRICS, resolveMetrics, type MetricSpec, type MetricName, type MetricDefinition } from './metric-registry.js';
 export * as metrics from './metrics.js';
+export * as callbacks from './keras-callbacks.js';
+export type { ModelStore, EarlyStoppingOptions, ReduceLROnPlateauOptions, ModelCheckpointOptions } from './keras-callbacks.js';
+export type { MonitorMode } from './monitor.js';
 export { trainSeeds, SEEDS_DEFAULTS, type SeedsTrainingOptions, type SeedsTrainingResult } from './seeds.js';
 export { explainableModel } from './explainable.js';

@@ -13,7 +13,7 @@ import { argMax } from '../ops/reduce.js';
 export type MetricFn = (labels: Tensor, logits: Tensor) => number;
 
 export interface Metric {
-  /** The key in logs and history ('acc', 'top5Acc'; validation adds the 'val' prefix: 'valAcc'). */
+  /** The key in logs and history ('acc', 'top5Acc'; validation adds Keras's 'val_' prefix: 'val_acc'). */
   name: string;
   fn: MetricFn;
   /** True for logitkit's own metrics, which keep no reference to the tensors they get (fit may reuse them). */

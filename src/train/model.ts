@@ -20,7 +20,9 @@ import type { CheckpointOptions, CheckpointStore, FitFingerprint, TrainingState 
 import { resolveLoss, type LossPlan, type LossSpec } from '../ops/softmax/compile-losses.js';
 import { resolveMetrics, type MetricSpec } from './metric-registry.js';
 import type { Metric } from './metrics.js';
-import { directoryCheckpointStore } from './checkpoint-directory.js';
+import { checkOptions } from '../tensor/options.js';
+import { progressLogger, type Verbosity } from './progress-logger.js';
+import { nonFiniteLossError, nonFiniteWeight, nonFiniteWeightsError, type StepPlace } from './non-finite.js';
 
 export interface CompileArgs {
   /** An optimizer (optimizers.adam({learningRate: 1e-3})) or a name with default settings. */
@@ -55,6 +57,11 @@ export interface FitOptions {
   sampleWeight?: Tensor | TensorLike;
   /** {classId: weight}: each training example is weighted by its class's weight (1 for a class not listed), as Keras. */
   classWeight?: Record<number, number>;
+  /**
+   * Keras's: 0 silent, 1 a progress bar per epoch (in a terminal; lines elsewhere), 2 one line per epoch.
+   * Default 'auto': 1 where stdout is a terminal, else 0 (browsers, pipes, tests).
+   */
+  verbose?: Verbosity;
 }
 
 export interface BatchOptions {
@@ -63,6 +70,7 @@ export interface BatchOptions {
 }
 
 const MAX_EPOCHS = 1_000_000;
+const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'seed', 'initialEpoch', 'checkpoint', 'sampleWeight', 'classWeight', 'verbose'] as const;
 
 /**
  * A model that trains: a Network (layers wired from inputs to outputs) plus compile / fit / evaluate / predict.
@@ -221,11 +229,16 @@ export class Model extends Network {
     return { loss, grads };
   }
 
-  /** One optimization step on a batch: forward, loss, gradients, update. Returns the loss and the metric logits. */
-  private trainStep(xb: Tensor, yb: Tensor, wb: Tensor | null, vars: Variable[], all: Variable[]): { loss: number; logits: Tensor } {
+  /**
+   * One optimization step on a batch: forward, loss, gradients, update. Returns the loss and the metric logits.
+   * A non-finite loss throws before the update, so the weights stay those of the last finite step.
+   */
+  private trainStep(xb: Tensor, yb: Tensor, wb: Tensor | null, vars: Variable[], all: Variable[], at: StepPlace): { loss: number; logits: Tensor } {
     const { loss, grads, logits } = this.gradients(xb, yb, vars, all, wb);
+    const value = loss.item();
+    if (!Number.isFinite(value)) throw nonFiniteLossError(value, at, xb, this.weights, this.optimizer!.currentLearningRate());
     this.optimizer!.applyGradients(vars, grads);
-    return { loss: loss.item(), logits };
+    return { loss: value, logits };
   }
 
   /** Loss and metrics over a dataset, batch by batch, weighted by batch size. */
@@ -316,8 +329,21 @@ export class Model extends Network {
    * result is bit-identical to an uninterrupted run with the same seed.
    */
   async fit(x: Tensor | TensorLike, y: Tensor | TensorLike, options: FitOptions = {}): Promise<History> {
+    // Two fits at once would interleave their steps on the same weights and optimizer state.
+    if (this.fitting) throw new Error('fit: this model is already training (an earlier fit() has not finished): await it before calling fit again');
+    this.fitting = true;
+    try {
+      return await this.fitOnce(x, y, options);
+    } finally {
+      this.fitting = false;
+    }
+  }
+
+  private fitting = false;
+
+  private async fitOnce(x: Tensor | TensorLike, y: Tensor | TensorLike, options: FitOptions): Promise<History> {
     const op = 'fit';
-    if (options === null || typeof options !== 'object') throw argTypeError(op, 'options', 'an options object', options);
+    checkOptions(op, options, FIT_OPTIONS);
     const epochs = checkInt(op, 'epochs', options.epochs, 1, 0, MAX_EPOCHS);
     const batchSize = checkBatchSize(op, options.batchSize, 32);
     let initialEpoch = checkInt(op, 'initialEpoch', options.initialEpoch, 0, 0, MAX_EPOCHS);
@@ -325,7 +351,8 @@ export class Model extends Network {
     const shuffle = options.shuffle ?? true;
     const split = options.validationSplit;
     if (split !== undefined && (typeof split !== 'number' || !(split >= 0 && split < 1))) throw argError(op, 'validationSplit', 'a number in [0, 1)', split);
-    const callbacks = checkCallbacks(op, options.callbacks);
+    const logger = progressLogger(op, options.verbose);
+    const callbacks = [...checkCallbacks(op, options.callbacks), ...(logger ? [logger] : [])];
     if (!this.compileArgs) this.requireCompiled(op);
 
     const all = this.prepareXY(op, x, y);
@@ -362,7 +389,7 @@ export class Model extends Network {
     let store: CheckpointStore | null = null;
     let resumedFrom: string | undefined;
     if (options.checkpoint !== undefined) {
-      const { store: s, resume } = await resolveCheckpoint(op, options.checkpoint);
+      const { store: s, resume } = resolveCheckpoint(op, options.checkpoint);
       store = s;
       if (resume) {
         const state = await store.load(this);
@@ -388,8 +415,12 @@ export class Model extends Network {
       validationSamples: fingerprint.validationSamples,
       ...(resumedFrom !== undefined ? { resumedFrom } : {}),
     };
+    callbacks.forEach((c) => c.setModel?.(this));
     await each(callbacks, (c) => c.onTrainBegin?.(begin));
     let epochsCompleted = initialEpoch;
+    const placeOf = (epoch: number, batch: number, exampleIndex: (k: number) => number): StepPlace => ({
+      epoch, epochs, batch, steps, exampleIndex, checkpoint: store?.location ?? null, completed: epochsCompleted,
+    });
     let stopped = false;
     const recycler = this.recyclingSafe() ? new BufferRecycler() : null;
     this.lastFitRecycler = recycler;
@@ -420,7 +451,8 @@ export class Model extends Network {
             yb = size === n ? yTrain : slice(yTrain, start, size);
             if (wTrain) wb = size === n ? wTrain : slice(wTrain, start, size);
           }
-          const step = this.trainStep(xb, yb, wb, vars, allVars);
+          const at = placeOf(epoch, b, (k) => (order ? order[start + k] : start + k));
+          const step = this.trainStep(xb, yb, wb, vars, allVars, at);
           return { loss: step.loss, yb, logits: step.logits };
         });
         lossSum += loss * size;
@@ -434,7 +466,7 @@ export class Model extends Network {
             samplesSeen: seen,
             loss: lossSum / seen,
             samplesPerSecond: seen / Math.max(1e-9, (now() - t0) / 1000),
-            learningRate: optimizer.lastLearningRate,
+            learning_rate: optimizer.lastLearningRate,
           };
           this.metricList.forEach((m, i) => (logs[m.name] = metricSums[i] / seen));
           await each(callbacks, (c) => c.onBatchEnd?.(b, logs));
@@ -445,12 +477,16 @@ export class Model extends Network {
         }
       }
       if (stopped) break;
+      const diverged = nonFiniteWeight(this.weights);
+      if (diverged !== null) {
+        throw nonFiniteWeightsError(diverged, placeOf(epoch, steps - 1, (k) => k), optimizer.lastLearningRate);
+      }
       const trainSeconds = (now() - t0) / 1000;
-      const logs: EpochLogs = { loss: lossSum / n, seconds: 0, samplesPerSecond: n / Math.max(1e-9, trainSeconds), learningRate: optimizer.lastLearningRate };
+      const logs: EpochLogs = { loss: lossSum / n, seconds: 0, samplesPerSecond: n / Math.max(1e-9, trainSeconds), learning_rate: optimizer.lastLearningRate };
       this.metricList.forEach((m, i) => (logs[m.name] = metricSums[i] / n));
       if (xVal && yVal) {
         const v = this.measure(xVal, yVal, Math.max(batchSize, 256), wVal);
-        for (const [k, value] of Object.entries(v)) logs[`val${k[0].toUpperCase()}${k.slice(1)}`] = value;
+        for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
       }
       logs.seconds = (now() - t0) / 1000;
       history.record(epoch, logs);
@@ -569,18 +605,16 @@ function checkBatchSize(op: string, x: unknown, fallback: number): number {
   return checkInt(op, 'batchSize', x, fallback, 1, 2 ** 31 - 1);
 }
 
-async function resolveCheckpoint(op: string, c: unknown): Promise<{ store: CheckpointStore; resume: boolean }> {
-  if (c === null || typeof c !== 'object') throw argTypeError(op, 'checkpoint', '{dir, resume?} or {store, resume?}', c);
-  const o = c as { dir?: unknown; store?: unknown; resume?: unknown };
-  if (o.resume !== undefined && typeof o.resume !== 'boolean') throw argTypeError(op, 'checkpoint.resume', 'a boolean', o.resume);
-  const resume = o.resume ?? false;
-  if (o.store !== undefined) {
-    const s = o.store as CheckpointStore;
-    if (s === null || typeof s !== 'object' || typeof s.load !== 'function' || typeof s.save !== 'function') {
-      throw argTypeError(op, 'checkpoint.store', 'an object with load(model) and save(model, state)', s);
-    }
-    return { store: s, resume };
+function resolveCheckpoint(op: string, c: unknown): { store: CheckpointStore; resume: boolean } {
+  if (c !== null && typeof c === 'object' && 'dir' in c) {
+    // The directory store is Node's; the universal entry does not reach for it behind the caller's back.
+    throw new TypeError(`${op}: option 'checkpoint.dir' is not supported: pass {store: directoryCheckpoint(dir)} (import { directoryCheckpoint } from 'logitkit/node'), or your own CheckpointStore`);
   }
-  if (typeof o.dir !== 'string' || o.dir === '') throw argTypeError(op, 'checkpoint.dir', 'a directory path', o.dir);
-  return { store: directoryCheckpointStore(op, o.dir), resume };
+  const o = checkOptions(op, c as CheckpointOptions, ['store', 'resume'], 'checkpoint');
+  if (o.resume !== undefined && typeof o.resume !== 'boolean') throw argTypeError(op, 'checkpoint.resume', 'a boolean', o.resume);
+  const s = o.store as unknown as CheckpointStore;
+  if (s === null || typeof s !== 'object' || typeof s.load !== 'function' || typeof s.save !== 'function') {
+    throw argTypeError(op, 'checkpoint.store', "a CheckpointStore {location, load(model), save(model, state)} (Node: directoryCheckpoint(dir) from 'logitkit/node')", s);
+  }
+  return { store: s, resume: o.resume ?? false };
 }

@@ -74,6 +74,7 @@ export async function trainSeeds(data: { train: Dataset; test: Dataset }, option
     batchSize: o.batchSize,
     seed: o.seed,
     callbacks: options.onProgress ? [timing, options.onProgress] : [timing],
+    verbose: 0, // progress is onProgress's
     ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
   });
   const result = net.evaluate(testT.x, testT.y, { batchSize: 1000 });

@@ -29,7 +29,7 @@ describe('checkpoints in-process: stop after epoch k, resume, same result as uni
 
     // With checkpoints, training gives the very same result.
     const checkpointed = net();
-    const h0 = await checkpointed.fit(data.x, data.y, { ...fitOptions, checkpoint: { dir: join(dir, 'a') } });
+    const h0 = await checkpointed.fit(data.x, data.y, { ...fitOptions, checkpoint: { store: directoryCheckpoint(join(dir, 'a')) } });
     checkpointed.getWeights().forEach((t, i) => expect(bitsEqual(t, reference.getWeights()[i])).toBe(true));
     expect(h0.toJSON()).toEqual(refHistory.toJSON());
 
@@ -38,7 +38,7 @@ describe('checkpoints in-process: stop after epoch k, resume, same result as uni
       const first = net();
       const h1 = await first.fit(data.x, data.y, {
         ...fitOptions,
-        checkpoint: { dir: ckdir },
+        checkpoint: { store: directoryCheckpoint(ckdir) },
         callbacks: { onEpochEnd: (e) => void (e === k - 1 && (first.stopTraining = true)) },
       });
       expect(h1.epoch.length).toBe(k);
@@ -47,7 +47,7 @@ describe('checkpoints in-process: stop after epoch k, resume, same result as uni
       let begin: TrainBeginLogs | null = null;
       const h2 = await resumed.fit(data.x, data.y, {
         ...fitOptions,
-        checkpoint: { dir: ckdir, resume: true },
+        checkpoint: { store: directoryCheckpoint(ckdir), resume: true },
         callbacks: { onTrainBegin: (l) => void (begin = l) },
       });
       expect(begin!.initialEpoch).toBe(k);
@@ -61,7 +61,7 @@ describe('checkpoints in-process: stop after epoch k, resume, same result as uni
   it('the checkpoint is a model file and a complete training state', async () => {
     const ckdir = join(dir, 'inspect');
     const m = net();
-    await m.fit(data.x, data.y, { ...fitOptions, epochs: 2, checkpoint: { dir: ckdir } });
+    await m.fit(data.x, data.y, { ...fitOptions, epochs: 2, checkpoint: { store: directoryCheckpoint(ckdir) } });
     expect(readdirSync(ckdir)).toEqual([CHECKPOINT_FILE]);
     const path = join(ckdir, CHECKPOINT_FILE);
     const loaded = await loadModel(path);
@@ -73,17 +73,17 @@ describe('checkpoints in-process: stop after epoch k, resume, same result as uni
     expect(state.optimizer.slots.length).toBe(8);
     expect(state.rng).toEqual(m.rng.getState());
     expect(state.fit).toEqual({ batchSize: 8, shuffle: true, samples: 72, validationSamples: 18 });
-    expect(Object.keys(state.history.history).sort()).toEqual(['acc', 'learningRate', 'loss', 'valAcc', 'valLoss']);
+    expect(Object.keys(state.history.history).sort()).toEqual(['acc', 'learning_rate', 'loss', 'val_acc', 'val_loss']);
   });
 
   it('refuses to resume with other settings, another architecture or a corrupt file', async () => {
     const ckdir = join(dir, 'strict');
-    await net().fit(data.x, data.y, { ...fitOptions, epochs: 1, checkpoint: { dir: ckdir } });
-    await expect(net().fit(data.x, data.y, { ...fitOptions, batchSize: 16, checkpoint: { dir: ckdir, resume: true } })).rejects.toThrow(/batchSize 8 \(now 16\)/);
-    await expect(net(11, 13).fit(data.x, data.y, { ...fitOptions, checkpoint: { dir: ckdir, resume: true } })).rejects.toThrow(/different model architecture/);
+    await net().fit(data.x, data.y, { ...fitOptions, epochs: 1, checkpoint: { store: directoryCheckpoint(ckdir) } });
+    await expect(net().fit(data.x, data.y, { ...fitOptions, batchSize: 16, checkpoint: { store: directoryCheckpoint(ckdir), resume: true } })).rejects.toThrow(/batchSize 8 \(now 16\)/);
+    await expect(net(11, 13).fit(data.x, data.y, { ...fitOptions, checkpoint: { store: directoryCheckpoint(ckdir), resume: true } })).rejects.toThrow(/different model architecture/);
     const sgdNet = net();
     sgdNet.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
-    await expect(sgdNet.fit(data.x, data.y, { ...fitOptions, checkpoint: { dir: ckdir, resume: true } })).rejects.toThrow(/optimizer 'adam'/);
+    await expect(sgdNet.fit(data.x, data.y, { ...fitOptions, checkpoint: { store: directoryCheckpoint(ckdir), resume: true } })).rejects.toThrow(/optimizer 'adam'/);
     const store = directoryCheckpoint(join(dir, 'empty'));
     expect(await store.load(net())).toBeNull();
     const bytes = new Uint8Array(readFileSync(join(ckdir, CHECKPOINT_FILE)));

@@ -47,13 +47,13 @@ describe('fit', () => {
       'epoch 1', 'batch 0 20 20', 'batch 1 20 40', 'batch 2 5 45', 'end 1', 'done 2 false',
     ]);
     expect(h.epoch).toEqual([0, 1]);
-    expect(Object.keys(h.history).sort()).toEqual(['acc', 'learningRate', 'loss', 'top5Acc', 'valAcc', 'valLoss', 'valTop5Acc']);
+    expect(Object.keys(h.history).sort()).toEqual(['acc', 'learning_rate', 'loss', 'top5Acc', 'val_acc', 'val_loss', 'val_top5Acc']);
     expect(epochLogs[1].seconds).toBeGreaterThan(0);
     expect(epochLogs[1].samplesPerSecond).toBeGreaterThan(0);
-    expect(h.history.learningRate).toEqual([0.001, 0.001]);
+    expect(h.history.learning_rate).toEqual([0.001, 0.001]);
     // validationSplit holds out the last 25 % (before shuffling), as Keras.
     const last = m.evaluate(sliceRows(x, 45, 15), sliceRows(y, 45, 15));
-    expect(h.history.valLoss[1]).toBeCloseTo(last.loss, 6);
+    expect(h.history.val_loss[1]).toBeCloseTo(last.loss, 6);
   });
 
   it('same seed → bit-identical weights and history; a different seed differs', async () => {
@@ -135,10 +135,10 @@ describe('fit', () => {
     m.compile({ optimizer: optimizers.adam({ learningRate: (_s, epoch) => (seen.push(epoch), 0.01 / (1 + epoch)) }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     const h = await m.fit(x, y, { epochs: 3, batchSize: 20, validationData: [val.x, val.y] });
     expect(seen).toEqual([0, 0, 1, 1, 2, 2]);
-    expect(h.history.learningRate).toEqual([0.01, 0.005, 0.01 / 3]);
+    expect(h.history.learning_rate).toEqual([0.01, 0.005, 0.01 / 3]);
     const e = m.evaluate(val.x, val.y);
-    expect(e.loss).toBeCloseTo(h.history.valLoss[2], 6);
-    expect(e.acc).toBe(h.history.valAcc[2]);
+    expect(e.loss).toBeCloseTo(h.history.val_loss[2], 6);
+    expect(e.acc).toBe(h.history.val_acc[2]);
   });
 
   it('binary classification: one logit, binaryCrossentropy, decisions at logit 0', async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Dense, input, layers, model, sequential, tensor, Tensor, softmax, argMax, matMul, add, relu } from '../../src/index.js';
 import { bitsEqual } from '../helpers/train.js';
 
@@ -20,7 +20,7 @@ describe('layers and models', () => {
 
   it('784 → 128 → 10 has 100,480 + 1,290 = 101,770 parameters, shown by summary()', () => {
     const m = seedsNet();
-    const s = m.summary();
+    const s = m.summary(false);
     expect(s.layers.map((r) => [r.name, r.className, r.outputShape, r.params])).toEqual([
       ['input_1', 'Input', '[null, 784]', 0],
       ['dense_1', 'Dense', '[null, 128]', 100_480],
@@ -40,17 +40,33 @@ describe('layers and models', () => {
     ]);
   });
 
+  it('summary() prints its table with console.log by default, as Keras does; false prints nothing', () => {
+    const m = seedsNet();
+    const spy = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const s = m.summary();
+      expect(spy.mock.calls.map((c) => c[0]).join('\n')).toBe(s.text);
+      expect(spy.mock.calls[0][0]).toBe('Model: "model"');
+      spy.mockClear();
+      expect(m.summary(false).totalParams).toBe(101_770);
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(() => m.summary('yes' as never)).toThrow(/summary: argument 'print' must be a function called with each line/);
+  });
+
   it('sequential with inputShape on the first layer equals the functional model', () => {
     const s = sequential([layers.dense({ units: 128, activation: 'relu', inputShape: [784] }), layers.dense({ units: 10 })], { seed: 7 });
     const f = seedsNet(7);
-    expect(s.summary().totalParams).toBe(101_770);
+    expect(s.summary(false).totalParams).toBe(101_770);
     expect(s.className).toBe('Sequential');
     s.weights.forEach((v, i) => expect(bitsEqual(v.value, f.weights[i].value)).toBe(true));
   });
 
   it('a sequential model without an input shape builds on first use', () => {
     const s = sequential([layers.dense({ units: 4 })], { seed: 1 });
-    expect(() => s.summary()).toThrow(/no input shape yet/);
+    expect(() => s.summary(false)).toThrow(/no input shape yet/);
     const out = s.predict(tensor([[1, 2, 3]]));
     expect(out.shape).toEqual([1, 4]);
     expect(s.inputShape).toEqual([3]);
@@ -98,7 +114,7 @@ describe('layers and models', () => {
     const m = sequential([layers.dense({ units: 3, inputShape: [2] })], { dtype: 'float64', seed: 1 });
     expect(m.weights.every((v) => v.dtype === 'float64')).toBe(true);
     expect(m.predict(tensor([[1, 2]])).dtype).toBe('float64');
-    expect(m.summary().text).toContain('float64');
+    expect(m.summary(false).text).toContain('float64');
   });
 
   it('dense forward is matMul + add + activation, and apply on a Tensor runs eagerly', () => {
@@ -138,7 +154,7 @@ describe('layers and models', () => {
     const shared = layers.dense({ units: 3, name: 'shared' });
     const s = layers.add().apply([shared.apply(a), shared.apply(b)]);
     const m = model({ inputs: x, outputs: layers.dense({ units: 2 }).apply(s), seed: 5 });
-    const summary = m.summary();
+    const summary = m.summary(false);
     expect(summary.layers.find((r) => r.name === 'shared')!.outputShape).toBe('multiple');
     expect(summary.text).toContain('Connected to');
     expect(m.weights.length).toBe(8);
@@ -185,7 +201,7 @@ describe('normalization layer', () => {
     const [y] = m.layerOutputs([data], [norm.name]);
     expect(y.values[0]).toBeCloseTo(-2 / Math.sqrt(8 / 3 + 1e-3), 6);
     expect(y.values[1]).toBe(0);
-    const s = m.summary();
+    const s = m.summary(false);
     expect(s.totalParams).toBe(4 + 6);
     expect(s.trainableParams).toBe(6);
     expect(m.trainableWeights.map((v) => v.name)).toEqual(['dense_1/kernel', 'dense_1/bias']);

@@ -81,7 +81,7 @@ describe('schedules in checkpoints', () => {
   it('a resumed run continues the schedule where it stopped, bit for bit', async () => {
     const reference = net(schedule());
     const rates: number[] = [];
-    await reference.fit(data.x, data.y, { ...fitOptions, callbacks: { onBatchEnd: (_b, l) => void rates.push(l.learningRate) } });
+    await reference.fit(data.x, data.y, { ...fitOptions, callbacks: { onBatchEnd: (_b, l) => void rates.push(l.learning_rate) } });
     expect(new Set(rates).size).toBeGreaterThan(10); // the rate really changes during the run
 
     const store = memoryStore();

@@ -6,7 +6,7 @@ import { registerCommand } from '../registry.js';
 
 export async function runInfo(o: { model?: string; json?: boolean }, io: CliIO): Promise<void> {
   const net = await loadModelFile(o.model, 'info');
-  const summary = net.summary();
+  const summary = net.summary(false);
   const bytes = (await stat(o.model!)).size;
   if (o.json) {
     writeLine(io.stdout, JSON.stringify({ file: o.model, bytes, formatVersion: MODEL_FORMAT_VERSION, inputShape: net.inputShape, outputShape: net.outputShape, ...summary, text: undefined }));

@@ -1,5 +1,5 @@
 import { gather } from '../../index.js';
-import { writeFileAtomic, saveModel } from '../../io/node.js';
+import { directoryCheckpoint, writeFileAtomic, saveModel } from '../../io/node.js';
 import { DATA_SOURCE_HELP, loadDataSource } from '../data-source.js';
 import { evaluateModel, topClasses } from '../evaluation.js';
 import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
@@ -66,12 +66,14 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
     batchSize,
     shuffle: true,
     seed,
+    verbose: 0, // the CLI prints its own progress
+
     ...validation,
     callbacks: [
       progressCallback(createProgress(mode, io.stdout, io.stderr as NodeJS.WriteStream)),
       { onEpochEnd: (_epoch, logs) => void epochSeconds.push(logs.seconds) },
     ],
-    ...(o.checkpoint ? { checkpoint: { dir: o.checkpoint, resume: Boolean(o.resume) } } : {}),
+    ...(o.checkpoint ? { checkpoint: { store: directoryCheckpoint(o.checkpoint), resume: Boolean(o.resume) } } : {}),
   });
   const evaluation = evaluateModel(net, data.test);
   if (o.out) await saveModel(net, o.out);
@@ -84,9 +86,9 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
     const html = renderReport({
       title: 'logitkit training report',
       dataName: data.name,
-      modelText: net.summary().text,
+      modelText: net.summary(false).text,
       epochs: history.epoch.map((e) => e + 1),
-      series: { loss: h.loss, acc: h.acc, valLoss: h.valLoss, valAcc: h.valAcc },
+      series: { loss: h.loss, acc: h.acc, val_loss: h.val_loss, val_acc: h.val_acc },
       secondsPerEpoch: epochSeconds,
       testLoss: evaluation.loss,
       testAccuracy: evaluation.accuracy,

@@ -11,7 +11,7 @@ const { input, layers } = await lib('src/layers/index.js');
 const { model } = await lib('src/train/index.js');
 const { Adam } = await lib('src/optim/index.js');
 const { modelToBytes } = await lib('src/io/index.js');
-const { writeFileAtomic } = await lib('src/io/node.js');
+const { writeFileAtomic, directoryCheckpoint } = await lib('src/io/node.js');
 
 // Deterministic data: 3 Gaussian blobs in 6 dimensions.
 const rng = new Random(99);
@@ -34,7 +34,7 @@ const history = await m.fit(new Tensor(xs, [n, d]), new Tensor(ys, [n]), {
   batchSize: 16,
   seed: 7,
   validationSplit: 0.25,
-  checkpoint: checkpointDir === '-' ? undefined : { dir: checkpointDir, resume: true },
+  checkpoint: checkpointDir === '-' ? undefined : { store: directoryCheckpoint(checkpointDir), resume: true },
   callbacks: {
     onTrainBegin: (l) => void process.stdout.write(`begin ${l.initialEpoch}\n`),
     onBatchEnd: () => (delay > 0 ? new Promise((r) => setTimeout(r, delay)) : undefined),
