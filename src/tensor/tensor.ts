@@ -2,6 +2,7 @@ import { allocate, dtypeOfArray, isDType, type DType, type TypedArray } from './
 import { argError, argTypeError, describe } from './errors.js';
 import { checkShape, sizeOf, type Shape } from './shape.js';
 import { formatTensor } from './format.js';
+import { checkOptions } from './options.js';
 
 /**
  * What autograd records on a tensor an op produced: its inputs and how to turn the gradient of this
@@ -89,6 +90,7 @@ export interface TensorOptions {
  */
 export function tensor(values: TensorLike | Tensor, options: TensorOptions = {}): Tensor {
   const op = 'tensor';
+  checkOptions(op, options, ['shape', 'dtype']);
   if (options.dtype !== undefined && !isDType(options.dtype)) {
     throw argTypeError(op, 'dtype', "'float32', 'float64' or 'int32'", options.dtype);
   }

@@ -52,7 +52,7 @@ describe('shapes that do not broadcast', () => {
 describe('labels of the wrong shape', () => {
   it('softmaxCrossEntropyWithLogits', () =>
     expectError(() => nn.softmaxCrossEntropyWithLogits({ labels: f32([[0, 1, 0]]), logits: f32([[1, 2]]) }), RangeError,
-      'softmaxCrossEntropyWithLogits:', "'labels'", "logits' shape [1, 2]", 'shape [1, 3]'));
+      'softmaxCrossEntropyWithLogits:', "'labels' [1, 3]", "'logits' [1, 2]", 'cannot be broadcast'));
   it('sparseSoftmaxCrossEntropyWithLogits', () =>
     expectError(() => nn.sparseSoftmaxCrossEntropyWithLogits({ labels: [0, 1], logits: f32([[1, 2]]) }), RangeError,
       'sparseSoftmaxCrossEntropyWithLogits:', "'labels'", 'shape [1]', 'shape [2]'));
