@@ -3,6 +3,7 @@ import { toTensor } from '../ops/convert.js';
 import { cast } from '../ops/unary.js';
 import { reshape, transpose } from '../ops/layout.js';
 import { argError, argTypeError, describe } from '../tensor/errors.js';
+import { checkOptions } from '../tensor/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { DenseInput, ExplainDType, ExplainInput, LabelInput, WeightsLayout } from './types.js';
 
@@ -41,6 +42,10 @@ export interface ParsedLabels {
   classIds: Array<number | null>;
 }
 
+/** The names of ExplainOptions (explain() rejects any other name, so a misspelt option is never ignored). */
+export const EXPLAIN_OPTIONS = ['labels', 'classNames', 'temperature', 'labelSmoothing', 'reduction', 'dtype'] as const;
+const DENSE_KEYS = ['weights', 'bias', 'features', 'weightsLayout'] as const;
+
 function isDense(x: ExplainInput): x is DenseInput {
   return 'weights' in x || 'features' in x;
 }
@@ -69,6 +74,7 @@ export function parseInput(input: ExplainInput): Parsed {
   const dense = isDense(input);
   if (dense && 'logits' in input) throw argError(OP, 'input', "either 'logits' or a dense layer ('weights', 'features'), not both", Object.keys(input));
   if (!dense && !('logits' in input)) throw argError(OP, 'input', "an object with 'logits', or with 'weights' and 'features'", Object.keys(input));
+  checkOptions(OP, input, dense ? [...EXPLAIN_OPTIONS, ...DENSE_KEYS] : [...EXPLAIN_OPTIONS, 'logits'], 'input');
   const dtype = pickDType(input, dense ? (input as DenseInput).weights : input.logits);
 
   let logits: Tensor | null = null;

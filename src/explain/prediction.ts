@@ -5,6 +5,8 @@ import { sum } from '../ops/reduce.js';
 import { argError, argTypeError } from '../tensor/errors.js';
 import { Tensor, tensor } from '../tensor/tensor.js';
 import { explain } from './explain.js';
+import { EXPLAIN_OPTIONS } from './input.js';
+import { checkOptions } from '../tensor/options.js';
 import type { Contribution, ContributionTrace, ExplainOptions, ExplainTrace } from './types.js';
 
 /**
@@ -43,7 +45,7 @@ export function explainPrediction(model: ExplainableModel, sample: TensorInput, 
     throw argTypeError(OP, 'model', "an object whose 'lastDense.bias' is a Tensor [classes] or null", last.bias);
   }
   if (typeof model.hidden !== 'function') throw argTypeError(OP, 'model', "an object with a 'hidden(x)' function", model.hidden);
-  if (options === null || typeof options !== 'object') throw argTypeError(OP, 'options', 'an options object', options);
+  checkOptions(OP, options, [...EXPLAIN_OPTIONS, 'top', 'contributionsTo']);
   const top = options.top ?? 5;
   if (!Number.isInteger(top) || top < 0) throw argError(OP, 'top', 'a non-negative integer', top);
   const K = last.kernel;

@@ -1,3 +1,4 @@
+import { checkOptions } from '../tensor/options.js';
 import { checkDigits, eq, readable } from './format.js';
 import type { ExplainTrace, RowTrace } from './types.js';
 
@@ -37,7 +38,7 @@ export function context(op: string, t: ExplainTrace, o: RenderOptions | undefine
   if (t === null || typeof t !== 'object' || t.format !== 'logitkit.explain/1') {
     throw new TypeError(`${op}: argument 'trace' must be a trace returned by explain(), got ${t === null ? 'null' : typeof t}`);
   }
-  const opts = o ?? {};
+  const opts = checkOptions(op, o, ['digits', 'maxTerms', 'maxClasses']);
   const digits = checkDigits(op, opts.digits);
   const n = (v: number) => readable(v, digits, t.dtype);
   return {

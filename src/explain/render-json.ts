@@ -1,3 +1,4 @@
+import { checkOptions } from '../tensor/options.js';
 import { jsonNumber } from './format.js';
 import type { ExplainDType, ExplainTrace } from './types.js';
 
@@ -48,7 +49,7 @@ export function renderJson(trace: ExplainTrace, options?: JsonOptions): string {
   if (trace === null || typeof trace !== 'object' || trace.format !== 'logitkit.explain/1') {
     throw new TypeError(`renderJson: argument 'trace' must be a trace returned by explain(), got ${trace === null ? 'null' : typeof trace}`);
   }
-  const indent = options?.indent ?? 2;
+  const indent = checkOptions('renderJson', options, ['indent']).indent ?? 2;
   if (!Number.isInteger(indent) || indent < 0 || indent > 10) {
     throw new RangeError(`renderJson: argument 'indent' must be an integer in [0, 10], got ${String(indent)}`);
   }

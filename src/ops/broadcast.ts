@@ -1,5 +1,5 @@
 import { record } from '../autograd/tape.js';
-import { broadcastShapes, shapesEqual } from '../tensor/shape.js';
+import { broadcastShapes, checkShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { kernels } from '../kernels/index.js';
 import { zeroFilled, toTensor, type TensorInput } from './convert.js';
@@ -22,6 +22,7 @@ export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
 export function broadcastTo(xIn: TensorInput, shape: readonly number[]): Tensor {
   const op = 'broadcastTo';
   const x = toTensor(op, 'x', xIn);
+  checkShape(op, 'shape', shape);
   const target = broadcastShapes(op, x.shape, shape, 'x', 'shape');
   if (!shapesEqual(target, shape)) {
     throw new RangeError(`${op}: argument 'x' of shape [${x.shape.join(', ')}] cannot be broadcast to shape [${shape.join(', ')}]`);

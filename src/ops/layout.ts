@@ -1,7 +1,7 @@
 import { record } from '../autograd/tape.js';
 import { isFloat } from '../tensor/dtype.js';
 import { argError, argTypeError } from '../tensor/errors.js';
-import { normalizeAxis, shapesEqual, sizeOf, splitAtAxis } from '../tensor/shape.js';
+import { checkSize, normalizeAxis, shapesEqual, sizeOf, splitAtAxis } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { kernels } from '../kernels/index.js';
 import { zeroFilled, unfilled, toTensor, type TensorInput } from './convert.js';
@@ -71,6 +71,8 @@ export function transpose(xIn: TensorInput, perm?: readonly number[]): Tensor {
 export function slice(xIn: TensorInput, begin: number | readonly number[], size?: number | readonly number[]): Tensor {
   const op = 'slice';
   const x = toTensor(op, 'x', xIn);
+  if (typeof begin !== 'number' && !Array.isArray(begin)) throw argTypeError(op, 'begin', 'a number or an array of integers', begin);
+  if (size !== undefined && typeof size !== 'number' && !Array.isArray(size)) throw argTypeError(op, 'size', 'a number or an array of integers', size);
   if (typeof begin === 'number' && x.rank === 0) throw argError(op, 'begin', '[] (x is a scalar)', begin);
   const b = typeof begin === 'number' ? [begin, ...new Array(x.rank - 1).fill(0)] : begin.slice();
   const s0 = size === undefined ? [] : typeof size === 'number' ? [size] : size.slice();
@@ -184,6 +186,7 @@ export function oneHot(indicesIn: TensorInput, depth: number, onValue = 1, offVa
   const op = 'oneHot';
   const indices = toTensor(op, 'indices', indicesIn, 'int32');
   if (!Number.isInteger(depth) || depth < 1) throw argError(op, 'depth', 'a positive integer', depth);
+  checkSize(op, 'depth', indices.size * depth);
   checkIndices(op, 'indices', indices, depth);
   const out = zeroFilled(dtype, [...indices.shape, depth]);
   kernels().oneHot(indices.values as Int32Array, depth, onValue, offValue, out.values);

@@ -47,8 +47,8 @@ export const tanh = (x: TensorInput): Tensor =>
   unaryOp('tanh', x, (dy, x) => mul(dy, mul(mul(sigmoid(mul(x, 2)), sigmoid(mul(x, -2))), 4)));
 export const reciprocal = (x: TensorInput): Tensor =>
   unaryOp('reciprocal', x, (dy, _x, out) => neg(mul(dy, mul(out, out))));
-export const isFiniteMask = (x: TensorInput): Tensor => castTo(unaryOp('isFinite', x, null, true), 'int32');
-export const isNaNMask = (x: TensorInput): Tensor => castTo(unaryOp('isNaN', x, null, true), 'int32');
+export const isFiniteMask = (x: TensorInput): Tensor => castTo(unaryOp('isFinite', toTensor('isFiniteMask', 'x', x), null, true), 'int32');
+export const isNaNMask = (x: TensorInput): Tensor => castTo(unaryOp('isNaN', toTensor('isNaNMask', 'x', x), null, true), 'int32');
 
 function castTo(x: Tensor, dtype: DType): Tensor {
   return x.dtype === dtype ? x : cast(x, dtype);

@@ -26,7 +26,16 @@ export function checkShape(op: string, arg: string, shape: unknown): number[] {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw argError(op, arg, 'an array of non-negative integers', shape);
   }
+  checkSize(op, arg, sizeOf(shape));
   return shape.slice();
+}
+
+/** The most elements a tensor may hold (JavaScript's typed arrays stop at 2^32 − 1; a float64 of 2^31 is 16 GB). */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/** Throws unless `size` elements fit in one tensor (instead of the engine's "Invalid typed array length"). */
+export function checkSize(op: string, arg: string, size: number): void {
+  if (size > MAX_ELEMENTS) throw new RangeError(`${op}: argument '${arg}' asks for ${size} elements; a tensor holds at most ${MAX_ELEMENTS}`);
 }
 
 /** NumPy broadcasting: align trailing dimensions; each pair must be equal or contain a 1. */

@@ -2,6 +2,7 @@ import { allocate, dtypeOfArray, isDType, type DType, type TypedArray } from './
 import { argError, argTypeError, describe } from './errors.js';
 import { checkShape, sizeOf, type Shape } from './shape.js';
 import { formatTensor } from './format.js';
+import { checkOptions } from './options.js';
 
 /**
  * What autograd records on a tensor an op produced: its inputs and how to turn the gradient of this
@@ -89,6 +90,7 @@ export interface TensorOptions {
  */
 export function tensor(values: TensorLike | Tensor, options: TensorOptions = {}): Tensor {
   const op = 'tensor';
+  checkOptions(op, options, ['shape', 'dtype']);
   if (options.dtype !== undefined && !isDType(options.dtype)) {
     throw argTypeError(op, 'dtype', "'float32', 'float64' or 'int32'", options.dtype);
   }
@@ -182,15 +184,20 @@ function flatten(values: unknown, shape: number[], dim: number, out: number[], p
 }
 
 export function scalar(value: number, dtype: DType = 'float32'): Tensor {
-  return tensor(value, { dtype });
+  return filled('scalar', [], value, dtype);
 }
 
 export function fill(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
-  const s = checkShape('fill', 'shape', shape);
-  if (!isDType(dtype)) throw argTypeError('fill', 'dtype', "'float32', 'float64' or 'int32'", dtype);
-  if (typeof value !== 'number') throw argTypeError('fill', 'value', 'a number', value);
+  return filled('fill', shape, value, dtype);
+}
+
+/** fill, reporting errors as `op` (zeros, ones and scalar are fills too). */
+function filled(op: string, shape: readonly number[], value: number, dtype: DType): Tensor {
+  const s = checkShape(op, 'shape', shape);
+  if (!isDType(dtype)) throw argTypeError(op, 'dtype', "'float32', 'float64' or 'int32'", dtype);
+  if (typeof value !== 'number') throw argTypeError(op, 'value', 'a number', value);
   if (dtype === 'int32' && !(Number.isInteger(value) && value <= 2147483647 && value >= -2147483648)) {
-    throw argError('fill', 'value', 'an int32 value (an integer in [-2^31, 2^31 - 1])', value);
+    throw argError(op, 'value', 'an int32 value (an integer in [-2^31, 2^31 - 1])', value);
   }
   const storage = allocate(dtype, sizeOf(s));
   storage.fill(value);
@@ -198,11 +205,11 @@ export function fill(shape: readonly number[], value: number, dtype: DType = 'fl
 }
 
 export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
-  return fill(shape, 0, dtype);
+  return filled('zeros', shape, 0, dtype);
 }
 
 export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor {
-  return fill(shape, 1, dtype);
+  return filled('ones', shape, 1, dtype);
 }
 
 export function zerosLike(x: Tensor): Tensor {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { describe, it } from './names.js';
 import { tsKernels } from '../../src/kernels/index.js';
@@ -93,6 +94,15 @@ function expectLoss(actual: TypedArray, expected: TypedArray, n: number, ulps: n
   expect(ratio, `${what}: ${ratio.toFixed(2)}× the tolerance ${describeMismatch(actual, expected, at)}`).toBeLessThanOrEqual(1);
 }
 
+// dLogits of logits [a, 0] and labels [y0, y1] rounded once from the exact value (mpmath:
+// test/ops/softmax/numerics/max-gradient-oracle.py): [dtype, a, y0, y1, dLogits0, dLogits1]. At the row max the
+// gradient (y1 − y0·s)/(1 + s) once rounded three times (numerator, denominator, quotient): 0.5 for the first row.
+const MAX_GRADIENT_ORACLE = (
+  JSON.parse(readFileSync(new URL('../ops/softmax/numerics/max-gradient-oracle.json', import.meta.url), 'utf8')) as {
+    rows: Array<[string, number, number, number, number, number]>;
+  }
+).rows;
+
 export function softmaxSpec(k: () => Kernels): void {
   for (const [dtype, Type] of [['float32', Float32Array], ['float64', Float64Array]] as const) {
     describe(`softmax family, ${dtype}`, () => {
@@ -145,6 +155,15 @@ export function softmaxSpec(k: () => Kernels): void {
         expect(Array.from(loss.subarray(0, 4)).every(Number.isNaN)).toBe(true);
         expect(loss[4]).toBeCloseTo(Math.LN2, 6);
         expect(Array.from(d.subarray(8))).toEqual([0.5, -0.5]);
+      });
+
+      it('rounds the soft-label gradient at the row max once (mpmath oracle)', () => {
+        for (const [dt, a, y0, y1, d0, d1] of MAX_GRADIENT_ORACLE) {
+          if (dt !== dtype) continue;
+          const d = new Type(2);
+          k().softmaxCrossEntropy(new Type([a, 0]), new Type([y0, y1]), 1, 2, 1, new Type(1), d);
+          expect([d[0], d[1]], `logits [${a}, 0], labels [${y0}, ${y1}]`).toEqual([d0, d1]);
+        }
       });
 
       it('scales the cross-entropy gradient by gradScale and rounds once', () => {

@@ -52,7 +52,7 @@ describe('shapes that do not broadcast', () => {
 describe('labels of the wrong shape', () => {
   it('softmaxCrossEntropyWithLogits', () =>
     expectError(() => nn.softmaxCrossEntropyWithLogits({ labels: f32([[0, 1, 0]]), logits: f32([[1, 2]]) }), RangeError,
-      'softmaxCrossEntropyWithLogits:', "'labels'", "logits' shape [1, 2]", 'shape [1, 3]'));
+      'softmaxCrossEntropyWithLogits:', "'labels' [1, 3]", "'logits' [1, 2]", 'cannot be broadcast'));
   it('sparseSoftmaxCrossEntropyWithLogits', () =>
     expectError(() => nn.sparseSoftmaxCrossEntropyWithLogits({ labels: [0, 1], logits: f32([[1, 2]]) }), RangeError,
       'sparseSoftmaxCrossEntropyWithLogits:', "'labels'", 'shape [1]', 'shape [2]'));
@@ -151,7 +151,7 @@ describe('creation', () => {
   it('a shape that does not fit the values', () =>
     expectError(() => tensor([1, 2, 3], { shape: [2, 2] }), RangeError, 'tensor:', "'shape'", '3 elements', '[2, 2]'));
   it('fill / zeros / range arguments', () => {
-    expectError(() => zeros([2], 'float16' as never), TypeError, 'fill:', "'dtype'", "'float16'");
+    expectError(() => zeros([2], 'float16' as never), TypeError, 'zeros:', "'dtype'", "'float16'");
     expectError(() => fill([2], 1.5, 'int32'), RangeError, 'fill:', "'value'", 'int32', 'got 1.5');
     expectError(() => range(0, Infinity), RangeError, 'range:', "'stop'", 'finite', 'got Infinity');
     expectError(() => range(0, 5, 0), RangeError, 'range:', "'step'", 'non-zero', 'got 0');

@@ -58,6 +58,26 @@ function prod(a: number, b: number): void {
   prodLo = ah * bh - p + ah * bl + al * bh + al * bl;
 }
 
+/**
+ * (a − b·s)/(1 + s) rounded once: numerator and denominator as double-doubles, then one Newton correction of the
+ * quotient (relative error about 2^-104 before the final rounding). The soft-label cross-entropy's gradient at
+ * the row max; computing it in plain doubles rounds the numerator, the denominator and the quotient.
+ */
+export function differenceOverOnePlus(a: number, b: number, s: number): number {
+  prod(b, s);
+  const nh = a - prodHi;
+  const bb = nh - a;
+  const nl = a - (nh - bb) + (-prodHi - bb) - prodLo;
+  const th = 1 + s;
+  const tb = th - 1;
+  const tl = 1 - (th - tb) + (s - tb);
+  const q = nh / th;
+  prod(q, th);
+  const r = q + (nh - prodHi - prodLo + nl - q * tl) / th;
+  // Splitting overflows for |b·s| or |q| beyond ~1e300 (labels no one trains with): then the plain formula.
+  return Number.isFinite(r) ? r : (a - b * s) / (1 + s);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Expansions
 

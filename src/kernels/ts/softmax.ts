@@ -1,5 +1,5 @@
 import type { TypedArray } from '../../tensor/dtype.js';
-import { addExp, Expansion } from './double-double.js';
+import { addExp, differenceOverOnePlus, Expansion } from './double-double.js';
 import { scratch } from './scratch.js';
 
 /*
@@ -205,8 +205,8 @@ export function softmaxCrossEntropy(
         const k = base + i * stride;
         dLogits[k] = ((Y * e[i]) / total - labels[k]) * gradScale;
       }
-      // At the max, Y/T − y_m = (Σ_{i≠max} y_i − y_m·s)/T: no cancellation when the loss is tiny.
-      dLogits[base + rowMaxIndex * stride] = ((yOthers - yMax * rowSum) / total) * gradScale;
+      // At the max, Y/T − y_m = (Σ_{i≠max} y_i − y_m·s)/T: no cancellation when the loss is tiny; rounded once.
+      dLogits[base + rowMaxIndex * stride] = differenceOverOnePlus(yOthers, yMax, rowSum) * gradScale;
     }
   });
 }

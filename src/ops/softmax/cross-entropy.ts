@@ -1,5 +1,6 @@
 import { isTracked, needsGrad, record } from '../../autograd/tape.js';
 import { argError, argTypeError } from '../../tensor/errors.js';
+import { checkOptions } from '../../tensor/options.js';
 import { broadcastShapes, shapesEqual } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { kernels } from '../../kernels/index.js';
@@ -11,12 +12,23 @@ import { sum } from '../reduce.js';
 import { neg, softplus } from '../unary.js';
 import { classAxis, logSoftmax } from './softmax.js';
 
-function sameShapeLabels(op: string, labelsIn: TensorInput, logits: Tensor): Tensor {
+/** The argument object of an nn.* op: required, and only the names the op knows (a misspelt `axis` must not be ignored). */
+function argumentObject<T extends object>(op: string, args: T, keys: readonly string[]): T {
+  if (args === undefined) throw argTypeError(op, 'args', `an object {${keys.join(', ')}}`, args);
+  return checkOptions(op, args, keys, 'args');
+}
+
+function sameDTypeLabels(op: string, labelsIn: TensorInput, logits: Tensor): Tensor {
   const labels = toTensor(op, 'labels', labelsIn, logits.dtype);
   if (labels.dtype !== logits.dtype) {
     const hint = labels.dtype === 'int32' ? ' (for class ids use the sparse variant)' : '';
     throw argTypeError(op, 'labels', `a ${logits.dtype} tensor like 'logits'${hint}`, labels);
   }
+  return labels;
+}
+
+function sameShapeLabels(op: string, labelsIn: TensorInput, logits: Tensor): Tensor {
+  const labels = sameDTypeLabels(op, labelsIn, logits);
   if (!shapesEqual(labels.shape, logits.shape)) {
     throw argError(op, 'labels', `a tensor of the logits' shape [${logits.shape.join(', ')}]`, labels);
   }
@@ -31,9 +43,15 @@ function sameShapeLabels(op: string, labelsIn: TensorInput, logits: Tensor): Ten
  */
 export function softmaxCrossEntropyWithLogits(args: { labels: TensorInput; logits: TensorInput; axis?: number }): Tensor {
   const op = 'softmaxCrossEntropyWithLogits';
-  if (args === null || typeof args !== 'object') throw argTypeError(op, 'args', 'an object {labels, logits, axis?}', args);
-  const logits = floatTensor(op, 'logits', args.logits);
-  const labels = sameShapeLabels(op, args.labels, logits);
+  argumentObject(op, args, ['labels', 'logits', 'axis']);
+  let logits = floatTensor(op, 'logits', args.logits);
+  let labels = sameDTypeLabels(op, args.labels, logits);
+  if (!shapesEqual(labels.shape, logits.shape)) {
+    // TensorFlow's op broadcasts labels and logits; broadcastTo's gradient sums back over the broadcast axes.
+    const joint = broadcastShapes(op, labels.shape, logits.shape, 'labels', 'logits');
+    labels = broadcastTo(labels, joint);
+    logits = broadcastTo(logits, joint);
+  }
   const { axis, outer, n, inner } = classAxis(op, logits, args.axis ?? -1);
   const { loss, dLogits } = fusedCrossEntropy(labels, logits, axis, outer, n, inner, 1);
   if (!dLogits) return loss;
@@ -97,7 +115,7 @@ function fusedSparseCrossEntropy(labels: Tensor, logits: Tensor, gradScale: numb
  */
 export function sparseSoftmaxCrossEntropyWithLogits(args: { labels: TensorInput; logits: TensorInput }): Tensor {
   const op = 'sparseSoftmaxCrossEntropyWithLogits';
-  if (args === null || typeof args !== 'object') throw argTypeError(op, 'args', 'an object {labels, logits}', args);
+  argumentObject(op, args, ['labels', 'logits']);
   const logits = floatTensor(op, 'logits', args.logits);
   if (logits.rank === 0) throw argError(op, 'logits', 'a tensor of rank ≥ 1 (classes on the last axis)', logits);
   const labels = toTensor(op, 'labels', args.labels, 'int32');
@@ -149,14 +167,14 @@ function sigmoidFamily(
 /** Element-wise max(x, 0) − x·z + log1p(e^−|x|): binary (multi-label) cross-entropy with logits. */
 export function sigmoidCrossEntropyWithLogits(args: { labels: TensorInput; logits: TensorInput }): Tensor {
   const op = 'sigmoidCrossEntropyWithLogits';
-  if (args === null || typeof args !== 'object') throw argTypeError(op, 'args', 'an object {labels, logits}', args);
+  argumentObject(op, args, ['labels', 'logits']);
   return sigmoidFamily(op, args.labels, args.logits, undefined);
 }
 
 /** Sigmoid cross-entropy with the positive term weighted by posWeight (TensorFlow's weighted_cross_entropy_with_logits). */
 export function weightedCrossEntropyWithLogits(args: { labels: TensorInput; logits: TensorInput; posWeight: TensorInput }): Tensor {
   const op = 'weightedCrossEntropyWithLogits';
-  if (args === null || typeof args !== 'object') throw argTypeError(op, 'args', 'an object {labels, logits, posWeight}', args);
+  argumentObject(op, args, ['labels', 'logits', 'posWeight']);
   if (args.posWeight === undefined) throw argTypeError(op, 'posWeight', 'a number or a tensor', undefined);
   return sigmoidFamily(op, args.labels, args.logits, args.posWeight);
 }

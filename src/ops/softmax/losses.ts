@@ -1,13 +1,15 @@
 import { isTracked } from '../../autograd/tape.js';
 import { argError, argTypeError } from '../../tensor/errors.js';
+import type { DType } from '../../tensor/dtype.js';
+import { checkChoice, checkOptions } from '../../tensor/options.js';
 import { broadcastShapes, shapesEqual } from '../../tensor/shape.js';
 import { fill, Tensor } from '../../tensor/tensor.js';
 import { floatTensor, toTensor, type TensorInput } from '../convert.js';
 import { add, div, mul, notEqual, where } from '../arithmetic.js';
-import { broadcastTo } from '../broadcast.js';
-import { checkIndices, gather, oneHot, reshape } from '../layout.js';
 import { sum } from '../reduce.js';
+import { checkIndices, gather, oneHot, reshape, squeeze } from '../layout.js';
 import { cast } from '../unary.js';
+import { checkIgnoreIndex, classWeightsFor, reduce, REDUCTIONS, weightsFor, type Reduction } from './loss-reduction.js';
 import {
   reducedSoftmaxCrossEntropy,
   reducedSparseSoftmaxCrossEntropy,
@@ -17,19 +19,8 @@ import {
   weightedCrossEntropyWithLogits,
 } from './cross-entropy.js';
 
-/**
- * How per-example losses become the returned value (TensorFlow's tf.compat.v1.losses rules):
- * - 'none': the weighted per-example losses;
- * - 'sum': their sum;
- * - 'mean': the sum divided by the sum of the weights (with classWeights: the summed weights of the counted
- *   examples, PyTorch's rule);
- * - 'sumByNonzeroWeights' (default): the sum divided by the number of non-zero weights;
- * - 'sumOverBatchSize': the sum divided by the number of per-example losses, whatever the weights (Keras's
- *   sum_over_batch_size, what compile's losses use with fit's sampleWeight and classWeight).
- * A reduction over nothing (all weights zero, or every example ignored) returns 0, not NaN.
- */
-export type Reduction = 'none' | 'sum' | 'mean' | 'sumByNonzeroWeights' | 'sumOverBatchSize';
-const REDUCTIONS: readonly Reduction[] = ['none', 'sum', 'mean', 'sumByNonzeroWeights', 'sumOverBatchSize'];
+export type { Reduction } from './loss-reduction.js';
+export { nll, type NllOptions, type NllReduction } from './nll.js';
 
 export interface LossOptions {
   /** Per-example weights, broadcastable to the per-example losses (a number scales them all). */
@@ -40,9 +31,7 @@ export interface LossOptions {
 }
 
 function checkReduction(op: string, r: unknown): Reduction {
-  if (r === undefined) return 'sumByNonzeroWeights';
-  if (!REDUCTIONS.includes(r as Reduction)) throw argError(op, 'reduction', `one of ${REDUCTIONS.map((x) => `'${x}'`).join(', ')}`, r);
-  return r as Reduction;
+  return r === undefined ? 'sumByNonzeroWeights' : checkChoice(op, 'reduction', r, REDUCTIONS);
 }
 
 function checkSmoothing(op: string, s: unknown): number {
@@ -52,28 +41,14 @@ function checkSmoothing(op: string, s: unknown): number {
   return s;
 }
 
-function checkOptions<T extends LossOptions>(op: string, options: T | undefined): T {
-  if (options === undefined) return {} as T;
-  if (options === null || typeof options !== 'object' || options instanceof Tensor) throw argTypeError(op, 'options', 'an options object', options);
-  return options;
-}
+const LOSS_OPTIONS = ['weights', 'labelSmoothing', 'reduction'] as const;
 
-/** The arguments every loss checks first: its options, reduction, label smoothing and float logits. */
-function lossArguments<T extends LossOptions>(op: string, options: T | undefined, logits: TensorInput): { o: T; reduction: Reduction; smoothing: number; z: Tensor } {
-  const o = checkOptions(op, options);
+/** The arguments every loss checks first: its options (known names only), reduction, label smoothing and float logits. */
+function lossArguments<T extends LossOptions>(
+  op: string, options: T | undefined, logits: TensorInput, extraOptions: readonly string[],
+): { o: T; reduction: Reduction; smoothing: number; z: Tensor } {
+  const o = checkOptions(op, options, [...LOSS_OPTIONS, ...extraOptions]);
   return { o, reduction: checkReduction(op, o.reduction), smoothing: checkSmoothing(op, o.labelSmoothing), z: floatTensor(op, 'logits', logits) };
-}
-
-/** Weights as a tensor of the losses' shape (numbers and broadcastable tensors are expanded). */
-function weightsFor(op: string, weightsIn: TensorInput | undefined, losses: Tensor): Tensor {
-  if (weightsIn === undefined) return fill(losses.shape, 1, losses.dtype);
-  const w = toTensor(op, 'weights', weightsIn, losses.dtype);
-  const wf = w.dtype === losses.dtype ? w : cast(w, losses.dtype);
-  const joint = broadcastShapes(op, losses.shape, wf.shape, 'losses', 'weights');
-  if (!shapesEqual(joint, losses.shape)) {
-    throw argError(op, 'weights', `a tensor broadcastable to the per-example losses' shape [${losses.shape.join(', ')}]`, w);
-  }
-  return broadcastTo(wf, losses.shape);
 }
 
 /** Labels for a dense loss, checked here so errors name the loss the user called: the logits' shape and dtype (int32 is converted). */
@@ -93,28 +68,25 @@ function checkClassAxis(op: string, z: Tensor): number {
   return z.shape[z.rank - 1];
 }
 
-/**
- * Applies weights and the reduction. `weighted` = losses already multiplied by their effective weights;
- * `effective` = those weights (zeros for ignored examples).
- */
-function reduce(weighted: Tensor, effective: Tensor, reduction: Reduction): Tensor {
-  if (reduction === 'none') return weighted;
-  const total = sum(weighted);
-  if (reduction === 'sum') return total;
-  if (reduction === 'sumOverBatchSize') return div(total, Math.max(1, weighted.size));
-  const denom = reduction === 'mean' ? sum(effective) : sum(cast(notEqual(effective, 0), weighted.dtype));
-  // Dividing by a zero denominator would give NaN; an empty reduction is 0 (the sum is 0 too).
-  const safe = where(notEqual(denom, 0), denom, 1);
-  return div(total, safe);
+export interface SoftmaxLossOptions extends LossOptions {
+  /**
+   * One weight per class (PyTorch's `weight` with probability targets): loss = −Σ_c w_c·q_c·log p_c, q the
+   * (smoothed) labels; 'mean' still divides by the example weights, as PyTorch divides by the batch size.
+   */
+  classWeights?: TensorInput;
 }
 
-/** tf.losses.softmaxCrossEntropy: soft/one-hot labels, class axis last. */
-export function softmaxCrossEntropy(onehotLabels: TensorInput, logits: TensorInput, options?: LossOptions): Tensor {
+/** tf.losses.softmaxCrossEntropy: soft/one-hot labels, class axis last; PyTorch's class weights. */
+export function softmaxCrossEntropy(onehotLabels: TensorInput, logits: TensorInput, options?: SoftmaxLossOptions): Tensor {
   const op = 'losses.softmaxCrossEntropy';
-  const { o, reduction, smoothing, z } = lossArguments(op, options, logits);
+  const { o, reduction, smoothing, z } = lossArguments(op, options, logits, ['classWeights']);
   const classes = checkClassAxis(op, z);
   let labels = labelsLike(op, 'onehotLabels', onehotLabels, z);
   if (smoothing > 0) labels = add(mul(labels, 1 - smoothing), smoothing / classes);
+  // PyTorch's cross_entropy with probability targets: −Σ_c w_c·q_c·log p_c, the weights inside the sum, so the
+  // reductions divide by the example weights only (not by class weights, unlike class-id targets).
+  const classWeights = classWeightsFor(op, o.classWeights, classes, z.dtype);
+  if (classWeights) labels = mul(labels, classWeights);
   if (o.weights === undefined && reduction !== 'none' && !isTracked(labels)) {
     // Every weight is 1: each reduction divides the sum by the example count (none for 'sum'; 1 for no examples).
     const examples = z.size / classes;
@@ -140,27 +112,18 @@ export interface SparseLossOptions extends LossOptions {
  */
 export function sparseSoftmaxCrossEntropy(labelsIn: TensorInput, logits: TensorInput, options?: SparseLossOptions): Tensor {
   const op = 'losses.sparseSoftmaxCrossEntropy';
-  const { o, reduction, smoothing, z } = lossArguments(op, options, logits);
+  const { o, reduction, smoothing, z } = lossArguments(op, options, logits, ['classWeights', 'ignoreIndex']);
   const classes = checkClassAxis(op, z);
-  const labels = toTensor(op, 'labels', labelsIn, 'int32');
+  let labels = toTensor(op, 'labels', labelsIn, 'int32');
   if (labels.dtype !== 'int32') throw argTypeError(op, 'labels', 'an int32 tensor of class ids', labels);
+  // TensorFlow's v1 losses squeeze a trailing size-1 axis off labels of the logits' rank ([batch, 1] → [batch]).
+  if (labels.rank === z.rank && labels.shape[labels.rank - 1] === 1) labels = squeeze(labels, -1);
   if (!shapesEqual(labels.shape, z.shape.slice(0, -1))) {
     throw argError(op, 'labels', `a tensor of shape [${z.shape.slice(0, -1).join(', ')}] (the logits' shape without the class axis)`, labels);
   }
-  const ignore = o.ignoreIndex;
-  if (ignore !== undefined && typeof ignore !== 'number') throw argTypeError(op, 'ignoreIndex', 'an integer', ignore);
-  if (ignore !== undefined && !Number.isInteger(ignore)) throw argError(op, 'ignoreIndex', 'an integer', ignore);
+  const ignore = checkIgnoreIndex(op, o.ignoreIndex);
   checkIndices(op, 'labels', labels, classes, ignore);
-  let classWeights: Tensor | null = null;
-  if (o.classWeights !== undefined) {
-    classWeights = toTensor(op, 'classWeights', o.classWeights, z.dtype);
-    if (classWeights.dtype !== z.dtype) classWeights = cast(classWeights, z.dtype);
-    if (classWeights.rank !== 1 || classWeights.size !== classes) {
-      throw argError(op, 'classWeights', `a vector of ${classes} weights (one per class)`, classWeights);
-    }
-    const bad = Array.from(classWeights.values).findIndex((v) => !Number.isFinite(v) || v < 0);
-    if (bad >= 0) throw argError(op, 'classWeights', 'finite non-negative weights', `${classWeights.values[bad]} at index ${bad}`);
-  }
+  const classWeights = classWeightsFor(op, o.classWeights, classes, z.dtype);
   const counted = ignore === undefined ? null : notEqual(labels, ignore);
   // Ignored labels become class 0 for the arithmetic; their loss is then masked out.
   const safeLabels = counted ? where(counted, labels, 0) : labels;
@@ -182,11 +145,18 @@ export function sparseSoftmaxCrossEntropy(labelsIn: TensorInput, logits: TensorI
     const q = add(target, mul(w, smoothing / classes));
     perExample = softmaxCrossEntropyWithLogits({ labels: q, logits: z });
   }
-  let w = weightsFor(op, o.weights, perExample);
+  let w = weightsFor(op, squeezedWeights(o.weights, labels.rank, z.dtype), perExample);
   if (counted) w = mul(w, cast(counted, w.dtype));
   const effective = classFactor ? mul(w, classFactor) : w;
   const weighted = counted ? where(counted, mul(perExample, w), 0) : mul(perExample, w);
   return reduce(weighted, effective, reduction);
+}
+
+/** TensorFlow's v1 rule for the sparse loss: weights one rank above the labels lose a trailing size-1 axis. */
+function squeezedWeights(weights: TensorInput | undefined, labelsRank: number, dtype: DType): TensorInput | undefined {
+  if (!(weights instanceof Tensor) && !Array.isArray(weights)) return weights;
+  const w = toTensor('losses.sparseSoftmaxCrossEntropy', 'weights', weights, dtype);
+  return w.rank === labelsRank + 1 && w.shape[w.rank - 1] === 1 ? squeeze(w, -1) : w;
 }
 
 export interface SigmoidLossOptions extends LossOptions {
@@ -197,7 +167,7 @@ export interface SigmoidLossOptions extends LossOptions {
 /** tf.losses.sigmoidCrossEntropy: element-wise binary cross-entropy with logits; smoothing moves labels toward 1/2. */
 export function sigmoidCrossEntropy(multiClassLabels: TensorInput, logits: TensorInput, options?: SigmoidLossOptions): Tensor {
   const op = 'losses.sigmoidCrossEntropy';
-  const { o, reduction, smoothing, z } = lossArguments(op, options, logits);
+  const { o, reduction, smoothing, z } = lossArguments(op, options, logits, ['posWeight']);
   let labels = labelsLike(op, 'multiClassLabels', multiClassLabels, z);
   if (smoothing > 0) labels = add(mul(labels, 1 - smoothing), 0.5 * smoothing);
   if (o.posWeight !== undefined) {

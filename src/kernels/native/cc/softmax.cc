@@ -116,6 +116,19 @@ inline double twoSum(double a, double b, double& err) {
   return s;
 }
 
+/**
+ * (a − b·s)/(1 + s) rounded once (the soft-label cross-entropy's gradient at the row max): numerator and
+ * denominator as double-doubles (std::fma gives the exact product errors) and one correction of the quotient.
+ */
+inline double differenceOverOnePlus(double a, double b, double s) {
+  const double p = b * s, pe = std::fma(b, s, -p);
+  const double nh = a - p, bb = nh - a, nl = (a - (nh - bb)) + (-p - bb) - pe;
+  const double th = 1 + s, tb = th - 1, tl = (1 - (th - tb)) + (s - tb);
+  const double q = nh / th, qt = q * th;
+  const double r = q + ((nh - qt) - std::fma(q, th, -qt) + nl - q * tl) / th;
+  return std::isfinite(r) ? r : (a - b * s) / (1 + s);
+}
+
 /** A compensated sum: value + err. */
 struct Sum {
   double value, err;
@@ -322,8 +335,8 @@ void crossEntropyRow(const float* x, const float* y, int n, float* loss, float* 
   const double yOthers = reduce(ys, VD{}), yMax = y[im], Y = yOthers + yMax, T = 1 + s, c = Y / T;
   const Sum terms = negative ? (dx ? lossTerms<true, true>(x, y, n, m, e, c, g, dx) : lossTerms<true, false>(x, y, n, m, e, c, g, dx))
                               : (dx ? lossTerms<false, true>(x, y, n, m, e, c, g, dx) : lossTerms<false, false>(x, y, n, m, e, c, g, dx));
-  // Y/T − y_m = (Σ_{i≠im} y_i − y_m·s)/T: no cancellation when the loss is tiny.
-  if (dx) dx[im] = (float)((yOthers - yMax * s) / T * g);
+  // Y/T − y_m = (Σ_{i≠im} y_i − y_m·s)/T: no cancellation when the loss is tiny; rounded once.
+  if (dx) dx[im] = (float)(differenceOverOnePlus(yOthers, yMax, s) * g);
   *loss = (float)crossEntropyLoss(terms, Y * std::log1p(s));
 }
 
@@ -428,7 +441,7 @@ void crossEntropyRow(const double* x, const double* y, int n, double* loss, doub
   });
   const double yOthers = reduce(ys, yc), yMax = y[im], Y = yOthers + yMax, T = 1 + s;
   const Sum terms = dx ? lossTerms<true>(x, y, n, m, e, Y, T, g, dx) : lossTerms<false>(x, y, n, m, e, Y, T, g, dx);
-  if (dx) dx[im] = (yOthers - yMax * s) / T * g;
+  if (dx) dx[im] = differenceOverOnePlus(yOthers, yMax, s) * g;
   *loss = crossEntropyLoss(terms, Y * std::log1p(s));
 }
 

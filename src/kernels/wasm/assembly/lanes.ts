@@ -31,6 +31,37 @@ export let twoSumErr: f64 = 0;
   return s;
 }
 
+/** Dekker's TwoProduct (Veltkamp splitting, no FMA): the error of fl(a·b) = a·b. */
+// @ts-ignore: decorator
+@inline function twoProdErr(a: f64, b: f64, p: f64): f64 {
+  let c = 134217729.0 * a;
+  const ah = c - (c - a);
+  const al = a - ah;
+  c = 134217729.0 * b;
+  const bh = c - (c - b);
+  const bl = b - bh;
+  return ah * bh - p + ah * bl + al * bh + al * bl;
+}
+
+/**
+ * (a − b·s)/(1 + s) rounded once (the soft-label cross-entropy's gradient at the row max): numerator and
+ * denominator as double-doubles and one correction of the quotient, as src/kernels/ts/double-double.ts does.
+ */
+export function differenceOverOnePlus(a: f64, b: f64, s: f64): f64 {
+  const p = b * s;
+  const pe = twoProdErr(b, s, p);
+  const nh = a - p;
+  const bb = nh - a;
+  const nl = a - (nh - bb) + (-p - bb) - pe;
+  const th = 1 + s;
+  const tb = th - 1;
+  const tl = 1 - (th - tb) + (s - tb);
+  const q = nh / th;
+  const qt = q * th;
+  const r = q + (nh - qt - twoProdErr(q, th, qt) + nl - q * tl) / th;
+  return isFinite(r) ? r : (a - b * s) / (1 + s);
+}
+
 /**
  * a·b + c per lane: one fused instruction when built with relaxed SIMD (either fused or not, as the
  * hardware does it), a multiply and an add otherwise.

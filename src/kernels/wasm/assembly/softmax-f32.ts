@@ -9,7 +9,7 @@
  * Arguments below −200 are clamped: e^−200 rounds to 0 in every float32 output.
  */
 import { expFast, expFastScalar } from './exp';
-import { fillF32, loadF32Pair, storeF32Pair, twoSum, twoSumErr } from './lanes';
+import { differenceOverOnePlus, fillF32, loadF32Pair, storeF32Pair, twoSum, twoSumErr } from './lanes';
 import { LIMITS } from './limits';
 import { rowMaxF32, rowMaxValue, rowMinValue, rowScanF32 } from './row-max';
 
@@ -268,7 +268,7 @@ export function softmaxCrossEntropyF32(
       const c = Y / (1 + s);
       if (negative) crossEntropyPass(x, y, n, dx, e, c, g, true);
       else crossEntropyPass(x, y, n, dx, e, c, g, false);
-      if (dx != 0) store<f32>(dx + (<usize>im << 2), <f32>((yOthers - yMax * s) / (1 + s) * g));
+      if (dx != 0) store<f32>(dx + (<usize>im << 2), <f32>(differenceOverOnePlus(yOthers, yMax, s) * g));
       const yl = Y * L;
       store<f32>(loss, <f32>(isFinite(passSum) ? passSum + yl + passErr : passSum + yl));
     }

@@ -6,7 +6,7 @@
  * - s = Σ_{i≠im} e_i compensated (TwoSum per lane), logSumExp = m + log1p(s).
  */
 import { expExact, expExactScalar } from './exp';
-import { fillF64, twoSum, twoSumErr } from './lanes';
+import { differenceOverOnePlus, fillF64, twoSum, twoSumErr } from './lanes';
 import { LIMITS } from './limits';
 import { rowMaxF64, rowMaxValue } from './row-max';
 
@@ -224,7 +224,7 @@ export function softmaxCrossEntropyF64(
         }
         if (dx != 0) store<f64>(dx + p, ((Y * load<f64>(e + p)) / total - yi) * g);
       }
-      if (dx != 0) store<f64>(dx + (<usize>im << 3), (yOthers - yMax * s) / total * g);
+      if (dx != 0) store<f64>(dx + (<usize>im << 3), differenceOverOnePlus(yOthers, yMax, s) * g);
       const yl = Y * L;
       store<f64>(loss, isFinite(sum) ? sum + yl + err : sum + yl);
     }

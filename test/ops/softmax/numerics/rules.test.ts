@@ -231,8 +231,8 @@ describe('small losses keep their relative precision', () => {
     ];
     for (const dtype of FLOAT_DTYPES) {
       for (const [x, z, q, t64, t32] of cases) {
-        const args = { labels: tensor([z], { dtype }), logits: tensor([x], { dtype }), posWeight: tensor([q], { dtype }) };
-        const l = q === 1 ? nn.sigmoidCrossEntropyWithLogits(args) : nn.weightedCrossEntropyWithLogits(args);
+        const args = { labels: tensor([z], { dtype }), logits: tensor([x], { dtype }) };
+        const l = q === 1 ? nn.sigmoidCrossEntropyWithLogits(args) : nn.weightedCrossEntropyWithLogits({ ...args, posWeight: tensor([q], { dtype }) });
         expectUlp(l.values[0], dtype === 'float64' ? t64 : t32, 2, dtype, `sigmoid CE x=${x} z=${z} q=${q}`);
       }
     }

@@ -1,1 +1,0 @@
-cmd_Release/logitkit.node := ln -f "Release/obj.target/logitkit.node" "Release/logitkit.node" 2>/dev/null || (rm -rf "Release/logitkit.node" && cp -af "Release/obj.target/logitkit.node" "Release/logitkit.node")
