@@ -2,7 +2,7 @@ import { DATA_SOURCE_HELP, loadDataSource } from '../data-source.js';
 import { evaluateModel } from '../evaluation.js';
 import { writeLine, type CliIO } from '../io.js';
 import { loadModelFile } from '../model-file.js';
-import { registerCommand } from '../registry.js';
+import type { CliCommand } from '../command.js';
 
 export async function runEvaluate(o: { model?: string; data: string; json?: boolean; testCsv?: string; labelColumn?: string }, io: CliIO): Promise<void> {
   const net = await loadModelFile(o.model, 'evaluate');
@@ -31,7 +31,7 @@ export async function runEvaluate(o: { model?: string; data: string; json?: bool
   names.forEach((n, i) => writeLine(io.stdout, `${n.padEnd(w)} ${Array.from(e.confusion.subarray(i * e.classes, (i + 1) * e.classes), (v) => String(v).padStart(cw)).join('')}`));
 }
 
-registerCommand((program, io) => {
+export const evaluateCommand: CliCommand = (program, io) => {
   program
     .command('evaluate')
     .description('evaluate a saved model on the test split: accuracy, loss, per-class precision/recall, confusion matrix')
@@ -41,4 +41,4 @@ registerCommand((program, io) => {
     .option('--label-column <name|index>', 'with csv data, the label column (default: the last)')
     .option('--json', 'one JSON object on stdout')
     .action(async (o) => runEvaluate(o, io));
-});
+};

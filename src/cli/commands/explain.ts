@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { CliCommand } from '../command.js';
 import { explain, renderJson, renderMarkdown, renderText, type ExplainTrace } from '../../explain/index.js';
 import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
 
@@ -71,3 +72,26 @@ export function addExplainOptions(cmd: Command): Command {
     .option('--dtype <dtype>', 'float64 (default, exact worked numbers) or float32')
     .option('--format <format>', 'text (default), md or json', 'text');
 }
+
+export const explainCommand: CliCommand = (program, io) => {
+  addExplainOptions(
+    program
+      .command('explain')
+      .description('explain logits step by step (logitkit explain 2.0 1.0 0.1 --classes news,entertainment,technology)')
+      .argument('[logits...]', 'the logits, as separate numbers or comma-separated')
+      .allowUnknownOption(false),
+  )
+    .action(async (logits: string[], o) => {
+      if (o.model !== undefined) {
+        // Loaded on demand: the model form pulls in the file loaders and the data sources.
+        const { runExplainModel } = await import('./explain-model.js');
+        await runExplainModel(o, io);
+      } else {
+        runExplainLogits(logits, o, io);
+      }
+    })
+    .option('--model <file>', "explain a trained model's prediction for one sample (with --data and --index)")
+    .option('--data <source>', "the sample's data source (default 'mnist': the embedded test split)", 'mnist')
+    .option('--index <n>', 'which test example', '0')
+    .option('--top <k>', 'how many hidden units to list by contribution', '5');
+};

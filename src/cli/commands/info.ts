@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { MODEL_FORMAT_VERSION } from '../../index.js';
 import { writeLine, type CliIO } from '../io.js';
 import { loadModelFile } from '../model-file.js';
-import { registerCommand } from '../registry.js';
+import type { CliCommand } from '../command.js';
 
 export async function runInfo(o: { model?: string; json?: boolean }, io: CliIO): Promise<void> {
   const net = await loadModelFile(o.model, 'info');
@@ -16,11 +16,11 @@ export async function runInfo(o: { model?: string; json?: boolean }, io: CliIO):
   writeLine(io.stdout, summary.text);
 }
 
-registerCommand((program, io) => {
+export const infoCommand: CliCommand = (program, io) => {
   program
     .command('info')
     .description('show a saved model: layers, output shapes, parameter counts')
     .requiredOption('--model <file>', 'a model file')
     .option('--json', 'one JSON object on stdout')
     .action(async (o) => runInfo(o, io));
-});
+};

@@ -5,7 +5,7 @@ import { loadDataSource } from '../data-source.js';
 import { topClasses } from '../evaluation.js';
 import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
 import { loadModelFile } from '../model-file.js';
-import { registerCommand } from '../registry.js';
+import type { CliCommand } from '../command.js';
 import { sampleAt } from '../samples.js';
 
 export interface PredictOptions {
@@ -88,7 +88,7 @@ function formatProbability(p: number): string {
   return p > 0 && p < 5e-5 ? `${(100 * p).toExponential(2)} %` : `${(100 * p).toFixed(2)} %`;
 }
 
-registerCommand((program, io) => {
+export const predictCommand: CliCommand = (program, io) => {
   program
     .command('predict')
     .description('predict with a saved model: top-k classes with logit and probability, for one sample or a file')
@@ -101,4 +101,4 @@ registerCommand((program, io) => {
     .option('--classes <names>', 'comma-separated class names')
     .option('--json', 'one JSON line per sample')
     .action(async (o: PredictOptions) => runPredict(o, io));
-});
+};

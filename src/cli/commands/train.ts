@@ -8,7 +8,7 @@ import { chooseProgressMode, createProgress } from '../progress.js';
 import { progressCallback } from '../progress-callback.js';
 import { renderReport } from '../report.js';
 import { datasetTensors } from '../samples.js';
-import { registerCommand } from '../registry.js';
+import type { CliCommand } from '../command.js';
 import { ACCUMULATION_HELP, THREADS_HELP, withKernelOptions, type KernelOptions } from '../kernel-options.js';
 
 export interface TrainOptions extends KernelOptions {
@@ -123,7 +123,7 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
 }
 
 
-registerCommand((program, io) => {
+export const trainCommand: CliCommand = (program, io) => {
   program
     .command('train')
     .description("train a classifier (default: the seeds' 784 → 128 (relu) → 10 network on the embedded MNIST digits)")
@@ -146,4 +146,4 @@ registerCommand((program, io) => {
     .option('--threads <n>', THREADS_HELP)
     .option('--matmul-accumulation <type>', ACCUMULATION_HELP)
     .action(async (o: TrainOptions) => runTrain(o, io));
-});
+};
