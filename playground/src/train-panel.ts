@@ -40,7 +40,7 @@ export function mountTrainPanel(root: HTMLElement, hooks: TrainPanelHooks): void
     const url = URL.createObjectURL(new Blob([latestModel.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
     const a = document.createElement('a');
     a.href = url;
-    a.download = `seeds-mnist-step${latestModel.step}.lkm`;
+    a.download = `mnist-mlp-step${latestModel.step}.lkm`;
     document.body.append(a);
     a.click();
     a.remove();

@@ -6,5 +6,5 @@ export type { CheckpointOptions, CheckpointStore, TrainingState, FitFingerprint 
 export { LOSSES, LOSS_NAMES, type LossName, type LossSpec, type LossFunction, type LossPlan, type LossConfig, type LossDefinition } from '../ops/softmax/compile-losses.js';
 export { METRICS, resolveMetrics, type MetricSpec, type MetricName, type MetricDefinition } from './metric-registry.js';
 export * as metrics from './metrics.js';
-export { trainSeeds, SEEDS_DEFAULTS, type SeedsTrainingOptions, type SeedsTrainingResult } from './seeds.js';
+export { trainMlpClassifier, buildMlpClassifier, MLP_CLASSIFIER_DEFAULTS, type MlpArchitecture, type MlpClassifierOptions, type MlpClassifierResult } from './mlp-classifier.js';
 export { explainableModel } from './explainable.js';

@@ -241,8 +241,8 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
 
   it('downloads the trained model: a logitkit model file that predicts in Node exactly what the page shows', async () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('train-download').click()]);
-    expect(download.suggestedFilename()).toMatch(/^seeds-mnist-step\d+\.lkm$/);
-    const path = artifact('seeds-mnist.lkm');
+    expect(download.suggestedFilename()).toMatch(/^mnist-mlp-step\d+\.lkm$/);
+    const path = artifact('mnist-mlp.lkm');
     await download.saveAs(path);
     const trained = modelFromBytes(new Uint8Array(readFileSync(path)), { source: `file '${path}'` });
     // The test accuracy the page reported (worker, WebAssembly kernels) is the one Node measures (TypeScript
