@@ -147,7 +147,7 @@ describe('logitkit train / evaluate / predict / info on a small CSV set', () => 
     const r = await cli('info', '--model', model);
     expect(r.code).toBe(0);
     expect(r.out).toContain('format version 1');
-    expect(r.out).toMatch(/Total params: 131/); // 4·16 + 16 + 16·3 + 3
+    expect(r.out).toMatch(/Trainable params: 131\b/); // 4·16 + 16 + 16·3 + 3 (the normalization's mean and variance are not trained)
   });
 
   it('error exits: bad options (2), missing or corrupt files (1)', async () => {

@@ -1,9 +1,9 @@
-import { gather } from '../../index.js';
+import { buildMlpClassifier, gather, slice } from '../../index.js';
 import { writeFileAtomic, saveModel } from '../../io/node.js';
 import { DATA_SOURCE_HELP, loadDataSource } from '../data-source.js';
 import { evaluateModel, topClasses } from '../evaluation.js';
 import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
-import { buildClassifier, makeOptimizer, parseHidden } from '../model-builder.js';
+import { makeOptimizer, parseHidden } from '../model-builder.js';
 import { chooseProgressMode, createProgress } from '../progress.js';
 import { progressCallback } from '../progress-callback.js';
 import { renderReport } from '../report.js';
@@ -28,9 +28,12 @@ export interface TrainOptions extends KernelOptions {
   json?: boolean;
   testCsv?: string;
   labelColumn?: string;
+  standardize?: boolean;
 }
 
 const REPORT_SAMPLES = 8;
+/** Keras's usual hold-out: the per-epoch validation numbers come from the training split, not from the test split. */
+export const DEFAULT_VALIDATION_SPLIT = 0.1;
 
 export async function runTrain(o: TrainOptions, io: CliIO): Promise<void> {
   await withKernelOptions(o, (kernelsUsed) => train(o, io, kernelsUsed));
@@ -43,23 +46,27 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
   const lr = numberOption('lr', o.lr, o.optimizer === 'sgd' ? 0.01 : 1e-3, { min: 0 });
   const momentum = numberOption('momentum', o.momentum, 0, { min: 0, max: 1 });
   const seed = numberOption('seed', o.seed, 0, { integer: true, min: 0 });
-  const validationSplit = o.validationSplit === undefined ? undefined : numberOption('validation-split', o.validationSplit, 0, { min: 0, max: 0.9 });
+  const validationSplit = numberOption('validation-split', o.validationSplit, DEFAULT_VALIDATION_SPLIT, { min: 0, max: 0.9 });
   if (o.resume && !o.checkpoint) throw new CliError('option --resume needs --checkpoint DIR', 2);
   const optimizer = makeOptimizer(o.optimizer, lr, momentum);
   const data = await loadDataSource(o.data, { seed, testCsv: o.testCsv, labelColumn: o.labelColumn });
   const features = data.train.featureShape.reduce((a, b) => a * b, 1);
   const classes = Math.max(data.train.numClasses, data.test.numClasses);
-  const net = buildClassifier(features, classes, hidden, seed);
+  const all = datasetTensors(data.train, null);
+  // Validation: the last fraction of the training split, held out (never the test split, which scores the model).
+  const n = all.x.shape[0];
+  const at = validationSplit > 0 ? Math.floor(n * (1 - validationSplit)) : n;
+  if (at < 1 || (validationSplit > 0 && at >= n)) throw new CliError(`option --validation-split ${validationSplit} leaves no training or no validation examples of the ${n}`, 2);
+  const train = { x: slice(all.x, 0, at), y: slice(all.y, 0, at) };
+  const net = buildMlpClassifier([features], { hidden, classes, seed, standardizeOn: o.standardize === false ? null : train.x });
   net.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   const mode = chooseProgressMode(Boolean(o.json), io.stderr as NodeJS.WriteStream);
   if (mode !== 'json') {
-    writeLine(io.stderr, `logitkit train: ${data.name}, ${data.train.count} training and ${data.test.count} test examples, ${features} features, ${classes} classes`);
-    writeLine(io.stderr, `model: ${[features, ...hidden, classes].join(' → ')} (relu hidden layers, logits out), ${o.optimizer} lr ${lr}, batch ${batchSize}, seed ${seed}; kernels ${kernelsUsed}`);
+    writeLine(io.stderr, `logitkit train: ${data.name}, ${at} training, ${n - at} validation and ${data.test.count} test examples, ${features} features, ${classes} classes`);
+    writeLine(io.stderr, `model: ${[features, ...hidden, classes].join(' → ')} (${o.standardize === false ? '' : 'standardized features, '}relu hidden layers, logits out), ${o.optimizer} lr ${lr}, batch ${batchSize}, seed ${seed}; kernels ${kernelsUsed}`);
   }
-  const train = datasetTensors(data.train, net);
   const test = datasetTensors(data.test, net);
-  // Validation: a held-out fraction of the training set when asked, else the test split (said in the output).
-  const validation = validationSplit !== undefined ? { validationSplit } : { validationData: [test.x, test.y] as [typeof test.x, typeof test.y] };
+  const validation = at < n ? { validationData: [slice(all.x, at, n - at), slice(all.y, at, n - at)] as [typeof test.x, typeof test.y] } : {};
   const epochSeconds: number[] = [];
   const history = await net.fit(train.x, train.y, {
     epochs,
@@ -126,7 +133,7 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
 export const trainCommand: CliCommand = (program, io) => {
   program
     .command('train')
-    .description("train a classifier (default: the seeds' 784 → 128 (relu) → 10 network on the embedded MNIST digits)")
+    .description('train a classifier (default: the MNIST MLP preset of npm start, 784 → normalization → 128 (relu) → 10, on the embedded MNIST digits)')
     .option('--data <source>', DATA_SOURCE_HELP, 'mnist')
     .option('--hidden <sizes>', "hidden layer widths, comma-separated ('' for none)", '128')
     .option('--epochs <n>', 'epochs', '10')
@@ -135,7 +142,8 @@ export const trainCommand: CliCommand = (program, io) => {
     .option('--lr <rate>', 'learning rate (default 1e-3 for adam/adamw, 0.01 for sgd)')
     .option('--momentum <m>', 'SGD momentum', '0')
     .option('--seed <n>', 'seeds initialization and shuffling (same seed, same run, bit for bit)', '0')
-    .option('--validation-split <f>', 'hold out this fraction of the training set for validation (default: validate on the test split)')
+    .option('--validation-split <f>', `hold out this last fraction of the training split for the per-epoch validation numbers (default ${DEFAULT_VALIDATION_SPLIT}; 0: none; the test split is never used for validation)`)
+    .option('--no-standardize', 'no normalization layer (default: standardize each feature with the training mean and variance, as npm start)')
     .option('--out <file>', 'save the trained model here (atomically)')
     .option('--checkpoint <dir>', 'save model, optimizer and RNG state after each epoch (atomically)')
     .option('--resume', 'continue from the last complete epoch in --checkpoint')
