@@ -1,3 +1,4 @@
+import { CliError } from './io.js';
 import { FASHION_MNIST_CLASS_NAMES, loadCsvDataset, loadEmbeddedMnist, loadIdxDataset, splitTrainTest, type Dataset } from '../data/node.js';
 
 /** A resolved data source: the train and test sets a command works on, and where they came from. */
@@ -23,7 +24,7 @@ export async function loadDataSource(spec: string, options: { seed?: number; tes
   const kind = colon < 0 ? spec : spec.slice(0, colon);
   const path = colon < 0 ? '' : spec.slice(colon + 1);
   if ((kind === 'idx' || kind === 'csv') && path === '') {
-    throw new RangeError(`data source '${spec}': expected a path after '${kind}:'`);
+    throw new CliError(`option --data '${spec}': expected a path after '${kind}:'`, 2);
   }
   if (kind === 'idx') {
     const looksFashion = /fashion/i.test(path);
@@ -41,5 +42,5 @@ export async function loadDataSource(spec: string, options: { seed?: number; tes
     const { train, test } = splitTrainTest(all, { trainSize: all.count - testSize, testSize, seed: options.seed });
     return { name: `CSV ${path} (seeded 80/20 split)`, train, test };
   }
-  throw new RangeError(`data source '${spec}': expected ${DATA_SOURCE_HELP}`);
+  throw new CliError(`option --data '${spec}': expected ${DATA_SOURCE_HELP}`, 2);
 }

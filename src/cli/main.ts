@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index.js';
 import { CliError, type CliIO } from './io.js';
+import { packageVersion } from './version.js';
 
 function buildProgram(io: CliIO): Command {
   const program = new Command('logitkit')
@@ -10,7 +11,10 @@ function buildProgram(io: CliIO): Command {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-    });
+      // Commander's own errors read like ours: 'logitkit: error: ...'.
+      outputError: (s, write) => write(`logitkit: ${s}`),
+    })
+    .version(packageVersion(), '-V, --version', "print logitkit's version");
   for (const add of COMMANDS) add(program, io);
   return program;
 }

@@ -55,7 +55,7 @@ describe('logitkit explain (logits)', () => {
     expect(badClasses.code).toBe(2);
     expect(badClasses.err).toContain('names 3 classes but there are 2 logits');
     const badLabel = await cli('explain', '1', '2', '--label', '7');
-    expect(badLabel.code).toBe(1);
+    expect(badLabel.code).toBe(2);
     expect(badLabel.err).toMatch(/label/);
   });
   it('an unknown command exits 2', async () => {
@@ -155,8 +155,8 @@ describe('logitkit train / evaluate / predict / info on a small CSV set', () => 
     expect(epochs.code).toBe(2);
     expect(epochs.err).toContain("option --epochs must be an integer ≥ 1, got '0'");
     const source = await cli('train', '--data', 'parquet:x');
-    expect(source.code).toBe(1);
-    expect(source.err).toContain("data source 'parquet:x'");
+    expect(source.code).toBe(2);
+    expect(source.err).toContain("option --data 'parquet:x'");
     const missing = await cli('evaluate', '--model', join(dir, 'nope.lkm'));
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('does not exist');

@@ -3,7 +3,7 @@ import { loadDataSource } from '../data-source.js';
 import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
 import { loadModelFile } from '../model-file.js';
 import { sampleAt } from '../samples.js';
-import { explainOptions, parseFormat, renderTrace, type ExplainCliOptions } from './explain.js';
+import { explainOptions, parseFormat, renderTrace, usageErrors, type ExplainCliOptions } from './explain.js';
 
 export interface ExplainModelOptions extends ExplainCliOptions {
   model?: string;
@@ -25,7 +25,7 @@ export async function runExplainModel(o: ExplainModelOptions, io: CliIO): Promis
   const names = o.classes ?? data.test.classNames?.join(',');
   const opts = explainOptions({ ...o, classes: names, label: o.label ?? String(label) }, classes);
   const top = numberOption('top', o.top, 5, { integer: true, min: 0 });
-  const trace = explainPrediction(explainable, sample, { ...opts, top, dtype: net.dtype });
+  const trace = usageErrors(() => explainPrediction(explainable, sample, { ...opts, top, dtype: net.dtype }));
   if (format !== 'json') writeLine(io.stdout, `Test example ${index} of ${data.name} (true class ${names ? names.split(',')[label] : label}):\n`);
   writeLine(io.stdout, renderTrace(trace, format).trimEnd());
 }

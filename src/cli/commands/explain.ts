@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliCommand } from '../command.js';
 import { explain, renderJson, renderMarkdown, renderText, type ExplainTrace } from '../../explain/index.js';
-import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
+import { CliError, numberOption, parseDecimal, writeLine, type CliIO } from '../io.js';
 
 export type ExplainFormat = 'text' | 'md' | 'json';
 
@@ -23,10 +23,20 @@ export function parseLogits(words: string[]): number[] {
   if (parts.length === 0) throw new CliError('explain: give logits (e.g. logitkit explain 2.0 1.0 0.1) or --model FILE', 2);
   return parts.map((s) => {
     const lower = s.toLowerCase();
-    const v = lower === '-inf' || lower === '-infinity' ? -Infinity : lower === 'inf' || lower === 'infinity' ? Infinity : Number(s);
+    const v = lower === '-inf' || lower === '-infinity' ? -Infinity : lower === 'inf' || lower === 'infinity' ? Infinity : parseDecimal(s);
     if (Number.isNaN(v) || s === '') throw new CliError(`explain: logit '${s}' is not a number`, 2);
     return v;
   });
+}
+
+/** Runs `fn`; the library's argument errors (a --label that is no class) become usage errors, exit 2. */
+export function usageErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof RangeError || e instanceof TypeError) throw new CliError(e.message, 2);
+    throw e;
+  }
 }
 
 export interface ExplainCliOptions {
@@ -59,7 +69,7 @@ export function runExplainLogits(words: string[], o: ExplainCliOptions, io: CliI
   const format = parseFormat(o.format);
   const logits = parseLogits(words);
   const opts = explainOptions(o, logits.length);
-  const trace = explain({ logits, ...opts });
+  const trace = usageErrors(() => explain({ logits, ...opts }));
   writeLine(io.stdout, renderTrace(trace, format).trimEnd());
 }
 

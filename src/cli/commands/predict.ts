@@ -3,7 +3,7 @@ import { Tensor } from '../../index.js';
 import { parseCsvDataset } from '../../data/node.js';
 import { loadDataSource } from '../data-source.js';
 import { topClasses } from '../evaluation.js';
-import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
+import { CliError, numberOption, parseDecimal, writeLine, type CliIO } from '../io.js';
 import { loadModelFile } from '../model-file.js';
 import type { CliCommand } from '../command.js';
 import { sampleAt } from '../samples.js';
@@ -22,7 +22,7 @@ export interface PredictOptions {
 /** Rows of features from --values "a,b,c" or --input FILE (CSV, one example per line, no label column). */
 async function featureRows(o: PredictOptions, features: number): Promise<{ rows: Float64Array[]; source: string }> {
   if (o.values !== undefined) {
-    const v = o.values.split(',').map((s) => Number(s.trim()));
+    const v = o.values.split(',').map(parseDecimal);
     if (v.some((x) => !Number.isFinite(x))) throw new CliError(`option --values must be comma-separated finite numbers, got '${o.values}'`, 2);
     if (v.length !== features) throw new CliError(`option --values has ${v.length} numbers but the model takes ${features} features`, 2);
     return { rows: [Float64Array.from(v)], source: '--values' };
