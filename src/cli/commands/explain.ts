@@ -101,7 +101,7 @@ export const explainCommand: CliCommand = (program, io) => {
       }
     })
     .option('--model <file>', "explain a trained model's prediction for one sample (with --data and --index)")
-    .option('--data <source>', "the sample's data source (default 'mnist': the embedded test split)", 'mnist')
+    .option('--data <source>', "the sample's data source (default: the model's training data, else 'mnist': the embedded test split)")
     .option('--index <n>', 'which test example', '0')
     .option('--top <k>', 'how many hidden units to list by contribution', '5');
 };

@@ -53,7 +53,7 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
   checkOutputPath('report', o.report, 'file');
   checkOutputPath('checkpoint', o.checkpoint, 'directory');
   const optimizer = makeOptimizer(o.optimizer, lr, momentum);
-  const data = await loadDataSource(o.data, { seed, testCsv: o.testCsv, labelColumn: o.labelColumn });
+  const data = await loadDataSource(o.data, { testCsv: o.testCsv, labelColumn: o.labelColumn });
   const features = data.train.featureShape.reduce((a, b) => a * b, 1);
   const classes = Math.max(data.train.numClasses, data.test.numClasses);
   const all = datasetTensors(data.train, null);
@@ -63,6 +63,8 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
   if (at < 1 || (validationSplit > 0 && at >= n)) throw new CliError(`option --validation-split ${validationSplit} leaves no training or no validation examples of the ${n}`, 2);
   const train = { x: slice(all.x, 0, at), y: slice(all.y, 0, at) };
   const net = buildMlpClassifier([features], { hidden, classes, seed, standardizeOn: o.standardize === false ? null : train.x });
+  net.classNames = data.classNames.length === classes ? data.classNames : undefined;
+  net.dataSplit = data.split;
   net.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   const mode = chooseProgressMode(Boolean(o.json), io.stderr as NodeJS.WriteStream);
   if (mode !== 'json') {
@@ -87,7 +89,7 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
   const evaluation = evaluateModel(net, data.test);
   if (o.out) await saveModel(net, o.out);
   if (o.report) {
-    const names = data.test.classNames ?? Array.from({ length: classes }, (_, c) => String(c));
+    const names = net.classNames ?? Array.from({ length: classes }, (_, c) => String(c));
     const sampleIdx = Array.from({ length: Math.min(REPORT_SAMPLES, data.test.count) }, (_, i) => Math.floor((i * data.test.count) / REPORT_SAMPLES));
     const sampleLogits = net.predictLogits(test.x.shape[0] === 0 ? test.x : gather(test.x, sampleIdx, 0));
     const tops = topClasses(sampleLogits, 3);
