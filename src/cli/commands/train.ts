@@ -1,7 +1,7 @@
 import { buildMlpClassifier, gather, slice } from '../../index.js';
 import { writeFileAtomic, saveModel } from '../../io/node.js';
 import { DATA_SOURCE_HELP, loadDataSource } from '../data-source.js';
-import { evaluateModel, topClasses } from '../evaluation.js';
+import { evaluateModel, topClasses, worstMistakes } from '../evaluation.js';
 import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
 import { makeOptimizer, parseHidden } from '../model-builder.js';
 import { chooseProgressMode, createProgress } from '../progress.js';
@@ -90,8 +90,8 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
   if (o.out) await saveModel(net, o.out);
   if (o.report) {
     const names = net.classNames ?? Array.from({ length: classes }, (_, c) => String(c));
-    const sampleIdx = Array.from({ length: Math.min(REPORT_SAMPLES, data.test.count) }, (_, i) => Math.floor((i * data.test.count) / REPORT_SAMPLES));
-    const sampleLogits = net.predictLogits(test.x.shape[0] === 0 ? test.x : gather(test.x, sampleIdx, 0));
+    const sampleIdx = worstMistakes(evaluation, data.test.labels, REPORT_SAMPLES);
+    const sampleLogits = net.predictLogits(sampleIdx.length === 0 ? slice(test.x, 0, 0) : gather(test.x, sampleIdx, 0));
     const tops = topClasses(sampleLogits, 3);
     const h = history.history as Record<string, number[]>;
     const html = renderReport({
@@ -107,6 +107,17 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
       confusion: evaluation.confusion,
       precision: evaluation.precision,
       recall: evaluation.recall,
+      f1: evaluation.f1,
+      support: evaluation.support,
+      hyperparameters: [
+        ['network', [features, ...hidden, classes].join(' → ') + (o.standardize === false ? '' : ' (features standardized)')],
+        ['optimizer', `${o.optimizer}, learning rate ${lr}${o.optimizer === 'sgd' ? `, momentum ${momentum}` : ''}`],
+        ['epochs', String(epochs)],
+        ['batch size', String(batchSize)],
+        ['seed', String(seed)],
+        ['validation', at < n ? `last ${n - at} of the ${n} training examples (--validation-split ${validationSplit})` : 'none'],
+        ['kernels', kernelsUsed],
+      ],
       imageShape: data.test.imageShape,
       samples: sampleIdx.map((i, k) => ({
         index: i,
@@ -153,7 +164,7 @@ export const trainCommand: CliCommand = (program, io) => {
     .option('--out <file>', 'save the trained model here (atomically)')
     .option('--checkpoint <dir>', 'save model, optimizer and RNG state after each epoch (atomically)')
     .option('--resume', 'continue from the last complete epoch in --checkpoint')
-    .option('--report <file>', 'write an HTML report (curves, confusion matrix, examples)')
+    .option('--report <file>', 'write an HTML report (curves, confusion matrix, per-class scores, the worst mistakes)')
     .option('--test-csv <file>', 'with --data csv:FILE, a separate test file instead of a seeded 80/20 split')
     .option('--label-column <name|index>', 'with csv data, the label column (default: the last)')
     .option('--json', 'JSON lines on stdout instead of a progress bar')
