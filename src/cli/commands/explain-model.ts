@@ -10,6 +10,7 @@ export interface ExplainModelOptions extends ExplainCliOptions {
   data?: string;
   index?: string;
   top?: string;
+  full?: boolean;
 }
 
 /** logitkit explain --model FILE --data mnist --index N: the last layer z = W·h + b of a trained model's prediction. */
@@ -27,5 +28,6 @@ export async function runExplainModel(o: ExplainModelOptions, io: CliIO): Promis
   const top = numberOption('top', o.top, 5, { integer: true, min: 0 });
   const trace = usageErrors(() => explainPrediction(explainable, sample, { ...opts, top, dtype: net.dtype }));
   if (format !== 'json') writeLine(io.stdout, `Test example ${index} of ${data.name} (true class ${names ? names.split(',')[label] : label}):\n`);
-  writeLine(io.stdout, renderTrace(trace, format).trimEnd());
+  // A model's last layer sums over every hidden unit: the step-by-step derivation only when asked (--full).
+  writeLine(io.stdout, renderTrace(trace, format, Boolean(o.full)).trimEnd());
 }

@@ -5,10 +5,10 @@ import { CliError, numberOption, parseDecimal, writeLine, type CliIO } from '../
 
 export type ExplainFormat = 'text' | 'md' | 'json';
 
-export function renderTrace(trace: ExplainTrace, format: ExplainFormat): string {
+export function renderTrace(trace: ExplainTrace, format: ExplainFormat, steps = true): string {
   if (format === 'json') return renderJson(trace);
-  if (format === 'md') return renderMarkdown(trace);
-  return renderText(trace);
+  if (format === 'md') return renderMarkdown(trace, { steps });
+  return renderText(trace, { steps });
 }
 
 export function parseFormat(raw: string | undefined): ExplainFormat {
@@ -103,5 +103,6 @@ export const explainCommand: CliCommand = (program, io) => {
     .option('--model <file>', "explain a trained model's prediction for one sample (with --data and --index)")
     .option('--data <source>', "the sample's data source (default: the model's training data, else 'mnist': the embedded test split)")
     .option('--index <n>', 'which test example', '0')
-    .option('--top <k>', 'how many hidden units to list by contribution', '5');
+    .option('--top <k>', 'how many hidden units to list by contribution', '5')
+    .option('--full', 'with --model: also the step-by-step derivation, every hidden value and product term (default: a compact trace)');
 };
