@@ -49,6 +49,7 @@ export function mountTrainPanel(root: HTMLElement, hooks: TrainPanelHooks): void
 
   const lossChart = new LineChart({
     title: 'Loss (cross-entropy) by step',
+    yLabel: 'loss (cross-entropy)',
     series: [
       { name: 'train batch', className: 's-raw' },
       { name: 'train (smoothed)', className: 's-train' },
@@ -57,6 +58,7 @@ export function mountTrainPanel(root: HTMLElement, hooks: TrainPanelHooks): void
   }, 'loss-chart');
   const accChart = new LineChart({
     title: 'Accuracy by step',
+    yLabel: 'accuracy',
     yRange: [0, 1],
     yFormat: (v) => `${Math.round(v * 100)}%`,
     series: [
