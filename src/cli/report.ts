@@ -3,6 +3,7 @@
  * the hyperparameters, loss and accuracy per epoch (train and validation), the confusion matrix as a heat map,
  * per-class precision, recall, F1 and support, and the worst misclassified test examples with their top-3 probabilities.
  */
+import { duration } from './duration.js';
 
 export interface ReportSample {
   index: number;
@@ -37,8 +38,6 @@ export interface ReportData {
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const num = (v: number, digits = 4): string => (Number.isFinite(v) ? (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(digits) : v.toExponential(2)) : String(v));
 // A small share is shown in exponent notation: a probability of 3e-7 must not read as 0.00 %.
-/** A duration in the unit that shows it: ms below a second (a 0.3 s epoch must not read as '0.00 s'). */
-export const duration = (s: number): string => (s < 1 ? `${(1000 * s).toPrecision(3)} ms` : `${s.toFixed(s < 100 ? 2 : 0)} s`);
 const pct = (v: number): string => (v > 0 && v < 5e-5 ? `${(100 * v).toExponential(1)} %` : `${(100 * v).toFixed(2)} %`);
 
 /** A line chart of one or two series per epoch, with axes, ticks and a legend. */

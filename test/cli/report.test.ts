@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { duration, lineChart } from '../../src/cli/report.js';
+import { duration } from '../../src/cli/duration.js';
+import { lineChart } from '../../src/cli/report.js';
 import { cli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'logitkit-report-'));
@@ -53,5 +54,19 @@ describe('the HTML training report', () => {
     const loss = lineChart('loss', [1, 2], [{ name: 'train', values: [0.01, 0.3], color: '#000' }], { min: 0 });
     expect(Math.min(...ticks(loss))).toBeGreaterThanOrEqual(0);
     expect(acc).toMatch(/rotate\(-90[^>]*>accuracy</);
+  });
+});
+
+describe('progress lines', () => {
+  it('print a short epoch in ms, not as 0.00 s', async () => {
+    const { createProgress } = await import('../../src/cli/progress.js');
+    const { PassThrough } = await import('node:stream');
+    const err = new PassThrough();
+    let text = '';
+    err.on('data', (d) => (text += d));
+    const sink = createProgress('plain', new PassThrough(), err as unknown as NodeJS.WriteStream);
+    sink.trainBegin({ epochs: 1, samplesPerEpoch: 10 });
+    sink.epochEnd(0, { loss: 0.5, seconds: 0.0042, samplesPerSecond: 2400 });
+    expect(text).toContain('| 4.20 ms |');
   });
 });
