@@ -12,3 +12,12 @@ export async function cli(...argv: string[]): Promise<{ code: number; out: strin
   const code = await runCli(argv, { stdout, stderr });
   return { code, out, err };
 }
+
+/** Runs the CLI and expects a usage error: exit code 2 and a message containing `message` on stderr. */
+export async function expectUsageError(argv: string[], message: string | RegExp): Promise<void> {
+  const { expect } = await import('vitest');
+  const r = await cli(...argv);
+  expect(r.code, r.err).toBe(2);
+  if (typeof message === 'string') expect(r.err).toContain(message);
+  else expect(r.err).toMatch(message);
+}
