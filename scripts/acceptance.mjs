@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Quality bars of issue 3, on the built library (npm run acceptance builds first):
-//  (a) embedded MNIST 8,000 / 2,000, the default `npm start` settings (trainSeedsMnist()): test accuracy ≥ 95 %;
+//  (a) embedded MNIST 8,000 / 2,000, the default `npm start` settings (trainMnistMlp()): test accuracy ≥ 95 %;
 //  (b) full Fashion-MNIST 60,000 / 10,000 from /usr/share/datasets/fashion-mnist (Debian dataset-fashion-mnist),
 //      784-128-10, Adam 1e-3, batch 128, 10 epochs: test accuracy ≥ 88 %.
 // Prints seconds per epoch; exits 1 when a bar is missed, 2 when a dataset is missing.
 // Usage: node scripts/acceptance.mjs [--only mnist|fashion] [--fashion-dir DIR] [--json]
 import { existsSync } from 'node:fs';
-import { data, trainSeeds, trainSeedsMnist, SEEDS_DEFAULTS } from '../dist/node.js';
+import { data, trainMlpClassifier, trainMnistMlp, MLP_CLASSIFIER_DEFAULTS } from '../dist/node.js';
 
 const args = process.argv.slice(2);
 const flag = (name) => {
@@ -32,9 +32,9 @@ const results = [];
 let failed = false;
 
 if (!only || only === 'mnist') {
-  log(`(a) embedded MNIST 8,000 / 2,000, defaults ${JSON.stringify(SEEDS_DEFAULTS)}`);
+  log(`(a) embedded MNIST 8,000 / 2,000, defaults ${JSON.stringify(MLP_CLASSIFIER_DEFAULTS)}`);
   const t0 = performance.now();
-  const r = await trainSeedsMnist({ onProgress: progress('mnist') });
+  const r = await trainMnistMlp({ onProgress: progress('mnist') });
   const total = (performance.now() - t0) / 1000;
   const pass = r.testAccuracy >= 0.95;
   failed ||= !pass;
@@ -52,7 +52,7 @@ if (!only || only === 'fashion') {
   }
   const { train, test } = await data.loadIdxDataset(fashionDir, { classNames: [...data.FASHION_MNIST_CLASS_NAMES] });
   const t0 = performance.now();
-  const r = await trainSeeds({ train, test }, { epochs: 10, batchSize: 128, learningRate: 1e-3, seed: 0, onProgress: progress('fashion') });
+  const r = await trainMlpClassifier({ train, test }, { epochs: 10, batchSize: 128, learningRate: 1e-3, seed: 0, onProgress: progress('fashion') });
   const total = (performance.now() - t0) / 1000;
   const pass = r.testAccuracy >= 0.88;
   failed ||= !pass;

@@ -31,10 +31,10 @@ export {
 export * as optimizers from './optim/index.js';
 export { Optimizer, SGD, Adam, AdamW, type OptimizerState, type LearningRate } from './optim/index.js';
 export {
-  Model, Sequential, model, sequential, History, metrics, callbacks, trainSeeds, SEEDS_DEFAULTS, explainableModel, LOSSES, LOSS_NAMES, METRICS,
+  Model, Sequential, model, sequential, History, metrics, callbacks, trainMlpClassifier, buildMlpClassifier, MLP_CLASSIFIER_DEFAULTS, explainableModel, LOSSES, LOSS_NAMES, METRICS,
   type CompileArgs, type FitOptions, type Callback, type BatchLogs, type EpochLogs, type TrainBeginLogs, type TrainEndLogs,
   type CheckpointOptions, type CheckpointStore, type TrainingState, type LossSpec, type LossName, type MetricSpec,
-  type SeedsTrainingOptions, type SeedsTrainingResult, type ModelStore, type EarlyStoppingOptions, type ReduceLROnPlateauOptions,
+  type MlpArchitecture, type MlpClassifierOptions, type MlpClassifierResult, type ModelStore, type EarlyStoppingOptions, type ReduceLROnPlateauOptions,
   type ModelCheckpointOptions, type MonitorMode,
 } from './train/index.js';
 export { modelToBytes, modelFromBytes, checkpointToBytes, checkpointFromBytes, ModelFileError, FORMAT_VERSION as MODEL_FORMAT_VERSION } from './io/index.js';

@@ -5,4 +5,4 @@
 export * from './index.js';
 export * as data from './data/node.js';
 export { saveModel, loadModel, loadCheckpoint, writeFileAtomic, directoryCheckpoint, modelFile, CHECKPOINT_FILE } from './io/node.js';
-export { trainSeedsMnist } from './train/seeds-mnist.js';
+export { trainMnistMlp } from './train/mnist-mlp.js';

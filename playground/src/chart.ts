@@ -15,11 +15,13 @@ export interface ChartSpec {
   /** Fixed y range (accuracy: [0, 1]); otherwise [0, max of data]. */
   yRange?: [number, number];
   yFormat?: (v: number) => string;
+  /** The y axis title (the x axis is the training step). */
+  yLabel: string;
 }
 
 const W = 460;
 const H = 220;
-const M = { left: 48, right: 12, top: 12, bottom: 30 };
+const M = { left: 58, right: 12, top: 12, bottom: 30 };
 
 /** 1, 2 or 5 times a power of ten, so ticks read well. */
 export function niceStep(span: number, count: number): number {
@@ -65,15 +67,19 @@ export class LineChart {
     const fmt = spec.yFormat ?? ((v: number) => short(v, 2));
     const parts: SVGElement[] = [];
     const yStep = niceStep(y1 - y0, 4);
-    for (let v = Math.ceil(y0 / yStep) * yStep; v <= y1 + 1e-12; v += yStep) {
+    const empty = all.length === 0;
+    parts.push(svg('text', { x: 12, y: M.top + ph / 2, class: 'axis-label', 'text-anchor': 'middle', transform: `rotate(-90 12 ${M.top + ph / 2})` }, spec.yLabel));
+    // Before any data there is no scale to show: no ticks that would read as values, just what is coming.
+    if (empty) parts.push(svg('text', { x: M.left + pw / 2, y: M.top + ph / 2, class: 'empty-note', 'text-anchor': 'middle', 'data-testid': 'chart-empty' }, 'no data yet: press Train'));
+    for (let v = empty ? Infinity : Math.ceil(y0 / yStep) * yStep; v <= y1 + 1e-12; v += yStep) {
       parts.push(svg('line', { x1: M.left, x2: W - M.right, y1: sy(v), y2: sy(v), class: 'grid' }));
       parts.push(svg('text', { x: M.left - 6, y: sy(v) + 4, class: 'tick', 'text-anchor': 'end' }, fmt(Number(v.toPrecision(6)))));
     }
     const xStep = niceStep(xMax, 5);
-    for (let v = 0; v <= xMax + 1e-9; v += xStep) {
+    for (let v = empty ? Infinity : 0; v <= xMax + 1e-9; v += xStep) {
       parts.push(svg('text', { x: sx(v), y: H - M.bottom + 16, class: 'tick', 'text-anchor': 'middle' }, String(Math.round(v))));
     }
-    parts.push(svg('text', { x: W - M.right, y: H - 4, class: 'axis-label', 'text-anchor': 'end' }, 'step'));
+    parts.push(svg('text', { x: W - M.right, y: H - 4, class: 'axis-label', 'text-anchor': 'end' }, 'training step'));
     parts.push(svg('rect', { x: M.left, y: M.top, width: pw, height: ph, class: 'frame' }));
     spec.series.forEach((s, i) => {
       const pts = this.data[i];

@@ -142,7 +142,10 @@ export function mountLogitsPanel(root: HTMLElement): void {
     logit.addEventListener('input', () => {
       const v = parseNumber(logit.value);
       logit.setAttribute('aria-invalid', v === null ? 'true' : 'false');
-      if (v === null) return;
+      if (v === null) {
+        showInvalidLogit();
+        return;
+      }
       c.logit = v;
       if (Number.isFinite(v)) slider.value = String(Math.min(SLIDER_MAX, Math.max(SLIDER_MIN, v)));
       update();
@@ -210,6 +213,15 @@ export function mountLogitsPanel(root: HTMLElement): void {
     return ok ? names : null;
   }
 
+  /** Says which logit does not parse (the page keeps showing the last valid one), or clears the message. */
+  function showInvalidLogit(): boolean {
+    const bad = rowsBody.querySelector<HTMLInputElement>('input.logit-input[aria-invalid="true"]');
+    if (!bad) return false;
+    errorEl.textContent = `${bad.getAttribute('aria-label')}: '${bad.value}' is not a number (e.g. 2.5, -1e3 or -inf); the results use its last valid value`;
+    errorEl.hidden = false;
+    return true;
+  }
+
   function update(): void {
     let trace: ExplainTrace;
     try {
@@ -220,8 +232,10 @@ export function mountLogitsPanel(root: HTMLElement): void {
         temperature: state.temperature,
         dtype: state.dtype,
       });
-      errorEl.textContent = '';
-      errorEl.hidden = true;
+      if (!showInvalidLogit()) {
+        errorEl.textContent = '';
+        errorEl.hidden = true;
+      }
     } catch (e) {
       errorEl.textContent = e instanceof Error ? e.message : String(e);
       errorEl.hidden = false;

@@ -40,7 +40,7 @@ export function mountTrainPanel(root: HTMLElement, hooks: TrainPanelHooks): void
     const url = URL.createObjectURL(new Blob([latestModel.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
     const a = document.createElement('a');
     a.href = url;
-    a.download = `seeds-mnist-step${latestModel.step}.lkm`;
+    a.download = `mnist-mlp-step${latestModel.step}.lkm`;
     document.body.append(a);
     a.click();
     a.remove();
@@ -49,6 +49,7 @@ export function mountTrainPanel(root: HTMLElement, hooks: TrainPanelHooks): void
 
   const lossChart = new LineChart({
     title: 'Loss (cross-entropy) by step',
+    yLabel: 'loss (cross-entropy)',
     series: [
       { name: 'train batch', className: 's-raw' },
       { name: 'train (smoothed)', className: 's-train' },
@@ -57,6 +58,7 @@ export function mountTrainPanel(root: HTMLElement, hooks: TrainPanelHooks): void
   }, 'loss-chart');
   const accChart = new LineChart({
     title: 'Accuracy by step',
+    yLabel: 'accuracy',
     yRange: [0, 1],
     yFormat: (v) => `${Math.round(v * 100)}%`,
     series: [

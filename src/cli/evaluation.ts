@@ -11,14 +11,21 @@ export interface Evaluation {
   confusion: Int32Array;
   precision: Float64Array;
   recall: Float64Array;
+  f1: Float64Array;
+  /** Test examples of each class. */
+  support: Int32Array;
   classes: number;
+  /** Each example's cross-entropy and predicted class, to find the worst mistakes. */
+  losses: Float64Array;
+  predicted: Int32Array;
 }
 
 export function evaluateModel(net: Model, ds: Dataset): Evaluation {
   const { x, y } = datasetTensors(ds, net);
   const logits = net.predictLogits(x, { batchSize: 1024 });
   // The mean cross-entropy with logits, computed from the logits (a loaded model need not be compiled).
-  const loss = mean(nn.sparseSoftmaxCrossEntropyWithLogits({ labels: y, logits })).item();
+  const losses = nn.sparseSoftmaxCrossEntropyWithLogits({ labels: y, logits });
+  const loss = mean(losses).item();
   const classes = logits.shape[1];
   const predicted = argMax(logits, -1);
   const confusion = metrics.confusionMatrix(y, predicted, classes);
@@ -31,7 +38,11 @@ export function evaluateModel(net: Model, ds: Dataset): Evaluation {
     confusion: confusion.values as Int32Array,
     precision: Float64Array.from(pr.precision),
     recall: Float64Array.from(pr.recall),
+    f1: Float64Array.from(pr.f1),
+    support: Int32Array.from(pr.support),
     classes,
+    losses: Float64Array.from(losses.values),
+    predicted: Int32Array.from(predicted.values),
   };
 }
 
@@ -52,4 +63,11 @@ export function topClasses(logits: import('../index.js').Tensor, k: number): Arr
     out.push(row);
   }
   return out;
+}
+
+/** The misclassified examples with the largest loss (the most confident mistakes), worst first. */
+export function worstMistakes(e: Evaluation, labels: ArrayLike<number>, count: number): number[] {
+  const wrong: number[] = [];
+  for (let i = 0; i < e.count; i++) if (e.predicted[i] !== labels[i]) wrong.push(i);
+  return wrong.sort((a, b) => e.losses[b] - e.losses[a] || a - b).slice(0, count);
 }

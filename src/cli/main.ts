@@ -1,9 +1,7 @@
 import { Command, CommanderError } from 'commander';
-import { addExplainOptions, runExplainLogits } from './commands/explain.js';
-import { runPlayground } from './commands/playground.js';
+import { COMMANDS } from './commands/index.js';
 import { CliError, type CliIO } from './io.js';
-import { registrars } from './registry.js';
-import './commands/index.js';
+import { packageVersion } from './version.js';
 
 function buildProgram(io: CliIO): Command {
   const program = new Command('logitkit')
@@ -13,32 +11,11 @@ function buildProgram(io: CliIO): Command {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-    });
-  for (const r of registrars) r(program, io);
-  addExplainOptions(
-    program
-      .command('explain')
-      .description('explain logits step by step (logitkit explain 2.0 1.0 0.1 --classes news,entertainment,technology)')
-      .argument('[logits...]', 'the logits, as separate numbers or comma-separated')
-      .allowUnknownOption(false),
-  ).action(async (logits: string[], o) => {
-    if (o.model !== undefined) {
-      const { runExplainModel } = await import('./commands/explain-model.js');
-      await runExplainModel(o, io);
-    } else {
-      runExplainLogits(logits, o, io);
-    }
-  })
-    .option('--model <file>', "explain a trained model's prediction for one sample (with --data and --index)")
-    .option('--data <source>', "the sample's data source (default 'mnist': the embedded test split)", 'mnist')
-    .option('--index <n>', 'which test example', '0')
-    .option('--top <k>', 'how many hidden units to list by contribution', '5');
-  program
-    .command('playground')
-    .description('serve the browser playground on 127.0.0.1')
-    .option('--port <port>', 'TCP port (default: a free one)')
-    .option('--root <dir>', 'the built page (default: dist/playground)')
-    .action(async (o) => runPlayground(o, io));
+      // Commander's own errors read like ours: 'logitkit: error: ...'.
+      outputError: (s, write) => write(`logitkit: ${s}`),
+    })
+    .version(packageVersion(), '-V, --version', "print logitkit's version");
+  for (const add of COMMANDS) add(program, io);
   return program;
 }
 

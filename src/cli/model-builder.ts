@@ -1,5 +1,5 @@
-import { Adam, AdamW, SGD, input, layers, model, type Model, type Optimizer } from '../index.js';
-import { CliError } from './io.js';
+import { Adam, AdamW, SGD, type Optimizer } from '../index.js';
+import { CliError, parseDecimal } from './io.js';
 
 /** Parses --hidden: comma-separated layer widths ("128", "256,128"), or "" / "none" for a linear classifier. */
 export function parseHidden(raw: string | undefined): number[] {
@@ -7,7 +7,7 @@ export function parseHidden(raw: string | undefined): number[] {
   const s = raw.trim();
   if (s === '' || s === 'none') return [];
   return s.split(',').map((w) => {
-    const v = Number(w.trim());
+    const v = parseDecimal(w);
     if (!Number.isInteger(v) || v < 1 || v > 65536) throw new CliError(`option --hidden must be comma-separated layer widths (integers 1..65536), got '${raw}'`, 2);
     return v;
   });
@@ -24,13 +24,4 @@ export function makeOptimizer(name: string, learningRate: number, momentum: numb
     default:
       throw new CliError(`option --optimizer must be 'adam', 'adamw' or 'sgd', got '${name}'`, 2);
   }
-}
-
-/** input(D) → dense(h, relu) for each hidden width → dense(classes): the output is the logits. */
-export function buildClassifier(features: number, classes: number, hidden: readonly number[], seed: number): Model {
-  const x = input({ shape: [features] });
-  let h = x;
-  for (const units of hidden) h = layers.dense({ units, activation: 'relu' }).apply(h);
-  const logits = layers.dense({ units: classes }).apply(h);
-  return model({ inputs: x, outputs: logits, name: 'classifier', seed });
 }

@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { duration } from './duration.js';
 
 /** What a training run reports, epoch by epoch and batch by batch. */
 export interface EpochLogs {
@@ -33,7 +34,7 @@ function epochLine(epoch: number, epochs: number, logs: EpochLogs): string {
   if (logs.acc !== undefined) parts.push(`acc ${fmt(logs.acc)}`);
   if (logs.val_loss !== undefined) parts.push(`val_loss ${fmt(logs.val_loss)}`);
   if (logs.val_acc !== undefined) parts.push(`val_acc ${fmt(logs.val_acc)}`);
-  parts.push(`${logs.seconds.toFixed(2)} s`, `${Math.round(logs.samplesPerSecond)} samples/s`);
+  parts.push(duration(logs.seconds), `${Math.round(logs.samplesPerSecond)} samples/s`);
   return parts.join(' | ');
 }
 

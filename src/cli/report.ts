@@ -1,8 +1,9 @@
 /**
  * The training report: one self-contained HTML page with inline SVG (no scripts, no network):
- * loss and accuracy per epoch (train and validation), the confusion matrix as a heat map, and a few test
- * images with their top-3 probabilities.
+ * the hyperparameters, loss and accuracy per epoch (train and validation), the confusion matrix as a heat map,
+ * per-class precision, recall, F1 and support, and the worst misclassified test examples with their top-3 probabilities.
  */
+import { duration } from './duration.js';
 
 export interface ReportSample {
   index: number;
@@ -26,6 +27,10 @@ export interface ReportData {
   confusion: ArrayLike<number>;
   precision: ArrayLike<number>;
   recall: ArrayLike<number>;
+  f1: ArrayLike<number>;
+  support: ArrayLike<number>;
+  /** What the run was asked to do, as [name, value] rows. */
+  hyperparameters: Array<[string, string]>;
   imageShape?: readonly number[];
   samples: ReportSample[];
 }
@@ -36,7 +41,7 @@ const num = (v: number, digits = 4): string => (Number.isFinite(v) ? (Math.abs(v
 const pct = (v: number): string => (v > 0 && v < 5e-5 ? `${(100 * v).toExponential(1)} %` : `${(100 * v).toFixed(2)} %`);
 
 /** A line chart of one or two series per epoch, with axes, ticks and a legend. */
-export function lineChart(title: string, epochs: number[], lines: Array<{ name: string; values: number[]; color: string }>): string {
+export function lineChart(title: string, epochs: number[], lines: Array<{ name: string; values: number[]; color: string }>, bounds: { min?: number; max?: number } = {}): string {
   const W = 460;
   const H = 260;
   const m = { l: 52, r: 16, t: 28, b: 40 };
@@ -49,8 +54,9 @@ export function lineChart(title: string, epochs: number[], lines: Array<{ name: 
     lo -= 0.5;
   }
   const pad = (hi - lo) * 0.08;
-  lo -= pad;
-  hi += pad;
+  // The padding stays inside what the quantity can be (accuracy in [0, 1], a loss ≥ 0).
+  lo = Math.max(lo - pad, bounds.min ?? -Infinity);
+  hi = Math.min(hi + pad, bounds.max ?? Infinity);
   const x0 = epochs[0];
   const x1 = epochs[epochs.length - 1];
   const sx = (e: number) => m.l + (x1 === x0 ? (W - m.l - m.r) / 2 : ((e - x0) / (x1 - x0)) * (W - m.l - m.r));
@@ -67,6 +73,7 @@ export function lineChart(title: string, epochs: number[], lines: Array<{ name: 
     if (i % step === 0 || i === epochs.length - 1) parts.push(`<text x="${sx(e)}" y="${H - m.b + 16}" text-anchor="middle">${e}</text>`);
   });
   parts.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 6}" text-anchor="middle">epoch</text>`);
+  parts.push(`<text x="12" y="${(m.t + H - m.b) / 2}" transform="rotate(-90 12 ${(m.t + H - m.b) / 2})" text-anchor="middle">${esc(title.split(' ')[0])}</text>`);
   lines.forEach((l, k) => {
     const pts = l.values.map((v, i) => (Number.isFinite(v) ? `${sx(epochs[i]).toFixed(1)},${sy(v).toFixed(1)}` : null)).filter((p) => p !== null);
     parts.push(`<polyline fill="none" stroke="${l.color}" stroke-width="2" points="${pts.join(' ')}"/>`);
@@ -134,15 +141,15 @@ export function renderReport(d: ReportData): string {
   const lossChart = lineChart('loss (cross-entropy with logits)', d.epochs, [
     { name: 'train', values: d.series.loss, color: '#1f6fd1' },
     ...(d.series.val_loss ? [{ name: 'validation', values: d.series.val_loss, color: '#d1621f' }] : []),
-  ]);
+  ], { min: 0 });
   const accChart = d.series.acc
     ? lineChart('accuracy', d.epochs, [
         { name: 'train', values: d.series.acc, color: '#1f6fd1' },
         ...(d.series.val_acc ? [{ name: 'validation', values: d.series.val_acc, color: '#d1621f' }] : []),
-      ])
+      ], { min: 0, max: 1 })
     : '';
   const perClass = names
-    .map((n, c) => `<tr><td>${esc(n)}</td><td>${num(d.precision[c])}</td><td>${num(d.recall[c])}</td></tr>`)
+    .map((n, c) => `<tr><td>${esc(n)}</td><td>${num(d.precision[c])}</td><td>${num(d.recall[c])}</td><td>${num(d.f1[c])}</td><td>${d.support[c]}</td></tr>`)
     .join('');
   const [rows, cols] = d.imageShape && d.imageShape.length === 2 ? d.imageShape : [0, 0];
   const samples = d.samples
@@ -150,7 +157,8 @@ export function renderReport(d: ReportData): string {
       const img = rows > 0 ? imageSvg(s.pixels, rows, cols) : '';
       const correct = s.top[0]?.cls === s.label;
       const list = s.top.map((t) => `<li${t.cls === s.label ? ' class="truth"' : ''}>${esc(names[t.cls] ?? String(t.cls))}: ${pct(t.probability)} <span class="logit">(logit ${num(t.logit, 3)})</span></li>`).join('');
-      return `<figure class="sample ${correct ? 'right' : 'wrong'}">${img}<figcaption>#${s.index}, true: <b>${esc(names[s.label] ?? String(s.label))}</b><ol>${list}</ol></figcaption></figure>`;
+      const predicted = s.top[0] ? names[s.top[0].cls] ?? String(s.top[0].cls) : '?';
+      return `<figure class="sample ${correct ? 'right' : 'wrong'}">${img}<figcaption>test #${s.index}: true <b>${esc(names[s.label] ?? String(s.label))}</b>, predicted <b>${esc(predicted)}</b><ol>${list}</ol></figcaption></figure>`;
     })
     .join('');
   return `<!doctype html>
@@ -172,16 +180,18 @@ table.pc{border-collapse:collapse}table.pc td,table.pc th{border-bottom:1px soli
 <tr><td>data</td><td>${esc(d.dataName)}</td></tr>
 <tr><td>test accuracy</td><td><b>${pct(d.testAccuracy)}</b></td></tr>
 <tr><td>test loss</td><td>${num(d.testLoss)}</td></tr>
-<tr><td>epochs</td><td>${d.epochs.length} (${totalSeconds.toFixed(1)} s, ${(totalSeconds / Math.max(1, d.epochs.length)).toFixed(2)} s per epoch)</td></tr>
+<tr><td>epochs</td><td>${d.epochs.length} (${duration(totalSeconds)}, ${duration(totalSeconds / Math.max(1, d.epochs.length))} per epoch)</td></tr>
 </table>
+<h2>Hyperparameters</h2>
+<table class="summary hp">${d.hyperparameters.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join('')}</table>
 <h2>Loss and accuracy per epoch</h2>
 <div class="charts">${lossChart}${accChart}</div>
 <h2>Confusion matrix (test)</h2>
 ${confusionHeatmap(d.confusion, names)}
-<h2>Per-class precision and recall (test)</h2>
-<table class="pc"><thead><tr><th>class</th><th>precision</th><th>recall</th></tr></thead><tbody>${perClass}</tbody></table>
-<h2>Test examples and their top-3 probabilities</h2>
-<div class="samples">${samples}</div>
+<h2>Per-class precision, recall, F1 and support (test)</h2>
+<table class="pc"><thead><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr></thead><tbody>${perClass}</tbody></table>
+<h2>The worst mistakes: misclassified test examples with the largest loss, and their top-3 probabilities</h2>
+<div class="samples">${samples || '<p>No test example is misclassified.</p>'}</div>
 <h2>Model</h2>
 <pre>${esc(d.modelText)}</pre>
 </body></html>

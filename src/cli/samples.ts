@@ -11,10 +11,14 @@ function inputShapeFor(ds: Dataset, net: Model): number[] {
   return shape;
 }
 
-/** Examples of a dataset (all, or the given indices) as a batch in the model's input shape and dtype, with labels. */
-export function datasetTensors(ds: Dataset, net: Model, indices?: ArrayLike<number>): { x: Tensor; y: Tensor } {
-  const shape = inputShapeFor(ds, net);
+/**
+ * Examples of a dataset (all, or the given indices) as a batch in the model's input shape and dtype, with labels
+ * (without a model: flat float32 features).
+ */
+export function datasetTensors(ds: Dataset, net: Model | null, indices?: ArrayLike<number>): { x: Tensor; y: Tensor } {
   const { x, y } = toTensors(ds, indices);
+  if (net === null) return { x, y };
+  const shape = inputShapeFor(ds, net);
   return { x: cast(reshape(x, [x.shape[0], ...shape]), net.dtype), y };
 }
 

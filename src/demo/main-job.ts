@@ -3,8 +3,8 @@
  * cross-entropy with logits on the embedded MNIST digits (fixed 8,000 / 2,000 split), prints the test accuracy,
  * then walks one test digit through the last step: its logits, softmax probabilities and the decision (argmax).
  */
-import { argMax, data, explainableModel, nn, SEEDS_DEFAULTS, Tensor } from '../index.js';
-import { trainSeedsMnist } from '../train/seeds-mnist.js';
+import { argMax, data, explainableModel, nn, MLP_CLASSIFIER_DEFAULTS, Tensor } from '../index.js';
+import { trainMnistMlp } from '../train/mnist-mlp.js';
 import { loadEmbeddedMnist } from '../data/mnist.js';
 import { chooseProgressMode, createProgress } from '../cli/progress.js';
 import { progressCallback } from '../cli/progress-callback.js';
@@ -14,7 +14,7 @@ import { withKernelOptions } from '../cli/kernel-options.js';
 const EXAMPLE = 0; // the first test digit
 
 async function main(): Promise<void> {
-  const o = SEEDS_DEFAULTS;
+  const o = MLP_CLASSIFIER_DEFAULTS;
   console.log(`logitkit: training the seeds' network 784 → ${o.hiddenUnits} (relu) → 10 on the embedded MNIST digits`);
   if (o.standardize) console.log('(pixels standardized per feature with the training set\'s mean and variance: a normalization layer without trainable parameters)');
   console.log(`(8,000 training / 2,000 test images; Adam, learning rate ${o.learningRate}, batch ${o.batchSize}, ${o.epochs} epochs, seed ${o.seed})`);
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   // As `logitkit train` (one thread unless asked; names the kernels that ran).
   const { model, testAccuracy, testLoss, secondsPerEpoch } = await withKernelOptions({}, (kernels) => {
     console.log(`(kernels: ${kernels})\n`);
-    return trainSeedsMnist({ onProgress: progressCallback(sink) });
+    return trainMnistMlp({ onProgress: progressCallback(sink) });
   });
   const seconds = (performance.now() - started) / 1000;
   const perEpoch = secondsPerEpoch.reduce((a, b) => a + b, 0) / secondsPerEpoch.length;

@@ -12,6 +12,11 @@ export interface RenderOptions {
    * listed, always with the decision and the label's class; the rest are summarized.
    */
   maxClasses?: number;
+  /**
+   * Write the derivation out step by step (default true). false keeps the table of values, the notes, the
+   * contributions and the cross-checks: a compact trace for a model with many hidden units.
+   */
+  steps?: boolean;
 }
 
 export interface Ctx {
@@ -19,6 +24,7 @@ export interface Ctx {
   digits: number;
   maxTerms: number;
   maxClasses: number;
+  steps: boolean;
   /** A number with `digits` significant digits. */
   n: (v: number) => string;
   /** "= x" or "≈ x" for a computed value. */
@@ -34,11 +40,17 @@ function checkCount(op: string, arg: string, v: unknown, dflt: number): number {
   return v;
 }
 
+function checkSteps(op: string, v: unknown): boolean {
+  if (v === undefined) return true;
+  if (typeof v !== 'boolean') throw new TypeError(`${op}: option 'steps' must be a boolean, got ${String(v)}`);
+  return v;
+}
+
 export function context(op: string, t: ExplainTrace, o: RenderOptions | undefined): Ctx {
   if (t === null || typeof t !== 'object' || t.format !== 'logitkit.explain/1') {
     throw new TypeError(`${op}: argument 'trace' must be a trace returned by explain(), got ${t === null ? 'null' : typeof t}`);
   }
-  const opts = checkOptions(op, o, ['digits', 'maxTerms', 'maxClasses']);
+  const opts = checkOptions(op, o, ['digits', 'maxTerms', 'maxClasses', 'steps']);
   const digits = checkDigits(op, opts.digits);
   const n = (v: number) => readable(v, digits, t.dtype);
   return {
@@ -46,6 +58,7 @@ export function context(op: string, t: ExplainTrace, o: RenderOptions | undefine
     digits,
     maxTerms: checkCount(op, 'maxTerms', opts.maxTerms, 8),
     maxClasses: checkCount(op, 'maxClasses', opts.maxClasses, 20),
+    steps: checkSteps(op, opts.steps),
     n,
     is: (v: number) => {
       const s = n(v);

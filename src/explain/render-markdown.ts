@@ -31,7 +31,7 @@ export function renderMarkdown(trace: ExplainTrace, options?: RenderOptions): st
     out.push(...tableMd(header, rows));
     if (hidden > 0) out.push('', `(${hidden} more classes, with the smallest probabilities)`);
     out.push('');
-    derivation(c, r).forEach((s, k) => {
+    (c.steps ? derivation(c, r) : []).forEach((s, k) => {
       out.push(`${k + 1}. **${s.title}** $${s.tex}$${s.text ? ` — ${s.text}` : ''}`);
       for (const [label, rest] of s.items) out.push(`   - ${label} ${rest}`);
       for (const line of s.after) out.push(`   - ${line}`);

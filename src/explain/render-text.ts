@@ -19,7 +19,7 @@ export function renderText(trace: ExplainTrace, options?: RenderOptions): string
     out.push('');
     if (t.batched) out.push(`Example ${r.index}`, '');
     out.push(...table(c, r), '');
-    derivation(c, r).forEach((s, k) => {
+    (c.steps ? derivation(c, r) : []).forEach((s, k) => {
       const text = s.text ? `; ${s.text}` : '';
       out.push(`${k + 1}. ${s.title}: ${s.formula}${text}`);
       const w = Math.max(0, ...s.items.map(([label]) => label.length));

@@ -9,7 +9,7 @@ import { Checker } from './validate.js';
  * The logitkit file container (docs/training.md, "File format"): one file, all little-endian.
  *
  *   offset 0   8 bytes  magic 89 4C 4B 4D 0D 0A 1A 0A ("\x89LKM\r\n\x1a\n", PNG-style)
- *   offset 8   uint32   format version (1)
+ *   offset 8   uint32   format version (2; version 1, without header.metadata, is still read)
  *   offset 12  uint32   header length H in bytes (1 .. 16 MiB)
  *   offset 16  uint32   CRC-32 of the header bytes
  *   offset 20  uint32   reserved, 0
@@ -23,7 +23,9 @@ import { Checker } from './validate.js';
  */
 
 export const MAGIC = Uint8Array.of(0x89, 0x4c, 0x4b, 0x4d, 0x0d, 0x0a, 0x1a, 0x0a);
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+/** The oldest version this reader still takes (1: before class names and the data split were stored). */
+export const OLDEST_FORMAT_VERSION = 1;
 export const PREAMBLE_BYTES = 24;
 
 /** Every size read from a file is checked against these before anything is allocated. */
@@ -125,6 +127,7 @@ export interface DecodedFile {
   header: Record<string, unknown>;
   tensors: Map<string, Tensor>;
   check: Checker;
+  version: number;
 }
 
 /**
@@ -143,7 +146,7 @@ export function decodeFile(bytes: Uint8Array, op: string, source: string): Decod
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
-  if (version !== FORMAT_VERSION) check.fail(`format version ${version} is not supported (this logitkit reads version ${FORMAT_VERSION})`);
+  if (version < OLDEST_FORMAT_VERSION || version > FORMAT_VERSION) check.fail(`format version ${version} is not supported (this logitkit reads versions ${OLDEST_FORMAT_VERSION} to ${FORMAT_VERSION})`);
   const headerLength = view.getUint32(12, true);
   if (headerLength === 0 || headerLength > LIMITS.headerBytes) {
     check.fail(`oversized or empty header: the preamble claims ${headerLength} bytes (limit ${LIMITS.headerBytes})`);
@@ -168,7 +171,7 @@ export function decodeFile(bytes: Uint8Array, op: string, source: string): Decod
   }
   const header = check.object('header', parsed);
   if (header.format !== 'logitkit-model') check.expect('header.format', "'logitkit-model'", header.format);
-  if (header.formatVersion !== FORMAT_VERSION) check.fail(`header.formatVersion ${String(header.formatVersion)} does not match the preamble's version ${FORMAT_VERSION}`);
+  if (header.formatVersion !== version) check.fail(`header.formatVersion ${String(header.formatVersion)} does not match the preamble's version ${version}`);
   const entries = readTensorTable(check, header.tensors);
   const dataInfo = check.object('header.data', header.data, ['byteLength', 'crc32'], ['byteLength', 'crc32']);
   const dataLength = check.int('header.data.byteLength', dataInfo.byteLength, 0, LIMITS.dataBytes);
@@ -186,7 +189,7 @@ export function decodeFile(bytes: Uint8Array, op: string, source: string): Decod
   if (dataCrc !== storedDataCrc) check.fail(`weights checksum mismatch (stored crc32 ${hex(storedDataCrc)}, computed ${hex(dataCrc)}): the weights data is corrupt`);
   const tensors = new Map<string, Tensor>();
   for (const e of entries) tensors.set(e.name, readTensor(check, data, e));
-  return { header, tensors, check };
+  return { header, tensors, check, version };
 }
 
 function readTensorTable(check: Checker, v: unknown): TensorEntry[] {

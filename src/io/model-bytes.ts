@@ -8,6 +8,7 @@ import type { HistoryData } from '../train/callbacks.js';
 import type { TrainingState } from '../train/checkpoint.js';
 import type { Model } from '../train/model.js';
 import { decodeFile, encodeFile, FORMAT_VERSION, LIMITS, type DecodedFile } from './container.js';
+import { metadataOf, readMetadata } from './metadata.js';
 import { architectureKey, buildFromTopology, readTopology, topologyOf } from './topology.js';
 import type { Checker } from './validate.js';
 
@@ -35,7 +36,7 @@ export function encodeModel(model: Network, op: string): Uint8Array {
   const topology = topologyOf(model);
   checkLayerWeights(op, model);
   return encodeFile(
-    { format: 'logitkit-model', formatVersion: FORMAT_VERSION, kind: 'model', createdBy: CREATED_BY, model: topology },
+    { format: 'logitkit-model', formatVersion: FORMAT_VERSION, kind: 'model', createdBy: CREATED_BY, model: topology, metadata: metadataOf(model) },
     model.weights.map((v) => ({ name: v.name, value: v.value })),
     op,
   );
@@ -69,7 +70,7 @@ export function modelFromBytes(bytes: Uint8Array, options: FromBytesOptions = {}
 
 function buildModel(file: DecodedFile): Model {
   const { check, header, tensors } = file;
-  check.object('header', header, ['format', 'formatVersion', 'kind', 'createdBy', 'model', 'training', 'tensors', 'data'], ['kind', 'model']);
+  check.object('header', header, ['format', 'formatVersion', 'kind', 'createdBy', 'model', 'training', 'tensors', 'data', 'metadata'], ['kind', 'model']);
   const kind = check.oneOf('header.kind', header.kind, ['model', 'checkpoint'] as const);
   if (header.createdBy !== undefined) check.string('header.createdBy', header.createdBy, 256);
   if (kind === 'checkpoint' && header.training === undefined) check.fail('header.training is missing in a checkpoint');
@@ -87,6 +88,7 @@ function buildModel(file: DecodedFile): Model {
   const problem = layerWeightsProblem(model, values);
   if (problem) check.fail(problem);
   model.setWeights(values);
+  readMetadata(file, model);
   return model;
 }
 

@@ -6,6 +6,18 @@ import { InputLayer } from './input.js';
 import { formatShape, Layer, LayerNode, SymbolicTensor, type FloatDType, type SymbolicShape } from './layer.js';
 import type { Variable } from './variable.js';
 
+/** The split of a data file a model was trained on (recorded so later commands find the same test rows). */
+export interface DataSplit {
+  /** The data source as the user gave it, e.g. 'csv:iris.csv'. */
+  source: string;
+  /** Rows of the file, and a fingerprint of its bytes (hex), so a different file is noticed. */
+  rows: number;
+  fingerprint: string;
+  /** The shuffle seed and the test fraction of the split. */
+  seed: number;
+  testFraction: number;
+}
+
 export interface NetworkArgs {
   inputs: SymbolicTensor | readonly SymbolicTensor[];
   outputs: SymbolicTensor | readonly SymbolicTensor[];
@@ -70,6 +82,10 @@ export class Network {
   private generator: Random | null = null;
   private offsets = new Map<Layer, number>();
   private allWeights: Variable[] = [];
+  /** Names of output classes 0..C-1 when known (string labels, Fashion-MNIST): saved in the model file. */
+  classNames?: string[];
+  /** How the training data was split into train and test rows: saved in the model file, so every command scores on the same test rows. */
+  dataSplit?: DataSplit;
 
   /** @internal Wires the graph, names unnamed layers and builds unbuilt ones from `seed`. */
   protected initGraph(args: NetworkArgs, op: string): void {

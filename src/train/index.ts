@@ -9,5 +9,5 @@ export * as metrics from './metrics.js';
 export * as callbacks from './keras-callbacks.js';
 export type { ModelStore, EarlyStoppingOptions, ReduceLROnPlateauOptions, ModelCheckpointOptions } from './keras-callbacks.js';
 export type { MonitorMode } from './monitor.js';
-export { trainSeeds, SEEDS_DEFAULTS, type SeedsTrainingOptions, type SeedsTrainingResult } from './seeds.js';
+export { trainMlpClassifier, buildMlpClassifier, MLP_CLASSIFIER_DEFAULTS, type MlpArchitecture, type MlpClassifierOptions, type MlpClassifierResult } from './mlp-classifier.js';
 export { explainableModel } from './explainable.js';

@@ -141,6 +141,26 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     }
   }
 
+  it('says when a logit does not parse, and clears the message once it does', async () => {
+    const error = page.getByTestId('logits-error');
+    await page.getByTestId('logit-input-0').fill('2.o');
+    await expect.poll(() => error.isVisible()).toBe(true);
+    expect(await error.textContent()).toMatch(/logit of .*: '2\.o' is not a number/);
+    await page.getByTestId('logit-input-0').fill('2.0');
+    await expect.poll(() => error.isVisible()).toBe(false);
+  });
+
+  it('before training, the charts have axis titles and no ticks', async () => {
+    for (const id of ['loss-chart', 'accuracy-chart']) {
+      const chart = page.getByTestId(id);
+      expect(await chart.locator('.tick').count()).toBe(0);
+      expect(await chart.getByTestId('chart-empty').count()).toBe(1);
+      const titles = await chart.locator('.axis-label').allTextContents();
+      expect(titles).toContain('training step');
+      expect(titles).toContain(id === 'loss-chart' ? 'loss (cross-entropy)' : 'accuracy');
+    }
+  });
+
   it('trains in the browser: the loss drops, the accuracy rises, the page stays responsive', async () => {
     const panel = page.getByTestId('train-panel');
     await page.getByTestId('train-steps').fill('300');
@@ -163,6 +183,9 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     expect(last).toBeLessThan(first * 0.5);
     expect(testAcc).toBeGreaterThan(0.8);
     expect(await text('train-status')).toMatch(/^Finished after 300 steps/);
+    // With data, the charts have their scales and no placeholder.
+    expect(await page.getByTestId('loss-chart').locator('.tick').count()).toBeGreaterThan(2);
+    expect(await page.getByTestId('loss-chart').getByTestId('chart-empty').count()).toBe(0);
     // The page is cross-origin isolated, so the training worker lends the wasm kernels Web Worker threads.
     expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
@@ -241,8 +264,8 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
 
   it('downloads the trained model: a logitkit model file that predicts in Node exactly what the page shows', async () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('train-download').click()]);
-    expect(download.suggestedFilename()).toMatch(/^seeds-mnist-step\d+\.lkm$/);
-    const path = artifact('seeds-mnist.lkm');
+    expect(download.suggestedFilename()).toMatch(/^mnist-mlp-step\d+\.lkm$/);
+    const path = artifact('mnist-mlp.lkm');
     await download.saveAs(path);
     const trained = modelFromBytes(new Uint8Array(readFileSync(path)), { source: `file '${path}'` });
     // The test accuracy the page reported (worker, WebAssembly kernels) is the one Node measures (TypeScript

@@ -99,7 +99,7 @@ describe('corrupt files are rejected with a clear message', () => {
 
   it('wrong version', () => {
     const { header, data } = explode(good);
-    reject(rebuild(header, data, { version: 2 }), /format version 2 is not supported \(this logitkit reads version 1\)/);
+    reject(rebuild(header, data, { version: 3 }), /format version 3 is not supported \(this logitkit reads versions 1 to 2\)/);
     reject(rebuild({ ...header, formatVersion: 7 }, data), /formatVersion 7 does not match/);
   });
 

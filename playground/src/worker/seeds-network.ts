@@ -1,7 +1,7 @@
 /**
  * The seeds' network, built with the library's Keras-style API: input(784) → dense(128, relu) → dense(10)
  * (logits), sparse categorical cross-entropy from the logits, Adam, accuracy. The same network as
- * `trainSeeds` / `npm start`, with the page's learning rate and seed.
+ * `trainMlpClassifier` / `npm start` (without its normalization layer), with the page's learning rate and seed.
  */
 import { Adam, input, layers, model, type Model } from '../../../src/index.js';
 

@@ -1,14 +1,14 @@
-import { DATA_SOURCE_HELP, loadDataSource } from '../data-source.js';
+import { DATA_SOURCE_HELP, loadDataSource, modelDataSource } from '../data-source.js';
 import { evaluateModel } from '../evaluation.js';
 import { writeLine, type CliIO } from '../io.js';
 import { loadModelFile } from '../model-file.js';
-import { registerCommand } from '../registry.js';
+import type { CliCommand } from '../command.js';
 
-export async function runEvaluate(o: { model?: string; data: string; json?: boolean; testCsv?: string; labelColumn?: string }, io: CliIO): Promise<void> {
+export async function runEvaluate(o: { model?: string; data?: string; json?: boolean; testCsv?: string; labelColumn?: string }, io: CliIO): Promise<void> {
   const net = await loadModelFile(o.model, 'evaluate');
-  const data = await loadDataSource(o.data, { testCsv: o.testCsv, labelColumn: o.labelColumn });
+  const data = await loadDataSource(modelDataSource(o.data, net), { testCsv: o.testCsv, labelColumn: o.labelColumn, model: net });
   const e = evaluateModel(net, data.test);
-  const names = data.test.classNames ?? Array.from({ length: e.classes }, (_, c) => String(c));
+  const names = net.classNames ?? data.classNames;
   if (o.json) {
     writeLine(io.stdout, JSON.stringify({
       data: data.name, examples: e.count, loss: e.loss, accuracy: e.accuracy, top5Accuracy: e.top5Accuracy,
@@ -31,14 +31,14 @@ export async function runEvaluate(o: { model?: string; data: string; json?: bool
   names.forEach((n, i) => writeLine(io.stdout, `${n.padEnd(w)} ${Array.from(e.confusion.subarray(i * e.classes, (i + 1) * e.classes), (v) => String(v).padStart(cw)).join('')}`));
 }
 
-registerCommand((program, io) => {
+export const evaluateCommand: CliCommand = (program, io) => {
   program
     .command('evaluate')
     .description('evaluate a saved model on the test split: accuracy, loss, per-class precision/recall, confusion matrix')
     .requiredOption('--model <file>', 'a model file saved by train --out')
-    .option('--data <source>', DATA_SOURCE_HELP, 'mnist')
+    .option('--data <source>', `${DATA_SOURCE_HELP} (default: the data the model was trained on when its file records it, else 'mnist')`)
     .option('--test-csv <file>', 'with --data csv:FILE, a separate test file')
     .option('--label-column <name|index>', 'with csv data, the label column (default: the last)')
     .option('--json', 'one JSON object on stdout')
     .action(async (o) => runEvaluate(o, io));
-});
+};

@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
+import type { CliCommand } from '../command.js';
 import { explain, renderJson, renderMarkdown, renderText, type ExplainTrace } from '../../explain/index.js';
-import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
+import { CliError, numberOption, parseDecimal, writeLine, type CliIO } from '../io.js';
 
 export type ExplainFormat = 'text' | 'md' | 'json';
 
-export function renderTrace(trace: ExplainTrace, format: ExplainFormat): string {
+export function renderTrace(trace: ExplainTrace, format: ExplainFormat, steps = true): string {
   if (format === 'json') return renderJson(trace);
-  if (format === 'md') return renderMarkdown(trace);
-  return renderText(trace);
+  if (format === 'md') return renderMarkdown(trace, { steps });
+  return renderText(trace, { steps });
 }
 
 export function parseFormat(raw: string | undefined): ExplainFormat {
@@ -22,10 +23,20 @@ export function parseLogits(words: string[]): number[] {
   if (parts.length === 0) throw new CliError('explain: give logits (e.g. logitkit explain 2.0 1.0 0.1) or --model FILE', 2);
   return parts.map((s) => {
     const lower = s.toLowerCase();
-    const v = lower === '-inf' || lower === '-infinity' ? -Infinity : lower === 'inf' || lower === 'infinity' ? Infinity : Number(s);
+    const v = lower === '-inf' || lower === '-infinity' ? -Infinity : lower === 'inf' || lower === 'infinity' ? Infinity : parseDecimal(s);
     if (Number.isNaN(v) || s === '') throw new CliError(`explain: logit '${s}' is not a number`, 2);
     return v;
   });
+}
+
+/** Runs `fn`; the library's argument errors (a --label that is no class) become usage errors, exit 2. */
+export function usageErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof RangeError || e instanceof TypeError) throw new CliError(e.message, 2);
+    throw e;
+  }
 }
 
 export interface ExplainCliOptions {
@@ -58,7 +69,7 @@ export function runExplainLogits(words: string[], o: ExplainCliOptions, io: CliI
   const format = parseFormat(o.format);
   const logits = parseLogits(words);
   const opts = explainOptions(o, logits.length);
-  const trace = explain({ logits, ...opts });
+  const trace = usageErrors(() => explain({ logits, ...opts }));
   writeLine(io.stdout, renderTrace(trace, format).trimEnd());
 }
 
@@ -71,3 +82,27 @@ export function addExplainOptions(cmd: Command): Command {
     .option('--dtype <dtype>', 'float64 (default, exact worked numbers) or float32')
     .option('--format <format>', 'text (default), md or json', 'text');
 }
+
+export const explainCommand: CliCommand = (program, io) => {
+  addExplainOptions(
+    program
+      .command('explain')
+      .description('explain logits step by step (logitkit explain 2.0 1.0 0.1 --classes news,entertainment,technology)')
+      .argument('[logits...]', 'the logits, as separate numbers or comma-separated')
+      .allowUnknownOption(false),
+  )
+    .action(async (logits: string[], o) => {
+      if (o.model !== undefined) {
+        // Loaded on demand: the model form pulls in the file loaders and the data sources.
+        const { runExplainModel } = await import('./explain-model.js');
+        await runExplainModel(o, io);
+      } else {
+        runExplainLogits(logits, o, io);
+      }
+    })
+    .option('--model <file>', "explain a trained model's prediction for one sample (with --data and --index)")
+    .option('--data <source>', "the sample's data source (default: the model's training data, else 'mnist': the embedded test split)")
+    .option('--index <n>', 'which test example', '0')
+    .option('--top <k>', 'how many hidden units to list by contribution', '5')
+    .option('--full', 'with --model: also the step-by-step derivation, every hidden value and product term (default: a compact trace)');
+};

@@ -1,5 +1,10 @@
-// Importing this module registers every command that lives in its own file.
-import './train.js';
-import './evaluate.js';
-import './predict.js';
-import './info.js';
+import type { CliCommand } from '../command.js';
+import { evaluateCommand } from './evaluate.js';
+import { explainCommand } from './explain.js';
+import { infoCommand } from './info.js';
+import { playgroundCommand } from './playground.js';
+import { predictCommand } from './predict.js';
+import { trainCommand } from './train.js';
+
+/** Every command of the CLI, in the order `logitkit --help` lists them. */
+export const COMMANDS: readonly CliCommand[] = [trainCommand, evaluateCommand, predictCommand, infoCommand, explainCommand, playgroundCommand];

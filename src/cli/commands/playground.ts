@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultPlaygroundRoot, servePlayground } from '../../playground-server/serve.js';
+import type { CliCommand } from '../command.js';
 import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
 
 /** Serves the built playground on 127.0.0.1 until interrupted (or until `signal` aborts, for tests). */
@@ -22,3 +23,12 @@ export async function runPlayground(o: { port?: string; root?: string }, io: Cli
   });
   await server.close();
 }
+
+export const playgroundCommand: CliCommand = (program, io) => {
+  program
+    .command('playground')
+    .description('serve the browser playground on 127.0.0.1')
+    .option('--port <port>', 'TCP port (default: a free one)')
+    .option('--root <dir>', 'the built page (default: dist/playground)')
+    .action(async (o) => runPlayground(o, io));
+};

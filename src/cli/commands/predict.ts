@@ -1,11 +1,11 @@
 import { readFileBounded } from '../../io/read-bounded.js';
 import { Tensor } from '../../index.js';
 import { CSV_LIMITS, parseCsvDataset } from '../../data/node.js';
-import { loadDataSource } from '../data-source.js';
+import { loadDataSource, modelDataSource } from '../data-source.js';
 import { topClasses } from '../evaluation.js';
-import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
+import { CliError, numberOption, parseDecimal, writeLine, type CliIO } from '../io.js';
 import { loadModelFile } from '../model-file.js';
-import { registerCommand } from '../registry.js';
+import type { CliCommand } from '../command.js';
 import { sampleAt } from '../samples.js';
 
 export interface PredictOptions {
@@ -22,7 +22,7 @@ export interface PredictOptions {
 /** Rows of features from --values "a,b,c" or --input FILE (CSV, one example per line, no label column). */
 async function featureRows(o: PredictOptions, features: number): Promise<{ rows: Float64Array[]; source: string }> {
   if (o.values !== undefined) {
-    const v = o.values.split(',').map((s) => Number(s.trim()));
+    const v = o.values.split(',').map(parseDecimal);
     if (v.some((x) => !Number.isFinite(x))) throw new CliError(`option --values must be comma-separated finite numbers, got '${o.values}'`, 2);
     if (v.length !== features) throw new CliError(`option --values has ${v.length} numbers but the model takes ${features} features`, 2);
     return { rows: [Float64Array.from(v)], source: '--values' };
@@ -46,7 +46,7 @@ export async function runPredict(o: PredictOptions, io: CliIO): Promise<void> {
   const features = shape.reduce((a, b) => a * b, 1);
   let batch: Tensor;
   let labels: Array<number | null>;
-  let names: string[] | undefined = o.classes?.split(',').map((s) => s.trim());
+  let names: string[] | undefined = o.classes?.split(',').map((s) => s.trim()) ?? net.classNames;
   let what: string[];
   if (o.values !== undefined || o.input !== undefined) {
     const { rows, source } = await featureRows(o, features);
@@ -56,12 +56,12 @@ export async function runPredict(o: PredictOptions, io: CliIO): Promise<void> {
     labels = rows.map(() => null);
     what = rows.map((_, i) => `${source} row ${i + 1}`);
   } else {
-    const data = await loadDataSource(o.data ?? 'mnist');
+    const data = await loadDataSource(modelDataSource(o.data, net), { model: net });
     const index = numberOption('index', o.index, 0, { integer: true, min: 0 });
     const { sample, label } = sampleAt(data.test, index, net);
     batch = new Tensor(sample.values, [1, ...shape]);
     labels = [label];
-    names ??= data.test.classNames;
+    names ??= data.classNames;
     what = [`test example ${index} of ${data.name}`];
   }
   const logits = net.predictLogits(batch);
@@ -87,17 +87,17 @@ function formatProbability(p: number): string {
   return p > 0 && p < 5e-5 ? `${(100 * p).toExponential(2)} %` : `${(100 * p).toFixed(2)} %`;
 }
 
-registerCommand((program, io) => {
+export const predictCommand: CliCommand = (program, io) => {
   program
     .command('predict')
     .description('predict with a saved model: top-k classes with logit and probability, for one sample or a file')
     .requiredOption('--model <file>', 'a model file saved by train --out')
-    .option('--data <source>', "take the sample from this data source's test split (default 'mnist')")
+    .option('--data <source>', "take the sample from this data source's test split (default: the model's training data, else 'mnist')")
     .option('--index <n>', 'which test example', '0')
     .option('--values <numbers>', 'one sample given as comma-separated features')
     .option('--input <file>', 'a CSV file of samples, one per line (features only)')
     .option('--top <k>', 'how many classes to show', '3')
-    .option('--classes <names>', 'comma-separated class names')
+    .option('--classes <names>', 'comma-separated class names (default: those saved in the model file)')
     .option('--json', 'one JSON line per sample')
     .action(async (o: PredictOptions) => runPredict(o, io));
-});
+};

@@ -1,14 +1,15 @@
-import { gather } from '../../index.js';
+import { buildMlpClassifier, gather, slice } from '../../index.js';
 import { directoryCheckpoint, writeFileAtomic, saveModel } from '../../io/node.js';
 import { DATA_SOURCE_HELP, loadDataSource } from '../data-source.js';
-import { evaluateModel, topClasses } from '../evaluation.js';
+import { evaluateModel, topClasses, worstMistakes } from '../evaluation.js';
 import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
-import { buildClassifier, makeOptimizer, parseHidden } from '../model-builder.js';
+import { makeOptimizer, parseHidden } from '../model-builder.js';
 import { chooseProgressMode, createProgress } from '../progress.js';
 import { progressCallback } from '../progress-callback.js';
+import { checkOutputPath } from '../output-paths.js';
 import { renderReport } from '../report.js';
 import { datasetTensors } from '../samples.js';
-import { registerCommand } from '../registry.js';
+import type { CliCommand } from '../command.js';
 import { ACCUMULATION_HELP, THREADS_HELP, withKernelOptions, type KernelOptions } from '../kernel-options.js';
 
 export interface TrainOptions extends KernelOptions {
@@ -28,9 +29,12 @@ export interface TrainOptions extends KernelOptions {
   json?: boolean;
   testCsv?: string;
   labelColumn?: string;
+  standardize?: boolean;
 }
 
 const REPORT_SAMPLES = 8;
+/** Keras's usual hold-out: the per-epoch validation numbers come from the training split, not from the test split. */
+export const DEFAULT_VALIDATION_SPLIT = 0.1;
 
 export async function runTrain(o: TrainOptions, io: CliIO): Promise<void> {
   await withKernelOptions(o, (kernelsUsed) => train(o, io, kernelsUsed));
@@ -40,26 +44,35 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
   const hidden = parseHidden(o.hidden);
   const epochs = numberOption('epochs', o.epochs, 10, { integer: true, min: 1 });
   const batchSize = numberOption('batch-size', o.batchSize, 32, { integer: true, min: 1 });
-  const lr = numberOption('lr', o.lr, o.optimizer === 'sgd' ? 0.01 : 1e-3, { min: 0 });
+  const lr = numberOption('lr', o.lr, o.optimizer === 'sgd' ? 0.01 : 1e-3, { positive: true });
   const momentum = numberOption('momentum', o.momentum, 0, { min: 0, max: 1 });
   const seed = numberOption('seed', o.seed, 0, { integer: true, min: 0 });
-  const validationSplit = o.validationSplit === undefined ? undefined : numberOption('validation-split', o.validationSplit, 0, { min: 0, max: 0.9 });
+  const validationSplit = numberOption('validation-split', o.validationSplit, DEFAULT_VALIDATION_SPLIT, { min: 0, max: 0.9 });
   if (o.resume && !o.checkpoint) throw new CliError('option --resume needs --checkpoint DIR', 2);
+  checkOutputPath('out', o.out, 'file');
+  checkOutputPath('report', o.report, 'file');
+  checkOutputPath('checkpoint', o.checkpoint, 'directory');
   const optimizer = makeOptimizer(o.optimizer, lr, momentum);
-  const data = await loadDataSource(o.data, { seed, testCsv: o.testCsv, labelColumn: o.labelColumn });
+  const data = await loadDataSource(o.data, { testCsv: o.testCsv, labelColumn: o.labelColumn });
   const features = data.train.featureShape.reduce((a, b) => a * b, 1);
   const classes = Math.max(data.train.numClasses, data.test.numClasses);
-  const net = buildClassifier(features, classes, hidden, seed);
+  const all = datasetTensors(data.train, null);
+  // Validation: the last fraction of the training split, held out (never the test split, which scores the model).
+  const n = all.x.shape[0];
+  const at = validationSplit > 0 ? Math.floor(n * (1 - validationSplit)) : n;
+  if (at < 1 || (validationSplit > 0 && at >= n)) throw new CliError(`option --validation-split ${validationSplit} leaves no training or no validation examples of the ${n}`, 2);
+  const train = { x: slice(all.x, 0, at), y: slice(all.y, 0, at) };
+  const net = buildMlpClassifier([features], { hidden, classes, seed, standardizeOn: o.standardize === false ? null : train.x });
+  net.classNames = data.classNames.length === classes ? data.classNames : undefined;
+  net.dataSplit = data.split;
   net.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   const mode = chooseProgressMode(Boolean(o.json), io.stderr as NodeJS.WriteStream);
   if (mode !== 'json') {
-    writeLine(io.stderr, `logitkit train: ${data.name}, ${data.train.count} training and ${data.test.count} test examples, ${features} features, ${classes} classes`);
-    writeLine(io.stderr, `model: ${[features, ...hidden, classes].join(' → ')} (relu hidden layers, logits out), ${o.optimizer} lr ${lr}, batch ${batchSize}, seed ${seed}; kernels ${kernelsUsed}`);
+    writeLine(io.stderr, `logitkit train: ${data.name}, ${at} training, ${n - at} validation and ${data.test.count} test examples, ${features} features, ${classes} classes`);
+    writeLine(io.stderr, `model: ${[features, ...hidden, classes].join(' → ')} (${o.standardize === false ? '' : 'standardized features, '}relu hidden layers, logits out), ${o.optimizer} lr ${lr}, batch ${batchSize}, seed ${seed}; kernels ${kernelsUsed}`);
   }
-  const train = datasetTensors(data.train, net);
   const test = datasetTensors(data.test, net);
-  // Validation: a held-out fraction of the training set when asked, else the test split (said in the output).
-  const validation = validationSplit !== undefined ? { validationSplit } : { validationData: [test.x, test.y] as [typeof test.x, typeof test.y] };
+  const validation = at < n ? { validationData: [slice(all.x, at, n - at), slice(all.y, at, n - at)] as [typeof test.x, typeof test.y] } : {};
   const epochSeconds: number[] = [];
   const history = await net.fit(train.x, train.y, {
     epochs,
@@ -78,9 +91,9 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
   const evaluation = evaluateModel(net, data.test);
   if (o.out) await saveModel(net, o.out);
   if (o.report) {
-    const names = data.test.classNames ?? Array.from({ length: classes }, (_, c) => String(c));
-    const sampleIdx = Array.from({ length: Math.min(REPORT_SAMPLES, data.test.count) }, (_, i) => Math.floor((i * data.test.count) / REPORT_SAMPLES));
-    const sampleLogits = net.predictLogits(test.x.shape[0] === 0 ? test.x : gather(test.x, sampleIdx, 0));
+    const names = net.classNames ?? Array.from({ length: classes }, (_, c) => String(c));
+    const sampleIdx = worstMistakes(evaluation, data.test.labels, REPORT_SAMPLES);
+    const sampleLogits = net.predictLogits(sampleIdx.length === 0 ? slice(test.x, 0, 0) : gather(test.x, sampleIdx, 0));
     const tops = topClasses(sampleLogits, 3);
     const h = history.history as Record<string, number[]>;
     const html = renderReport({
@@ -96,6 +109,17 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
       confusion: evaluation.confusion,
       precision: evaluation.precision,
       recall: evaluation.recall,
+      f1: evaluation.f1,
+      support: evaluation.support,
+      hyperparameters: [
+        ['network', [features, ...hidden, classes].join(' → ') + (o.standardize === false ? '' : ' (features standardized)')],
+        ['optimizer', `${o.optimizer}, learning rate ${lr}${o.optimizer === 'sgd' ? `, momentum ${momentum}` : ''}`],
+        ['epochs', String(epochs)],
+        ['batch size', String(batchSize)],
+        ['seed', String(seed)],
+        ['validation', at < n ? `last ${n - at} of the ${n} training examples (--validation-split ${validationSplit})` : 'none'],
+        ['kernels', kernelsUsed],
+      ],
       imageShape: data.test.imageShape,
       samples: sampleIdx.map((i, k) => ({
         index: i,
@@ -125,10 +149,10 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
 }
 
 
-registerCommand((program, io) => {
+export const trainCommand: CliCommand = (program, io) => {
   program
     .command('train')
-    .description("train a classifier (default: the seeds' 784 → 128 (relu) → 10 network on the embedded MNIST digits)")
+    .description('train a classifier (default: the MNIST MLP preset of npm start, 784 → normalization → 128 (relu) → 10, on the embedded MNIST digits)')
     .option('--data <source>', DATA_SOURCE_HELP, 'mnist')
     .option('--hidden <sizes>', "hidden layer widths, comma-separated ('' for none)", '128')
     .option('--epochs <n>', 'epochs', '10')
@@ -137,15 +161,16 @@ registerCommand((program, io) => {
     .option('--lr <rate>', 'learning rate (default 1e-3 for adam/adamw, 0.01 for sgd)')
     .option('--momentum <m>', 'SGD momentum', '0')
     .option('--seed <n>', 'seeds initialization and shuffling (same seed, same run, bit for bit)', '0')
-    .option('--validation-split <f>', 'hold out this fraction of the training set for validation (default: validate on the test split)')
+    .option('--validation-split <f>', `hold out this last fraction of the training split for the per-epoch validation numbers (default ${DEFAULT_VALIDATION_SPLIT}; 0: none; the test split is never used for validation)`)
+    .option('--no-standardize', 'no normalization layer (default: standardize each feature with the training mean and variance, as npm start)')
     .option('--out <file>', 'save the trained model here (atomically)')
     .option('--checkpoint <dir>', 'save model, optimizer and RNG state after each epoch (atomically)')
     .option('--resume', 'continue from the last complete epoch in --checkpoint')
-    .option('--report <file>', 'write an HTML report (curves, confusion matrix, examples)')
+    .option('--report <file>', 'write an HTML report (curves, confusion matrix, per-class scores, the worst mistakes)')
     .option('--test-csv <file>', 'with --data csv:FILE, a separate test file instead of a seeded 80/20 split')
     .option('--label-column <name|index>', 'with csv data, the label column (default: the last)')
     .option('--json', 'JSON lines on stdout instead of a progress bar')
     .option('--threads <n>', THREADS_HELP)
     .option('--matmul-accumulation <type>', ACCUMULATION_HELP)
     .action(async (o: TrainOptions) => runTrain(o, io));
-});
+};
