@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decodeEmbeddedMnist, EMBEDDED_MNIST_URL, fetchEmbeddedMnist, splitTrainTest, toTensors } from '../../src/data/index.js';
+import { decodeEmbeddedMnist, splitTrainTest, toTensors } from '../../src/data/index.js';
+import { EMBEDDED_MNIST_URL, fetchEmbeddedMnist } from '../../src/mnist.js';
 import { loadEmbeddedMnist } from '../../src/data/node.js';
 
 const ds = await loadEmbeddedMnist();
