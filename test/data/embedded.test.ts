@@ -26,7 +26,10 @@ describe('embedded MNIST', () => {
     expect(counts).toEqual(CLASS_COUNTS);
     let min = Infinity;
     let max = -Infinity;
-    for (const v of ds.images) (min = Math.min(min, v)), (max = Math.max(max, v));
+    for (const v of ds.images) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
     expect(min).toBe(0);
     expect(max).toBe(1);
   });
