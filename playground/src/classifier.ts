@@ -30,7 +30,7 @@ export function modelClassifier(model: Model, description: string): DigitClassif
   const out = model.outputShape;
   const classes = out[out.length - 1];
   if (classes !== 10) throw new RangeError(`the model has ${String(classes)} outputs, not the 10 digit classes`);
-  let explainable: ExplainableModel | null = null;
+  let explainable: ExplainableModel | null;
   try {
     explainable = explainableModel(model);
   } catch {

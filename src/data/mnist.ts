@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Dataset } from './dataset.js';
-import { decodeEmbeddedMnist, EMBEDDED_MNIST_URL } from './embedded.js';
+import { EMBEDDED_MNIST_URL } from './embedded-asset.js';
+import { decodeEmbeddedMnist } from './embedded.js';
 import { fileSource } from './errors.js';
 import { readMaybeGzipped } from './node-files.js';
 

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decodeEmbeddedMnist, EMBEDDED_MNIST_URL, fetchEmbeddedMnist, splitTrainTest, toTensors } from '../../src/data/index.js';
+import { decodeEmbeddedMnist, splitTrainTest, toTensors } from '../../src/data/index.js';
+import { EMBEDDED_MNIST_URL, fetchEmbeddedMnist } from '../../src/mnist.js';
 import { loadEmbeddedMnist } from '../../src/data/node.js';
 
 const ds = await loadEmbeddedMnist();
@@ -25,7 +26,10 @@ describe('embedded MNIST', () => {
     expect(counts).toEqual(CLASS_COUNTS);
     let min = Infinity;
     let max = -Infinity;
-    for (const v of ds.images) (min = Math.min(min, v)), (max = Math.max(max, v));
+    for (const v of ds.images) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
     expect(min).toBe(0);
     expect(max).toBe(1);
   });

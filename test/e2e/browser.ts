@@ -23,7 +23,7 @@ export interface Session {
 export async function openSession(): Promise<Session> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const server = await servePlayground({ port: 0, host: '127.0.0.1', root: ROOT });
-  let browser: Browser | null = null;
+  let browser: Browser | null;
   try {
     browser = await chromium.launch({
       executablePath: CHROMIUM,

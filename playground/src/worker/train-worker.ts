@@ -1,11 +1,12 @@
 /**
  * The training worker: loads the embedded MNIST digits (fetch + DecompressionStream through
- * data.fetchEmbeddedMnist), splits them with data.splitTrainTest, and trains the seeds' network with the
+ * fetchEmbeddedMnist from logitkit/mnist), splits them with data.splitTrainTest, and trains the seeds' network with the
  * library's model.fit while the page stays responsive. fit awaits the batch callback, which yields to the
  * worker's event loop, so a 'stop' message takes effect after the current batch (model.stopTraining).
  */
 import mnistUrl from '../../../assets/mnist-10k.idx.gz?url';
 import { createWasmKernels, data, modelToBytes, setKernels, tsKernels, type BatchLogs, type Kernels, type Model } from '../../../src/index.js';
+import { fetchEmbeddedMnist } from '../../../src/mnist.js';
 import type { FromWorker, ToWorker, TrainConfig } from '../messages.js';
 import { seedsNetwork } from './seeds-network.js';
 
@@ -23,7 +24,7 @@ function loadData(): Promise<data.TrainTestSplit> {
   if (!split) {
     split = (async () => {
       post({ type: 'status', text: 'Loading the embedded MNIST digits…' });
-      const ds = await data.fetchEmbeddedMnist(new URL(mnistUrl, scope.location.href));
+      const ds = await fetchEmbeddedMnist(new URL(mnistUrl, scope.location.href));
       const s = data.splitTrainTest(ds);
       post({ type: 'data', trainCount: s.train.count, testCount: s.test.count, imageShape: ds.imageShape ?? [28, 28] });
       return s;

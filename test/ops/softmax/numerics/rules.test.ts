@@ -161,7 +161,7 @@ describe.each(FLOAT_DTYPES)('NaN rows (%s)', (dtype) => {
       const z = tensor(rows, { dtype });
       const zt = tensor([0, 1, 2, 3].map((j) => rows.map((row) => row[j])), { dtype }); // classes on axis 0
       const soft = tensor([[0.1, 0.2, 0.3, 0.4], [0, 0, 1, 0], [0.25, 0.25, 0.25, 0.25]], { dtype });
-      const softT = tensor([0, 1, 2, 3].map((j) => soft.toArray() as number[][]).map((m, j) => m.map((row) => row[j])), { dtype });
+      const softT = tensor([0, 1, 2, 3].map(() => soft.toArray() as number[][]).map((m, j) => m.map((row) => row[j])), { dtype });
       const hard = tensor([[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1]], { dtype });
       return {
         softmax: nn.softmax(z),
