@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { optimizers } from '../../src/index.js';
 import { cli, expectUsageError } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'logitkit-usage-'));
@@ -38,6 +39,15 @@ describe('logitkit usage errors exit 2, before any work', () => {
     const r = await cli('train', '--data', `csv:${csv}`, '--epochs', '1', option, value);
     expect(r.code).toBe(2);
     expect(r.err).toContain(`option ${option}`);
+  });
+
+  it('--optimizer takes the names of the optimizer registry; --momentum only where the optimizer has it', async () => {
+    const names = optimizers.OPTIMIZERS.names();
+    await expectUsageError(['train', '--data', `csv:${csv}`, '--optimizer', 'rmsprop'], `option --optimizer must be one of ${names.map((n) => `'${n}'`).join(', ')}, got 'rmsprop'`);
+    await expectUsageError(['train', '--data', `csv:${csv}`, '--optimizer', 'adam', '--momentum', '0.9'], "option --momentum applies to an optimizer with momentum (sgd), not 'adam'");
+    const help = await cli('train', '--help');
+    expect(help.out).toContain(`one of ${names.join(', ')}`);
+    for (const name of names) expect((await cli('train', '--data', `csv:${csv}`, '--epochs', '1', '--hidden', '2', '--optimizer', name)).code).toBe(0);
   });
 
   it('numbers elsewhere are parsed strictly too', async () => {

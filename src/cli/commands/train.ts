@@ -3,7 +3,7 @@ import { directoryCheckpoint, writeFileAtomic, saveModel } from '../../io/node.j
 import { DATA_SOURCE_HELP, loadDataSource } from '../data-source.js';
 import { evaluateModel, topClasses, worstMistakes } from '../evaluation.js';
 import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
-import { makeOptimizer, parseHidden } from '../model-builder.js';
+import { defaultLearningRate, makeOptimizer, OPTIMIZER_CHOICES, parseHidden } from '../model-builder.js';
 import { chooseProgressMode, createProgress } from '../progress.js';
 import { progressCallback } from '../progress-callback.js';
 import { checkOutputPath } from '../output-paths.js';
@@ -44,7 +44,7 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
   const hidden = parseHidden(o.hidden);
   const epochs = numberOption('epochs', o.epochs, 10, { integer: true, min: 1 });
   const batchSize = numberOption('batch-size', o.batchSize, 32, { integer: true, min: 1 });
-  const lr = numberOption('lr', o.lr, o.optimizer === 'sgd' ? 0.01 : 1e-3, { positive: true });
+  const lr = numberOption('lr', o.lr, defaultLearningRate(o.optimizer), { positive: true });
   const momentum = numberOption('momentum', o.momentum, 0, { min: 0, max: 1 });
   const seed = numberOption('seed', o.seed, 0, { integer: true, min: 0 });
   const validationSplit = numberOption('validation-split', o.validationSplit, DEFAULT_VALIDATION_SPLIT, { min: 0, max: 0.9 });
@@ -157,8 +157,8 @@ export const trainCommand: CliCommand = (program, io) => {
     .option('--hidden <sizes>', "hidden layer widths, comma-separated ('' for none)", '128')
     .option('--epochs <n>', 'epochs', '10')
     .option('--batch-size <n>', 'examples per step', '32')
-    .option('--optimizer <name>', 'adam, adamw or sgd', 'adam')
-    .option('--lr <rate>', 'learning rate (default 1e-3 for adam/adamw, 0.01 for sgd)')
+    .option('--optimizer <name>', `one of ${OPTIMIZER_CHOICES.join(', ')}`, 'adam')
+    .option('--lr <rate>', "learning rate (default: the optimizer's own, 1e-3 for adam/adamw, 0.01 for sgd)")
     .option('--momentum <m>', 'SGD momentum', '0')
     .option('--seed <n>', 'seeds initialization and shuffling (same seed, same run, bit for bit)', '0')
     .option('--validation-split <f>', `hold out this last fraction of the training split for the per-epoch validation numbers (default ${DEFAULT_VALIDATION_SPLIT}; 0: none; the test split is never used for validation)`)
