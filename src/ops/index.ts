@@ -1,8 +1,9 @@
 export * from './arithmetic.js';
 export * from './unary.js';
-export * from './reduce.js';
+// The shared helpers ops are built from (reduceOp, checkIndices, toTensor) stay internal: only ops are public.
+export { sum, mean, max, min, argMax, argMin, topK, type Axis } from './reduce.js';
 export { logSumExp } from './softmax/log-sum-exp.js';
-export * from './layout.js';
+export { reshape, expandDims, squeeze, transpose, slice, concat, stack, gather, oneHot } from './layout.js';
 export * from './matmul.js';
 export { broadcastTo } from './broadcast.js';
-export { toTensor, type TensorInput } from './convert.js';
+export type { TensorInput } from './convert.js';

@@ -8,14 +8,10 @@ import { describe, expect, it } from 'vitest';
 import * as ops from '../../src/ops/index.js';
 import { fill, losses, nn, ones, range, scalar, tensor, zeros, type Tensor } from '../../src/index.js';
 
-/** Helpers the ops share that src/ops/index.ts re-exports (their first argument is the op name to report): not ops. */
-const HELPERS = ['toTensor', 'checkIndices', 'reduceOp'];
-
 /** The op name an error must start with, for each public function (nn.* ops name themselves without the prefix). */
 const OPS: Array<[string, (...args: unknown[]) => unknown]> = [
   ...Object.entries(ops)
-    // toTensor and checkIndices are the helpers ops use (their first argument is the op name they report), not ops.
-    .filter(([name, f]) => typeof f === 'function' && !HELPERS.includes(name))
+    .filter(([, f]) => typeof f === 'function')
     .map(([name, f]) => [name, f as (...args: unknown[]) => unknown] as [string, (...args: unknown[]) => unknown]),
   ...Object.entries(nn).map(([name, f]) => [name === 'reduceLogSumExp' ? 'logSumExp' : name, f as (...args: unknown[]) => unknown] as [string, (...args: unknown[]) => unknown]),
   ...Object.entries(losses).map(([name, f]) => [`losses.${name}`, f as (...args: unknown[]) => unknown] as [string, (...args: unknown[]) => unknown]),
@@ -44,6 +40,10 @@ function check(name: string, f: (...args: unknown[]) => unknown, args: unknown[]
 
 describe('every public op validates its arguments', () => {
   it('walks the ops', () => expect(OPS.length).toBeGreaterThan(60));
+  it('the helpers ops are built from are not public', async () => {
+    const api = await import('../../src/index.js');
+    for (const helper of ['toTensor', 'checkIndices', 'reduceOp', 'unaryOp', 'binaryOp']) expect(Object.keys(api)).not.toContain(helper);
+  });
   it.each(OPS)('%s', (name, f) => {
     fc.assert(fc.property(fc.array(anyArgument, { maxLength: 4 }), (args) => check(name, f, args)), { numRuns: 300, seed: 11 });
   });
