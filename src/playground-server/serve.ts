@@ -59,6 +59,14 @@ export function defaultPlaygroundRoot(): string {
   return resolve(here, '..', '..', 'dist', 'playground');
 }
 
+/**
+ * The page fetches the embedded MNIST digits at this path (Vite emits them unhashed, see playground/vite.config.ts).
+ * The npm package leaves that copy out of dist/playground and ships the file once, in assets/ (logitkit/mnist's
+ * file), so when root lacks it the server answers with the package's copy.
+ */
+export const PLAYGROUND_MNIST_PATH = '/assets/mnist-10k.idx.gz';
+const PACKAGE_MNIST_FILE = fileURLToPath(new URL('../../assets/mnist-10k.idx.gz', import.meta.url));
+
 function serverError(message: string): Error {
   return new Error(`servePlayground: ${message}`);
 }
@@ -163,7 +171,11 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse, p
     const rel = relative(root, real);
     if (rel.startsWith('..') || isAbsolute(rel)) return send(res, 403, 'Forbidden');
   } catch {
-    return send(res, 404, 'Not Found');
+    // The one file served from outside root: the package's MNIST digits, which an installed package ships once.
+    if (rawPath !== PLAYGROUND_MNIST_PATH) return send(res, 404, 'Not Found');
+    file = PACKAGE_MNIST_FILE;
+    info = await stat(file).catch(() => null);
+    if (info === null) return send(res, 404, 'Not Found');
   }
   if (!info.isFile()) return send(res, 404, 'Not Found');
   const type = MIME_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';

@@ -7,7 +7,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveInside, servePlayground, type PlaygroundServer } from '../../src/playground-server/serve.js';
+import { readFileSync } from 'node:fs';
+import { PLAYGROUND_MNIST_PATH, resolveInside, servePlayground, type PlaygroundServer } from '../../src/playground-server/serve.js';
 
 let dir: string;
 let root: string;
@@ -51,6 +52,14 @@ afterAll(async () => {
 });
 
 describe('servePlayground', () => {
+  it("serves the package's MNIST file at the page's path when the built page lacks it (the npm package ships it once)", async () => {
+    const r = await get(PLAYGROUND_MNIST_PATH);
+    expect(r.status).toBe(200);
+    expect(r.type).toBe('application/gzip');
+    expect(Buffer.from(r.body, 'latin1').equals(readFileSync(new URL('../../assets/mnist-10k.idx.gz', import.meta.url)))).toBe(true);
+    expect((await get('/assets/mnist-10k.idx')).status).toBe(404);
+  });
+
   it('listens on 127.0.0.1 and serves index.html at /', async () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     const r = await get('/');
