@@ -5,7 +5,17 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // AssemblyScript (src/kernels/wasm/assembly/) puts decorators on functions, which TypeScript's parser refuses.
-  { ignores: ['dist/', 'src/kernels/native/cc/build/', 'node_modules/', 'coverage/', 'artifacts/', 'src/kernels/wasm/binary.generated.ts', 'src/kernels/wasm/assembly/'] },
+  {
+    ignores: [
+      'dist/',
+      'src/kernels/native/cc/build/',
+      'node_modules/',
+      'coverage/',
+      'artifacts/',
+      'src/kernels/wasm/binary.generated.ts',
+      'src/kernels/wasm/assembly/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -11,14 +11,19 @@ import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  ARTIFACTS, BENCH_DIR, MM_FLOPS, OUTPUTS_DIR, RESULT_MARKER, ROOT, WORKLOADS, parseArgs, readOutput, summarize,
-} from './lib/common.mjs';
+import { ARTIFACTS, BENCH_DIR, MM_FLOPS, OUTPUTS_DIR, RESULT_MARKER, ROOT, WORKLOADS, parseArgs, readOutput, summarize } from './lib/common.mjs';
 import { compareArrays, ensureInputs, references } from './lib/inputs.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 if (args.help || args.h) {
-  console.log(fs.readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 9).join('\n').replace(/^\/\/ ?/gm, ''));
+  console.log(
+    fs
+      .readFileSync(new URL(import.meta.url), 'utf8')
+      .split('\n')
+      .slice(1, 9)
+      .join('\n')
+      .replace(/^\/\/ ?/gm, ''),
+  );
   process.exit(0);
 }
 const RUNS = Number(args.runs ?? 7);
@@ -61,7 +66,10 @@ function runChild(cmd, argv, label) {
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      const line = out.split('\n').reverse().find((l) => l.startsWith(RESULT_MARKER));
+      const line = out
+        .split('\n')
+        .reverse()
+        .find((l) => l.startsWith(RESULT_MARKER));
       if (!line) {
         resolve({ error: `${label}: no result (exit ${code}): ${(err || out).trim().split('\n').slice(-5).join(' | ')}` });
         return;
@@ -169,7 +177,10 @@ function checkResult(workload, r, ref) {
     const g = compareArrays(readOutput(r.output, Float32Array), ref.ceGrad);
     check.gradMaxRelErr = g.maxRel;
     check.ok = check.lossRelErr <= TOL.ceLossRel && g.maxRel <= TOL.ceGradRel;
-    if (!check.ok) warn(`${r.framework} cross-entropy disagrees with the float64 reference: loss rel. error ${check.lossRelErr.toExponential(2)}, gradient max rel. error ${g.maxRel?.toExponential(2) ?? g.error}`);
+    if (!check.ok)
+      warn(
+        `${r.framework} cross-entropy disagrees with the float64 reference: loss rel. error ${check.lossRelErr.toExponential(2)}, gradient max rel. error ${g.maxRel?.toExponential(2) ?? g.error}`,
+      );
   } else if (workload === 'softmax') {
     const s = compareArrays(readOutput(r.output, Float32Array), ref.softmax);
     check.maxAbsErr = s.maxAbs;
@@ -204,7 +215,10 @@ function checkEpochs(results) {
       c.accuracyDiff = r.accuracy - accRef.accuracy;
       c.ok &&= Math.abs(c.accuracyDiff) <= TOL.accuracyAbs;
     }
-    if (!c.ok) warn(`${r.framework} epoch disagrees with ${ref.framework}: first-step loss rel. error ${first.toExponential(2)}, mean loss over ${common} steps rel. error ${meanRel.toExponential(2)}${c.accuracyDiff != null ? `, accuracy diff ${c.accuracyDiff.toFixed(3)}` : ''}`);
+    if (!c.ok)
+      warn(
+        `${r.framework} epoch disagrees with ${ref.framework}: first-step loss rel. error ${first.toExponential(2)}, mean loss over ${common} steps rel. error ${meanRel.toExponential(2)}${c.accuracyDiff != null ? `, accuracy diff ${c.accuracyDiff.toFixed(3)}` : ''}`,
+      );
     checks[r.framework] = c;
   }
   return checks;
@@ -222,7 +236,7 @@ function merge(prev, r) {
   out.rss = { ...prev.rss, peakMiB: Math.max(prev.rss.peakMiB, r.rss.peakMiB) };
   if (prev.gc && r.gc) out.gc = { count: prev.gc.count + r.gc.count, ms: prev.gc.ms + r.gc.ms };
   out.loadavg = [...prev.loadavg, ...r.loadavg];
-  out.check = prev.check?.ok === false ? prev.check : r.check ?? prev.check;
+  out.check = prev.check?.ok === false ? prev.check : (r.check ?? prev.check);
   return out;
 }
 
@@ -231,9 +245,13 @@ async function main() {
   const started = Date.now();
   const machine = machineInfo();
   console.log(`logitkit benchmark — ${machine.date}`);
-  console.log(`${machine.cpuModel}, ${machine.cores} cores (${machine.cpuFlags.join(', ')}), Node ${machine.node}, load average ${machine.loadavgStart.map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `${machine.cpuModel}, ${machine.cores} cores (${machine.cpuFlags.join(', ')}), Node ${machine.node}, load average ${machine.loadavgStart.map((x) => x.toFixed(2)).join(' ')}`,
+  );
   if (machine.loadavgStart[0] > machine.cores * 0.5) {
-    notice(`the machine is busy (load average ${machine.loadavgStart[0].toFixed(2)} on ${machine.cores} cores): timings are noisy; compare medians and ratios from one run`);
+    notice(
+      `the machine is busy (load average ${machine.loadavgStart[0].toFixed(2)} on ${machine.cores} cores): timings are noisy; compare medians and ratios from one run`,
+    );
   }
   const meta = ensureInputs();
   const ref = references(meta);
@@ -253,15 +271,20 @@ async function main() {
       frameworks.push({ id: 'logitkit-native', label: 'logitkit (native kernels)', ours: true });
       frameworks.push({ id: 'logitkit-native-2t', label: 'logitkit (native, 2 threads)', ours: true, threads: 2 });
       frameworks.push({ id: 'logitkit-native-f32', label: 'logitkit (native, f32 matMul sums)', ours: true, workloads: ['matmul', 'epoch'] });
-      frameworks.push({ id: 'logitkit-native-2t-f32', label: 'logitkit (native, 2 threads, f32 sums)', ours: true, threads: 2, workloads: ['matmul', 'epoch'] });
+      frameworks.push({
+        id: 'logitkit-native-2t-f32',
+        label: 'logitkit (native, 2 threads, f32 sums)',
+        ours: true,
+        threads: 2,
+        workloads: ['matmul', 'epoch'],
+      });
     } else notice('logitkit native kernels not built (npm run build:native says why): not measured');
     if (lk.wasm) {
       // The WebAssembly set: the browsers' kernels, and Node's where the native module is not built.
       frameworks.push({ id: 'logitkit-wasm', label: 'logitkit (wasm kernels)', ours: true });
       frameworks.push({ id: 'logitkit-wasm-2t', label: 'logitkit (wasm, 2 threads)', ours: true, threads: 2 });
       frameworks.push({ id: 'logitkit-wasm-2t-f32', label: 'logitkit (wasm, 2 threads, f32 sums)', ours: true, threads: 2, workloads: ['matmul', 'epoch'] });
-    }
-    else notice('logitkit WebAssembly kernels not found in dist/: only the TypeScript kernel set is measured');
+    } else notice('logitkit WebAssembly kernels not found in dist/: only the TypeScript kernel set is measured');
     if (lk.defaultKernels) notice(`logitkit's default kernel set at import: '${lk.defaultKernels}'`);
     if (workloads.includes('epoch')) {
       if (lk.trainApi && args['epoch-api'] !== 'ops') notice('logitkit epoch: the training API (sequential + compile + fit)');
@@ -290,14 +313,17 @@ async function main() {
       notice(`PyTorch uses the reference (netlib) BLAS here (${blas}): its matMul and epoch are far slower than with OpenBLAS/MKL`);
     }
   } else {
-    notice('PyTorch skipped: torch is not importable (install Debian\'s python3-torch; /usr/bin/python3 is tried first, or set BENCH_PYTHON)');
+    notice("PyTorch skipped: torch is not importable (install Debian's python3-torch; /usr/bin/python3 is tried first, or set BENCH_PYTHON)");
   }
   const only = args.frameworks ? String(args.frameworks).split(',') : null;
   const selected = frameworks.filter((f) => !only || only.includes(f.id));
 
   const epochModeFor = (f) => (EPOCH_MODE === 'auto' ? (f.peer === 'tfjs' ? 'quick' : 'full') : EPOCH_MODE);
   if (workloads.includes('epoch') && selected.some((f) => epochModeFor(f) === 'quick')) {
-    const who = selected.filter((f) => epochModeFor(f) === 'quick').map((f) => f.id).join(', ');
+    const who = selected
+      .filter((f) => epochModeFor(f) === 'quick')
+      .map((f) => f.id)
+      .join(', ');
     notice(`epoch row for ${who}: quick mode, timed on ${QUICK_BATCHES} batches and extrapolated to the full epoch (run with --full to time whole epochs)`);
   }
 
@@ -312,14 +338,28 @@ async function main() {
       console.log(`\n${WORKLOADS[w].title}${ROUNDS > 1 ? ` (round ${round + 1} of ${ROUNDS})` : ''}`);
       for (const f of selected) {
         if (f.workloads && !f.workloads.includes(w)) continue;
-        const common = ['--workload', w, '--runs', String(RUNS), '--warmup', String(WARMUP),
-          '--budget', String(w === 'epoch' ? EPOCH_BUDGET_S : BUDGET_S),
-          '--epoch-mode', epochModeFor(f), '--quick-batches', String(QUICK_BATCHES), '--epoch-runs', String(EPOCH_RUNS)];
+        const common = [
+          '--workload',
+          w,
+          '--runs',
+          String(RUNS),
+          '--warmup',
+          String(WARMUP),
+          '--budget',
+          String(w === 'epoch' ? EPOCH_BUDGET_S : BUDGET_S),
+          '--epoch-mode',
+          epochModeFor(f),
+          '--quick-batches',
+          String(QUICK_BATCHES),
+          '--epoch-runs',
+          String(EPOCH_RUNS),
+        ];
         if (f.ours && args['epoch-api']) common.push('--epoch-api', String(args['epoch-api']));
         const load = os.loadavg()[0];
-        const r = f.peer === 'torch'
-          ? await runChild(python, [path.join(BENCH_DIR, 'torch_bench.py'), '--threads', String(f.threads), ...common], f.id)
-          : await runChild(process.execPath, [path.join(BENCH_DIR, 'worker.mjs'), '--framework', f.id, ...common], f.id);
+        const r =
+          f.peer === 'torch'
+            ? await runChild(python, [path.join(BENCH_DIR, 'torch_bench.py'), '--threads', String(f.threads), ...common], f.id)
+            : await runChild(process.execPath, [path.join(BENCH_DIR, 'worker.mjs'), '--framework', f.id, ...common], f.id);
         r.framework ??= f.id;
         r.loadavg = [load];
         if (r.error) warn(`${f.id} ${w}: ${r.error.split('\n')[0]}`);
@@ -345,18 +385,28 @@ async function main() {
   const cols = selected.filter((f) => workloads.some((w) => results[w][f.id]));
   const ours = cols.filter((f) => f.ours);
   const peers = cols.filter((f) => !f.ours);
-  const medianTable = table(['workload', ...cols.map((f) => f.label)], workloads.map((w) => [WORKLOADS[w].short, ...cols.map((f) => cellText(w, results[w][f.id]))]));
+  const medianTable = table(
+    ['workload', ...cols.map((f) => f.label)],
+    workloads.map((w) => [WORKLOADS[w].short, ...cols.map((f) => cellText(w, results[w][f.id]))]),
+  );
   const ratioRows = [];
   for (const w of workloads) {
-    for (const o of ours.filter((f) => results[w][f.id])) ratioRows.push([WORKLOADS[w].short, o.label, ...peers.map((p) => ratioText(w, results[w][o.id], results[w][p.id]))]);
+    for (const o of ours.filter((f) => results[w][f.id]))
+      ratioRows.push([WORKLOADS[w].short, o.label, ...peers.map((p) => ratioText(w, results[w][o.id], results[w][p.id]))]);
   }
   const ratioTable = table(['workload', 'ours', ...peers.map((p) => `vs ${p.label}`)], ratioRows);
-  const memTable = table(['workload', ...cols.map((f) => f.label)], workloads.map((w) => [WORKLOADS[w].short, ...cols.map((f) => {
-    const r = results[w][f.id];
-    if (!r?.rss) return '—';
-    const gc = r.gc ? `, ${r.gc.count} GCs` : '';
-    return `${r.rss.peakMiB.toFixed(0)} MiB${gc}`;
-  })]));
+  const memTable = table(
+    ['workload', ...cols.map((f) => f.label)],
+    workloads.map((w) => [
+      WORKLOADS[w].short,
+      ...cols.map((f) => {
+        const r = results[w][f.id];
+        if (!r?.rss) return '—';
+        const gc = r.gc ? `, ${r.gc.count} GCs` : '';
+        return `${r.rss.peakMiB.toFixed(0)} MiB${gc}`;
+      }),
+    ]),
+  );
 
   // The issue's goals, per logitkit kernel set.
   const goals = [];
@@ -364,7 +414,8 @@ async function main() {
     const get = (w, id) => results[w]?.[id]?.summary?.medianMs;
     const t1 = (w) => get(w, 'torch-1t');
     for (const w of ['ce', 'softmax', 'epoch']) {
-      if (get(w, o.id) && t1(w)) goals.push({ ours: o.id, goal: `${WORKLOADS[w].short}: faster than PyTorch 1 thread`, met: get(w, o.id) < t1(w), ratio: get(w, o.id) / t1(w) });
+      if (get(w, o.id) && t1(w))
+        goals.push({ ours: o.id, goal: `${WORKLOADS[w].short}: faster than PyTorch 1 thread`, met: get(w, o.id) < t1(w), ratio: get(w, o.id) / t1(w) });
     }
     if (get('matmul', o.id) && t1('matmul')) {
       const q = t1('matmul') / get('matmul', o.id);
@@ -378,9 +429,13 @@ async function main() {
   }
   const refBlas = torchInfo && torchInfo.blasInfo === 'generic' && !/openblas|mkl|blis/i.test(torchInfo.blasLibraries?.join(' ') ?? '');
   for (const g of goals) {
-    if (refBlas && /PyTorch/.test(g.goal) && /matMul|epoch/.test(g.goal)) g.caveat = 'PyTorch runs on the reference BLAS here, a much weaker baseline than the issue\'s';
+    if (refBlas && /PyTorch/.test(g.goal) && /matMul|epoch/.test(g.goal))
+      g.caveat = "PyTorch runs on the reference BLAS here, a much weaker baseline than the issue's";
   }
-  const goalLines = goals.map((g) => `- ${g.met ? '[x]' : '[ ]'} ${g.ours}: ${g.goal} (measured ${fmtNum(g.ratio)}${g.goal.includes('TF.js') ? '×' : g.goal.includes('GFLOP') ? ' of theirs' : ' ours/theirs'})${g.caveat ? ` — ${g.caveat}` : ''}`);
+  const goalLines = goals.map(
+    (g) =>
+      `- ${g.met ? '[x]' : '[ ]'} ${g.ours}: ${g.goal} (measured ${fmtNum(g.ratio)}${g.goal.includes('TF.js') ? '×' : g.goal.includes('GFLOP') ? ' of theirs' : ' ours/theirs'})${g.caveat ? ` — ${g.caveat}` : ''}`,
+  );
 
   machine.loadavgEnd = os.loadavg();
   const viaNpm = process.env.npm_lifecycle_event === 'bench';
@@ -400,9 +455,27 @@ async function main() {
   console.log(`\n${command} — ${elapsedS.toFixed(0)} s, load average at end ${machine.loadavgEnd.map((x) => x.toFixed(2)).join(' ')}`);
 
   const report = {
-    command, elapsedS, machine,
-    versions: { logitkit: lk.version ?? null, logitkitKernels: { default: lk.defaultKernels ?? null, wasm: lk.wasm ?? null }, trainApi: lk.trainApi ?? null, ...probe.tfjs, torch: torchInfo },
-    settings: { rounds: ROUNDS, runs: RUNS, warmup: WARMUP, budgetS: BUDGET_S, epochBudgetS: EPOCH_BUDGET_S, epochMode: EPOCH_MODE, quickBatches: QUICK_BATCHES, epochRuns: EPOCH_RUNS, tolerances: TOL },
+    command,
+    elapsedS,
+    machine,
+    versions: {
+      logitkit: lk.version ?? null,
+      logitkitKernels: { default: lk.defaultKernels ?? null, wasm: lk.wasm ?? null },
+      trainApi: lk.trainApi ?? null,
+      ...probe.tfjs,
+      torch: torchInfo,
+    },
+    settings: {
+      rounds: ROUNDS,
+      runs: RUNS,
+      warmup: WARMUP,
+      budgetS: BUDGET_S,
+      epochBudgetS: EPOCH_BUDGET_S,
+      epochMode: EPOCH_MODE,
+      quickBatches: QUICK_BATCHES,
+      epochRuns: EPOCH_RUNS,
+      tolerances: TOL,
+    },
     inputs: meta,
     frameworks: cols,
     results,
@@ -420,12 +493,24 @@ async function main() {
     `Measured ${machine.date.slice(0, 10)} with \`${command}\` (${elapsedS.toFixed(0)} s) at commit ${machine.git?.commit ?? '?'}${machine.git?.dirty ? ' (with uncommitted changes in the tree)' : ''}.`,
     `Machine: ${machine.cpuModel}, ${machine.cores} cores (${machine.cpuFlags.join(', ')}), ${machine.memGiB} GiB, Node ${machine.node}; TF.js ${probe.tfjs?.tfjs ?? '—'}; ${torchInfo ? `PyTorch ${torchInfo.torch} (Python ${torchInfo.python}, BLAS: ${torchInfo.blasLibraries?.map((b) => path.basename(b)).join(', ') || '?'})` : 'PyTorch not available'}.`,
     `Load average (1 min) at start ${load(machine.loadavgStart.slice(0, 1))}, at end ${load(machine.loadavgEnd.slice(0, 1))}.`,
-    '', '**Medians (min–max)**', '', medianTable,
-    '', '**Ratios ours/theirs** (time: < 1 means logitkit is faster; matMul: GFLOP/s, > 1 means logitkit is faster)', '', ratioTable,
-    '', '**Peak RSS per worker process** (GCs during the timed runs, Node only)', '', memTable,
+    '',
+    '**Medians (min–max)**',
+    '',
+    medianTable,
+    '',
+    '**Ratios ours/theirs** (time: < 1 means logitkit is faster; matMul: GFLOP/s, > 1 means logitkit is faster)',
+    '',
+    ratioTable,
+    '',
+    '**Peak RSS per worker process** (GCs during the timed runs, Node only)',
+    '',
+    memTable,
     ...(goalLines.length ? ['', '**Goals of the speed issue**', '', ...goalLines] : []),
     ...(notices.length ? ['', '**Notices**', '', ...notices.map((n) => `- ${n}`)] : []),
-    '', warnings.length ? `**Warnings**\n\n${warnings.map((n) => `- ${n}`).join('\n')}` : 'Correctness: every framework agreed with the float64 reference (and on the epoch losses) within tolerance.',
+    '',
+    warnings.length
+      ? `**Warnings**\n\n${warnings.map((n) => `- ${n}`).join('\n')}`
+      : 'Correctness: every framework agreed with the float64 reference (and on the epoch losses) within tolerance.',
     '',
   ].join('\n');
   fs.writeFileSync(mdPath, md);

@@ -5,9 +5,7 @@
 //   node bench/worker.mjs --probe
 // Prints one line `BENCH_RESULT {json}` (other lines on stdout are library chatter).
 import { PerformanceObserver, performance } from 'node:perf_hooks';
-import {
-  EPOCH, MM_FLOPS, OUTPUTS_DIR, RESULT_MARKER, parseArgs, peakRssMiB, readMeta, readRaw, summarize, writeRaw,
-} from './lib/common.mjs';
+import { EPOCH, MM_FLOPS, OUTPUTS_DIR, RESULT_MARKER, parseArgs, peakRssMiB, readMeta, readRaw, summarize, writeRaw } from './lib/common.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 
@@ -141,10 +139,19 @@ async function main() {
     });
     const times = rawTimes.map((t) => t * factor);
     Object.assign(result, {
-      mode, batchesTimed: batches, examplesTimed: examples, trainN: n, extrapolation: factor,
-      rawTimesMs: rawTimes, timesMs: times, summary: summarize(times), gc,
+      mode,
+      batchesTimed: batches,
+      examplesTimed: examples,
+      trainN: n,
+      extrapolation: factor,
+      rawTimesMs: rawTimes,
+      timesMs: times,
+      summary: summarize(times),
+      gc,
       gcPerStep: gc.count / (batches * rawTimes.length),
-      losses, meanLoss: losses.reduce((s, x) => s + x, 0) / losses.length, accuracy,
+      losses,
+      meanLoss: losses.reduce((s, x) => s + x, 0) / losses.length,
+      accuracy,
     });
   } else {
     throw new Error(`unknown workload '${workload}'`);

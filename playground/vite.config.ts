@@ -9,7 +9,8 @@ const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-E
  * The MNIST file keeps its name (assets/mnist-10k.idx.gz), one file for the page and its worker: the npm package
  * leaves this copy out and `logitkit playground` serves the package's assets/ file at that path (one copy shipped).
  */
-const assetFileNames = (asset: { names?: string[] }) => (asset.names?.includes('mnist-10k.idx.gz') ? 'assets/[name][extname]' : 'assets/[name]-[hash][extname]');
+const assetFileNames = (asset: { names?: string[] }) =>
+  asset.names?.includes('mnist-10k.idx.gz') ? 'assets/[name][extname]' : 'assets/[name]-[hash][extname]';
 
 /**
  * The playground page: a static site in dist/playground (relative URLs, so any static server works), which

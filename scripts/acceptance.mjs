@@ -20,7 +20,9 @@ const log = (line) => (json ? undefined : console.log(line));
 
 const progress = (label) => ({
   onEpochEnd: (epoch, l) =>
-    log(`  ${label} epoch ${String(epoch + 1).padStart(2)}: loss ${l.loss.toFixed(4)}  acc ${l.acc.toFixed(4)}  ${l.seconds.toFixed(2)} s  (${Math.round(l.samplesPerSecond)} samples/s)`),
+    log(
+      `  ${label} epoch ${String(epoch + 1).padStart(2)}: loss ${l.loss.toFixed(4)}  acc ${l.acc.toFixed(4)}  ${l.seconds.toFixed(2)} s  (${Math.round(l.samplesPerSecond)} samples/s)`,
+    ),
 });
 
 const stats = (s) => {
@@ -40,8 +42,10 @@ if (!only || only === 'mnist') {
   failed ||= !pass;
   const s = stats(r.secondsPerEpoch);
   results.push({ name: 'embedded-mnist', bar: 0.95, testAccuracy: r.testAccuracy, pass, secondsPerEpoch: r.secondsPerEpoch, totalSeconds: total });
-  log(`  test accuracy ${(100 * r.testAccuracy).toFixed(2)} % (bar 95 %) ${pass ? 'PASS' : 'FAIL'}; ` +
-    `seconds/epoch mean ${s.mean.toFixed(2)}, median ${s.median.toFixed(2)} (min ${s.min.toFixed(2)}, max ${s.max.toFixed(2)}); total ${total.toFixed(1)} s`);
+  log(
+    `  test accuracy ${(100 * r.testAccuracy).toFixed(2)} % (bar 95 %) ${pass ? 'PASS' : 'FAIL'}; ` +
+      `seconds/epoch mean ${s.mean.toFixed(2)}, median ${s.median.toFixed(2)} (min ${s.min.toFixed(2)}, max ${s.max.toFixed(2)}); total ${total.toFixed(1)} s`,
+  );
 }
 
 if (!only || only === 'fashion') {
@@ -58,8 +62,10 @@ if (!only || only === 'fashion') {
   failed ||= !pass;
   const s = stats(r.secondsPerEpoch);
   results.push({ name: 'fashion-mnist', bar: 0.88, testAccuracy: r.testAccuracy, pass, secondsPerEpoch: r.secondsPerEpoch, totalSeconds: total });
-  log(`  test accuracy ${(100 * r.testAccuracy).toFixed(2)} % (bar 88 %) ${pass ? 'PASS' : 'FAIL'}; ` +
-    `seconds/epoch mean ${s.mean.toFixed(2)}, median ${s.median.toFixed(2)} (min ${s.min.toFixed(2)}, max ${s.max.toFixed(2)}); total ${total.toFixed(1)} s`);
+  log(
+    `  test accuracy ${(100 * r.testAccuracy).toFixed(2)} % (bar 88 %) ${pass ? 'PASS' : 'FAIL'}; ` +
+      `seconds/epoch mean ${s.mean.toFixed(2)}, median ${s.median.toFixed(2)} (min ${s.min.toFixed(2)}, max ${s.max.toFixed(2)}); total ${total.toFixed(1)} s`,
+  );
 }
 
 if (json) console.log(JSON.stringify({ pass: !failed, results }, null, 1));

@@ -14,9 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import {
-  DTYPES, apiAdapter, formatTable, formatUlp, kernelAdapter, loadFixtures, measure, parseValue, summarize, ulpError,
-} from './accuracy/lib.mjs';
+import { DTYPES, apiAdapter, formatTable, formatUlp, kernelAdapter, loadFixtures, measure, parseValue, summarize, ulpError } from './accuracy/lib.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -96,7 +94,9 @@ if (flag('--no-torch')) {
   torchNotice = 'skipped (--no-torch)';
 } else {
   const run = spawnSync(python, [join(root, 'scripts', 'accuracy', 'torch_compare.py')], {
-    encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, OMP_NUM_THREADS: '1' },
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
   });
   if (run.error || run.status !== 0) {
     torchNotice = `skipped: ${python} could not run torch (${run.error?.message ?? (run.stderr || '').trim().split('\n').pop()})`;
@@ -108,8 +108,14 @@ if (flag('--no-torch')) {
 function expand(v, n, dtype) {
   // torch_compare.py sends sampled vectors of the big rows as {sample, values}
   const out = new Float64Array(n).fill(NaN);
-  if (Array.isArray(v)) v.forEach((s, i) => { out[i] = parseValue(s, dtype); });
-  else v.sample.forEach((i, j) => { out[i] = parseValue(v.values[j], dtype); });
+  if (Array.isArray(v))
+    v.forEach((s, i) => {
+      out[i] = parseValue(s, dtype);
+    });
+  else
+    v.sample.forEach((i, j) => {
+      out[i] = parseValue(v.values[j], dtype);
+    });
   return out;
 }
 
@@ -169,17 +175,42 @@ if (torch) {
     let va;
     let vb;
     if (kind === 'logSumExp') {
-      e = row.expected.logSumExp; va = a.logSumExp; vb = b.logSumExp;
+      e = row.expected.logSumExp;
+      va = a.logSumExp;
+      vb = b.logSumExp;
     } else if (kind === 'logSoftmax') {
-      e = { r: row.expected.logSoftmax.r[j], d: row.expected.logSoftmax.d[j] }; va = a.logSoftmax[j]; vb = b.logSoftmax[j];
+      e = { r: row.expected.logSoftmax.r[j], d: row.expected.logSoftmax.d[j] };
+      va = a.logSoftmax[j];
+      vb = b.logSoftmax[j];
     } else if (what === 'loss') {
-      e = row.expected[kind][j].loss; va = a[kind][j].loss; vb = b[kind][j].loss;
+      e = row.expected[kind][j].loss;
+      va = a[kind][j].loss;
+      vb = b[kind][j].loss;
     } else {
-      e = { r: row.expected[kind][j].grad.r[0], d: row.expected[kind][j].grad.d[0] }; va = a[kind][j].grad[0]; vb = b[kind][j].grad[0];
+      e = { r: row.expected[kind][j].grad.r[0], d: row.expected[kind][j].grad.d[0] };
+      va = a[kind][j].grad[0];
+      vb = b[kind][j].grad[0];
     }
     const xs = Array.from(row.x, (v) => String(v)).join(', ');
-    highlights.push({ dtype, row: id, x: xs, output: label, exact: e.r, ours: va, torch: vb, oursUlp: ulpError(va, e.r, e.d, dtype), torchUlp: ulpError(vb, e.r, e.d, dtype) });
-    rowsOut.push([dtype, `[${xs}]`, label, String(e.r), `${va} (${formatUlp(ulpError(va, e.r, e.d, dtype))})`, `${vb} (${formatUlp(ulpError(vb, e.r, e.d, dtype))})`]);
+    highlights.push({
+      dtype,
+      row: id,
+      x: xs,
+      output: label,
+      exact: e.r,
+      ours: va,
+      torch: vb,
+      oursUlp: ulpError(va, e.r, e.d, dtype),
+      torchUlp: ulpError(vb, e.r, e.d, dtype),
+    });
+    rowsOut.push([
+      dtype,
+      `[${xs}]`,
+      label,
+      String(e.r),
+      `${va} (${formatUlp(ulpError(va, e.r, e.d, dtype))})`,
+      `${vb} (${formatUlp(ulpError(vb, e.r, e.d, dtype))})`,
+    ]);
   }
   console.log('\nAdversarial rows (value, error in ulp):\n');
   console.log(formatTable(['dtype', 'logits', 'output', 'exact (rounded)', 'logitkit', 'PyTorch'], rowsOut));
@@ -187,18 +218,40 @@ if (torch) {
   console.log(`\nPyTorch comparison ${torchNotice}.`);
 }
 
-const slim = (summary) => summary?.map((r) => ({ ...r, maxUlp: finiteOr(r.maxUlp), medianUlp: finiteOr(r.medianUlp), worst: r.worst.map((w) => ({ ...w, err: finiteOr(w.err) })) })) ?? null;
+const slim = (summary) =>
+  summary?.map((r) => ({ ...r, maxUlp: finiteOr(r.maxUlp), medianUlp: finiteOr(r.medianUlp), worst: r.worst.map((w) => ({ ...w, err: finiteOr(w.err) })) })) ??
+  null;
 function finiteOr(v) {
   return Number.isFinite(v) ? v : String(v);
 }
 mkdirSync(dirname(jsonPath), { recursive: true });
-writeFileSync(jsonPath, `${JSON.stringify({
-  date: new Date().toISOString(),
-  node: process.version,
-  oracle: fixtures.float64.oracle,
-  measure: 'ulp error = |ours − exact| / ulp(exact rounded to the dtype); expected NaN/±Infinity must match exactly (else Infinity)',
-  logitkit: slim(ours),
-  kernels: kernels && Object.fromEntries(Object.entries(kernels).map(([k, v]) => [k, slim(v)])),
-  torch: torch ? { version: torch.torch, summary: slim(torchSummary), highlights: highlights.map((h) => ({ ...h, oursUlp: finiteOr(h.oursUlp), torchUlp: finiteOr(h.torchUlp), ours: String(h.ours), torch: String(h.torch), exact: String(h.exact) })) } : { skipped: torchNotice },
-}, null, 1)}\n`);
+writeFileSync(
+  jsonPath,
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      node: process.version,
+      oracle: fixtures.float64.oracle,
+      measure: 'ulp error = |ours − exact| / ulp(exact rounded to the dtype); expected NaN/±Infinity must match exactly (else Infinity)',
+      logitkit: slim(ours),
+      kernels: kernels && Object.fromEntries(Object.entries(kernels).map(([k, v]) => [k, slim(v)])),
+      torch: torch
+        ? {
+            version: torch.torch,
+            summary: slim(torchSummary),
+            highlights: highlights.map((h) => ({
+              ...h,
+              oursUlp: finiteOr(h.oursUlp),
+              torchUlp: finiteOr(h.torchUlp),
+              ours: String(h.ours),
+              torch: String(h.torch),
+              exact: String(h.exact),
+            })),
+          }
+        : { skipped: torchNotice },
+    },
+    null,
+    1,
+  )}\n`,
+);
 console.log(`\nWrote ${jsonPath}`);

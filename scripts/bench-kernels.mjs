@@ -8,12 +8,28 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = `${root}node_modules/.cache/logitkit-bench-kernels`;
-execFileSync(process.execPath, [
-  `${root}node_modules/typescript/bin/tsc`,
-  '--outDir', outDir, '--rootDir', `${root}src`, '--target', 'ES2022', '--module', 'NodeNext',
-  '--moduleResolution', 'NodeNext', '--skipLibCheck', '--types', 'node',
-  `${root}src/kernels/index.ts`, `${root}src/kernels/wasm/index.ts`,
-], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [
+    `${root}node_modules/typescript/bin/tsc`,
+    '--outDir',
+    outDir,
+    '--rootDir',
+    `${root}src`,
+    '--target',
+    'ES2022',
+    '--module',
+    'NodeNext',
+    '--moduleResolution',
+    'NodeNext',
+    '--skipLibCheck',
+    '--types',
+    'node',
+    `${root}src/kernels/index.ts`,
+    `${root}src/kernels/wasm/index.ts`,
+  ],
+  { stdio: 'inherit' },
+);
 const { tsKernels } = await import(pathToFileURL(`${outDir}/kernels/index.js`).href);
 const { createWasmKernels } = await import(pathToFileURL(`${outDir}/kernels/wasm/index.js`).href);
 // WORKERS=n lends n worker threads to big matMuls and softmax-family calls; timing then switches to wall time (CPU time would add the threads up).
@@ -83,7 +99,10 @@ const wide = await createWasmKernels({ matMulAccumulation: 'float64', workers: W
 
 const R = 2048;
 const C = 1000;
-for (const [T, tag] of [[Float32Array, 'f32'], [Float64Array, 'f64']]) {
+for (const [T, tag] of [
+  [Float32Array, 'f32'],
+  [Float64Array, 'f64'],
+]) {
   const x = random(T, R * C, 8);
   const out = new T(R * C);
   const labels = new T(R * C);
@@ -100,11 +119,18 @@ for (const [T, tag] of [[Float32Array, 'f32'], [Float64Array, 'f64']]) {
 }
 
 for (const size of [128, 256, 512]) {
-  for (const [T, tag] of [[Float32Array, 'f32'], [Float64Array, 'f64']]) {
+  for (const [T, tag] of [
+    [Float32Array, 'f32'],
+    [Float64Array, 'f64'],
+  ]) {
     const a = random(T, size * size, 1, 2);
     const b = random(T, size * size, 1, 3);
     const c = new T(size * size);
-    for (const [ta, tb] of [[false, false], [false, true], [true, false]]) {
+    for (const [ta, tb] of [
+      [false, false],
+      [false, true],
+      [true, false],
+    ]) {
       if (size !== 512 && (ta || tb)) continue;
       const label = `${ta ? 'Aᵀ' : 'A'}·${tb ? 'Bᵀ' : 'B'}`;
       bench(`matMul ${tag} ${size}³ ${label}`, (k) => () => k.matMul(a, b, c, 1, size, size, size, ta, tb, 0, 0), 2 * size ** 3);
@@ -174,44 +200,62 @@ async function precision() {
     const b = random(Float32Array, k * n, 1, 8);
     const exact = new Float64Array(m * n);
     const mag = new Float64Array(m * n);
-    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-      let s = 0, t = 0;
-      for (let p = 0; p < k; p++) { s += a[i * k + p] * b[p * n + j]; t += Math.abs(a[i * k + p] * b[p * n + j]); }
-      exact[i * n + j] = s;
-      mag[i * n + j] = t;
-    }
-    for (const [label, set] of [['ts (float64 sums)', tsKernels], ['wasm float32 accumulation', wasm], ['wasm float64 accumulation', wide]]) {
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0,
+          t = 0;
+        for (let p = 0; p < k; p++) {
+          s += a[i * k + p] * b[p * n + j];
+          t += Math.abs(a[i * k + p] * b[p * n + j]);
+        }
+        exact[i * n + j] = s;
+        mag[i * n + j] = t;
+      }
+    for (const [label, set] of [
+      ['ts (float64 sums)', tsKernels],
+      ['wasm float32 accumulation', wasm],
+      ['wasm float64 accumulation', wide],
+    ]) {
       const c = new Float32Array(m * n);
       set.matMul(a, b, c, 1, m, k, n, false, false, 0, 0);
-      let worstRel = 0, worstUlp = 0, sumUlp = 0;
+      let worstRel = 0,
+        worstUlp = 0,
+        sumUlp = 0;
       for (let i = 0; i < c.length; i++) {
         worstRel = Math.max(worstRel, Math.abs(c[i] - exact[i]) / mag[i]);
         const u = ulps(c[i], Math.fround(exact[i]));
         worstUlp = Math.max(worstUlp, u);
         sumUlp += u;
       }
-      console.log(`matMul f32 [${m}×${k}]·[${k}×${n}] ${label}: max |err|/Σ|ab| ${worstRel.toExponential(2)}, ulp vs exact rounded: max ${worstUlp}, mean ${(sumUlp / c.length).toFixed(2)}`);
+      console.log(
+        `matMul f32 [${m}×${k}]·[${k}×${n}] ${label}: max |err|/Σ|ab| ${worstRel.toExponential(2)}, ulp vs exact rounded: max ${worstUlp}, mean ${(sumUlp / c.length).toFixed(2)}`,
+      );
     }
   }
-  const R = 512, C = 1000;
+  const R = 512,
+    C = 1000;
   for (const scale of [1, 8, 100]) {
     const x = random(Float32Array, R * C, scale, 9);
     const labels = new Float32Array(R * C);
     for (let r = 0; r < R; r++) labels[r * C + (r % C)] = 1;
-    const outs = [['softmax', (k, o) => k.softmax(x, R, C, 1, o)], ['logSoftmax', (k, o) => k.logSoftmax(x, R, C, 1, o)],
-      ['CE gradient', (k, o) => k.softmaxCrossEntropy(x, labels, R, C, 1, new Float32Array(R), o)]];
+    const outs = [
+      ['softmax', (k, o) => k.softmax(x, R, C, 1, o)],
+      ['logSoftmax', (k, o) => k.logSoftmax(x, R, C, 1, o)],
+      ['CE gradient', (k, o) => k.softmaxCrossEntropy(x, labels, R, C, 1, new Float32Array(R), o)],
+    ];
     for (const [name, run] of outs) {
       const ref = new Float32Array(R * C);
       const got = new Float32Array(R * C);
       run(tsKernels, ref);
       run(wasm, got);
-      let differ = 0, worst = 0;
+      let differ = 0,
+        worst = 0;
       for (let i = 0; i < ref.length; i++) {
         const u = ulps(got[i], ref[i]);
         if (u) differ++;
         worst = Math.max(worst, u);
       }
-      console.log(`${name} f32 [${R},${C}] logits ±${scale}: max ${worst} ulp vs ts, ${(100 * differ / ref.length).toFixed(4)}% of elements differ`);
+      console.log(`${name} f32 [${R},${C}] logits ±${scale}: max ${worst} ulp vs ts, ${((100 * differ) / ref.length).toFixed(4)}% of elements differ`);
     }
   }
   const f64 = new Float64Array(1);
@@ -225,12 +269,16 @@ async function precision() {
   };
   for (const scale of [1, 8, 100, 700]) {
     const x = random(Float64Array, R * C, scale, 10);
-    for (const [name, run] of [['softmax', (k, o) => k.softmax(x, R, C, 1, o)], ['logSoftmax', (k, o) => k.logSoftmax(x, R, C, 1, o)]]) {
+    for (const [name, run] of [
+      ['softmax', (k, o) => k.softmax(x, R, C, 1, o)],
+      ['logSoftmax', (k, o) => k.logSoftmax(x, R, C, 1, o)],
+    ]) {
       const ref = new Float64Array(R * C);
       const got = new Float64Array(R * C);
       run(tsKernels, ref);
       run(wasm, got);
-      let worst = 0, total = 0;
+      let worst = 0,
+        total = 0;
       for (let i = 0; i < ref.length; i++) {
         const u = ulps64(got[i], ref[i]);
         worst = Math.max(worst, u);

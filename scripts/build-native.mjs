@@ -31,7 +31,9 @@ function stampText() {
 const gypDir = join(root, 'src', 'kernels', 'native', 'cc');
 const buildDir = join(gypDir, 'build');
 const moduleFile = join(buildDir, 'Release', 'logitkit.node');
-const sources = readdirSync(gypDir).filter((f) => f !== 'build').map((f) => join(gypDir, f));
+const sources = readdirSync(gypDir)
+  .filter((f) => f !== 'build')
+  .map((f) => join(gypDir, f));
 if (existsSync(moduleFile) && process.env.LOGITKIT_REBUILD_NATIVE !== '1') {
   const built = statSync(moduleFile).mtimeMs;
   // The stamp names the Node ABI and holds the CPU it was built on (-march=native): another CPU rebuilds.

@@ -14,11 +14,7 @@ const sources = `${root}src/kernels/wasm/assembly/`;
 async function compile(extraFlags, entry = 'index.ts') {
   let binary = null;
   const { error, stderr } = await asc.main(
-    [
-      `${sources}${entry}`,
-      '-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd', ...extraFlags,
-      '-o', 'kernels.wasm',
-    ],
+    [`${sources}${entry}`, '-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd', ...extraFlags, '-o', 'kernels.wasm'],
     {
       writeFile(name, contents) {
         if (name.endsWith('.wasm')) binary = contents;

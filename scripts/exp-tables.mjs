@@ -31,8 +31,14 @@ function roundRatio(num, den) {
   for (;;) {
     const [n2, d2] = s >= 0 ? [mag << BigInt(s), den] : [mag, den << BigInt(-s)];
     let q = n2 / d2;
-    if (q >= 1n << 53n) { s--; continue; }
-    if (q < 1n << 52n) { s++; continue; }
+    if (q >= 1n << 53n) {
+      s--;
+      continue;
+    }
+    if (q < 1n << 52n) {
+      s++;
+      continue;
+    }
     const r2 = 2n * (n2 - q * d2);
     if (r2 > d2 || (r2 === d2 && (q & 1n) === 1n)) q++;
     return sign * Number(q) * 2 ** -s;
@@ -84,7 +90,13 @@ export function expTableWords() {
 
 const rows = (words, perRow, indent, suffix = '') => {
   const lines = [];
-  for (let i = 0; i < words.length; i += perRow) lines.push(`${indent}${words.slice(i, i + perRow).map((w) => w + suffix).join(', ')},`);
+  for (let i = 0; i < words.length; i += perRow)
+    lines.push(
+      `${indent}${words
+        .slice(i, i + perRow)
+        .map((w) => w + suffix)
+        .join(', ')},`,
+    );
   return lines.join('\n');
 };
 

@@ -37,7 +37,12 @@ for (const [march, expectedName] of targets) {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     if (build.status !== 0) throw new Error(`node-gyp failed for -march=${march}`);
-    const env = { ...process.env, LOGITKIT_NATIVE_MODULE: join(dir, 'build', 'Release', 'logitkit.node'), LOGITKIT_REQUIRE_NATIVE: '1', LOGITKIT_EXPECT_NATIVE_NAME: expectedName };
+    const env = {
+      ...process.env,
+      LOGITKIT_NATIVE_MODULE: join(dir, 'build', 'Release', 'logitkit.node'),
+      LOGITKIT_REQUIRE_NATIVE: '1',
+      LOGITKIT_EXPECT_NATIVE_NAME: expectedName,
+    };
     console.log(`test-native-isa: -march=${march} (${expectedName}): the kernel spec suite`);
     const test = spawnSync(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'test/kernels'], { cwd: root, env, stdio: 'inherit' });
     if (test.status !== 0) failed = true;

@@ -162,14 +162,8 @@ class LogitkitAdapter {
     const lk = this.lk;
     const { inputs, hidden, classes, batch, lr, beta1, beta2, epsilon } = EPOCH;
     this.notes.push('epoch: sequential + compile + fit (src/train), shuffle off, onBatchEnd callback for the losses');
-    const model = train.sequential([
-      train.dense({ units: hidden, activation: 'relu', inputShape: [inputs] }),
-      train.dense({ units: classes }),
-    ]);
-    const init = [
-      lk.tensor(w1, { shape: [inputs, hidden] }), lk.zeros([hidden]),
-      lk.tensor(w2, { shape: [hidden, classes] }), lk.zeros([classes]),
-    ];
+    const model = train.sequential([train.dense({ units: hidden, activation: 'relu', inputShape: [inputs] }), train.dense({ units: classes })]);
+    const init = [lk.tensor(w1, { shape: [inputs, hidden] }), lk.zeros([hidden]), lk.tensor(w2, { shape: [hidden, classes] }), lk.zeros([classes])];
     const shapes = model.weights.map((v) => v.shape.join('x')).join(', ');
     if (shapes !== `${inputs}x${hidden}, ${hidden}, ${hidden}x${classes}, ${classes}`) throw new Error(`unexpected weight shapes ${shapes}`);
     const reset = () => {
@@ -185,7 +179,9 @@ class LogitkitAdapter {
         const losses = [];
         let prevSum = 0;
         await model.fit(x, y, {
-          epochs: 1, batchSize: batch, shuffle: false,
+          epochs: 1,
+          batchSize: batch,
+          shuffle: false,
           callbacks: {
             onBatchEnd: (_b, logs) => {
               const sum = logs.loss * logs.samplesSeen;

@@ -119,7 +119,9 @@ class TfjsAdapter {
   epoch({ trainX, trainY, testX, testY, w1, w2 }) {
     const tf = this.tf;
     const { inputs, hidden, classes, lr, beta1, beta2, epsilon } = EPOCH;
-    this.notes.push('epoch: tf.variable + tf.train.adam().minimize() loop, one-hot labels, tf.tidy per step, batches made with tf.tensor2d from Float32Array views');
+    this.notes.push(
+      'epoch: tf.variable + tf.train.adam().minimize() loop, one-hot labels, tf.tidy per step, batches made with tf.tensor2d from Float32Array views',
+    );
     // Batches are created per step from views of the JS arrays: slicing one big [60000, 784] tensor costs the wasm
     // backend ~120 ms per slice (it reads the whole tensor), which would measure the data path, not training.
     const onehot = new Float32Array(trainY.length * classes);

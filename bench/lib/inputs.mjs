@@ -4,9 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import {
-  CE_COLS, CE_ROWS, EPOCH, INPUTS_DIR, MM_N, ROOT, gaussian, readRaw, rng, writeRaw,
-} from './common.mjs';
+import { CE_COLS, CE_ROWS, EPOCH, INPUTS_DIR, MM_N, ROOT, gaussian, readRaw, rng, writeRaw } from './common.mjs';
 
 // BENCH_FASHION_DIR overrides the location (an empty or missing directory forces the embedded-MNIST fallback).
 export const FASHION_DIR = process.env.BENCH_FASHION_DIR ?? '/usr/share/datasets/fashion-mnist';
@@ -123,8 +121,12 @@ export function ensureInputs(log = console.log) {
       fashion: ds.fashion,
       trainN: ds.train.n,
       testN: ds.test.n,
-      w1: 'w1.f32', w2: 'w2.f32',
-      trainX: 'train_x.u8', trainY: 'train_y.u8', testX: 'test_x.u8', testY: 'test_y.u8',
+      w1: 'w1.f32',
+      w2: 'w2.f32',
+      trainX: 'train_x.u8',
+      trainY: 'train_y.u8',
+      testX: 'test_x.u8',
+      testY: 'test_y.u8',
       batches: Math.ceil(ds.train.n / EPOCH.batch),
     },
   };

@@ -36,10 +36,17 @@ export class LineChart {
   private data: Array<Array<[number, number]>>;
   private xMax = 1;
 
-  constructor(private spec: ChartSpec, testId: string) {
+  constructor(
+    private spec: ChartSpec,
+    testId: string,
+  ) {
     this.data = spec.series.map(() => []);
     this.element = svg('svg', {
-      viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': spec.title, 'data-testid': testId,
+      viewBox: `0 0 ${W} ${H}`,
+      class: 'chart',
+      role: 'img',
+      'aria-label': spec.title,
+      'data-testid': testId,
       preserveAspectRatio: 'xMidYMid meet',
     });
     this.render();
@@ -68,9 +75,18 @@ export class LineChart {
     const parts: SVGElement[] = [];
     const yStep = niceStep(y1 - y0, 4);
     const empty = all.length === 0;
-    parts.push(svg('text', { x: 12, y: M.top + ph / 2, class: 'axis-label', 'text-anchor': 'middle', transform: `rotate(-90 12 ${M.top + ph / 2})` }, spec.yLabel));
+    parts.push(
+      svg('text', { x: 12, y: M.top + ph / 2, class: 'axis-label', 'text-anchor': 'middle', transform: `rotate(-90 12 ${M.top + ph / 2})` }, spec.yLabel),
+    );
     // Before any data there is no scale to show: no ticks that would read as values, just what is coming.
-    if (empty) parts.push(svg('text', { x: M.left + pw / 2, y: M.top + ph / 2, class: 'empty-note', 'text-anchor': 'middle', 'data-testid': 'chart-empty' }, 'no data yet: press Train'));
+    if (empty)
+      parts.push(
+        svg(
+          'text',
+          { x: M.left + pw / 2, y: M.top + ph / 2, class: 'empty-note', 'text-anchor': 'middle', 'data-testid': 'chart-empty' },
+          'no data yet: press Train',
+        ),
+      );
     for (let v = empty ? Infinity : Math.ceil(y0 / yStep) * yStep; v <= y1 + 1e-12; v += yStep) {
       parts.push(svg('line', { x1: M.left, x2: W - M.right, y1: sy(v), y2: sy(v), class: 'grid' }));
       parts.push(svg('text', { x: M.left - 6, y: sy(v) + 4, class: 'tick', 'text-anchor': 'end' }, fmt(Number(v.toPrecision(6)))));
@@ -86,7 +102,9 @@ export class LineChart {
       if (s.dots) {
         for (const [x, y] of pts) parts.push(svg('circle', { cx: sx(x), cy: sy(y), r: 3, class: `series ${s.className}` }));
         if (pts.length > 1) {
-          parts.push(svg('polyline', { points: pts.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' '), class: `series thin ${s.className}` }));
+          parts.push(
+            svg('polyline', { points: pts.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' '), class: `series thin ${s.className}` }),
+          );
         }
       } else if (pts.length > 0) {
         parts.push(svg('polyline', { points: pts.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' '), class: `series ${s.className}` }));

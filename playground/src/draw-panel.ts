@@ -37,13 +37,20 @@ export function mountDrawPanel(root: HTMLElement): DrawPanel {
   const models: { page: DigitClassifier | null; file: DigitClassifier | null } = { page: null, file: null };
 
   for (let d = 0; d < 10; d++) {
-    table.append(h('tr', {},
-      h('th', { scope: 'row' }, String(d)),
-      h('td', {}, h('output', { class: 'num', 'data-testid': `digit-logit-${d}` }, '—')),
-      h('td', { class: 'bar-cell' },
-        h('div', { class: 'bar', 'data-testid': `digit-bar-${d}`, role: 'presentation' }, h('div', { class: 'fill' })),
-        h('output', { class: 'num', 'data-testid': `digit-prob-${d}` }, '—')),
-    ));
+    table.append(
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'row' }, String(d)),
+        h('td', {}, h('output', { class: 'num', 'data-testid': `digit-logit-${d}` }, '—')),
+        h(
+          'td',
+          { class: 'bar-cell' },
+          h('div', { class: 'bar', 'data-testid': `digit-bar-${d}`, role: 'presentation' }, h('div', { class: 'fill' })),
+          h('output', { class: 'num', 'data-testid': `digit-prob-${d}` }, '—'),
+        ),
+      ),
+    );
   }
 
   function clearCanvas(): void {
@@ -214,37 +221,73 @@ export function mountDrawPanel(root: HTMLElement): DrawPanel {
       return;
     }
     const trace = explainPrediction(model.explainable, model.sample(pixels), {
-      classNames: DIGITS, dtype: model.model.dtype, top: 6,
+      classNames: DIGITS,
+      dtype: model.model.dtype,
+      top: 6,
     });
     const c = trace.contributions?.[0];
     const d = trace.dtype;
     whyBody.replaceChildren(
       c ? contributionsView(c, d) : '',
-      h('details', { class: 'renderings' }, h('summary', {}, 'The full trace, as logitkit explain --model prints it'),
-        h('pre', { class: 'rendering', 'data-testid': 'why-text', tabindex: 0 }, renderText(trace, { maxClasses: 10 }))),
+      h(
+        'details',
+        { class: 'renderings' },
+        h('summary', {}, 'The full trace, as logitkit explain --model prints it'),
+        h('pre', { class: 'rendering', 'data-testid': 'why-text', tabindex: 0 }, renderText(trace, { maxClasses: 10 })),
+      ),
     );
   }
 
   function contributionsView(c: ContributionTrace, d: 'float32' | 'float64'): HTMLElement {
     const row = (label: string, x: { unit: number; weight: number; activation: number; contribution: number }) =>
-      h('tr', {}, h('th', { scope: 'row' }, label), h('td', { class: 'num' }, short(x.weight, 3, d)),
-        h('td', { class: 'num' }, short(x.activation, 3, d)), h('td', { class: 'num' }, short(x.contribution, 3, d)));
-    return h('div', { 'data-testid': 'why-contributions' },
-      h('p', {}, `The logit of digit ${c.className ?? c.classId} is z = Σ`, h('sub', {}, 'j'), ' W', h('sub', {}, 'j'), 'h', h('sub', {}, 'j'),
-        ' + b = ', h('strong', {}, short(c.logit, 4, d)),
-        ` over the ${c.top.length + c.bottom.length + c.restCount} hidden units of the last layer's input. The units that push it most, up and down:`),
-      h('table', { class: 'trace-table' },
-        h('thead', {}, h('tr', {},
-          h('th', { scope: 'col' }, 'hidden unit'),
-          h('th', { scope: 'col' }, 'weight W', h('sub', {}, 'j')),
-          h('th', { scope: 'col' }, 'activation h', h('sub', {}, 'j')),
-          h('th', { scope: 'col' }, 'W', h('sub', {}, 'j'), '·h', h('sub', {}, 'j')))),
-        h('tbody', {},
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'row' }, label),
+        h('td', { class: 'num' }, short(x.weight, 3, d)),
+        h('td', { class: 'num' }, short(x.activation, 3, d)),
+        h('td', { class: 'num' }, short(x.contribution, 3, d)),
+      );
+    return h(
+      'div',
+      { 'data-testid': 'why-contributions' },
+      h(
+        'p',
+        {},
+        `The logit of digit ${c.className ?? c.classId} is z = Σ`,
+        h('sub', {}, 'j'),
+        ' W',
+        h('sub', {}, 'j'),
+        'h',
+        h('sub', {}, 'j'),
+        ' + b = ',
+        h('strong', {}, short(c.logit, 4, d)),
+        ` over the ${c.top.length + c.bottom.length + c.restCount} hidden units of the last layer's input. The units that push it most, up and down:`,
+      ),
+      h(
+        'table',
+        { class: 'trace-table' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'col' }, 'hidden unit'),
+            h('th', { scope: 'col' }, 'weight W', h('sub', {}, 'j')),
+            h('th', { scope: 'col' }, 'activation h', h('sub', {}, 'j')),
+            h('th', { scope: 'col' }, 'W', h('sub', {}, 'j'), '·h', h('sub', {}, 'j')),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
           ...c.top.map((x) => row(`h${x.unit}`, x)),
           ...c.bottom.map((x) => row(`h${x.unit}`, x)),
           h('tr', {}, h('th', { scope: 'row' }, `${c.restCount} others`), h('td', {}), h('td', {}), h('td', { class: 'num' }, short(c.restSum, 3, d))),
           c.bias !== null ? h('tr', {}, h('th', { scope: 'row' }, 'bias b'), h('td', {}), h('td', {}), h('td', { class: 'num' }, short(c.bias, 3, d))) : null,
-        )),
+        ),
+      ),
     );
   }
 

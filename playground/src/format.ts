@@ -28,7 +28,11 @@ function minus(s: string): string {
 
 /** Parses what a user typed as a logit: decimals, exponents, and ±inf / ±Infinity (−∞ is a mask). */
 export function parseNumber(text: string): number | null {
-  const t = text.trim().replace(/\u2212/g, '-').replace(/∞/g, 'inf').toLowerCase();
+  const t = text
+    .trim()
+    .replace(/\u2212/g, '-')
+    .replace(/∞/g, 'inf')
+    .toLowerCase();
   if (t === '') return null;
   if (/^[+-]?inf(inity)?$/.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
   if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(t)) return null;

@@ -32,24 +32,60 @@ export interface Preset {
 
 export const PRESETS: readonly Preset[] = [
   {
-    id: 'seed-text', text: 'Seeds: [2.0, 1.0, 0.1]', title: 'News / entertainment / technology: [2.0, 1.0, 0.1]', label: 0,
-    classes: [{ name: 'news', logit: 2.0 }, { name: 'entertainment', logit: 1.0 }, { name: 'technology', logit: 0.1 }],
+    id: 'seed-text',
+    text: 'Seeds: [2.0, 1.0, 0.1]',
+    title: 'News / entertainment / technology: [2.0, 1.0, 0.1]',
+    label: 0,
+    classes: [
+      { name: 'news', logit: 2.0 },
+      { name: 'entertainment', logit: 1.0 },
+      { name: 'technology', logit: 0.1 },
+    ],
   },
   {
-    id: 'seed-image', text: 'Seeds: z = W·f + b', title: 'Image classes A / B / C: z = W·f + b = [0.5, 0.34, 2.41]', label: 2,
-    classes: [{ name: 'A', logit: 0.5 }, { name: 'B', logit: 0.34 }, { name: 'C', logit: 2.41 }],
+    id: 'seed-image',
+    text: 'Seeds: z = W·f + b',
+    title: 'Image classes A / B / C: z = W·f + b = [0.5, 0.34, 2.41]',
+    label: 2,
+    classes: [
+      { name: 'A', logit: 0.5 },
+      { name: 'B', logit: 0.34 },
+      { name: 'C', logit: 2.41 },
+    ],
   },
   {
-    id: 'tiny-loss', text: 'Tiny loss: [20, 0, 0]', title: 'A confident right answer: [20, 0, 0], float32 (the loss is tiny, not 0)', label: 0, dtype: 'float32',
-    classes: [{ name: 'A', logit: 20 }, { name: 'B', logit: 0 }, { name: 'C', logit: 0 }],
+    id: 'tiny-loss',
+    text: 'Tiny loss: [20, 0, 0]',
+    title: 'A confident right answer: [20, 0, 0], float32 (the loss is tiny, not 0)',
+    label: 0,
+    dtype: 'float32',
+    classes: [
+      { name: 'A', logit: 20 },
+      { name: 'B', logit: 0 },
+      { name: 'C', logit: 0 },
+    ],
   },
   {
-    id: 'huge', text: 'Huge: [1000, 999, −1000]', title: 'Huge logits: [1000, 999, −1000] (naive exp overflows)', label: 1,
-    classes: [{ name: 'A', logit: 1000 }, { name: 'B', logit: 999 }, { name: 'C', logit: -1000 }],
+    id: 'huge',
+    text: 'Huge: [1000, 999, −1000]',
+    title: 'Huge logits: [1000, 999, −1000] (naive exp overflows)',
+    label: 1,
+    classes: [
+      { name: 'A', logit: 1000 },
+      { name: 'B', logit: 999 },
+      { name: 'C', logit: -1000 },
+    ],
   },
   {
-    id: 'mask', text: 'Mask: [3, −∞, 1]', title: 'A masked class: [3, −∞, 1] (probability exactly 0)', label: 0,
-    classes: [{ name: 'A', logit: 3 }, { name: 'masked', logit: -Infinity }, { name: 'C', logit: 1 }],
+    id: 'mask',
+    text: 'Mask: [3, −∞, 1]',
+    title: 'A masked class: [3, −∞, 1] (probability exactly 0)',
+    label: 0,
+    classes: [
+      { name: 'A', logit: 3 },
+      { name: 'masked', logit: -Infinity },
+      { name: 'C', logit: 1 },
+    ],
   },
 ];
 
@@ -109,26 +145,52 @@ export function mountLogitsPanel(root: HTMLElement): void {
 
   function buildRow(c: ClassRow, i: number): HTMLTableRowElement {
     const radio = h('input', {
-      type: 'radio', name: 'true-class', value: i, 'data-testid': `true-class-${i}`,
-      'aria-label': `true class: ${c.name}`, checked: i === state.label,
+      type: 'radio',
+      name: 'true-class',
+      value: i,
+      'data-testid': `true-class-${i}`,
+      'aria-label': `true class: ${c.name}`,
+      checked: i === state.label,
     });
     const name = h('input', {
-      type: 'text', value: c.name, 'data-testid': `class-name-${i}`, 'aria-label': `name of class ${i + 1}`,
-      class: 'name-input', maxlength: 40, spellcheck: 'false',
+      type: 'text',
+      value: c.name,
+      'data-testid': `class-name-${i}`,
+      'aria-label': `name of class ${i + 1}`,
+      class: 'name-input',
+      maxlength: 40,
+      spellcheck: 'false',
     });
     const logit = h('input', {
-      type: 'text', inputmode: 'decimal', value: Number.isFinite(c.logit) ? String(c.logit) : exact(c.logit, 'float64'),
-      'data-testid': `logit-input-${i}`, 'aria-label': `logit of ${c.name}`, class: 'logit-input', spellcheck: 'false',
+      type: 'text',
+      inputmode: 'decimal',
+      value: Number.isFinite(c.logit) ? String(c.logit) : exact(c.logit, 'float64'),
+      'data-testid': `logit-input-${i}`,
+      'aria-label': `logit of ${c.name}`,
+      class: 'logit-input',
+      spellcheck: 'false',
     });
     const slider = h('input', {
-      type: 'range', min: SLIDER_MIN, max: SLIDER_MAX, step: 0.01, 'data-testid': `logit-slider-${i}`,
+      type: 'range',
+      min: SLIDER_MIN,
+      max: SLIDER_MAX,
+      step: 0.01,
+      'data-testid': `logit-slider-${i}`,
       'aria-label': `logit of ${c.name} (slider)`,
       value: String(Math.min(SLIDER_MAX, Math.max(SLIDER_MIN, Number.isFinite(c.logit) ? c.logit : SLIDER_MIN))),
     });
-    const remove = h('button', {
-      type: 'button', class: 'icon', 'data-testid': `remove-class-${i}`, 'aria-label': `remove class ${c.name}`,
-      title: 'Remove this class', disabled: state.classes.length <= 2,
-    }, '×');
+    const remove = h(
+      'button',
+      {
+        type: 'button',
+        class: 'icon',
+        'data-testid': `remove-class-${i}`,
+        'aria-label': `remove class ${c.name}`,
+        title: 'Remove this class',
+        disabled: state.classes.length <= 2,
+      },
+      '×',
+    );
 
     radio.addEventListener('change', () => {
       state.label = i;
@@ -164,13 +226,18 @@ export function mountLogitsPanel(root: HTMLElement): void {
       update();
     });
 
-    return h('tr', { 'data-testid': `class-row-${i}` },
+    return h(
+      'tr',
+      { 'data-testid': `class-row-${i}` },
       h('td', { class: 'center' }, radio),
       h('td', {}, name),
       h('td', { class: 'logit-cell' }, logit, slider),
-      h('td', { class: 'bar-cell' },
+      h(
+        'td',
+        { class: 'bar-cell' },
         h('div', { class: 'bar', 'data-testid': `prob-bar-${i}`, role: 'presentation' }, h('div', { class: 'fill' })),
-        h('output', { class: 'num', 'data-testid': `prob-${i}` })),
+        h('output', { class: 'num', 'data-testid': `prob-${i}` }),
+      ),
       h('td', {}, h('output', { class: 'num', 'data-testid': `logprob-${i}` })),
       h('td', {}, h('output', { class: 'num', 'data-testid': `grad-${i}` })),
       h('td', { class: 'center' }, remove),

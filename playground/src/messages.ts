@@ -13,9 +13,7 @@ export interface TrainConfig {
   kernels: 'wasm' | 'ts';
 }
 
-export type ToWorker =
-  | { type: 'start'; config: TrainConfig }
-  | { type: 'stop' };
+export type ToWorker = { type: 'start'; config: TrainConfig } | { type: 'stop' };
 
 export type FromWorker =
   | { type: 'status'; text: string }

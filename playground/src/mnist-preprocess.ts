@@ -56,7 +56,10 @@ export function resizeArea(src: Float32Array, w: number, h: number, tw: number, 
 
 /** The MNIST-style 28×28 image of a drawing given as intensities (w×h); all zeros when nothing is drawn. */
 export function toMnist(gray: Float32Array, w: number, h: number): Float32Array {
-  let x0 = w, y0 = h, x1 = -1, y1 = -1;
+  let x0 = w,
+    y0 = h,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       if (gray[y * w + x] > INK_THRESHOLD) {
@@ -78,7 +81,9 @@ export function toMnist(gray: Float32Array, w: number, h: number): Float32Array 
   const th = Math.max(1, Math.round(ch * scale));
   const small = resizeArea(crop, cw, ch, tw, th);
   // Center of mass (pixel centers at +0.5) → the field's center.
-  let mass = 0, mx = 0, my = 0;
+  let mass = 0,
+    mx = 0,
+    my = 0;
   for (let y = 0; y < th; y++) {
     for (let x = 0; x < tw; x++) {
       const v = small[y * tw + x];

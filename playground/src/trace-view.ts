@@ -39,8 +39,11 @@ export function mountTraceView(el: HTMLElement): TraceView {
   const copy = h('button', { type: 'button', class: 'secondary small', 'data-testid': 'trace-copy' }, 'Copy');
   let mode: Rendering = 'text';
   const tabs = (['text', 'markdown', 'json'] as const).map((m) => {
-    const b = h('button', { type: 'button', role: 'tab', class: 'tab', 'data-testid': `trace-tab-${m}`, 'aria-selected': m === mode ? 'true' : 'false' },
-      m === 'text' ? 'Text' : m === 'markdown' ? 'Markdown' : 'JSON');
+    const b = h(
+      'button',
+      { type: 'button', role: 'tab', class: 'tab', 'data-testid': `trace-tab-${m}`, 'aria-selected': m === mode ? 'true' : 'false' },
+      m === 'text' ? 'Text' : m === 'markdown' ? 'Markdown' : 'JSON',
+    );
     b.addEventListener('click', () => {
       mode = m;
       for (const t of tabs) t.setAttribute('aria-selected', t === b ? 'true' : 'false');
@@ -57,10 +60,13 @@ export function mountTraceView(el: HTMLElement): TraceView {
     }
     setTimeout(() => (copy.textContent = 'Copy'), 1500);
   });
-  const renderings = h('details', { class: 'renderings', 'data-testid': 'trace-renderings' },
+  const renderings = h(
+    'details',
+    { class: 'renderings', 'data-testid': 'trace-renderings' },
     h('summary', {}, 'The same trace as the CLI prints it (text, Markdown, JSON)'),
     h('div', { class: 'tabs', role: 'tablist' }, ...tabs, copy),
-    pre);
+    pre,
+  );
   // Render the library's text only when it is visible: it is cheap, but the JSON of a trace is long.
   renderings.addEventListener('toggle', () => renderPre());
 
@@ -80,53 +86,88 @@ export function mountTraceView(el: HTMLElement): TraceView {
       const T = trace.temperature;
       const s = T === 1 ? 'z' : 'z/T';
       const name = (i: number) => (trace.classNames ? trace.classNames[i] : `class ${i}`);
-      summary.textContent = `${trace.classCount} classes, ${d}${T === 1 ? '' : `, temperature T = ${exact(T, 'float64')}`}. ` +
+      summary.textContent =
+        `${trace.classCount} classes, ${d}${T === 1 ? '' : `, temperature T = ${exact(T, 'float64')}`}. ` +
         'Every number below was computed by a library op; hover one for its exact value.';
 
       const cols = [
-        'class', 'z', ...(r.scaledLogits ? ['z/T'] : []), `${s} − m`, `exp(${s} − m)`, 'p', 'log p',
-        ...(r.target ? ['target', 'p − target'] : []), ...(r.gradientWrtLogits ? ['∂L/∂z'] : []),
+        'class',
+        'z',
+        ...(r.scaledLogits ? ['z/T'] : []),
+        `${s} − m`,
+        `exp(${s} − m)`,
+        'p',
+        'log p',
+        ...(r.target ? ['target', 'p − target'] : []),
+        ...(r.gradientWrtLogits ? ['∂L/∂z'] : []),
       ];
       table.replaceChildren(
         h('thead', {}, h('tr', {}, ...cols.map((c) => h('th', { scope: 'col' }, c)))),
-        h('tbody', {}, ...r.logits.map((z, i) =>
-          h('tr', { class: i === r.decision.classId ? 'decision' : '' },
-            h('th', { scope: 'row' }, name(i)),
-            cell(z, d),
-            r.scaledLogits ? cell(r.scaledLogits[i], d) : null,
-            cell(r.shifted[i], d),
-            cell(r.exps[i], d),
-            cell(r.probabilities[i], d),
-            cell(r.logProbabilities[i], d),
-            r.target ? cell(r.target.distribution[i], d) : null,
-            r.gradient ? cell(r.gradient[i], d) : null,
-            r.gradientWrtLogits ? cell(r.gradientWrtLogits[i], d) : null,
-          ))),
+        h(
+          'tbody',
+          {},
+          ...r.logits.map((z, i) =>
+            h(
+              'tr',
+              { class: i === r.decision.classId ? 'decision' : '' },
+              h('th', { scope: 'row' }, name(i)),
+              cell(z, d),
+              r.scaledLogits ? cell(r.scaledLogits[i], d) : null,
+              cell(r.shifted[i], d),
+              cell(r.exps[i], d),
+              cell(r.probabilities[i], d),
+              cell(r.logProbabilities[i], d),
+              r.target ? cell(r.target.distribution[i], d) : null,
+              r.gradient ? cell(r.gradient[i], d) : null,
+              r.gradientWrtLogits ? cell(r.gradientWrtLogits[i], d) : null,
+            ),
+          ),
+        ),
       );
 
       const items: HTMLLIElement[] = [];
       items.push(step('Subtract the max', `m = max ${s}`, num(r.max, d), ` (${name(r.maxIndex)}): every exp(${s} − m) is in (0, 1], nothing overflows.`));
       items.push(step('Sum of the others', 's = Σ exp over the other classes', num(r.sumOthers, d), '; the denominator is 1 + s = ', num(r.sum, d), '.'));
       items.push(step('Probabilities', 'p = exp(' + s + ' − m) / (1 + s)', 'by nn.softmax (see the p column).'));
-      items.push(step('Log of the denominator', 'log1p(s)', num(r.log1pSumOthers, d), ', exact even when s is tiny; logSumExp = m + log1p(s) = ', num(r.logSumExp, d), '.'));
+      items.push(
+        step(
+          'Log of the denominator',
+          'log1p(s)',
+          num(r.log1pSumOthers, d),
+          ', exact even when s is tiny; logSumExp = m + log1p(s) = ',
+          num(r.logSumExp, d),
+          '.',
+        ),
+      );
       items.push(step('Log-probabilities', `log p = (${s} − m) − log1p(s)`, 'by nn.logSoftmax, never log of a rounded p.'));
       if (r.target && r.loss !== null) {
         items.push(step('Cross-entropy', 'L = −Σ target · log p', h('strong', {}, num(r.loss, d)), trace.loss ? ` (${trace.loss.op}).` : '.'));
-        items.push(step('Gradient', `∂L/∂${T === 1 ? 'z' : '(z/T)'} = p − target`, 'by autograd (see the p − target column)' +
-          (r.gradientWrtLogits ? '; through z/T it is divided by T (the ∂L/∂z column).' : '.')));
+        items.push(
+          step(
+            'Gradient',
+            `∂L/∂${T === 1 ? 'z' : '(z/T)'} = p − target`,
+            'by autograd (see the p − target column)' + (r.gradientWrtLogits ? '; through z/T it is divided by T (the ∂L/∂z column).' : '.'),
+          ),
+        );
       }
       const dec = r.decision;
-      items.push(step('Decision', 'argmax z', h('strong', {}, name(dec.classId)),
-        dec.correct === null ? '' : dec.correct ? ' (correct)' : ` (wrong: the label is ${name(r.target!.classId!)})`,
-        ': softmax keeps the order of the logits, so argmax needs no softmax.'));
+      items.push(
+        step(
+          'Decision',
+          'argmax z',
+          h('strong', {}, name(dec.classId)),
+          dec.correct === null ? '' : dec.correct ? ' (correct)' : ` (wrong: the label is ${name(r.target!.classId!)})`,
+          ': softmax keeps the order of the logits, so argmax needs no softmax.',
+        ),
+      );
       steps.replaceChildren(...items);
 
-      notes.replaceChildren(...trace.notes.map((n) =>
-        h('li', { 'data-kind': n.kind }, h('span', { class: 'badge' }, n.kind), ' ', n.message)));
+      notes.replaceChildren(...trace.notes.map((n) => h('li', { 'data-kind': n.kind }, h('span', { class: 'badge' }, n.kind), ' ', n.message)));
       notes.hidden = trace.notes.length === 0;
 
       const ok = trace.checks.filter((c) => c.ok).length;
-      checks.textContent = `Cross-checks: ${ok}/${trace.checks.length} agree (${trace.checks.map((c) => c.name).join(', ')}): ` +
+      checks.textContent =
+        `Cross-checks: ${ok}/${trace.checks.length} agree (${trace.checks.map((c) => c.name).join(', ')}): ` +
         'the step-by-step pieces match the fused library ops.';
       checks.classList.toggle('bad', ok !== trace.checks.length);
       renderPre();

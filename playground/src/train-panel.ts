@@ -47,25 +47,31 @@ export function mountTrainPanel(root: HTMLElement, hooks: TrainPanelHooks): void
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   });
 
-  const lossChart = new LineChart({
-    title: 'Loss (cross-entropy) by step',
-    yLabel: 'loss (cross-entropy)',
-    series: [
-      { name: 'train batch', className: 's-raw' },
-      { name: 'train (smoothed)', className: 's-train' },
-      { name: 'test', className: 's-test', dots: true },
-    ],
-  }, 'loss-chart');
-  const accChart = new LineChart({
-    title: 'Accuracy by step',
-    yLabel: 'accuracy',
-    yRange: [0, 1],
-    yFormat: (v) => `${Math.round(v * 100)}%`,
-    series: [
-      { name: 'train (smoothed)', className: 's-train' },
-      { name: 'test', className: 's-test', dots: true },
-    ],
-  }, 'accuracy-chart');
+  const lossChart = new LineChart(
+    {
+      title: 'Loss (cross-entropy) by step',
+      yLabel: 'loss (cross-entropy)',
+      series: [
+        { name: 'train batch', className: 's-raw' },
+        { name: 'train (smoothed)', className: 's-train' },
+        { name: 'test', className: 's-test', dots: true },
+      ],
+    },
+    'loss-chart',
+  );
+  const accChart = new LineChart(
+    {
+      title: 'Accuracy by step',
+      yLabel: 'accuracy',
+      yRange: [0, 1],
+      yFormat: (v) => `${Math.round(v * 100)}%`,
+      series: [
+        { name: 'train (smoothed)', className: 's-train' },
+        { name: 'test', className: 's-test', dots: true },
+      ],
+    },
+    'accuracy-chart',
+  );
   charts.append(lossChart.element, accChart.element);
 
   const worker = new Worker(new URL('./worker/train-worker.ts', import.meta.url), { type: 'module', name: 'logitkit-train' });

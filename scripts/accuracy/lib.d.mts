@@ -2,8 +2,14 @@
 type FloatArray = Float32Array | Float64Array;
 export type DType = 'float32' | 'float64';
 
-export interface Expected { r: number; d: number }
-export interface ExpectedVector { r: number[]; d: number[] }
+export interface Expected {
+  r: number;
+  d: number;
+}
+export interface ExpectedVector {
+  r: number[];
+  d: number[];
+}
 export interface FixtureRow {
   id: string;
   group: string;
@@ -25,7 +31,16 @@ export interface Fixtures {
   rows: FixtureRow[];
   elementwise: { x: FloatArray; ceLogits: FloatArray; ceLabels: FloatArray; expected: Record<string, ExpectedVector> };
 }
-export interface Entry { err: number; ours: number; r: number; d: number; where: string; row: FixtureRow | null; i: number; label: number }
+export interface Entry {
+  err: number;
+  ours: number;
+  r: number;
+  d: number;
+  where: string;
+  row: FixtureRow | null;
+  i: number;
+  label: number;
+}
 export interface Bucket {
   op: string;
   dtype: DType;
@@ -55,7 +70,9 @@ export function measure(
   fixtures: Record<DType, Fixtures>,
   options?: { dtypes?: DType[]; rowFilter?: (row: { id: string; group: string }, dtype: DType) => boolean; keepEntries?: boolean },
 ): Map<string, Bucket>;
-export function summarize(results: Map<string, Bucket>): Array<{ op: string; dtype: DType; rows: number; values: number; maxUlp: number; medianUlp: number; worst: Bucket['worst'] }>;
+export function summarize(
+  results: Map<string, Bucket>,
+): Array<{ op: string; dtype: DType; rows: number; values: number; maxUlp: number; medianUlp: number; worst: Bucket['worst'] }>;
 export function formatUlp(u: number): string;
 export function formatTable(headers: string[], rows: unknown[][]): string;
 export function rowMax(row: FixtureRow): number;

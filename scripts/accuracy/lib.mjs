@@ -155,9 +155,18 @@ export function loadFixtures(dir = FIXTURE_DIR) {
       oracle: sm.oracle,
       rows,
       elementwise: {
-        x: toTyped(ew.x.map((s) => parseValue(s, dtype)), dtype),
-        ceLogits: toTyped(ew.ceLogits.map((s) => parseValue(s, dtype)), dtype),
-        ceLabels: toTyped(ew.ceLabels.map((s) => parseValue(s, dtype)), dtype),
+        x: toTyped(
+          ew.x.map((s) => parseValue(s, dtype)),
+          dtype,
+        ),
+        ceLogits: toTyped(
+          ew.ceLogits.map((s) => parseValue(s, dtype)),
+          dtype,
+        ),
+        ceLabels: toTyped(
+          ew.ceLabels.map((s) => parseValue(s, dtype)),
+          dtype,
+        ),
         expected: Object.fromEntries(Object.entries(e).map(([k, v]) => [k, expectedVector(v, dtype)])),
       },
     };
@@ -346,16 +355,27 @@ export function measure(adapter, fixtures, { dtypes = DTYPES, rowFilter = () => 
     const W = F.elementwise;
     const got = adapter.runElementwise(W.x, W.ceLogits, W.ceLabels, dtype);
     if (!got) continue;
-    for (const [key, op] of [['sigmoid', 'sigmoid'], ['softplus', 'softplus'], ['logSigmoid', 'logSigmoid']]) {
+    for (const [key, op] of [
+      ['sigmoid', 'sigmoid'],
+      ['softplus', 'softplus'],
+      ['logSigmoid', 'logSigmoid'],
+    ]) {
       const b = bucket(op, dtype);
       const exp = W.expected[key];
       for (let i = 0; i < W.x.length; i++) {
         const v = got[key]?.[i];
         const e = { r: exp.r[i], d: exp.d[i] };
-        note(b, 'elementwise', v === null || v === undefined ? Infinity : ulpError(v, e.r, e.d, dtype), `x=${fmtNum(W.x[i])}`, v, e, { row: null, i, label: -1 });
+        note(b, 'elementwise', v === null || v === undefined ? Infinity : ulpError(v, e.r, e.d, dtype), `x=${fmtNum(W.x[i])}`, v, e, {
+          row: null,
+          i,
+          label: -1,
+        });
       }
     }
-    for (const [key, op] of [['sigmoidCE', 'sigmoidCrossEntropyWithLogits'], ['sigmoidCEGrad', 'sigmoidCrossEntropyWithLogits grad']]) {
+    for (const [key, op] of [
+      ['sigmoidCE', 'sigmoidCrossEntropyWithLogits'],
+      ['sigmoidCEGrad', 'sigmoidCrossEntropyWithLogits grad'],
+    ]) {
       const b = bucket(op, dtype);
       const exp = W.expected[key];
       for (let i = 0; i < W.ceLogits.length; i++) {
@@ -411,7 +431,11 @@ export function formatUlp(u) {
 /** A plain-text table. */
 export function formatTable(headers, rows) {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells) =>
+    cells
+      .map((c, i) => String(c).padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 

@@ -16,14 +16,8 @@ function checkSource(op: string, arg: string, x: unknown): Tensor {
   return x;
 }
 
-function run(
-  op: string,
-  f: (...xs: Tensor[]) => Tensor,
-  xs: readonly Tensor[],
-  dy: Tensor | undefined,
-): { value: Tensor; grads: Tensor[] } {
-  const nested = () =>
-    new Error(`${op}: higher-order gradients are not supported: f depends on a tensor an enclosing gradient call is differentiating`);
+function run(op: string, f: (...xs: Tensor[]) => Tensor, xs: readonly Tensor[], dy: Tensor | undefined): { value: Tensor; grads: Tensor[] } {
+  const nested = () => new Error(`${op}: higher-order gradients are not supported: f depends on a tensor an enclosing gradient call is differentiating`);
   if (xs.some(isTracked)) throw nested();
   const sources = xs.map(alias);
   const { result, tape, usedEnclosing } = withTape(sources, () => f(...sources));
@@ -65,7 +59,12 @@ export function grads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Tensor[], d
   checkFunction('grads', f);
   return (xs, dy) => {
     if (!Array.isArray(xs)) throw argTypeError('grads', 'xs', 'an array of Tensors', xs);
-    return run('grads', f, xs.map((x, i) => checkSource('grads', `xs[${i}]`, x)), dy).grads;
+    return run(
+      'grads',
+      f,
+      xs.map((x, i) => checkSource('grads', `xs[${i}]`, x)),
+      dy,
+    ).grads;
   };
 }
 
@@ -79,13 +78,16 @@ export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor)
 }
 
 /** valueAndGrads(f)([x1, ...], dy?) = {value, grads}: one forward pass for the value and every gradient. */
-export function valueAndGrads(
-  f: (...xs: Tensor[]) => Tensor,
-): (xs: readonly Tensor[], dy?: Tensor) => { value: Tensor; grads: Tensor[] } {
+export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Tensor[], dy?: Tensor) => { value: Tensor; grads: Tensor[] } {
   checkFunction('valueAndGrads', f);
   return (xs, dy) => {
     if (!Array.isArray(xs)) throw argTypeError('valueAndGrads', 'xs', 'an array of Tensors', xs);
-    return run('valueAndGrads', f, xs.map((x, i) => checkSource('valueAndGrads', `xs[${i}]`, x)), dy);
+    return run(
+      'valueAndGrads',
+      f,
+      xs.map((x, i) => checkSource('valueAndGrads', `xs[${i}]`, x)),
+      dy,
+    );
   };
 }
 
@@ -94,4 +96,3 @@ export function stopGradient(x: Tensor): Tensor {
   if (!(x instanceof Tensor)) throw argTypeError('stopGradient', 'x', 'a Tensor', x);
   return new Tensor(x.values, x.shape);
 }
-

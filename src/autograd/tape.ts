@@ -83,13 +83,7 @@ export function withoutTape<T>(f: () => T): T {
  * Reverse-mode sweep from y (with incoming gradient dy) on the given tape.
  * Returns the accumulated gradient of every tensor reached, keyed by tensor.
  */
-export function backprop(
-  y: Tensor,
-  dy: Tensor,
-  tape: number,
-  sources: readonly Tensor[],
-  accumulate: (a: Tensor, b: Tensor) => Tensor,
-): Map<Tensor, Tensor> {
+export function backprop(y: Tensor, dy: Tensor, tape: number, sources: readonly Tensor[], accumulate: (a: Tensor, b: Tensor) => Tensor): Map<Tensor, Tensor> {
   const leaves = new Set(sources);
   const onTape = (t: Tensor) => tapeOf.get(t) === tape;
   // Topological order by iterative DFS (deep graphs must not overflow the JS stack).

@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { DEFAULT_SPLIT_SEED, FASHION_MNIST_CLASS_NAMES, loadCsvDataset, loadEmbeddedMnist, loadIdxDataset, splitTrainTest, type Dataset } from '../data/node.js';
+import {
+  DEFAULT_SPLIT_SEED,
+  FASHION_MNIST_CLASS_NAMES,
+  loadCsvDataset,
+  loadEmbeddedMnist,
+  loadIdxDataset,
+  splitTrainTest,
+  type Dataset,
+} from '../data/node.js';
 import type { DataSplit } from '../layers/network.js';
 import { CliError } from './io.js';
 
@@ -18,7 +26,8 @@ export interface LoadedData {
 /** The one split rule of a CSV file: a fixed seed and a fifth of the rows for testing, whatever the training seed. */
 export const CSV_TEST_FRACTION = 0.2;
 
-export const DATA_SOURCE_HELP = "'mnist' (embedded 10,000 digits, fixed 8,000/2,000 split), 'idx:DIR' (train-*/t10k-* IDX files, gzipped or not) or 'csv:FILE' (numeric features and a label column; a fixed seeded 80/20 split, recorded in the model file)";
+export const DATA_SOURCE_HELP =
+  "'mnist' (embedded 10,000 digits, fixed 8,000/2,000 split), 'idx:DIR' (train-*/t10k-* IDX files, gzipped or not) or 'csv:FILE' (numeric features and a label column; a fixed seeded 80/20 split, recorded in the model file)";
 
 export interface DataSourceOptions {
   testCsv?: string;
@@ -31,7 +40,10 @@ const digitNames = (n: number) => Array.from({ length: n }, (_, c) => String(c))
 
 /** A fingerprint of a file's bytes: the first 16 hex digits of its SHA-256. */
 async function fingerprint(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /**
@@ -68,7 +80,9 @@ export async function loadDataSource(spec: string, options: DataSourceOptions = 
     const print = await fingerprint(path);
     const recorded = options.model?.dataSplit;
     if (recorded && (recorded.fingerprint !== print || recorded.rows !== all.count)) {
-      throw new CliError(`file '${path}' (${all.count} rows, fingerprint ${print}) is not the file the model was trained on ('${recorded.source}': ${recorded.rows} rows, fingerprint ${recorded.fingerprint}), so its test rows are unknown; pass the training file, or a test file with --test-csv`);
+      throw new CliError(
+        `file '${path}' (${all.count} rows, fingerprint ${print}) is not the file the model was trained on ('${recorded.source}': ${recorded.rows} rows, fingerprint ${recorded.fingerprint}), so its test rows are unknown; pass the training file, or a test file with --test-csv`,
+      );
     }
     const split: DataSplit = recorded ?? { source: spec, rows: all.count, fingerprint: print, seed: DEFAULT_SPLIT_SEED, testFraction: CSV_TEST_FRACTION };
     const testSize = Math.max(1, Math.round(all.count * split.testFraction));

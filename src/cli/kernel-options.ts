@@ -9,9 +9,9 @@ export interface KernelOptions {
   matmulAccumulation?: string;
 }
 
-export const THREADS_HELP = "threads for large matrix products, softmax rows and (native) Adam's update (native or WebAssembly kernels; default 1; same bits as 1)";
-export const ACCUMULATION_HELP =
-  "matrix-product sums: 'float64' (default, exact to one rounding) or 'float32' (about twice as fast, TF.js/PyTorch's error)";
+export const THREADS_HELP =
+  "threads for large matrix products, softmax rows and (native) Adam's update (native or WebAssembly kernels; default 1; same bits as 1)";
+export const ACCUMULATION_HELP = "matrix-product sums: 'float64' (default, exact to one rounding) or 'float32' (about twice as fast, TF.js/PyTorch's error)";
 
 /** Kernel sets made for earlier runs in this process, by options: their worker threads live on, so reuse them. */
 const made = new Map<string, Promise<Kernels | null>>();
@@ -40,7 +40,10 @@ export async function withKernelOptions<T>(o: KernelOptions, fn: (label: string)
   // The options build on the active family: native where it runs (LOGITKIT_KERNELS=wasm keeps to wasm).
   const key = `${kernels().name}:${threads}:${accumulation}`;
   if (!made.has(key)) {
-    made.set(key, createActiveFamilyKernels({ threads, matMulAccumulation: accumulation as MatMulAccumulation }).catch(() => null));
+    made.set(
+      key,
+      createActiveFamilyKernels({ threads, matMulAccumulation: accumulation as MatMulAccumulation }).catch(() => null),
+    );
   }
   const set = await made.get(key)!;
   if (!set) {

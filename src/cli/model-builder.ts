@@ -8,7 +8,8 @@ export function parseHidden(raw: string | undefined): number[] {
   if (s === '' || s === 'none') return [];
   return s.split(',').map((w) => {
     const v = parseDecimal(w);
-    if (!Number.isInteger(v) || v < 1 || v > 65536) throw new CliError(`option --hidden must be comma-separated layer widths (integers 1..65536), got '${raw}'`, 2);
+    if (!Number.isInteger(v) || v < 1 || v > 65536)
+      throw new CliError(`option --hidden must be comma-separated layer widths (integers 1..65536), got '${raw}'`, 2);
     return v;
   });
 }
@@ -28,13 +29,18 @@ export function makeOptimizer(name: string, learningRate: number, momentum: numb
   const def = optimizerDefinition(name);
   const config: Record<string, unknown> = { learningRate };
   if (momentum !== 0) {
-    if (!def.options.includes('momentum')) throw new CliError(`option --momentum applies to an optimizer with momentum (${OPTIMIZER_CHOICES.filter((n) => optimizerDefinition(n).options.includes('momentum')).join(', ')}), not '${name}'`, 2);
+    if (!def.options.includes('momentum'))
+      throw new CliError(
+        `option --momentum applies to an optimizer with momentum (${OPTIMIZER_CHOICES.filter((n) => optimizerDefinition(n).options.includes('momentum')).join(', ')}), not '${name}'`,
+        2,
+      );
     config.momentum = momentum;
   }
   return def.create(config);
 }
 
 function optimizerDefinition(name: string) {
-  if (!optimizers.OPTIMIZERS.has(name)) throw new CliError(`option --optimizer must be one of ${OPTIMIZER_CHOICES.map((n) => `'${n}'`).join(', ')}, got '${name}'`, 2);
+  if (!optimizers.OPTIMIZERS.has(name))
+    throw new CliError(`option --optimizer must be one of ${OPTIMIZER_CHOICES.map((n) => `'${n}'`).join(', ')}, got '${name}'`, 2);
   return optimizers.OPTIMIZERS.get('logitkit train', 'optimizer', name);
 }

@@ -8,7 +8,14 @@ export function progressCallback(sink: ProgressSink): Callback {
     onEpochBegin: (epoch) => sink.epochBegin(epoch),
     onBatchEnd: (_batch, logs) => sink.batchEnd(logs.epoch, logs.samplesSeen, { loss: logs.loss, acc: logs.acc, samplesPerSecond: logs.samplesPerSecond }),
     onEpochEnd: (epoch, logs) =>
-      sink.epochEnd(epoch, { loss: logs.loss, acc: logs.acc, val_loss: logs.val_loss, val_acc: logs.val_acc, seconds: logs.seconds, samplesPerSecond: logs.samplesPerSecond }),
+      sink.epochEnd(epoch, {
+        loss: logs.loss,
+        acc: logs.acc,
+        val_loss: logs.val_loss,
+        val_acc: logs.val_acc,
+        seconds: logs.seconds,
+        samplesPerSecond: logs.samplesPerSecond,
+      }),
     onTrainEnd: () => sink.trainEnd(),
   };
 }

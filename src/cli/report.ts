@@ -41,12 +41,18 @@ const num = (v: number, digits = 4): string => (Number.isFinite(v) ? (Math.abs(v
 const pct = (v: number): string => (v > 0 && v < 5e-5 ? `${(100 * v).toExponential(1)} %` : `${(100 * v).toFixed(2)} %`);
 
 /** A line chart of one or two series per epoch, with axes, ticks and a legend. */
-export function lineChart(title: string, epochs: number[], lines: Array<{ name: string; values: number[]; color: string }>, bounds: { min?: number; max?: number } = {}): string {
+export function lineChart(
+  title: string,
+  epochs: number[],
+  lines: Array<{ name: string; values: number[]; color: string }>,
+  bounds: { min?: number; max?: number } = {},
+): string {
   const W = 460;
   const H = 260;
   const m = { l: 52, r: 16, t: 28, b: 40 };
   const all = lines.flatMap((l) => l.values).filter(Number.isFinite);
-  if (all.length === 0 || epochs.length === 0) return `<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}"><text x="10" y="20">${esc(title)}: no data</text></svg>`;
+  if (all.length === 0 || epochs.length === 0)
+    return `<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}"><text x="10" y="20">${esc(title)}: no data</text></svg>`;
   let lo = Math.min(...all);
   let hi = Math.max(...all);
   if (hi === lo) {
@@ -73,7 +79,9 @@ export function lineChart(title: string, epochs: number[], lines: Array<{ name: 
     if (i % step === 0 || i === epochs.length - 1) parts.push(`<text x="${sx(e)}" y="${H - m.b + 16}" text-anchor="middle">${e}</text>`);
   });
   parts.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 6}" text-anchor="middle">epoch</text>`);
-  parts.push(`<text x="12" y="${(m.t + H - m.b) / 2}" transform="rotate(-90 12 ${(m.t + H - m.b) / 2})" text-anchor="middle">${esc(title.split(' ')[0])}</text>`);
+  parts.push(
+    `<text x="12" y="${(m.t + H - m.b) / 2}" transform="rotate(-90 12 ${(m.t + H - m.b) / 2})" text-anchor="middle">${esc(title.split(' ')[0])}</text>`,
+  );
   lines.forEach((l, k) => {
     const pts = l.values.map((v, i) => (Number.isFinite(v) ? `${sx(epochs[i]).toFixed(1)},${sy(v).toFixed(1)}` : null)).filter((p) => p !== null);
     parts.push(`<polyline fill="none" stroke="${l.color}" stroke-width="2" points="${pts.join(' ')}"/>`);
@@ -81,7 +89,9 @@ export function lineChart(title: string, epochs: number[], lines: Array<{ name: 
       const [cx, cy] = p!.split(',');
       parts.push(`<circle cx="${cx}" cy="${cy}" r="2.5" fill="${l.color}"/>`);
     }
-    parts.push(`<rect x="${m.l + 8 + k * 110}" y="${m.t - 4}" width="10" height="10" fill="${l.color}"/><text x="${m.l + 22 + k * 110}" y="${m.t + 5}">${esc(l.name)}</text>`);
+    parts.push(
+      `<rect x="${m.l + 8 + k * 110}" y="${m.t - 4}" width="10" height="10" fill="${l.color}"/><text x="${m.l + 22 + k * 110}" y="${m.t + 5}">${esc(l.name)}</text>`,
+    );
   });
   parts.push('</svg>');
   return parts.join('');
@@ -97,7 +107,9 @@ export function confusionHeatmap(confusion: ArrayLike<number>, names: string[]):
   const H = top + C * cell + 30;
   const parts: string[] = [`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="confusion matrix" class="heatmap">`];
   parts.push(`<text x="${left + (C * cell) / 2}" y="14" text-anchor="middle" class="title">predicted class →</text>`);
-  parts.push(`<text x="12" y="${top + (C * cell) / 2}" transform="rotate(-90 12 ${top + (C * cell) / 2})" text-anchor="middle" class="title">true class →</text>`);
+  parts.push(
+    `<text x="12" y="${top + (C * cell) / 2}" transform="rotate(-90 12 ${top + (C * cell) / 2})" text-anchor="middle" class="title">true class →</text>`,
+  );
   for (let j = 0; j < C; j++) {
     const x = left + j * cell + cell / 2;
     parts.push(`<text x="${x}" y="${top - 6}" transform="rotate(-60 ${x} ${top - 6})">${esc(names[j])}</text>`);
@@ -114,8 +126,13 @@ export function confusionHeatmap(confusion: ArrayLike<number>, names: string[]):
       const light = Math.round(97 - 55 * Math.sqrt(share));
       const x = left + j * cell;
       const y = top + i * cell;
-      parts.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="hsl(${hue} 70% ${light}%)"><title>true ${esc(names[i])}, predicted ${esc(names[j])}: ${count} (${pct(share)} of the true class)</title></rect>`);
-      if (cell >= 24 && count > 0) parts.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" fill="${light < 60 ? '#fff' : '#222'}" class="count">${count}</text>`);
+      parts.push(
+        `<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="hsl(${hue} 70% ${light}%)"><title>true ${esc(names[i])}, predicted ${esc(names[j])}: ${count} (${pct(share)} of the true class)</title></rect>`,
+      );
+      if (cell >= 24 && count > 0)
+        parts.push(
+          `<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" fill="${light < 60 ? '#fff' : '#222'}" class="count">${count}</text>`,
+        );
     }
   }
   parts.push('</svg>');
@@ -124,11 +141,16 @@ export function confusionHeatmap(confusion: ArrayLike<number>, names: string[]):
 
 /** A grayscale image as SVG rects (dark ink on white, like the digits). */
 export function imageSvg(pixels: ArrayLike<number>, rows: number, cols: number, size = 84): string {
-  const parts = [`<svg viewBox="0 0 ${cols} ${rows}" width="${size}" height="${size}" shape-rendering="crispEdges" class="digit"><rect width="${cols}" height="${rows}" fill="#fff"/>`];
+  const parts = [
+    `<svg viewBox="0 0 ${cols} ${rows}" width="${size}" height="${size}" shape-rendering="crispEdges" class="digit"><rect width="${cols}" height="${rows}" fill="#fff"/>`,
+  ];
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const v = pixels[r * cols + c];
-      if (v > 0.02) parts.push(`<rect x="${c}" y="${r}" width="1" height="1" fill="rgb(${Math.round(255 * (1 - v))} ${Math.round(255 * (1 - v))} ${Math.round(255 * (1 - v))})"/>`);
+      if (v > 0.02)
+        parts.push(
+          `<rect x="${c}" y="${r}" width="1" height="1" fill="rgb(${Math.round(255 * (1 - v))} ${Math.round(255 * (1 - v))} ${Math.round(255 * (1 - v))})"/>`,
+        );
     }
   }
   parts.push('</svg>');
@@ -138,15 +160,25 @@ export function imageSvg(pixels: ArrayLike<number>, rows: number, cols: number, 
 export function renderReport(d: ReportData): string {
   const names = d.classNames;
   const totalSeconds = d.secondsPerEpoch.reduce((a, b) => a + b, 0);
-  const lossChart = lineChart('loss (cross-entropy with logits)', d.epochs, [
-    { name: 'train', values: d.series.loss, color: '#1f6fd1' },
-    ...(d.series.val_loss ? [{ name: 'validation', values: d.series.val_loss, color: '#d1621f' }] : []),
-  ], { min: 0 });
+  const lossChart = lineChart(
+    'loss (cross-entropy with logits)',
+    d.epochs,
+    [
+      { name: 'train', values: d.series.loss, color: '#1f6fd1' },
+      ...(d.series.val_loss ? [{ name: 'validation', values: d.series.val_loss, color: '#d1621f' }] : []),
+    ],
+    { min: 0 },
+  );
   const accChart = d.series.acc
-    ? lineChart('accuracy', d.epochs, [
-        { name: 'train', values: d.series.acc, color: '#1f6fd1' },
-        ...(d.series.val_acc ? [{ name: 'validation', values: d.series.val_acc, color: '#d1621f' }] : []),
-      ], { min: 0, max: 1 })
+    ? lineChart(
+        'accuracy',
+        d.epochs,
+        [
+          { name: 'train', values: d.series.acc, color: '#1f6fd1' },
+          ...(d.series.val_acc ? [{ name: 'validation', values: d.series.val_acc, color: '#d1621f' }] : []),
+        ],
+        { min: 0, max: 1 },
+      )
     : '';
   const perClass = names
     .map((n, c) => `<tr><td>${esc(n)}</td><td>${num(d.precision[c])}</td><td>${num(d.recall[c])}</td><td>${num(d.f1[c])}</td><td>${d.support[c]}</td></tr>`)
@@ -156,8 +188,13 @@ export function renderReport(d: ReportData): string {
     .map((s) => {
       const img = rows > 0 ? imageSvg(s.pixels, rows, cols) : '';
       const correct = s.top[0]?.cls === s.label;
-      const list = s.top.map((t) => `<li${t.cls === s.label ? ' class="truth"' : ''}>${esc(names[t.cls] ?? String(t.cls))}: ${pct(t.probability)} <span class="logit">(logit ${num(t.logit, 3)})</span></li>`).join('');
-      const predicted = s.top[0] ? names[s.top[0].cls] ?? String(s.top[0].cls) : '?';
+      const list = s.top
+        .map(
+          (t) =>
+            `<li${t.cls === s.label ? ' class="truth"' : ''}>${esc(names[t.cls] ?? String(t.cls))}: ${pct(t.probability)} <span class="logit">(logit ${num(t.logit, 3)})</span></li>`,
+        )
+        .join('');
+      const predicted = s.top[0] ? (names[s.top[0].cls] ?? String(s.top[0].cls)) : '?';
       return `<figure class="sample ${correct ? 'right' : 'wrong'}">${img}<figcaption>test #${s.index}: true <b>${esc(names[s.label] ?? String(s.label))}</b>, predicted <b>${esc(predicted)}</b><ol>${list}</ol></figcaption></figure>`;
     })
     .join('');

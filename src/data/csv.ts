@@ -151,9 +151,10 @@ export class CsvDatasetBuilder {
     const where = `${this.source} line ${lineNumber}`;
     if (cells.length < 2) throw dataError(this.op, where, 'at least 2 columns (features and a label)', `${cells.length} column`);
     if (typeof labelColumn === 'string') {
-      if (header === false) throw dataError(this.op, "option 'labelColumn'", "a column index when header is false", `'${labelColumn}'`);
+      if (header === false) throw dataError(this.op, "option 'labelColumn'", 'a column index when header is false', `'${labelColumn}'`);
       this.labelIndex = cells.indexOf(labelColumn);
-      if (this.labelIndex < 0) throw dataError(this.op, `${where} (header)`, `a column named '${labelColumn}'`, `columns ${cells.map((c) => `'${c}'`).join(', ')}`);
+      if (this.labelIndex < 0)
+        throw dataError(this.op, `${where} (header)`, `a column named '${labelColumn}'`, `columns ${cells.map((c) => `'${c}'`).join(', ')}`);
       this.hasHeader = true;
     } else {
       if (!Number.isInteger(labelColumn) || labelColumn >= cells.length || labelColumn < -cells.length) {
@@ -199,7 +200,12 @@ export class CsvDatasetBuilder {
     let id = this.labelKeys.get(label);
     if (id === undefined) {
       if (this.labelKeys.size >= CSV_LIMITS.classes) {
-        throw dataError(this.op, where, `one of at most ${CSV_LIMITS.classes} distinct labels (classes; is this the label column?)`, `'${label}', label number ${CSV_LIMITS.classes + 1}`);
+        throw dataError(
+          this.op,
+          where,
+          `one of at most ${CSV_LIMITS.classes} distinct labels (classes; is this the label column?)`,
+          `'${label}', label number ${CSV_LIMITS.classes + 1}`,
+        );
       }
       id = this.labelKeys.size;
       this.labelKeys.set(label, id);

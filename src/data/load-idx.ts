@@ -21,7 +21,12 @@ export async function loadIdxDataset(dir: string, options: LoadIdxOptions = {}):
   const [train, test] = await Promise.all([loadSplit(trainFiles, options), loadSplit(testFiles, options)]);
   const shape = (ds: Dataset) => `[${(ds.imageShape ?? ds.featureShape).join(', ')}]`;
   if (shape(train) !== shape(test)) {
-    throw dataError('loadIdxDataset', fileSource(testFiles.imagesPath), `images of the training images' shape ${shape(train)} (${fileSource(trainFiles.imagesPath)})`, `images of shape ${shape(test)}`);
+    throw dataError(
+      'loadIdxDataset',
+      fileSource(testFiles.imagesPath),
+      `images of the training images' shape ${shape(train)} (${fileSource(trainFiles.imagesPath)})`,
+      `images of shape ${shape(test)}`,
+    );
   }
   return { train, test };
 }

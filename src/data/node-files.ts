@@ -25,10 +25,17 @@ export async function readMaybeGzipped(
   const enough = (head: Uint8Array) => !isGzip(head) && declaredLength !== undefined && head.length > (declaredLength(head) ?? Infinity);
   const raw = await readFileBounded(filePath, maxBytes, (expected, actual) => dataError(op, source, expected, actual), enough);
   if (!isGzip(raw)) return raw;
-  return gunzipBounded(raw, maxBytes, declaredLength, (actual) => dataError(op, source, `valid gzip data of at most ${maxBytes} bytes once decompressed`, actual));
+  return gunzipBounded(raw, maxBytes, declaredLength, (actual) =>
+    dataError(op, source, `valid gzip data of at most ${maxBytes} bytes once decompressed`, actual),
+  );
 }
 
-async function gunzipBounded(raw: Uint8Array, maxBytes: number, declaredLength: ((head: Uint8Array) => number | undefined) | undefined, fail: (actual: string) => Error): Promise<Uint8Array> {
+async function gunzipBounded(
+  raw: Uint8Array,
+  maxBytes: number,
+  declaredLength: ((head: Uint8Array) => number | undefined) | undefined,
+  fail: (actual: string) => Error,
+): Promise<Uint8Array> {
   const gunzip = createGunzip();
   gunzip.end(raw);
   const chunks: Uint8Array[] = [];

@@ -26,7 +26,10 @@ export interface TrainTestSplit {
 export function splitTrainTest(ds: Dataset, options: SplitOptions = {}): TrainTestSplit {
   const op = 'splitTrainTest';
   const { trainSize = 8000, testSize = 2000, seed = DEFAULT_SPLIT_SEED } = options;
-  for (const [name, value] of [['trainSize', trainSize], ['testSize', testSize]] as const) {
+  for (const [name, value] of [
+    ['trainSize', trainSize],
+    ['testSize', testSize],
+  ] as const) {
     if (!Number.isInteger(value) || value < 0) throw argError(op, name, 'a non-negative integer', value);
   }
   if (trainSize + testSize > ds.count) {

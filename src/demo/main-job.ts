@@ -16,7 +16,8 @@ const EXAMPLE = 0; // the first test digit
 async function main(): Promise<void> {
   const o = MLP_CLASSIFIER_DEFAULTS;
   console.log(`logitkit: training the seeds' network 784 → ${o.hiddenUnits} (relu) → 10 on the embedded MNIST digits`);
-  if (o.standardize) console.log('(pixels standardized per feature with the training set\'s mean and variance: a normalization layer without trainable parameters)');
+  if (o.standardize)
+    console.log("(pixels standardized per feature with the training set's mean and variance: a normalization layer without trainable parameters)");
   console.log(`(8,000 training / 2,000 test images; Adam, learning rate ${o.learningRate}, batch ${o.batchSize}, ${o.epochs} epochs, seed ${o.seed})`);
   const sink = createProgress(chooseProgressMode(false));
   const started = performance.now();
@@ -27,7 +28,9 @@ async function main(): Promise<void> {
   });
   const seconds = (performance.now() - started) / 1000;
   const perEpoch = secondsPerEpoch.reduce((a, b) => a + b, 0) / secondsPerEpoch.length;
-  console.log(`\ntest accuracy: ${(100 * testAccuracy).toFixed(2)} %  (test loss ${testLoss.toFixed(4)}; ${seconds.toFixed(1)} s in all, ${perEpoch.toFixed(2)} s per epoch)\n`);
+  console.log(
+    `\ntest accuracy: ${(100 * testAccuracy).toFixed(2)} %  (test loss ${testLoss.toFixed(4)}; ${seconds.toFixed(1)} s in all, ${perEpoch.toFixed(2)} s per epoch)\n`,
+  );
 
   // One worked prediction, on the same fixed test split.
   const { test } = data.splitTrainTest(await loadEmbeddedMnist());
@@ -49,8 +52,12 @@ async function main(): Promise<void> {
     const p = probabilities.values[c];
     console.log(`    ${String(c).padStart(5)}   ${z.toFixed(4).padStart(8)}   ${formatProbability(p).padStart(11)}${mark}`);
   }
-  console.log(`  decision: argmax z = ${decision} (${decision === label ? 'correct' : `wrong, it is a ${label}`}); softmax keeps the order of the logits, so the decision needs no softmax.`);
-  console.log(`  its cross-entropy loss (with logits) is ${formatValue(nn.sparseSoftmaxCrossEntropyWithLogits({ labels: [label], logits }).values[0], 'float32')}.`);
+  console.log(
+    `  decision: argmax z = ${decision} (${decision === label ? 'correct' : `wrong, it is a ${label}`}); softmax keeps the order of the logits, so the decision needs no softmax.`,
+  );
+  console.log(
+    `  its cross-entropy loss (with logits) is ${formatValue(nn.sparseSoftmaxCrossEntropyWithLogits({ labels: [label], logits }).values[0], 'float32')}.`,
+  );
   console.log('\nNext: `npm run logitkit -- explain 2.0 1.0 0.1 --classes news,entertainment,technology --label news` walks the softmax step by step;');
   console.log('`npm run logitkit -- train --out model.lkm --report report.html` saves the model and an HTML report.');
 }

@@ -5,13 +5,19 @@
 import { add, argMax, matMul, mean, nn, reshape, tensor, type Tensor } from '../index.js';
 import { formatValue } from '../tensor/format.js';
 
-const fmt = (t: Tensor, digits = 6): string =>
-  JSON.stringify(t.toArray(), (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(digits)) : v));
+const fmt = (t: Tensor, digits = 6): string => JSON.stringify(t.toArray(), (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(digits)) : v));
 
 function seedOne(): void {
-  console.log('1. An image classifier\'s last layer (seed 000): z = W·f + b');
+  console.log("1. An image classifier's last layer (seed 000): z = W·f + b");
   const f = tensor([0.5, 0.8, 1.2], { dtype: 'float64' });
-  const W = tensor([[1.0, -1.0, 0.5], [0.8, 0.5, -0.3], [-0.5, 1.2, 1.0]], { dtype: 'float64' });
+  const W = tensor(
+    [
+      [1.0, -1.0, 0.5],
+      [0.8, 0.5, -0.3],
+      [-0.5, 1.2, 1.0],
+    ],
+    { dtype: 'float64' },
+  );
   const b = tensor([0.2, -0.1, 0.5], { dtype: 'float64' });
   const z = add(reshape(matMul(W, reshape(f, [3, 1])), [3]), b);
   const p = nn.softmax(z);
@@ -31,9 +37,21 @@ function seedTwo(): void {
 }
 
 function seedThree(): void {
-  console.log('3. TensorFlow\'s softmax_cross_entropy_with_logits (seed 003), float64');
-  const logits = tensor([[0.5, 1.5, 0.1], [2.2, 1.3, 1.7]], { dtype: 'float64' });
-  const labels = tensor([[0, 1, 0], [0, 0, 1]], { dtype: 'float64' });
+  console.log("3. TensorFlow's softmax_cross_entropy_with_logits (seed 003), float64");
+  const logits = tensor(
+    [
+      [0.5, 1.5, 0.1],
+      [2.2, 1.3, 1.7],
+    ],
+    { dtype: 'float64' },
+  );
+  const labels = tensor(
+    [
+      [0, 1, 0],
+      [0, 0, 1],
+    ],
+    { dtype: 'float64' },
+  );
   const perExample = nn.softmaxCrossEntropyWithLogits({ labels, logits });
   console.log(`   softmax         = ${fmt(nn.softmax(logits), 8)}`);
   console.log(`   loss / example  = ${fmt(perExample, 9)}`);
@@ -51,7 +69,7 @@ function stability(): void {
   console.log(`   −log(softmax)   = ${naive}   (the probability rounds to 1 in float32, so the log loses everything)\n`);
 }
 
-console.log('logitkit: the seeds\' examples, computed by the library\n');
+console.log("logitkit: the seeds' examples, computed by the library\n");
 seedOne();
 seedTwo();
 seedThree();

@@ -11,9 +11,7 @@ import { abs, exp, log, log1p, neg } from '../ops/unary.js';
 import { tensor, type Tensor } from '../tensor/tensor.js';
 import { parseInput, type Parsed } from './input.js';
 import { rowNotes } from './notes.js';
-import type {
-  CrossCheck, DenseTrace, ExplainDType, ExplainInput, ExplainTrace, LossOp, NumericsNote, RowTrace,
-} from './types.js';
+import type { CrossCheck, DenseTrace, ExplainDType, ExplainInput, ExplainTrace, LossOp, NumericsNote, RowTrace } from './types.js';
 
 const UNIT: Record<ExplainDType, number> = { float32: 2 ** -24, float64: 2 ** -53 };
 
@@ -32,8 +30,13 @@ function rowsOf(t: Tensor): number[][] {
  * `rowOk` limits the comparison to rows whose outputs are defined.
  */
 function crossCheck(
-  name: string, compares: string, a: Tensor, b: Tensor, tolerance: number,
-  scale: Tensor | null = null, rowOk: boolean[] | null = null,
+  name: string,
+  compares: string,
+  a: Tensor,
+  b: Tensor,
+  tolerance: number,
+  scale: Tensor | null = null,
+  rowOk: boolean[] | null = null,
 ): CrossCheck {
   const av = a.values;
   const bv = b.values;
@@ -119,7 +122,9 @@ function build(P: Parsed): ExplainTrace {
   // The exps of the shifted logits are exact to |z − max|·u (the rounding of the difference), beyond which they are 0.
   const spread = Math.min(Math.max(0, ...vec(abs(shifted)).filter(Number.isFinite)), 750);
   const tol = 16 * u * (1 + spread);
-  checks.push(crossCheck('softmax', 'exp(z − max) / (1 + Σ others) (max, sub, exp, sum, div) vs nn.softmax', div(exps, expandDims(total, -1)), p, tol, null, rowOk));
+  checks.push(
+    crossCheck('softmax', 'exp(z − max) / (1 + Σ others) (max, sub, exp, sum, div) vs nn.softmax', div(exps, expandDims(total, -1)), p, tol, null, rowOk),
+  );
   checks.push(crossCheck('logSumExp', 'max + log1p(Σ others) (max, sum, log1p, add) vs logSumExp', add(reshape(m, [B]), l1p), lse, tol, null, rowOk));
   checks.push(crossCheck('logSoftmax', '(z − max) − log1p(Σ others) (sub, log1p) vs nn.logSoftmax', sub(shifted, expandDims(l1p, -1)), logp, tol, null, rowOk));
 
@@ -230,19 +235,35 @@ function build(P: Parsed): ExplainTrace {
         correct: classId === null ? null : classId === k,
       },
     });
-    notes.push(...rowNotes({
-      row: r, dtype, zs: zsRows[r], zName: T === 1 ? 'z' : 'z/T', z: zRows[r], p: pRows[r], logp: logpRows[r],
-      naiveExps: nexpRows[r], naiveSum: nsumV[r], naiveP: npRows[r], naiveLogp: nlogpRows[r],
-      loss: lossV ? lossV[r] : null, naiveLoss: nlossV ? nlossV[r] : null, targetSum: qSums ? qSums[r] : null,
-      className: name,
-    }));
+    notes.push(
+      ...rowNotes({
+        row: r,
+        dtype,
+        zs: zsRows[r],
+        zName: T === 1 ? 'z' : 'z/T',
+        z: zRows[r],
+        p: pRows[r],
+        logp: logpRows[r],
+        naiveExps: nexpRows[r],
+        naiveSum: nsumV[r],
+        naiveP: npRows[r],
+        naiveLogp: nlogpRows[r],
+        loss: lossV ? lossV[r] : null,
+        naiveLoss: nlossV ? nlossV[r] : null,
+        targetSum: qSums ? qSums[r] : null,
+        className: name,
+      }),
+    );
   }
   for (const c of checks) {
     if (!c.ok) {
       notes.push({
-        kind: 'crossCheck', row: -1, classes: [],
+        kind: 'crossCheck',
+        row: -1,
+        classes: [],
         message: `cross-check '${c.name}' failed: ${c.compares} differ by ${c.maxError} (tolerance ${c.tolerance}); please report this as a bug.`,
-        naive: null, stable: null,
+        naive: null,
+        stable: null,
       });
     }
   }

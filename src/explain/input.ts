@@ -102,11 +102,7 @@ export function parseInput(input: ExplainInput): Parsed {
     const f = asFloat('features', d.features, dtype);
     if (f.rank !== 1 && f.rank !== 2) throw argError(OP, 'features', 'a vector [features] or a batch [examples, features]', f);
     if (f.shape[f.rank - 1] !== F) {
-      throw argError(
-        OP, 'features',
-        `${F} values per example (weights ${describe(w)} is ${shapeName} with ${F} features; weightsLayout '${layout}')`,
-        f,
-      );
+      throw argError(OP, 'features', `${F} values per example (weights ${describe(w)} is ${shapeName} with ${F} features; weightsLayout '${layout}')`, f);
     }
     if (f.rank === 2 && f.shape[0] === 0) throw argError(OP, 'features', 'at least one example', f);
     let b: Tensor | null = null;
@@ -202,7 +198,12 @@ export function parseLabels(x: LabelInput, rows: number, classes: number, batche
     const isIds = x.dtype === 'int32' && x.shape.length === idShape.length && x.shape.every((d, i) => d === idShape[i]);
     const isDist = x.dtype !== 'int32' && x.shape.length === distShape.length && x.shape.every((d, i) => d === distShape[i]);
     if (!isIds && !isDist) {
-      throw argError(OP, 'labels', `an int32 tensor of class ids of shape [${idShape.join(', ')}] or a float tensor of distributions of shape [${distShape.join(', ')}]`, x);
+      throw argError(
+        OP,
+        'labels',
+        `an int32 tensor of class ids of shape [${idShape.join(', ')}] or a float tensor of distributions of shape [${distShape.join(', ')}]`,
+        x,
+      );
     }
     const v = Array.from(x.values);
     if (isIds) v.forEach((c, r) => items.push(classIdOf(c, classes, names, batched ? ` (example ${r})` : '')));

@@ -40,7 +40,8 @@ const OP = 'explainPrediction';
 export function explainPrediction(model: ExplainableModel, sample: TensorInput, options: PredictionOptions = {}): ExplainTrace {
   if (model === null || typeof model !== 'object') throw argTypeError(OP, 'model', 'a model {lastDense: {kernel, bias}, hidden(x)}', model);
   const last = model.lastDense;
-  if (!last || !(last.kernel instanceof Tensor)) throw argTypeError(OP, 'model', "an object whose 'lastDense.kernel' is a Tensor [hidden, classes]", last?.kernel);
+  if (!last || !(last.kernel instanceof Tensor))
+    throw argTypeError(OP, 'model', "an object whose 'lastDense.kernel' is a Tensor [hidden, classes]", last?.kernel);
   if (last.bias !== null && last.bias !== undefined && !(last.bias instanceof Tensor)) {
     throw argTypeError(OP, 'model', "an object whose 'lastDense.bias' is a Tensor [classes] or null", last.bias);
   }
@@ -82,9 +83,12 @@ export function explainPrediction(model: ExplainableModel, sample: TensorInput, 
       trace.checks.push(check);
       if (!check.ok) {
         trace.notes.push({
-          kind: 'crossCheck', row: -1, classes: [],
+          kind: 'crossCheck',
+          row: -1,
+          classes: [],
           message: `cross-check 'model' failed: the model's logits [${own.join(', ')}] differ from h·kernel + bias by ${maxError}: does 'hidden(x)' return the input of the last dense layer?`,
-          naive: null, stable: null,
+          naive: null,
+          stable: null,
         });
       }
     }
@@ -112,8 +116,14 @@ export function contributionsOf(t: ExplainTrace, k: number, top: number): Contri
   const prods = row.products[k];
   const units = prods.map((_, j) => j);
   const entry = (j: number): Contribution => ({ unit: j, weight: d.weights[k][j], activation: row.features[j], contribution: prods[j] });
-  const desc = units.filter((j) => prods[j] > 0).sort((a, b) => prods[b] - prods[a] || a - b).slice(0, top);
-  const asc = units.filter((j) => prods[j] < 0).sort((a, b) => prods[a] - prods[b] || a - b).slice(0, top);
+  const desc = units
+    .filter((j) => prods[j] > 0)
+    .sort((a, b) => prods[b] - prods[a] || a - b)
+    .slice(0, top);
+  const asc = units
+    .filter((j) => prods[j] < 0)
+    .sort((a, b) => prods[a] - prods[b] || a - b)
+    .slice(0, top);
   const listed = new Set([...desc, ...asc]);
   const others = units.filter((j) => !listed.has(j)).map((j) => prods[j]);
   const restSum = others.length ? sum(tensor(others, { dtype: t.dtype })).item() : 0;

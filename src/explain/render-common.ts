@@ -102,7 +102,10 @@ export function signedSum(c: Ctx, terms: number[]): string {
 /** "(1·0.5) + (-1·0.8)" from factor pairs, elided like signedSum. */
 export function productTerms(c: Ctx, w: number[], f: number[]): string {
   const paren = (v: number) => (v < 0 ? `(${c.n(v)})` : c.n(v));
-  return elide(w.map((_, j) => j), c.maxTerms)
+  return elide(
+    w.map((_, j) => j),
+    c.maxTerms,
+  )
     .map((j) => (j === null ? `… (${w.length - c.maxTerms + 1} more)` : `(${c.n(w[j])}·${paren(f[j])})`))
     .join(' + ');
 }
@@ -143,6 +146,11 @@ export function textTable(header: string[], rows: string[][], indent = '  '): st
   );
   const width = (j: number) => Math.max(header[j].length, ...aligned.map((r) => r[j].length));
   const widths = header.map((_, j) => width(j));
-  const line = (r: string[]) => indent + r.map((v, j) => (j === 0 ? v.padEnd(widths[j]) : v.padEnd(widths[j]))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    indent +
+    r
+      .map((v, j) => (j === 0 ? v.padEnd(widths[j]) : v.padEnd(widths[j])))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...aligned.map(line)];
 }

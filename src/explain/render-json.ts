@@ -12,12 +12,44 @@ export interface JsonOptions {
  * follow in their own order, so the output is stable for any trace.
  */
 const ORDER: Record<string, readonly string[]> = {
-  '': ['format', 'dtype', 'batched', 'classCount', 'classNames', 'temperature', 'labelSmoothing', 'reduction', 'dense', 'rows', 'loss', 'contributions', 'notes', 'checks'],
+  '': [
+    'format',
+    'dtype',
+    'batched',
+    'classCount',
+    'classNames',
+    'temperature',
+    'labelSmoothing',
+    'reduction',
+    'dense',
+    'rows',
+    'loss',
+    'contributions',
+    'notes',
+    'checks',
+  ],
   dense: ['layout', 'weights', 'bias', 'rows'],
   'dense.rows[]': ['features', 'products', 'dots'],
   'rows[]': [
-    'index', 'logits', 'scaledLogits', 'max', 'maxIndex', 'shifted', 'exps', 'sumOthers', 'sum', 'log1pSumOthers', 'logSumExp',
-    'probabilities', 'logProbabilities', 'naive', 'target', 'loss', 'gradient', 'gradientWrtLogits', 'decision',
+    'index',
+    'logits',
+    'scaledLogits',
+    'max',
+    'maxIndex',
+    'shifted',
+    'exps',
+    'sumOthers',
+    'sum',
+    'log1pSumOthers',
+    'logSumExp',
+    'probabilities',
+    'logProbabilities',
+    'naive',
+    'target',
+    'loss',
+    'gradient',
+    'gradientWrtLogits',
+    'decision',
   ],
   'rows[].naive': ['exps', 'sum', 'probabilities', 'logProbabilities', 'loss'],
   'rows[].target': ['classId', 'given', 'distribution'],
@@ -72,7 +104,9 @@ export function renderJson(trace: ExplainTrace, options?: JsonOptions): string {
     if (typeof v === 'object') {
       const keys = orderedKeys(v, path).filter((k) => (v as Record<string, unknown>)[k] !== undefined);
       if (keys.length === 0) return '{}';
-      const body = keys.map((k) => `${pad}${JSON.stringify(k)}${colon}${write((v as Record<string, unknown>)[k], path === '' ? k : `${path}.${k}`, depth + 1)}`);
+      const body = keys.map(
+        (k) => `${pad}${JSON.stringify(k)}${colon}${write((v as Record<string, unknown>)[k], path === '' ? k : `${path}.${k}`, depth + 1)}`,
+      );
       return `{${nl}${body.join(`,${nl}`)}${nl}${end}}`;
     }
     throw new TypeError(`renderJson: the trace holds a ${typeof v} at '${path}', which JSON cannot represent`);

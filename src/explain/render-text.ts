@@ -129,7 +129,12 @@ export function contributionParts(c: Ctx): Array<{ title: string; header: string
     if (x.bottom.length) rows.push(['most negative:', '', '', ''], ...cells(x.bottom));
     const footer: string[] = [];
     const bias = x.bias === null ? '' : `, and the bias b_k adds ${c.n(x.bias)}`;
-    const others = x.restCount === 0 ? 'no other unit adds anything' : x.restCount === 1 ? `the other unit adds ${c.n(x.restSum)}` : `the other ${x.restCount} units add ${c.n(x.restSum)} in total`;
+    const others =
+      x.restCount === 0
+        ? 'no other unit adds anything'
+        : x.restCount === 1
+          ? `the other unit adds ${c.n(x.restSum)}`
+          : `the other ${x.restCount} units add ${c.n(x.restSum)} in total`;
     footer.push(`${others}${bias}: z[${name}] ${c.is(x.logit)}`);
     parts.push({ title: `Hidden units contributing most to z[${name}] (z_k = Σ_j W_kj·h_j + b_k):`, header, rows, footer });
   }

@@ -19,12 +19,7 @@ export type WeightsLayout = 'classesByFeatures' | 'featuresByClasses';
  * classes. For a batch: one of those per example (an array of ids/names, an array of distributions, or a mix),
  * or a Tensor (int32 [examples] of ids, or float [examples, classes] of distributions).
  */
-export type LabelInput =
-  | number
-  | string
-  | readonly number[]
-  | ReadonlyArray<number | string | readonly number[]>
-  | Tensor;
+export type LabelInput = number | string | readonly number[] | ReadonlyArray<number | string | readonly number[]> | Tensor;
 
 export interface ExplainOptions {
   labels?: LabelInput;
@@ -171,17 +166,7 @@ export interface LossTrace {
  * - labelSum: the target does not sum to 1, so the gradient is (Σ target)·p − target;
  * - crossCheck: a trace piece disagrees with the library op it was checked against (a bug: please report).
  */
-export type NoteKind =
-  | 'overflow'
-  | 'underflow'
-  | 'logOfOne'
-  | 'logOfZero'
-  | 'lossPrecision'
-  | 'mask'
-  | 'nonFinite'
-  | 'tie'
-  | 'labelSum'
-  | 'crossCheck';
+export type NoteKind = 'overflow' | 'underflow' | 'logOfOne' | 'logOfZero' | 'lossPrecision' | 'mask' | 'nonFinite' | 'tie' | 'labelSum' | 'crossCheck';
 
 export interface NumericsNote {
   kind: NoteKind;

@@ -146,7 +146,8 @@ export function decodeFile(bytes: Uint8Array, op: string, source: string): Decod
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
-  if (version < OLDEST_FORMAT_VERSION || version > FORMAT_VERSION) check.fail(`format version ${version} is not supported (this logitkit reads versions ${OLDEST_FORMAT_VERSION} to ${FORMAT_VERSION})`);
+  if (version < OLDEST_FORMAT_VERSION || version > FORMAT_VERSION)
+    check.fail(`format version ${version} is not supported (this logitkit reads versions ${OLDEST_FORMAT_VERSION} to ${FORMAT_VERSION})`);
   const headerLength = view.getUint32(12, true);
   if (headerLength === 0 || headerLength > LIMITS.headerBytes) {
     check.fail(`oversized or empty header: the preamble claims ${headerLength} bytes (limit ${LIMITS.headerBytes})`);
@@ -158,7 +159,8 @@ export function decodeFile(bytes: Uint8Array, op: string, source: string): Decod
   const headerBytes = bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + headerLength);
   const storedHeaderCrc = view.getUint32(16, true);
   const headerCrc = crc32(headerBytes);
-  if (storedHeaderCrc !== headerCrc) check.fail(`header checksum mismatch (stored crc32 ${hex(storedHeaderCrc)}, computed ${hex(headerCrc)}): the header is corrupt`);
+  if (storedHeaderCrc !== headerCrc)
+    check.fail(`header checksum mismatch (stored crc32 ${hex(storedHeaderCrc)}, computed ${hex(headerCrc)}): the header is corrupt`);
   let parsed: unknown;
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
@@ -182,11 +184,14 @@ export function decodeFile(bytes: Uint8Array, op: string, source: string): Decod
   }
   const dataStart = align8(PREAMBLE_BYTES + headerLength);
   const expected = dataStart + dataLength;
-  if (bytes.length < expected) check.fail(`truncated: ${bytes.length} bytes, the header describes ${expected} (weights data of ${dataLength} bytes at offset ${dataStart})`);
-  if (bytes.length > expected) check.fail(`${bytes.length - expected} unexpected bytes after the end of the weights data (file length ${bytes.length}, expected ${expected})`);
+  if (bytes.length < expected)
+    check.fail(`truncated: ${bytes.length} bytes, the header describes ${expected} (weights data of ${dataLength} bytes at offset ${dataStart})`);
+  if (bytes.length > expected)
+    check.fail(`${bytes.length - expected} unexpected bytes after the end of the weights data (file length ${bytes.length}, expected ${expected})`);
   const data = bytes.subarray(dataStart, expected);
   const dataCrc = crc32(data);
-  if (dataCrc !== storedDataCrc) check.fail(`weights checksum mismatch (stored crc32 ${hex(storedDataCrc)}, computed ${hex(dataCrc)}): the weights data is corrupt`);
+  if (dataCrc !== storedDataCrc)
+    check.fail(`weights checksum mismatch (stored crc32 ${hex(storedDataCrc)}, computed ${hex(dataCrc)}): the weights data is corrupt`);
   const tensors = new Map<string, Tensor>();
   for (const e of entries) tensors.set(e.name, readTensor(check, data, e));
   return { header, tensors, check, version };
@@ -207,7 +212,8 @@ function readTensorTable(check: Checker, v: unknown): TensorEntry[] {
     const shape = shapeList.map((d, j) => {
       const dim = check.int(`${path}.shape[${j}]`, d, 0, LIMITS.dim);
       elements *= dim;
-      if (elements > LIMITS.tensorElements) check.fail(`tensor '${name}' of shape ${JSON.stringify(shapeList)} has more than ${LIMITS.tensorElements} elements (the limit)`);
+      if (elements > LIMITS.tensorElements)
+        check.fail(`tensor '${name}' of shape ${JSON.stringify(shapeList)} has more than ${LIMITS.tensorElements} elements (the limit)`);
       return dim;
     });
     const dtype = check.oneOf(`${path}.dtype`, o.dtype, ['float32', 'float64'] as const);

@@ -39,7 +39,12 @@ export function readMetadata(file: DecodedFile, model: Network): void {
   }
   if (m.dataSplit !== undefined) {
     const q = `${p}.dataSplit`;
-    const d = check.object(q, m.dataSplit, ['source', 'rows', 'fingerprint', 'seed', 'testFraction'], ['source', 'rows', 'fingerprint', 'seed', 'testFraction']);
+    const d = check.object(
+      q,
+      m.dataSplit,
+      ['source', 'rows', 'fingerprint', 'seed', 'testFraction'],
+      ['source', 'rows', 'fingerprint', 'seed', 'testFraction'],
+    );
     const testFraction = check.number(`${q}.testFraction`, d.testFraction);
     if (!(testFraction > 0 && testFraction < 1)) check.expect(`${q}.testFraction`, 'a number in (0, 1)', testFraction);
     model.dataSplit = {

@@ -114,7 +114,11 @@ export function checkpointToBytes(model: Network, state: TrainingState): Uint8Ar
     },
   };
   const byName = new Map(state.weights.map((w) => [w.name, w.value]));
-  checkLayerWeights(op, model, model.weights.map((v) => byName.get(v.name) ?? v.value));
+  checkLayerWeights(
+    op,
+    model,
+    model.weights.map((v) => byName.get(v.name) ?? v.value),
+  );
   return encodeFile(
     { format: 'logitkit-model', formatVersion: FORMAT_VERSION, kind: 'checkpoint', createdBy: CREATED_BY, model: topologyOf(model), training },
     [...state.weights, ...slotTensors.map(({ name, value }) => ({ name, value }))],

@@ -99,7 +99,12 @@ export function buildFromTopology(check: Checker, t: TopologyJSON, tensors: Read
     }
   };
   const byName = new Map<string, Layer>();
-  t.layers.forEach((l, i) => byName.set(l.name, wrap(`${path}.layers[${i}]`, () => layerFromConfig(l.className, l.name, l.config))));
+  t.layers.forEach((l, i) =>
+    byName.set(
+      l.name,
+      wrap(`${path}.layers[${i}]`, () => layerFromConfig(l.className, l.name, l.config)),
+    ),
+  );
   const used = new Set<string>();
   for (const n of t.nodes) used.add(n.layer);
   for (const l of t.layers) if (!used.has(l.name)) check.fail(`layer '${l.name}' is not used by any node`);

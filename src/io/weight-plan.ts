@@ -46,7 +46,8 @@ export function checkWeightPlan(check: Checker, t: TopologyJSON, byName: Readonl
       const name = `${layer.name}/${w.name}`;
       const need = `${layer.dtype ?? dtype} [${w.shape.join(', ')}]`;
       const elements = w.shape.reduce((a, b) => a * b, 1);
-      if (elements > LIMITS.tensorElements) check.fail(`layer '${layer.name}' implies weight '${name}' ${need}, more than ${LIMITS.tensorElements} elements (the limit)`);
+      if (elements > LIMITS.tensorElements)
+        check.fail(`layer '${layer.name}' implies weight '${name}' ${need}, more than ${LIMITS.tensorElements} elements (the limit)`);
       bytes += elements * ((layer.dtype ?? dtype) === 'float64' ? 8 : 4);
       if (bytes > LIMITS.dataBytes) check.fail(`the layers' weights need more than ${LIMITS.dataBytes} bytes (the parameter budget)`);
       const stored = tensors.get(name);

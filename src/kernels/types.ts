@@ -14,12 +14,26 @@ import type { TypedArray } from '../tensor/dtype.js';
  *   o * n * inner + i * inner + j. The axis has length n and stride inner.
  */
 export type UnaryOp =
-  | 'neg' | 'exp' | 'log' | 'log1p' | 'square' | 'sqrt' | 'abs' | 'sign' | 'step'
-  | 'relu' | 'sigmoid' | 'softplus' | 'logSigmoid' | 'tanh' | 'reciprocal' | 'isFinite' | 'isNaN';
+  | 'neg'
+  | 'exp'
+  | 'log'
+  | 'log1p'
+  | 'square'
+  | 'sqrt'
+  | 'abs'
+  | 'sign'
+  | 'step'
+  | 'relu'
+  | 'sigmoid'
+  | 'softplus'
+  | 'logSigmoid'
+  | 'tanh'
+  | 'reciprocal'
+  | 'isFinite'
+  | 'isNaN';
 
 export type BinaryOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'floorDiv' | 'pow' | 'maximum' | 'minimum'
-  | 'equal' | 'notEqual' | 'greater' | 'greaterEqual' | 'less' | 'lessEqual';
+  'add' | 'sub' | 'mul' | 'div' | 'floorDiv' | 'pow' | 'maximum' | 'minimum' | 'equal' | 'notEqual' | 'greater' | 'greaterEqual' | 'less' | 'lessEqual';
 
 /** The constants of one Adam step (src/kernels/ts/optimizer.ts has the formula). */
 export interface AdamStep {
@@ -66,9 +80,17 @@ export interface Kernels {
    * Shapes after the transposes: (m × k) · (k × n) = (m × n). Sums accumulate in float64.
    */
   matMul(
-    a: TypedArray, b: TypedArray, out: TypedArray,
-    batch: number, m: number, k: number, n: number,
-    transposeA: boolean, transposeB: boolean, aBatchStride: number, bBatchStride: number,
+    a: TypedArray,
+    b: TypedArray,
+    out: TypedArray,
+    batch: number,
+    m: number,
+    k: number,
+    n: number,
+    transposeA: boolean,
+    transposeB: boolean,
+    aBatchStride: number,
+    bBatchStride: number,
   ): void;
 
   transpose(x: TypedArray, shape: readonly number[], perm: readonly number[], out: TypedArray): void;
@@ -95,12 +117,23 @@ export interface Kernels {
    * an upstream gradient that is one number (1/N of a mean) folded into the write, rounded once.
    */
   softmaxCrossEntropy(
-    logits: TypedArray, labels: TypedArray, outer: number, n: number, inner: number,
-    loss: TypedArray, dLogits: TypedArray | null, gradScale?: number,
+    logits: TypedArray,
+    labels: TypedArray,
+    outer: number,
+    n: number,
+    inner: number,
+    loss: TypedArray,
+    dLogits: TypedArray | null,
+    gradScale?: number,
   ): void;
   /** Sparse form: rows of length n, class ids validated by the op; dLogits = (softmax − onehot(id))·gradScale. */
   sparseSoftmaxCrossEntropy(
-    logits: TypedArray, ids: Int32Array, rows: number, n: number, loss: TypedArray, dLogits: TypedArray | null,
+    logits: TypedArray,
+    ids: Int32Array,
+    rows: number,
+    n: number,
+    loss: TypedArray,
+    dLogits: TypedArray | null,
     gradScale?: number,
   ): void;
   /**
@@ -109,8 +142,12 @@ export interface Kernels {
    * Gradients to logits and labels are written when their buffers are given.
    */
   sigmoidCrossEntropy(
-    logits: TypedArray, labels: TypedArray, posWeight: TypedArray | null, loss: TypedArray,
-    dLogits: TypedArray | null, dLabels: TypedArray | null,
+    logits: TypedArray,
+    labels: TypedArray,
+    posWeight: TypedArray | null,
+    loss: TypedArray,
+    dLogits: TypedArray | null,
+    dLabels: TypedArray | null,
   ): void;
 
   /**
@@ -125,9 +162,27 @@ export type KernelFunctionName = { [K in keyof Kernels]-?: NonNullable<Kernels[K
 
 /** Every kernel function a set must have (setKernels checks them); the compiler rejects this list if one is missing. */
 export const KERNEL_FUNCTIONS = [
-  'unary', 'binary', 'select', 'cast', 'broadcastTo', 'reduce', 'argReduce', 'topK', 'matMul', 'transpose', 'slice',
-  'concat', 'gather', 'scatterAdd', 'oneHot', 'softmax', 'logSoftmax', 'softmaxCrossEntropy', 'sparseSoftmaxCrossEntropy',
-  'sigmoidCrossEntropy', 'adamUpdate',
+  'unary',
+  'binary',
+  'select',
+  'cast',
+  'broadcastTo',
+  'reduce',
+  'argReduce',
+  'topK',
+  'matMul',
+  'transpose',
+  'slice',
+  'concat',
+  'gather',
+  'scatterAdd',
+  'oneHot',
+  'softmax',
+  'logSoftmax',
+  'softmaxCrossEntropy',
+  'sparseSoftmaxCrossEntropy',
+  'sigmoidCrossEntropy',
+  'adamUpdate',
 ] as const satisfies readonly KernelFunctionName[];
 
 // A compile error here names a kernel function missing from KERNEL_FUNCTIONS.

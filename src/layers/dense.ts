@@ -84,7 +84,12 @@ export class Dense extends Layer {
       throw argError(`Dense '${this.name}'`, 'input', 'a batch of examples with a known last dimension, shape [batch, ..., features]', formatShape(shape));
     }
     if (this.built && inDim !== this.kernel.shape[0]) {
-      throw argError(`Dense '${this.name}'`, 'input', `${this.kernel.shape[0]} features on the last axis (the layer's kernel is [${this.kernel.shape.join(', ')}])`, formatShape(shape));
+      throw argError(
+        `Dense '${this.name}'`,
+        'input',
+        `${this.kernel.shape[0]} features on the last axis (the layer's kernel is [${this.kernel.shape.join(', ')}])`,
+        formatShape(shape),
+      );
     }
     return [...shape.slice(0, -1), this.units];
   }

@@ -24,14 +24,7 @@ export function checkInitializer(op: string, arg: string, value: unknown, fallba
 }
 
 /** Draws a tensor of `shape` in row-major order (element 0 first) from `rng`. */
-export function initialize(
-  name: InitializerName,
-  shape: readonly number[],
-  dtype: 'float32' | 'float64',
-  rng: Random,
-  fanIn: number,
-  fanOut: number,
-): Tensor {
+export function initialize(name: InitializerName, shape: readonly number[], dtype: 'float32' | 'float64', rng: Random, fanIn: number, fanOut: number): Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
   const values = allocate(dtype, size);
   switch (name) {

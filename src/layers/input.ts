@@ -1,7 +1,17 @@
 import { argError, argTypeError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Layer, LayerNode, readDType, type FloatDType, type LayerConfig, type LayerDefinition, type LayerOutput, type SymbolicShape, type SymbolicTensor } from './layer.js';
+import {
+  Layer,
+  LayerNode,
+  readDType,
+  type FloatDType,
+  type LayerConfig,
+  type LayerDefinition,
+  type LayerOutput,
+  type SymbolicShape,
+  type SymbolicTensor,
+} from './layer.js';
 
 export const MAX_RANK = 8;
 export const MAX_DIM = 2 ** 31 - 1;

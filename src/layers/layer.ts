@@ -213,7 +213,10 @@ export abstract class Layer {
       const shapes = tensors.map((t) => t.shape.map((d, i) => (i === 0 ? null : d)));
       this.computeOutputShape(shapes);
       if (!this.isBuilt) this.build(shapes, dtype, new Random(0));
-      return this.call(tensors, this.variables.map((v) => v.value)).output;
+      return this.call(
+        tensors,
+        this.variables.map((v) => v.value),
+      ).output;
     }
     throw argTypeError(op, 'inputs', 'SymbolicTensors (from input()) or Tensors, not a mix', list);
   }

@@ -136,7 +136,11 @@ export class Network {
     const rng = new Random(seed);
     for (const node of order) {
       if (node.layer.built) continue;
-      node.layer.build(node.inputs.map((s) => s.shape), node.output.dtype, rng);
+      node.layer.build(
+        node.inputs.map((s) => s.shape),
+        node.output.dtype,
+        rng,
+      );
     }
     this.generator = rng;
     this.graph = {
@@ -258,7 +262,8 @@ export class Network {
   /** Replaces every parameter (same order, shapes and dtypes as `weights`). */
   setWeights(values: readonly Tensor[]): void {
     const ws = this.weights;
-    if (!Array.isArray(values) || values.length !== ws.length) throw argError('setWeights', 'values', `${ws.length} tensors`, Array.isArray(values) ? `${values.length} tensors` : values);
+    if (!Array.isArray(values) || values.length !== ws.length)
+      throw argError('setWeights', 'values', `${ws.length} tensors`, Array.isArray(values) ? `${values.length} tensors` : values);
     ws.forEach((v, i) => v.assign(values[i]));
   }
 
@@ -320,7 +325,8 @@ export class Network {
    */
   summary(print: ((line: string) => void) | false = console.log): ModelSummary {
     this.requireGraph('summary');
-    if (print !== false && typeof print !== 'function') throw argTypeError('summary', 'print', 'a function called with each line (default console.log) or false (print nothing)', print);
+    if (print !== false && typeof print !== 'function')
+      throw argTypeError('summary', 'print', 'a function called with each line (default console.log) or false (print nothing)', print);
     const nodesOf = new Map<Layer, LayerNode[]>();
     for (const n of this.nodes) nodesOf.set(n.layer, [...(nodesOf.get(n.layer) ?? []), n]);
     const rows: SummaryRow[] = this.layers.map((layer) => {
@@ -350,7 +356,11 @@ export class Network {
       ...(isChain ? [] : [r.inputs.join(', ')]),
     ]);
     const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => row[c].length)));
-    const line = (cells: string[]) => cells.map((cell, c) => (c === 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('   ').trimEnd();
+    const line = (cells: string[]) =>
+      cells
+        .map((cell, c) => (c === 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+        .join('   ')
+        .trimEnd();
     const rule = '─'.repeat(widths.reduce((a, b) => a + b, 0) + 3 * (widths.length - 1));
     const lines = [
       `${this.className}: "${this.name}"`,

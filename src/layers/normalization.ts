@@ -46,7 +46,8 @@ export class Normalization extends Layer {
    */
   adapt(x: Tensor): this {
     const op = `Normalization '${this.name}'.adapt`;
-    if (!(x instanceof Tensor) || x.dtype === 'int32' || x.rank < 2 || x.size === 0) throw argTypeError(op, 'x', 'a non-empty float tensor [n, ..., features]', x);
+    if (!(x instanceof Tensor) || x.dtype === 'int32' || x.rank < 2 || x.size === 0)
+      throw argTypeError(op, 'x', 'a non-empty float tensor [n, ..., features]', x);
     const d = x.shape[x.rank - 1];
     const rows = x.size / d;
     const v = x.values;
@@ -102,7 +103,10 @@ export class Normalization extends Layer {
 
   override weightShapes(inputShapes: readonly SymbolicShape[]): Array<{ name: string; shape: number[] }> {
     const d = inputShapes[0][inputShapes[0].length - 1] as number;
-    return [{ name: 'mean', shape: [d] }, { name: 'variance', shape: [d] }];
+    return [
+      { name: 'mean', shape: [d] },
+      { name: 'variance', shape: [d] },
+    ];
   }
 
   protected override createWeights(inputShapes: readonly SymbolicShape[], dtype: FloatDType): Variable[] {
@@ -115,7 +119,10 @@ export class Normalization extends Layer {
     } else {
       variance.fill(1);
     }
-    return [new Variable(() => `${this.name}/mean`, new Tensor(mean, [d]), false), new Variable(() => `${this.name}/variance`, new Tensor(variance, [d]), false)];
+    return [
+      new Variable(() => `${this.name}/mean`, new Tensor(mean, [d]), false),
+      new Variable(() => `${this.name}/variance`, new Tensor(variance, [d]), false),
+    ];
   }
 
   /** Variances must not be negative (a file could hold one). */

@@ -53,7 +53,5 @@ export function resultDType(op: string, a: Tensor, b: Tensor, aIsWeak: boolean, 
   if (bIsWeak) return a.dtype === 'int32' ? b.dtype : a.dtype;
   if (a.dtype === 'int32') return b.dtype;
   if (b.dtype === 'int32') return a.dtype;
-  throw new TypeError(
-    `${op}: arguments 'a' (${a.dtype}) and 'b' (${b.dtype}) must have the same float dtype; cast one with cast(x, '${a.dtype}')`,
-  );
+  throw new TypeError(`${op}: arguments 'a' (${a.dtype}) and 'b' (${b.dtype}) must have the same float dtype; cast one with cast(x, '${a.dtype}')`);
 }

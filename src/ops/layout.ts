@@ -44,9 +44,15 @@ export function expandDims(xIn: TensorInput, axis = 0): Tensor {
 export function squeeze(xIn: TensorInput, axis?: number | number[]): Tensor {
   const op = 'squeeze';
   const x = toTensor(op, 'x', xIn);
-  const axes = axis === undefined ? x.shape.map((_, i) => i).filter((i) => x.shape[i] === 1) : (Array.isArray(axis) ? axis : [axis]).map((a) => normalizeAxis(op, a, x.rank));
+  const axes =
+    axis === undefined
+      ? x.shape.map((_, i) => i).filter((i) => x.shape[i] === 1)
+      : (Array.isArray(axis) ? axis : [axis]).map((a) => normalizeAxis(op, a, x.rank));
   for (const a of axes) if (x.shape[a] !== 1) throw argError(op, 'axis', `axes of size 1 (axis ${a} has size ${x.shape[a]})`, axis);
-  return reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => !axes.includes(i)),
+  );
 }
 
 /** Permutes dimensions (default: reverses them). */
@@ -58,7 +64,10 @@ export function transpose(xIn: TensorInput, perm?: readonly number[]): Tensor {
     throw argError(op, 'perm', `a permutation of [0..${x.rank - 1}]`, perm);
   }
   if (p.every((v, i) => v === i)) return x;
-  const out = zeroFilled(x.dtype, p.map((i) => x.shape[i]));
+  const out = zeroFilled(
+    x.dtype,
+    p.map((i) => x.shape[i]),
+  );
   kernels().transpose(x.values, x.shape, p, out.values);
   const inverse = p.map((_, i) => p.indexOf(i));
   return record(out, op, [x], (dy) => [transpose(dy, inverse)]);
@@ -124,7 +133,13 @@ export function concat(xsIn: readonly TensorInput[], axis = 0): Tensor {
   shape[a] = ns.reduce((p, q) => p + q, 0);
   const { outer, inner } = splitAtAxis(first.shape, a);
   const out = zeroFilled(first.dtype, shape);
-  kernels().concat(xs.map((t) => t.values), ns, outer, inner, out.values);
+  kernels().concat(
+    xs.map((t) => t.values),
+    ns,
+    outer,
+    inner,
+    out.values,
+  );
   if (!isFloat(first.dtype)) return out;
   return record(out, op, xs, (dy) => {
     let offset = 0;
@@ -145,7 +160,10 @@ export function stack(xsIn: readonly TensorInput[], axis = 0): Tensor {
     if (!shapesEqual(t.shape, xs[0].shape)) throw argError(op, `tensors[${i}]`, `shape [${xs[0].shape.join(', ')}] like tensors[0]`, t);
   });
   const a = normalizeAxis(op, axis, xs[0].rank + 1);
-  return concat(xs.map((t) => expandDims(t, a)), a);
+  return concat(
+    xs.map((t) => expandDims(t, a)),
+    a,
+  );
 }
 
 /** Checks class ids / indices: int32 values in [0, n). */

@@ -53,16 +53,24 @@ export function matMul(aIn: TensorInput, bIn: TensorInput, transposeA = false, t
   const B = toTensor(op, 'b', bIn);
   return record(out, op, [A, B], (dy, [needA, needB]) => {
     // d/dA and d/dB of op(A)·op(B) for each transpose combination; a constant input gets none.
-    const da = !needA ? null
-      : !transposeA && !transposeB ? matMul(dy, B, false, true)
-      : !transposeA ? matMul(dy, B, false, false)
-      : !transposeB ? matMul(B, dy, false, true)
-      : matMul(B, dy, true, true);
-    const db = !needB ? null
-      : !transposeA && !transposeB ? matMul(A, dy, true, false)
-      : !transposeA ? matMul(dy, A, true, false)
-      : !transposeB ? matMul(A, dy, false, false)
-      : matMul(dy, A, true, true);
+    const da = !needA
+      ? null
+      : !transposeA && !transposeB
+        ? matMul(dy, B, false, true)
+        : !transposeA
+          ? matMul(dy, B, false, false)
+          : !transposeB
+            ? matMul(B, dy, false, true)
+            : matMul(B, dy, true, true);
+    const db = !needB
+      ? null
+      : !transposeA && !transposeB
+        ? matMul(A, dy, true, false)
+        : !transposeA
+          ? matMul(dy, A, true, false)
+          : !transposeB
+            ? matMul(A, dy, false, false)
+            : matMul(dy, A, true, true);
     return [da && unbroadcast(da, A.shape), db && unbroadcast(db, B.shape)];
   });
 }

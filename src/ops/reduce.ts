@@ -42,7 +42,13 @@ function plan(x: Tensor, axes: number[]): Plan {
 }
 
 /** @internal A reduction kernel call over `axes` (shared with logSumExp in ops/softmax). */
-export function reduceOp(op: ReduceOp, name: string, xIn: TensorInput, axis: Axis | undefined, keepDims: boolean): { out: Tensor; x: Tensor; keepDimsShape: number[] } {
+export function reduceOp(
+  op: ReduceOp,
+  name: string,
+  xIn: TensorInput,
+  axis: Axis | undefined,
+  keepDims: boolean,
+): { out: Tensor; x: Tensor; keepDimsShape: number[] } {
   let x = toTensor(name, 'x', xIn);
   if (op === 'logSumExp' && !isFloat(x.dtype)) x = cast(x, floatOf(x.dtype));
   const axes = normalizeAxes(name, axis, x.rank);
@@ -91,7 +97,10 @@ function argReduce(op: 'argMax' | 'argMin', xIn: TensorInput, axis: number): Ten
   const a = normalizeAxis(op, axis, x.rank);
   const { outer, n, inner } = splitAtAxis(x.shape, a);
   if (n === 0) throw argError(op, 'x', 'non-empty along the axis', x);
-  const out = zeroFilled('int32', x.shape.filter((_, i) => i !== a));
+  const out = zeroFilled(
+    'int32',
+    x.shape.filter((_, i) => i !== a),
+  );
   kernels().argReduce(op, x.values, outer, n, inner, out.values as Int32Array);
   return out;
 }
@@ -128,4 +137,3 @@ export function topK(xIn: TensorInput, k = 1): { values: Tensor; indices: Tensor
   }
   return { values, indices };
 }
-

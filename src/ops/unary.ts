@@ -36,17 +36,14 @@ export const relu = (x: TensorInput): Tensor => unaryOp('relu', x, (dy, x) => mu
  * 1 / (1 + e^−x), computed without overflow for any x. The gradient is σ(x)·σ(−x), not out·(1 − out), whose
  * 1 − out cancels to 0 for x ≳ 37 (float64) or 17 (float32) although σ'(x) ≈ e^−x is representable.
  */
-export const sigmoid = (x: TensorInput): Tensor =>
-  unaryOp('sigmoid', x, (dy, x, out) => mul(dy, mul(out, sigmoid(neg(x)))));
+export const sigmoid = (x: TensorInput): Tensor => unaryOp('sigmoid', x, (dy, x, out) => mul(dy, mul(out, sigmoid(neg(x)))));
 /** log(1 + e^x) = max(x, 0) + log1p(e^−|x|): exact for large |x|. */
 export const softplus = (x: TensorInput): Tensor => unaryOp('softplus', x, (dy, x) => mul(dy, sigmoid(x)));
 /** log σ(x) = min(x, 0) − log1p(e^−|x|). */
 export const logSigmoid = (x: TensorInput): Tensor => unaryOp('logSigmoid', x, (dy, x) => mul(dy, sigmoid(neg(x))));
 /** The gradient is 4·σ(2x)·σ(−2x) = 1 − tanh², without the cancellation of 1 − out² for large |x|. */
-export const tanh = (x: TensorInput): Tensor =>
-  unaryOp('tanh', x, (dy, x) => mul(dy, mul(mul(sigmoid(mul(x, 2)), sigmoid(mul(x, -2))), 4)));
-export const reciprocal = (x: TensorInput): Tensor =>
-  unaryOp('reciprocal', x, (dy, _x, out) => neg(mul(dy, mul(out, out))));
+export const tanh = (x: TensorInput): Tensor => unaryOp('tanh', x, (dy, x) => mul(dy, mul(mul(sigmoid(mul(x, 2)), sigmoid(mul(x, -2))), 4)));
+export const reciprocal = (x: TensorInput): Tensor => unaryOp('reciprocal', x, (dy, _x, out) => neg(mul(dy, mul(out, out))));
 export const isFiniteMask = (x: TensorInput): Tensor => castTo(unaryOp('isFinite', toTensor('isFiniteMask', 'x', x), null, true), 'int32');
 export const isNaNMask = (x: TensorInput): Tensor => castTo(unaryOp('isNaN', toTensor('isNaNMask', 'x', x), null, true), 'int32');
 

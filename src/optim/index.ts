@@ -7,10 +7,27 @@ import { SGD, type SGDConfig } from './sgd.js';
 
 export { OPTIMIZERS, optimizerFromConfig } from './registry.js';
 export {
-  SCHEDULES, exponentialDecay, cosineDecay, piecewiseConstantDecay, scheduleFromConfig, isSchedule,
-  type LearningRateSchedule, type ScheduleConfig, type ExponentialDecayConfig, type CosineDecayConfig, type PiecewiseConstantDecayConfig,
+  SCHEDULES,
+  exponentialDecay,
+  cosineDecay,
+  piecewiseConstantDecay,
+  scheduleFromConfig,
+  isSchedule,
+  type LearningRateSchedule,
+  type ScheduleConfig,
+  type ExponentialDecayConfig,
+  type CosineDecayConfig,
+  type PiecewiseConstantDecayConfig,
 } from './schedules.js';
-export { Optimizer, type OptimizerDefinition, type OptimizerConfigValue, type OptimizerState, type OptimizerType, type LearningRate, type SlotState } from './optimizer.js';
+export {
+  Optimizer,
+  type OptimizerDefinition,
+  type OptimizerConfigValue,
+  type OptimizerState,
+  type OptimizerType,
+  type LearningRate,
+  type SlotState,
+} from './optimizer.js';
 export { SGD, type SGDConfig } from './sgd.js';
 export { Adam, AdamW, type AdamConfig } from './adam.js';
 export { sgdUpdate } from './updates.js';
@@ -25,6 +42,14 @@ export type OptimizerSpec = Optimizer | 'sgd' | 'adam' | 'adamw';
 /** An optimizer instance, or a fresh one with default settings from its registry name. */
 export function getOptimizer(op: string, spec: unknown): Optimizer {
   if (spec instanceof Optimizer) return spec;
-  if (typeof spec !== 'string') throw argTypeError(op, 'optimizer', `${OPTIMIZERS.names().map((n) => `'${n}'`).join(', ')} or an optimizer instance (optimizers.adam({learningRate}))`, spec);
+  if (typeof spec !== 'string')
+    throw argTypeError(
+      op,
+      'optimizer',
+      `${OPTIMIZERS.names()
+        .map((n) => `'${n}'`)
+        .join(', ')} or an optimizer instance (optimizers.adam({learningRate}))`,
+      spec,
+    );
   return OPTIMIZERS.get(op, 'optimizer', spec).create();
 }

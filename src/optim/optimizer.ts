@@ -47,7 +47,8 @@ export interface OptimizerState {
 
 export function checkLearningRate(op: string, lr: unknown): LearningRate {
   if (typeof lr === 'function') return lr as LearningRate;
-  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) throw argError(op, 'learningRate', 'a finite number ≥ 0 or a function (step, epoch) => number', lr);
+  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0)
+    throw argError(op, 'learningRate', 'a finite number ≥ 0 or a function (step, epoch) => number', lr);
   return lr;
 }
 
@@ -108,7 +109,12 @@ export abstract class Optimizer {
   applyGradients(variables: readonly Variable[], grads: readonly Tensor[]): void {
     const op = `${this.type}.applyGradients`;
     if (!Array.isArray(variables) || !Array.isArray(grads) || variables.length !== grads.length) {
-      throw argError(op, 'grads', `one gradient per variable (${Array.isArray(variables) ? variables.length : '?'})`, Array.isArray(grads) ? `${grads.length} gradients` : grads);
+      throw argError(
+        op,
+        'grads',
+        `one gradient per variable (${Array.isArray(variables) ? variables.length : '?'})`,
+        Array.isArray(grads) ? `${grads.length} gradients` : grads,
+      );
     }
     grads.forEach((g, i) => {
       const v = variables[i];
@@ -136,7 +142,7 @@ export abstract class Optimizer {
     }
     return this.slotNames().map((name) => {
       let buf = map!.get(name);
-      if (!buf || buf.length !== v.size || (buf instanceof Float64Array) !== (v.dtype === 'float64')) {
+      if (!buf || buf.length !== v.size || buf instanceof Float64Array !== (v.dtype === 'float64')) {
         buf = allocateOwned(v.dtype, v.size);
         map!.set(name, buf);
       }
@@ -163,7 +169,14 @@ export abstract class Optimizer {
     const names = new Set(this.slotNames());
     const next = new Map<string, Map<string, TypedArray>>();
     state.slots.forEach((s, i) => {
-      if (s === null || typeof s !== 'object' || typeof s.variable !== 'string' || !names.has(s.slot) || !(s.value instanceof Tensor) || s.value.dtype === 'int32') {
+      if (
+        s === null ||
+        typeof s !== 'object' ||
+        typeof s.variable !== 'string' ||
+        !names.has(s.slot) ||
+        !(s.value instanceof Tensor) ||
+        s.value.dtype === 'int32'
+      ) {
         throw argError(op, `state.slots[${i}]`, `{variable, slot: ${[...names].map((n) => `'${n}'`).join(' | ')}, value: a float tensor}`, s?.slot);
       }
       let map = next.get(s.variable);

@@ -30,7 +30,8 @@ interface ScheduleDefinition {
 
 function num(op: string, arg: string, v: unknown, fallback?: number, min = 0, positive = false): number {
   if (v === undefined && fallback !== undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (positive && v === 0)) throw argError(op, arg, `a finite number ${positive ? '>' : '≥'} ${min}`, v);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (positive && v === 0))
+    throw argError(op, arg, `a finite number ${positive ? '>' : '≥'} ${min}`, v);
   return v;
 }
 
@@ -78,7 +79,8 @@ const piecewise: ScheduleDefinition = {
     if (!Array.isArray(b) || b.some((x, i) => typeof x !== 'number' || !Number.isFinite(x) || (i > 0 && x <= b[i - 1]))) {
       throw argError(op, 'boundaries', 'an array of strictly increasing finite numbers', b);
     }
-    if (!Array.isArray(v) || v.length !== b.length + 1) throw argError(op, 'values', `an array of ${(b as unknown[]).length + 1} numbers (one more than boundaries)`, v);
+    if (!Array.isArray(v) || v.length !== b.length + 1)
+      throw argError(op, 'values', `an array of ${(b as unknown[]).length + 1} numbers (one more than boundaries)`, v);
     v.forEach((x, i) => num(op, `values[${i}]`, x));
     const boundaries = (b as number[]).slice();
     const values = (v as number[]).slice();
@@ -113,10 +115,25 @@ export function isSchedule(x: unknown): x is LearningRateSchedule {
   return typeof x === 'function' && typeof (x as Partial<LearningRateSchedule>).schedule === 'object';
 }
 
-export interface ExponentialDecayConfig { initialLearningRate: number; decaySteps: number; decayRate: number; staircase?: boolean }
-export interface CosineDecayConfig { initialLearningRate: number; decaySteps: number; alpha?: number; warmupTarget?: number | null; warmupSteps?: number }
-export interface PiecewiseConstantDecayConfig { boundaries: number[]; values: number[] }
+export interface ExponentialDecayConfig {
+  initialLearningRate: number;
+  decaySteps: number;
+  decayRate: number;
+  staircase?: boolean;
+}
+export interface CosineDecayConfig {
+  initialLearningRate: number;
+  decaySteps: number;
+  alpha?: number;
+  warmupTarget?: number | null;
+  warmupSteps?: number;
+}
+export interface PiecewiseConstantDecayConfig {
+  boundaries: number[];
+  values: number[];
+}
 
 export const exponentialDecay = (c: ExponentialDecayConfig): LearningRateSchedule => makeSchedule('exponentialDecay', 'exponentialDecay', c);
 export const cosineDecay = (c: CosineDecayConfig): LearningRateSchedule => makeSchedule('cosineDecay', 'cosineDecay', c);
-export const piecewiseConstantDecay = (c: PiecewiseConstantDecayConfig): LearningRateSchedule => makeSchedule('piecewiseConstantDecay', 'piecewiseConstantDecay', c);
+export const piecewiseConstantDecay = (c: PiecewiseConstantDecayConfig): LearningRateSchedule =>
+  makeSchedule('piecewiseConstantDecay', 'piecewiseConstantDecay', c);

@@ -12,8 +12,14 @@ import type { TypedArray } from '../tensor/dtype.js';
  * step = nesterov ? d + μ·buf : buf; p' = p − lr·step. With μ = 0 (buf null): p' = p − lr·d.
  */
 export function sgdUpdate(
-  p: TypedArray, g: TypedArray, buf: TypedArray | null, out: TypedArray,
-  lr: number, momentum: number, nesterov: boolean, l2: number,
+  p: TypedArray,
+  g: TypedArray,
+  buf: TypedArray | null,
+  out: TypedArray,
+  lr: number,
+  momentum: number,
+  nesterov: boolean,
+  l2: number,
 ): void {
   const n = p.length;
   if (buf === null) {

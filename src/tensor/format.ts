@@ -26,10 +26,7 @@ function render(values: TypedArray, shape: Shape, dtype: DType, dim: number, off
   let stride = 1;
   for (let i = dim + 1; i < shape.length; i++) stride *= shape[i];
   const n = shape[dim];
-  const show = (i: number) =>
-    dim === shape.length - 1
-      ? formatValue(values[offset + i], dtype)
-      : render(values, shape, dtype, dim + 1, offset + i * stride);
+  const show = (i: number) => (dim === shape.length - 1 ? formatValue(values[offset + i], dtype) : render(values, shape, dtype, dim + 1, offset + i * stride));
   const parts: string[] = [];
   if (n > MAX_PER_DIM) {
     for (let i = 0; i < 3; i++) parts.push(show(i));

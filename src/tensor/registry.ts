@@ -32,7 +32,9 @@ export class Registry<E extends { readonly name: string }> {
   get(op: string, arg: string, name: unknown): E {
     const e = typeof name === 'string' ? this.byName.get(name) : undefined;
     if (e) return e;
-    const choices = `a ${this.kind} name: one of ${this.names().map((n) => `'${n}'`).join(', ')}`;
+    const choices = `a ${this.kind} name: one of ${this.names()
+      .map((n) => `'${n}'`)
+      .join(', ')}`;
     throw typeof name === 'string' ? argError(op, arg, choices, name) : argTypeError(op, arg, choices, name);
   }
 }

@@ -160,7 +160,9 @@ function flatten(values: unknown, shape: number[], dim: number, out: number[], p
     if (typeof values !== 'number') {
       const where = path.length ? ` at [${path.join('][')}]` : '';
       if (Array.isArray(values)) {
-        throw new RangeError(`tensor: argument 'values' must be a regular (non-ragged) nested array of shape [${shape.join(', ')}], got an array where a number belongs${where}`);
+        throw new RangeError(
+          `tensor: argument 'values' must be a regular (non-ragged) nested array of shape [${shape.join(', ')}], got an array where a number belongs${where}`,
+        );
       }
       throw new TypeError(`tensor: argument 'values' must be numbers, got ${describe(values)}${where}`);
     }

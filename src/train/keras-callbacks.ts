@@ -48,7 +48,8 @@ export function earlyStopping(options?: EarlyStoppingOptions): Callback & { read
   const patience = nonNegativeInt(op, 'patience', o.patience, 0);
   const baseline = optionalNumber(op, 'baseline', o.baseline);
   const startFromEpoch = nonNegativeInt(op, 'startFromEpoch', o.startFromEpoch, 0);
-  if (o.restoreBestWeights !== undefined && typeof o.restoreBestWeights !== 'boolean') throw argTypeError(op, 'restoreBestWeights', 'a boolean', o.restoreBestWeights);
+  if (o.restoreBestWeights !== undefined && typeof o.restoreBestWeights !== 'boolean')
+    throw argTypeError(op, 'restoreBestWeights', 'a boolean', o.restoreBestWeights);
   let model: Model | null = null;
   let wait = 0;
   let best: number | null = null;

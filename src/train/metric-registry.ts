@@ -19,7 +19,12 @@ const accuracyMetric: MetricDefinition = {
   aliases: ['acc'],
   options: [],
   // Follows the loss: argmax for the categorical losses, logit > 0 for binary, read from the shapes for a custom loss.
-  create: (_op, _o, kind) => ({ name: 'acc', fn: kind === 'binary' ? binaryAccuracy : kind === 'custom' ? accuracy : categoricalAccuracy, builtIn: true, config: { name: 'accuracy' } }),
+  create: (_op, _o, kind) => ({
+    name: 'acc',
+    fn: kind === 'binary' ? binaryAccuracy : kind === 'custom' ? accuracy : categoricalAccuracy,
+    builtIn: true,
+    config: { name: 'accuracy' },
+  }),
 };
 const categoricalAccuracyMetric: MetricDefinition = {
   name: 'categoricalAccuracy',
@@ -65,7 +70,14 @@ export function resolveMetrics(op: string, specs: unknown, kind: LossKind): Metr
       const { name: _n, ...options } = checkOptions(op, s as Record<string, unknown>, ['name', ...def.options], arg);
       return def.create(op, options, kind);
     }
-    throw argTypeError(op, arg, `a metric name (${METRICS.names().map((n) => `'${n}'`).join(', ')}), {name, ...options}, a function (labels, logits) => number or {name, fn}`, s);
+    throw argTypeError(
+      op,
+      arg,
+      `a metric name (${METRICS.names()
+        .map((n) => `'${n}'`)
+        .join(', ')}), {name, ...options}, a function (labels, logits) => number or {name, fn}`,
+      s,
+    );
   });
   const names = new Set<string>();
   for (const m of out) {

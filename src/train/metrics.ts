@@ -116,7 +116,8 @@ export function confusionMatrix(labels: Tensor, predictions: Tensor, numClasses?
   if (!(labels instanceof Tensor)) throw argTypeError(op, 'labels', 'a Tensor', labels);
   if (!(predictions instanceof Tensor)) throw argTypeError(op, 'predictions', 'a Tensor', predictions);
   const n = labels.shape[0] ?? 0;
-  const truth = labels.rank === 2 ? (argMax(labels, -1).values as Int32Array) : labels.dtype === 'int32' && labels.rank === 1 ? (labels.values as Int32Array) : null;
+  const truth =
+    labels.rank === 2 ? (argMax(labels, -1).values as Int32Array) : labels.dtype === 'int32' && labels.rank === 1 ? (labels.values as Int32Array) : null;
   if (truth === null) throw argError(op, 'labels', 'int32 class ids [n] or one-hot labels [n, C]', labels);
   const pred = predictedIds(op, predictions, n);
   if (pred.length !== truth.length) throw argError(op, 'predictions', `${truth.length} predictions (one per label)`, predictions);

@@ -68,7 +68,8 @@ export interface MlpArchitecture {
 export function buildMlpClassifier(featureShape: readonly number[], a: MlpArchitecture): Model {
   const x = input({ shape: [...featureShape] });
   let h = a.standardizeOn ? new Normalization().adapt(a.standardizeOn).apply(x) : x;
-  for (const units of a.hidden) h = layers.dense({ units, activation: 'relu', ...(a.hiddenInitializer ? { kernelInitializer: a.hiddenInitializer } : {}) }).apply(h);
+  for (const units of a.hidden)
+    h = layers.dense({ units, activation: 'relu', ...(a.hiddenInitializer ? { kernelInitializer: a.hiddenInitializer } : {}) }).apply(h);
   const logits = layers.dense({ units: a.classes }).apply(h);
   return model({ inputs: x, outputs: logits, name: 'mlp', seed: a.seed });
 }
@@ -82,7 +83,8 @@ export async function trainMlpClassifier(data: { train: Dataset; test: Dataset }
   const op = 'trainMlpClassifier';
   if (options === null || typeof options !== 'object') throw argTypeError(op, 'options', 'an options object', options);
   const o = { ...MLP_CLASSIFIER_DEFAULTS, ...stripUndefined(options) };
-  if (typeof o.learningRate !== 'number' || !Number.isFinite(o.learningRate) || o.learningRate <= 0) throw argError(op, 'learningRate', 'a positive number', o.learningRate);
+  if (typeof o.learningRate !== 'number' || !Number.isFinite(o.learningRate) || o.learningRate <= 0)
+    throw argError(op, 'learningRate', 'a positive number', o.learningRate);
   if (!Number.isInteger(o.hiddenUnits) || o.hiddenUnits < 1) throw argError(op, 'hiddenUnits', 'a positive integer', o.hiddenUnits);
   const { train, test } = data;
   if (typeof o.standardize !== 'boolean') throw argTypeError(op, 'standardize', 'a boolean', o.standardize);

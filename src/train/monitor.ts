@@ -37,7 +37,11 @@ export function createMonitor(op: string, key: unknown, mode: unknown, minDelta:
       const value = logs[key];
       if (typeof value !== 'number') {
         const hint = key.startsWith('val_') ? ' (validation values need validationData or validationSplit)' : '';
-        throw new Error(`${op}: monitor '${key}' is not in the epoch logs${hint}; they hold ${Object.keys(logs).map((k) => `'${k}'`).join(', ')}`);
+        throw new Error(
+          `${op}: monitor '${key}' is not in the epoch logs${hint}; they hold ${Object.keys(logs)
+            .map((k) => `'${k}'`)
+            .join(', ')}`,
+        );
       }
       return value;
     },

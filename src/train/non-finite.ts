@@ -33,7 +33,9 @@ export function nonFiniteWeight(weights: readonly Variable[]): string | null {
 
 function kept(at: StepPlace): string {
   if (at.checkpoint === null) return '';
-  return at.completed > 0 ? ` The checkpoint (${at.checkpoint}) keeps epoch ${at.completed}, the last completed one.` : ` Nothing was checkpointed (${at.checkpoint}).`;
+  return at.completed > 0
+    ? ` The checkpoint (${at.checkpoint}) keeps epoch ${at.completed}, the last completed one.`
+    : ` Nothing was checkpointed (${at.checkpoint}).`;
 }
 
 /** The loss of a batch is NaN or ±Infinity: checked before the update, so the weights are those before this batch. */

@@ -34,7 +34,8 @@ function formatLogValue(v: number): string {
 
 /** The fit callback for `verbose`, or null for silence. `output` is for tests; fit uses stdout or console. */
 export function progressLogger(op: string, verbose: unknown, output: ProgressOutput | null = defaultOutput()): Callback | null {
-  if (verbose !== undefined && verbose !== 0 && verbose !== 1 && verbose !== 2 && verbose !== 'auto') throw argError(op, 'verbose', "0, 1, 2 or 'auto'", verbose);
+  if (verbose !== undefined && verbose !== 0 && verbose !== 1 && verbose !== 2 && verbose !== 'auto')
+    throw argError(op, 'verbose', "0, 1, 2 or 'auto'", verbose);
   const level = verbose === undefined || verbose === 'auto' ? (output?.isTTY ? 1 : 0) : verbose;
   if (level === 0) return null;
   const writeLine = output ? (line: string) => output.write(`${line}\n`) : (line: string) => console.log(line);
@@ -70,11 +71,16 @@ function terminalBar(stream: ProgressOutput): TerminalBar {
   type Bar = { start(total: number, value: number, payload: object): void; update(value: number, payload: object): void; stop(): void };
   let bar: Bar | null = null;
   const name = 'cli-progress';
-  const load = import(/* @vite-ignore */ name).then((m) => (m.default ?? m) as { SingleBar: new (o: object, preset: object) => Bar; Presets: { shades_classic: object } });
+  const load = import(/* @vite-ignore */ name).then(
+    (m) => (m.default ?? m) as { SingleBar: new (o: object, preset: object) => Bar; Presets: { shades_classic: object } },
+  );
   return {
     async start(title, total) {
       const cp = await load;
-      bar = new cp.SingleBar({ format: `${title} [{bar}] {value}/{total} - {text}`, stream, hideCursor: true, clearOnComplete: true }, cp.Presets.shades_classic);
+      bar = new cp.SingleBar(
+        { format: `${title} [{bar}] {value}/{total} - {text}`, stream, hideCursor: true, clearOnComplete: true },
+        cp.Presets.shades_classic,
+      );
       bar.start(total, 0, { text: '' });
     },
     update(seen, text) {

@@ -30,7 +30,8 @@ export class Sequential extends Model {
     if (!Array.isArray(layers)) throw argTypeError(op, 'layers', 'an array of layers', layers);
     if (options === null || typeof options !== 'object') throw argTypeError(op, 'options', 'an options object', options);
     if (options.inputShape !== undefined) checkFeatureShape(op, 'inputShape', options.inputShape);
-    if (options.dtype !== undefined && options.dtype !== 'float32' && options.dtype !== 'float64') throw argTypeError(op, 'dtype', "'float32' or 'float64'", options.dtype);
+    if (options.dtype !== undefined && options.dtype !== 'float32' && options.dtype !== 'float64')
+      throw argTypeError(op, 'dtype', "'float32' or 'float64'", options.dtype);
     this.options = { ...options };
     this.name = options.name ?? 'sequential';
     layers.forEach((l) => this.add(l));

@@ -3,20 +3,24 @@
  * a tensor used twice, and no leakage between calls. Expected gradients are derived by hand.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  add, exp, grad, grads, matMul, mul, nn, square, stopGradient, sub, sum, tensor, valueAndGrad, valueAndGrads, type Tensor,
-} from '../../src/index.js';
+import { add, exp, grad, grads, matMul, mul, nn, square, stopGradient, sub, sum, tensor, valueAndGrad, valueAndGrads, type Tensor } from '../../src/index.js';
 
 const f64 = (v: number[] | number[][]) => tensor(v, { dtype: 'float64' });
 const arr = (t: Tensor) => Array.from(t.values);
 
 describe('grad / grads / valueAndGrad / valueAndGrads', () => {
   it('grad(f)(x) of sum(x²) is 2x, same shape and dtype', () => {
-    const x = f64([[1, -2], [3, 0.5]]);
+    const x = f64([
+      [1, -2],
+      [3, 0.5],
+    ]);
     const g = grad((t) => sum(square(t)))(x);
     expect([...g.shape]).toEqual([2, 2]);
     expect(g.dtype).toBe('float64');
-    expect(g.toArray()).toEqual([[2, -4], [6, 1]]);
+    expect(g.toArray()).toEqual([
+      [2, -4],
+      [6, 1],
+    ]);
   });
   it('float32 in, float32 gradient out', () => {
     const g = grad((t) => sum(mul(t, 3)))(tensor([1, 2]));
@@ -38,12 +42,21 @@ describe('grad / grads / valueAndGrad / valueAndGrads', () => {
     expect(value.record).toBeNull();
   });
   it('valueAndGrads with matMul: d/dW and d/db of sum(W·x + b)', () => {
-    const W = f64([[1, 2], [3, 4]]);
+    const W = f64([
+      [1, 2],
+      [3, 4],
+    ]);
     const x = f64([[5], [6]]);
     const b = f64([[0.5], [0.25]]);
-    const { value, grads: [gW, gb] } = valueAndGrads((w, bb) => sum(add(matMul(w, x), bb)))([W, b]);
+    const {
+      value,
+      grads: [gW, gb],
+    } = valueAndGrads((w, bb) => sum(add(matMul(w, x), bb)))([W, b]);
     expect(value.item()).toBe(17 + 39 + 0.75);
-    expect(gW.toArray()).toEqual([[5, 6], [5, 6]]);
+    expect(gW.toArray()).toEqual([
+      [5, 6],
+      [5, 6],
+    ]);
     expect(gb.toArray()).toEqual([[1], [1]]);
   });
   it('the gradient of softmax cross-entropy is softmax − labels (hand-computed softmax)', () => {
@@ -88,7 +101,10 @@ describe('inputs, seeds and reuse', () => {
   it('dy seeds the backward pass (vector–Jacobian product)', () => {
     const g = grad((t) => mul(t, f64([2, 3])))(f64([1, 1]), f64([10, -1]));
     expect(arr(g)).toEqual([20, -3]);
-    const { value, grads: [ga] } = valueAndGrads((a) => square(a))([f64([1, 2])], f64([1, 0.5]));
+    const {
+      value,
+      grads: [ga],
+    } = valueAndGrads((a) => square(a))([f64([1, 2])], f64([1, 0.5]));
     expect(arr(value)).toEqual([1, 4]);
     expect(arr(ga)).toEqual([2, 2]);
   });
@@ -103,10 +119,14 @@ describe('inputs, seeds and reuse', () => {
   it('the same tensor used twice in f accumulates: d/dx (x·x + x) = 2x + 1', () => {
     expect(arr(grad((t) => sum(add(mul(t, t), t)))(f64([3, -1])))).toEqual([7, -1]);
     // Through a shared intermediate used by two branches.
-    expect(arr(grad((t) => {
-      const u = exp(t);
-      return sum(add(mul(u, 2), sub(u, t)));
-    })(f64([0])))).toEqual([2]);
+    expect(
+      arr(
+        grad((t) => {
+          const u = exp(t);
+          return sum(add(mul(u, 2), sub(u, t)));
+        })(f64([0])),
+      ),
+    ).toEqual([2]);
   });
   it('the same tensor passed as two inputs gets one gradient per position', () => {
     const x = f64([2, 5]);
@@ -138,7 +158,7 @@ describe('no leakage between calls', () => {
     expect(arr(grad((t) => sum(mul(t, l)))(f64([5, 5])))).toEqual([2, 4]);
     expect(arr(grad((t) => sum(square(t)))(l))).toEqual([4, 8]);
   });
-  it('the caller\'s tensors are not marked: repeated calls give the same gradient', () => {
+  it("the caller's tensors are not marked: repeated calls give the same gradient", () => {
     const x = f64([0.5, 1.5]);
     const f = grad((t) => sum(square(t)));
     expect(arr(f(x))).toEqual([1, 3]);

@@ -11,9 +11,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Three well-separated Gaussian blobs in 4 features, as CSV with a header and string labels. */
 function blobsCsv(n: number, seed: number): string {
   let s = seed;
-  const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+  const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
   const normal = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
-  const centers = [[2, 0, 0, 0], [0, 2, 0, 0], [0, 0, 2, 0]];
+  const centers = [
+    [2, 0, 0, 0],
+    [0, 2, 0, 0],
+    [0, 0, 2, 0],
+  ];
   const names = ['red', 'green', 'blue'];
   const lines = ['f1,f2,f3,f4,colour'];
   for (let i = 0; i < n; i++) {
@@ -72,12 +76,34 @@ describe('logitkit train / evaluate / predict / info on a small CSV set', () => 
   let trainOut: { code: number; out: string; err: string };
   beforeAll(async () => {
     writeFileSync(train, blobsCsv(300, 7));
-    trainOut = await cli('train', '--data', `csv:${train}`, '--hidden', '16', '--epochs', '8', '--batch-size', '16', '--lr', '0.01', '--seed', '3', '--out', model, '--report', report, '--json');
+    trainOut = await cli(
+      'train',
+      '--data',
+      `csv:${train}`,
+      '--hidden',
+      '16',
+      '--epochs',
+      '8',
+      '--batch-size',
+      '16',
+      '--lr',
+      '0.01',
+      '--seed',
+      '3',
+      '--out',
+      model,
+      '--report',
+      report,
+      '--json',
+    );
   });
 
   it('trains, reports JSON lines and saves the model and the report', () => {
     expect(trainOut.code, trainOut.err).toBe(0);
-    const events = trainOut.out.trim().split('\n').map((l) => JSON.parse(l));
+    const events = trainOut.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events.filter((e) => e.event === 'epochEnd')).toHaveLength(8);
     const result = events.at(-1);
     expect(result.event).toBe('result');
@@ -92,7 +118,24 @@ describe('logitkit train / evaluate / predict / info on a small CSV set', () => 
   });
 
   it('the same seed gives the same run, on the default one thread or on two', async () => {
-    const again = await cli('train', '--data', `csv:${train}`, '--hidden', '16', '--epochs', '8', '--batch-size', '16', '--lr', '0.01', '--seed', '3', '--json', '--threads', '2');
+    const again = await cli(
+      'train',
+      '--data',
+      `csv:${train}`,
+      '--hidden',
+      '16',
+      '--epochs',
+      '8',
+      '--batch-size',
+      '16',
+      '--lr',
+      '0.01',
+      '--seed',
+      '3',
+      '--json',
+      '--threads',
+      '2',
+    );
     const result = (s: string) => JSON.parse(s.trim().split('\n').at(-1)!);
     expect(result(again.out).testLoss).toBe(result(trainOut.out).testLoss);
     expect(result(trainOut.out).kernels).toBe(kernels().name);
@@ -135,7 +178,26 @@ describe('logitkit train / evaluate / predict / info on a small CSV set', () => 
 
   it('trains with worker threads and float32 matrix-product sums when asked, then restores the kernels', async () => {
     const before = kernels().name;
-    const r = await cli('train', '--data', `csv:${train}`, '--hidden', '16', '--epochs', '8', '--batch-size', '16', '--lr', '0.01', '--seed', '3', '--threads', '2', '--matmul-accumulation', 'float32', '--json');
+    const r = await cli(
+      'train',
+      '--data',
+      `csv:${train}`,
+      '--hidden',
+      '16',
+      '--epochs',
+      '8',
+      '--batch-size',
+      '16',
+      '--lr',
+      '0.01',
+      '--seed',
+      '3',
+      '--threads',
+      '2',
+      '--matmul-accumulation',
+      'float32',
+      '--json',
+    );
     expect(r.code, r.err).toBe(0);
     const result = JSON.parse(r.out.trim().split('\n').at(-1)!);
     expect(result.kernels).toMatch(/^(native|wasm)-.*, 2 threads, float32 matMul sums$/);
@@ -146,7 +208,7 @@ describe('logitkit train / evaluate / predict / info on a small CSV set', () => 
     expect(bad.err).toContain("option --matmul-accumulation must be 'float64' or 'float32', got 'float16'");
     const threads = await cli('train', '--data', `csv:${train}`, '--threads', '0');
     expect(threads.code).toBe(2);
-    expect(threads.err).toContain("option --threads must be an integer ≥ 1");
+    expect(threads.err).toContain('option --threads must be an integer ≥ 1');
   });
 
   it('info summarizes the model', async () => {

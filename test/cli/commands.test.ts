@@ -13,7 +13,11 @@ describe('the CLI is one static list of commands', () => {
     const exported = [];
     for (const f of files) {
       const mod = await import(new URL(f, dir).href);
-      exported.push(...Object.entries(mod).filter(([name]) => name.endsWith('Command')).map(([, v]) => v));
+      exported.push(
+        ...Object.entries(mod)
+          .filter(([name]) => name.endsWith('Command'))
+          .map(([, v]) => v),
+      );
     }
     expect(exported.length).toBe(COMMANDS.length);
     for (const c of exported) expect(COMMANDS.filter((k) => k === c)).toHaveLength(1);

@@ -12,7 +12,7 @@ const last = (s: string) => JSON.parse(s.trim().split('\n').at(-1)!);
 /** Two overlapping classes (so scores depend on which rows are tested), string labels. */
 function noisyCsv(n: number): string {
   let s = 12345;
-  const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+  const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
   const lines = ['x,y,kind'];
   for (let i = 0; i < n; i++) {
     const c = i % 2;
@@ -64,7 +64,11 @@ describe('the model file carries the class names and the CSV split to every comm
   it('predict and explain print the saved class names', async () => {
     const p = await cli('predict', '--model', model, '--values', '1.2,1', '--json');
     expect(p.code, p.err).toBe(0);
-    expect(JSON.parse(p.out).top.map((t: { name: string }) => t.name).sort()).toEqual(['ham', 'spam']);
+    expect(
+      JSON.parse(p.out)
+        .top.map((t: { name: string }) => t.name)
+        .sort(),
+    ).toEqual(['ham', 'spam']);
     const fromData = await cli('predict', '--model', model, '--index', '0');
     expect(fromData.out).toMatch(/\(true class (ham|spam)\): predicted (ham|spam)/);
     const x = await cli('explain', '--model', model, '--index', '1');

@@ -12,7 +12,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Three overlapping classes: some test examples are misclassified. */
 function overlappingCsv(n: number): string {
   let s = 777;
-  const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+  const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
   const names = ['low', 'mid', 'high'];
   return ['a,b,level', ...Array.from({ length: n }, (_, i) => `${(i % 3) * 0.6 + rand()},${rand()},${names[i % 3]}`)].join('\n');
 }

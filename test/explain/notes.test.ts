@@ -146,8 +146,20 @@ describe('masks, non-finite logits, ties and targets', () => {
   });
 
   it('NaN, +∞ and all −∞ rows are NaN, in their row only', () => {
-    const t = explain({ logits: [[NaN, 1], [Infinity, 1], [-Infinity, -Infinity], [1, 2]], labels: [0, 0, 0, 1] });
-    expect(t.notes.map((n) => [n.kind, n.row])).toEqual([['nonFinite', 0], ['nonFinite', 1], ['nonFinite', 2]]);
+    const t = explain({
+      logits: [
+        [NaN, 1],
+        [Infinity, 1],
+        [-Infinity, -Infinity],
+        [1, 2],
+      ],
+      labels: [0, 0, 0, 1],
+    });
+    expect(t.notes.map((n) => [n.kind, n.row])).toEqual([
+      ['nonFinite', 0],
+      ['nonFinite', 1],
+      ['nonFinite', 2],
+    ]);
     expect(t.notes[1].message).toContain('+∞');
     for (const r of t.rows.slice(0, 3)) expect(r.probabilities.every(Number.isNaN)).toBe(true);
     expect(t.rows[3].probabilities[1]).toBeCloseTo(0.7310585786300049, 15);

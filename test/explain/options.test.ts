@@ -97,7 +97,13 @@ describe('labels in every form', () => {
     expect(mixed.loss!.op).toBe('losses.softmaxCrossEntropy');
     mixed.loss!.perExample.forEach((l, i) => expect(l).toBeCloseTo(ids.loss!.perExample[i], 15));
     expect(mixed.rows.map((r) => r.target!.classId)).toEqual([1, 2]);
-    const soft = explain({ logits: rows, labels: [[0.5, 0.5, 0], [0.2, 0.3, 0.5]] });
+    const soft = explain({
+      logits: rows,
+      labels: [
+        [0.5, 0.5, 0],
+        [0.2, 0.3, 0.5],
+      ],
+    });
     expect(soft.rows.map((r) => r.target!.classId)).toEqual([null, null]);
     expect(soft.rows.map((r) => r.decision.correct)).toEqual([null, null]);
     expect(explain({ logits: rows, labels: tensor([1, 2], { dtype: 'int32' }) }).loss!.perExample).toEqual(ids.loss!.perExample);
@@ -105,7 +111,10 @@ describe('labels in every form', () => {
 });
 
 describe('reductions', () => {
-  const rows = [[0.5, 1.5, 0.1], [2.2, 1.3, 1.7]];
+  const rows = [
+    [0.5, 1.5, 0.1],
+    [2.2, 1.3, 1.7],
+  ];
   const labels = [1, 2];
   it("'mean' by default; 'sum', 'sumByNonzeroWeights' and 'none' as losses.* computes them", () => {
     const per = explain({ logits: rows, labels }).loss!;
@@ -136,7 +145,11 @@ describe('dtype', () => {
 });
 
 describe('dense layer layouts', () => {
-  const W = [[1.0, -1.0, 0.5], [0.8, 0.5, -0.3], [-0.5, 1.2, 1.0]];
+  const W = [
+    [1.0, -1.0, 0.5],
+    [0.8, 0.5, -0.3],
+    [-0.5, 1.2, 1.0],
+  ];
   const K = W[0].map((_, j) => W.map((row) => row[j])); // Kᵀ = W: a Keras kernel [features, classes]
   const b = [0.2, -0.1, 0.5];
   const f = [0.5, 0.8, 1.2];
@@ -152,11 +165,29 @@ describe('dense layer layouts', () => {
   });
 
   it('a batch of features, no bias, rectangular W', () => {
-    const t = explain({ weights: [[1, 2], [3, 4], [5, 6]], features: [[1, 0], [0, 1]], labels: [2, 0] });
+    const t = explain({
+      weights: [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      features: [
+        [1, 0],
+        [0, 1],
+      ],
+      labels: [2, 0],
+    });
     expect(t.batched).toBe(true);
     expect(t.dense!.bias).toBeNull();
-    expect(t.rows.map((r) => r.logits)).toEqual([[1, 3, 5], [2, 4, 6]]);
-    expect(t.dense!.rows[1].products).toEqual([[0, 2], [0, 4], [0, 6]]);
+    expect(t.rows.map((r) => r.logits)).toEqual([
+      [1, 3, 5],
+      [2, 4, 6],
+    ]);
+    expect(t.dense!.rows[1].products).toEqual([
+      [0, 2],
+      [0, 4],
+      [0, 6],
+    ]);
     expect(renderText(t)).toContain('z[0] = (1·0) + (2·1) = 0 + 2 = 2');
     agree(t);
   });
@@ -167,7 +198,9 @@ describe('dense layer layouts', () => {
     expect(t.dense!.rows[0].products[0]).toHaveLength(F);
     const text = renderText(t);
     expect(text).toContain('… (33 more)');
-    expect(text).toContain('z[0] = (0.5·0) + (0.5·1) + (0.5·2) + (0.5·3) + … (33 more) + (0.5·37) + (0.5·38) + (0.5·39) = 0 + 0.5 + 1 + 1.5 + … (33 more terms) + 18.5 + 19 + 19.5 = 390');
+    expect(text).toContain(
+      'z[0] = (0.5·0) + (0.5·1) + (0.5·2) + (0.5·3) + … (33 more) + (0.5·37) + (0.5·38) + (0.5·39) = 0 + 0.5 + 1 + 1.5 + … (33 more terms) + 18.5 + 19 + 19.5 = 390',
+    );
     expect(renderText(t, { maxTerms: 100 })).not.toContain('more terms');
   });
 });
@@ -185,7 +218,7 @@ describe('many classes', () => {
 });
 
 describe('inside a gradient computation', () => {
-  it('records nothing on the caller\'s tape and leaves its inputs alone', () => {
+  it("records nothing on the caller's tape and leaves its inputs alone", () => {
     const x = tensor([[2, 1, 0.1]], { dtype: 'float64' });
     const g = grad((v) => {
       const t = explain({ logits: v, labels: [0] });

@@ -1,14 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import {
-  add, explainPrediction, matMul, relu, renderJson, renderMarkdown, renderText, tensor, type ExplainableModel, type Tensor,
-} from '../../src/index.js';
+import { add, explainPrediction, matMul, relu, renderJson, renderMarkdown, renderText, tensor, type ExplainableModel, type Tensor } from '../../src/index.js';
 
 /**
  * explainPrediction against the structural model interface, with a hand-built two-layer network:
  * h = relu(x·W1), z = h·K + b (K a Keras kernel [hidden, classes]).
  */
-const W1 = tensor([[1, 0, 0, 1, 0.5, -1], [0, 1, 1, 0, -0.5, 2]], { dtype: 'float32' });
-const K = tensor([[0.5, -1], [2, 0.25], [-0.5, 0.5], [1, 1], [0.75, -2], [-0.25, 0.1]], { dtype: 'float32' });
+const W1 = tensor(
+  [
+    [1, 0, 0, 1, 0.5, -1],
+    [0, 1, 1, 0, -0.5, 2],
+  ],
+  { dtype: 'float32' },
+);
+const K = tensor(
+  [
+    [0.5, -1],
+    [2, 0.25],
+    [-0.5, 0.5],
+    [1, 1],
+    [0.75, -2],
+    [-0.25, 0.1],
+  ],
+  { dtype: 'float32' },
+);
 const b = tensor([0.1, -0.2], { dtype: 'float32' });
 const hidden = (x: Tensor) => relu(matMul(x, W1));
 const model: ExplainableModel = { lastDense: { kernel: K, bias: b }, hidden, logits: (x) => add(matMul(hidden(x), K), b) };
@@ -90,7 +104,9 @@ describe('explainPrediction', () => {
 
   it('rejects what is not a model, with the argument named', () => {
     expect(() => explainPrediction(null as never, [1, 2])).toThrow(/^explainPrediction: argument 'model' must be a model/);
-    expect(() => explainPrediction({ lastDense: { kernel: [[1]] }, hidden } as never, [1, 2])).toThrow(/argument 'model' must be an object whose 'lastDense.kernel' is a Tensor/);
+    expect(() => explainPrediction({ lastDense: { kernel: [[1]] }, hidden } as never, [1, 2])).toThrow(
+      /argument 'model' must be an object whose 'lastDense.kernel' is a Tensor/,
+    );
     expect(() => explainPrediction({ lastDense: { kernel: K, bias: null } } as never, [1, 2])).toThrow(/a 'hidden\(x\)' function/);
     expect(() => explainPrediction({ ...model, hidden: () => tensor([[1, 2]], { dtype: 'float32' }) }, [1, 2])).toThrow(
       /argument 'model' must be a 'hidden\(x\)' that returns \[1, 6\] for one sample/,

@@ -15,7 +15,10 @@ describe('any logits, any options', () => {
       if (rng.next() < 0.3) input.temperature = rng.uniform(0.01, 10);
       if (input.labels && rng.next() < 0.3) input.labelSmoothing = rng.next();
       const t = explain(input);
-      expect(t.checks.filter((c) => !c.ok), JSON.stringify(input)).toEqual([]);
+      expect(
+        t.checks.filter((c) => !c.ok),
+        JSON.stringify(input),
+      ).toEqual([]);
       expect(renderText(t)).toContain('Cross-checks:');
       expect(renderMarkdown(t)).toContain('| class |');
       expect(JSON.parse(renderJson(t)).rows).toHaveLength(rows.length);

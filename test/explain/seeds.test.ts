@@ -4,7 +4,11 @@ import { losses, nn, tensor } from '../../src/index.js';
 
 /** The seeds' worked examples (../shared/seeds), explained and rendered with their exact numbers. */
 
-const W = [[1.0, -1.0, 0.5], [0.8, 0.5, -0.3], [-0.5, 1.2, 1.0]];
+const W = [
+  [1.0, -1.0, 0.5],
+  [0.8, 0.5, -0.3],
+  [-0.5, 1.2, 1.0],
+];
 const b = [0.2, -0.1, 0.5];
 const f = [0.5, 0.8, 1.2];
 
@@ -18,7 +22,11 @@ describe('seed 000: z = W·f + b, then softmax', () => {
   it('computes the logits [0.5, 0.34, 2.41] with every product term', () => {
     expect(t.dtype).toBe('float64');
     expect(t.batched).toBe(false);
-    expect(t.dense!.rows[0].products).toEqual([[0.5, -0.8, 0.6], [0.4, 0.4, -0.36], [-0.25, 0.96, 1.2]]);
+    expect(t.dense!.rows[0].products).toEqual([
+      [0.5, -0.8, 0.6],
+      [0.4, 0.4, -0.36],
+      [-0.25, 0.96, 1.2],
+    ]);
     const z = t.rows[0].logits;
     [0.5, 0.34, 2.41].forEach((v, i) => expect(z[i]).toBeCloseTo(v, 14));
     // The trace shows what the library computes: z_A is the float64 sum 0.5 − 0.8 + 0.6 + 0.2, not 0.5.
@@ -122,12 +130,21 @@ describe('seed 002: logits [2.0, 1.0, 0.1] for news, entertainment, technology',
 });
 
 describe('seed 003: a batch of two with one-hot labels', () => {
-  const logits = [[0.5, 1.5, 0.1], [2.2, 1.3, 1.7]];
-  const labels = [[0, 1, 0], [0, 0, 1]];
+  const logits = [
+    [0.5, 1.5, 0.1],
+    [2.2, 1.3, 1.7],
+  ];
+  const labels = [
+    [0, 1, 0],
+    [0, 0, 1],
+  ];
   const t = explain({ logits, labels });
 
   it('gives the seed probabilities, losses and mean', () => {
-    const seedP = [[0.227863, 0.61939586, 0.15274114], [0.49674623, 0.20196195, 0.30129182]];
+    const seedP = [
+      [0.227863, 0.61939586, 0.15274114],
+      [0.49674623, 0.20196195, 0.30129182],
+    ];
     t.rows.forEach((r, i) => r.probabilities.forEach((v, j) => expect(Math.abs(v - seedP[i][j])).toBeLessThan(5e-9)));
     expect(t.loss!.op).toBe('losses.softmaxCrossEntropy');
     const [l0, l1] = t.loss!.perExample;

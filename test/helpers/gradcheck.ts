@@ -91,9 +91,7 @@ export function gradCheck(f: (...xs: Tensor[]) => Tensor, xs: readonly Tensor[],
         const analytic = grads[i].values[k];
         const err = Math.abs(numeric - analytic);
         if (!(err <= atol + rtol * Math.max(Math.abs(numeric), Math.abs(analytic)))) {
-          expect.fail(
-            `gradient of input ${i} at flat index ${k} (x = ${base[k]}): analytic ${analytic}, numeric ${numeric}, error ${err}`,
-          );
+          expect.fail(`gradient of input ${i} at flat index ${k} (x = ${base[k]}): analytic ${analytic}, numeric ${numeric}, error ${err}`);
         }
       }
     }

@@ -1,6 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkpointFromBytes, checkpointToBytes, input, layers, model, modelFromBytes, ModelFileError, modelToBytes, optimizers, tensor } from '../../src/index.js';
+import {
+  checkpointFromBytes,
+  checkpointToBytes,
+  input,
+  layers,
+  model,
+  modelFromBytes,
+  ModelFileError,
+  modelToBytes,
+  optimizers,
+  tensor,
+} from '../../src/index.js';
 import { assembleFile, PREAMBLE_BYTES } from '../../src/io/container.js';
 import { explode, memoryNow, rebuild } from '../helpers/model-files.js';
 
@@ -15,7 +26,12 @@ const SEED = 20_261_205;
 
 function baseModel() {
   const x = input({ shape: [6] });
-  const n = layers.normalization().adapt(tensor([[1, 2, 3, 4, 5, 6], [0, 1, 0, 1, 0, 9]]));
+  const n = layers.normalization().adapt(
+    tensor([
+      [1, 2, 3, 4, 5, 6],
+      [0, 1, 0, 1, 0, 9],
+    ]),
+  );
   const h = layers.dense({ units: 5, activation: 'relu' }).apply(n.apply(x));
   const s = layers.dense({ units: 5 });
   const merged = layers.add().apply([s.apply(h), h]);
@@ -26,8 +42,20 @@ async function files(): Promise<Uint8Array[]> {
   const m = baseModel();
   let checkpoint: Uint8Array | undefined;
   m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
-  const store = { location: 'memory', load: async () => null, save: async (mm: typeof m, state: Parameters<typeof checkpointToBytes>[1]) => void (checkpoint = checkpointToBytes(mm, state)) };
-  await m.fit(tensor([[1, 2, 3, 4, 5, 6], [0, 1, 0, 1, 0, 9], [2, 2, 2, 2, 2, 2]]), tensor([0, 1, 2], { dtype: 'int32' }), { epochs: 1, batchSize: 2, seed: 1, checkpoint: { store } });
+  const store = {
+    location: 'memory',
+    load: async () => null,
+    save: async (mm: typeof m, state: Parameters<typeof checkpointToBytes>[1]) => void (checkpoint = checkpointToBytes(mm, state)),
+  };
+  await m.fit(
+    tensor([
+      [1, 2, 3, 4, 5, 6],
+      [0, 1, 0, 1, 0, 9],
+      [2, 2, 2, 2, 2, 2],
+    ]),
+    tensor([0, 1, 2], { dtype: 'int32' }),
+    { epochs: 1, batchSize: 2, seed: 1, checkpoint: { store } },
+  );
   return [modelToBytes(m), checkpoint!];
 }
 
@@ -71,7 +99,11 @@ describe('fuzz: the model loader only ever throws ModelFileError', async () => {
       fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
       fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
       fc.record({ kind: fc.constant('splice' as const), at: fc.nat(), from: fc.nat(), length: fc.integer({ min: 1, max: 64 }) }),
-      fc.record({ kind: fc.constant('preamble' as const), field: fc.constantFrom(8, 12, 16, 20), value: fc.constantFrom(...HUGE.filter((v) => v >= 0 && v <= 0xffffffff && Number.isInteger(v))) }),
+      fc.record({
+        kind: fc.constant('preamble' as const),
+        field: fc.constantFrom(8, 12, 16, 20),
+        value: fc.constantFrom(...HUGE.filter((v) => v >= 0 && v <= 0xffffffff && Number.isInteger(v))),
+      }),
     );
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), (which, steps) => {
@@ -94,23 +126,30 @@ describe('fuzz: the model loader only ever throws ModelFileError', async () => {
   it('header edits with valid checksums: size fields set to huge values, values swapped, nesting', () => {
     const parts = valid.map(explode);
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1 }), fc.nat(), fc.constantFrom(...HUGE), fc.nat(), fc.integer({ min: 0, max: 3 }), (which, pick, huge, other, extra) => {
-        const { header, data } = parts[which];
-        const h = structuredClone(header);
-        const paths = sizeFieldPaths(h);
-        const path = paths[pick % paths.length];
-        if (extra === 0) setAt(h, path, huge);
-        else if (extra === 1) setAt(h, path, [huge]);
-        else if (extra === 2) setAt(h, path, structuredClone(sizeFieldPaths(h).length ? h[Object.keys(h)[other % Object.keys(h).length]] : null));
-        else {
-          const levels = 60 + (other % 5000);
-          setAt(h, path, 0);
-          const text = JSON.stringify(h).replace(/:0([,}])/, (_, end) => `:${'['.repeat(levels)}${huge}${']'.repeat(levels)}${end}`);
-          expectOnlyFileErrors(assembleFile(new TextEncoder().encode(text), data));
-          return;
-        }
-        expectOnlyFileErrors(rebuild(h, data));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 1 }),
+        fc.nat(),
+        fc.constantFrom(...HUGE),
+        fc.nat(),
+        fc.integer({ min: 0, max: 3 }),
+        (which, pick, huge, other, extra) => {
+          const { header, data } = parts[which];
+          const h = structuredClone(header);
+          const paths = sizeFieldPaths(h);
+          const path = paths[pick % paths.length];
+          if (extra === 0) setAt(h, path, huge);
+          else if (extra === 1) setAt(h, path, [huge]);
+          else if (extra === 2) setAt(h, path, structuredClone(sizeFieldPaths(h).length ? h[Object.keys(h)[other % Object.keys(h).length]] : null));
+          else {
+            const levels = 60 + (other % 5000);
+            setAt(h, path, 0);
+            const text = JSON.stringify(h).replace(/:0([,}])/, (_, end) => `:${'['.repeat(levels)}${huge}${']'.repeat(levels)}${end}`);
+            expectOnlyFileErrors(assembleFile(new TextEncoder().encode(text), data));
+            return;
+          }
+          expectOnlyFileErrors(rebuild(h, data));
+        },
+      ),
       { seed: SEED, numRuns: 600 },
     );
   });

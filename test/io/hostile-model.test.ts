@@ -35,7 +35,9 @@ describe('D2: sizes implied by the architecture are checked before anything is b
     header.model.layers[0].config.shape = [2 ** 20];
     header.model.layers[1].config.units = 2 ** 20;
     const before = memoryNow();
-    expect(rejection(rebuild(header, data)).message).toMatch(/layer 'dense_1' implies weight 'dense_1\/kernel' float32 \[1048576, 1048576\], more than 268435456 elements/);
+    expect(rejection(rebuild(header, data)).message).toMatch(
+      /layer 'dense_1' implies weight 'dense_1\/kernel' float32 \[1048576, 1048576\], more than 268435456 elements/,
+    );
     expect(memoryNow() - before).toBeLessThan(64 * 2 ** 20);
   });
 
@@ -45,7 +47,9 @@ describe('D2: sizes implied by the architecture are checked before anything is b
     header.model.weights = ['dense_1/kernel'];
     header.model.layers[1].name = 'other';
     header.model.nodes[1].layer = 'other';
-    expect(rejection(rebuild(header, data)).message).toMatch(/the architecture needs weight 'other\/kernel' float32 \[3, 2\], but the weights data has no tensor 'other\/kernel'/);
+    expect(rejection(rebuild(header, data)).message).toMatch(
+      /the architecture needs weight 'other\/kernel' float32 \[3, 2\], but the weights data has no tensor 'other\/kernel'/,
+    );
     const s = explode(modelToBytes(sequential([layers.dense({ units: 2, inputShape: [3] })], { seed: 1 })));
     s.header.model.layers[0].config.shape = [2 ** 26];
     const before = memoryNow();
@@ -79,4 +83,3 @@ describe('D5: a header nested thousands of levels deep is the file error, not a 
     expect(modelFromBytes(rebuild(header, data)).name).toBe('small');
   });
 });
-

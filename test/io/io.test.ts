@@ -23,7 +23,10 @@ function expectSameModel(a: Model, b: Model): void {
   expect(b.summary(false).text).toBe(a.summary(false).text);
   expect(b.weights.map((v) => v.name)).toEqual(a.weights.map((v) => v.name));
   a.weights.forEach((v, i) => expect(bitsEqual(v.value, b.weights[i].value)).toBe(true));
-  const x = tensor(Array.from({ length: 2 * a.inputShape[0] }, (_, i) => Math.cos(i)), { shape: [2, a.inputShape[0]] });
+  const x = tensor(
+    Array.from({ length: 2 * a.inputShape[0] }, (_, i) => Math.cos(i)),
+    { shape: [2, a.inputShape[0]] },
+  );
   expect(bitsEqual(a.predict(x), b.predict(x))).toBe(true);
 }
 
@@ -46,7 +49,10 @@ describe('save → load round trip, equal to the bit', () => {
   });
 
   it('sequential, float64, softmax head, DAG with a shared layer', () => {
-    const s = sequential([layers.dense({ units: 4, activation: 'tanh', inputShape: [6] }), layers.dense({ units: 3, activation: 'softmax' })], { seed: 1, dtype: 'float64' });
+    const s = sequential([layers.dense({ units: 4, activation: 'tanh', inputShape: [6] }), layers.dense({ units: 3, activation: 'softmax' })], {
+      seed: 1,
+      dtype: 'float64',
+    });
     const s2 = modelFromBytes(modelToBytes(s));
     expect(s2.className).toBe('Sequential');
     expect(s2.dtype).toBe('float64');
@@ -56,7 +62,18 @@ describe('save → load round trip, equal to the bit', () => {
     const merged = layers.add().apply([shared.apply(x), shared.apply(layers.dense({ units: 5 }).apply(x))]);
     const d = model({ inputs: x, outputs: layers.activation({ activation: 'softmax' }).apply(merged), seed: 4 });
     expectSameModel(d, modelFromBytes(modelToBytes(d)));
-    const n = sequential([layers.normalization().adapt(tensor([[1, 2, 3, 4, 5, 6], [0, 0, 1, 1, 2, 9]])), layers.dense({ units: 2 })], { inputShape: [6], seed: 2 });
+    const n = sequential(
+      [
+        layers.normalization().adapt(
+          tensor([
+            [1, 2, 3, 4, 5, 6],
+            [0, 0, 1, 1, 2, 9],
+          ]),
+        ),
+        layers.dense({ units: 2 }),
+      ],
+      { inputShape: [6], seed: 2 },
+    );
     const n2 = modelFromBytes(modelToBytes(n));
     expectSameModel(n, n2);
     expect(n2.trainableWeights.length).toBe(2);
@@ -182,7 +199,9 @@ describe('corrupt files are rejected with a clear message', () => {
     bad[bad.length - 1] ^= 1;
     writeFileSync(path, bad);
     await expect(loadModel(path)).rejects.toThrow(`loadModel: file '${path}' is not a valid logitkit model file: weights checksum mismatch`);
-    await expect(loadModel(join(dir, 'missing.lkm'))).rejects.toThrow(/missing.lkm' is not a valid logitkit model file: it must be a readable file, got ENOENT/);
+    await expect(loadModel(join(dir, 'missing.lkm'))).rejects.toThrow(
+      /missing.lkm' is not a valid logitkit model file: it must be a readable file, got ENOENT/,
+    );
     await expect(loadModel(dir)).rejects.toThrow(`loadModel: file '${dir}' is not a valid logitkit model file: it must be a file, got a directory`);
     await expect(loadModel('/dev/zero')).rejects.toThrow(/bad magic bytes 00 00 00 00/);
     // A pipe that never ends: the reader stops at its first chunk, whose magic is wrong.

@@ -48,9 +48,13 @@ describe('model files keep class names and the data split (format version 2)', (
     expect(() => modelToBytes(m)).toThrow(/model\.classNames.*2 strings/);
     m.classNames = ['a', 'b'];
     const good = modelToBytes(m);
-    expect(() => modelFromBytes(withHeader(good, (h) => void ((h.metadata as { classNames: string[] }).classNames = ['a'])))).toThrow(/header\.metadata\.classNames has 1 names for the model's 2/);
+    expect(() => modelFromBytes(withHeader(good, (h) => void ((h.metadata as { classNames: string[] }).classNames = ['a'])))).toThrow(
+      /header\.metadata\.classNames has 1 names for the model's 2/,
+    );
     expect(() => modelFromBytes(withHeader(good, (h) => void ((h.metadata as Record<string, unknown>).colour = 1)))).toThrow(/colour/);
     expect(() => modelFromBytes(withHeader(good, (h) => void (h.formatVersion = 1), 1))).toThrow(/header\.metadata is not part of format version 1/);
-    expect(() => modelFromBytes(withHeader(good, (h) => void (h.formatVersion = 3), 3))).toThrow(/format version 3 is not supported \(this logitkit reads versions 1 to 2\)/);
+    expect(() => modelFromBytes(withHeader(good, (h) => void (h.formatVersion = 3), 3))).toThrow(
+      /format version 3 is not supported \(this logitkit reads versions 1 to 2\)/,
+    );
   });
 });

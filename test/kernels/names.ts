@@ -35,11 +35,11 @@ export const describe = Object.assign(
     vitestDescribe(name, () => inContext(names, fn));
   },
   {
-  each:
-    <T extends Row>(rows: readonly T[]) =>
-    (name: string, fn: (...row: T) => void) => {
-      for (const row of rows) describe(fill(name, row), () => fn(...row));
-    },
+    each:
+      <T extends Row>(rows: readonly T[]) =>
+      (name: string, fn: (...row: T) => void) => {
+        for (const row of rows) describe(fill(name, row), () => fn(...row));
+      },
   },
 );
 

@@ -32,7 +32,9 @@ describe.runIf(addon !== null)('native matMul: 1 and 2 threads give the same bit
 
   it('the sign of an underflowed zero sum with an Inf in the other thread’s columns', () => {
     // Row i of A: depth 0 = -1e-200, depth 1 = 0; B's depth 0 = 1e-200 (products underflow to -0), B(1, 40) = Inf.
-    const m = 4, k = 2, n = 64;
+    const m = 4,
+      k = 2,
+      n = 64;
     const a = new Float64Array(m * k);
     for (let i = 0; i < m; i++) a[i * k] = -1e-200;
     const b = new Float64Array(k * n).fill(1);

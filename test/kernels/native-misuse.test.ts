@@ -42,7 +42,25 @@ describe.runIf(await hasNativeKernels())('native kernels: bad sizes throw instea
   });
   it('adamUpdate with mixed or int32 arrays', () => {
     const n = 1 << 16;
-    expect(() => addon.adamUpdate(new Float64Array(n), new Float32Array(n), new Float32Array(n), new Float32Array(n), new Float64Array(n), 0.9, 0.999, 1e-8, 1e-3, 1, 1, 0, 1)).toThrow(TypeError);
-    expect(() => addon.adamUpdate(new Int32Array(n), new Int32Array(n), new Int32Array(n), new Int32Array(n), new Int32Array(n), 0.9, 0.999, 1e-8, 1e-3, 1, 1, 0, 1)).toThrow(TypeError);
+    expect(() =>
+      addon.adamUpdate(
+        new Float64Array(n),
+        new Float32Array(n),
+        new Float32Array(n),
+        new Float32Array(n),
+        new Float64Array(n),
+        0.9,
+        0.999,
+        1e-8,
+        1e-3,
+        1,
+        1,
+        0,
+        1,
+      ),
+    ).toThrow(TypeError);
+    expect(() =>
+      addon.adamUpdate(new Int32Array(n), new Int32Array(n), new Int32Array(n), new Int32Array(n), new Int32Array(n), 0.9, 0.999, 1e-8, 1e-3, 1, 1, 0, 1),
+    ).toThrow(TypeError);
   });
 });

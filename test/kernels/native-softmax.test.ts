@@ -13,7 +13,14 @@ const family = ['softmax', 'logSoftmax', 'softmaxCrossEntropy', 'sparseSoftmaxCr
 /** A fallback whose softmax family throws, so a test sees which calls the native code takes. */
 const refusing: Kernels = {
   ...tsKernels,
-  ...Object.fromEntries(family.map((op) => [op, () => { throw new Error(`fallback ${op}`); }])),
+  ...Object.fromEntries(
+    family.map((op) => [
+      op,
+      () => {
+        throw new Error(`fallback ${op}`);
+      },
+    ]),
+  ),
 };
 
 async function native(threads = 1, fallback?: Kernels): Promise<Kernels> {

@@ -6,14 +6,45 @@ import type { TypedArray } from '../../src/tensor/dtype.js';
 import { type ArrayType, randomArray } from './helpers.js';
 
 const UNARY: UnaryOp[] = [
-  'neg', 'exp', 'log', 'log1p', 'square', 'sqrt', 'abs', 'sign', 'step',
-  'relu', 'sigmoid', 'softplus', 'logSigmoid', 'tanh', 'reciprocal', 'isFinite', 'isNaN',
+  'neg',
+  'exp',
+  'log',
+  'log1p',
+  'square',
+  'sqrt',
+  'abs',
+  'sign',
+  'step',
+  'relu',
+  'sigmoid',
+  'softplus',
+  'logSigmoid',
+  'tanh',
+  'reciprocal',
+  'isFinite',
+  'isNaN',
 ];
 const BINARY: BinaryOp[] = [
-  'add', 'sub', 'mul', 'div', 'floorDiv', 'pow', 'maximum', 'minimum',
-  'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual',
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'floorDiv',
+  'pow',
+  'maximum',
+  'minimum',
+  'equal',
+  'notEqual',
+  'greater',
+  'greaterEqual',
+  'less',
+  'lessEqual',
 ];
-const TYPES: [string, ArrayType][] = [['float32', Float32Array], ['float64', Float64Array], ['int32', Int32Array]];
+const TYPES: [string, ArrayType][] = [
+  ['float32', Float32Array],
+  ['float64', Float64Array],
+  ['int32', Int32Array],
+];
 
 /** Same value: equal bits up to NaN payload (+0 and −0 differ). */
 export function expectSameValues(actual: TypedArray, expected: TypedArray, what: string): void {

@@ -69,7 +69,12 @@ export function matMulSpec(k: () => Kernels): void {
       });
 
       for (const c of CASES) {
-        for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]]) {
+        for (const [ta, tb] of [
+          [false, false],
+          [false, true],
+          [true, false],
+          [true, true],
+        ]) {
           const name = `${c.batch}×(${c.m}×${c.k})·(${c.k}×${c.n})${c.aShared ? ' A shared' : ''}${c.bShared ? ' B shared' : ''}, ${ta ? 'Aᵀ' : 'A'}·${tb ? 'Bᵀ' : 'B'}`;
           it(`matches the exact product within k·ε·Σ|a·b|: ${name}`, () => {
             const aStride = c.aShared ? 0 : c.m * c.k;
@@ -92,7 +97,14 @@ export function matMulSpec(k: () => Kernels): void {
 
       // Images are mostly dark pixels: a set may skip the depths where A is zero, which must change no result.
       // n = 37 and n = 10: a set may use a narrower register tile for few columns.
-      for (const [ta, tb, n] of [[false, false, 37], [false, true, 37], [true, false, 37], [true, true, 37], [false, false, 10], [true, false, 10]] as const) {
+      for (const [ta, tb, n] of [
+        [false, false, 37],
+        [false, true, 37],
+        [true, false, 37],
+        [true, true, 37],
+        [false, false, 10],
+        [true, false, 10],
+      ] as const) {
         const c: Case = { batch: 1, m: 40, k: 300, n };
         it(`A mostly zero (whole zero depths, zero runs in rows): the exact product, ${ta ? 'Aᵀ' : 'A'}·${tb ? 'Bᵀ' : 'B'}, n = ${n}`, () => {
           const scale = Type === Int32Array ? 20 : 1;
@@ -101,7 +113,7 @@ export function matMulSpec(k: () => Kernels): void {
           for (let i = 0; i < c.m; i++) {
             for (let p = 0; p < c.k; p++) {
               // Depths 0–99 zero everywhere; in the rest, runs of 13 zeros along each row of op(A).
-              if (p < 100 || ((p + 3 * i) % 29) < 13) a[ta ? p * c.m + i : i * c.k + p] = 0;
+              if (p < 100 || (p + 3 * i) % 29 < 13) a[ta ? p * c.m + i : i * c.k + p] = 0;
             }
           }
           const out = new Type(c.m * c.n).fill(7);
@@ -116,7 +128,8 @@ export function matMulSpec(k: () => Kernels): void {
 
         if (Type === Int32Array) continue;
         it(`0·Inf and 0·NaN reach C where A is zero at that depth in every row, ${ta ? 'Aᵀ' : 'A'}·${tb ? 'Bᵀ' : 'B'}, n = ${n}`, () => {
-          const m = 20, depth = 300;
+          const m = 20,
+            depth = 300;
           const a = randomArray(Type, m * depth, 1, 9);
           const b = randomArray(Type, depth * n, 1, 10);
           for (let i = 0; i < m; i++) {

@@ -5,7 +5,10 @@ import type { AdamStep, Kernels } from '../../src/kernels/types.js';
 import { type FloatArrayType, randomArray } from './helpers.js';
 import { expectSameValues } from './spec-elementwise.js';
 
-const TYPES: [string, FloatArrayType][] = [['float32', Float32Array], ['float64', Float64Array]];
+const TYPES: [string, FloatArrayType][] = [
+  ['float32', Float32Array],
+  ['float64', Float64Array],
+];
 
 function step(t: number, extra: Partial<AdamStep> = {}): AdamStep {
   const beta1 = 0.9;

@@ -17,8 +17,18 @@ function exactSum(values: ArrayLike<number>): number {
   return s.toNumber();
 }
 
-const TYPES: [string, ArrayType][] = [['float32', Float32Array], ['float64', Float64Array], ['int32', Int32Array]];
-const LAYOUTS: [number, number, number][] = [[1, 17, 1], [4, 9, 1], [3, 5, 4], [1, 6, 7], [2, 1, 3]];
+const TYPES: [string, ArrayType][] = [
+  ['float32', Float32Array],
+  ['float64', Float64Array],
+  ['int32', Int32Array],
+];
+const LAYOUTS: [number, number, number][] = [
+  [1, 17, 1],
+  [4, 9, 1],
+  [3, 5, 4],
+  [1, 6, 7],
+  [2, 1, 3],
+];
 
 export function reduceLayoutSpec(k: () => Kernels): void {
   describe('reductions', () => {
@@ -35,13 +45,18 @@ export function reduceLayoutSpec(k: () => Kernels): void {
         x[0] = 1e15; // a large value that the later terms nearly cancel
         x[1] = -1e15;
         const single = Type === Float32Array;
-        for (const [outer, len, inner] of [[1, n, 1], [1, n / 4, 4]]) {
+        for (const [outer, len, inner] of [
+          [1, n, 1],
+          [1, n / 4, 4],
+        ]) {
           const out = new Type(outer * inner);
           k().reduce('sum', x, outer, len, inner, out);
           for (let j = 0; j < inner; j++) {
             const column = Array.from({ length: len }, (_, i) => x[i * inner + j]);
             const exact = exactSum(column);
-            expect(Math.abs(out[j] - exact), `sum ${single ? 'f32' : 'f64'} (${outer}, ${len}, ${inner}) column ${j}`).toBeLessThanOrEqual(ulpOf(exact, single));
+            expect(Math.abs(out[j] - exact), `sum ${single ? 'f32' : 'f64'} (${outer}, ${len}, ${inner}) column ${j}`).toBeLessThanOrEqual(
+              ulpOf(exact, single),
+            );
           }
         }
       }
@@ -133,7 +148,12 @@ export function reduceLayoutSpec(k: () => Kernels): void {
       it(`layout kernels ${dtype} equal the reference on random data`, () => {
         const shape = [3, 4, 5];
         const x = randomArray(Type, 60, 9, 42);
-        for (const perm of [[0, 1, 2], [2, 1, 0], [1, 2, 0], [0, 2, 1]]) {
+        for (const perm of [
+          [0, 1, 2],
+          [2, 1, 0],
+          [1, 2, 0],
+          [0, 2, 1],
+        ]) {
           const out = new Type(60);
           const ref = new Type(60);
           k().transpose(x, shape, perm, out);
@@ -146,7 +166,28 @@ export function reduceLayoutSpec(k: () => Kernels): void {
         tsKernels.slice(x, shape, [1, 1, 2], [2, 2, 3], ref);
         expectSameValues(out, ref, 'slice');
         // Contiguous boxes (a batch of rows, a part of one row, everything) and a non-contiguous one.
-        for (const [begin, size] of [[[1, 0, 0], [2, 4, 5]], [[2, 1, 0], [1, 2, 5]], [[0, 3, 1], [1, 1, 3]], [[0, 0, 0], [3, 4, 5]], [[0, 1, 0], [3, 2, 5]]]) {
+        for (const [begin, size] of [
+          [
+            [1, 0, 0],
+            [2, 4, 5],
+          ],
+          [
+            [2, 1, 0],
+            [1, 2, 5],
+          ],
+          [
+            [0, 3, 1],
+            [1, 1, 3],
+          ],
+          [
+            [0, 0, 0],
+            [3, 4, 5],
+          ],
+          [
+            [0, 1, 0],
+            [3, 2, 5],
+          ],
+        ]) {
           const count = size.reduce((p, v) => p * v, 1);
           const got = new Type(count);
           const want = new Type(count);

@@ -33,13 +33,36 @@ function rowsFor(Type: FloatArrayType): Row[] {
   add('tiny loss [20, 0, 0]', 1, 3, 1, [20, 0, 0]);
   add('ties at the max', 2, 5, 1, [3, 1, 3, 3, 0, -1, -1, -1, -1, -1]);
   add('single class', 4, 1, 1, [0.5, -2, 1e10, -1e-3]);
-  add('masks: −∞ logits', 3, 6, 1, [0, -Infinity, 1, -Infinity, 2, 3, -Infinity, -Infinity, 5, -Infinity, -Infinity, -Infinity, 4, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity]);
-  add('NaN, +∞ and all −∞ rows next to a normal one', 4, 4, 1, [
-    1, NaN, 2, 3, 0, 1, 2, 3, 1, Infinity, 0, 2, -Infinity, -Infinity, -Infinity, -Infinity,
+  add('masks: −∞ logits', 3, 6, 1, [
+    0,
+    -Infinity,
+    1,
+    -Infinity,
+    2,
+    3,
+    -Infinity,
+    -Infinity,
+    5,
+    -Infinity,
+    -Infinity,
+    -Infinity,
+    4,
+    -Infinity,
+    -Infinity,
+    -Infinity,
+    -Infinity,
+    -Infinity,
   ]);
+  add('NaN, +∞ and all −∞ rows next to a normal one', 4, 4, 1, [1, NaN, 2, 3, 0, 1, 2, 3, 1, Infinity, 0, 2, -Infinity, -Infinity, -Infinity, -Infinity]);
   add('100,000 classes', 2, 100_000, 1, randomValues(200_000, 12, 5));
   // Big enough (≥ 2^18 elements) to be split over worker threads where a set has them.
-  add('300 rows of 1000 with masks', 300, 1000, 1, randomValues(300_000, 10, 8).map((v, i) => (i % 17 === 3 ? -Infinity : v)));
+  add(
+    '300 rows of 1000 with masks',
+    300,
+    1000,
+    1,
+    randomValues(300_000, 10, 8).map((v, i) => (i % 17 === 3 ? -Infinity : v)),
+  );
   add('odd lengths', 3, 7, 1, randomValues(21, 5, 6));
   add('inner > 1 axis (outer 3, n 5, inner 4)', 3, 5, 4, randomValues(60, 6, 7));
   return rows;
@@ -55,7 +78,7 @@ function labelsFor(row: Row, Type: FloatArrayType, seed: number): TypedArray {
       let total = 0;
       for (let i = 0; i < n; i++) {
         const k = o * n * inner + i * inner + j;
-        const v = row.values[k] === -Infinity || (i % 3 === 1) ? 0 : Math.abs(r[k]);
+        const v = row.values[k] === -Infinity || i % 3 === 1 ? 0 : Math.abs(r[k]);
         y[k] = v;
         total += v;
       }
@@ -77,9 +100,7 @@ function expectUlp(actual: TypedArray, expected: TypedArray, ulps: number, what:
  * Gradient p·Σy − y: within `ulps` ulp of max(|p·Σy|, |y|) ≤ |expected| + 2|y|, plus the error bound
  * of the reference's plain Σy over n labels (zero for class ids).
  */
-function expectGradient(
-  actual: TypedArray, expected: TypedArray, labelScale: (i: number) => number, n: number, ulps: number, what: string,
-): void {
+function expectGradient(actual: TypedArray, expected: TypedArray, labelScale: (i: number) => number, n: number, ulps: number, what: string): void {
   const single = actual instanceof Float32Array;
   const { ratio, at } = worstOverTolerance(actual, expected, (i) => {
     const scale = Math.abs(expected[i]) + 2 * labelScale(i);
@@ -104,7 +125,10 @@ const MAX_GRADIENT_ORACLE = (
 ).rows;
 
 export function softmaxSpec(k: () => Kernels): void {
-  for (const [dtype, Type] of [['float32', Float32Array], ['float64', Float64Array]] as const) {
+  for (const [dtype, Type] of [
+    ['float32', Float32Array],
+    ['float64', Float64Array],
+  ] as const) {
     describe(`softmax family, ${dtype}`, () => {
       it('softmax of [1, 2, 3] is e^x / Σ e^x and sums to 1', () => {
         const out = new Type(3);

@@ -21,7 +21,11 @@ export function staleOutputSpec(k: () => Kernels): void {
       it(`matMul, unary, binary and slice, ${Type.name}`, () => {
         const a = randomArray(Type, 2 * 37 * 300, 1, 1);
         const b = randomArray(Type, 300 * 45, 1, 2);
-        for (const [ta, tb] of [[false, false], [true, false], [false, true]]) {
+        for (const [ta, tb] of [
+          [false, false],
+          [true, false],
+          [false, true],
+        ]) {
           run(2 * 37 * 45, (out) => k().matMul(a, b, out, 2, 37, 300, 45, ta, tb, 37 * 300, 0));
         }
         run(37 * 45, (out) => k().matMul(a, b, out, 1, 37, 0, 45, false, false, 0, 0));

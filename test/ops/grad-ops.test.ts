@@ -5,9 +5,50 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  abs, add, broadcastTo, cast, clipByValue, concat, div, exp, expandDims, gather, log, log1p, logSigmoid, logSumExp,
-  logit, matMul, max, maximum, mean, min, minimum, mul, neg, pow, reciprocal, relu, reshape, sigmoid, slice, softplus,
-  grads, sqrt, square, squeeze, stack, stopGradient, sub, sum, tanh, tensor, topK, transpose, where, type Tensor,
+  abs,
+  add,
+  broadcastTo,
+  cast,
+  clipByValue,
+  concat,
+  div,
+  exp,
+  expandDims,
+  gather,
+  log,
+  log1p,
+  logSigmoid,
+  logSumExp,
+  logit,
+  matMul,
+  max,
+  maximum,
+  mean,
+  min,
+  minimum,
+  mul,
+  neg,
+  pow,
+  reciprocal,
+  relu,
+  reshape,
+  sigmoid,
+  slice,
+  softplus,
+  grads,
+  sqrt,
+  square,
+  squeeze,
+  stack,
+  stopGradient,
+  sub,
+  sum,
+  tanh,
+  tensor,
+  topK,
+  transpose,
+  where,
+  type Tensor,
 } from '../../src/index.js';
 import { gradCheck } from '../helpers/gradcheck.js';
 import { randomTensor, rng } from '../helpers/numbers.js';
@@ -30,12 +71,21 @@ describe('gradCheck itself', () => {
 
 describe('element-wise binary ops (with broadcasting)', () => {
   const shapes: Array<[number[], number[]]> = [
-    [[2, 3], [2, 3]],
+    [
+      [2, 3],
+      [2, 3],
+    ],
     [[2, 3], [3]],
-    [[2, 1], [1, 3]],
+    [
+      [2, 1],
+      [1, 3],
+    ],
     [[2, 3], []],
     [[], [4]],
-    [[3, 1, 2], [4, 1]],
+    [
+      [3, 1, 2],
+      [4, 1],
+    ],
   ];
   for (const [sa, sb] of shapes) {
     const tag = `[${sa}] with [${sb}]`;
@@ -48,7 +98,10 @@ describe('element-wise binary ops (with broadcasting)', () => {
       const a = rt(sa, { lo: -2, hi: 2 });
       const b = rt(sb, { lo: -2, hi: 2 });
       // Shift b so no broadcast pair ties.
-      const bb = tensor(Float64Array.from(b.values, (v, i) => (i % 2 ? v + 5 : v - 5)), { shape: [...b.shape], dtype: 'float64' });
+      const bb = tensor(
+        Float64Array.from(b.values, (v, i) => (i % 2 ? v + 5 : v - 5)),
+        { shape: [...b.shape], dtype: 'float64' },
+      );
       gradCheck((x, y) => maximum(x, y), [a, bb]);
       gradCheck((x, y) => minimum(x, y), [a, bb]);
     });
@@ -69,7 +122,13 @@ describe('element-wise binary ops (with broadcasting)', () => {
     expect(g[2]).toBeCloseTo(9 * Math.log(3), 12);
   });
   it('where (condition broadcast, both branches)', () => {
-    const cond = tensor([[1, 0, 1], [0, 0, 1]], { dtype: 'int32' });
+    const cond = tensor(
+      [
+        [1, 0, 1],
+        [0, 0, 1],
+      ],
+      { dtype: 'int32' },
+    );
     gradCheck((a, b) => where(cond, a, b), [rt([2, 3]), rt([2, 3])]);
     gradCheck((a, b) => where(cond, a, b), [rt([3]), rt([2, 1])]);
     gradCheck((a, b) => where(tensor([1, 0, 1], { dtype: 'int32' }), a, b), [rt([2, 3]), rt([])]);
@@ -162,13 +221,17 @@ describe('element-wise unary ops', () => {
 });
 
 describe('matMul', () => {
-  const combos: Array<[boolean, boolean]> = [[false, false], [false, true], [true, false], [true, true]];
+  const combos: Array<[boolean, boolean]> = [
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
+  ];
   for (const [ta, tb] of combos) {
     const aShape = ta ? [4, 3] : [3, 4];
     const bShape = tb ? [2, 4] : [4, 2];
     it(`2-D transposeA=${ta} transposeB=${tb}`, () => gradCheck((a, b) => matMul(a, b, ta, tb), [rt(aShape), rt(bShape)]));
-    it(`batched transposeA=${ta} transposeB=${tb}`, () =>
-      gradCheck((a, b) => matMul(a, b, ta, tb), [rt([2, ...aShape]), rt([2, ...bShape])]));
+    it(`batched transposeA=${ta} transposeB=${tb}`, () => gradCheck((a, b) => matMul(a, b, ta, tb), [rt([2, ...aShape]), rt([2, ...bShape])]));
     it(`broadcast batch transposeA=${ta} transposeB=${tb}`, () => {
       gradCheck((a, b) => matMul(a, b, ta, tb), [rt([2, 1, ...aShape]), rt([3, ...bShape])]);
       gradCheck((a, b) => matMul(a, b, ta, tb), [rt(aShape), rt([2, ...bShape])]);
@@ -212,7 +275,21 @@ describe('layout ops', () => {
   });
   it('gather on axis 0 and 1, repeated indices accumulate', () => {
     gradCheck((x) => gather(x, tensor([2, 0, 2], { dtype: 'int32' }), 0), [rt([3, 2])]);
-    gradCheck((x) => gather(x, tensor([[1, 1], [0, 2]], { dtype: 'int32' }), 1), [rt([2, 3, 2])]);
+    gradCheck(
+      (x) =>
+        gather(
+          x,
+          tensor(
+            [
+              [1, 1],
+              [0, 2],
+            ],
+            { dtype: 'int32' },
+          ),
+          1,
+        ),
+      [rt([2, 3, 2])],
+    );
     gradCheck((x) => gather(x, [3, 3, 3, 0], -1), [rt([2, 4])]);
   });
   it('broadcastTo', () => {
@@ -228,8 +305,14 @@ describe('reductions', () => {
     [[2, 3, 4], 0],
     [[2, 3, 4], 1],
     [[2, 3, 4], -1],
-    [[2, 3, 4], [0, 2]],
-    [[2, 3, 4], [1, 2]],
+    [
+      [2, 3, 4],
+      [0, 2],
+    ],
+    [
+      [2, 3, 4],
+      [1, 2],
+    ],
     [[5], 0],
   ];
   for (const [shape, axis] of axesCases) {
@@ -253,7 +336,16 @@ describe('reductions', () => {
     }
   }
   it('max with ties shares the gradient equally (TensorFlow)', () => {
-    const g = gradCheckFree((x) => max(x, -1), tensor([[1, 3, 3], [2, 0, 1]], { dtype: 'float64' }));
+    const g = gradCheckFree(
+      (x) => max(x, -1),
+      tensor(
+        [
+          [1, 3, 3],
+          [2, 0, 1],
+        ],
+        { dtype: 'float64' },
+      ),
+    );
     expect(g).toEqual([0, 0.5, 0.5, 1, 0, 0]);
   });
   it('topK of an empty last axis has an empty gradient', () => {
@@ -262,7 +354,10 @@ describe('reductions', () => {
   });
   it('topK values (rank 1 and rank 3)', () => {
     gradCheck((x) => topK(x, 3).values, [tensor([0.3, -1, 2.5, 0.9, 1.7], { dtype: 'float64' })]);
-    const x = tensor(Array.from({ length: 24 }, (_, i) => ((i * 7) % 24) * 0.21 - 2), { shape: [2, 3, 4], dtype: 'float64' });
+    const x = tensor(
+      Array.from({ length: 24 }, (_, i) => ((i * 7) % 24) * 0.21 - 2),
+      { shape: [2, 3, 4], dtype: 'float64' },
+    );
     gradCheck((t) => topK(t, 2).values, [x]);
   });
 });
@@ -271,10 +366,15 @@ describe('compositions (the seeds path)', () => {
   it('dense layer + softmax cross-entropy, gradients to W and b', async () => {
     const { nn } = await import('../../src/index.js');
     const f = rt([4, 3]);
-    const labels = tensor([[0, 1, 0], [1, 0, 0], [0, 0, 1], [0.2, 0.3, 0.5]], { dtype: 'float64' });
-    gradCheck(
-      (W, b) => mean(nn.softmaxCrossEntropyWithLogits({ labels, logits: add(matMul(f, W, false, true), b) })),
-      [rt([3, 3]), rt([3])],
+    const labels = tensor(
+      [
+        [0, 1, 0],
+        [1, 0, 0],
+        [0, 0, 1],
+        [0.2, 0.3, 0.5],
+      ],
+      { dtype: 'float64' },
     );
+    gradCheck((W, b) => mean(nn.softmaxCrossEntropyWithLogits({ labels, logits: add(matMul(f, W, false, true), b) })), [rt([3, 3]), rt([3])]);
   });
 });

@@ -5,9 +5,42 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  abs, argMax, argMin, cast, clipByValue, concat, exp, expandDims, gather, log, log1p, logit, logSigmoid, logSumExp,
-  matMul, max, mean, min, neg, oneHot, relu, reshape, sigmoid, slice, softplus, sqrt, square, squeeze, stack, sum, tanh,
-  tensor, topK, transpose, reciprocal, type Tensor,
+  abs,
+  argMax,
+  argMin,
+  cast,
+  clipByValue,
+  concat,
+  exp,
+  expandDims,
+  gather,
+  log,
+  log1p,
+  logit,
+  logSigmoid,
+  logSumExp,
+  matMul,
+  max,
+  mean,
+  min,
+  neg,
+  oneHot,
+  relu,
+  reshape,
+  sigmoid,
+  slice,
+  softplus,
+  sqrt,
+  square,
+  squeeze,
+  stack,
+  sum,
+  tanh,
+  tensor,
+  topK,
+  transpose,
+  reciprocal,
+  type Tensor,
 } from '../../src/index.js';
 import { expectAllUlp, expectClose, FLOAT_DTYPES, randomTensor, rng, sizeOf } from '../helpers/numbers.js';
 
@@ -39,7 +72,13 @@ describe.each(FLOAT_DTYPES)('element-wise functions (%s)', (dtype) => {
       const x = tensor(inputs, { dtype });
       const y = op(x);
       expect(y.dtype).toBe(dtype);
-      expectAllUlp(y.values, Array.from(x.values, (v) => r(f(v))), dtype === 'float32' ? 1 : 2, dtype, name);
+      expectAllUlp(
+        y.values,
+        Array.from(x.values, (v) => r(f(v))),
+        dtype === 'float32' ? 1 : 2,
+        dtype,
+        name,
+      );
     });
   }
   it('the logistic functions are stable at ±1e4 (no overflow, no NaN)', () => {
@@ -64,7 +103,13 @@ describe.each(FLOAT_DTYPES)('element-wise functions (%s)', (dtype) => {
     expectAllUlp(logit(p).values, ref, 2, dtype, 'logit');
     const c = logit(tensor([0, 0.01, 0.5, 1], { dtype }), 0.05);
     const e = r(0.05);
-    expectAllUlp(c.values, [Math.log(e) - Math.log1p(-e), Math.log(e) - Math.log1p(-e), 0, Math.log1p(-r(1 - 0.05)) - Math.log(r(1 - 0.05))].map((v, i) => (i === 3 ? -v : r(v))), 2, dtype, 'logit eps');
+    expectAllUlp(
+      c.values,
+      [Math.log(e) - Math.log1p(-e), Math.log(e) - Math.log1p(-e), 0, Math.log1p(-r(1 - 0.05)) - Math.log(r(1 - 0.05))].map((v, i) => (i === 3 ? -v : r(v))),
+      2,
+      dtype,
+      'logit eps',
+    );
     expect(arr(logit(tensor([0, 1], { dtype })))).toEqual([-Infinity, Infinity]);
   });
   it('clipByValue', () => {
@@ -128,11 +173,50 @@ function naiveMatMul(a: Tensor, b: Tensor, ta: boolean, tb: boolean): { shape: n
 
 describe('matMul', () => {
   const shapes: Array<[number[], number[]]> = [
-    [[3, 4], [4, 5]], [[1, 7], [7, 1]], [[2, 3, 4], [2, 4, 2]], [[2, 1, 3, 4], [3, 4, 5]], [[3, 4], [2, 4, 2]], [[2, 3, 4], [4, 2]],
-    [[17, 33], [33, 9]], [[0, 3], [3, 2]], [[2, 0], [0, 3]],
+    [
+      [3, 4],
+      [4, 5],
+    ],
+    [
+      [1, 7],
+      [7, 1],
+    ],
+    [
+      [2, 3, 4],
+      [2, 4, 2],
+    ],
+    [
+      [2, 1, 3, 4],
+      [3, 4, 5],
+    ],
+    [
+      [3, 4],
+      [2, 4, 2],
+    ],
+    [
+      [2, 3, 4],
+      [4, 2],
+    ],
+    [
+      [17, 33],
+      [33, 9],
+    ],
+    [
+      [0, 3],
+      [3, 2],
+    ],
+    [
+      [2, 0],
+      [0, 3],
+    ],
   ];
   for (const dtype of FLOAT_DTYPES) {
-    for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+    for (const [ta, tb] of [
+      [false, false],
+      [false, true],
+      [true, false],
+      [true, true],
+    ] as const) {
       it(`${dtype} transposeA=${ta} transposeB=${tb}`, () => {
         for (const [sa, sb] of shapes) {
           const aShape = ta ? [...sa.slice(0, -2), sa.at(-1)!, sa.at(-2)!] : sa;
@@ -150,19 +234,61 @@ describe('matMul', () => {
     }
   }
   it('exact small integers', () => {
-    expect(matMul(f64([[1, 2], [3, 4]]), f64([[5, 6], [7, 8]])).toArray()).toEqual([[19, 22], [43, 50]]);
-    expect(matMul(f64([[1, 2], [3, 4]]), f64([[5, 6], [7, 8]]), true, true).toArray()).toEqual([[23, 31], [34, 46]]);
+    expect(
+      matMul(
+        f64([
+          [1, 2],
+          [3, 4],
+        ]),
+        f64([
+          [5, 6],
+          [7, 8],
+        ]),
+      ).toArray(),
+    ).toEqual([
+      [19, 22],
+      [43, 50],
+    ]);
+    expect(
+      matMul(
+        f64([
+          [1, 2],
+          [3, 4],
+        ]),
+        f64([
+          [5, 6],
+          [7, 8],
+        ]),
+        true,
+        true,
+      ).toArray(),
+    ).toEqual([
+      [23, 31],
+      [34, 46],
+    ]);
   });
   it('int32 matMul', () => {
-    const a = tensor([[1, 2], [3, 4]], { dtype: 'int32' });
+    const a = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { dtype: 'int32' },
+    );
     const out = matMul(a, a);
     expect(out.dtype).toBe('int32');
-    expect(out.toArray()).toEqual([[7, 10], [15, 22]]);
+    expect(out.toArray()).toEqual([
+      [7, 10],
+      [15, 22],
+    ]);
   });
 });
 
 describe('layout ops', () => {
-  const x = tensor(Array.from({ length: 24 }, (_, i) => i), { shape: [2, 3, 4], dtype: 'int32' });
+  const x = tensor(
+    Array.from({ length: 24 }, (_, i) => i),
+    { shape: [2, 3, 4], dtype: 'int32' },
+  );
   const at = (i: number, j: number, k: number) => i * 12 + j * 4 + k;
   it('transpose with a permutation', () => {
     const t = transpose(x, [2, 0, 1]);
@@ -180,29 +306,66 @@ describe('layout ops', () => {
   });
   it('slice', () => {
     const s = slice(x, [1, 1, 2], [1, 2, -1]);
-    expect(s.toArray()).toEqual([[[at(1, 1, 2), at(1, 1, 3)], [at(1, 2, 2), at(1, 2, 3)]]]);
+    expect(s.toArray()).toEqual([
+      [
+        [at(1, 1, 2), at(1, 1, 3)],
+        [at(1, 2, 2), at(1, 2, 3)],
+      ],
+    ]);
     expect(slice(tensor([1, 2, 3, 4]), 1, 2).toArray()).toEqual([2, 3]);
     expect(slice(x, [0, 3, 0], [-1, -1, -1]).size).toBe(0);
   });
   it('concat and stack', () => {
-    const a = tensor([[1, 2], [3, 4]]);
+    const a = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     const b = tensor([[5, 6]]);
-    expect(concat([a, b]).toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
-    expect(concat([a, tensor([[7], [8]])], 1).toArray()).toEqual([[1, 2, 7], [3, 4, 8]]);
-    expect(concat([a, tensor(new Float32Array(0), { shape: [0, 2] })]).toArray()).toEqual([[1, 2], [3, 4]]);
-    expect(stack([tensor([1, 2]), tensor([3, 4])]).toArray()).toEqual([[1, 2], [3, 4]]);
-    expect(stack([tensor([1, 2]), tensor([3, 4])], 1).toArray()).toEqual([[1, 3], [2, 4]]);
+    expect(concat([a, b]).toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    expect(concat([a, tensor([[7], [8]])], 1).toArray()).toEqual([
+      [1, 2, 7],
+      [3, 4, 8],
+    ]);
+    expect(concat([a, tensor(new Float32Array(0), { shape: [0, 2] })]).toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(stack([tensor([1, 2]), tensor([3, 4])]).toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(stack([tensor([1, 2]), tensor([3, 4])], 1).toArray()).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
     expect(stack([tensor(1), tensor(2)]).toArray()).toEqual([1, 2]);
   });
   it('gather along an axis with nested indices', () => {
-    const g = gather(x, tensor([[2, 0], [1, 1]], { dtype: 'int32' }), 1);
+    const g = gather(
+      x,
+      tensor(
+        [
+          [2, 0],
+          [1, 1],
+        ],
+        { dtype: 'int32' },
+      ),
+      1,
+    );
     expect([...g.shape]).toEqual([2, 2, 2, 4]);
     expect(g.values[1 * 16 + 0 * 8 + 1 * 4 + 3]).toBe(at(1, 0, 3));
     expect(g.values[0 * 16 + 1 * 8 + 0 * 4 + 0]).toBe(at(0, 1, 0));
     expect(gather(tensor([10, 20, 30]), [2, 2, 0]).toArray()).toEqual([30, 30, 10]);
   });
   it('oneHot with on/off values and dtype', () => {
-    expect(oneHot([0, 2], 3).toArray()).toEqual([[1, 0, 0], [0, 0, 1]]);
+    expect(oneHot([0, 2], 3).toArray()).toEqual([
+      [1, 0, 0],
+      [0, 0, 1],
+    ]);
     const o = oneHot(tensor([[1]], { dtype: 'int32' }), 2, 5, -1, 'float64');
     expect(o.dtype).toBe('float64');
     expect(o.toArray()).toEqual([[[-1, 5]]]);
@@ -229,7 +392,14 @@ describe('reductions', () => {
     ['mean', mean, (xs) => xs.reduce((a, b) => a + b, 0) / xs.length],
     ['max', max, (xs) => Math.max(...xs)],
     ['min', min, (xs) => Math.min(...xs)],
-    ['logSumExp', logSumExp, (xs) => { const m = Math.max(...xs); return m + Math.log(xs.reduce((a, v) => a + Math.exp(v - m), 0)); }],
+    [
+      'logSumExp',
+      logSumExp,
+      (xs) => {
+        const m = Math.max(...xs);
+        return m + Math.log(xs.reduce((a, v) => a + Math.exp(v - m), 0));
+      },
+    ],
   ];
   const axesList: Array<number[] | undefined> = [undefined, [0], [1], [2], [0, 1], [0, 2], [1, 2], [0, 1, 2]];
   for (const [name, op, f] of fns) {
@@ -260,19 +430,46 @@ describe('reductions', () => {
     expect(sum(tensor(v)).item()).toBe(1 + 1000 * 1e-16);
   });
   it('logSumExp: −∞ for an all −∞ row, +∞ with a +∞, NaN stays NaN', () => {
-    expect(arr(logSumExp(f64([[-Infinity, -Infinity], [Infinity, 1], [NaN, 1]]), 1))).toEqual([-Infinity, Infinity, NaN]);
+    expect(
+      arr(
+        logSumExp(
+          f64([
+            [-Infinity, -Infinity],
+            [Infinity, 1],
+            [NaN, 1],
+          ]),
+          1,
+        ),
+      ),
+    ).toEqual([-Infinity, Infinity, NaN]);
   });
   it('argMax / argMin: default last axis, first index on ties, NaN counts as extreme', () => {
-    const x = f64([[1, 3, 3], [5, -1, -1], [2, NaN, 9]]);
+    const x = f64([
+      [1, 3, 3],
+      [5, -1, -1],
+      [2, NaN, 9],
+    ]);
     expect(arr(argMax(x))).toEqual([1, 0, 1]);
     expect(arr(argMin(x))).toEqual([0, 1, 1]);
     expect(arr(argMax(x, 0))).toEqual([1, 2, 2]);
     expect(argMax(x).dtype).toBe('int32');
   });
   it('topK: values and indices, largest first, ties by lower index', () => {
-    const { values, indices } = topK(f64([[1, 5, 3, 5], [0, -1, 2, 2]]), 3);
-    expect(values.toArray()).toEqual([[5, 5, 3], [2, 2, 0]]);
-    expect(indices.toArray()).toEqual([[1, 3, 2], [2, 3, 0]]);
+    const { values, indices } = topK(
+      f64([
+        [1, 5, 3, 5],
+        [0, -1, 2, 2],
+      ]),
+      3,
+    );
+    expect(values.toArray()).toEqual([
+      [5, 5, 3],
+      [2, 2, 0],
+    ]);
+    expect(indices.toArray()).toEqual([
+      [1, 3, 2],
+      [2, 3, 0],
+    ]);
     expect(indices.dtype).toBe('int32');
     expect([...topK(f64([1, 2]), 0).values.shape]).toEqual([0]);
   });

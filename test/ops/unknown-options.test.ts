@@ -6,12 +6,24 @@ import { describe, expect, it } from 'vitest';
 import * as lk from '../../src/index.js';
 import { explain, explainPrediction, losses, nn, renderJson, renderMarkdown, renderText, tensor } from '../../src/index.js';
 
-const logits = tensor([[2, 1, 0.1], [0.5, 1.5, 0.1]]);
-const soft = tensor([[1, 0, 0], [0, 1, 0]]);
+const logits = tensor([
+  [2, 1, 0.1],
+  [0.5, 1.5, 0.1],
+]);
+const soft = tensor([
+  [1, 0, 0],
+  [0, 1, 0],
+]);
 const ids = tensor([0, 1], { dtype: 'int32' });
 const trace = explain({ logits: [2, 1, 0.1] });
 const model = {
-  lastDense: { kernel: tensor([[1, 0, 0], [0, 1, 0]]), bias: null },
+  lastDense: {
+    kernel: tensor([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]),
+    bias: null,
+  },
   hidden: (x: lk.Tensor) => x,
 };
 
@@ -27,7 +39,18 @@ const TAKES_OPTIONS: Array<[string, (key: Record<string, unknown>) => unknown]> 
   ['nn.sigmoidCrossEntropyWithLogits', (k) => nn.sigmoidCrossEntropyWithLogits({ labels: soft, logits, ...k })],
   ['nn.weightedCrossEntropyWithLogits', (k) => nn.weightedCrossEntropyWithLogits({ labels: soft, logits, posWeight: 2, ...k })],
   ['explain', (k) => explain({ logits: [2, 1, 0.1], labels: 0, ...k })],
-  ['explain (dense form)', (k) => explain({ weights: [[1, 0], [0, 1]], features: [1, 2], ...k })],
+  [
+    'explain (dense form)',
+    (k) =>
+      explain({
+        weights: [
+          [1, 0],
+          [0, 1],
+        ],
+        features: [1, 2],
+        ...k,
+      }),
+  ],
   ['explainPrediction', (k) => explainPrediction(model, [1, 2], { top: 1, ...k })],
   ['renderText', (k) => renderText(trace, { digits: 4, ...k })],
   ['renderMarkdown', (k) => renderMarkdown(trace, { digits: 4, ...k })],

@@ -3,8 +3,14 @@ import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs script without type declarations.
 import { bundleEntry } from '../../scripts/bundle-size.mjs';
 
-interface Emitted { fileName: string; bytes: Buffer }
-interface Bundle { chunks: Emitted[]; assets: Emitted[] }
+interface Emitted {
+  fileName: string;
+  bytes: Buffer;
+}
+interface Bundle {
+  chunks: Emitted[];
+  assets: Emitted[];
+}
 
 const gz = readFileSync(new URL('../../assets/mnist-10k.idx.gz', import.meta.url));
 // A run of the asset's bytes from its middle, raw and as base64 (how an inlined data: URL would carry it).

@@ -4,8 +4,33 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  Tensor, add, div, equal, fill, greater, greaterEqual, less, lessEqual, maximum, minimum, mul, notEqual, ones, pow,
-  range, scalar, sub, tensor, where, zeros, neg, abs, square, sum, mean, exp,
+  Tensor,
+  add,
+  div,
+  equal,
+  fill,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+  maximum,
+  minimum,
+  mul,
+  notEqual,
+  ones,
+  pow,
+  range,
+  scalar,
+  sub,
+  tensor,
+  where,
+  zeros,
+  neg,
+  abs,
+  square,
+  sum,
+  mean,
+  exp,
   nn,
 } from '../../src/index.js';
 import { allocateUnzeroed, dtypeOfArray } from '../../src/tensor/dtype.js';
@@ -24,12 +49,18 @@ describe('creation', () => {
     expect(scalar(3, 'int32').dtype).toBe('int32');
   });
   it('from nested arrays: shape inferred, floats default to float32 (rounded once)', () => {
-    const t = tensor([[0.1, 2, 3], [4, 5, 6]]);
+    const t = tensor([
+      [0.1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect([...t.shape]).toEqual([2, 3]);
     expect(t.dtype).toBe('float32');
     expect(t.values).toBeInstanceOf(Float32Array);
     expect(t.values[0]).toBe(Math.fround(0.1));
-    expect(t.toArray()).toEqual([[Math.fround(0.1), 2, 3], [4, 5, 6]]);
+    expect(t.toArray()).toEqual([
+      [Math.fround(0.1), 2, 3],
+      [4, 5, 6],
+    ]);
   });
   it('with dtype float64 keeps every digit', () => {
     const t = tensor([[0.1], [1e-300]], { dtype: 'float64' });
@@ -37,23 +68,30 @@ describe('creation', () => {
     expect(t.toArray()).toEqual([[0.1], [1e-300]]);
   });
   it('rank 3 and 4 nested arrays', () => {
-    const v = [[[[1, 2]], [[3, 4]]], [[[5, 6]], [[7, 8]]]];
+    const v = [
+      [[[1, 2]], [[3, 4]]],
+      [[[5, 6]], [[7, 8]]],
+    ];
     const t = tensor(v, { dtype: 'int32' });
     expect([...t.shape]).toEqual([2, 2, 1, 2]);
     expect(t.toArray()).toEqual(v);
     expect(Array.from(t.values)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
-  it('from TypedArrays: the array\'s dtype unless told otherwise; shape reshapes flat data', () => {
+  it("from TypedArrays: the array's dtype unless told otherwise; shape reshapes flat data", () => {
     expect(tensor(new Float64Array([1, 2])).dtype).toBe('float64');
     expect(tensor(new Int32Array([1, 2])).dtype).toBe('int32');
     expect(tensor(new Float32Array([1, 2])).dtype).toBe('float32');
     const t = tensor(new Float64Array([1, 2, 3, 4, 5, 6]), { shape: [3, 2] });
-    expect(t.toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(t.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     const r = tensor(new Float64Array([0.1]), { dtype: 'float32' });
     expect(r.values[0]).toBe(Math.fround(0.1));
     expect(tensor(new Int32Array([7]), { dtype: 'float64' }).values).toBeInstanceOf(Float64Array);
   });
-  it('does not alias the caller\'s TypedArray', () => {
+  it("does not alias the caller's TypedArray", () => {
     const src = new Float32Array([1, 2, 3]);
     const t = tensor(src);
     src[0] = 42;
@@ -92,7 +130,10 @@ describe('creation', () => {
     expect(b.values).not.toBe(a.values);
   });
   it('zeros, ones, fill, range', () => {
-    expect(zeros([2, 2]).toArray()).toEqual([[0, 0], [0, 0]]);
+    expect(zeros([2, 2]).toArray()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
     expect(ones([3], 'int32').toArray()).toEqual([1, 1, 1]);
     expect(fill([2], 0.25, 'float64').toArray()).toEqual([0.25, 0.25]);
     expect(range(0, 1, 0.25, 'float64').toArray()).toEqual([0, 0.25, 0.5, 0.75]);
@@ -105,7 +146,7 @@ describe('creation', () => {
 });
 
 describe('toArray and data', () => {
-  it('data() returns a copy of the storage, of the tensor\'s dtype', () => {
+  it("data() returns a copy of the storage, of the tensor's dtype", () => {
     const t = tensor([1, 2, 3], { dtype: 'float64' });
     const d = t.data();
     expect(d).toBeInstanceOf(Float64Array);
@@ -114,10 +155,19 @@ describe('toArray and data', () => {
     expect(t.data()).not.toBe(t.data());
   });
   it('toArray() is fresh nested JS arrays', () => {
-    const t = tensor([[1, 2], [3, 4]], { dtype: 'int32' });
+    const t = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { dtype: 'int32' },
+    );
     const a = t.toArray() as number[][];
     a[0][0] = 100;
-    expect(t.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(t.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(Array.isArray(a[1])).toBe(true);
   });
   it('shape is frozen', () => {
@@ -129,18 +179,39 @@ describe('toArray and data', () => {
 describe('toString', () => {
   it('shows dtype, shape and values', () => {
     expect(tensor(3).toString()).toBe('Tensor float32 [] 3');
-    expect(tensor([[1, 2], [3, 4]], { dtype: 'int32' }).toString()).toBe('Tensor int32 [2, 2]\n[[1, 2],\n [3, 4]]');
+    expect(
+      tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { dtype: 'int32' },
+      ).toString(),
+    ).toBe('Tensor int32 [2, 2]\n[[1, 2],\n [3, 4]]');
   });
   it('float32 values print in their shortest round-trip form', () => {
     expect(tensor([0.1, 1 / 3]).toString()).toBe('Tensor float32 [2]\n[0.1, 0.33333334]');
     expect(tensor([0.1], { dtype: 'float64' }).toString()).toBe('Tensor float64 [1]\n[0.1]');
   });
   it('elides long rows and long outer dimensions', () => {
-    const s = tensor(Array.from({ length: 100 }, (_, i) => i), { dtype: 'int32' }).toString();
+    const s = tensor(
+      Array.from({ length: 100 }, (_, i) => i),
+      { dtype: 'int32' },
+    ).toString();
     expect(s).toBe('Tensor int32 [100]\n[0, 1, 2, ..., 97, 98, 99]');
-    const m = tensor(new Int32Array(40).map((_, i) => i), { shape: [10, 4] }).toString();
+    const m = tensor(
+      new Int32Array(40).map((_, i) => i),
+      { shape: [10, 4] },
+    ).toString();
     expect(m.split('\n')).toEqual([
-      'Tensor int32 [10, 4]', '[[0, 1, 2, 3],', ' [4, 5, 6, 7],', ' [8, 9, 10, 11],', ' ...,', ' [28, 29, 30, 31],', ' [32, 33, 34, 35],', ' [36, 37, 38, 39]]',
+      'Tensor int32 [10, 4]',
+      '[[0, 1, 2, 3],',
+      ' [4, 5, 6, 7],',
+      ' [8, 9, 10, 11],',
+      ' ...,',
+      ' [28, 29, 30, 31],',
+      ' [32, 33, 34, 35],',
+      ' [36, 37, 38, 39]]',
     ]);
     expect(tensor(new Float32Array(1_000_000)).toString().length).toBeLessThan(100);
   });
@@ -152,7 +223,11 @@ describe('toString', () => {
 
 /** Plain-JS NumPy broadcasting: the reference for every binary op. */
 function broadcastRef(
-  f: (a: number, b: number) => number, a: ArrayLike<number>, as: number[], b: ArrayLike<number>, bs: number[],
+  f: (a: number, b: number) => number,
+  a: ArrayLike<number>,
+  as: number[],
+  b: ArrayLike<number>,
+  bs: number[],
 ): { shape: number[]; values: number[] } {
   const rank = Math.max(as.length, bs.length);
   const pa = [...Array(rank - as.length).fill(1), ...as];
@@ -196,9 +271,45 @@ describe('broadcasting of every binary op', () => {
     ['lessEqual', lessEqual, (a, b) => +(a <= b), true],
   ];
   const shapes: Array<[number[], number[]]> = [
-    [[2, 3], [2, 3]], [[2, 3], [3]], [[3], [2, 3]], [[2, 1], [1, 3]], [[2, 3], [2, 1]], [[], [2, 3]], [[2, 3], []], [[], []],
-    [[3, 1, 2], [4, 1]], [[2, 1, 3, 1], [1, 4, 1, 5]], [[4, 1], [4]], [[1], [5]], [[1, 3], [3]],
-    [[0, 3], [3]], [[0], [1]], [[2, 0], [2, 1]], [[], [0]], [[0, 1], [1, 4]],
+    [
+      [2, 3],
+      [2, 3],
+    ],
+    [[2, 3], [3]],
+    [[3], [2, 3]],
+    [
+      [2, 1],
+      [1, 3],
+    ],
+    [
+      [2, 3],
+      [2, 1],
+    ],
+    [[], [2, 3]],
+    [[2, 3], []],
+    [[], []],
+    [
+      [3, 1, 2],
+      [4, 1],
+    ],
+    [
+      [2, 1, 3, 1],
+      [1, 4, 1, 5],
+    ],
+    [[4, 1], [4]],
+    [[1], [5]],
+    [[1, 3], [3]],
+    [[0, 3], [3]],
+    [[0], [1]],
+    [
+      [2, 0],
+      [2, 1],
+    ],
+    [[], [0]],
+    [
+      [0, 1],
+      [1, 4],
+    ],
   ];
   const rand = rng(31);
   for (const [name, op, f, comparison] of ops) {
@@ -207,7 +318,9 @@ describe('broadcasting of every binary op', () => {
         for (const [sa, sb] of shapes) {
           // Values from a small grid so comparisons see equal pairs; b positive for pow/div.
           const av = Array.from({ length: sizeOf(sa) }, () => Math.round(rand() * 8 - 4) / 2 + 0); // + 0: no −0 (maximum(−0, 0) may pick either)
-          const bv = Array.from({ length: sizeOf(sb) }, () => (name === 'pow' || name === 'div' ? 0.5 + Math.round(rand() * 6) / 4 : Math.round(rand() * 8 - 4) / 2 + 0));
+          const bv = Array.from({ length: sizeOf(sb) }, () =>
+            name === 'pow' || name === 'div' ? 0.5 + Math.round(rand() * 6) / 4 : Math.round(rand() * 8 - 4) / 2 + 0,
+          );
           const a = tensor(av, { shape: sa, dtype });
           const b = tensor(bv, { shape: sb, dtype });
           const out = op(a, b);
@@ -222,7 +335,10 @@ describe('broadcasting of every binary op', () => {
   }
   it('where broadcasts condition, a and b together', () => {
     const out = where(tensor([[1], [0]], { dtype: 'int32' }), tensor([1, 2, 3]), tensor(-1));
-    expect(out.toArray()).toEqual([[1, 2, 3], [-1, -1, -1]]);
+    expect(out.toArray()).toEqual([
+      [1, 2, 3],
+      [-1, -1, -1],
+    ]);
     expect(where(tensor(1, { dtype: 'int32' }), tensor(5), tensor(6)).toArray()).toBe(5);
     expect([...where(tensor([], { dtype: 'int32' }), tensor(1), tensor(2)).shape]).toEqual([0]);
   });
@@ -230,7 +346,7 @@ describe('broadcasting of every binary op', () => {
     expect(Number.isNaN(maximum(tensor([NaN]), tensor([1])).values[0])).toBe(true);
     expect(Number.isNaN(minimum(tensor([1]), tensor([NaN])).values[0])).toBe(true);
   });
-  it('plain numbers adopt the tensor\'s dtype', () => {
+  it("plain numbers adopt the tensor's dtype", () => {
     const t = tensor([0.1], { dtype: 'float64' });
     const r = add(t, 0.2);
     expect(r.dtype).toBe('float64');
@@ -296,7 +412,10 @@ describe('allocateUnzeroed (kernel outputs written in full)', () => {
   });
   it('big softmax and cross-entropy outputs match a small-row computation (every element written)', () => {
     const [rows, n] = [300, 101];
-    const x = tensor(Float32Array.from({ length: rows * n }, (_, i) => Math.sin(i) * 5), { shape: [rows, n] });
+    const x = tensor(
+      Float32Array.from({ length: rows * n }, (_, i) => Math.sin(i) * 5),
+      { shape: [rows, n] },
+    );
     const p = nn.softmax(x).values;
     const row = nn.softmax(tensor(x.values.slice(0, n), { shape: [1, n] })).values;
     expect(Array.from(p.subarray((rows - 1) * n, rows * n)).some((v) => !(v > 0))).toBe(false);

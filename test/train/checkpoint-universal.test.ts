@@ -7,14 +7,23 @@ function tiny() {
   const x = input({ shape: [2] });
   const net = model({ inputs: x, outputs: layers.dense({ units: 2 }).apply(x), seed: 1 });
   net.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
-  return { net, xs: tensor([[0, 1], [1, 0]]), ys: tensor([0, 1], { dtype: 'int32' }) };
+  return {
+    net,
+    xs: tensor([
+      [0, 1],
+      [1, 0],
+    ]),
+    ys: tensor([0, 1], { dtype: 'int32' }),
+  };
 }
 
 describe('checkpoint storage is a parameter (no store wired in by importing logitkit/node)', () => {
   it("refuses {dir} with the way to say it: {store: directoryCheckpoint(dir)} from 'logitkit/node'", async () => {
     const { net, xs, ys } = tiny();
     const options = { epochs: 1, checkpoint: { dir: '/tmp/never-written' } } as unknown as Parameters<typeof net.fit>[2];
-    await expect(net.fit(xs, ys, options)).rejects.toThrow(/fit: option 'checkpoint.dir' is not supported: pass \{store: directoryCheckpoint\(dir\)\}.*'logitkit\/node'/);
+    await expect(net.fit(xs, ys, options)).rejects.toThrow(
+      /fit: option 'checkpoint.dir' is not supported: pass \{store: directoryCheckpoint\(dir\)\}.*'logitkit\/node'/,
+    );
   });
 
   it('rejects unknown checkpoint options and stores without load/save', async () => {

@@ -6,7 +6,22 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  add, input, kernels, layers, losses, matMul, model, optimizers, setKernels, tensor, Tensor, valueAndGrads, LOSSES, METRICS, type Kernels, type Model,
+  add,
+  input,
+  kernels,
+  layers,
+  losses,
+  matMul,
+  model,
+  optimizers,
+  setKernels,
+  tensor,
+  Tensor,
+  valueAndGrads,
+  LOSSES,
+  METRICS,
+  type Kernels,
+  type Model,
 } from '../../src/index.js';
 import { resolveLoss } from '../../src/ops/softmax/compile-losses.js';
 import { resolveMetrics } from '../../src/train/metric-registry.js';
@@ -39,7 +54,10 @@ describe('compile losses are losses.*', () => {
     m.compile({ optimizer: 'sgd', loss: { name: 'categoricalCrossentropy', labelSmoothing: 0.1 } });
     const { loss, grads } = m.lossAndGradients(x, hot);
     const [w, b] = m.weights.map((v) => v.value);
-    const ref = valueAndGrads((kw, kb) => losses.softmaxCrossEntropy(hot, add(matMul(x, kw), kb), { labelSmoothing: 0.1, reduction: 'sumOverBatchSize' }))([w, b]);
+    const ref = valueAndGrads((kw, kb) => losses.softmaxCrossEntropy(hot, add(matMul(x, kw), kb), { labelSmoothing: 0.1, reduction: 'sumOverBatchSize' }))([
+      w,
+      b,
+    ]);
     expect(bitsEqual(loss, ref.value)).toBe(true);
     grads.forEach((g, i) => expect(bitsEqual(g, ref.grads[i])).toBe(true));
   });
@@ -103,7 +121,12 @@ function ce(z: number[], label: number): number {
 }
 
 describe('fit: sampleWeight and classWeight (Keras sum_over_batch_size)', () => {
-  const xs = [[1, 0], [0, 1], [1, 1], [0.5, -1]];
+  const xs = [
+    [1, 0],
+    [0, 1],
+    [1, 1],
+    [0.5, -1],
+  ];
   const ys = [0, 1, 2, 1];
 
   /** The loss of one full-batch SGD step's starting point, read from the history, against float64 arithmetic. */
@@ -134,7 +157,11 @@ describe('fit: sampleWeight and classWeight (Keras sum_over_batch_size)', () => 
   });
 
   it('weights change the gradients as Keras: zero-weight examples do not move the model', async () => {
-    const x = tensor([[1, 2], [3, -1], [0, 1]]);
+    const x = tensor([
+      [1, 2],
+      [3, -1],
+      [0, 1],
+    ]);
     const y = tensor([0, 1, 1], { dtype: 'int32' });
     const a = linear(9, 2, 2);
     const b = linear(9, 2, 2);

@@ -12,8 +12,14 @@ describe('fit', () => {
   it('overfits a tiny set with random labels to 100 % training accuracy', async () => {
     const rng = new Random(5);
     const n = 32;
-    const x = new Tensor(Float32Array.from({ length: n * 8 }, () => rng.normal(0, 1)), [n, 8]);
-    const y = new Tensor(Int32Array.from({ length: n }, () => rng.int(4)), [n]);
+    const x = new Tensor(
+      Float32Array.from({ length: n * 8 }, () => rng.normal(0, 1)),
+      [n, 8],
+    );
+    const y = new Tensor(
+      Int32Array.from({ length: n }, () => rng.int(4)),
+      [n],
+    );
     const m = classifier(1, 8, 64, 4);
     m.compile({ optimizer: optimizers.adam({ learningRate: 0.02 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     const h = await m.fit(x, y, { epochs: 150, batchSize: 8, seed: 1 });
@@ -43,8 +49,18 @@ describe('fit', () => {
     };
     const h = await m.fit(x, y, { epochs: 2, batchSize: 20, validationSplit: 0.25, callbacks: [cb], seed: 3 });
     expect(events).toEqual([
-      'begin 2 45 3 15', 'epoch 0', 'batch 0 20 20', 'batch 1 20 40', 'batch 2 5 45', 'end 0',
-      'epoch 1', 'batch 0 20 20', 'batch 1 20 40', 'batch 2 5 45', 'end 1', 'done 2 false',
+      'begin 2 45 3 15',
+      'epoch 0',
+      'batch 0 20 20',
+      'batch 1 20 40',
+      'batch 2 5 45',
+      'end 0',
+      'epoch 1',
+      'batch 0 20 20',
+      'batch 1 20 40',
+      'batch 2 5 45',
+      'end 1',
+      'done 2 false',
     ]);
     expect(h.epoch).toEqual([0, 1]);
     expect(Object.keys(h.history).sort()).toEqual(['acc', 'learning_rate', 'loss', 'top5Acc', 'val_acc', 'val_loss', 'val_top5Acc']);
@@ -60,7 +76,11 @@ describe('fit', () => {
     const { x, y } = blobs(50, 5, 3);
     const run = async (seed: number) => {
       const m = classifier(seed);
-      m.compile({ optimizer: optimizers.sgd({ learningRate: 0.1, momentum: 0.9, nesterov: true }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      m.compile({
+        optimizer: optimizers.sgd({ learningRate: 0.1, momentum: 0.9, nesterov: true }),
+        loss: 'sparseCategoricalCrossentropy',
+        metrics: ['accuracy'],
+      });
       const h = await m.fit(x, y, { epochs: 3, batchSize: 7, seed });
       return { w: m.getWeights(), h: h.toJSON() };
     };
@@ -89,7 +109,9 @@ describe('fit', () => {
     const softmaxHead = classifier(1, 5, 4, 3, 'softmax');
     expect(() => softmaxHead.compile({ optimizer: 'adam', loss: { name: 'sparseCategoricalCrossentropy', fromLogits: true } })).toThrow(/not logits/);
     const linearHead = classifier(1);
-    expect(() => linearHead.compile({ optimizer: 'adam', loss: { name: 'categoricalCrossentropy', fromLogits: false } })).toThrow(/never from clipped probabilities/);
+    expect(() => linearHead.compile({ optimizer: 'adam', loss: { name: 'categoricalCrossentropy', fromLogits: false } })).toThrow(
+      /never from clipped probabilities/,
+    );
     expect(() => softmaxHead.compile({ optimizer: 'adam', loss: { name: 'binaryCrossentropy', fromLogits: false } })).toThrow(/ending in sigmoid/);
     expect(() => linearHead.compile({ optimizer: 'adam', loss: 'meanSquaredError' as never })).toThrow(/one of 'sparseCategoricalCrossentropy'/);
     expect(() => linearHead.compile({ optimizer: 'rmsprop' as never, loss: 'sparseCategoricalCrossentropy' })).toThrow(/'sgd', 'adam', 'adamw'/);
@@ -132,7 +154,11 @@ describe('fit', () => {
     const val = blobs(20, 5, 3, 1);
     const m = classifier(1);
     const seen: number[] = [];
-    m.compile({ optimizer: optimizers.adam({ learningRate: (_s, epoch) => (seen.push(epoch), 0.01 / (1 + epoch)) }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    m.compile({
+      optimizer: optimizers.adam({ learningRate: (_s, epoch) => (seen.push(epoch), 0.01 / (1 + epoch)) }),
+      loss: 'sparseCategoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
     const h = await m.fit(x, y, { epochs: 3, batchSize: 20, validationData: [val.x, val.y] });
     expect(seen).toEqual([0, 0, 1, 1, 2, 2]);
     expect(h.history.learning_rate).toEqual([0.01, 0.005, 0.01 / 3]);

@@ -30,7 +30,10 @@ function gradCheck(m: Model, x: Tensor, y: Tensor): number {
 
 function features(n: number, d: number, seed: number): Tensor {
   const rng = new Random(seed);
-  return new Tensor(Float64Array.from({ length: n * d }, () => rng.normal(0, 1)), [n, d]);
+  return new Tensor(
+    Float64Array.from({ length: n * d }, () => rng.normal(0, 1)),
+    [n, d],
+  );
 }
 
 function mlp(acts: Array<'tanh' | 'sigmoid' | 'relu' | 'linear' | 'softmax'>, units: number[], loss: LossSpec): Model {
@@ -40,7 +43,13 @@ function mlp(acts: Array<'tanh' | 'sigmoid' | 'relu' | 'linear' | 'softmax'>, un
   const m = model({ inputs: x, outputs: h, seed: 11 });
   // Non-zero biases so their gradients are exercised.
   m.weights.forEach((v) => {
-    if (v.name.endsWith('/bias')) v.assign(new Tensor(Float64Array.from({ length: v.size }, (_, i) => 0.1 * (i + 1) - 0.2), v.shape));
+    if (v.name.endsWith('/bias'))
+      v.assign(
+        new Tensor(
+          Float64Array.from({ length: v.size }, (_, i) => 0.1 * (i + 1) - 0.2),
+          v.shape,
+        ),
+      );
   });
   m.compile({ optimizer: optimizers.sgd(), loss });
   return m;
@@ -57,7 +66,17 @@ describe('whole-MLP gradients against finite differences (float64)', () => {
   it('relu → softmax head, categorical cross-entropy from the pre-activation logits (fromLogits: false)', () => {
     const m = mlp(['relu', 'softmax'], [7, 3], { name: 'categoricalCrossentropy', fromLogits: false });
     expect(m.loss!.reads).toBe('preActivation');
-    const y = tensor([[1, 0, 0], [0.2, 0.8, 0], [0, 0, 1], [0.3, 0.3, 0.4], [0, 1, 0], [1, 0, 0]], { dtype: 'float64' });
+    const y = tensor(
+      [
+        [1, 0, 0],
+        [0.2, 0.8, 0],
+        [0, 0, 1],
+        [0.3, 0.3, 0.4],
+        [0, 1, 0],
+        [1, 0, 0],
+      ],
+      { dtype: 'float64' },
+    );
     expect(gradCheck(m, x, y)).toBeLessThan(1e-7);
   });
 

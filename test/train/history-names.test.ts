@@ -6,7 +6,16 @@ import { input, layers, model, tensor, type EpochLogs } from '../../src/index.js
 async function tfjsHistoryKeys(): Promise<string[]> {
   const m = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [2] })] });
   m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-  const h = await m.fit(tf.tensor2d([[0, 1], [1, 0], [1, 1], [0, 0]]), tf.tensor1d([0, 1, 2, 0]), { epochs: 1, validationSplit: 0.5, verbose: 0 });
+  const h = await m.fit(
+    tf.tensor2d([
+      [0, 1],
+      [1, 0],
+      [1, 1],
+      [0, 0],
+    ]),
+    tf.tensor1d([0, 1, 2, 0]),
+    { epochs: 1, validationSplit: 0.5, verbose: 0 },
+  );
   return Object.keys(h.history).sort();
 }
 
@@ -16,11 +25,20 @@ describe("history and logs use Keras's and TF.js's names", () => {
     const net = model({ inputs: x, outputs: layers.dense({ units: 3 }).apply(x), seed: 1 });
     net.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     let logs: EpochLogs | null = null;
-    const h = await net.fit(tensor([[0, 1], [1, 0], [1, 1], [0, 0]]), tensor([0, 1, 2, 0], { dtype: 'int32' }), {
-      epochs: 1,
-      validationSplit: 0.5,
-      callbacks: { onEpochEnd: (_e, l) => void (logs = l) },
-    });
+    const h = await net.fit(
+      tensor([
+        [0, 1],
+        [1, 0],
+        [1, 1],
+        [0, 0],
+      ]),
+      tensor([0, 1, 2, 0], { dtype: 'int32' }),
+      {
+        epochs: 1,
+        validationSplit: 0.5,
+        callbacks: { onEpochEnd: (_e, l) => void (logs = l) },
+      },
+    );
     const reference = await tfjsHistoryKeys();
     expect(reference).toEqual(['acc', 'loss', 'val_acc', 'val_loss']);
     expect(Object.keys(h.history).sort()).toEqual([...reference, 'learning_rate'].sort());

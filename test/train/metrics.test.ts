@@ -13,14 +13,31 @@ const ids = tensor([0, 1, 1, 0, 0], { dtype: 'int32' });
 describe('metrics over labels and logits', () => {
   it('accuracy from ids or one-hot labels (argmax of logits, no softmax)', () => {
     expect(metrics.accuracy(ids, logits)).toBe(3 / 5);
-    const onehot = tensor([[1, 0, 0], [0, 1, 0], [0, 1, 0], [1, 0, 0], [1, 0, 0]]);
+    const onehot = tensor([
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 1, 0],
+      [1, 0, 0],
+      [1, 0, 0],
+    ]);
     expect(metrics.accuracy(onehot, logits)).toBe(3 / 5);
     expect(() => metrics.accuracy(tensor([0, 1], { dtype: 'int32' }), logits)).toThrow(/class ids of shape \[5\]/);
   });
 
   it('binary accuracy thresholds logits at 0', () => {
     expect(metrics.accuracy(tensor([1, 0, 1, 0]), tensor([[2], [-1], [-0.5], [0]]))).toBe(3 / 4);
-    expect(metrics.binaryAccuracy(tensor([[1, 0], [0, 0]]), tensor([[3, 1], [-1, -2]]))).toBe(3 / 4);
+    expect(
+      metrics.binaryAccuracy(
+        tensor([
+          [1, 0],
+          [0, 0],
+        ]),
+        tensor([
+          [3, 1],
+          [-1, -2],
+        ]),
+      ),
+    ).toBe(3 / 4);
   });
 
   it('top-k accuracy counts ties at the boundary as inside', () => {

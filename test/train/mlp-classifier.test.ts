@@ -22,7 +22,10 @@ describe('trainMlpClassifier (the MNIST MLP preset, the library side of npm star
     expect(r.model.layers.map((l) => l.className)).toEqual(['Input', 'Normalization', 'Dense', 'Dense']);
     expect(r.model.summary(false).trainableParams).toBe(12 * 8 + 8 + 8 * 4 + 4);
     expect(r.history.history.acc.length).toBe(3);
-    const again = await trainMlpClassifier({ train: dataset(200, 1), test: dataset(80, 1) }, { epochs: 3, batchSize: 16, learningRate: 0.03, hiddenUnits: 8, seed: 3 });
+    const again = await trainMlpClassifier(
+      { train: dataset(200, 1), test: dataset(80, 1) },
+      { epochs: 3, batchSize: 16, learningRate: 0.03, hiddenUnits: 8, seed: 3 },
+    );
     expect(again.testAccuracy).toBe(r.testAccuracy);
     expect(Array.from(again.model.weights[2].value.values)).toEqual(Array.from(r.model.weights[2].value.values));
   });

@@ -119,7 +119,10 @@ describe('layers and models', () => {
 
   it('dense forward is matMul + add + activation, and apply on a Tensor runs eagerly', () => {
     const d = new Dense({ units: 3, activation: 'relu' });
-    const x = tensor([[1, -2], [0.5, 4]]);
+    const x = tensor([
+      [1, -2],
+      [0.5, 4],
+    ]);
     const y = d.apply(x);
     const want = relu(add(matMul(x, d.kernel.value), d.bias!.value));
     expect(bitsEqual(y, want)).toBe(true);
@@ -128,7 +131,10 @@ describe('layers and models', () => {
 
   it('predict gives logits, predictProba softmax, predictClasses argmax', () => {
     const m = seedsNet(1);
-    const x = tensor(Array.from({ length: 3 * 784 }, (_, i) => ((i * 7919) % 255) / 255), { shape: [3, 784] });
+    const x = tensor(
+      Array.from({ length: 3 * 784 }, (_, i) => ((i * 7919) % 255) / 255),
+      { shape: [3, 784] },
+    );
     const logits = m.predict(x);
     expect(logits.shape).toEqual([3, 10]);
     expect(bitsEqual(m.predictProba(x), softmax(logits))).toBe(true);
@@ -141,7 +147,10 @@ describe('layers and models', () => {
     const x = input({ shape: [2] });
     const out = layers.dense({ units: 3, activation: 'softmax' });
     const m = model({ inputs: x, outputs: out.apply(x), seed: 2 });
-    const xs = tensor([[1, 2], [3, -1]]);
+    const xs = tensor([
+      [1, 2],
+      [3, -1],
+    ]);
     const z = m.predictLogits(xs);
     expect(bitsEqual(m.predict(xs), softmax(z))).toBe(true);
     expect(bitsEqual(m.predictProba(xs), softmax(z))).toBe(true);
@@ -182,7 +191,10 @@ describe('intermediate outputs', () => {
     const hidden = layers.dense({ units: 4, activation: 'relu', name: 'hidden' });
     const last = layers.dense({ units: 2, name: 'last' });
     const m = model({ inputs: x, outputs: last.apply(hidden.apply(x)), seed: 1 });
-    const xs = tensor([[1, 2, 3], [-1, 0, 2]]);
+    const xs = tensor([
+      [1, 2, 3],
+      [-1, 0, 2],
+    ]);
     const [h] = m.layerOutputs([xs], ['hidden']);
     expect(h.shape).toEqual([2, 4]);
     expect(bitsEqual(add(matMul(h, last.kernel.value), last.bias!.value), m.predict(xs))).toBe(true);
@@ -192,7 +204,11 @@ describe('intermediate outputs', () => {
 
 describe('normalization layer', () => {
   it('adapt computes per-feature mean and variance; the output is standardized; weights are non-trainable', async () => {
-    const data = tensor([[1, 10], [3, 10], [5, 10]]);
+    const data = tensor([
+      [1, 10],
+      [3, 10],
+      [5, 10],
+    ]);
     const norm = layers.normalization().adapt(data);
     const m = sequential([norm, layers.dense({ units: 2 })], { inputShape: [2], seed: 1 });
     expect(m.weights.length).toBe(4); // builds the sequential model

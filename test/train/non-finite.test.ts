@@ -39,7 +39,9 @@ describe('a non-finite loss stops fit with a clear error and loses no progress',
       () => null,
       (e: Error) => e,
     );
-    expect(err?.message).toMatch(/^fit: the loss is NaN at epoch 3 of 4, batch 2 of 4; training stopped before this batch's update\. Likely cause: x holds NaN in example 17 \(flat index 2 of the example\)/);
+    expect(err?.message).toMatch(
+      /^fit: the loss is NaN at epoch 3 of 4, batch 2 of 4; training stopped before this batch's update\. Likely cause: x holds NaN in example 17 \(flat index 2 of the example\)/,
+    );
     expect(err?.message).toMatch(/The checkpoint \(file '.*checkpoint\.lkm'\) keeps epoch 2, the last completed one\./);
     // The file on disk is the good one, byte for byte, and still loads.
     expect(Buffer.compare(readFileSync(join(ckdir, CHECKPOINT_FILE)), good)).toBe(0);

@@ -79,7 +79,10 @@ describe('optimizer mechanics', () => {
     opt.applyGradients([v], [tensor([1], { dtype: 'float64' })]);
     opt.epoch = 3;
     opt.applyGradients([v], [tensor([1], { dtype: 'float64' })]);
-    expect(calls).toEqual([[0, 0], [1, 3]]);
+    expect(calls).toEqual([
+      [0, 0],
+      [1, 3],
+    ]);
     expect(v.value.values[0]).toBeCloseTo(-0.15, 15);
     expect(opt.lastLearningRate).toBe(0.05);
     expect(opt.getConfig().learningRate).toBeNull();

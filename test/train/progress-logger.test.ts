@@ -9,14 +9,30 @@ function net(): Model {
   m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   return m;
 }
-const xs = tensor([[0, 1], [1, 0], [1, 1], [0, 0]]);
+const xs = tensor([
+  [0, 1],
+  [1, 0],
+  [1, 1],
+  [0, 0],
+]);
 const ys = tensor([0, 1, 1, 0], { dtype: 'int32' });
 
 /** A stream that records what is written; `tty` makes it look like a terminal (cli-progress draws on it). */
 function sink(tty: boolean): Writable & { text: string; isTTY?: boolean; columns?: number } {
-  const w = new Writable({ write: (chunk, _enc, done) => ((w.text += String(chunk)), done()) }) as Writable & { text: string; isTTY?: boolean; columns?: number };
+  const w = new Writable({ write: (chunk, _enc, done) => ((w.text += String(chunk)), done()) }) as Writable & {
+    text: string;
+    isTTY?: boolean;
+    columns?: number;
+  };
   w.text = '';
-  if (tty) Object.assign(w, { isTTY: true, columns: 120, cursorTo: (_x: number, _y?: number, cb?: () => void) => (cb?.(), true), clearLine: (_d: number, cb?: () => void) => (cb?.(), true), moveCursor: () => true });
+  if (tty)
+    Object.assign(w, {
+      isTTY: true,
+      columns: 120,
+      cursorTo: (_x: number, _y?: number, cb?: () => void) => (cb?.(), true),
+      clearLine: (_d: number, cb?: () => void) => (cb?.(), true),
+      moveCursor: () => true,
+    });
   return w;
 }
 
@@ -32,7 +48,9 @@ describe("fit's verbose", () => {
     await run(2, out);
     const lines = out.text.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^Epoch 1\/2 - \d+\.\d\ds - loss: \d\.\d{4} - learning_rate: 0\.0100 - acc: \d\.\d{4} - val_loss: \d\.\d{4} - val_acc: \d\.\d{4}$/);
+    expect(lines[0]).toMatch(
+      /^Epoch 1\/2 - \d+\.\d\ds - loss: \d\.\d{4} - learning_rate: 0\.0100 - acc: \d\.\d{4} - val_loss: \d\.\d{4} - val_acc: \d\.\d{4}$/,
+    );
     expect(lines[1]).toMatch(/^Epoch 2\/2 - /);
   });
 

@@ -52,7 +52,9 @@ describe('fit recycles each step’s storage', () => {
     const m = classifier(1);
     const createdAfter: number[] = [];
     await m.fit(x, y, {
-      epochs: 2, batchSize: 20, seed: 4,
+      epochs: 2,
+      batchSize: 20,
+      seed: 4,
       callbacks: { onBatchEnd: () => void createdAfter.push(m.lastFitRecycler!.created) },
     });
     // Step 0 creates the working set (and step 1 the optimizer's first-step extras, if any); from then on nothing.
@@ -84,7 +86,8 @@ describe('fit recycles each step’s storage', () => {
     const m = classifier(3);
     const seen: { logits: Tensor; copy: number[] }[] = [];
     m.compile({
-      optimizer: 'adam', loss: 'sparseCategoricalCrossentropy',
+      optimizer: 'adam',
+      loss: 'sparseCategoricalCrossentropy',
       metrics: { name: 'spy', fn: (_labels, logits) => (seen.push({ logits, copy: Array.from(logits.values) }), 0) },
     });
     await m.fit(x, y, { epochs: 3, batchSize: 10, seed: 1 });
@@ -92,19 +95,23 @@ describe('fit recycles each step’s storage', () => {
     for (const s of seen) expect(Array.from(s.logits.values)).toEqual(s.copy);
   });
 
-  it('keeps what a user\'s metric builds from its inputs (it runs outside the recycler)', async () => {
+  it("keeps what a user's metric builds from its inputs (it runs outside the recycler)", async () => {
     const { x, y } = blobs(40, 5, 3);
     const m = classifier(4);
     let running: Tensor | null = null;
     let shadow = 0;
     m.compile({
-      optimizer: 'adam', loss: 'sparseCategoricalCrossentropy',
-      metrics: { name: 'mass', fn: (_labels, logits) => {
-        const s = sum(nn.softmax(logits));
-        running = running ? add(running, s) : s;
-        shadow += s.item();
-        return 0;
-      } },
+      optimizer: 'adam',
+      loss: 'sparseCategoricalCrossentropy',
+      metrics: {
+        name: 'mass',
+        fn: (_labels, logits) => {
+          const s = sum(nn.softmax(logits));
+          running = running ? add(running, s) : s;
+          shadow += s.item();
+          return 0;
+        },
+      },
     });
     await m.fit(x, y, { epochs: 3, batchSize: 10, seed: 1 });
     expect(running!.item()).toBeCloseTo(shadow, 3);
@@ -133,14 +140,27 @@ describe('fit recycles each step’s storage', () => {
     const store = {
       location: 'memory',
       state: null as unknown,
-      async load() { return this.state as never; },
-      async save(_m: unknown, s: unknown) { this.state = s; },
+      async load() {
+        return this.state as never;
+      },
+      async save(_m: unknown, s: unknown) {
+        this.state = s;
+      },
     };
     const interrupted = classifier(5);
-    await expect(interrupted.fit(x, y, {
-      epochs: 3, batchSize: 10, seed: 5, checkpoint: { store },
-      callbacks: { onBatchEnd: (b, l) => { if (l.epoch === 2 && b === 2) throw new Error('interrupted'); } },
-    })).rejects.toThrow('interrupted');
+    await expect(
+      interrupted.fit(x, y, {
+        epochs: 3,
+        batchSize: 10,
+        seed: 5,
+        checkpoint: { store },
+        callbacks: {
+          onBatchEnd: (b, l) => {
+            if (l.epoch === 2 && b === 2) throw new Error('interrupted');
+          },
+        },
+      }),
+    ).rejects.toThrow('interrupted');
     const resumed = classifier(5);
     await resumed.fit(x, y, { epochs: 3, batchSize: 10, seed: 5, checkpoint: { store, resume: true } });
     const reference = classifier(5);

@@ -5,7 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  checkpointFromBytes, checkpointToBytes, input, layers, model, optimizers, type CheckpointStore, type Model, type TrainingState,
+  checkpointFromBytes,
+  checkpointToBytes,
+  input,
+  layers,
+  model,
+  optimizers,
+  type CheckpointStore,
+  type Model,
+  type TrainingState,
 } from '../../src/index.js';
 import { bitsEqual, blobs } from '../helpers/train.js';
 
@@ -88,7 +96,10 @@ describe('schedules in checkpoints', () => {
     const first = net(schedule());
     await first.fit(data.x, data.y, { ...fitOptions, checkpoint: { store }, callbacks: { onEpochEnd: (e) => void (e === 1 && (first.stopTraining = true)) } });
     const { state } = checkpointFromBytes(store.bytes!);
-    expect(state.optimizer.config.learningRate).toEqual({ name: 'cosineDecay', config: { initialLearningRate: 0, decaySteps: 12, alpha: 0, warmupTarget: 0.1, warmupSteps: 5 } });
+    expect(state.optimizer.config.learningRate).toEqual({
+      name: 'cosineDecay',
+      config: { initialLearningRate: 0, decaySteps: 12, alpha: 0, warmupTarget: 0.1, warmupSteps: 5 },
+    });
 
     const resumed = net(schedule());
     await resumed.fit(data.x, data.y, { ...fitOptions, checkpoint: { store, resume: true } });
@@ -107,7 +118,13 @@ describe('schedules in checkpoints', () => {
 describe('optimizer registry', () => {
   const examples: Record<string, Record<string, unknown>> = {
     sgd: { learningRate: piecewiseConstantDecay({ boundaries: [2], values: [0.1, 0.01] }), momentum: 0.5, nesterov: true, weightDecay: 0.01 },
-    adam: { learningRate: exponentialDecay({ initialLearningRate: 0.01, decaySteps: 3, decayRate: 0.9 }), beta1: 0.8, beta2: 0.99, epsilon: 1e-7, weightDecay: 0.1 },
+    adam: {
+      learningRate: exponentialDecay({ initialLearningRate: 0.01, decaySteps: 3, decayRate: 0.9 }),
+      beta1: 0.8,
+      beta2: 0.99,
+      epsilon: 1e-7,
+      weightDecay: 0.1,
+    },
     adamw: { learningRate: 0.003, beta1: 0.85, weightDecay: 0.05 },
   };
 

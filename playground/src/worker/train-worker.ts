@@ -106,7 +106,11 @@ async function train(config: TrainConfig): Promise<void> {
     const evalNow = step % config.evalEvery === 0 || step === config.steps;
     if (evalNow) lastTest = evaluate();
     post({
-      type: 'progress', step, epoch: logs.epoch + 1, loss: batchLoss, batchAccuracy: batchAcc,
+      type: 'progress',
+      step,
+      epoch: logs.epoch + 1,
+      loss: batchLoss,
+      batchAccuracy: batchAcc,
       test: evalNow && lastTest ? lastTest : undefined,
       examplesPerSecond: (step * config.batchSize) / Math.max((performance.now() - started) / 1000, 1e-9),
     });

@@ -10,16 +10,27 @@ export async function runEvaluate(o: { model?: string; data?: string; json?: boo
   const e = evaluateModel(net, data.test);
   const names = net.classNames ?? data.classNames;
   if (o.json) {
-    writeLine(io.stdout, JSON.stringify({
-      data: data.name, examples: e.count, loss: e.loss, accuracy: e.accuracy, top5Accuracy: e.top5Accuracy,
-      classNames: names,
-      precision: Array.from(e.precision), recall: Array.from(e.recall),
-      confusion: Array.from({ length: e.classes }, (_, i) => Array.from(e.confusion.subarray(i * e.classes, (i + 1) * e.classes))),
-    }));
+    writeLine(
+      io.stdout,
+      JSON.stringify({
+        data: data.name,
+        examples: e.count,
+        loss: e.loss,
+        accuracy: e.accuracy,
+        top5Accuracy: e.top5Accuracy,
+        classNames: names,
+        precision: Array.from(e.precision),
+        recall: Array.from(e.recall),
+        confusion: Array.from({ length: e.classes }, (_, i) => Array.from(e.confusion.subarray(i * e.classes, (i + 1) * e.classes))),
+      }),
+    );
     return;
   }
   writeLine(io.stdout, `${data.name}: ${e.count} test examples`);
-  writeLine(io.stdout, `accuracy ${(100 * e.accuracy).toFixed(2)} %${e.top5Accuracy === null ? '' : `, top-5 ${(100 * e.top5Accuracy).toFixed(2)} %`}, loss ${e.loss.toFixed(4)}`);
+  writeLine(
+    io.stdout,
+    `accuracy ${(100 * e.accuracy).toFixed(2)} %${e.top5Accuracy === null ? '' : `, top-5 ${(100 * e.top5Accuracy).toFixed(2)} %`}, loss ${e.loss.toFixed(4)}`,
+  );
   writeLine(io.stdout);
   const w = Math.max(5, ...names.map((n) => n.length));
   writeLine(io.stdout, `${'class'.padEnd(w)}  precision  recall`);
@@ -28,7 +39,9 @@ export async function runEvaluate(o: { model?: string; data?: string; json?: boo
   writeLine(io.stdout, 'confusion matrix (rows: true class, columns: predicted)');
   const cw = Math.max(4, ...Array.from(e.confusion, (v) => String(v).length)) + 1;
   writeLine(io.stdout, `${''.padEnd(w)} ${names.map((n) => n.slice(0, cw - 1).padStart(cw)).join('')}`);
-  names.forEach((n, i) => writeLine(io.stdout, `${n.padEnd(w)} ${Array.from(e.confusion.subarray(i * e.classes, (i + 1) * e.classes), (v) => String(v).padStart(cw)).join('')}`));
+  names.forEach((n, i) =>
+    writeLine(io.stdout, `${n.padEnd(w)} ${Array.from(e.confusion.subarray(i * e.classes, (i + 1) * e.classes), (v) => String(v).padStart(cw)).join('')}`),
+  );
 }
 
 export const evaluateCommand: CliCommand = (program, io) => {

@@ -18,7 +18,8 @@ export async function runExplainModel(o: ExplainModelOptions, io: CliIO): Promis
   const format = parseFormat(o.format);
   const net = await loadModelFile(o.model, 'explain');
   const explainable = explainableModel(net);
-  if (!explainable) throw new CliError(`explain: the model in '${o.model}' does not end in a Dense layer with one input, so its last layer cannot be broken down`);
+  if (!explainable)
+    throw new CliError(`explain: the model in '${o.model}' does not end in a Dense layer with one input, so its last layer cannot be broken down`);
   const data = await loadDataSource(modelDataSource(o.data, net), { model: net });
   const index = numberOption('index', o.index, 0, { integer: true, min: 0 });
   const { sample, label } = sampleAt(data.test, index, net);

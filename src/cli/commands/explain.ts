@@ -19,7 +19,10 @@ export function parseFormat(raw: string | undefined): ExplainFormat {
 
 /** Parses logits given as separate words or comma-separated ("2.0 1.0 0.1" or "2,1,0.1"). */
 export function parseLogits(words: string[]): number[] {
-  const parts = words.flatMap((w) => w.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  const parts = words
+    .flatMap((w) => w.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (parts.length === 0) throw new CliError('explain: give logits (e.g. logitkit explain 2.0 1.0 0.1) or --model FILE', 2);
   return parts.map((s) => {
     const lower = s.toLowerCase();

@@ -9,13 +9,30 @@ export async function runInfo(o: { model?: string; json?: boolean }, io: CliIO):
   const summary = net.summary(false);
   const bytes = (await stat(o.model!)).size;
   if (o.json) {
-    writeLine(io.stdout, JSON.stringify({ file: o.model, bytes, formatVersion: MODEL_FORMAT_VERSION, inputShape: net.inputShape, outputShape: net.outputShape, classNames: net.classNames ?? null, dataSplit: net.dataSplit ?? null, ...summary, text: undefined }));
+    writeLine(
+      io.stdout,
+      JSON.stringify({
+        file: o.model,
+        bytes,
+        formatVersion: MODEL_FORMAT_VERSION,
+        inputShape: net.inputShape,
+        outputShape: net.outputShape,
+        classNames: net.classNames ?? null,
+        dataSplit: net.dataSplit ?? null,
+        ...summary,
+        text: undefined,
+      }),
+    );
     return;
   }
   writeLine(io.stdout, `${o.model}: logitkit model file, format version ${MODEL_FORMAT_VERSION}, ${bytes.toLocaleString('en-US')} bytes`);
   writeLine(io.stdout, summary.text);
   if (net.classNames) writeLine(io.stdout, `Classes: ${net.classNames.join(', ')}`);
-  if (net.dataSplit) writeLine(io.stdout, `Trained on ${net.dataSplit.source} (${net.dataSplit.rows} rows, fingerprint ${net.dataSplit.fingerprint}), tested on a seeded ${100 * net.dataSplit.testFraction} % of its rows`);
+  if (net.dataSplit)
+    writeLine(
+      io.stdout,
+      `Trained on ${net.dataSplit.source} (${net.dataSplit.rows} rows, fingerprint ${net.dataSplit.fingerprint}), tested on a seeded ${100 * net.dataSplit.testFraction} % of its rows`,
+    );
 }
 
 export const infoCommand: CliCommand = (program, io) => {

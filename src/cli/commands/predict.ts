@@ -69,7 +69,15 @@ export async function runPredict(o: PredictOptions, io: CliIO): Promise<void> {
   const nameOf = (c: number) => names?.[c] ?? String(c);
   if (o.json) {
     for (let i = 0; i < tops.length; i++) {
-      writeLine(io.stdout, JSON.stringify({ example: what[i], label: labels[i], predicted: tops[i][0].cls, top: tops[i].map((t) => ({ class: t.cls, name: nameOf(t.cls), logit: t.logit, probability: t.probability })) }));
+      writeLine(
+        io.stdout,
+        JSON.stringify({
+          example: what[i],
+          label: labels[i],
+          predicted: tops[i][0].cls,
+          top: tops[i].map((t) => ({ class: t.cls, name: nameOf(t.cls), logit: t.logit, probability: t.probability })),
+        }),
+      );
     }
     return;
   }

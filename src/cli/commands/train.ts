@@ -60,7 +60,8 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
   // Validation: the last fraction of the training split, held out (never the test split, which scores the model).
   const n = all.x.shape[0];
   const at = validationSplit > 0 ? Math.floor(n * (1 - validationSplit)) : n;
-  if (at < 1 || (validationSplit > 0 && at >= n)) throw new CliError(`option --validation-split ${validationSplit} leaves no training or no validation examples of the ${n}`, 2);
+  if (at < 1 || (validationSplit > 0 && at >= n))
+    throw new CliError(`option --validation-split ${validationSplit} leaves no training or no validation examples of the ${n}`, 2);
   const train = { x: slice(all.x, 0, at), y: slice(all.y, 0, at) };
   const net = buildMlpClassifier([features], { hidden, classes, seed, standardizeOn: o.standardize === false ? null : train.x });
   net.classNames = data.classNames.length === classes ? data.classNames : undefined;
@@ -68,8 +69,14 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
   net.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   const mode = chooseProgressMode(Boolean(o.json), io.stderr as NodeJS.WriteStream);
   if (mode !== 'json') {
-    writeLine(io.stderr, `logitkit train: ${data.name}, ${at} training, ${n - at} validation and ${data.test.count} test examples, ${features} features, ${classes} classes`);
-    writeLine(io.stderr, `model: ${[features, ...hidden, classes].join(' → ')} (${o.standardize === false ? '' : 'standardized features, '}relu hidden layers, logits out), ${o.optimizer} lr ${lr}, batch ${batchSize}, seed ${seed}; kernels ${kernelsUsed}`);
+    writeLine(
+      io.stderr,
+      `logitkit train: ${data.name}, ${at} training, ${n - at} validation and ${data.test.count} test examples, ${features} features, ${classes} classes`,
+    );
+    writeLine(
+      io.stderr,
+      `model: ${[features, ...hidden, classes].join(' → ')} (${o.standardize === false ? '' : 'standardized features, '}relu hidden layers, logits out), ${o.optimizer} lr ${lr}, batch ${batchSize}, seed ${seed}; kernels ${kernelsUsed}`,
+    );
   }
   const test = datasetTensors(data.test, net);
   const validation = at < n ? { validationData: [slice(all.x, at, n - at), slice(all.y, at, n - at)] as [typeof test.x, typeof test.y] } : {};
@@ -148,7 +155,6 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
   }
 }
 
-
 export const trainCommand: CliCommand = (program, io) => {
   program
     .command('train')
@@ -161,7 +167,10 @@ export const trainCommand: CliCommand = (program, io) => {
     .option('--lr <rate>', "learning rate (default: the optimizer's own, 1e-3 for adam/adamw, 0.01 for sgd)")
     .option('--momentum <m>', 'SGD momentum', '0')
     .option('--seed <n>', 'seeds initialization and shuffling (same seed, same run, bit for bit)', '0')
-    .option('--validation-split <f>', `hold out this last fraction of the training split for the per-epoch validation numbers (default ${DEFAULT_VALIDATION_SPLIT}; 0: none; the test split is never used for validation)`)
+    .option(
+      '--validation-split <f>',
+      `hold out this last fraction of the training split for the per-epoch validation numbers (default ${DEFAULT_VALIDATION_SPLIT}; 0: none; the test split is never used for validation)`,
+    )
     .option('--no-standardize', 'no normalization layer (default: standardize each feature with the training mean and variance, as npm start)')
     .option('--out <file>', 'save the trained model here (atomically)')
     .option('--checkpoint <dir>', 'save model, optimizer and RNG state after each epoch (atomically)')

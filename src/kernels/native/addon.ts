@@ -7,27 +7,61 @@ export interface NativeAddon {
   /** Processors OpenMP sees. */
   processors(): number;
   matMul(
-    a: TypedArray, b: TypedArray, out: TypedArray, batch: number, m: number, k: number, n: number,
-    transposeA: boolean, transposeB: boolean, aBatchStride: number, bBatchStride: number, float32Sums: boolean, threads: number,
+    a: TypedArray,
+    b: TypedArray,
+    out: TypedArray,
+    batch: number,
+    m: number,
+    k: number,
+    n: number,
+    transposeA: boolean,
+    transposeB: boolean,
+    aBatchStride: number,
+    bBatchStride: number,
+    float32Sums: boolean,
+    threads: number,
   ): void;
   /** out = a op b (op 0 add, 1 sub, 2 mul; swap: b op a), a and out rows × cols, b by `broadcast` (elementwise.ts). */
   binary(op: number, a: TypedArray, b: TypedArray, out: TypedArray, rows: number, cols: number, broadcast: number, swap: boolean): void;
   relu(x: TypedArray, out: TypedArray, step: boolean): void;
   sum(x: TypedArray, outer: number, n: number, inner: number, out: TypedArray): void;
   adamUpdate(
-    p: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, out: TypedArray,
-    beta1: number, beta2: number, epsilon: number, stepSize: number, invBc2Sqrt: number, keep: number, l2: number, threads: number,
+    p: TypedArray,
+    g: TypedArray,
+    m: TypedArray,
+    v: TypedArray,
+    out: TypedArray,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    stepSize: number,
+    invBc2Sqrt: number,
+    keep: number,
+    l2: number,
+    threads: number,
   ): void;
   /** Contiguous rows of n; x and out both Float32Array or both Float64Array (cc/softmax.cc). */
   softmax(x: TypedArray, out: TypedArray, rows: number, n: number, threads: number): void;
   logSoftmax(x: TypedArray, out: TypedArray, rows: number, n: number, threads: number): void;
   softmaxCrossEntropy(
-    logits: TypedArray, labels: TypedArray, loss: TypedArray, dLogits: TypedArray | null, rows: number, n: number,
-    gradScale: number, threads: number,
+    logits: TypedArray,
+    labels: TypedArray,
+    loss: TypedArray,
+    dLogits: TypedArray | null,
+    rows: number,
+    n: number,
+    gradScale: number,
+    threads: number,
   ): void;
   sparseSoftmaxCrossEntropy(
-    logits: TypedArray, ids: Int32Array, loss: TypedArray, dLogits: TypedArray | null, rows: number, n: number,
-    gradScale: number, threads: number,
+    logits: TypedArray,
+    ids: Int32Array,
+    loss: TypedArray,
+    dLogits: TypedArray | null,
+    rows: number,
+    n: number,
+    gradScale: number,
+    threads: number,
   ): void;
 }
 

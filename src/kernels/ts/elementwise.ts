@@ -80,9 +80,12 @@ const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
 
 export function binary(
   op: BinaryOp,
-  a: TypedArray, aShape: readonly number[],
-  b: TypedArray, bShape: readonly number[],
-  out: TypedArray, outShape: readonly number[],
+  a: TypedArray,
+  aShape: readonly number[],
+  b: TypedArray,
+  bShape: readonly number[],
+  out: TypedArray,
+  outShape: readonly number[],
 ): void {
   // int32 products must wrap like int32, not round through a float64 product.
   const f = op === 'mul' && out instanceof Int32Array ? Math.imul : BINARY[op];
@@ -176,9 +179,12 @@ function broadcastStrides(shape: readonly number[], outShape: readonly number[])
 
 function broadcastLoop(
   f: (a: number, b: number) => number,
-  a: TypedArray, aShape: readonly number[],
-  b: TypedArray, bShape: readonly number[],
-  out: TypedArray, outShape: readonly number[],
+  a: TypedArray,
+  aShape: readonly number[],
+  b: TypedArray,
+  bShape: readonly number[],
+  out: TypedArray,
+  outShape: readonly number[],
 ): void {
   const rank = outShape.length;
   const as = broadcastStrides(aShape, outShape);

@@ -8,9 +8,17 @@ import { scratch } from './scratch.js';
  * i-p-j with four p's at a time over a float64 row accumulator.
  */
 export function matMul(
-  a: TypedArray, b: TypedArray, out: TypedArray,
-  batch: number, m: number, k: number, n: number,
-  transposeA: boolean, transposeB: boolean, aBatchStride: number, bBatchStride: number,
+  a: TypedArray,
+  b: TypedArray,
+  out: TypedArray,
+  batch: number,
+  m: number,
+  k: number,
+  n: number,
+  transposeA: boolean,
+  transposeB: boolean,
+  aBatchStride: number,
+  bBatchStride: number,
 ): void {
   const acc = scratch('matmul.acc', n);
   const arow = scratch('matmul.arow', k);

@@ -11,8 +11,12 @@ import { log1pExpNegAbs, sigmoidScalar } from './elementwise.js';
  * d/dz = −x + (q − 1)·softplus(−x)   (with q = 1: −x)
  */
 export function sigmoidCrossEntropy(
-  logits: TypedArray, labels: TypedArray, posWeight: TypedArray | null, loss: TypedArray,
-  dLogits: TypedArray | null, dLabels: TypedArray | null,
+  logits: TypedArray,
+  labels: TypedArray,
+  posWeight: TypedArray | null,
+  loss: TypedArray,
+  dLogits: TypedArray | null,
+  dLabels: TypedArray | null,
 ): void {
   for (let i = 0; i < logits.length; i++) {
     const x = logits[i];

@@ -162,8 +162,14 @@ export function logSoftmax(x: TypedArray, outer: number, n: number, inner: numbe
 }
 
 export function softmaxCrossEntropy(
-  logits: TypedArray, labels: TypedArray, outer: number, n: number, inner: number,
-  loss: TypedArray, dLogits: TypedArray | null, gradScale = 1,
+  logits: TypedArray,
+  labels: TypedArray,
+  outer: number,
+  n: number,
+  inner: number,
+  loss: TypedArray,
+  dLogits: TypedArray | null,
+  gradScale = 1,
 ): void {
   const e = scratch('softmax.e', n);
   const lo = scratch('softmax.lo', n);
@@ -212,7 +218,12 @@ export function softmaxCrossEntropy(
 }
 
 export function sparseSoftmaxCrossEntropy(
-  logits: TypedArray, ids: Int32Array, rows: number, n: number, loss: TypedArray, dLogits: TypedArray | null,
+  logits: TypedArray,
+  ids: Int32Array,
+  rows: number,
+  n: number,
+  loss: TypedArray,
+  dLogits: TypedArray | null,
   gradScale = 1,
 ): void {
   const e = scratch('softmax.e', n);

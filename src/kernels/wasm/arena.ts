@@ -10,7 +10,10 @@ export class Arena {
   private f64View = new Float64Array(0);
   private i32View = new Int32Array(0);
 
-  constructor(private readonly memory: WebAssembly.Memory, private readonly base: number) {
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    private readonly base: number,
+  ) {
     this.top = base;
   }
 

@@ -1,6 +1,18 @@
 type MatMul = (
-  a: number, b: number, c: number, m: number, k: number, n: number,
-  ars: number, aps: number, brs: number, bps: number, ldc: number, packA: number, packB: number, edge: number,
+  a: number,
+  b: number,
+  c: number,
+  m: number,
+  k: number,
+  n: number,
+  ars: number,
+  aps: number,
+  brs: number,
+  bps: number,
+  ldc: number,
+  packA: number,
+  packB: number,
+  edge: number,
 ) => void;
 
 /** The matrix products (assembly/matmul-*.ts), in the kernel module and alone in the threads module. */

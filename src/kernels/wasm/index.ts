@@ -68,7 +68,11 @@ export async function createWasmKernels(options: WasmKernelOptions = {}): Promis
 
 /** The same set with no worker threads, built synchronously (what the default choice at the first op uses). */
 export function createWasmKernelsSync(options: Omit<WasmKernelOptions, 'workers'> = {}): Kernels | null {
-  const { flavor, w } = instantiate('createWasmKernelsSync', options, OPTION_KEYS.filter((k) => k !== 'workers'));
+  const { flavor, w } = instantiate(
+    'createWasmKernelsSync',
+    options,
+    OPTION_KEYS.filter((k) => k !== 'workers'),
+  );
   return w && wasmKernelSet(w, flavor, null, options);
 }
 

@@ -2,15 +2,47 @@ import { kernelsRelaxedWasmBase64, kernelsWasmBase64 } from './binary.generated.
 import type { KernelExports } from './exports.js';
 
 // The smallest module using a SIMD128 instruction: (func (result v128) i32.const 0 i8x16.splat).
-const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 15, 11,
-]);
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 15, 11]);
 
 // (func (result v128) (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0))).
 const RELAXED_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
-  253, 12, ...new Array<number>(16).fill(0), 253, 12, ...new Array<number>(16).fill(0),
-  253, 12, ...new Array<number>(16).fill(0), 253, 133, 2, 11,
+  0,
+  97,
+  115,
+  109,
+  1,
+  0,
+  0,
+  0,
+  1,
+  5,
+  1,
+  96,
+  0,
+  1,
+  123,
+  3,
+  2,
+  1,
+  0,
+  10,
+  61,
+  1,
+  59,
+  0,
+  253,
+  12,
+  ...new Array<number>(16).fill(0),
+  253,
+  12,
+  ...new Array<number>(16).fill(0),
+  253,
+  12,
+  ...new Array<number>(16).fill(0),
+  253,
+  133,
+  2,
+  11,
 ]);
 
 function validates(bytes: Uint8Array<ArrayBuffer>): boolean {

@@ -33,9 +33,7 @@ function split(total: number, parts: number, align: number): [number, number][] 
   return out;
 }
 
-export function wasmMatMul(
-  w: KernelExports, arena: Arena, fallback: Kernels, accumulation: MatMulAccumulation, pool: WorkerPool | null,
-): Kernels['matMul'] {
+export function wasmMatMul(w: KernelExports, arena: Arena, fallback: Kernels, accumulation: MatMulAccumulation, pool: WorkerPool | null): Kernels['matMul'] {
   return (a, b, out, batch, m, k, n, transposeA, transposeB, aBatchStride, bBatchStride) => {
     const f32 = a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array;
     const f64 = a instanceof Float64Array && b instanceof Float64Array && out instanceof Float64Array;

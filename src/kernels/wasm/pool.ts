@@ -28,9 +28,17 @@ const SPINS = 1 << 14;
 
 /** The thread module's functions a job can run, by kind index. */
 export const KINDS = [
-  'matMulF32', 'matMulF32Wide', 'matMulF64',
-  'softmaxF32', 'softmaxF64', 'logSoftmaxF32', 'logSoftmaxF64',
-  'softmaxCrossEntropyF32', 'softmaxCrossEntropyF64', 'sparseSoftmaxCrossEntropyF32', 'sparseSoftmaxCrossEntropyF64',
+  'matMulF32',
+  'matMulF32Wide',
+  'matMulF64',
+  'softmaxF32',
+  'softmaxF64',
+  'logSoftmaxF32',
+  'logSoftmaxF64',
+  'softmaxCrossEntropyF32',
+  'softmaxCrossEntropyF64',
+  'sparseSoftmaxCrossEntropyF32',
+  'sparseSoftmaxCrossEntropyF64',
 ] as const;
 
 export type Job = readonly number[];

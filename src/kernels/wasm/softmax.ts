@@ -123,7 +123,11 @@ export function wasmSoftmaxFamily(w: KernelExports, arena: Arena, fallback: Kern
   function rowwise(kind: Kind, x: TypedArray, rows: number, n: number, out: TypedArray, withScratch: boolean): RowTask {
     const size = x.BYTES_PER_ELEMENT as 4 | 8;
     return {
-      kind, rows, n, size, labels: false,
+      kind,
+      rows,
+      n,
+      size,
+      labels: false,
       copyIn: (a, slot, r0, count) => view(a, size).set(x.subarray(r0 * n, (r0 + count) * n), slot.x / size),
       args: (slot, count) => (withScratch ? [slot.x, slot.x, count, n, slot.e] : [slot.x, slot.x, count, n]),
       copyOut: (a, slot, r0, count) => out.set(view(a, size).subarray(slot.x / size, slot.x / size + count * n), r0 * n),
@@ -175,7 +179,11 @@ export function wasmSoftmaxFamily(w: KernelExports, arena: Arena, fallback: Kern
       const type = floatTypeOf(logits, labels, loss, dLogits);
       const size = logits.BYTES_PER_ELEMENT as 4 | 8;
       const task: RowTask = {
-        kind: `softmaxCrossEntropy${type ?? 'F32'}`, rows: outer, n, size, labels: true,
+        kind: `softmaxCrossEntropy${type ?? 'F32'}`,
+        rows: outer,
+        n,
+        size,
+        labels: true,
         copyIn(a, slot, r0, count) {
           view(a, size).set(logits.subarray(r0 * n, (r0 + count) * n), slot.x / size);
           view(a, size).set(labels.subarray(r0 * n, (r0 + count) * n), slot.y / size);
@@ -196,7 +204,11 @@ export function wasmSoftmaxFamily(w: KernelExports, arena: Arena, fallback: Kern
       const type = floatTypeOf(logits, loss, dLogits);
       const size = logits.BYTES_PER_ELEMENT as 4 | 8;
       const task: RowTask = {
-        kind: `sparseSoftmaxCrossEntropy${type ?? 'F32'}`, rows, n, size, labels: false,
+        kind: `sparseSoftmaxCrossEntropy${type ?? 'F32'}`,
+        rows,
+        n,
+        size,
+        labels: false,
         copyIn(a, slot, r0, count) {
           view(a, size).set(logits.subarray(r0 * n, (r0 + count) * n), slot.x / size);
           a.i32.set(ids.subarray(r0, r0 + count), slot.ids / 4);

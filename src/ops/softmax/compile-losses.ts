@@ -26,15 +26,21 @@ export interface LossDefinition {
 }
 
 const sparseCategoricalCrossentropy: LossDefinition = {
-  name: 'sparseCategoricalCrossentropy', kind: 'sparse', activation: 'softmax',
+  name: 'sparseCategoricalCrossentropy',
+  kind: 'sparse',
+  activation: 'softmax',
   compute: (labels, z, o) => sparseSoftmaxCrossEntropy(labels, z, o),
 };
 const categoricalCrossentropy: LossDefinition = {
-  name: 'categoricalCrossentropy', kind: 'categorical', activation: 'softmax',
+  name: 'categoricalCrossentropy',
+  kind: 'categorical',
+  activation: 'softmax',
   compute: (labels, z, o) => softmaxCrossEntropy(labels, z, o),
 };
 const binaryCrossentropy: LossDefinition = {
-  name: 'binaryCrossentropy', kind: 'binary', activation: 'sigmoid',
+  name: 'binaryCrossentropy',
+  kind: 'binary',
+  activation: 'sigmoid',
   compute: (labels, z, o) => sigmoidCrossEntropy(labels, z, o),
 };
 
@@ -105,7 +111,13 @@ export function resolveLoss(op: string, spec: unknown, head: { name: string; act
   let o: { name?: unknown; fromLogits?: unknown; labelSmoothing?: unknown };
   if (typeof spec === 'string') o = { name: spec };
   else if (spec !== null && typeof spec === 'object' && !(spec instanceof Tensor)) o = checkOptions(op, spec as object, LOSS_OPTIONS, 'loss');
-  else throw argTypeError(op, 'loss', `a loss name (${LOSS_NAMES.map((n) => `'${n}'`).join(', ')}), {name, fromLogits, labelSmoothing} or a function (yTrue, yPred) => scalar`, spec);
+  else
+    throw argTypeError(
+      op,
+      'loss',
+      `a loss name (${LOSS_NAMES.map((n) => `'${n}'`).join(', ')}), {name, fromLogits, labelSmoothing} or a function (yTrue, yPred) => scalar`,
+      spec,
+    );
   const def = LOSSES.get(op, 'loss', o.name);
   const fromLogits = o.fromLogits;
   if (fromLogits !== undefined && typeof fromLogits !== 'boolean') throw argTypeError(op, 'fromLogits', 'a boolean', fromLogits);
@@ -159,7 +171,8 @@ function prepareLabels(op: string, kind: LossKind, y: Tensor, outShape: readonly
     }
     const v = ids.values;
     for (let i = 0; i < v.length; i++) {
-      if (!Number.isInteger(v[i]) || v[i] < 0 || v[i] >= classes) throw argError(op, 'y', `class ids: integers in [0, ${classes - 1}] (the model has ${classes} outputs)`, `${v[i]} at index ${i}`);
+      if (!Number.isInteger(v[i]) || v[i] < 0 || v[i] >= classes)
+        throw argError(op, 'y', `class ids: integers in [0, ${classes - 1}] (the model has ${classes} outputs)`, `${v[i]} at index ${i}`);
     }
     return ids.dtype === 'int32' ? ids : cast(ids, 'int32');
   }

@@ -65,10 +65,19 @@ export function softmaxCrossEntropyWithLogits(args: { labels: TensorInput; logit
 
 /** The fused kernel call: per-example losses and, when a gradient is recorded, gradScale·dLogits. */
 function fusedCrossEntropy(
-  labels: Tensor, logits: Tensor, axis: number, outer: number, n: number, inner: number, gradScale: number,
+  labels: Tensor,
+  logits: Tensor,
+  axis: number,
+  outer: number,
+  n: number,
+  inner: number,
+  gradScale: number,
 ): { loss: Tensor; dLogits: Tensor | null } {
   // The kernel writes every loss and gradient element.
-  const loss = unfilled(logits.dtype, logits.shape.filter((_, i) => i !== axis));
+  const loss = unfilled(
+    logits.dtype,
+    logits.shape.filter((_, i) => i !== axis),
+  );
   const dLogits = needsGrad(logits, labels) ? unfilled(logits.dtype, logits.shape) : null;
   kernels().softmaxCrossEntropy(logits.values, labels.values, outer, n, inner, loss.values, dLogits?.values ?? null, gradScale);
   return { loss, dLogits };
@@ -131,12 +140,7 @@ export function sparseSoftmaxCrossEntropyWithLogits(args: { labels: TensorInput;
   return record(loss, op, [logits], (dy) => [mul(dLogits, expandDims(dy, -1))]);
 }
 
-function sigmoidFamily(
-  op: string,
-  labelsIn: TensorInput,
-  logitsIn: TensorInput,
-  posWeightIn: TensorInput | undefined,
-): Tensor {
+function sigmoidFamily(op: string, labelsIn: TensorInput, logitsIn: TensorInput, posWeightIn: TensorInput | undefined): Tensor {
   const logits = floatTensor(op, 'logits', logitsIn);
   const labels = sameShapeLabels(op, labelsIn, logits);
   let posWeight: Tensor | null = null;

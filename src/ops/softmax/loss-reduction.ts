@@ -69,4 +69,3 @@ export function reduce(weighted: Tensor, effective: Tensor, reduction: Reduction
   const safe = where(notEqual(denom, 0), denom, 1);
   return div(total, safe);
 }
-

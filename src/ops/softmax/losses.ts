@@ -45,7 +45,10 @@ const LOSS_OPTIONS = ['weights', 'labelSmoothing', 'reduction'] as const;
 
 /** The arguments every loss checks first: its options (known names only), reduction, label smoothing and float logits. */
 function lossArguments<T extends LossOptions>(
-  op: string, options: T | undefined, logits: TensorInput, extraOptions: readonly string[],
+  op: string,
+  options: T | undefined,
+  logits: TensorInput,
+  extraOptions: readonly string[],
 ): { o: T; reduction: Reduction; smoothing: number; z: Tensor } {
   const o = checkOptions(op, options, [...LOSS_OPTIONS, ...extraOptions]);
   return { o, reduction: checkReduction(op, o.reduction), smoothing: checkSmoothing(op, o.labelSmoothing), z: floatTensor(op, 'logits', logits) };
@@ -188,4 +191,3 @@ export function sigmoidCrossEntropy(multiClassLabels: TensorInput, logits: Tenso
   const w = weightsFor(op, o.weights, perElement);
   return reduce(mul(perElement, w), w, reduction);
 }
-

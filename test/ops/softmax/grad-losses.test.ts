@@ -11,7 +11,14 @@ import { randomTensor, rng } from '../../helpers/numbers.js';
 const R = rng(777);
 const rt = (shape: number[], opts: Parameters<typeof randomTensor>[2] = {}) => randomTensor(R, shape, opts);
 const ids = (v: number[] | number[][], shape?: number[]) => tensor(v, { dtype: 'int32', ...(shape ? { shape } : {}) });
-const fixedLabels = tensor([[0, 1, 1, 0], [1, 1, 0, 0], [0, 0, 0, 1]], { dtype: 'float64' });
+const fixedLabels = tensor(
+  [
+    [0, 1, 1, 0],
+    [1, 1, 0, 0],
+    [0, 0, 0, 1],
+  ],
+  { dtype: 'float64' },
+);
 const REDUCTIONS: Reduction[] = ['none', 'sum', 'mean', 'sumByNonzeroWeights'];
 
 /** Random soft labels along `axis`: non-negative, normalized unless `normalized` is false. */
@@ -34,7 +41,15 @@ function softLabels(shape: number[], axis: number, normalized = true): Tensor {
 }
 
 describe('softmax and logSoftmax', () => {
-  const cases: Array<[number[], number]> = [[[5], 0], [[2, 4], -1], [[2, 4], 0], [[2, 3, 4], 1], [[2, 3, 4], 0], [[2, 3, 4], -1], [[2, 1, 3, 2], 2]];
+  const cases: Array<[number[], number]> = [
+    [[5], 0],
+    [[2, 4], -1],
+    [[2, 4], 0],
+    [[2, 3, 4], 1],
+    [[2, 3, 4], 0],
+    [[2, 3, 4], -1],
+    [[2, 1, 3, 2], 2],
+  ];
   for (const [shape, axis] of cases) {
     it(`softmax shape [${shape}] axis ${axis}`, () => gradCheck((z) => nn.softmax(z, axis), [rt(shape, { lo: -4, hi: 4 })]));
     it(`logSoftmax shape [${shape}] axis ${axis}`, () => gradCheck((z) => nn.logSoftmax(z, axis), [rt(shape, { lo: -4, hi: 4 })]));
@@ -44,7 +59,13 @@ describe('softmax and logSoftmax', () => {
 });
 
 describe('nn.softmaxCrossEntropyWithLogits', () => {
-  const cases: Array<[number[], number]> = [[[4], -1], [[3, 4], -1], [[3, 4], 0], [[2, 3, 4], 1], [[2, 3, 4], -1]];
+  const cases: Array<[number[], number]> = [
+    [[4], -1],
+    [[3, 4], -1],
+    [[3, 4], 0],
+    [[2, 3, 4], 1],
+    [[2, 3, 4], -1],
+  ];
   for (const [shape, axis] of cases) {
     const tag = `shape [${shape}] axis ${axis}`;
     it(`gradient to logits and labels, ${tag}`, () => {
@@ -59,8 +80,25 @@ describe('nn.softmaxCrossEntropyWithLogits', () => {
     });
   }
   it('one-hot labels and large logits', () => {
-    const y = tensor([[0, 1, 0], [1, 0, 0]], { dtype: 'float64' });
-    gradCheck((z) => nn.softmaxCrossEntropyWithLogits({ labels: y, logits: z }), [tensor([[30, -20, 5], [-40, 12, 50]], { dtype: 'float64' })]);
+    const y = tensor(
+      [
+        [0, 1, 0],
+        [1, 0, 0],
+      ],
+      { dtype: 'float64' },
+    );
+    gradCheck(
+      (z) => nn.softmaxCrossEntropyWithLogits({ labels: y, logits: z }),
+      [
+        tensor(
+          [
+            [30, -20, 5],
+            [-40, 12, 50],
+          ],
+          { dtype: 'float64' },
+        ),
+      ],
+    );
   });
   it('labels computed from the logits (both paths into one input)', () => {
     gradCheck((z) => nn.softmaxCrossEntropyWithLogits({ labels: nn.softmax(z), logits: z }), [rt([2, 4])]);
@@ -70,22 +108,57 @@ describe('nn.softmaxCrossEntropyWithLogits', () => {
 describe('nn.sparseSoftmaxCrossEntropyWithLogits', () => {
   it('rank 1 (one example)', () => gradCheck((z) => nn.sparseSoftmaxCrossEntropyWithLogits({ labels: tensor(2, { dtype: 'int32' }), logits: z }), [rt([4])]));
   it('rank 2', () => gradCheck((z) => nn.sparseSoftmaxCrossEntropyWithLogits({ labels: ids([3, 0, 1]), logits: z }), [rt([3, 4])]));
-  it('rank 3', () => gradCheck((z) => nn.sparseSoftmaxCrossEntropyWithLogits({ labels: ids([[2, 0], [1, 1]]), logits: z }), [rt([2, 2, 3])]));
+  it('rank 3', () =>
+    gradCheck(
+      (z) =>
+        nn.sparseSoftmaxCrossEntropyWithLogits({
+          labels: ids([
+            [2, 0],
+            [1, 1],
+          ]),
+          logits: z,
+        }),
+      [rt([2, 2, 3])],
+    ));
   it('large logits', () =>
-    gradCheck((z) => nn.sparseSoftmaxCrossEntropyWithLogits({ labels: ids([0, 2]), logits: z }), [tensor([[40, -3, 7], [-25, 60, 1]], { dtype: 'float64' })]));
+    gradCheck(
+      (z) => nn.sparseSoftmaxCrossEntropyWithLogits({ labels: ids([0, 2]), logits: z }),
+      [
+        tensor(
+          [
+            [40, -3, 7],
+            [-25, 60, 1],
+          ],
+          { dtype: 'float64' },
+        ),
+      ],
+    ));
 });
 
 describe('nn.sigmoidCrossEntropyWithLogits and nn.weightedCrossEntropyWithLogits', () => {
   it('sigmoid CE: gradient to logits and labels', () =>
     gradCheck((z, y) => nn.sigmoidCrossEntropyWithLogits({ labels: y, logits: z }), [rt([3, 4], { lo: -6, hi: 6 }), rt([3, 4], { lo: 0, hi: 1 })]));
   it('sigmoid CE: large logits, hard labels', () =>
-    gradCheck((z) => nn.sigmoidCrossEntropyWithLogits({ labels: tensor([0, 1, 0, 1], { dtype: 'float64' }), logits: z }), [tensor([-30, -25, 20, 35], { dtype: 'float64' })], { atol: 1e-20 }));
+    gradCheck(
+      (z) => nn.sigmoidCrossEntropyWithLogits({ labels: tensor([0, 1, 0, 1], { dtype: 'float64' }), logits: z }),
+      [tensor([-30, -25, 20, 35], { dtype: 'float64' })],
+      { atol: 1e-20 },
+    ));
   it('weighted CE: gradient to logits, labels and a scalar posWeight', () =>
-    gradCheck((z, y, q) => nn.weightedCrossEntropyWithLogits({ labels: y, logits: z, posWeight: q }), [rt([2, 3], { lo: -5, hi: 5 }), rt([2, 3], { lo: 0, hi: 1 }), rt([], { lo: 0.5, hi: 3 })]));
+    gradCheck(
+      (z, y, q) => nn.weightedCrossEntropyWithLogits({ labels: y, logits: z, posWeight: q }),
+      [rt([2, 3], { lo: -5, hi: 5 }), rt([2, 3], { lo: 0, hi: 1 }), rt([], { lo: 0.5, hi: 3 })],
+    ));
   it('weighted CE: per-class posWeight broadcast over rows', () =>
-    gradCheck((z, y, q) => nn.weightedCrossEntropyWithLogits({ labels: y, logits: z, posWeight: q }), [rt([4, 3], { lo: -5, hi: 5 }), rt([4, 3], { lo: 0, hi: 1 }), rt([3], { lo: 0.2, hi: 3 })]));
+    gradCheck(
+      (z, y, q) => nn.weightedCrossEntropyWithLogits({ labels: y, logits: z, posWeight: q }),
+      [rt([4, 3], { lo: -5, hi: 5 }), rt([4, 3], { lo: 0, hi: 1 }), rt([3], { lo: 0.2, hi: 3 })],
+    ));
   it('weighted CE: full-shape posWeight, number posWeight', () => {
-    gradCheck((z, y, q) => nn.weightedCrossEntropyWithLogits({ labels: y, logits: z, posWeight: q }), [rt([2, 3]), rt([2, 3], { lo: 0, hi: 1 }), rt([2, 3], { lo: 0.2, hi: 3 })]);
+    gradCheck(
+      (z, y, q) => nn.weightedCrossEntropyWithLogits({ labels: y, logits: z, posWeight: q }),
+      [rt([2, 3]), rt([2, 3], { lo: 0, hi: 1 }), rt([2, 3], { lo: 0.2, hi: 3 })],
+    );
     gradCheck((z, y) => nn.weightedCrossEntropyWithLogits({ labels: y, logits: z, posWeight: 2.5 }), [rt([2, 3]), rt([2, 3], { lo: 0, hi: 1 })]);
   });
 });
@@ -167,7 +240,18 @@ describe('losses.sparseSoftmaxCrossEntropy', () => {
       ));
   }
   it('rank 3 logits with [batch, time] labels', () =>
-    gradCheck((z) => losses.sparseSoftmaxCrossEntropy(ids([[0, 3], [2, 1]]), z, { labelSmoothing: 0.1 }), [rt([2, 2, 4])]));
+    gradCheck(
+      (z) =>
+        losses.sparseSoftmaxCrossEntropy(
+          ids([
+            [0, 3],
+            [2, 1],
+          ]),
+          z,
+          { labelSmoothing: 0.1 },
+        ),
+      [rt([2, 2, 4])],
+    ));
 });
 
 describe('losses.sigmoidCrossEntropy', () => {
@@ -184,7 +268,10 @@ describe('losses.sigmoidCrossEntropy', () => {
       gradCheck((z, y) => losses.sigmoidCrossEntropy(y, z, { reduction, labelSmoothing: 0.2 }), [rt(shape), rt(shape, { lo: 0, hi: 1 })]));
     it(`reduction ${reduction}: posWeight (number and per-class tensor, gradient to it)`, () => {
       gradCheck((z, y) => losses.sigmoidCrossEntropy(y, z, { reduction, posWeight: 3 }), [rt(shape), rt(shape, { lo: 0, hi: 1 })]);
-      gradCheck((z, y, q) => losses.sigmoidCrossEntropy(y, z, { reduction, posWeight: q }), [rt(shape), rt(shape, { lo: 0, hi: 1 }), rt([4], { lo: 0.3, hi: 3 })]);
+      gradCheck(
+        (z, y, q) => losses.sigmoidCrossEntropy(y, z, { reduction, posWeight: q }),
+        [rt(shape), rt(shape, { lo: 0, hi: 1 }), rt([4], { lo: 0.3, hi: 3 })],
+      );
     });
     it(`reduction ${reduction}: everything at once`, () =>
       gradCheck(

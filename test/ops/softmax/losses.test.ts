@@ -55,7 +55,9 @@ describe.each(FLOAT_DTYPES)('losses.* against PyTorch (%s)', (dtype) => {
   }
   it('the default reduction is sumByNonzeroWeights', () => {
     const c = fixture.cases.find((x) => x.name === 'soft weights')!;
-    const def = losses.softmaxCrossEntropy(tensor(c.inputs.labels, { dtype }), tensor(c.inputs.logits, { dtype }), { weights: tensor(c.options.weights as number[], { dtype }) });
+    const def = losses.softmaxCrossEntropy(tensor(c.inputs.labels, { dtype }), tensor(c.inputs.logits, { dtype }), {
+      weights: tensor(c.options.weights as number[], { dtype }),
+    });
     expectClose(def.values, [c.expected.sumByNonzeroWeights as number], rtol, atol);
     // With a zero weight present, it differs from 'mean' (the fixture's weights include a 0 and are not all 1).
     expect(c.expected.sumByNonzeroWeights).not.toBeCloseTo(c.expected.mean as number, 6);
@@ -66,13 +68,21 @@ describe('the nn ops agree with PyTorch', () => {
   it('per-example soft, sparse and sigmoid cross-entropies', () => {
     const soft = fixture.cases.find((x) => x.name === 'soft')!;
     expectClose(
-      nn.softmaxCrossEntropyWithLogits({ labels: tensor(soft.inputs.labels, { dtype: 'float64' }), logits: tensor(soft.inputs.logits, { dtype: 'float64' }) }).values,
-      soft.expected.none as number[], 1e-14, 1e-16,
+      nn.softmaxCrossEntropyWithLogits({ labels: tensor(soft.inputs.labels, { dtype: 'float64' }), logits: tensor(soft.inputs.logits, { dtype: 'float64' }) })
+        .values,
+      soft.expected.none as number[],
+      1e-14,
+      1e-16,
     );
     const sparse = fixture.cases.find((x) => x.name === 'sparse')!;
     expectClose(
-      nn.sparseSoftmaxCrossEntropyWithLogits({ labels: tensor(sparse.inputs.labels, { dtype: 'int32' }), logits: tensor(sparse.inputs.logits, { dtype: 'float64' }) }).values,
-      sparse.expected.none as number[], 1e-14, 1e-16,
+      nn.sparseSoftmaxCrossEntropyWithLogits({
+        labels: tensor(sparse.inputs.labels, { dtype: 'int32' }),
+        logits: tensor(sparse.inputs.logits, { dtype: 'float64' }),
+      }).values,
+      sparse.expected.none as number[],
+      1e-14,
+      1e-16,
     );
     const sig = fixture.cases.find((x) => x.name === 'sigmoid posWeight')!;
     expectClose(
@@ -81,7 +91,9 @@ describe('the nn ops agree with PyTorch', () => {
         logits: tensor(sig.inputs.logits, { dtype: 'float64' }),
         posWeight: tensor(sig.options.posWeight as number[], { dtype: 'float64' }),
       }).values,
-      flat(sig.expected.none as number[]), 1e-14, 1e-16,
+      flat(sig.expected.none as number[]),
+      1e-14,
+      1e-16,
     );
   });
   it('softmaxCrossEntropyWithLogits on a non-last axis equals the transposed problem', () => {

@@ -13,22 +13,23 @@ const EPS: Record<FloatDType, number> = { float64: 2 ** -52, float32: 2 ** -23 }
 
 /** A shape of rank 1–4 (dims 1–5), an axis in [−rank, rank − 1], and values for it. */
 function caseArb(values: (n: number) => fc.Arbitrary<number[]>) {
-  return fc
-    .array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 })
-    .chain((shape) =>
-      fc.record({
-        shape: fc.constant(shape),
-        axis: fc.integer({ min: -shape.length, max: shape.length - 1 }),
-        values: values(sizeOf(shape)),
-      }),
-    );
+  return fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }).chain((shape) =>
+    fc.record({
+      shape: fc.constant(shape),
+      axis: fc.integer({ min: -shape.length, max: shape.length - 1 }),
+      values: values(sizeOf(shape)),
+    }),
+  );
 }
 const logitValues = (n: number) => fc.array(fc.double({ min: -60, max: 60, noNaN: true }), { minLength: n, maxLength: n });
 /** Values on a 2^-10 grid in [−50, 50]: adding an integer shift of |c| ≤ 100 is exact in float32 and float64. */
-const gridValues = (n: number) => fc.array(fc.integer({ min: -50 * 1024, max: 50 * 1024 }).map((k) => k / 1024), { minLength: n, maxLength: n });
+const gridValues = (n: number) =>
+  fc.array(
+    fc.integer({ min: -50 * 1024, max: 50 * 1024 }).map((k) => k / 1024),
+    { minLength: n, maxLength: n },
+  );
 /** Distinct values (all 0.01 apart) so no two logits in a row tie, even after float32 rounding. */
-const distinctValues = (n: number) =>
-  fc.uniqueArray(fc.integer({ min: -2000, max: 2000 }), { minLength: n, maxLength: n }).map((ks) => ks.map((k) => k / 100));
+const distinctValues = (n: number) => fc.uniqueArray(fc.integer({ min: -2000, max: 2000 }), { minLength: n, maxLength: n }).map((ks) => ks.map((k) => k / 100));
 
 const rowsOf = (t: Tensor, axis: number) => ref.rows(t.shape, axis).map((idx) => idx.map((i) => t.values[i]));
 
@@ -115,7 +116,10 @@ describe.each(FLOAT_DTYPES)('properties (%s)', (dtype) => {
           for (const v of nn.softmaxCrossEntropyWithLogits({ labels: y, logits: z, axis }).values) expect(v).toBeGreaterThanOrEqual(0);
           const sparse = nn.sparseSoftmaxCrossEntropyWithLogits({ labels: tensor(ids, { shape: shape.slice(0, -1), dtype: 'int32' }), logits: z });
           for (const v of sparse.values) expect(v).toBeGreaterThanOrEqual(0);
-          const y01 = tensor(labels.map((v) => v / 2), { shape, dtype });
+          const y01 = tensor(
+            labels.map((v) => v / 2),
+            { shape, dtype },
+          );
           for (const v of nn.sigmoidCrossEntropyWithLogits({ labels: y01, logits: z }).values) expect(v).toBeGreaterThanOrEqual(0);
         },
       ),
@@ -127,7 +131,10 @@ describe.each(FLOAT_DTYPES)('properties (%s)', (dtype) => {
     fc.assert(
       fc.property(
         caseArb(logitValues).chain((c) =>
-          fc.record({ c: fc.constant(c), raw: fc.array(fc.double({ min: 0.01, max: 1, noNaN: true }), { minLength: c.values.length, maxLength: c.values.length }) }),
+          fc.record({
+            c: fc.constant(c),
+            raw: fc.array(fc.double({ min: 0.01, max: 1, noNaN: true }), { minLength: c.values.length, maxLength: c.values.length }),
+          }),
         ),
         ({ c: { shape, axis, values }, raw }) => {
           // Normalize the labels along the axis.
@@ -168,11 +175,14 @@ describe.each(FLOAT_DTYPES)('properties (%s)', (dtype) => {
 
   it('with ties, argMax(softmax) still picks a largest logit', () => {
     fc.assert(
-      fc.property(caseArb((n) => fc.array(fc.integer({ min: -3, max: 3 }), { minLength: n, maxLength: n })), ({ shape, axis, values }) => {
-        const z = tensor(values, { shape, dtype });
-        const picked = argMax(nn.softmax(z, axis), axis).values;
-        rowsOf(z, axis).forEach((row, r) => expect(row[picked[r]]).toBe(Math.max(...row)));
-      }),
+      fc.property(
+        caseArb((n) => fc.array(fc.integer({ min: -3, max: 3 }), { minLength: n, maxLength: n })),
+        ({ shape, axis, values }) => {
+          const z = tensor(values, { shape, dtype });
+          const picked = argMax(nn.softmax(z, axis), axis).values;
+          rowsOf(z, axis).forEach((row, r) => expect(row[picked[r]]).toBe(Math.max(...row)));
+        },
+      ),
       RUNS,
     );
   });

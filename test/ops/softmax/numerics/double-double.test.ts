@@ -60,7 +60,11 @@ describe('error-free transformations', () => {
   it('twoSum: s = fl(a + b) and s + e = a + b exactly', () => {
     const xs = [...randomDoubles(1, 2000)];
     for (let i = 0; i + 1 < xs.length; i++) {
-      for (const [a, b] of [[xs[i], xs[i + 1]], [xs[i], -xs[i] * (1 + 2 ** -40)], [1, xs[i] * 2 ** -60]]) {
+      for (const [a, b] of [
+        [xs[i], xs[i + 1]],
+        [xs[i], -xs[i] * (1 + 2 ** -40)],
+        [1, xs[i] * 2 ** -60],
+      ]) {
         twoSum(a, b, out);
         expect(out[0]).toBe(a + b);
         expect(big(out[0]) + big(out[1])).toBe(big(a) + big(b));
@@ -128,10 +132,20 @@ describe('Expansion (exact sums)', () => {
 
 // ---------------------------------------------------------------------------------------------------------
 
-interface Case { xh: string; xl: string; note: string; exp: string[]; expm1: string[] }
+interface Case {
+  xh: string;
+  xl: string;
+  note: string;
+  exp: string[];
+  expm1: string[];
+}
 const fixture = JSON.parse(readFileSync(new URL('../../../fixtures/double-double.json', import.meta.url), 'utf8')) as { cases: Case[] };
 const cases = fixture.cases.map((c) => ({
-  xh: Number(c.xh), xl: Number(c.xl), note: c.note, exp: sumBig(c.exp.map(Number)), expm1: sumBig(c.expm1.map(Number)),
+  xh: Number(c.xh),
+  xl: Number(c.xl),
+  note: c.note,
+  exp: sumBig(c.exp.map(Number)),
+  expm1: sumBig(c.expm1.map(Number)),
 }));
 
 /** Relative error bound of addExp (documented: 2^-118) and the absolute floor where results reach the subnormals. */

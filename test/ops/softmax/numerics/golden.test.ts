@@ -6,12 +6,14 @@
  * those are checked to the digits they print.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  add, argMax, logit, losses, matMul, mean, nn, reshape, tensor,
-} from '../../../../src/index.js';
+import { add, argMax, logit, losses, matMul, mean, nn, reshape, tensor } from '../../../../src/index.js';
 import { expectAllUlp, expectUlp, FLOAT_DTYPES, type FloatDType } from '../../../helpers/numbers.js';
 
-const W = [[1, -1, 0.5], [0.8, 0.5, -0.3], [-0.5, 1.2, 1]];
+const W = [
+  [1, -1, 0.5],
+  [0.8, 0.5, -0.3],
+  [-0.5, 1.2, 1],
+];
 const F = [0.5, 0.8, 1.2];
 const B = [0.2, -0.1, 0.5];
 
@@ -78,8 +80,14 @@ describe.each(FLOAT_DTYPES)('seeds, %s', (dtype) => {
   });
 
   it('batch [[0.5,1.5,0.1],[2.2,1.3,1.7]]: softmax, per-example losses and their mean', () => {
-    const logits = t([[0.5, 1.5, 0.1], [2.2, 1.3, 1.7]]);
-    const labels = t([[0, 1, 0], [0, 0, 1]]);
+    const logits = t([
+      [0.5, 1.5, 0.1],
+      [2.2, 1.3, 1.7],
+    ]);
+    const labels = t([
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
     const p = nn.softmax(logits);
     // The seeds' printed digits.
     const printed = [0.227863, 0.61939586, 0.15274114, 0.49674623, 0.20196195, 0.30129182];
@@ -106,7 +114,7 @@ describe.each(FLOAT_DTYPES)('seeds, %s', (dtype) => {
     const m = mean(ce);
     expectUlp(m.item(), BATCH_TRUE[dtype].mean, 2, dtype, 'mean loss');
     if (dtype === 'float64') {
-      expectUlp(m.item(), 0.83934333897877944, 2, dtype, 'the issue\'s printed mean');
+      expectUlp(m.item(), 0.83934333897877944, 2, dtype, "the issue's printed mean");
       expect(m.item()).toBeCloseTo(0.83934333897877944, 15);
     }
     expectUlp(losses.softmaxCrossEntropy(labels, logits).item(), BATCH_TRUE[dtype].mean, 2, dtype, 'losses.softmaxCrossEntropy');

@@ -16,8 +16,18 @@
 import { describe, expect, it } from 'vitest';
 import * as lk from '../../../../src/index.js';
 import {
-  apiAdapter, cancellation, formatUlp, loadFixtures, lseCancels, measure, oneHot, operandUlps, sigmoidGradTerms, softGradTerms,
-  type DType, type Entry,
+  apiAdapter,
+  cancellation,
+  formatUlp,
+  loadFixtures,
+  lseCancels,
+  measure,
+  oneHot,
+  operandUlps,
+  sigmoidGradTerms,
+  softGradTerms,
+  type DType,
+  type Entry,
 } from '../../../../scripts/accuracy/lib.mjs';
 
 const fixtures = loadFixtures();
@@ -32,7 +42,10 @@ function entries(op: string, dtype: DType): Entry[] {
 /** Fails with the worst offenders (input, ours, exact) when an entry's error exceeds the bound. */
 function expectWithin(list: Entry[], bound: number, what: string, score: (e: Entry) => number = (e) => e.err): void {
   expect(list.length, `${what}: nothing measured`).toBeGreaterThan(0);
-  const bad = list.map((e) => ({ e, s: score(e) })).filter(({ s }) => !(s <= bound)).sort((a, b) => b.s - a.s);
+  const bad = list
+    .map((e) => ({ e, s: score(e) }))
+    .filter(({ s }) => !(s <= bound))
+    .sort((a, b) => b.s - a.s);
   const lines = bad.slice(0, 5).map(({ e, s }) => `  ${formatUlp(s)} ulp: ${e.where} → ${e.ours} (exact ${e.r})`);
   expect(bad.length, `${what}: ${bad.length} of ${list.length} values above ${bound} ulp\n${lines.join('\n')}`).toBe(0);
 }
@@ -89,8 +102,16 @@ for (const dtype of ['float32', 'float64'] as const) {
   describe(`accuracy ${dtype} (public API vs mpmath)`, () => {
     const b = (op: string): number => BOUNDS[op][dtype];
 
-    for (const op of ['softmax', 'logSoftmax', 'softmaxCrossEntropyWithLogits', 'sparseSoftmaxCrossEntropyWithLogits',
-      'sigmoidCrossEntropyWithLogits', 'sigmoid', 'softplus', 'logSigmoid']) {
+    for (const op of [
+      'softmax',
+      'logSoftmax',
+      'softmaxCrossEntropyWithLogits',
+      'sparseSoftmaxCrossEntropyWithLogits',
+      'sigmoidCrossEntropyWithLogits',
+      'sigmoid',
+      'softplus',
+      'logSigmoid',
+    ]) {
       it(`${op} within ${b(op)} ulp`, () => expectWithin(entries(op, dtype), b(op), op));
     }
     it(`logSumExp within ${b('logSumExp')} ulp`, () => expectWithin(entries('logSumExp', dtype), b('logSumExp'), 'logSumExp'));
@@ -109,11 +130,8 @@ for (const dtype of ['float32', 'float64'] as const) {
         'soft CE grad, no cancellation',
       ));
     it(`soft CE gradient within ${SOFT_GRAD_OPERAND[dtype]} ulp of the larger of (Σy)·softmax and y`, () =>
-      expectWithin(
-        entries('softmaxCrossEntropyWithLogits grad', dtype),
-        SOFT_GRAD_OPERAND[dtype],
-        'soft CE grad, operand ulps',
-        (e) => operandUlps(dtype, softTerms(e), e),
+      expectWithin(entries('softmaxCrossEntropyWithLogits grad', dtype), SOFT_GRAD_OPERAND[dtype], 'soft CE grad, operand ulps', (e) =>
+        operandUlps(dtype, softTerms(e), e),
       ));
     it(`sigmoid CE gradient where σ(x) − z does not cancel, within ${SIGMOID_GRAD_STRICT[dtype]} ulp`, () =>
       expectWithin(
@@ -122,11 +140,8 @@ for (const dtype of ['float32', 'float64'] as const) {
         'sigmoid CE grad, no cancellation',
       ));
     it(`sigmoid CE gradient within ${SIGMOID_GRAD_OPERAND[dtype]} ulp of the larger of σ(x) and z`, () =>
-      expectWithin(
-        entries('sigmoidCrossEntropyWithLogits grad', dtype),
-        SIGMOID_GRAD_OPERAND[dtype],
-        'sigmoid CE grad, operand ulps',
-        (e) => operandUlps(dtype, sigmoidTerms(dtype, e), e),
+      expectWithin(entries('sigmoidCrossEntropyWithLogits grad', dtype), SIGMOID_GRAD_OPERAND[dtype], 'sigmoid CE grad, operand ulps', (e) =>
+        operandUlps(dtype, sigmoidTerms(dtype, e), e),
       ));
     it(`sigmoid CE gradient with labels 0 and 1 (σ(x) − 1 = −σ(−x): no cancellation) within ${SIGMOID_GRAD_STRICT[dtype]} ulp`, () =>
       expectWithin(
@@ -181,11 +196,8 @@ for (const dtype of ['float32', 'float64'] as const) {
           'soft CE grad, no cancellation',
         ));
       it(`KNOWN-3 (fixed) soft CE gradient within ${KNOWN3.operand} operand ulp`, () =>
-        expectWithin(
-          entries('softmaxCrossEntropyWithLogits grad', dtype),
-          KNOWN3.operand,
-          'soft CE grad, operand ulps',
-          (e) => operandUlps(dtype, softTerms(e), e),
+        expectWithin(entries('softmaxCrossEntropyWithLogits grad', dtype), KNOWN3.operand, 'soft CE grad, operand ulps', (e) =>
+          operandUlps(dtype, softTerms(e), e),
         ));
     }
   });
@@ -202,7 +214,12 @@ describe('layout: the class axis anywhere gives the same bits', () => {
       // columns are rows: x[i, b] = rows[b].x[i]
       const x = new Arr(n * B);
       const y = new Arr(n * B);
-      rows.forEach((r, b) => r.x.forEach((v, i) => { x[i * B + b] = v; y[i * B + b] = r.labels[0][i]; }));
+      rows.forEach((r, b) =>
+        r.x.forEach((v, i) => {
+          x[i * B + b] = v;
+          y[i * B + b] = r.labels[0][i];
+        }),
+      );
       const xt = lk.tensor(x, { dtype, shape: [n, B] });
       const yt = lk.tensor(y, { dtype, shape: [n, B] });
       const sm = lk.nn.softmax(xt, 0).values;

@@ -4,9 +4,7 @@
  * (test/ops/softmax/numerics/golden-oracle.py), or plain float64 JS computations for float32 results.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  grads, logSumExp, losses, mean, nn, sum, tensor, type Tensor,
-} from '../../../../src/index.js';
+import { grads, logSumExp, losses, mean, nn, sum, tensor, type Tensor } from '../../../../src/index.js';
 import { expectAllUlp, expectUlp, FLOAT_DTYPES, ref, rng, type FloatDType } from '../../../helpers/numbers.js';
 
 const BIG: Record<FloatDType, number> = { float64: 1e300, float32: 3e38 };
@@ -33,14 +31,28 @@ describe.each(FLOAT_DTYPES)('logits of any finite size (%s): no overflow, no NaN
     const p = nn.softmax(z());
     noNaN(p, 'softmax');
     // exp of the gaps underflows to exactly 0; equal maxima share the mass.
-    expect(Array.from(p.values)).toEqual([1, 0, 0, f32(1 / 3), f32(1 / 3), f32(1 / 3), 0.5, 0.5, 0, 0, 0, 1].map((v, i) => (dtype === 'float64' && i >= 3 && i < 6 ? 1 / 3 : v)));
+    expect(Array.from(p.values)).toEqual(
+      [1, 0, 0, f32(1 / 3), f32(1 / 3), f32(1 / 3), 0.5, 0.5, 0, 0, 0, 1].map((v, i) => (dtype === 'float64' && i >= 3 && i < 6 ? 1 / 3 : v)),
+    );
   });
   it('logSoftmax: the exact gaps', () => {
     const lp = nn.logSoftmax(z());
     noNaN(lp, 'logSoftmax');
     const r = (v: number) => (dtype === 'float32' ? f32(v) : v);
-    const expected = [0, r(zv[0][1] - zv[0][0]), r(-zv[0][0]), r(-Math.log(3)), r(-Math.log(3)), r(-Math.log(3)),
-      r(-Math.LN2), r(-Math.LN2), r(zv[2][2] - zv[2][0]), r(zv[3][0] - 1), r(zv[3][1] - 1), 0];
+    const expected = [
+      0,
+      r(zv[0][1] - zv[0][0]),
+      r(-zv[0][0]),
+      r(-Math.log(3)),
+      r(-Math.log(3)),
+      r(-Math.log(3)),
+      r(-Math.LN2),
+      r(-Math.LN2),
+      r(zv[2][2] - zv[2][0]),
+      r(zv[3][0] - 1),
+      r(zv[3][1] - 1),
+      0,
+    ];
     expectAllUlp(lp.values, expected, 1, dtype, 'logSoftmax');
   });
   it('logSumExp', () => {
@@ -49,7 +61,15 @@ describe.each(FLOAT_DTYPES)('logits of any finite size (%s): no overflow, no NaN
     expectAllUlp(l.values, [B, -B + Math.log(3), B + Math.LN2, 1], 1, dtype, 'logSumExp');
   });
   it('softmaxCrossEntropyWithLogits (soft labels, all classes)', () => {
-    const labels = tensor([[0.5, 0.5, 0], [1, 0, 0], [0.25, 0.25, 0.5], [0.5, 0, 0.5]], { dtype });
+    const labels = tensor(
+      [
+        [0.5, 0.5, 0],
+        [1, 0, 0],
+        [0.25, 0.25, 0.5],
+        [0.5, 0, 0.5],
+      ],
+      { dtype },
+    );
     const l = nn.softmaxCrossEntropyWithLogits({ labels, logits: z() });
     noNaN(l, 'CE');
     const r = (v: number) => (dtype === 'float32' ? f32(v) : v);
@@ -76,9 +96,39 @@ describe.each(FLOAT_DTYPES)('logits of any finite size (%s): no overflow, no NaN
   });
   it('losses.* (every reduction)', () => {
     for (const reduction of ['none', 'sum', 'mean', 'sumByNonzeroWeights'] as const) {
-      noNaN(losses.softmaxCrossEntropy(tensor([[1, 0, 0], [0, 0, 1], [1, 0, 0], [0, 0, 1]], { dtype }), z(), { reduction, labelSmoothing: 0 }), `softmaxCE ${reduction}`);
+      noNaN(
+        losses.softmaxCrossEntropy(
+          tensor(
+            [
+              [1, 0, 0],
+              [0, 0, 1],
+              [1, 0, 0],
+              [0, 0, 1],
+            ],
+            { dtype },
+          ),
+          z(),
+          { reduction, labelSmoothing: 0 },
+        ),
+        `softmaxCE ${reduction}`,
+      );
       noNaN(losses.sparseSoftmaxCrossEntropy([0, 1, 1, 2], z(), { reduction }), `sparseCE ${reduction}`);
-      noNaN(losses.sigmoidCrossEntropy(tensor([[1, 0, 1], [0, 0, 0], [1, 1, 1], [0, 0, 1]], { dtype }), z(), { reduction }), `sigmoidCE ${reduction}`);
+      noNaN(
+        losses.sigmoidCrossEntropy(
+          tensor(
+            [
+              [1, 0, 1],
+              [0, 0, 0],
+              [1, 1, 1],
+              [0, 0, 1],
+            ],
+            { dtype },
+          ),
+          z(),
+          { reduction },
+        ),
+        `sigmoidCE ${reduction}`,
+      );
     }
     expect(losses.sparseSoftmaxCrossEntropy([0, 1, 1, 2], z(), { reduction: 'none' }).values[3]).toBe(0);
   });
@@ -96,8 +146,18 @@ describe.each(FLOAT_DTYPES)('logits of any finite size (%s): no overflow, no NaN
 });
 
 describe.each(FLOAT_DTYPES)('−∞ logits are masks (%s)', (dtype) => {
-  const z = () => tensor([[0.3, -Infinity, 1.2, -Infinity], [-Infinity, 2, -1, 0.5]], { dtype });
-  const unmasked = [[0.3, 1.2], [2, -1, 0.5]];
+  const z = () =>
+    tensor(
+      [
+        [0.3, -Infinity, 1.2, -Infinity],
+        [-Infinity, 2, -1, 0.5],
+      ],
+      { dtype },
+    );
+  const unmasked = [
+    [0.3, 1.2],
+    [2, -1, 0.5],
+  ];
   const r = (v: number) => (dtype === 'float32' ? f32(v) : v);
 
   it('probability exactly 0; the others as if the masked classes did not exist', () => {
@@ -114,7 +174,13 @@ describe.each(FLOAT_DTYPES)('−∞ logits are masks (%s)', (dtype) => {
     expectUlp(logSumExp(z(), -1).values[0], ref.logSumExp(unmasked[0].map(r)), 2, dtype, 'logSumExp');
   });
   it('gradient exactly 0 at masked logits (softmax, logSumExp, CE, sparse CE)', () => {
-    const dy = tensor([[0.3, -2, 1, 5], [7, -1, 0.25, 2]], { dtype });
+    const dy = tensor(
+      [
+        [0.3, -2, 1, 5],
+        [7, -1, 0.25, 2],
+      ],
+      { dtype },
+    );
     const masked = [1, 3, 4];
     const check = (g: Tensor, what: string) => {
       noNaN(g, what);
@@ -122,13 +188,25 @@ describe.each(FLOAT_DTYPES)('−∞ logits are masks (%s)', (dtype) => {
     };
     check(grads((x) => nn.softmax(x))([z()], dy)[0], 'dsoftmax');
     check(grads((x) => logSumExp(x, -1))([z()])[0], 'dlogSumExp');
-    const labels = tensor([[0.4, 0, 0.6, 0], [0, 0.2, 0.3, 0.5]], { dtype });
+    const labels = tensor(
+      [
+        [0.4, 0, 0.6, 0],
+        [0, 0.2, 0.3, 0.5],
+      ],
+      { dtype },
+    );
     check(grads((x) => nn.softmaxCrossEntropyWithLogits({ labels, logits: x }))([z()])[0], 'dCE');
     check(grads((x) => nn.sparseSoftmaxCrossEntropyWithLogits({ labels: [2, 1], logits: x }))([z()])[0], 'dsparse');
     check(grads((x) => losses.sparseSoftmaxCrossEntropy([0, 3], x, { reduction: 'sum' }))([z()])[0], 'dlosses.sparse');
   });
   it('a zero label against a −∞ logit adds 0 (finite loss, no NaN)', () => {
-    const labels = tensor([[0.4, 0, 0.6, 0], [0, 0.2, 0.3, 0.5]], { dtype });
+    const labels = tensor(
+      [
+        [0.4, 0, 0.6, 0],
+        [0, 0.2, 0.3, 0.5],
+      ],
+      { dtype },
+    );
     const l = nn.softmaxCrossEntropyWithLogits({ labels, logits: z() });
     const expect0 = 0.4 * (ref.logSumExp(unmasked[0].map(r)) - r(0.3)) + 0.6 * (ref.logSumExp(unmasked[0].map(r)) - r(1.2));
     const lse1 = ref.logSumExp(unmasked[1].map(r));
@@ -143,10 +221,27 @@ describe.each(FLOAT_DTYPES)('−∞ logits are masks (%s)', (dtype) => {
 
 describe.each(FLOAT_DTYPES)('NaN rows (%s)', (dtype) => {
   it('an all −∞ row gives NaN (as TensorFlow and PyTorch); logSumExp of it is −∞ (tf.reduce_logsumexp)', () => {
-    const z = tensor([[-Infinity, -Infinity, -Infinity], [1, 2, 3]], { dtype });
+    const z = tensor(
+      [
+        [-Infinity, -Infinity, -Infinity],
+        [1, 2, 3],
+      ],
+      { dtype },
+    );
     expect(Array.from(nn.softmax(z).values.slice(0, 3)).every(Number.isNaN)).toBe(true);
     expect(Array.from(nn.logSoftmax(z).values.slice(0, 3)).every(Number.isNaN)).toBe(true);
-    expect(nn.softmaxCrossEntropyWithLogits({ labels: tensor([[1, 0, 0], [0, 0, 1]], { dtype }), logits: z }).values[0]).toBeNaN();
+    expect(
+      nn.softmaxCrossEntropyWithLogits({
+        labels: tensor(
+          [
+            [1, 0, 0],
+            [0, 0, 1],
+          ],
+          { dtype },
+        ),
+        logits: z,
+      }).values[0],
+    ).toBeNaN();
     expect(nn.sparseSoftmaxCrossEntropyWithLogits({ labels: [0, 2], logits: z }).values[0]).toBeNaN();
     expect(logSumExp(z, -1).values[0]).toBe(-Infinity);
     // The other row is untouched.
@@ -154,15 +249,39 @@ describe.each(FLOAT_DTYPES)('NaN rows (%s)', (dtype) => {
   });
 
   it('a NaN in one row never changes another row (softmax, logSoftmax, logSumExp, all CEs, losses with reduction none)', () => {
-    const clean = [[0.5, -1, 2, 0.1], [3, 0.2, -0.7, 1], [1, 1, 1, -2]];
+    const clean = [
+      [0.5, -1, 2, 0.1],
+      [3, 0.2, -0.7, 1],
+      [1, 1, 1, -2],
+    ];
     const dirty = clean.map((row) => row.slice());
     dirty[1][2] = NaN;
     const run = (rows: number[][]) => {
       const z = tensor(rows, { dtype });
-      const zt = tensor([0, 1, 2, 3].map((j) => rows.map((row) => row[j])), { dtype }); // classes on axis 0
-      const soft = tensor([[0.1, 0.2, 0.3, 0.4], [0, 0, 1, 0], [0.25, 0.25, 0.25, 0.25]], { dtype });
-      const softT = tensor([0, 1, 2, 3].map(() => soft.toArray() as number[][]).map((m, j) => m.map((row) => row[j])), { dtype });
-      const hard = tensor([[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1]], { dtype });
+      const zt = tensor(
+        [0, 1, 2, 3].map((j) => rows.map((row) => row[j])),
+        { dtype },
+      ); // classes on axis 0
+      const soft = tensor(
+        [
+          [0.1, 0.2, 0.3, 0.4],
+          [0, 0, 1, 0],
+          [0.25, 0.25, 0.25, 0.25],
+        ],
+        { dtype },
+      );
+      const softT = tensor(
+        [0, 1, 2, 3].map(() => soft.toArray() as number[][]).map((m, j) => m.map((row) => row[j])),
+        { dtype },
+      );
+      const hard = tensor(
+        [
+          [0, 1, 0, 0],
+          [1, 0, 0, 0],
+          [0, 0, 0, 1],
+        ],
+        { dtype },
+      );
       return {
         softmax: nn.softmax(z),
         logSoftmax: nn.logSoftmax(z),
@@ -293,8 +412,22 @@ describe('float32 sums accumulate in float64', () => {
 });
 
 describe.each(FLOAT_DTYPES)('reductions over nothing return 0, not NaN (%s)', (dtype) => {
-  const z = () => tensor([[1, 2, 0.5], [0.3, -1, 4]], { dtype });
-  const hard = () => tensor([[0, 1, 0], [1, 0, 0]], { dtype });
+  const z = () =>
+    tensor(
+      [
+        [1, 2, 0.5],
+        [0.3, -1, 4],
+      ],
+      { dtype },
+    );
+  const hard = () =>
+    tensor(
+      [
+        [0, 1, 0],
+        [1, 0, 0],
+      ],
+      { dtype },
+    );
   for (const reduction of ['mean', 'sumByNonzeroWeights', 'sum'] as const) {
     it(`all weights 0, reduction ${reduction}`, () => {
       for (const l of [
@@ -312,7 +445,10 @@ describe.each(FLOAT_DTYPES)('reductions over nothing return 0, not NaN (%s)', (d
       const l = losses.sparseSoftmaxCrossEntropy([-1, -1], z(), { ignoreIndex: -1, reduction });
       expect(Object.is(l.item(), 0)).toBe(true);
       const g = grads((x) => losses.sparseSoftmaxCrossEntropy([-1, -1], x, { ignoreIndex: -1, reduction }))([z()])[0];
-      expect(Array.from(g.values).every((v) => v === 0), `gradient ${Array.from(g.values)}`).toBe(true);
+      expect(
+        Array.from(g.values).every((v) => v === 0),
+        `gradient ${Array.from(g.values)}`,
+      ).toBe(true);
     });
   }
   it('an empty batch', () => {
@@ -327,7 +463,10 @@ describe.each(FLOAT_DTYPES)('label smoothing uses the class count of the class a
   const rand = rng(5);
   const zv = Array.from({ length: 24 }, () => rand() * 4 - 2);
   const z = () => tensor(zv, { shape: [2, 3, 4], dtype });
-  const ids = [[0, 3, 1], [2, 2, 0]];
+  const ids = [
+    [0, 3, 1],
+    [2, 2, 0],
+  ];
   const eps = 0.2;
   const zr = zv.map((v) => (dtype === 'float32' ? f32(v) : v));
   const refLoss = (qOf: (r: number, c: number) => number) => {
@@ -340,7 +479,10 @@ describe.each(FLOAT_DTYPES)('label smoothing uses the class count of the class a
     return out;
   };
   it('losses.softmaxCrossEntropy, rank 3', () => {
-    const onehot = tensor(ids.flat().flatMap((k) => [0, 1, 2, 3].map((c) => (c === k ? 1 : 0))), { shape: [2, 3, 4], dtype });
+    const onehot = tensor(
+      ids.flat().flatMap((k) => [0, 1, 2, 3].map((c) => (c === k ? 1 : 0))),
+      { shape: [2, 3, 4], dtype },
+    );
     const l = losses.softmaxCrossEntropy(onehot, z(), { labelSmoothing: eps, reduction: 'none' });
     expect([...l.shape]).toEqual([2, 3]);
     const expected = refLoss((r, c) => (c === ids.flat()[r] ? 1 - eps : 0) + eps / 4);
