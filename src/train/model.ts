@@ -70,7 +70,20 @@ export interface BatchOptions {
 }
 
 const MAX_EPOCHS = 1_000_000;
-const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'seed', 'initialEpoch', 'checkpoint', 'sampleWeight', 'classWeight', 'verbose'] as const;
+const FIT_OPTIONS = [
+  'epochs',
+  'batchSize',
+  'shuffle',
+  'validationSplit',
+  'validationData',
+  'callbacks',
+  'seed',
+  'initialEpoch',
+  'checkpoint',
+  'sampleWeight',
+  'classWeight',
+  'verbose',
+] as const;
 
 /**
  * A model that trains: a Network (layers wired from inputs to outputs) plus compile / fit / evaluate / predict.
@@ -419,7 +432,13 @@ export class Model extends Network {
     await each(callbacks, (c) => c.onTrainBegin?.(begin));
     let epochsCompleted = initialEpoch;
     const placeOf = (epoch: number, batch: number, exampleIndex: (k: number) => number): StepPlace => ({
-      epoch, epochs, batch, steps, exampleIndex, checkpoint: store?.location ?? null, completed: epochsCompleted,
+      epoch,
+      epochs,
+      batch,
+      steps,
+      exampleIndex,
+      checkpoint: store?.location ?? null,
+      completed: epochsCompleted,
     });
     let stopped = false;
     const recycler = this.recyclingSafe() ? new BufferRecycler() : null;
@@ -479,7 +498,11 @@ export class Model extends Network {
       if (stopped) break;
       const diverged = nonFiniteWeight(this.weights);
       if (diverged !== null) {
-        throw nonFiniteWeightsError(diverged, placeOf(epoch, steps - 1, (k) => k), optimizer.lastLearningRate);
+        throw nonFiniteWeightsError(
+          diverged,
+          placeOf(epoch, steps - 1, (k) => k),
+          optimizer.lastLearningRate,
+        );
       }
       const trainSeconds = (now() - t0) / 1000;
       const logs: EpochLogs = { loss: lossSum / n, seconds: 0, samplesPerSecond: n / Math.max(1e-9, trainSeconds), learning_rate: optimizer.lastLearningRate };
@@ -491,6 +514,8 @@ export class Model extends Network {
       logs.seconds = (now() - t0) / 1000;
       history.record(epoch, logs);
       epochsCompleted = epoch + 1;
+      await each(callbacks, (c) => c.onEpochEnd?.(epoch, logs));
+      // Saved after the callbacks: what they change at the epoch's end (reduceLROnPlateau's rate) is the next epoch's state.
       if (store) {
         await store.save(this, {
           epoch: epochsCompleted,
@@ -502,7 +527,6 @@ export class Model extends Network {
           fit: fingerprint,
         });
       }
-      await each(callbacks, (c) => c.onEpochEnd?.(epoch, logs));
       if (this.stopTraining) {
         stopped = epoch + 1 < epochs;
         break;
@@ -518,17 +542,37 @@ export class Model extends Network {
     const mismatch = (Object.keys(fit) as (keyof FitFingerprint)[]).filter((k) => state.fit[k] !== fit[k]);
     if (mismatch.length) {
       const what = mismatch.map((k) => `${k} ${state.fit[k]} (now ${fit[k]})`).join(', ');
-      throw argError(op, 'checkpoint', `a checkpoint written with the same data and fit settings (resuming would not reproduce the run)`, `${location} with ${what}`);
+      throw argError(
+        op,
+        'checkpoint',
+        `a checkpoint written with the same data and fit settings (resuming would not reproduce the run)`,
+        `${location} with ${what}`,
+      );
     }
     const optimizer = this.optimizer!;
     if (state.optimizer.type !== optimizer.type) {
-      throw argError(op, 'checkpoint', `a checkpoint of a run with the same optimizer ('${optimizer.type}')`, `${location} with optimizer '${state.optimizer.type}'`);
+      throw argError(
+        op,
+        'checkpoint',
+        `a checkpoint of a run with the same optimizer ('${optimizer.type}')`,
+        `${location} with optimizer '${state.optimizer.type}'`,
+      );
     }
     const config = optimizer.getConfig();
+    // A numeric learning rate is state, not a setting: callbacks (reduceLROnPlateau) lower it during the run, and the
+    // checkpoint's value is restored, as Keras's BackupAndRestore restores the optimizer's learning-rate variable.
+    const savedRate = state.optimizer.config.learningRate;
+    const restoresRate = typeof savedRate === 'number' && typeof config.learningRate === 'number';
     for (const [k, v] of Object.entries(state.optimizer.config)) {
+      if (k === 'learningRate' && restoresRate) continue;
       // A schedule is compared by its JSON: a resumed run must continue the same schedule.
       if (v !== null && config[k] !== null && JSON.stringify(config[k]) !== JSON.stringify(v)) {
-        throw argError(op, 'checkpoint', `a checkpoint of a run with the same optimizer settings`, `${location} with ${k} ${JSON.stringify(v)} (now ${JSON.stringify(config[k])})`);
+        throw argError(
+          op,
+          'checkpoint',
+          `a checkpoint of a run with the same optimizer settings`,
+          `${location} with ${k} ${JSON.stringify(v)} (now ${JSON.stringify(config[k])})`,
+        );
       }
     }
     const byName = new Map(this.weights.map((v) => [v.name, v]));
@@ -538,6 +582,7 @@ export class Model extends Network {
       v.assign(w.value);
     }
     optimizer.setState(state.optimizer);
+    if (restoresRate) optimizer.learningRate = savedRate;
     this.rng.setState(state.rng);
   }
 }
@@ -548,15 +593,18 @@ export class Model extends Network {
  */
 function exampleWeights(op: string, options: FitOptions, y: Tensor, kind: string, dtype: 'float32' | 'float64'): Tensor | null {
   const { sampleWeight, classWeight } = options;
-  if (sampleWeight !== undefined && classWeight !== undefined) throw argError(op, 'classWeight', 'undefined when sampleWeight is given (Keras takes one or the other)', 'both');
+  if (sampleWeight !== undefined && classWeight !== undefined)
+    throw argError(op, 'classWeight', 'undefined when sampleWeight is given (Keras takes one or the other)', 'both');
   const n = y.shape[0];
   let w: Float64Array;
   if (sampleWeight !== undefined) {
     const t = sampleWeight instanceof Tensor ? sampleWeight : tensor(sampleWeight, { dtype: 'float64' });
-    if (t.size !== n || !(t.rank === 1 || (t.rank === 2 && t.shape[1] === 1))) throw argError(op, 'sampleWeight', `${n} weights (one per example, shape [${n}])`, t);
+    if (t.size !== n || !(t.rank === 1 || (t.rank === 2 && t.shape[1] === 1)))
+      throw argError(op, 'sampleWeight', `${n} weights (one per example, shape [${n}])`, t);
     w = Float64Array.from(t.values);
   } else if (classWeight !== undefined) {
-    if (classWeight === null || typeof classWeight !== 'object' || Array.isArray(classWeight)) throw argTypeError(op, 'classWeight', 'an object {classId: weight}', classWeight);
+    if (classWeight === null || typeof classWeight !== 'object' || Array.isArray(classWeight))
+      throw argTypeError(op, 'classWeight', 'an object {classId: weight}', classWeight);
     if (kind === 'custom') throw argTypeError(op, 'classWeight', 'a built-in loss (classes are read from its labels)', 'a loss function');
     const table = new Map<number, number>();
     for (const [k, v] of Object.entries(classWeight)) {
@@ -608,13 +656,20 @@ function checkBatchSize(op: string, x: unknown, fallback: number): number {
 function resolveCheckpoint(op: string, c: unknown): { store: CheckpointStore; resume: boolean } {
   if (c !== null && typeof c === 'object' && 'dir' in c) {
     // The directory store is Node's; the universal entry does not reach for it behind the caller's back.
-    throw new TypeError(`${op}: option 'checkpoint.dir' is not supported: pass {store: directoryCheckpoint(dir)} (import { directoryCheckpoint } from 'logitkit/node'), or your own CheckpointStore`);
+    throw new TypeError(
+      `${op}: option 'checkpoint.dir' is not supported: pass {store: directoryCheckpoint(dir)} (import { directoryCheckpoint } from 'logitkit/node'), or your own CheckpointStore`,
+    );
   }
   const o = checkOptions(op, c as CheckpointOptions, ['store', 'resume'], 'checkpoint');
   if (o.resume !== undefined && typeof o.resume !== 'boolean') throw argTypeError(op, 'checkpoint.resume', 'a boolean', o.resume);
   const s = o.store as unknown as CheckpointStore;
   if (s === null || typeof s !== 'object' || typeof s.load !== 'function' || typeof s.save !== 'function') {
-    throw argTypeError(op, 'checkpoint.store', "a CheckpointStore {location, load(model), save(model, state)} (Node: directoryCheckpoint(dir) from 'logitkit/node')", s);
+    throw argTypeError(
+      op,
+      'checkpoint.store',
+      "a CheckpointStore {location, load(model), save(model, state)} (Node: directoryCheckpoint(dir) from 'logitkit/node')",
+      s,
+    );
   }
   return { store: s, resume: o.resume ?? false };
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkpointFromBytes, input, layers, model, modelFromBytes, optimizers, type Model, type TrainBeginLogs } from '../../src/index.js';
+import { callbacks, checkpointFromBytes, input, layers, model, modelFromBytes, optimizers, type Model, type TrainBeginLogs } from '../../src/index.js';
 import { CHECKPOINT_FILE, directoryCheckpoint, loadModel } from '../../src/node.js';
 import { bitsEqual, blobs } from '../helpers/train.js';
 import { transpileClosure } from './support/transpile.js';
@@ -76,14 +76,38 @@ describe('checkpoints in-process: stop after epoch k, resume, same result as uni
     expect(Object.keys(state.history.history).sort()).toEqual(['acc', 'learning_rate', 'loss', 'val_acc', 'val_loss']);
   });
 
+  it('a learning rate lowered by reduceLROnPlateau is saved and restored on resume (Keras BackupAndRestore)', async () => {
+    const ckdir = join(dir, 'plateau');
+    const first = net();
+    // minDelta 10: no epoch counts as an improvement, so the rate halves after every epoch but the first.
+    const plateau = () => callbacks.reduceLROnPlateau({ monitor: 'loss', factor: 0.5, patience: 1, minDelta: 10 });
+    await first.fit(data.x, data.y, { ...fitOptions, epochs: 3, checkpoint: { store: directoryCheckpoint(ckdir) }, callbacks: [plateau()] });
+    expect(first.optimizer!.learningRate).toBe(0.01 * 0.5 ** 2);
+    const resumed = net();
+    const rates: number[] = [];
+    await resumed.fit(data.x, data.y, {
+      ...fitOptions,
+      epochs: 4,
+      checkpoint: { store: directoryCheckpoint(ckdir), resume: true },
+      callbacks: [{ onEpochBegin: () => void rates.push(resumed.optimizer!.learningRate as number) }],
+    });
+    expect(rates).toEqual([0.01 * 0.5 ** 2]);
+  });
+
   it('refuses to resume with other settings, another architecture or a corrupt file', async () => {
     const ckdir = join(dir, 'strict');
     await net().fit(data.x, data.y, { ...fitOptions, epochs: 1, checkpoint: { store: directoryCheckpoint(ckdir) } });
-    await expect(net().fit(data.x, data.y, { ...fitOptions, batchSize: 16, checkpoint: { store: directoryCheckpoint(ckdir), resume: true } })).rejects.toThrow(/batchSize 8 \(now 16\)/);
-    await expect(net(11, 13).fit(data.x, data.y, { ...fitOptions, checkpoint: { store: directoryCheckpoint(ckdir), resume: true } })).rejects.toThrow(/different model architecture/);
+    await expect(net().fit(data.x, data.y, { ...fitOptions, batchSize: 16, checkpoint: { store: directoryCheckpoint(ckdir), resume: true } })).rejects.toThrow(
+      /batchSize 8 \(now 16\)/,
+    );
+    await expect(net(11, 13).fit(data.x, data.y, { ...fitOptions, checkpoint: { store: directoryCheckpoint(ckdir), resume: true } })).rejects.toThrow(
+      /different model architecture/,
+    );
     const sgdNet = net();
     sgdNet.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
-    await expect(sgdNet.fit(data.x, data.y, { ...fitOptions, checkpoint: { store: directoryCheckpoint(ckdir), resume: true } })).rejects.toThrow(/optimizer 'adam'/);
+    await expect(sgdNet.fit(data.x, data.y, { ...fitOptions, checkpoint: { store: directoryCheckpoint(ckdir), resume: true } })).rejects.toThrow(
+      /optimizer 'adam'/,
+    );
     const store = directoryCheckpoint(join(dir, 'empty'));
     expect(await store.load(net())).toBeNull();
     const bytes = new Uint8Array(readFileSync(join(ckdir, CHECKPOINT_FILE)));
@@ -102,10 +126,19 @@ describe('kill -9 at random moments, then resume', () => {
 
   // Transpiling the sources takes seconds, more on a loaded machine than the default 10 s hook timeout allows.
   beforeAll(() => {
-    transpileClosure(root, ['src/ops/index.ts', 'src/tensor/index.ts', 'src/layers/index.ts', 'src/train/index.ts', 'src/optim/index.ts', 'src/io/index.ts', 'src/io/node.ts'], lib);
+    transpileClosure(
+      root,
+      ['src/ops/index.ts', 'src/tensor/index.ts', 'src/layers/index.ts', 'src/train/index.ts', 'src/optim/index.ts', 'src/io/index.ts', 'src/io/node.ts'],
+      lib,
+    );
   }, 60_000);
 
-  function run(ckdir: string, out: string, delay: number, onLine?: (line: string, kill: () => void) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; lines: string[] }> {
+  function run(
+    ckdir: string,
+    out: string,
+    delay: number,
+    onLine?: (line: string, kill: () => void) => void,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null; lines: string[] }> {
     return new Promise((done, fail) => {
       const p = spawn(process.execPath, [child, lib, ckdir, out, String(EPOCHS), String(delay)], { stdio: ['ignore', 'pipe', 'pipe'] });
       const lines: string[] = [];
