@@ -29,12 +29,23 @@ const h = layers.dense({ units: 16, activation: 'relu' }).apply(x);
 const m = model({ inputs: x, outputs: layers.dense({ units: 3 }).apply(h), seed: 2024 });
 m.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
 const delay = Number(delayArg);
+/** The directory store, telling the parent each epoch whose checkpoint is on disk. */
+function reportingSaves(store) {
+  return {
+    location: store.location,
+    load: (model) => store.load(model),
+    save: async (model, state) => {
+      await store.save(model, state);
+      process.stdout.write(`saved ${state.epoch}\n`);
+    },
+  };
+}
 const history = await m.fit(new Tensor(xs, [n, d]), new Tensor(ys, [n]), {
   epochs: Number(epochsArg),
   batchSize: 16,
   seed: 7,
   validationSplit: 0.25,
-  checkpoint: checkpointDir === '-' ? undefined : { store: directoryCheckpoint(checkpointDir), resume: true },
+  checkpoint: checkpointDir === '-' ? undefined : { store: reportingSaves(directoryCheckpoint(checkpointDir)), resume: true },
   callbacks: {
     onTrainBegin: (l) => void process.stdout.write(`begin ${l.initialEpoch}\n`),
     onBatchEnd: () => (delay > 0 ? new Promise((r) => setTimeout(r, delay)) : undefined),
