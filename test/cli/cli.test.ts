@@ -74,28 +74,10 @@ describe('logitkit train / evaluate / predict / info on a small CSV set', () => 
   const model = join(dir, 'blobs.lkm');
   const report = join(dir, 'report.html');
   let trainOut: { code: number; out: string; err: string };
+  const trainArgs = ['train', '--data', `csv:${train}`, '--hidden', '16', '--epochs', '8', '--batch-size', '16', '--lr', '0.01', '--seed', '3'];
   beforeAll(async () => {
     writeFileSync(train, blobsCsv(300, 7));
-    trainOut = await cli(
-      'train',
-      '--data',
-      `csv:${train}`,
-      '--hidden',
-      '16',
-      '--epochs',
-      '8',
-      '--batch-size',
-      '16',
-      '--lr',
-      '0.01',
-      '--seed',
-      '3',
-      '--out',
-      model,
-      '--report',
-      report,
-      '--json',
-    );
+    trainOut = await cli(...trainArgs, '--out', model, '--report', report, '--json');
   });
 
   it('trains, reports JSON lines and saves the model and the report', () => {
@@ -118,24 +100,7 @@ describe('logitkit train / evaluate / predict / info on a small CSV set', () => 
   });
 
   it('the same seed gives the same run, on the default one thread or on two', async () => {
-    const again = await cli(
-      'train',
-      '--data',
-      `csv:${train}`,
-      '--hidden',
-      '16',
-      '--epochs',
-      '8',
-      '--batch-size',
-      '16',
-      '--lr',
-      '0.01',
-      '--seed',
-      '3',
-      '--json',
-      '--threads',
-      '2',
-    );
+    const again = await cli(...trainArgs, '--json', '--threads', '2');
     const result = (s: string) => JSON.parse(s.trim().split('\n').at(-1)!);
     expect(result(again.out).testLoss).toBe(result(trainOut.out).testLoss);
     expect(result(trainOut.out).kernels).toBe(kernels().name);
