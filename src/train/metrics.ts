@@ -3,6 +3,9 @@ import { shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { argMax } from '../ops/reduce.js';
 
+/** ECE, MCE, class-wise ECE, Brier score, NLL and the reliability table (docs/calibration.md). */
+export { calibration, type CalibrationOptions, type CalibrationReport, type CalibrationBin } from '../calibration/metrics.js';
+
 /**
  * Classification metrics over label and logit tensors. They read logits, never probabilities: argmax and
  * "logit > 0" make the same decisions as argmax and "p > 0.5" on the softmax/sigmoid outputs, without

@@ -23,6 +23,8 @@ import type { Metric } from './metrics.js';
 import { checkOptions } from '../tensor/options.js';
 import { progressLogger, type Verbosity } from './progress-logger.js';
 import { nonFiniteLossError, nonFiniteWeight, nonFiniteWeightsError, type StepPlace } from './non-finite.js';
+import { applyCalibration, type Calibration } from '../calibration/apply.js';
+import { calibrateModel, type CalibrateOptions, type CalibrateResult } from './calibrate.js';
 
 export interface CompileArgs {
   /** An optimizer (optimizers.adam({learningRate: 1e-3})) or a name with default settings. */
@@ -100,6 +102,11 @@ export class Model extends Network {
    * whether warm steps allocated. Its free arrays are dropped when fit ends.
    */
   lastFitRecycler: BufferRecycler | null = null;
+  /**
+   * A calibration of the logits fitted on held-out data (`calibrate`), saved in model files: `predictProba`
+   * applies it; `predict`, `predictLogits` and `predictClasses` do not (temperature scaling keeps every decision).
+   */
+  calibration: Calibration | undefined = undefined;
 
   constructor(args?: NetworkArgs) {
     super();
@@ -317,16 +324,36 @@ export class Model extends Network {
 
   /**
    * Probabilities: the output of a softmax/sigmoid output layer as it is; for a linear output layer,
-   * softmax of the logits (sigmoid when there is a single output or the loss is binaryCrossentropy).
+   * softmax of the logits (sigmoid when there is a single output or the loss is binaryCrossentropy). A calibrated
+   * model (`calibrate`) gives softmax of its calibrated logits.
    */
   predictProba(x: Tensor | TensorLike, options?: BatchOptions): Tensor {
-    const act = this.isGraphReady ? this.outputLayer.activation : 'linear';
+    const act = this.outputActivation;
+    const calibration = this.calibration;
     return this.run('predictProba', x, options, (r) => {
+      // A calibrated softmax classifier: softmax of the calibrated logits (z / T, or w ⊙ z + b).
+      if (calibration) return softmax(applyCalibration(r.preActivation ?? r.outputs[0], calibration), -1);
       if (act === 'softmax' || act === 'sigmoid') return r.outputs[0];
       const z = r.outputs[0];
       const binary = this.plan?.kind === 'binary' || z.shape[z.rank - 1] === 1;
       return binary ? sigmoid(z) : softmax(z, -1);
     });
+  }
+
+  /** The output layer's activation ('linear' for a model that outputs logits). */
+  get outputActivation(): string {
+    return this.isGraphReady ? this.outputLayer.activation : 'linear';
+  }
+
+  /**
+   * Fits a calibration of the logits on held-out examples (x, y) and stores it on the model (and so in its
+   * file): temperature scaling by default, or `{method: 'vectorScaling'}`. Returns it with the NLL before and
+   * after. Use data the model was not trained on; measure the result on yet other data.
+   */
+  calibrate(x: Tensor | TensorLike, y: Tensor | TensorLike, options?: CalibrateOptions): CalibrateResult {
+    const result = calibrateModel(this, x, y, options);
+    this.calibration = result.calibration;
+    return result;
   }
 
   /** Predicted class ids (int32 [n]): argmax of the logits, no softmax; logit > 0 for a single output. */

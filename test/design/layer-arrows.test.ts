@@ -20,6 +20,7 @@ const ROW: Readonly<Record<string, number>> = {
   data: 5,
   io: 5,
   explain: 5,
+  calibration: 5,
   cli: 6,
   'playground-server': 6,
   demo: 6,
