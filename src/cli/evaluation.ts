@@ -1,4 +1,4 @@
-import { argMax, mean, metrics, nn, topK, type Model } from '../index.js';
+import { argMax, calibration, mean, metrics, nn, topK, type CalibrationReport, type Model } from '../index.js';
 import type { Dataset } from '../data/node.js';
 import { datasetTensors } from './samples.js';
 
@@ -18,6 +18,8 @@ export interface Evaluation {
   /** Each example's cross-entropy and predicted class, to find the worst mistakes. */
   losses: Float64Array;
   predicted: Int32Array;
+  /** ECE, NLL, Brier... of the probabilities the model gives (its calibration applied, when it has one). */
+  calibration: CalibrationReport;
 }
 
 export function evaluateModel(net: Model, ds: Dataset): Evaluation {
@@ -43,6 +45,7 @@ export function evaluateModel(net: Model, ds: Dataset): Evaluation {
     classes,
     losses: Float64Array.from(losses.values),
     predicted: Int32Array.from(predicted.values),
+    calibration: metrics.calibration(net.calibration ? calibration.applyCalibration(logits, net.calibration) : logits, y),
   };
 }
 

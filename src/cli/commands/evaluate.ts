@@ -3,6 +3,7 @@ import { evaluateModel } from '../evaluation.js';
 import { writeLine, type CliIO } from '../io.js';
 import { loadModelFile } from '../model-file.js';
 import type { CliCommand } from '../command.js';
+import { describeCalibration } from './calibrate.js';
 
 export async function runEvaluate(o: { model?: string; data?: string; json?: boolean; testCsv?: string; labelColumn?: string }, io: CliIO): Promise<void> {
   const net = await loadModelFile(o.model, 'evaluate');
@@ -18,6 +19,12 @@ export async function runEvaluate(o: { model?: string; data?: string; json?: boo
         loss: e.loss,
         accuracy: e.accuracy,
         top5Accuracy: e.top5Accuracy,
+        ece: e.calibration.ece,
+        mce: e.calibration.mce,
+        classwiseEce: e.calibration.classwiseEce,
+        nll: e.calibration.nll,
+        brier: e.calibration.brier,
+        calibration: net.calibration ?? null,
         classNames: names,
         precision: Array.from(e.precision),
         recall: Array.from(e.recall),
@@ -31,6 +38,9 @@ export async function runEvaluate(o: { model?: string; data?: string; json?: boo
     io.stdout,
     `accuracy ${(100 * e.accuracy).toFixed(2)} %${e.top5Accuracy === null ? '' : `, top-5 ${(100 * e.top5Accuracy).toFixed(2)} %`}, loss ${e.loss.toFixed(4)}`,
   );
+  const c = e.calibration;
+  const figures = `ECE ${(100 * c.ece).toFixed(2)} %, NLL ${c.nll.toFixed(4)}, Brier ${c.brier.toFixed(4)}`;
+  writeLine(io.stdout, net.calibration ? `calibrated (${describeCalibration(net.calibration)}): ${figures}` : `probabilities (not calibrated): ${figures}`);
   writeLine(io.stdout);
   const w = Math.max(5, ...names.map((n) => n.length));
   writeLine(io.stdout, `${'class'.padEnd(w)}  precision  recall`);
@@ -47,7 +57,7 @@ export async function runEvaluate(o: { model?: string; data?: string; json?: boo
 export const evaluateCommand: CliCommand = (program, io) => {
   program
     .command('evaluate')
-    .description('evaluate a saved model on the test split: accuracy, loss, per-class precision/recall, confusion matrix')
+    .description('evaluate a saved model on the test split: accuracy, loss, ECE / NLL / Brier, per-class precision/recall, confusion matrix')
     .requiredOption('--model <file>', 'a model file saved by train --out')
     .option('--data <source>', `${DATA_SOURCE_HELP} (default: the data the model was trained on when its file records it, else 'mnist')`)
     .option('--test-csv <file>', 'with --data csv:FILE, a separate test file')

@@ -1,4 +1,4 @@
-import { explainPrediction, explainableModel } from '../../index.js';
+import { explainPrediction, explainableModel, nn, tensor, type Calibration, type ExplainTrace } from '../../index.js';
 import { loadDataSource, modelDataSource } from '../data-source.js';
 import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
 import { loadModelFile } from '../model-file.js';
@@ -27,8 +27,38 @@ export async function runExplainModel(o: ExplainModelOptions, io: CliIO): Promis
   const names = o.classes ?? (net.classNames ?? data.classNames).join(',');
   const opts = explainOptions({ ...o, classes: names, label: o.label ?? String(label) }, classes);
   const top = numberOption('top', o.top, 5, { integer: true, min: 0 });
-  const trace = usageErrors(() => explainPrediction(explainable, sample, { ...opts, top, dtype: net.dtype }));
+  // A temperature-calibrated model is traced at its T (z / T, softmax) unless --temperature says otherwise.
+  const calibratedT = net.calibration?.method === 'temperature' && opts.temperature === undefined ? net.calibration.temperature : undefined;
+  const temperature = opts.temperature ?? calibratedT;
+  const trace = usageErrors(() => explainPrediction(explainable, sample, { ...opts, temperature, top, dtype: net.dtype }));
   if (format !== 'json') writeLine(io.stdout, `Test example ${index} of ${data.name} (true class ${names ? names.split(',')[label] : label}):\n`);
+  if (format !== 'json' && net.calibration) writeLine(io.stdout, `${calibrationNote(net.calibration, trace, calibratedT !== undefined)}\n`);
   // A model's last layer sums over every hidden unit: the step-by-step derivation only when asked (--full).
   writeLine(io.stdout, renderTrace(trace, format, Boolean(o.full)).trimEnd());
+}
+
+/**
+ * What the model's calibration does to this example: with temperature scaling, the decision (argmax z = argmax z/T)
+ * and the probability of the decided class at T = 1 and at T; vector scaling is applied by predictProba, not traced.
+ */
+function calibrationNote(c: Calibration, trace: ExplainTrace, traced: boolean): string {
+  const row = trace.rows[0];
+  const k = row.decision.classId;
+  const name = trace.classNames?.[k] ?? String(k);
+  const pAt = (t: number) =>
+    nn.softmax(
+      tensor(
+        row.logits.map((z) => z / t),
+        { dtype: 'float64' },
+      ),
+    ).values[k];
+  if (c.method === 'temperature') {
+    const T = c.temperature;
+    const how = traced ? 'the trace below uses z / T' : 'the trace below uses --temperature instead';
+    return (
+      `The model is calibrated by temperature scaling, T = ${T.toPrecision(6)} (${how}). The decision is argmax z = argmax z/T = ${name}, ` +
+      `unchanged; its probability is ${pAt(1).toPrecision(6)} at T = 1 and ${pAt(T).toPrecision(6)} at T.`
+    );
+  }
+  return `The model is calibrated by vector scaling (softmax(w ⊙ z + b), applied by predictProba); the trace below shows the uncalibrated softmax(z).`;
 }

@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command.js';
+import { calibrateCommand } from './calibrate.js';
 import { evaluateCommand } from './evaluate.js';
 import { explainCommand } from './explain.js';
 import { infoCommand } from './info.js';
@@ -7,4 +8,12 @@ import { predictCommand } from './predict.js';
 import { trainCommand } from './train.js';
 
 /** Every command of the CLI, in the order `logitkit --help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [trainCommand, evaluateCommand, predictCommand, infoCommand, explainCommand, playgroundCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  trainCommand,
+  evaluateCommand,
+  calibrateCommand,
+  predictCommand,
+  infoCommand,
+  explainCommand,
+  playgroundCommand,
+];

@@ -3,6 +3,7 @@ import { MODEL_FORMAT_VERSION } from '../../index.js';
 import { writeLine, type CliIO } from '../io.js';
 import { loadModelFile } from '../model-file.js';
 import type { CliCommand } from '../command.js';
+import { describeCalibration } from './calibrate.js';
 
 export async function runInfo(o: { model?: string; json?: boolean }, io: CliIO): Promise<void> {
   const net = await loadModelFile(o.model, 'info');
@@ -19,6 +20,7 @@ export async function runInfo(o: { model?: string; json?: boolean }, io: CliIO):
         outputShape: net.outputShape,
         classNames: net.classNames ?? null,
         dataSplit: net.dataSplit ?? null,
+        calibration: net.calibration ?? null,
         ...summary,
         text: undefined,
       }),
@@ -28,6 +30,7 @@ export async function runInfo(o: { model?: string; json?: boolean }, io: CliIO):
   writeLine(io.stdout, `${o.model}: logitkit model file, format version ${MODEL_FORMAT_VERSION}, ${bytes.toLocaleString('en-US')} bytes`);
   writeLine(io.stdout, summary.text);
   if (net.classNames) writeLine(io.stdout, `Classes: ${net.classNames.join(', ')}`);
+  if (net.calibration) writeLine(io.stdout, `calibration: ${describeCalibration(net.calibration)} (predictProba applies it; logitkit calibrate)`);
   if (net.dataSplit)
     writeLine(
       io.stdout,
