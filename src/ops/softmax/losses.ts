@@ -21,6 +21,7 @@ import {
 
 export type { Reduction } from './loss-reduction.js';
 export { nll, type NllOptions, type NllReduction } from './nll.js';
+export { contrastive, type ContrastiveOptions, type ContrastiveReduction } from './contrastive.js';
 
 export interface LossOptions {
   /** Per-example weights, broadcastable to the per-example losses (a number scales them all). */
