@@ -10,3 +10,10 @@ export { renderJson, type JsonOptions } from './render-json.js';
 export type { RenderOptions } from './render-common.js';
 export { readable as formatReadable, jsonNumber as formatJsonNumber } from './format.js';
 export type * from './types.js';
+export {
+  explainContrastive,
+  renderContrastiveText,
+  EXPLAIN_CONTRASTIVE_MAX_ROWS,
+  type ContrastiveTrace,
+  type ExplainContrastiveOptions,
+} from './contrastive.js';

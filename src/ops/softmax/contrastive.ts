@@ -75,8 +75,14 @@ function checkTemperature(op: string, v: unknown, dtype: 'float32' | 'float64'):
 }
 
 /** Checks the arguments of losses.contrastive (and explainContrastive, under its own op name). */
-export function contrastiveArguments(op: string, aIn: TensorInput, bIn: TensorInput, options: ContrastiveOptions | undefined): ContrastiveArguments {
-  const o = checkOptions(op, options, OPTIONS);
+export function contrastiveArguments(
+  op: string,
+  aIn: TensorInput,
+  bIn: TensorInput,
+  options: ContrastiveOptions | undefined,
+  extraOptions: readonly string[] = [],
+): ContrastiveArguments {
+  const o = checkOptions(op, options, [...OPTIONS, ...extraOptions]);
   const a = checkEmbeddings(op, 'a', aIn);
   const b = checkEmbeddings(op, 'b', bIn);
   if (b.dtype !== a.dtype) throw argTypeError(op, 'b', `a ${a.dtype} tensor like 'a'`, b);
