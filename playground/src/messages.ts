@@ -31,5 +31,10 @@ export type FromWorker =
     }
   /** The model so far as a logitkit model file (modelToBytes): the page loads it with modelFromBytes. */
   | { type: 'model'; step: number; bytes: Uint8Array }
+  /**
+   * The final model's logits on every test digit, row-major [count, classes], with their labels: sent once when a
+   * run ends (finished or stopped), before 'done', for the calibration section.
+   */
+  | { type: 'testLogits'; step: number; logits: Float32Array; labels: Int32Array; classes: number }
   | { type: 'done'; reason: 'finished' | 'stopped'; step: number; test: { loss: number; accuracy: number } | null; seconds: number }
   | { type: 'error'; message: string };

@@ -2,6 +2,7 @@
  * Train in the browser: the seeds' network on the embedded MNIST digits, in a Web Worker, with live loss and
  * accuracy charts and a stop button. The page only draws; all the arithmetic happens in the worker.
  */
+import type { TestLogits } from './calibration-panel.js';
 import { LineChart } from './chart.js';
 import { byTestId } from './dom.js';
 import { short } from './format.js';
@@ -10,6 +11,10 @@ import type { FromWorker, ToWorker, TrainConfig } from './messages.js';
 export interface TrainPanelHooks {
   /** The model so far, as a logitkit model file, after every evaluation and at the end. */
   onModel(bytes: Uint8Array, step: number): void;
+  /** A run starts: the page's model will change. */
+  onStart(): void;
+  /** The final model's logits on the test digits, once per run (finished or stopped), before it is reported done. */
+  onTestLogits(data: TestLogits): void;
 }
 
 function readInt(el: HTMLInputElement, min: number, max: number, fallback: number): number {
@@ -122,6 +127,7 @@ export function mountTrainPanel(root: HTMLElement, hooks: TrainPanelHooks): void
     root.removeAttribute('data-first-loss');
     statusEl.textContent = 'Starting…';
     setRunning(true);
+    hooks.onStart();
     send({ type: 'start', config });
   });
   stopBtn.addEventListener('click', () => {
@@ -173,6 +179,9 @@ export function mountTrainPanel(root: HTMLElement, hooks: TrainPanelHooks): void
         latestModel = { bytes: msg.bytes, step: msg.step };
         downloadBtn.disabled = false;
         hooks.onModel(msg.bytes, msg.step);
+        break;
+      case 'testLogits':
+        hooks.onTestLogits({ step: msg.step, logits: msg.logits, labels: msg.labels, classes: msg.classes });
         break;
       case 'done':
         setRunning(false);

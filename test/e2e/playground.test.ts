@@ -12,11 +12,13 @@ import {
   Adam,
   Dense,
   Tensor,
+  calibration,
   data,
   div,
   explainPrediction,
   input,
   layers,
+  metrics,
   model,
   modelFromBytes,
   modelToBytes,
@@ -206,6 +208,135 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     expect(await text('train-kernels-used')).toBe(cores > 1 ? `WebAssembly SIMD, ${Math.min(4, cores)} threads` : 'WebAssembly SIMD');
     await page.screenshot({ path: artifact('04-trained.png') });
+  });
+
+  /** The reliability diagram's bars: their data attributes, as the library wrote them. */
+  async function bars(): Promise<Array<{ count: number; accuracy: number; confidence: number }>> {
+    return page.getByTestId('calibration-diagram').evaluate((el) =>
+      Array.from(el.querySelectorAll('rect.bin')).map((r) => ({
+        count: Number(r.getAttribute('data-count')),
+        accuracy: Number(r.getAttribute('data-accuracy')),
+        confidence: Number(r.getAttribute('data-confidence')),
+      })),
+    );
+  }
+
+  /** Waits until the diagram shows temperature `t` (exact text) on `split`. */
+  async function diagramAt(t: string, split: string): Promise<void> {
+    await page.waitForFunction(
+      ([t, split]) => {
+        const el = document.querySelector('[data-testid="calibration-diagram"]');
+        return el?.getAttribute('data-temperature') === t && el.getAttribute('data-split') === split;
+      },
+      [t, split],
+    );
+  }
+
+  const figure = async (name: string) => Number(await value(`calibration-${name}`));
+  const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(b)));
+
+  it("shows the trained model's calibration: the reliability diagram, the figures, the temperature slider and the fit", async () => {
+    const started = Date.now();
+    const panel = page.getByTestId('calibration-panel');
+    await panel.waitFor({ state: 'visible' });
+    await panel.scrollIntoViewIfNeeded();
+    await diagramAt('1', 'all');
+    // The test logits the worker computed once at the end of the run; the labels are the test split's.
+    const exposed = await panel.evaluate((el) => {
+      const d = (el as HTMLElement & { testLogits: { logits: Float32Array; labels: Int32Array; classes: number; step: number } }).testLogits;
+      return { logits: Array.from(d.logits), labels: Array.from(d.labels), classes: d.classes, step: d.step };
+    });
+    const n = exposed.labels.length;
+    expect(exposed.classes).toBe(10);
+    expect(exposed.logits.length).toBe(n * 10);
+    expect(exposed.step).toBe(300);
+    const ds = data.decodeEmbeddedMnist(new Uint8Array(gunzipSync(readFileSync(EMBEDDED))));
+    expect(exposed.labels).toEqual(Array.from(data.splitTrainTest(ds).test.labels));
+    const z = Float64Array.from(exposed.logits);
+    const rows = (from: number, to: number, t = 1) =>
+      [
+        new Tensor(
+          z.slice(from * 10, to * 10).map((v) => v / t),
+          [to - from, 10],
+        ),
+        new Tensor(Int32Array.from(exposed.labels.slice(from, to)), [to - from]),
+      ] as const;
+    const report = (from: number, to: number, t = 1) => metrics.calibration(...rows(from, to, t), { bins: 15 });
+
+    // The diagram has bars, and the figures are the library's, recomputed in Node from the same logits.
+    const all = report(0, n);
+    const barsAtOne = await bars();
+    expect(barsAtOne.length).toBeGreaterThan(2);
+    expect(barsAtOne.reduce((s, b) => s + b.count, 0)).toBe(n);
+    for (const name of ['ece', 'mce', 'nll', 'brier', 'accuracy'] as const) close(await figure(name), all[name]);
+    const ece = await figure('ece');
+    expect(ece).toBeGreaterThanOrEqual(0);
+    expect(ece).toBeLessThanOrEqual(1);
+    // ECE = Σ count/N · |accuracy − confidence| over the diagram's bars.
+    close(
+      ece,
+      barsAtOne.reduce((s, b) => s + (b.count / n) * Math.abs(b.accuracy - b.confidence), 0),
+    );
+    expect(await page.getByTestId('calibration-diagram').locator('line.diagonal').count()).toBe(1);
+    expect(await page.getByTestId('calibration-diagram').innerText()).toContain(`ECE ${(100 * all.ece).toFixed(2)} %`);
+    // The accuracy is the test accuracy the training panel reported (the worker's evaluate, same model).
+    expect(Math.abs(all.accuracy - Number(await value('test-accuracy')))).toBeLessThanOrEqual(0.001);
+    await panel.screenshot({ path: artifact('09-calibration.png') });
+
+    // The slider (log scale, 0.25 … 4) to T = 2: other probabilities, so another ECE and other bars; the same argmax.
+    await page.getByTestId('calibration-slider').fill('750');
+    await diagramAt('2', 'all');
+    expect(await value('calibration-t')).toBe('2');
+    expect(await text('calibration-t')).toBe('2');
+    const atTwo = report(0, n, 2);
+    close(await figure('ece'), atTwo.ece);
+    close(await figure('nll'), atTwo.nll);
+    expect(await figure('ece')).not.toBe(ece);
+    expect(await bars()).not.toEqual(barsAtOne);
+    expect(await figure('accuracy')).toBe(all.accuracy);
+    close(await figure('ece-t1'), all.ece);
+
+    // Fit T: on the first half of the test digits; the page then shows the other half at the fitted T.
+    await page.getByTestId('calibration-fit').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="calibration-panel"]')?.hasAttribute('data-fitted-temperature'));
+    const half = Math.floor(n / 2);
+    const fit = calibration.fitTemperature(...rows(0, half));
+    const fitted = Number(await panel.getAttribute('data-fitted-temperature'));
+    expect(fitted).toBeGreaterThan(0);
+    close(fitted, fit.temperature);
+    const tText = await value('calibration-t');
+    expect(Number(tText)).toBe(fitted);
+    await diagramAt(tText, 'eval');
+    const slider = Number(await page.getByTestId('calibration-slider').inputValue());
+    expect(slider).toBe(Math.min(1000, Math.max(0, Math.round(((Math.log2(fitted) + 2) / 4) * 1000))));
+    expect(await page.getByTestId('calibration-split').inputValue()).toBe('eval');
+    expect(await text('calibration-fit-result')).toMatch(new RegExp(`^Fitted T = .* on the first ${half.toLocaleString('en-US')} test digits`));
+    const evalAtOne = report(half, n);
+    const evalAtFit = report(half, n, fitted);
+    close(await figure('ece'), evalAtFit.ece);
+    close(await figure('ece-t1'), evalAtOne.ece);
+    expect(await figure('accuracy')).toBe(evalAtOne.accuracy);
+    console.log(
+      `e2e calibration: T = ${fitted} (NLL on the fitting half ${fit.nllBefore} → ${fit.nllAfter}); ` +
+        `evaluation half ECE ${evalAtOne.ece} → ${evalAtFit.ece}, NLL ${evalAtOne.nll} → ${evalAtFit.nll}`,
+    );
+    if (fitted > 1) {
+      // An over-confident model: the fitted T lowers the ECE on the digits the fit did not see.
+      expect(await figure('ece')).toBeLessThan(await figure('ece-t1'));
+    }
+    // On the fitting half, the fitted T never has a larger NLL than T = 1 (it minimises it there).
+    await page.getByTestId('calibration-split').selectOption('fit');
+    await diagramAt(tText, 'fit');
+    expect(await figure('nll')).toBeLessThanOrEqual(await figure('nll-t1'));
+    close(await figure('nll'), fit.nllAfter);
+    close(await figure('nll-t1'), fit.nllBefore);
+    await page.getByTestId('calibration-split').selectOption('eval');
+    await panel.screenshot({ path: artifact('10-calibration-fitted.png') });
+    // T = 1 puts the slider back in the middle.
+    await page.getByTestId('calibration-reset').click();
+    await diagramAt('1', 'eval');
+    expect(await page.getByTestId('calibration-slider').inputValue()).toBe('500');
+    console.log(`e2e calibration: checked in ${Date.now() - started} ms`);
   });
 
   async function draw(points: Array<[number, number]>): Promise<void> {

@@ -5,7 +5,7 @@
  * worker's event loop, so a 'stop' message takes effect after the current batch (model.stopTraining).
  */
 import mnistUrl from '../../../assets/mnist-10k.idx.gz?url';
-import { createWasmKernels, data, modelToBytes, setKernels, tsKernels, type BatchLogs, type Kernels, type Model } from '../../../src/index.js';
+import { createWasmKernels, data, modelToBytes, setKernels, tsKernels, type BatchLogs, type Kernels, type Model, type Tensor } from '../../../src/index.js';
 import { fetchEmbeddedMnist } from '../../../src/mnist.js';
 import type { FromWorker, ToWorker, TrainConfig } from '../messages.js';
 import { seedsNetwork } from './seeds-network.js';
@@ -77,6 +77,14 @@ function sendModel(net: Model, step: number): void {
   post({ type: 'model', step, bytes }, [bytes.buffer]);
 }
 
+/** The model's logits on the test split, computed once per run; the page's calibration section reuses them. */
+function sendTestLogits(net: Model, test: { x: Tensor; y: Tensor }, step: number): void {
+  const z = net.predictLogits(test.x, { batchSize: 1000 });
+  const logits = Float32Array.from(z.values);
+  const labels = Int32Array.from(test.y.values);
+  post({ type: 'testLogits', step, logits, labels, classes: z.shape[1] }, [logits.buffer, labels.buffer]);
+}
+
 async function train(config: TrainConfig): Promise<void> {
   const { train: trainSet, test: testSet } = await loadData();
   post({ type: 'kernels', name: await selectKernels(config.kernels) });
@@ -136,6 +144,7 @@ async function train(config: TrainConfig): Promise<void> {
     lastTest = evaluate();
     sendModel(net, step);
   }
+  sendTestLogits(net, testT, step);
   post({ type: 'done', reason: stopped ? 'stopped' : 'finished', step, test: lastTest, seconds: (performance.now() - started) / 1000 });
 }
 
