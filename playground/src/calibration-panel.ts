@@ -153,7 +153,7 @@ export function mountCalibrationPanel(root: HTMLElement): CalibrationPanel {
       fitEl.textContent =
         `Fitted T = ${short(fit.temperature, 4)} on the first ${count(fitRows.n)} test digits ` +
         `(their NLL ${short(fit.nllBefore, 3)} at T = 1 → ${short(fit.nllAfter, 3)}). ` +
-        `Shown now: the last ${count(evalRows.n)} test digits, which the fit did not see.`;
+        `The evaluation half, shown now: the last ${count(evalRows.n)} test digits, which the fit did not see.`;
       splitSel.value = 'eval';
       setTemperature(fit.temperature, true);
     } catch (e) {
