@@ -26,7 +26,17 @@ export * from './ops/index.js';
 export * as nn from './ops/nn.js';
 export * as losses from './ops/softmax/losses.js';
 export { softmax, logSoftmax } from './ops/softmax/softmax.js';
-export type { Reduction, LossOptions, SoftmaxLossOptions, SparseLossOptions, SigmoidLossOptions, NllOptions, NllReduction } from './ops/softmax/losses.js';
+export type {
+  Reduction,
+  LossOptions,
+  SoftmaxLossOptions,
+  SparseLossOptions,
+  SigmoidLossOptions,
+  NllOptions,
+  NllReduction,
+  ContrastiveOptions,
+  ContrastiveReduction,
+} from './ops/softmax/losses.js';
 export { grad, grads, valueAndGrad, valueAndGrads, stopGradient } from './autograd/index.js';
 export { kernels, setKernels, tsKernels, selectDefaultKernels, type Kernels, type KernelChoice } from './kernels/index.js';
 export { createWasmKernels, hasWasmSimd, type WasmKernelOptions } from './kernels/wasm/index.js';
@@ -35,6 +45,10 @@ export * as data from './data/index.js';
 export {
   explain,
   explainPrediction,
+  explainContrastive,
+  renderContrastiveText,
+  type ContrastiveTrace,
+  type ExplainContrastiveOptions,
   renderText,
   renderMarkdown,
   renderJson,

@@ -3,6 +3,7 @@
  * the hyperparameters, loss and accuracy per epoch (train and validation), the confusion matrix as a heat map,
  * per-class precision, recall, F1 and support, and the worst misclassified test examples with their top-3 probabilities.
  */
+import { calibration, type CalibrationReport } from '../index.js';
 import { duration } from './duration.js';
 
 export interface ReportSample {
@@ -29,6 +30,8 @@ export interface ReportData {
   recall: ArrayLike<number>;
   f1: ArrayLike<number>;
   support: ArrayLike<number>;
+  /** Calibration of the test probabilities (ECE, NLL, Brier and the reliability table). */
+  calibration?: CalibrationReport;
   /** What the run was asked to do, as [name, value] rows. */
   hyperparameters: Array<[string, string]>;
   imageShape?: readonly number[];
@@ -223,6 +226,13 @@ table.pc{border-collapse:collapse}table.pc td,table.pc th{border-bottom:1px soli
 <table class="summary hp">${d.hyperparameters.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join('')}</table>
 <h2>Loss and accuracy per epoch</h2>
 <div class="charts">${lossChart}${accChart}</div>
+${
+  d.calibration
+    ? `<h2>Calibration (test)</h2>
+<p>ECE ${pct(d.calibration.ece)}, NLL ${num(d.calibration.nll)}, Brier ${num(d.calibration.brier)}. Each bar is a bin of test examples by confidence; a calibrated model reaches the diagonal. <code>logitkit calibrate</code> fits a temperature that closes most of the gap.</p>
+${calibration.reliabilityDiagram(d.calibration, { title: 'reliability diagram (test)' })}`
+    : ''
+}
 <h2>Confusion matrix (test)</h2>
 ${confusionHeatmap(d.confusion, names)}
 <h2>Per-class precision, recall, F1 and support (test)</h2>

@@ -42,6 +42,10 @@ describe('the HTML training report', () => {
     for (let i = 1; i < truthP.length; i++) expect(truthP[i]).toBeGreaterThanOrEqual(truthP[i - 1]);
     expect(figures[0][0]).toMatch(/true <b>(low|mid|high)<\/b>, predicted <b>(low|mid|high)<\/b>/);
     expect(html).not.toMatch(/0\.00 s per epoch/);
+    // The test probabilities' reliability diagram and calibration figures.
+    expect(html).toContain('<h2>Calibration (test)</h2>');
+    expect(html).toMatch(/class="reliability"[\s\S]*class="diagonal"/);
+    expect(html).toMatch(/ECE \d+\.\d\d %, NLL \d\.\d{4}, Brier \d\.\d{4}/);
   });
 
   it('durations take the unit that shows them; chart axes stay within what the quantity can be', () => {

@@ -118,6 +118,7 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
       recall: evaluation.recall,
       f1: evaluation.f1,
       support: evaluation.support,
+      calibration: evaluation.calibration,
       hyperparameters: [
         ['network', [features, ...hidden, classes].join(' → ') + (o.standardize === false ? '' : ' (features standardized)')],
         ['optimizer', `${o.optimizer}, learning rate ${lr}${o.optimizer === 'sgd' ? `, momentum ${momentum}` : ''}`],
