@@ -20,20 +20,25 @@ export interface CalibrationReportData {
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const pct = (v: number): string => `${(100 * v).toFixed(2)} %`;
 
+/** The figures calibrate prints and reports, each with how it reads: [name, format]. */
+export function calibrationFigures(r: CalibrationReport): Array<[string, (r: CalibrationReport) => string]> {
+  return [
+    [`ECE (${r.bins.length} ${r.strategy} bins)`, (x) => pct(x.ece)],
+    ['MCE', (x) => pct(x.mce)],
+    ['class-wise ECE', (x) => pct(x.classwiseEce)],
+    ['NLL', (x) => x.nll.toFixed(4)],
+    ['Brier score', (x) => x.brier.toFixed(4)],
+    ['accuracy', (x) => pct(x.accuracy)],
+  ];
+}
+
 export function renderCalibrationReport(d: CalibrationReportData): string {
   const c = d.calibration;
   const what =
     c.method === 'temperature'
       ? `temperature scaling, T = ${c.temperature.toPrecision(6)}`
       : `vector scaling (a scale and a bias for each of ${c.scale.length} classes)`;
-  const rows: Array<[string, (r: CalibrationReport) => string]> = [
-    [`ECE (${d.before.bins.length} ${d.before.strategy} bins)`, (r) => pct(r.ece)],
-    ['MCE', (r) => pct(r.mce)],
-    ['class-wise ECE', (r) => pct(r.classwiseEce)],
-    ['NLL', (r) => r.nll.toFixed(4)],
-    ['Brier score', (r) => r.brier.toFixed(4)],
-    ['accuracy', (r) => pct(r.accuracy)],
-  ];
+  const rows = calibrationFigures(d.before);
   const table = rows.map(([name, f]) => `<tr><td>${esc(name)}</td><td>${f(d.before)}</td><td>${f(d.after)}</td></tr>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -1,6 +1,6 @@
 import { calibration, metrics, slice, type Calibration, type CalibrationReport } from '../../index.js';
 import { saveModel, writeFileAtomic } from '../../io/node.js';
-import { renderCalibrationReport } from '../calibration-report.js';
+import { calibrationFigures, renderCalibrationReport } from '../calibration-report.js';
 import type { CliCommand } from '../command.js';
 import { DATA_SOURCE_HELP, loadDataSource, modelDataSource } from '../data-source.js';
 import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
@@ -115,15 +115,7 @@ export async function runCalibrate(o: CalibrateCliOptions, io: CliIO): Promise<v
   if (earlier) writeLine(io.stdout, `(replaces the model's earlier calibration: ${describeCalibration(earlier)})`);
   writeLine(io.stdout, `${describeCalibration(fit.calibration)}; NLL on the fitting rows ${fit.nllBefore.toFixed(4)} → ${fit.nllAfter.toFixed(4)}`);
   writeLine(io.stdout);
-  const pct = (v: number) => `${(100 * v).toFixed(2)} %`;
-  const rows: Array<[string, (r: CalibrationReport) => string]> = [
-    [`ECE (${bins} ${strategy} bins)`, (r) => pct(r.ece)],
-    ['MCE', (r) => pct(r.mce)],
-    ['class-wise ECE', (r) => pct(r.classwiseEce)],
-    ['NLL', (r) => r.nll.toFixed(4)],
-    ['Brier score', (r) => r.brier.toFixed(4)],
-    ['accuracy', (r) => pct(r.accuracy)],
-  ];
+  const rows = calibrationFigures(before);
   const w = Math.max(...rows.map(([name]) => name.length));
   writeLine(io.stdout, `${''.padEnd(w)}  ${'before'.padStart(9)}  ${'after'.padStart(9)}`);
   for (const [name, f] of rows) writeLine(io.stdout, `${name.padEnd(w)}  ${f(before).padStart(9)}  ${f(after).padStart(9)}`);
