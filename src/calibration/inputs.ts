@@ -37,25 +37,3 @@ export function readScored(op: string, scoresIn: unknown, labelsIn: unknown, sco
   }
   return { scores, labels, count, classes };
 }
-
-/** log Σ_j exp(x_j) of row r of a [N, K] matrix, stably (shifted by the row's max). */
-export function rowLogSumExp(x: Float64Array, r: number, k: number): number {
-  let m = -Infinity;
-  for (let j = r * k; j < (r + 1) * k; j++) if (x[j] > m) m = x[j];
-  let s = 0;
-  for (let j = r * k; j < (r + 1) * k; j++) s += Math.exp(x[j] - m);
-  return m + Math.log(s);
-}
-
-/** Row-wise softmax of a [N, K] float64 matrix (stable), as a new array. */
-export function softmaxRows(x: Float64Array, n: number, k: number): Float64Array {
-  const p = new Float64Array(n * k);
-  for (let r = 0; r < n; r++) {
-    let m = -Infinity;
-    for (let j = r * k; j < (r + 1) * k; j++) if (x[j] > m) m = x[j];
-    let s = 0;
-    for (let j = r * k; j < (r + 1) * k; j++) s += p[j] = Math.exp(x[j] - m);
-    for (let j = r * k; j < (r + 1) * k; j++) p[j] /= s;
-  }
-  return p;
-}

@@ -1,7 +1,10 @@
 import { argError, argTypeError } from '../tensor/errors.js';
 import { checkChoice, checkOptions } from '../tensor/options.js';
 import type { TensorInput } from '../ops/convert.js';
-import { readScored, rowLogSumExp, softmaxRows } from './inputs.js';
+import { Tensor } from '../tensor/tensor.js';
+import { logSumExp } from '../ops/softmax/log-sum-exp.js';
+import { softmax } from '../ops/softmax/softmax.js';
+import { readScored } from './inputs.js';
 
 /*
  * Calibration metrics (docs/calibration.md has the definitions and their sources). Everything is computed in
@@ -71,7 +74,10 @@ export function calibration(logitsOrProbs: TensorInput, labelsIn: TensorInput, o
   const arg = fromLogits ? 'logits' : 'probabilities';
   const { scores, labels, count: n, classes: k } = readScored(OP, logitsOrProbs, labelsIn, arg);
   if (n === 0) throw argError(OP, arg, 'at least one example', `[0, ${k}]`);
-  const p = fromLogits ? softmaxRows(scores, n, k) : checkedProbabilities(scores, n, k);
+  // The library's own float64 softmax and log-sum-exp of the logits (one pass each over [N, K]).
+  const z = fromLogits ? new Tensor(scores, [n, k]) : null;
+  const p = z ? (softmax(z, -1).values as Float64Array) : checkedProbabilities(scores, n, k);
+  const lse = z ? logSumExp(z, -1).values : null;
 
   const confidence = new Float64Array(n);
   const correct = new Float64Array(n);
@@ -84,7 +90,7 @@ export function calibration(logitsOrProbs: TensorInput, labelsIn: TensorInput, o
     confidence[i] = p[best];
     correct[i] = best - i * k === labels[i] ? 1 : 0;
     const y = i * k + labels[i];
-    nll += fromLogits ? rowLogSumExp(scores, i, k) - scores[y] : -Math.log(p[y]);
+    nll += lse ? lse[i] - scores[y] : -Math.log(p[y]);
     for (let j = i * k; j < (i + 1) * k; j++) {
       const d = p[j] - (j === y ? 1 : 0);
       brier += d * d;
