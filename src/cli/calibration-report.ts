@@ -3,6 +3,7 @@
  * the reliability diagrams before and after, side by side, and the figures.
  */
 import { calibration, type Calibration, type CalibrationReport } from '../index.js';
+import { esc } from './report.js';
 
 export interface CalibrationReportData {
   title: string;
@@ -17,8 +18,12 @@ export interface CalibrationReportData {
   after: CalibrationReport;
 }
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const pct = (v: number): string => `${(100 * v).toFixed(2)} %`;
+
+/** How a calibration reads in one line: 'temperature scaling, T = 1.42710' or 'vector scaling (10 scales and biases)'. */
+export function describeCalibration(c: Calibration): string {
+  return c.method === 'temperature' ? `temperature scaling, T = ${c.temperature.toPrecision(6)}` : `vector scaling (${c.scale.length} scales and biases)`;
+}
 
 /** The figures calibrate prints and reports, each with how it reads: [name, format]. */
 export function calibrationFigures(r: CalibrationReport): Array<[string, (r: CalibrationReport) => string]> {
@@ -33,11 +38,7 @@ export function calibrationFigures(r: CalibrationReport): Array<[string, (r: Cal
 }
 
 export function renderCalibrationReport(d: CalibrationReportData): string {
-  const c = d.calibration;
-  const what =
-    c.method === 'temperature'
-      ? `temperature scaling, T = ${c.temperature.toPrecision(6)}`
-      : `vector scaling (a scale and a bias for each of ${c.scale.length} classes)`;
+  const what = describeCalibration(d.calibration);
   const rows = calibrationFigures(d.before);
   const table = rows.map(([name, f]) => `<tr><td>${esc(name)}</td><td>${f(d.before)}</td><td>${f(d.after)}</td></tr>`).join('');
   return `<!doctype html>

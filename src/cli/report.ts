@@ -38,7 +38,8 @@ export interface ReportData {
   samples: ReportSample[];
 }
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+/** HTML-escapes text for the reports. */
+export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const num = (v: number, digits = 4): string => (Number.isFinite(v) ? (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(digits) : v.toExponential(2)) : String(v));
 // A small share is shown in exponent notation: a probability of 3e-7 must not read as 0.00 %.
 const pct = (v: number): string => (v > 0 && v < 5e-5 ? `${(100 * v).toExponential(1)} %` : `${(100 * v).toFixed(2)} %`);

@@ -1,6 +1,6 @@
-import { calibration, metrics, slice, type Calibration, type CalibrationReport } from '../../index.js';
+import { calibration, metrics, slice, type CalibrationReport } from '../../index.js';
 import { saveModel, writeFileAtomic } from '../../io/node.js';
-import { calibrationFigures, renderCalibrationReport } from '../calibration-report.js';
+import { calibrationFigures, describeCalibration, renderCalibrationReport } from '../calibration-report.js';
 import type { CliCommand } from '../command.js';
 import { DATA_SOURCE_HELP, loadDataSource, modelDataSource } from '../data-source.js';
 import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
@@ -32,11 +32,6 @@ function choice<T extends string>(option: string, raw: string | undefined, choic
   return raw as T;
 }
 
-/** How a calibration reads in one line: 'T = 1.4271' or 'vector scaling (10 scales and biases)'. */
-export function describeCalibration(c: Calibration): string {
-  return c.method === 'temperature' ? `temperature scaling, T = ${c.temperature.toPrecision(6)}` : `vector scaling (${c.scale.length} scales and biases)`;
-}
-
 /**
  * logitkit calibrate: fits a calibration of a saved model's logits on the held-out rows of its training split
  * (the last --validation-split, the rows `train` holds out), prints ECE / MCE / class-wise ECE / NLL / Brier
@@ -58,7 +53,6 @@ export async function runCalibrate(o: CalibrateCliOptions, io: CliIO): Promise<v
   const fitRows = { x: slice(all.x, at, n - at), y: slice(all.y, at, n - at) };
   const test = datasetTensors(data.test, net);
   const earlier = net.calibration;
-  net.calibration = undefined;
   const logits = net.predictLogits(test.x, { batchSize: 1024 });
   const report = (z: typeof logits): CalibrationReport => metrics.calibration(z, test.y, { bins, strategy });
   const before = report(logits);

@@ -3,7 +3,7 @@ import { evaluateModel } from '../evaluation.js';
 import { writeLine, type CliIO } from '../io.js';
 import { loadModelFile } from '../model-file.js';
 import type { CliCommand } from '../command.js';
-import { describeCalibration } from './calibrate.js';
+import { describeCalibration } from '../calibration-report.js';
 
 export async function runEvaluate(o: { model?: string; data?: string; json?: boolean; testCsv?: string; labelColumn?: string }, io: CliIO): Promise<void> {
   const net = await loadModelFile(o.model, 'evaluate');

@@ -3,7 +3,7 @@ import { MODEL_FORMAT_VERSION } from '../../index.js';
 import { writeLine, type CliIO } from '../io.js';
 import { loadModelFile } from '../model-file.js';
 import type { CliCommand } from '../command.js';
-import { describeCalibration } from './calibrate.js';
+import { describeCalibration } from '../calibration-report.js';
 
 export async function runInfo(o: { model?: string; json?: boolean }, io: CliIO): Promise<void> {
   const net = await loadModelFile(o.model, 'info');
