@@ -52,6 +52,30 @@ export interface AdamStep {
 
 export type ReduceOp = 'sum' | 'max' | 'min' | 'logSumExp';
 
+/**
+ * The geometry of a 2-D convolution or pooling window over channels-last (NHWC) data, as TensorFlow lays it out.
+ * The op has resolved the padding: output pixel (oy, ox) reads input rows oy·strideHeight − padTop +
+ * fy·dilationHeight (fy < filterHeight), likewise columns; reads outside the input are zeros (convolution) or
+ * skipped (pooling). For pools, outChannels = inChannels and dilations are 1.
+ */
+export interface Conv2dGeometry {
+  readonly batch: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly inChannels: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly outChannels: number;
+  readonly filterHeight: number;
+  readonly filterWidth: number;
+  readonly strideHeight: number;
+  readonly strideWidth: number;
+  readonly dilationHeight: number;
+  readonly dilationWidth: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+}
+
 export interface Kernels {
   readonly name: string;
   /** Threads the set's big kernels run on (the caller's and its workers); absent means 1. */
@@ -151,6 +175,29 @@ export interface Kernels {
   ): void;
 
   /**
+   * 2-D convolution (cross-correlation, as every framework): x [batch, inHeight, inWidth, inChannels], filter
+   * [filterHeight, filterWidth, inChannels, outChannels] (TensorFlow's HWIO), out [batch, outHeight, outWidth,
+   * outChannels], written entirely (it may hold stale values). Float32 sums accumulate as matMul's do.
+   */
+  conv2d(x: TypedArray, filter: TypedArray, out: TypedArray, g: Conv2dGeometry): void;
+  /** The gradient of conv2d with respect to x: dy [batch, outHeight, outWidth, outChannels] → dx (written entirely). */
+  conv2dBackpropInput(dy: TypedArray, filter: TypedArray, dx: TypedArray, g: Conv2dGeometry): void;
+  /** The gradient of conv2d with respect to the filter: x and dy → dFilter [fh, fw, inChannels, outChannels] (written entirely). */
+  conv2dBackpropFilter(x: TypedArray, dy: TypedArray, dFilter: TypedArray, g: Conv2dGeometry): void;
+  /**
+   * Max pooling over each window's in-bounds elements: out [batch, outHeight, outWidth, channels] (written entirely);
+   * when `argMax` is given (same length as out) it receives, per output, the flat index into x of the element
+   * taken: the first maximum in window order (row-major), a NaN counting as the maximum (it propagates).
+   */
+  maxPool(x: TypedArray, out: TypedArray, argMax: Int32Array | null, g: Conv2dGeometry): void;
+  /** The gradient of maxPool: dx (written entirely, zeros first) receives dy[i] at argMax[i], summed where windows overlap. */
+  maxPoolBackprop(dy: TypedArray, argMax: Int32Array, dx: TypedArray, g: Conv2dGeometry): void;
+  /** Average pooling: the mean of each window's in-bounds elements (padding is not counted, as TensorFlow). */
+  avgPool(x: TypedArray, out: TypedArray, g: Conv2dGeometry): void;
+  /** The gradient of avgPool: dx (written entirely) receives each dy spread evenly over its window's in-bounds elements. */
+  avgPoolBackprop(dy: TypedArray, dx: TypedArray, g: Conv2dGeometry): void;
+
+  /**
    * Adam's update of one parameter: m and v in place, the new parameter into `out` (which may be p:
    * training updates in place). All four arrays have p's length and type.
    */
@@ -182,6 +229,13 @@ export const KERNEL_FUNCTIONS = [
   'softmaxCrossEntropy',
   'sparseSoftmaxCrossEntropy',
   'sigmoidCrossEntropy',
+  'conv2d',
+  'conv2dBackpropInput',
+  'conv2dBackpropFilter',
+  'maxPool',
+  'maxPoolBackprop',
+  'avgPool',
+  'avgPoolBackprop',
   'adamUpdate',
 ] as const satisfies readonly KernelFunctionName[];
 

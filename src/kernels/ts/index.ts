@@ -1,4 +1,5 @@
 import type { Kernels } from '../types.js';
+import { avgPool, avgPoolBackprop, conv2d, conv2dBackpropFilter, conv2dBackpropInput, maxPool, maxPoolBackprop } from './conv.js';
 import { binary, broadcastTo, cast, select, unary } from './elementwise.js';
 import { concat, gather, oneHot, scatterAdd, slice, transpose } from './layout.js';
 import { matMul } from './matmul.js';
@@ -30,5 +31,12 @@ export const tsKernels: Kernels = {
   softmaxCrossEntropy,
   sparseSoftmaxCrossEntropy,
   sigmoidCrossEntropy,
+  conv2d,
+  conv2dBackpropInput,
+  conv2dBackpropFilter,
+  maxPool,
+  maxPoolBackprop,
+  avgPool,
+  avgPoolBackprop,
   adamUpdate,
 };
