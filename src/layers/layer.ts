@@ -41,6 +41,20 @@ export class LayerNode {
   }
 }
 
+/**
+ * How a forward pass runs: in training (`fit`'s steps) or in inference (`evaluate`, `predict`, explain), as
+ * Keras's `training` argument. Dropout draws its masks from `rng` (the model's generator, so a seeded run
+ * repeats and a checkpoint resumes it); batch normalization uses the batch's statistics and updates its moving
+ * ones only in training.
+ */
+export interface CallContext {
+  readonly training: boolean;
+  readonly rng: Random | null;
+}
+
+/** The context of every call outside training. */
+export const INFERENCE: CallContext = Object.freeze({ training: false, rng: null });
+
 /** What a layer's forward pass returns: its output and, for layers ending in an activation, the values before it. */
 export interface LayerOutput {
   output: Tensor;
@@ -167,8 +181,11 @@ export abstract class Layer {
   /** The output shape for the given input shapes; throws when the inputs do not fit the layer. */
   abstract computeOutputShape(inputShapes: readonly SymbolicShape[]): SymbolicShape;
 
-  /** The forward pass: a pure function of the inputs and the weight values (in `weights` order). */
-  abstract call(inputs: readonly Tensor[], weights: readonly Tensor[]): LayerOutput;
+  /**
+   * The forward pass: a function of the inputs and the weight values (in `weights` order), and in training of the
+   * context's generator (dropout); the layers that keep statistics (batch normalization) update them in training.
+   */
+  abstract call(inputs: readonly Tensor[], weights: readonly Tensor[], context?: CallContext): LayerOutput;
 
   /** Checks weight values loaded from a file beyond shape and finiteness; returns what is wrong, or null. */
   checkWeights(_values: readonly Tensor[]): string | null {

@@ -3,7 +3,7 @@ import { argError, argTypeError } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { cast } from '../ops/unary.js';
 import { InputLayer } from './input.js';
-import { formatShape, Layer, LayerNode, SymbolicTensor, type FloatDType, type SymbolicShape } from './layer.js';
+import { formatShape, INFERENCE, Layer, LayerNode, SymbolicTensor, type CallContext, type FloatDType, type SymbolicShape } from './layer.js';
 import type { Variable } from './variable.js';
 
 /** The split of a data file a model was trained on (recorded so later commands find the same test rows). */
@@ -270,10 +270,12 @@ export class Network {
   /**
    * The forward pass as a function of the inputs and the weight values (default: the current ones), so
    * gradients can be taken with respect to the weights. Also returns the output layer's pre-activation
-   * (the logits of a softmax or sigmoid head) when it has one.
+   * (the logits of a softmax or sigmoid head) when it has one. `training: true` runs the layers as `fit` does
+   * (dropout masks from the model's generator, batch statistics): default false, inference.
    */
-  forward(xs: readonly Tensor[], weightValues?: readonly Tensor[]): { outputs: Tensor[]; preActivation: Tensor | null } {
-    const { values, pre } = this.evaluateGraph('forward', xs, weightValues);
+  forward(xs: readonly Tensor[], weightValues?: readonly Tensor[], options: { training?: boolean } = {}): { outputs: Tensor[]; preActivation: Tensor | null } {
+    const context: CallContext = options.training === true ? { training: true, rng: this.rng } : INFERENCE;
+    const { values, pre } = this.evaluateGraph('forward', xs, weightValues, context);
     return { outputs: this.outputs.map((s) => values.get(s)!), preActivation: pre };
   }
 
@@ -292,7 +294,12 @@ export class Network {
     return nodes.map((n) => values.get(n.output)!);
   }
 
-  private evaluateGraph(op: string, xs: readonly Tensor[], weightValues?: readonly Tensor[]): { values: Map<SymbolicTensor, Tensor>; pre: Tensor | null } {
+  private evaluateGraph(
+    op: string,
+    xs: readonly Tensor[],
+    weightValues?: readonly Tensor[],
+    context: CallContext = INFERENCE,
+  ): { values: Map<SymbolicTensor, Tensor>; pre: Tensor | null } {
     this.requireGraph(op);
     if (!Array.isArray(xs) || xs.length !== this.inputs.length) throw argError(op, 'xs', `an array of ${this.inputs.length} input tensor(s)`, xs);
     const ws = weightValues ?? this.allWeights.map((v) => v.value);
@@ -304,7 +311,7 @@ export class Network {
       if (node.layer instanceof InputLayer) continue;
       const start = this.offsets.get(node.layer)!;
       const ins = node.inputs.map((s) => values.get(s)!);
-      const r = node.layer.call(ins, ws.slice(start, start + node.layer.weights.length));
+      const r = node.layer.call(ins, ws.slice(start, start + node.layer.weights.length), context);
       values.set(node.output, r.output);
       if (node === head) pre = r.preActivation ?? null;
     }

@@ -220,7 +220,14 @@ export class Model extends Network {
   }
 
   /** Forward, loss and gradients on one batch (prepared x, y); no update. */
-  private gradients(xb: Tensor, yb: Tensor, vars: Variable[], all: Variable[], wb: Tensor | null = null): { loss: Tensor; grads: Tensor[]; logits: Tensor } {
+  private gradients(
+    xb: Tensor,
+    yb: Tensor,
+    vars: Variable[],
+    all: Variable[],
+    wb: Tensor | null = null,
+    training = false,
+  ): { loss: Tensor; grads: Tensor[]; logits: Tensor } {
     const plan = this.plan!;
     let logits: Tensor | null = null;
     const allTrainable = vars.length === all.length;
@@ -230,7 +237,7 @@ export class Model extends Network {
         let k = 0;
         values = all.map((v) => (v.trainable ? ws[k++] : v.value));
       }
-      const { outputs, preActivation } = this.forward([xb], values);
+      const { outputs, preActivation } = this.forward([xb], values, { training });
       logits = preActivation ?? outputs[0];
       return plan.compute(yb, plan.reads === 'preActivation' ? preActivation! : outputs[0], wb);
     };
@@ -240,7 +247,8 @@ export class Model extends Network {
 
   /**
    * The compiled loss on a batch and its gradients with respect to the trainable weights (in
-   * `trainableWeights` order), without updating anything: what one training step computes.
+   * `trainableWeights` order), without updating anything: what one training step computes, in inference mode
+   * (dropout off, batch normalization on its moving statistics, which stay as they are).
    */
   lossAndGradients(x: Tensor | TensorLike, y: Tensor | TensorLike): { loss: Tensor; grads: Tensor[] } {
     const data = this.prepareXY('lossAndGradients', x, y);
@@ -254,7 +262,7 @@ export class Model extends Network {
    * A non-finite loss throws before the update, so the weights stay those of the last finite step.
    */
   private trainStep(xb: Tensor, yb: Tensor, wb: Tensor | null, vars: Variable[], all: Variable[], at: StepPlace): { loss: number; logits: Tensor } {
-    const { loss, grads, logits } = this.gradients(xb, yb, vars, all, wb);
+    const { loss, grads, logits } = this.gradients(xb, yb, vars, all, wb, true);
     const value = loss.item();
     if (!Number.isFinite(value)) throw nonFiniteLossError(value, at, xb, this.weights, this.optimizer!.currentLearningRate());
     this.optimizer!.applyGradients(vars, grads);
