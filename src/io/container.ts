@@ -9,7 +9,7 @@ import { Checker } from './validate.js';
  * The logitkit file container (docs/training.md, "File format"): one file, all little-endian.
  *
  *   offset 0   8 bytes  magic 89 4C 4B 4D 0D 0A 1A 0A ("\x89LKM\r\n\x1a\n", PNG-style)
- *   offset 8   uint32   format version (2; version 1, without header.metadata, is still read)
+ *   offset 8   uint32   format version (3; versions 1 and 2, before the image layers and header.metadata, are still read)
  *   offset 12  uint32   header length H in bytes (1 .. 16 MiB)
  *   offset 16  uint32   CRC-32 of the header bytes
  *   offset 20  uint32   reserved, 0
@@ -23,7 +23,9 @@ import { Checker } from './validate.js';
  */
 
 export const MAGIC = Uint8Array.of(0x89, 0x4c, 0x4b, 0x4d, 0x0d, 0x0a, 0x1a, 0x0a);
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
+/** The layer classes that format version 3 added (convolutional networks): an older file cannot name them. */
+export const VERSION_3_LAYERS: readonly string[] = ['Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'Flatten', 'Reshape', 'Dropout', 'BatchNormalization'];
 /** The oldest version this reader still takes (1: before class names and the data split were stored). */
 export const OLDEST_FORMAT_VERSION = 1;
 export const PREAMBLE_BYTES = 24;

@@ -7,7 +7,7 @@ import { scheduleFromConfig } from '../optim/schedules.js';
 import type { HistoryData } from '../train/callbacks.js';
 import type { TrainingState } from '../train/checkpoint.js';
 import type { Model } from '../train/model.js';
-import { decodeFile, encodeFile, FORMAT_VERSION, LIMITS, type DecodedFile } from './container.js';
+import { decodeFile, encodeFile, FORMAT_VERSION, LIMITS, VERSION_3_LAYERS, type DecodedFile } from './container.js';
 import { metadataOf, readMetadata } from './metadata.js';
 import { architectureKey, buildFromTopology, readTopology, topologyOf } from './topology.js';
 import type { Checker } from './validate.js';
@@ -76,6 +76,8 @@ function buildModel(file: DecodedFile): Model {
   if (kind === 'checkpoint' && header.training === undefined) check.fail('header.training is missing in a checkpoint');
   if (kind === 'model' && header.training !== undefined) check.fail('header.training is only allowed in a checkpoint');
   const topology = readTopology(check, header.model);
+  const newer = file.version < 3 ? topology.layers.find((l) => VERSION_3_LAYERS.includes(l.className)) : undefined;
+  if (newer) check.fail(`layer class ${newer.className} (layer '${newer.name}') is not part of format version ${file.version}`);
   const model = buildFromTopology(check, topology, tensors);
   const values = model.weights.map((v) => {
     const t = tensors.get(v.name);

@@ -116,7 +116,7 @@ describe('corrupt files are rejected with a clear message', () => {
 
   it('wrong version', () => {
     const { header, data } = explode(good);
-    reject(rebuild(header, data, { version: 3 }), /format version 3 is not supported \(this logitkit reads versions 1 to 2\)/);
+    reject(rebuild(header, data, { version: 4 }), /format version 4 is not supported \(this logitkit reads versions 1 to 3\)/);
     reject(rebuild({ ...header, formatVersion: 7 }, data), /formatVersion 7 does not match/);
   });
 

@@ -32,7 +32,7 @@ describe('model files keep class names and the data split (format version 2)', (
   });
 
   it('class names and the split round-trip through the bytes', () => {
-    expect(MODEL_FORMAT_VERSION).toBe(2);
+    expect(MODEL_FORMAT_VERSION).toBe(3);
     const m = net();
     m.classNames = ['cat', 'dog'];
     m.dataSplit = { source: 'csv:pets.csv', rows: 120, fingerprint: 'ab12', seed: 7, testFraction: 0.2 };
@@ -53,8 +53,8 @@ describe('model files keep class names and the data split (format version 2)', (
     );
     expect(() => modelFromBytes(withHeader(good, (h) => void ((h.metadata as Record<string, unknown>).colour = 1)))).toThrow(/colour/);
     expect(() => modelFromBytes(withHeader(good, (h) => void (h.formatVersion = 1), 1))).toThrow(/header\.metadata is not part of format version 1/);
-    expect(() => modelFromBytes(withHeader(good, (h) => void (h.formatVersion = 3), 3))).toThrow(
-      /format version 3 is not supported \(this logitkit reads versions 1 to 2\)/,
+    expect(() => modelFromBytes(withHeader(good, (h) => void (h.formatVersion = 4), 4))).toThrow(
+      /format version 4 is not supported \(this logitkit reads versions 1 to 3\)/,
     );
   });
 });
