@@ -1,5 +1,6 @@
 import { beforeAll } from 'vitest';
 import type { Kernels } from '../../src/kernels/types.js';
+import { convSpec } from './spec-conv.js';
 import { elementwiseSpec } from './spec-elementwise.js';
 import { matMulSpec } from './spec-matmul.js';
 import { forKernelSet } from './names.js';
@@ -22,6 +23,7 @@ export function kernelSpec(label: string, load: () => Promise<Kernels>): void {
     elementwiseSpec(k);
     softmaxSpec(k);
     matMulSpec(k);
+    convSpec(k);
     reduceLayoutSpec(k);
     optimizerSpec(k);
     staleOutputSpec(k);
