@@ -4,12 +4,31 @@ import { inputLayer } from './input.js';
 import type { Layer, LayerDefinition } from './layer.js';
 import { normalizationLayer } from './normalization.js';
 import { activationLayer, addLayer } from './simple-layers.js';
+import { batchNormalizationLayer } from './batch-normalization.js';
+import { conv2dLayer } from './conv2d.js';
+import { dropoutLayer } from './dropout.js';
+import { averagePooling2dLayer, globalAveragePooling2dLayer, maxPooling2dLayer } from './pooling.js';
+import { flattenLayer, reshapeLayer } from './reshaping.js';
 
 /**
  * The layer classes (add one: its file with its class and definition, one line here, a test). Model files may
  * name exactly these; `layers.*` factories come from this list.
  */
-const LAYER_LIST = [inputLayer, denseLayer, activationLayer, addLayer, normalizationLayer] as const;
+const LAYER_LIST = [
+  inputLayer,
+  denseLayer,
+  activationLayer,
+  addLayer,
+  normalizationLayer,
+  conv2dLayer,
+  maxPooling2dLayer,
+  averagePooling2dLayer,
+  globalAveragePooling2dLayer,
+  flattenLayer,
+  reshapeLayer,
+  dropoutLayer,
+  batchNormalizationLayer,
+] as const;
 
 export const LAYERS = new Registry<LayerDefinition<string | null, never>>('layer class', LAYER_LIST as readonly LayerDefinition<string | null, never>[]);
 export const LAYER_CLASSES: readonly string[] = LAYERS.names();

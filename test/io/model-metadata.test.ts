@@ -58,3 +58,24 @@ describe('model files keep class names and the data split (format version 2)', (
     );
   });
 });
+
+describe('format version 3 (the image layers)', () => {
+  it('a file written by format version 2 (the build before the image layers) still loads, with its class names and logits', () => {
+    const bytes = new Uint8Array(readFileSync(new URL('./fixtures/model-v2.lkm', import.meta.url)));
+    const expected = JSON.parse(readFileSync(new URL('./fixtures/model-v2.json', import.meta.url), 'utf8'));
+    expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true)).toBe(2);
+    const m = modelFromBytes(bytes);
+    expect(m.classNames).toEqual(expected.classNames);
+    expect(Array.from(m.predict(tensor(expected.x)).values)).toEqual(expected.logits);
+  });
+
+  it('a version-2 file cannot name a layer class of version 3', () => {
+    const x = input({ shape: [4, 4, 1] });
+    const z = layers.dense({ units: 2 }).apply(layers.flatten().apply(layers.conv2d({ filters: 2, kernelSize: 3 }).apply(x)));
+    const good = modelToBytes(model({ inputs: x, outputs: z, seed: 1 }));
+    expect(modelFromBytes(good).layers.map((l) => l.className)).toEqual(['Input', 'Conv2D', 'Flatten', 'Dense']);
+    expect(() => modelFromBytes(withHeader(good, (h) => void (h.formatVersion = 2), 2))).toThrow(
+      /layer class Conv2D \(layer 'conv2d_1'\) is not part of format version 2/,
+    );
+  });
+});

@@ -14,6 +14,14 @@ const examples: Record<string, Record<string, unknown>> = {
   Activation: { activation: 'softmax' },
   Add: { dtype: 'float32' },
   Normalization: { epsilon: 0.01 },
+  Conv2D: { filters: 3, kernelSize: [3, 2], strides: 2, padding: 'same', activation: 'relu', useBias: false, kernelInitializer: 'heUniform' },
+  MaxPooling2D: { poolSize: 3, strides: [1, 2], padding: 'same' },
+  AveragePooling2D: { poolSize: [2, 1] },
+  GlobalAveragePooling2D: { dtype: 'float64' },
+  Flatten: {},
+  Reshape: { targetShape: [-1, 4] },
+  Dropout: { rate: 0.25 },
+  BatchNormalization: { momentum: 0.9, epsilon: 1e-5, center: false },
 };
 
 describe('layer registry', () => {
@@ -33,7 +41,20 @@ describe('layer registry', () => {
   });
 
   it('layers.* are the factories of the list', () => {
-    expect(Object.keys(layers).sort()).toEqual(['activation', 'add', 'dense', 'normalization']);
+    expect(Object.keys(layers).sort()).toEqual([
+      'activation',
+      'add',
+      'averagePooling2d',
+      'batchNormalization',
+      'conv2d',
+      'dense',
+      'dropout',
+      'flatten',
+      'globalAveragePooling2d',
+      'maxPooling2d',
+      'normalization',
+      'reshape',
+    ]);
     expect(layers.dense({ units: 2 }).className).toBe('Dense');
     expect(layers.add().className).toBe('Add');
   });
