@@ -4,6 +4,7 @@ import { checkOptions } from '../tensor/options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../ops/arithmetic.js';
 import { conv2d, convOutputSize, type Padding } from '../ops/conv.js';
+import { checkPadding, spatialPair } from '../ops/conv-geometry.js';
 import { ACTIVATIONS, activate, checkActivation, type ActivationName } from './activations.js';
 import { checkInitializer, INITIALIZERS, initialize, type InitializerName } from './initializers.js';
 import { checkFeatureShape, MAX_DIM } from './input.js';
@@ -20,29 +21,13 @@ import {
 } from './layer.js';
 import { Variable } from './variable.js';
 
-/** The largest filter side, stride or dilation a config may hold (a file cannot ask for a huge kernel). */
-export const MAX_WINDOW = 4096;
+/** The largest filter side, stride or dilation a saved config may hold (the kernels' 32-bit geometry). */
+const MAX_EXTENT = 2 ** 31 - 1;
 export const PADDINGS: readonly Padding[] = ['valid', 'same'];
-
-/** A size given as one number or [height, width] (Keras's int-or-tuple), checked and expanded. */
-export function checkPair(op: string, arg: string, v: unknown, fallback?: readonly [number, number]): [number, number] {
-  if (v === undefined && fallback) return [fallback[0], fallback[1]];
-  const pair = typeof v === 'number' ? [v, v] : v;
-  if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((d) => Number.isInteger(d) && d >= 1 && d <= MAX_WINDOW)) {
-    throw argError(op, arg, `a positive integer ≤ ${MAX_WINDOW} or a pair [height, width] of them`, v);
-  }
-  return [pair[0], pair[1]];
-}
-
-export function checkPadding(op: string, v: unknown): Padding {
-  if (v === undefined) return 'valid';
-  if (!(PADDINGS as readonly unknown[]).includes(v)) throw argError(op, 'padding', "'valid' or 'same'", v);
-  return v as Padding;
-}
 
 /** Reads a saved [height, width] pair from a model file. */
 export function readPair(check: ConfigReader, path: string, v: unknown): void {
-  check.array(path, v, 2).forEach((d, i) => check.int(`${path}[${i}]`, d, 1, MAX_WINDOW));
+  check.array(path, v, 2).forEach((d, i) => check.int(`${path}[${i}]`, d, 1, MAX_EXTENT));
   if ((v as unknown[]).length !== 2) check.expect(path, 'a pair [height, width]', v);
 }
 
@@ -104,10 +89,10 @@ export class Conv2D extends Layer {
       throw argError(op, 'filters', 'a positive integer', config.filters);
     if (config.useBias !== undefined && typeof config.useBias !== 'boolean') throw argTypeError(op, 'useBias', 'a boolean', config.useBias);
     this.filters = config.filters;
-    this.kernelSize = Object.freeze(checkPair(op, 'kernelSize', config.kernelSize));
-    this.strides = Object.freeze(checkPair(op, 'strides', config.strides, [1, 1]));
+    this.kernelSize = Object.freeze(spatialPair(op, 'kernelSize', config.kernelSize));
+    this.strides = Object.freeze(spatialPair(op, 'strides', config.strides, [1, 1]));
     this.padding = checkPadding(op, config.padding);
-    this.dilationRate = Object.freeze(checkPair(op, 'dilationRate', config.dilationRate, [1, 1]));
+    this.dilationRate = Object.freeze(spatialPair(op, 'dilationRate', config.dilationRate, [1, 1]));
     if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
       throw argError(op, 'dilationRate', 'a dilation of 1 when strides > 1 (TensorFlow does not combine them)', config.dilationRate);
     }

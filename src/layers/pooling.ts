@@ -5,7 +5,8 @@ import { convOutputSize, type Padding } from '../ops/conv.js';
 import { avgPool, maxPool } from '../ops/pool.js';
 import { mean } from '../ops/reduce.js';
 import { checkFeatureShape } from './input.js';
-import { checkPadding, checkPair, imageInput, PADDINGS, readPair } from './conv2d.js';
+import { checkPadding, spatialPair } from '../ops/conv-geometry.js';
+import { imageInput, PADDINGS, readPair } from './conv2d.js';
 import { Layer, readDType, type FloatDType, type LayerConfig, type LayerDefinition, type LayerOutput, type SymbolicShape } from './layer.js';
 
 export interface Pooling2DConfig {
@@ -34,8 +35,8 @@ abstract class Pooling2D extends Layer {
     if (config === null || typeof config !== 'object') throw argTypeError(op, 'config', 'an object {poolSize?, strides?, padding?}', config);
     checkOptions(op, config, [...POOL_SAVED, 'name', 'inputShape', 'dtype'], 'config');
     super(config.name, config.dtype, op);
-    this.poolSize = Object.freeze(checkPair(op, 'poolSize', config.poolSize, [2, 2]));
-    this.strides = Object.freeze(checkPair(op, 'strides', config.strides ?? undefined, this.poolSize));
+    this.poolSize = Object.freeze(spatialPair(op, 'poolSize', config.poolSize, [2, 2]));
+    this.strides = Object.freeze(spatialPair(op, 'strides', config.strides, this.poolSize));
     this.padding = checkPadding(op, config.padding);
     if (config.inputShape !== undefined) this.inputShape = Object.freeze(checkFeatureShape(op, 'inputShape', config.inputShape));
   }
