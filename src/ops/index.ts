@@ -7,3 +7,5 @@ export { reshape, expandDims, squeeze, transpose, slice, concat, stack, gather, 
 export * from './matmul.js';
 export { broadcastTo } from './broadcast.js';
 export type { TensorInput } from './convert.js';
+export { conv2d, convOutputSize, type Conv2dOptions, type Padding } from './conv.js';
+export { maxPool, avgPool, type Pool2dOptions } from './pool.js';

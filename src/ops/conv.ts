@@ -1,0 +1,118 @@
+import { record } from '../autograd/tape.js';
+import { kernels } from '../kernels/index.js';
+import { argError, argTypeError } from '../tensor/errors.js';
+import { checkOptions } from '../tensor/options.js';
+import { checkSize, shapesEqual, sizeOf } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { checkShape, convGeometry, convWindow, nhwc, outShape, type ConvWindow, type Padding } from './conv-geometry.js';
+import { toTensor, unfilled, type TensorInput } from './convert.js';
+
+export { convOutputSize, type Padding } from './conv-geometry.js';
+
+export interface Conv2dOptions {
+  strides?: number | readonly [number, number];
+  padding?: Padding;
+  dilations?: number | readonly [number, number];
+}
+
+const CONV_OPTIONS = ['strides', 'padding', 'dilations'] as const;
+const HWIO = 'a rank-4 tensor [filterHeight, filterWidth, inChannels, outChannels] (HWIO)';
+
+function sameDType(op: string, arg: string, t: Tensor, like: Tensor, likeArg: string): void {
+  if (t.dtype !== like.dtype) throw argTypeError(op, arg, `dtype ${like.dtype} like '${likeArg}'`, t);
+}
+
+/** The filter argument: rank 4, x's dtype, x's channels, a window of at least 1 × 1. */
+function checkFilter(op: string, arg: string, filterShape: readonly number[], filterValue: unknown, inChannels: number, xArg: string): void {
+  if (filterShape.length !== 4) throw argError(op, arg, HWIO, filterValue);
+  if (filterShape[2] !== inChannels) {
+    throw argError(op, arg, `a filter whose inChannels (dimension 2) is ${inChannels}, the channels (last dimension) of '${xArg}'`, filterValue);
+  }
+  if (filterShape[0] < 1 || filterShape[1] < 1) throw argError(op, arg, 'a filter of height and width at least 1', filterValue);
+}
+
+function geometryFor(op: string, xArg: string, xValue: unknown, xShape: readonly number[], filterShape: readonly number[], w: ConvWindow) {
+  const g = convGeometry(op, xArg, xValue, xShape, filterShape[0], filterShape[1], filterShape[3], w);
+  checkSize(op, xArg, sizeOf(outShape(g)));
+  return g;
+}
+
+/** The options every gradient op receives: the forward's, resolved. */
+function asOptions(w: ConvWindow): Conv2dOptions {
+  return { strides: w.strides, dilations: w.dilations, padding: w.padding };
+}
+
+/**
+ * 2-D convolution (cross-correlation, as every framework): x [batch, height, width, inChannels] (NHWC), filter
+ * [fh, fw, inChannels, outChannels] (HWIO) → [batch, oh, ow, outChannels]. Defaults: strides 1, padding 'valid',
+ * dilations 1 (TensorFlow's semantics: 'same' pads with zeros, the odd extra row or column at the bottom or right;
+ * strides > 1 and dilations > 1 are not combined). Output sizes: convOutputSize.
+ */
+export function conv2d(xIn: TensorInput, filterIn: TensorInput, options?: Conv2dOptions): Tensor {
+  const op = 'conv2d';
+  const x = nhwc(op, 'x', xIn);
+  const filter = toTensor(op, 'filter', filterIn);
+  const o = checkOptions(op, options, CONV_OPTIONS);
+  checkFilter(op, 'filter', filter.shape, filter, x.shape[3], 'x');
+  sameDType(op, 'filter', filter, x, 'x');
+  const w = convWindow(op, o);
+  const g = geometryFor(op, 'x', x, x.shape, filter.shape, w);
+  const out = unfilled(x.dtype, outShape(g));
+  kernels().conv2d(x.values, filter.values, out.values, g);
+  return record(out, op, [x, filter], (dy, [needX, needFilter]) => {
+    const opts = asOptions(w);
+    return [needX ? conv2dBackpropInput(dy, filter, x.shape, opts) : null, needFilter ? conv2dBackpropFilter(x, dy, filter.shape, opts) : null];
+  });
+}
+
+/**
+ * The gradient of conv2d with respect to its input (a transposed convolution): dy [batch, oh, ow, outChannels] and
+ * the filter → dx of shape xShape. Linear in dy and in the filter, so its own gradients are conv2d and
+ * conv2dBackpropFilter. xShape is needed because strides > 1 map several input sizes to one output size.
+ */
+export function conv2dBackpropInput(dyIn: TensorInput, filterIn: TensorInput, xShapeIn: readonly number[], options?: Conv2dOptions): Tensor {
+  const op = 'conv2dBackpropInput';
+  const dy = nhwc(op, 'dy', dyIn);
+  const filter = toTensor(op, 'filter', filterIn);
+  const xShape = checkShape(op, 'xShape', xShapeIn, 4, '[batch, height, width, inChannels]');
+  const o = checkOptions(op, options, CONV_OPTIONS);
+  checkFilter(op, 'filter', filter.shape, filter, xShape[3], 'xShape');
+  sameDType(op, 'filter', filter, dy, 'dy');
+  const w = convWindow(op, o);
+  const g = geometryFor(op, 'xShape', [...xShape], xShape, filter.shape, w);
+  const expected = outShape(g);
+  if (!shapesEqual(dy.shape, expected)) throw argError(op, 'dy', `shape [${expected.join(', ')}] (conv2d's output for xShape and the filter)`, dy);
+  checkSize(op, 'xShape', sizeOf(xShape));
+  const dx = unfilled(dy.dtype, xShape);
+  kernels().conv2dBackpropInput(dy.values, filter.values, dx.values, g);
+  return record(dx, op, [dy, filter], (ddx, [needDy, needFilter]) => {
+    const opts = asOptions(w);
+    return [needDy ? conv2d(ddx, filter, opts) : null, needFilter ? conv2dBackpropFilter(ddx, dy, filter.shape, opts) : null];
+  });
+}
+
+/**
+ * The gradient of conv2d with respect to its filter: x [batch, h, w, inChannels] and dy [batch, oh, ow, outChannels]
+ * → dFilter of shape filterShape [fh, fw, inChannels, outChannels]. Linear in x and in dy, so its own gradients are
+ * conv2dBackpropInput and conv2d.
+ */
+export function conv2dBackpropFilter(xIn: TensorInput, dyIn: TensorInput, filterShapeIn: readonly number[], options?: Conv2dOptions): Tensor {
+  const op = 'conv2dBackpropFilter';
+  const x = nhwc(op, 'x', xIn);
+  const dy = nhwc(op, 'dy', dyIn);
+  const filterShape = checkShape(op, 'filterShape', filterShapeIn, 4, '[filterHeight, filterWidth, inChannels, outChannels]');
+  const o = checkOptions(op, options, CONV_OPTIONS);
+  checkFilter(op, 'filterShape', filterShape, [...filterShape], x.shape[3], 'x');
+  sameDType(op, 'dy', dy, x, 'x');
+  const w = convWindow(op, o);
+  const g = geometryFor(op, 'x', x, x.shape, filterShape, w);
+  const expected = outShape(g);
+  if (!shapesEqual(dy.shape, expected)) throw argError(op, 'dy', `shape [${expected.join(', ')}] (conv2d's output for x and filterShape)`, dy);
+  checkSize(op, 'filterShape', sizeOf(filterShape));
+  const dFilter = unfilled(x.dtype, filterShape);
+  kernels().conv2dBackpropFilter(x.values, dy.values, dFilter.values, g);
+  return record(dFilter, op, [x, dy], (dw, [needX, needDy]) => {
+    const opts = asOptions(w);
+    return [needX ? conv2dBackpropInput(dy, dw, x.shape, opts) : null, needDy ? conv2d(x, dw, opts) : null];
+  });
+}
