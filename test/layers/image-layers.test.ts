@@ -92,7 +92,9 @@ describe('convolutional layers', () => {
   it('errors name the layer, the argument, what was expected and what came', () => {
     expect(() => layers.conv2d({ filters: 0, kernelSize: 3 })).toThrow(/layers\.conv2d.*filters.*positive integer/);
     expect(() => layers.conv2d({ filters: 2, kernelSize: [3] as unknown as number })).toThrow(/kernelSize.*pair/);
-    expect(() => layers.conv2d({ filters: 2, kernelSize: 3, padding: 'full' as 'same' })).toThrow(/layers.conv2d: argument 'padding' must be one of 'valid', 'same', got 'full'/);
+    expect(() => layers.conv2d({ filters: 2, kernelSize: 3, padding: 'full' as 'same' })).toThrow(
+      /layers.conv2d: argument 'padding' must be one of 'valid', 'same', got 'full'/,
+    );
     expect(() => layers.conv2d({ filters: 2, kernelSize: 3, strides: 2, dilationRate: 2 })).toThrow(/dilationRate/);
     expect(() => layers.maxPooling2d({ poolSize: 2, stride: 2 } as never)).toThrow(/unknown option 'stride'/);
     expect(() => layers.dropout({ rate: 1 })).toThrow(/layers\.dropout.*rate.*\[0, 1\)/);
@@ -263,5 +265,15 @@ describe('training a CNN', () => {
       return m.getWeights().map((w) => Array.from(w.values));
     };
     expect(await run()).toEqual(await run());
+  });
+});
+
+describe('hostile sizes', () => {
+  it('a pool window of 10^9 with same padding costs only its in-bounds part (a model file may ask for it)', () => {
+    const m = sequential([layers.maxPooling2d({ poolSize: 1e9, strides: 1, padding: 'same', inputShape: [2, 2, 1] }), layers.flatten()], { seed: 1 });
+    const back = modelFromBytes(modelToBytes(m));
+    expect(Array.from(back.predict(tensor([1, 5, 3, 2], { shape: [1, 2, 2, 1] })).values)).toEqual([5, 5, 5, 5]);
+    const avg = sequential([layers.averagePooling2d({ poolSize: [1e9, 3], strides: 1, padding: 'same', inputShape: [2, 2, 1] })], { seed: 1 });
+    expect(Array.from(avg.predict(tensor([1, 5, 3, 2], { shape: [1, 2, 2, 1] })).values)).toEqual([2.75, 2.75, 2.75, 2.75]);
   });
 });

@@ -98,20 +98,29 @@ export function conv2dBackpropFilter(x: TypedArray, dy: TypedArray, dFilter: Typ
   for (let i = 0; i < dFilter.length; i++) dFilter[i] = acc[i];
 }
 
+/** The taps f of one axis whose input index o·stride − pad + f·dilation falls inside [0, size): [lo, hi). */
+function tapRange(o: number, filter: number, stride: number, dilation: number, pad: number, size: number): [number, number] {
+  const start = o * stride - pad;
+  // Only in-bounds taps are visited, so a huge window (a pool of 10^9 with 'same' padding) costs its in-bounds part.
+  const lo = start >= 0 ? 0 : Math.ceil(-start / dilation);
+  const hi = Math.min(filter, Math.ceil((size - start) / dilation));
+  return [lo, Math.max(lo, hi)];
+}
+
 /** Calls visit(outIndex, xIndex) for each in-bounds element of each pooling window, in window order. */
 function forEachWindow(g: Conv2dGeometry, start: (o: number) => void, visit: (o: number, i: number) => void): void {
   const { batch, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = g;
   for (let b = 0; b < batch; b++) {
     for (let oy = 0; oy < OH; oy++) {
+      const [fy0, fy1] = tapRange(oy, g.filterHeight, g.strideHeight, g.dilationHeight, g.padTop, H);
       for (let ox = 0; ox < OW; ox++) {
+        const [fx0, fx1] = tapRange(ox, g.filterWidth, g.strideWidth, g.dilationWidth, g.padLeft, W);
         const oBase = ((b * OH + oy) * OW + ox) * C;
         for (let c = 0; c < C; c++) start(oBase + c);
-        for (let fy = 0; fy < g.filterHeight; fy++) {
-          const iy = source(oy, fy, g.strideHeight, g.dilationHeight, g.padTop, H);
-          if (iy < 0) continue;
-          for (let fx = 0; fx < g.filterWidth; fx++) {
-            const ix = source(ox, fx, g.strideWidth, g.dilationWidth, g.padLeft, W);
-            if (ix < 0) continue;
+        for (let fy = fy0; fy < fy1; fy++) {
+          const iy = oy * g.strideHeight - g.padTop + fy * g.dilationHeight;
+          for (let fx = fx0; fx < fx1; fx++) {
+            const ix = ox * g.strideWidth - g.padLeft + fx * g.dilationWidth;
             const xBase = ((b * H + iy) * W + ix) * C;
             for (let c = 0; c < C; c++) visit(oBase + c, xBase + c);
           }
