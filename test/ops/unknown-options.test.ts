@@ -30,6 +30,9 @@ const model = {
 /** [the public name, a call that passes the option `key` next to valid arguments]. */
 const TAKES_OPTIONS: Array<[string, (key: Record<string, unknown>) => unknown]> = [
   ['tensor', (k) => tensor([1, 2], { dtype: 'float32', ...k })],
+  ['conv2d', (k) => lk.conv2d(lk.zeros([1, 3, 3, 1]), lk.zeros([2, 2, 1, 1]), { strides: 1, ...k })],
+  ['maxPool', (k) => lk.maxPool(lk.zeros([1, 2, 2, 1]), { poolSize: 2, ...k })],
+  ['avgPool', (k) => lk.avgPool(lk.zeros([1, 2, 2, 1]), { poolSize: 2, ...k })],
   ['losses.softmaxCrossEntropy', (k) => losses.softmaxCrossEntropy(soft, logits, { reduction: 'sum', ...k })],
   ['losses.sparseSoftmaxCrossEntropy', (k) => losses.sparseSoftmaxCrossEntropy(ids, logits, { ignoreIndex: -1, ...k })],
   ['losses.sigmoidCrossEntropy', (k) => losses.sigmoidCrossEntropy(soft, logits, { posWeight: 2, ...k })],
