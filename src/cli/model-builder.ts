@@ -1,4 +1,5 @@
 import { optimizers, type Optimizer } from '../index.js';
+import { architectureFromHidden, parseArchitecture, sameAsHidden, type Architecture } from './architecture.js';
 import { CliError, parseDecimal } from './io.js';
 
 /** Parses --hidden: comma-separated layer widths ("128", "256,128"), or "" / "none" for a linear classifier. */
@@ -12,6 +13,18 @@ export function parseHidden(raw: string | undefined): number[] {
       throw new CliError(`option --hidden must be comma-separated layer widths (integers 1..65536), got '${raw}'`, 2);
     return v;
   });
+}
+
+/**
+ * The network of `train`: --arch, else --hidden (default 128: the mlp preset). Both together are a usage error
+ * unless they say the same thing (--arch mlp --hidden 128, --arch dense:64 --hidden 64).
+ */
+export function resolveArchitecture(arch: string | undefined, hidden: string | undefined): Architecture {
+  if (arch === undefined) return architectureFromHidden(parseHidden(hidden));
+  const a = parseArchitecture(arch);
+  if (hidden !== undefined && !sameAsHidden(a, parseHidden(hidden)))
+    throw new CliError(`options --arch '${arch}' and --hidden '${hidden}' give different networks: use one (--hidden W1,W2 is --arch dense:W1,dense:W2)`, 2);
+  return a;
 }
 
 /** The --optimizer choices: the optimizer registry's names, so a new optimizer reaches the CLI with no edit here. */

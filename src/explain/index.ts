@@ -1,6 +1,7 @@
 /**
  * explain/: step-by-step traces of a softmax classification (logits, or a dense layer and its features),
- * computed with the library's own ops, and their renderings as text, Markdown and JSON.
+ * computed with the library's own ops, and their renderings as text, Markdown and JSON; where a model's features
+ * come from (featurePath) and saliency maps (the gradient of a logit with respect to the input, as SVG).
  */
 export { explain } from './explain.js';
 export { explainPrediction, type ExplainableModel, type PredictionOptions } from './prediction.js';
@@ -17,3 +18,5 @@ export {
   type ContrastiveTrace,
   type ExplainContrastiveOptions,
 } from './contrastive.js';
+export { saliencyMap, saliencySvg, type Saliency, type SaliencyOptions, type SaliencySvgInput } from './saliency.js';
+export { featurePath, featureSummary, renderFeatures, describeLayer, type FeatureStep, type FeatureSummary } from './features.js';

@@ -1,4 +1,11 @@
-import { explainPrediction, explainableModel, nn, tensor, type Calibration, type ExplainTrace } from '../../index.js';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { explainPrediction, explainableModel, nn, tensor, type Calibration, type ExplainTrace, type Model, type Tensor } from '../../index.js';
+import { featurePath, featureSummary, renderFeatures } from '../../explain/features.js';
+import { saliencyMap, saliencySvg } from '../../explain/saliency.js';
+import { writeFileAtomic } from '../../io/node.js';
+import type { LoadedData } from '../data-source.js';
+import { checkOutputPath } from '../output-paths.js';
 import { loadDataSource, modelDataSource } from '../data-source.js';
 import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
 import { loadModelFile } from '../model-file.js';
@@ -11,11 +18,13 @@ export interface ExplainModelOptions extends ExplainCliOptions {
   index?: string;
   top?: string;
   full?: boolean;
+  out?: string;
 }
 
 /** logitkit explain --model FILE --data mnist --index N: the last layer z = W·h + b of a trained model's prediction. */
 export async function runExplainModel(o: ExplainModelOptions, io: CliIO): Promise<void> {
   const format = parseFormat(o.format);
+  checkOutputPath('out', o.out, 'directory');
   const net = await loadModelFile(o.model, 'explain');
   const explainable = explainableModel(net);
   if (!explainable)
@@ -33,8 +42,57 @@ export async function runExplainModel(o: ExplainModelOptions, io: CliIO): Promis
   const trace = usageErrors(() => explainPrediction(explainable, sample, { ...opts, temperature, top, dtype: net.dtype }));
   if (format !== 'json') writeLine(io.stdout, `Test example ${index} of ${data.name} (true class ${names ? names.split(',')[label] : label}):\n`);
   if (format !== 'json' && net.calibration) writeLine(io.stdout, `${calibrationNote(net.calibration, trace, calibratedT !== undefined)}\n`);
+  // Where f comes from (the convolutional stack, the hidden layers), then the last layer z = W·f + b on it.
+  if (format !== 'json') {
+    const summary = featureSummary(trace.dense!.rows[0].features, top);
+    writeLine(io.stdout, `${renderFeatures(featurePath(net), summary, net.outputLayer.name, format)}`);
+  }
   // A model's last layer sums over every hidden unit: the step-by-step derivation only when asked (--full).
   writeLine(io.stdout, renderTrace(trace, format, Boolean(o.full)).trimEnd());
+  if (o.out !== undefined) {
+    const written = await writeSaliency(net, data, index, sample, trace, o.out);
+    if (format !== 'json') writeLine(io.stdout, `\n${written}`);
+  }
+}
+
+/**
+ * The saliency map of the decided class, ∂z_k/∂x by autograd through the model's forward pass, written as
+ * DIR/saliency-INDEX.svg beside the image. Returns the line that says what was written.
+ */
+async function writeSaliency(net: Model, data: LoadedData, index: number, sample: Tensor, trace: ExplainTrace, dir: string): Promise<string> {
+  const img = data.test.imageShape;
+  const D = sample.size;
+  if (!img || img.length < 2 || D % (img[0] * img[1]) !== 0)
+    throw new CliError(`option --out writes a saliency map of an image, but the examples of ${data.name} are not images`, 2);
+  const [H, W] = img;
+  const k = trace.rows[0].decision.classId;
+  const name = trace.classNames?.[k] ?? String(k);
+  const logits = (x: Tensor) => {
+    const r = net.forward([x]);
+    return r.preActivation ?? r.outputs[0];
+  };
+  const s = saliencyMap(logits, sample, { classId: k });
+  const g = s.gradient.values;
+  let at = 0;
+  for (let i = 1; i < g.length; i++) if (Math.abs(g[i]) > Math.abs(g[at])) at = i;
+  const C = D / (H * W);
+  const p = Math.floor(at / C);
+  const svg = saliencySvg({
+    pixels: data.test.images.subarray(index * D, (index + 1) * D),
+    gradient: g,
+    height: H,
+    width: W,
+    channels: C,
+    title: `Test example ${index} of ${data.name}: true ${trace.classNames?.[data.test.labels[index]] ?? data.test.labels[index]}, predicted ${name}; saliency ∂z[${name}]/∂x`,
+    logitName: `z[${name}]`,
+  });
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `saliency-${index}.svg`);
+  await writeFileAtomic(file, new TextEncoder().encode(svg));
+  return (
+    `Saliency map ∂z[${name}]/∂x (autograd, ${D} input values): the largest |∂z/∂x| is ${Math.abs(g[at]).toPrecision(4)} at row ${Math.floor(p / W)}, ` +
+    `column ${p % W}${C > 1 ? `, channel ${at % C}` : ''} (${g[at] > 0 ? 'brightening' : 'darkening'} it raises z[${name}]); written to ${file}`
+  );
 }
 
 /**

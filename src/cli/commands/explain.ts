@@ -100,6 +100,7 @@ export const explainCommand: CliCommand = (program, io) => {
         const { runExplainModel } = await import('./explain-model.js');
         await runExplainModel(o, io);
       } else {
+        if (o.out !== undefined) throw new CliError('option --out needs --model FILE (it writes the saliency map of a prediction)', 2);
         runExplainLogits(logits, o, io);
       }
     })
@@ -107,5 +108,9 @@ export const explainCommand: CliCommand = (program, io) => {
     .option('--data <source>', "the sample's data source (default: the model's training data, else 'mnist': the embedded test split)")
     .option('--index <n>', 'which test example', '0')
     .option('--top <k>', 'how many hidden units to list by contribution', '5')
-    .option('--full', 'with --model: also the step-by-step derivation, every hidden value and product term (default: a compact trace)');
+    .option('--full', 'with --model: also the step-by-step derivation, every hidden value and product term (default: a compact trace)')
+    .option(
+      '--out <dir>',
+      'with --model on image data: also write DIR/saliency-INDEX.svg, the gradient of the winning logit with respect to the pixels (autograd) beside the image',
+    );
 };

@@ -20,11 +20,14 @@ export interface PredictOptions {
 }
 
 /** Rows of features from --values "a,b,c" or --input FILE (CSV, one example per line, no label column). */
-async function featureRows(o: PredictOptions, features: number): Promise<{ rows: Float64Array[]; source: string }> {
+async function featureRows(o: PredictOptions, shape: readonly number[]): Promise<{ rows: Float64Array[]; source: string }> {
+  const features = shape.reduce((a, b) => a * b, 1);
+  // An image model takes its pixels flat too, row-major with the channels last (784 values for [28, 28, 1]).
+  const takes = shape.length > 1 ? `${features} values (inputs [${shape.join(', ')}], row-major)` : `${features} features`;
   if (o.values !== undefined) {
     const v = o.values.split(',').map(parseDecimal);
     if (v.some((x) => !Number.isFinite(x))) throw new CliError(`option --values must be comma-separated finite numbers, got '${o.values}'`, 2);
-    if (v.length !== features) throw new CliError(`option --values has ${v.length} numbers but the model takes ${features} features`, 2);
+    if (v.length !== features) throw new CliError(`option --values has ${v.length} numbers but the model takes ${takes}`, 2);
     return { rows: [Float64Array.from(v)], source: '--values' };
   }
   const fail = (expected: string, actual: string) => new CliError(`predict: file '${o.input}' must be ${expected}, got ${actual}`);
@@ -34,7 +37,7 @@ async function featureRows(o: PredictOptions, features: number): Promise<{ rows:
   const withLabel = lines.map((l) => `${l},0`).join('\n');
   const ds = parseCsvDataset(withLabel, { labelColumn: -1 }, `file '${o.input}'`);
   const d = ds.featureShape.reduce((a, b) => a * b, 1);
-  if (d !== features) throw new CliError(`predict: file '${o.input}' has ${d} columns but the model takes ${features} features`);
+  if (d !== features) throw new CliError(`predict: file '${o.input}' has ${d} columns but the model takes ${takes}`);
   const rows = Array.from({ length: ds.count }, (_, i) => Float64Array.from(ds.images.subarray(i * d, (i + 1) * d)));
   return { rows, source: `file '${o.input}'` };
 }
@@ -49,7 +52,7 @@ export async function runPredict(o: PredictOptions, io: CliIO): Promise<void> {
   let names: string[] | undefined = o.classes?.split(',').map((s) => s.trim()) ?? net.classNames;
   let what: string[];
   if (o.values !== undefined || o.input !== undefined) {
-    const { rows, source } = await featureRows(o, features);
+    const { rows, source } = await featureRows(o, shape);
     const flat = new Float64Array(rows.length * features);
     rows.forEach((r, i) => flat.set(r, i * features));
     batch = new Tensor(net.dtype === 'float64' ? flat : Float32Array.from(flat), [rows.length, ...shape]);
@@ -102,7 +105,7 @@ export const predictCommand: CliCommand = (program, io) => {
     .requiredOption('--model <file>', 'a model file saved by train --out')
     .option('--data <source>', "take the sample from this data source's test split (default: the model's training data, else 'mnist')")
     .option('--index <n>', 'which test example', '0')
-    .option('--values <numbers>', 'one sample given as comma-separated features')
+    .option('--values <numbers>', "one sample given as comma-separated features (an image model's pixels row-major, channels last)")
     .option('--input <file>', 'a CSV file of samples, one per line (features only)')
     .option('--top <k>', 'how many classes to show', '3')
     .option('--classes <names>', 'comma-separated class names (default: those saved in the model file)')

@@ -1,9 +1,10 @@
-import { buildMlpClassifier, gather, slice } from '../../index.js';
+import { gather, reshape, slice } from '../../index.js';
 import { directoryCheckpoint, writeFileAtomic, saveModel } from '../../io/node.js';
 import { DATA_SOURCE_HELP, loadDataSource } from '../data-source.js';
 import { evaluateModel, topClasses, worstMistakes } from '../evaluation.js';
 import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
-import { defaultLearningRate, makeOptimizer, OPTIMIZER_CHOICES, parseHidden } from '../model-builder.js';
+import { defaultLearningRate, makeOptimizer, OPTIMIZER_CHOICES, resolveArchitecture } from '../model-builder.js';
+import { ARCH_GRAMMAR, buildClassifier, describeArchitecture, inputShapeFor, planShapes } from '../architecture.js';
 import { chooseProgressMode, createProgress } from '../progress.js';
 import { progressCallback } from '../progress-callback.js';
 import { checkOutputPath } from '../output-paths.js';
@@ -15,6 +16,8 @@ import { ACCUMULATION_HELP, THREADS_HELP, withKernelOptions, type KernelOptions 
 export interface TrainOptions extends KernelOptions {
   data: string;
   hidden?: string;
+  arch?: string;
+  limit?: string;
   epochs?: string;
   batchSize?: string;
   optimizer: string;
@@ -41,13 +44,16 @@ export async function runTrain(o: TrainOptions, io: CliIO): Promise<void> {
 }
 
 async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<void> {
-  const hidden = parseHidden(o.hidden);
+  const arch = resolveArchitecture(o.arch, o.hidden);
   const epochs = numberOption('epochs', o.epochs, 10, { integer: true, min: 1 });
   const batchSize = numberOption('batch-size', o.batchSize, 32, { integer: true, min: 1 });
   const lr = numberOption('lr', o.lr, defaultLearningRate(o.optimizer), { positive: true });
   const momentum = numberOption('momentum', o.momentum, 0, { min: 0, max: 1 });
   const seed = numberOption('seed', o.seed, 0, { integer: true, min: 0 });
   const validationSplit = numberOption('validation-split', o.validationSplit, DEFAULT_VALIDATION_SPLIT, { min: 0, max: 0.9 });
+  const limit = o.limit === undefined ? undefined : numberOption('limit', o.limit, 0, { integer: true, min: 1 });
+  if (arch.image && o.data.startsWith('csv:'))
+    throw new CliError(`option --arch: a convolutional network needs image data (--data mnist or idx:DIR), not the features of '${o.data}'`, 2);
   if (o.resume && !o.checkpoint) throw new CliError('option --resume needs --checkpoint DIR', 2);
   checkOutputPath('out', o.out, 'file');
   checkOutputPath('report', o.report, 'file');
@@ -56,14 +62,22 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
   const data = await loadDataSource(o.data, { testCsv: o.testCsv, labelColumn: o.labelColumn });
   const features = data.train.featureShape.reduce((a, b) => a * b, 1);
   const classes = Math.max(data.train.numClasses, data.test.numClasses);
-  const all = datasetTensors(data.train, null);
+  // Images [H, W, 1] for a convolutional network (the same [0, 1] pixels, reshaped), flat features otherwise.
+  const inputShape = inputShapeFor(arch, data.train, o.data);
+  planShapes(arch, inputShape);
+  const flat = datasetTensors(data.train, null);
+  const count = limit === undefined ? flat.x.shape[0] : Math.min(limit, flat.x.shape[0]);
+  const all = { x: reshape(slice(flat.x, 0, count), [count, ...inputShape]), y: slice(flat.y, 0, count) };
   // Validation: the last fraction of the training split, held out (never the test split, which scores the model).
   const n = all.x.shape[0];
   const at = validationSplit > 0 ? Math.floor(n * (1 - validationSplit)) : n;
   if (at < 1 || (validationSplit > 0 && at >= n))
     throw new CliError(`option --validation-split ${validationSplit} leaves no training or no validation examples of the ${n}`, 2);
   const train = { x: slice(all.x, 0, at), y: slice(all.y, 0, at) };
-  const net = buildMlpClassifier([features], { hidden, classes, seed, standardizeOn: o.standardize === false ? null : train.x });
+  // Flat features are standardized by a first Normalization layer (as npm start); images keep their [0, 1] pixels.
+  const standardize = !arch.image && o.standardize !== false;
+  const net = buildClassifier(arch, { inputShape, classes, seed, standardizeOn: standardize ? train.x : null });
+  const network = describeArchitecture(arch, inputShape, classes, standardize);
   net.classNames = data.classNames.length === classes ? data.classNames : undefined;
   net.dataSplit = data.split;
   net.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
@@ -71,11 +85,11 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
   if (mode !== 'json') {
     writeLine(
       io.stderr,
-      `logitkit train: ${data.name}, ${at} training, ${n - at} validation and ${data.test.count} test examples, ${features} features, ${classes} classes`,
+      `logitkit train: ${data.name}, ${at} training, ${n - at} validation and ${data.test.count} test examples, ${arch.image ? `${inputShape.join('×')} images` : `${features} features`}, ${classes} classes`,
     );
     writeLine(
       io.stderr,
-      `model: ${[features, ...hidden, classes].join(' → ')} (${o.standardize === false ? '' : 'standardized features, '}relu hidden layers, logits out), ${o.optimizer} lr ${lr}, batch ${batchSize}, seed ${seed}; kernels ${kernelsUsed}`,
+      `model: ${network} (${net.countParams().toLocaleString('en-US')} parameters), ${o.optimizer} lr ${lr}, batch ${batchSize}, seed ${seed}; kernels ${kernelsUsed}`,
     );
   }
   const test = datasetTensors(data.test, net);
@@ -120,11 +134,15 @@ async function train(o: TrainOptions, io: CliIO, kernelsUsed: string): Promise<v
       support: evaluation.support,
       calibration: evaluation.calibration,
       hyperparameters: [
-        ['network', [features, ...hidden, classes].join(' → ') + (o.standardize === false ? '' : ' (features standardized)')],
+        [
+          'network',
+          `${o.arch !== undefined ? `--arch ${o.arch}` : o.hidden !== undefined ? `--hidden '${o.hidden}'` : '--arch mlp (the default)'}: ${network}`,
+        ],
         ['optimizer', `${o.optimizer}, learning rate ${lr}${o.optimizer === 'sgd' ? `, momentum ${momentum}` : ''}`],
         ['epochs', String(epochs)],
         ['batch size', String(batchSize)],
         ['seed', String(seed)],
+        ...(limit === undefined ? [] : [['training examples', `the first ${count} of the training split (--limit ${limit})`] as [string, string]]),
         ['validation', at < n ? `last ${n - at} of the ${n} training examples (--validation-split ${validationSplit})` : 'none'],
         ['kernels', kernelsUsed],
       ],
@@ -161,7 +179,9 @@ export const trainCommand: CliCommand = (program, io) => {
     .command('train')
     .description('train a classifier (default: the MNIST MLP preset of npm start, 784 → normalization → 128 (relu) → 10, on the embedded MNIST digits)')
     .option('--data <source>', DATA_SOURCE_HELP, 'mnist')
-    .option('--hidden <sizes>', "hidden layer widths, comma-separated ('' for none)", '128')
+    .option('--arch <arch>', `the network: ${ARCH_GRAMMAR}`)
+    .option('--hidden <sizes>', "hidden layer widths, comma-separated ('' for none; default 128): --hidden 256,128 is --arch dense:256,dense:128")
+    .option('--limit <n>', 'train on the first n examples of the training split only (before the validation hold-out), for a quick run')
     .option('--epochs <n>', 'epochs', '10')
     .option('--batch-size <n>', 'examples per step', '32')
     .option('--optimizer <name>', `one of ${OPTIMIZER_CHOICES.join(', ')}`, 'adam')
@@ -172,7 +192,10 @@ export const trainCommand: CliCommand = (program, io) => {
       '--validation-split <f>',
       `hold out this last fraction of the training split for the per-epoch validation numbers (default ${DEFAULT_VALIDATION_SPLIT}; 0: none; the test split is never used for validation)`,
     )
-    .option('--no-standardize', 'no normalization layer (default: standardize each feature with the training mean and variance, as npm start)')
+    .option(
+      '--no-standardize',
+      'no normalization layer (default for flat features: standardize each feature with the training mean and variance, as npm start; images are never standardized, their pixels stay in [0, 1])',
+    )
     .option('--out <file>', 'save the trained model here (atomically)')
     .option('--checkpoint <dir>', 'save model, optimizer and RNG state after each epoch (atomically)')
     .option('--resume', 'continue from the last complete epoch in --checkpoint')
