@@ -64,6 +64,17 @@ export {
   type NumericsNote,
   type CrossCheck,
   type ContributionTrace,
+  saliencyMap,
+  saliencySvg,
+  featurePath,
+  featureSummary,
+  renderFeatures,
+  describeLayer,
+  type Saliency,
+  type SaliencyOptions,
+  type SaliencySvgInput,
+  type FeatureStep,
+  type FeatureSummary,
 } from './explain/index.js';
 export {
   input,

