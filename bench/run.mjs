@@ -5,13 +5,16 @@
 // medians and ratios and writes artifacts/bench.json. See docs/benchmarks.md.
 //
 //   node bench/run.mjs [--runs 7] [--warmup 2] [--budget 25] [--quick | --full] [--quick-batches 50]
-//                      [--epoch-runs 3] [--rounds 1] [--frameworks a,b] [--workloads ce,softmax,matmul,epoch] [--json path]
+//                      [--epoch-runs 3] [--rounds 1] [--frameworks a,b] [--workloads ce,softmax,matmul,epoch,cnn] [--json path]
 //                      [--epoch-api auto|fit|ops]   (logitkit epoch: model.fit, or ops + autograd + a bench-side Adam)
+//                      [--cnn-batches 60 (--quick: 20)] [--cnn-tfjs-batches 12] [--cnn-runs 3] [--cnn-warmup-batches 5]
+//   The CNN row (issue 12) runs on logitkit-native, logitkit-wasm, tfjs-wasm and torch-1t unless --frameworks names
+//   others; it times K batches of 128 per run and extrapolates to the 60,000-image epoch (K = 469: whole epochs).
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ARTIFACTS, BENCH_DIR, MM_FLOPS, OUTPUTS_DIR, RESULT_MARKER, ROOT, WORKLOADS, parseArgs, readOutput, summarize } from './lib/common.mjs';
+import { ARTIFACTS, BENCH_DIR, MM_FLOPS, OUTPUTS_DIR, RESULT_MARKER, ROOT, WORKLOADS, cnnFlops, parseArgs, readOutput, summarize } from './lib/common.mjs';
 import { compareArrays, ensureInputs, references } from './lib/inputs.mjs';
 
 const args = parseArgs(process.argv.slice(2));
@@ -20,7 +23,7 @@ if (args.help || args.h) {
     fs
       .readFileSync(new URL(import.meta.url), 'utf8')
       .split('\n')
-      .slice(1, 9)
+      .slice(1, 12)
       .join('\n')
       .replace(/^\/\/ ?/gm, ''),
   );
@@ -35,7 +38,20 @@ const EPOCH_RUNS = Number(args['epoch-runs'] ?? 3);
 const TIMEOUT_S = Number(args.timeout ?? 300);
 const JSON_PATH = path.resolve(ROOT, String(args.json ?? path.join(ARTIFACTS, 'bench.json')));
 const EPOCH_MODE = args.quick ? 'quick' : args.full ? 'full' : 'auto';
+// The CNN row: K batches of 128 per timed run (a whole epoch is ≈ 50 s for PyTorch, minutes for TF.js wasm).
+const CNN_BATCHES = Number(args['cnn-batches'] ?? (args.quick ? 20 : 60));
+const CNN_TFJS_BATCHES = Number(args['cnn-tfjs-batches'] ?? Math.min(CNN_BATCHES, 12));
+const CNN_RUNS = Number(args['cnn-runs'] ?? 3);
+const CNN_WARMUP = Number(args['cnn-warmup-batches'] ?? 5);
+/** The CNN row's columns unless --frameworks picks others: the issue's comparison (native, wasm; TF.js wasm; PyTorch 1 thread). */
+const CNN_FRAMEWORKS = ['logitkit-native', 'logitkit-wasm', 'tfjs-wasm', 'torch-1t'];
+const CNN_FLOPS = cnnFlops();
 const workloads = args.workloads ? String(args.workloads).split(',') : Object.keys(WORKLOADS);
+const unknownWorkloads = workloads.filter((w) => !WORKLOADS[w]);
+if (unknownWorkloads.length) {
+  console.error(`bench: unknown workload(s) ${unknownWorkloads.join(', ')}; known: ${Object.keys(WORKLOADS).join(', ')}`);
+  process.exit(2);
+}
 const notices = [];
 const warnings = [];
 
@@ -49,7 +65,7 @@ function warn(msg) {
 }
 
 /** Runs a child, returns the parsed BENCH_RESULT line (or an error object). */
-function runChild(cmd, argv, label) {
+function runChild(cmd, argv, label, timeoutS = TIMEOUT_S) {
   return new Promise((resolve) => {
     const child = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -58,8 +74,8 @@ function runChild(cmd, argv, label) {
     child.stderr.on('data', (d) => (err += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      err += `\n(killed after ${TIMEOUT_S} s)`;
-    }, TIMEOUT_S * 1000);
+      err += `\n(killed after ${timeoutS} s)`;
+    }, timeoutS * 1000);
     child.on('error', (e) => {
       clearTimeout(timer);
       resolve({ error: `${label}: cannot start ${cmd}: ${e.message}` });
@@ -111,7 +127,7 @@ function cellText(workload, r) {
     return `${fmtNum(g(s.medianMs))} GFLOP/s (${fmtNum(g(s.maxMs))}–${fmtNum(g(s.minMs))})`;
   }
   const range = `${fmtMs(s.minMs)}–${fmtMs(s.maxMs)}`;
-  const mark = workload === 'epoch' && r.mode === 'quick' ? ` *est. from ${r.batchesTimed} batches*` : '';
+  const mark = (workload === 'epoch' || workload === 'cnn') && r.mode === 'quick' ? ` *est. from ${r.batchesTimed} batches*` : '';
   return `${fmtMs(s.medianMs)} (${range})${mark}`;
 }
 
@@ -224,6 +240,32 @@ function checkEpochs(results) {
   return checks;
 }
 
+/**
+ * CNN: every framework starts from the same weights on the same batches, but dropout draws its own masks, so the
+ * per-step losses agree only loosely: the first step within 5 % and the mean over the common steps within 5 %.
+ */
+const CNN_TOL = { firstLossRel: 0.05, meanLossRel: 0.05 };
+function checkCnn(results) {
+  const ok = results.filter((r) => r?.losses?.length);
+  if (ok.length < 2) return {};
+  const ref = ok.find((r) => r.framework === 'torch-1t') ?? ok[0];
+  const mean = (xs, k) => xs.slice(0, k).reduce((s, x) => s + x, 0) / k;
+  const checks = {};
+  for (const r of ok) {
+    const common = Math.min(r.losses.length, ref.losses.length);
+    const first = Math.abs(r.losses[0] - ref.losses[0]) / Math.abs(ref.losses[0]);
+    const meanRel = Math.abs(mean(r.losses, common) - mean(ref.losses, common)) / Math.abs(mean(ref.losses, common));
+    const c = { reference: ref.framework, stepsCompared: common, firstLossRelErr: first, meanLossRelErr: meanRel, meanLoss: mean(r.losses, common) };
+    c.ok = first <= CNN_TOL.firstLossRel && meanRel <= CNN_TOL.meanLossRel;
+    if (!c.ok)
+      warn(
+        `${r.framework} CNN losses disagree with ${ref.framework}: first-step loss rel. error ${first.toExponential(2)}, mean loss over ${common} steps rel. error ${meanRel.toExponential(2)}`,
+      );
+    checks[r.framework] = c;
+  }
+  return checks;
+}
+
 /** Pools a later round's runs into the first round's result (first round's outputs and losses are kept). */
 function merge(prev, r) {
   if (!prev) return r;
@@ -234,6 +276,7 @@ function merge(prev, r) {
   out.summary = summarize(out.timesMs);
   if (out.gflops !== undefined) out.gflops = MM_FLOPS / (out.summary.medianMs * 1e6);
   out.rss = { ...prev.rss, peakMiB: Math.max(prev.rss.peakMiB, r.rss.peakMiB) };
+  if (prev.rss.epochPeakMiB != null && r.rss.epochPeakMiB != null) out.rss.epochPeakMiB = Math.max(prev.rss.epochPeakMiB, r.rss.epochPeakMiB);
   if (prev.gc && r.gc) out.gc = { count: prev.gc.count + r.gc.count, ms: prev.gc.ms + r.gc.ms };
   out.loadavg = [...prev.loadavg, ...r.loadavg];
   out.check = prev.check?.ok === false ? prev.check : (r.check ?? prev.check);
@@ -326,6 +369,86 @@ async function main() {
       .join(', ');
     notice(`epoch row for ${who}: quick mode, timed on ${QUICK_BATCHES} batches and extrapolated to the full epoch (run with --full to time whole epochs)`);
   }
+  const cnnFrameworks = selected.filter((f) => (only ? true : CNN_FRAMEWORKS.includes(f.id)) && !(f.workloads && !f.workloads.includes('cnn')));
+  const cnnBatchesFor = (f) => Math.min(f.peer === 'tfjs' ? CNN_TFJS_BATCHES : CNN_BATCHES, meta.epoch.batches);
+  if (workloads.includes('cnn')) {
+    if (lk.available && lk.cnnApi?.missing) notice(`CNN row: logitkit skipped: ${lk.cnnApi.missing}`);
+    const describeBatches = (k) =>
+      k >= meta.epoch.batches
+        ? 'whole epochs'
+        : `${k} batches of ${meta.cnn.batch} (${Math.min(meta.epoch.trainN, k * meta.cnn.batch).toLocaleString('en-US')} images) per run, extrapolated to the ${meta.epoch.trainN.toLocaleString('en-US')}-image epoch`;
+    const tf = cnnFrameworks.filter((f) => f.peer === 'tfjs').map((f) => f.id);
+    notice(
+      `CNN row: ${describeBatches(CNN_BATCHES)}${tf.length && CNN_TFJS_BATCHES !== CNN_BATCHES ? `; ${tf.join(', ')}: ${describeBatches(CNN_TFJS_BATCHES)}` : ''}; median of up to ${CNN_RUNS} runs after ${CNN_WARMUP} warm-up batches; columns ${cnnFrameworks.map((f) => f.id).join(', ')}`,
+    );
+  }
+
+  /** One CNN cell: logitkit and TF.js through bench/worker.mjs, PyTorch through bench/torch_cnn.py. */
+  async function runCnnCell(f) {
+    const load = os.loadavg()[0];
+    let r;
+    if (f.ours && lk.cnnApi?.missing) r = { framework: f.id, skipped: true, reason: lk.cnnApi.missing };
+    else {
+      const batches = cnnBatchesFor(f);
+      const warm = String(f.peer === 'tfjs' ? Math.min(CNN_WARMUP, 2) : CNN_WARMUP);
+      const budget = String(EPOCH_BUDGET_S * 2);
+      const timeout = Math.max(TIMEOUT_S, 900);
+      r =
+        f.peer === 'torch'
+          ? await runChild(
+              python,
+              [
+                path.join(BENCH_DIR, 'torch_cnn.py'),
+                '--mode',
+                'bench',
+                '--threads',
+                String(f.threads),
+                '--batches',
+                String(batches),
+                '--runs',
+                String(CNN_RUNS),
+                '--warmup-batches',
+                warm,
+                '--budget',
+                budget,
+              ],
+              f.id,
+              timeout,
+            )
+          : await runChild(
+              process.execPath,
+              [
+                path.join(BENCH_DIR, 'worker.mjs'),
+                '--framework',
+                f.id,
+                '--workload',
+                'cnn',
+                '--cnn-batches',
+                String(batches),
+                '--cnn-runs',
+                String(CNN_RUNS),
+                '--cnn-warmup-batches',
+                warm,
+                '--budget',
+                budget,
+              ],
+              f.id,
+              timeout,
+            );
+    }
+    r.framework ??= f.id;
+    r.loadavg = [load];
+    if (r.error) warn(`${f.id} cnn: ${r.error.split('\n')[0]}`);
+    for (const n of r.notes ?? []) if (n.startsWith('cnn:') && !notices.includes(`${f.id} ${n}`)) notice(`${f.id} ${n}`);
+    const gf = r.summary ? `, ${fmtNum(CNN_FLOPS.perEpoch / (r.summary.medianMs * 1e6))} GFLOP/s` : '';
+    const extra = r.summary
+      ? `${r.summary.runs} runs, ${r.batchesTimed} batches ×${r.extrapolation.toFixed(2)}${gf}, epoch peak RSS ${fmtNum(r.rss.epochPeakMiB ?? r.rss.peakMiB)} MiB${r.gc ? `, ${r.gc.count} GCs` : ''}, load ${load.toFixed(1)}`
+      : r.skipped
+        ? `(${r.reason})`
+        : '';
+    console.log(`  ${f.id.padEnd(17)} ${cellText('cnn', r).padEnd(44)} ${extra}`);
+    return r;
+  }
 
   // Each (workload, framework) cell runs in its own process. With --rounds R the whole sweep repeats R times and
   // the timed runs are pooled, so load changes on a shared machine spread over every framework.
@@ -336,8 +459,12 @@ async function main() {
   for (let round = 0; round < ROUNDS; round++) {
     for (const w of workloads) {
       console.log(`\n${WORKLOADS[w].title}${ROUNDS > 1 ? ` (round ${round + 1} of ${ROUNDS})` : ''}`);
-      for (const f of selected) {
+      for (const f of w === 'cnn' ? cnnFrameworks : selected) {
         if (f.workloads && !f.workloads.includes(w)) continue;
+        if (w === 'cnn') {
+          results[w][f.id] = merge(results[w][f.id], await runCnnCell(f));
+          continue;
+        }
         const common = [
           '--workload',
           w,
@@ -380,6 +507,10 @@ async function main() {
     const checks = checkEpochs(Object.values(results.epoch));
     for (const [id, c] of Object.entries(checks)) results.epoch[id].check = c;
   }
+  if (results.cnn) {
+    const checks = checkCnn(Object.values(results.cnn));
+    for (const [id, c] of Object.entries(checks)) results.cnn[id].check = c;
+  }
 
   // ---------- report ----------
   const cols = selected.filter((f) => workloads.some((w) => results[w][f.id]));
@@ -403,6 +534,8 @@ async function main() {
         const r = results[w][f.id];
         if (!r?.rss) return '—';
         const gc = r.gc ? `, ${r.gc.count} GCs` : '';
+        // The CNN row: the peak during the timed epochs (VmHWM reset before each), then the whole process's.
+        if (w === 'cnn' && r.rss.epochPeakMiB != null) return `${r.rss.epochPeakMiB.toFixed(0)} MiB in the epoch (process ${r.rss.peakMiB.toFixed(0)})${gc}`;
         return `${r.rss.peakMiB.toFixed(0)} MiB${gc}`;
       }),
     ]),
@@ -421,10 +554,27 @@ async function main() {
       const q = t1('matmul') / get('matmul', o.id);
       goals.push({ ours: o.id, goal: 'matMul: ≥ 40 % of PyTorch 1 thread GFLOP/s', met: q >= 0.4, ratio: q });
     }
-    for (const w of workloads) {
+    for (const w of workloads.filter((x) => x !== 'cnn')) {
       const a = get(w, o.id);
       const b = get(w, 'tfjs-wasm');
       if (a && b) goals.push({ ours: o.id, goal: `${WORKLOADS[w].short}: ≥ 20× faster than TF.js wasm`, met: b / a >= 20, ratio: b / a });
+    }
+    // Issue 12's goals for the CNN epoch.
+    const cnn = results.cnn?.[o.id];
+    if (cnn?.summary) {
+      const torch = results.cnn['torch-1t'];
+      const tfw = results.cnn['tfjs-wasm'];
+      if (torch?.summary) {
+        const q = cnn.summary.medianMs / torch.summary.medianMs;
+        goals.push({ ours: o.id, goal: 'CNN epoch: ≤ 0.5 × PyTorch 1 thread', met: q <= 0.5, ratio: q });
+        const a = cnn.rss.epochPeakMiB ?? cnn.rss.peakMiB;
+        const b = torch.rss.epochPeakMiB ?? torch.rss.peakMiB;
+        goals.push({ ours: o.id, goal: "CNN epoch: peak memory ≤ PyTorch 1 thread's", met: a <= b, ratio: a / b, unit: 'memory' });
+      }
+      if (tfw?.summary) {
+        const q = tfw.summary.medianMs / cnn.summary.medianMs;
+        goals.push({ ours: o.id, goal: 'CNN epoch: ≥ 5× faster than TF.js wasm', met: q >= 5, ratio: q });
+      }
     }
   }
   const refBlas = torchInfo && torchInfo.blasInfo === 'generic' && !/openblas|mkl|blis/i.test(torchInfo.blasLibraries?.join(' ') ?? '');
@@ -434,8 +584,30 @@ async function main() {
   }
   const goalLines = goals.map(
     (g) =>
-      `- ${g.met ? '[x]' : '[ ]'} ${g.ours}: ${g.goal} (measured ${fmtNum(g.ratio)}${g.goal.includes('TF.js') ? '×' : g.goal.includes('GFLOP') ? ' of theirs' : ' ours/theirs'})${g.caveat ? ` — ${g.caveat}` : ''}`,
+      `- ${g.met ? '[x]' : '[ ]'} ${g.ours}: ${g.goal} (measured ${fmtNum(g.ratio)}${g.goal.includes('TF.js') ? '×' : g.goal.includes('GFLOP') ? ' of theirs' : g.unit === 'memory' ? ' ours/theirs (MiB)' : ' ours/theirs'})${g.caveat ? ` — ${g.caveat}` : ''}`,
   );
+
+  // The CNN epoch's floating-point work, and what each column's median makes of it.
+  const cnnLines = [];
+  if (results.cnn && Object.values(results.cnn).some((r) => r?.summary)) {
+    const tf = (x) => `${(x / 1e12).toFixed(3)} TFLOP`;
+    const mm = results.matmul?.['torch-1t']?.gflops;
+    cnnLines.push(
+      `Physical floor: one epoch of ${CNN_FLOPS.examples.toLocaleString('en-US')} images is ${tf(CNN_FLOPS.perEpoch)} of matrix-product work (${fmtNum(CNN_FLOPS.trainingPerExample / 1e6)} MFLOP per image: ${CNN_FLOPS.layers.map((l) => `${l.name} ${l.passes}×${fmtNum((2 * l.macs) / 1e6)}`).join(', ')} MFLOP; the first convolution needs no input gradient); 3 × forward, the usual estimate, is ${tf(CNN_FLOPS.conventionalPerEpoch)}.`,
+    );
+    for (const f of cols) {
+      const r = results.cnn[f.id];
+      if (!r?.summary) continue;
+      const s = r.summary.medianMs / 1000;
+      cnnLines.push(
+        `- ${f.label}: ${fmtNum(s)} s per epoch${r.mode === 'quick' ? ` (est. from ${r.batchesTimed} batches)` : ''} → ${fmtNum(CNN_FLOPS.perEpoch / (s * 1e9))} GFLOP/s`,
+      );
+    }
+    if (mm)
+      cnnLines.push(
+        `At the matMul row's PyTorch rate (${fmtNum(mm)} GFLOP/s) the epoch's products alone would take ${fmtNum(CNN_FLOPS.perEpoch / (mm * 1e9))} s.`,
+      );
+  }
 
   machine.loadavgEnd = os.loadavg();
   const viaNpm = process.env.npm_lifecycle_event === 'bench';
@@ -448,6 +620,7 @@ async function main() {
   console.log(ratioTable);
   console.log('\n## Peak RSS of each worker process (and garbage collections during the timed runs, Node only)\n');
   console.log(memTable);
+  if (cnnLines.length) console.log(`\n## CNN epoch: work and rate\n\n${cnnLines.join('\n')}`);
   if (goalLines.length) console.log(`\n## Goals of the speed issue\n\n${goalLines.join('\n')}`);
   if (notices.length) console.log(`\nNotices:\n${notices.map((n) => `- ${n}`).join('\n')}`);
   if (warnings.length) console.log(`\nWarnings:\n${warnings.map((n) => `- ${n}`).join('\n')}`);
@@ -474,7 +647,8 @@ async function main() {
       epochMode: EPOCH_MODE,
       quickBatches: QUICK_BATCHES,
       epochRuns: EPOCH_RUNS,
-      tolerances: TOL,
+      cnn: { batches: CNN_BATCHES, tfjsBatches: CNN_TFJS_BATCHES, runs: CNN_RUNS, warmupBatches: CNN_WARMUP, frameworks: CNN_FRAMEWORKS, flops: CNN_FLOPS },
+      tolerances: { ...TOL, cnn: CNN_TOL },
     },
     inputs: meta,
     frameworks: cols,
@@ -482,7 +656,7 @@ async function main() {
     goals,
     notices,
     warnings,
-    tables: { medians: medianTable, ratios: ratioTable, memory: memTable },
+    tables: { medians: medianTable, ratios: ratioTable, memory: memTable, cnn: cnnLines },
   };
   fs.mkdirSync(path.dirname(JSON_PATH), { recursive: true });
   fs.writeFileSync(JSON_PATH, JSON.stringify(report, null, 2));
@@ -505,6 +679,7 @@ async function main() {
     '**Peak RSS per worker process** (GCs during the timed runs, Node only)',
     '',
     memTable,
+    ...(cnnLines.length ? ['', '**CNN epoch: work and rate**', '', ...cnnLines] : []),
     ...(goalLines.length ? ['', '**Goals of the speed issue**', '', ...goalLines] : []),
     ...(notices.length ? ['', '**Notices**', '', ...notices.map((n) => `- ${n}`)] : []),
     '',

@@ -2,10 +2,24 @@
 // One framework × one workload in its own process, so peak RSS is attributable and frameworks never share a heap.
 //   node bench/worker.mjs --framework tfjs-wasm --workload softmax [--runs 7] [--warmup 2] [--budget 30]
 //   node bench/worker.mjs --framework logitkit-ts --workload epoch --epoch-mode quick --quick-batches 50
+//   node bench/worker.mjs --framework logitkit-native --workload cnn --cnn-batches 60 --cnn-runs 3
 //   node bench/worker.mjs --probe
 // Prints one line `BENCH_RESULT {json}` (other lines on stdout are library chatter).
 import { PerformanceObserver, performance } from 'node:perf_hooks';
-import { EPOCH, MM_FLOPS, OUTPUTS_DIR, RESULT_MARKER, parseArgs, peakRssMiB, readMeta, readRaw, summarize, writeRaw } from './lib/common.mjs';
+import {
+  EPOCH,
+  MM_FLOPS,
+  OUTPUTS_DIR,
+  RESULT_MARKER,
+  currentRssMiB,
+  parseArgs,
+  peakRssMiB,
+  readMeta,
+  readRaw,
+  resetPeakRss,
+  summarize,
+  writeRaw,
+} from './lib/common.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 
@@ -52,6 +66,12 @@ async function withGcStats(fn) {
   return { value, gc: { count: entries.length, ms: entries.reduce((s, e) => s + e.duration, 0) } };
 }
 
+function toFloat(u8) {
+  const f = new Float32Array(u8.length);
+  for (let i = 0; i < u8.length; i++) f[i] = u8[i] / 255;
+  return f;
+}
+
 function timeRuns(run, { runs, warmup, minRuns, budgetMs }) {
   for (let i = 0; i < warmup; i++) run();
   const times = [];
@@ -95,13 +115,82 @@ async function main() {
     Object.assign(result, { timesMs: times, summary: summarize(times), gc, output: `${tag}.f32` });
     if (out.loss !== undefined) result.loss = out.loss;
     if (workload === 'matmul') result.gflops = MM_FLOPS / (result.summary.medianMs * 1e6);
+  } else if (workload === 'cnn') {
+    // K batches of 128 from the shared initial weights, after a warm-up; times extrapolated to the whole epoch. The
+    // epoch's peak RSS is VmHWM after a run, with the mark reset to the current RSS just before it.
+    const e = meta.epoch;
+    const c = meta.cnn;
+    if (typeof fw.cnn !== 'function') {
+      emit({ ...result, skipped: true, reason: `${framework} has no CNN workload` });
+      return;
+    }
+    const data = {
+      trainX: toFloat(readRaw(e.trainX, Uint8Array)),
+      trainY: Int32Array.from(readRaw(e.trainY, Uint8Array)),
+      k1: readRaw(c.k1, Float32Array),
+      k2: readRaw(c.k2, Float32Array),
+      w3: readRaw(c.w3, Float32Array),
+      w4: readRaw(c.w4, Float32Array),
+    };
+    const trainer = await fw.cnn(data);
+    if (trainer.skipped) {
+      emit({ ...result, notes: fw.notes, skipped: true, reason: trainer.reason });
+      return;
+    }
+    const n = e.trainN;
+    const total = Math.ceil(n / c.batch);
+    const batches = Math.min(Number(args['cnn-batches'] ?? 60), total);
+    const examples = Math.min(n, batches * c.batch);
+    const factor = n / examples;
+    const cnnRuns = Number(args['cnn-runs'] ?? 3);
+    await trainer.train(Math.min(n, Number(args['cnn-warmup-batches'] ?? 5) * c.batch));
+    const peakBefore = peakRssMiB();
+    const canReset = resetPeakRss();
+    const rawTimes = [];
+    const epochPeaks = [];
+    let losses = null;
+    let startRss = null;
+    const { gc } = await withGcStats(async () => {
+      const start = performance.now();
+      for (let r = 0; r < cnnRuns; r++) {
+        trainer.reset();
+        resetPeakRss();
+        startRss ??= currentRssMiB();
+        const t0 = performance.now();
+        const l = await trainer.train(examples);
+        rawTimes.push(performance.now() - t0);
+        epochPeaks.push(peakRssMiB());
+        if (r === 0) losses = l;
+        if (rawTimes.length >= Math.min(2, cnnRuns) && performance.now() - start > budgetMs) break;
+      }
+    });
+    const times = rawTimes.map((t) => t * factor);
+    Object.assign(result, {
+      notes: fw.notes,
+      mode: batches === total ? 'full' : 'quick',
+      batchesTimed: batches,
+      examplesTimed: examples,
+      trainN: n,
+      extrapolation: factor,
+      rawTimesMs: rawTimes,
+      timesMs: times,
+      summary: summarize(times),
+      gc,
+      losses,
+      meanLoss: losses.reduce((s, x) => s + x, 0) / losses.length,
+    });
+    result.rss = {
+      startMiB: rssStart,
+      afterLoadMiB: rssLoaded,
+      peakMiB: Math.max(peakBefore, ...epochPeaks),
+      epochPeakMiB: canReset ? Math.max(...epochPeaks) : null,
+      epochStartMiB: startRss,
+      epochPeakResetWorked: canReset,
+    };
+    emit(result);
+    return;
   } else if (workload === 'epoch') {
     const e = meta.epoch;
-    const toFloat = (u8) => {
-      const f = new Float32Array(u8.length);
-      for (let i = 0; i < u8.length; i++) f[i] = u8[i] / 255;
-      return f;
-    };
     const data = {
       trainX: toFloat(readRaw(e.trainX, Uint8Array)),
       trainY: Int32Array.from(readRaw(e.trainY, Uint8Array)),

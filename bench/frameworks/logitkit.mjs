@@ -4,9 +4,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { EPOCH, ROOT } from '../lib/common.mjs';
+import { CNN, EPOCH, ROOT } from '../lib/common.mjs';
 
-const DIST = path.join(ROOT, 'dist');
+// BENCH_LOGITKIT_DIST: another build of the library (e.g. tsc --outDir /tmp/lk-dist) instead of dist/.
+const DIST = process.env.BENCH_LOGITKIT_DIST ? path.resolve(process.env.BENCH_LOGITKIT_DIST) : path.join(ROOT, 'dist');
 
 async function importDist(rel) {
   return import(pathToFileURL(path.join(DIST, rel)).href);
@@ -44,6 +45,20 @@ export async function findTrainApi() {
   return ok ? { sequential: lk.sequential, dense: lk.layers.dense, adam: lk.optimizers.adam } : null;
 }
 
+/** The image layers the CNN row needs (Keras names), or why they are not there. */
+export const CNN_LAYERS = ['conv2d', 'maxPooling2d', 'flatten', 'dense', 'dropout'];
+export async function findCnnApi() {
+  const lk = await importDist('index.js');
+  const missing = CNN_LAYERS.filter((name) => typeof lk.layers?.[name] !== 'function');
+  if (typeof lk.sequential !== 'function') missing.unshift('sequential');
+  if (missing.length)
+    return {
+      ok: false,
+      reason: `${path.relative(ROOT, DIST) || DIST}/index.js has no ${missing.map((m) => (m === 'sequential' ? m : `layers.${m}`)).join(', ')} (the image layers have not landed, or the build is stale)`,
+    };
+  return { ok: true, sequential: lk.sequential, layers: lk.layers };
+}
+
 export async function probe() {
   if (!fs.existsSync(path.join(DIST, 'index.js'))) return { available: false, reason: 'dist/index.js missing (run npm run build)' };
   const lk = await importDist('index.js');
@@ -57,6 +72,7 @@ export async function probe() {
     wasm: wasm ? `${wasm.module} ${wasm.name}` : null,
     native: typeof lk.hasNativeKernels === 'function' && (await lk.hasNativeKernels()) ? 'dist/index.js createNativeKernels' : null,
     trainApi: train ? 'sequential + compile + fit (dist/index.js)' : null,
+    cnnApi: await findCnnApi().then((c) => (c.ok ? 'sequential + layers.conv2d/maxPooling2d/flatten/dense/dropout + compile + fit' : { missing: c.reason })),
   };
 }
 
@@ -197,6 +213,73 @@ class LogitkitAdapter {
         let correct = 0;
         for (let i = 0; i < testY.length; i++) if (pred[i] === testY[i]) correct++;
         return correct / testY.length;
+      },
+    };
+  }
+
+  /**
+   * The CNN through the public API, as a user writes it: sequential([layers.conv2d, layers.maxPooling2d, ...]) +
+   * compile(adam, sparse CE from logits) + fit(x [n, 28, 28, 1], y, {epochs: 1, batchSize: 128, shuffle: false}), from
+   * the shared initial weights (Keras layouts: HWIO kernels). Returns {skipped, reason} while the layers are missing.
+   */
+  async cnn({ trainX, trainY, k1, k2, w3, w4 }) {
+    const api = await findCnnApi();
+    if (!api.ok) return { skipped: true, reason: api.reason };
+    const lk = this.lk;
+    const L = api.layers;
+    const { height, width, channels, conv, pool, hidden, dropout, classes, batch, lr, beta1, beta2, epsilon } = CNN;
+    this.notes.push('cnn: sequential + layers.conv2d/maxPooling2d/flatten/dense/dropout + compile + fit, shuffle off, onBatchEnd callback for the losses');
+    const model = api.sequential([
+      L.conv2d({ filters: conv[0].filters, kernelSize: conv[0].kernel, activation: 'relu', inputShape: [height, width, channels] }),
+      L.maxPooling2d({ poolSize: pool }),
+      L.conv2d({ filters: conv[1].filters, kernelSize: conv[1].kernel, activation: 'relu' }),
+      L.maxPooling2d({ poolSize: pool }),
+      L.flatten(),
+      L.dense({ units: hidden, activation: 'relu' }),
+      L.dropout({ rate: dropout }),
+      L.dense({ units: classes }),
+    ]);
+    const flat = w3.length / hidden;
+    const shapes = [
+      [conv[0].kernel, conv[0].kernel, channels, conv[0].filters],
+      [conv[0].filters],
+      [conv[1].kernel, conv[1].kernel, conv[0].filters, conv[1].filters],
+      [conv[1].filters],
+      [flat, hidden],
+      [hidden],
+      [hidden, classes],
+      [classes],
+    ];
+    const got = model.weights.map((v) => v.shape.join('x')).join(', ');
+    const want = shapes.map((s) => s.join('x')).join(', ');
+    if (got !== want) throw new Error(`unexpected CNN weight shapes ${got} (wanted ${want})`);
+    const init = [k1, null, k2, null, w3, null, w4, null].map((w, i) => (w ? lk.tensor(w, { shape: shapes[i] }) : lk.zeros(shapes[i])));
+    const reset = () => {
+      model.setWeights(init);
+      model.compile({ optimizer: lk.optimizers.adam({ learningRate: lr, beta1, beta2, epsilon }), loss: 'sparseCategoricalCrossentropy' });
+    };
+    reset();
+    const pixels = height * width * channels;
+    return {
+      reset,
+      train: async (examples) => {
+        const x = new lk.Tensor(trainX.subarray(0, examples * pixels), [examples, height, width, channels]);
+        const y = new lk.Tensor(trainY.subarray(0, examples), [examples]);
+        const losses = [];
+        let prevSum = 0;
+        await model.fit(x, y, {
+          epochs: 1,
+          batchSize: batch,
+          shuffle: false,
+          callbacks: {
+            onBatchEnd: (_b, logs) => {
+              const sum = logs.loss * logs.samplesSeen;
+              losses.push((sum - prevSum) / logs.size);
+              prevSum = sum;
+            },
+          },
+        });
+        return losses;
       },
     };
   }

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { EPOCH } from '../lib/common.mjs';
+import { CNN, EPOCH } from '../lib/common.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -53,6 +53,44 @@ export async function load(backend) {
     notes.push(`wasm SIMD ${simd ? 'on' : 'off'}, multithreading ${threads ? 'on' : 'off'}`);
   }
   return new TfjsAdapter(tf, backend, notes);
+}
+
+/**
+ * TF.js 4.22's wasm backend has no Conv2DBackpropFilter kernel, so it cannot train a Conv2D ("Kernel
+ * 'Conv2DBackpropFilter' not registered for backend 'wasm'"). For the CNN row we register one composed of the wasm
+ * backend's own kernels: for stride 1, 'valid' padding, NHWC, dW[i, j, ci, co] = Σ x[n, i+h, j+w, ci]·dy[n, h, w, co]
+ * is a convolution of x transposed to [Ci, H, W, N] with dy transposed to [OH, OW, N, Co] as the filter (XNNPACK's
+ * Conv2D), transposed back to [kh, kw, Ci, Co]. Every other kernel of the step is TF.js's own.
+ */
+function registerWasmConvFilterGrad(tf) {
+  if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) return false;
+  const transpose = tf.getKernel('Transpose', 'wasm').kernelFunc;
+  const conv = tf.getKernel('Conv2D', 'wasm').kernelFunc;
+  tf.registerKernel({
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, dy } = inputs;
+      const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs;
+      const pair = (v) => (Array.isArray(v) ? v : [v ?? 1, v ?? 1]);
+      const [s1, s2] = pair(strides);
+      const [d1, d2] = pair(dilations);
+      if (s1 !== 1 || s2 !== 1 || d1 !== 1 || d2 !== 1 || pad !== 'valid' || (dataFormat && dataFormat !== 'NHWC')) {
+        throw new Error(`bench's wasm Conv2DBackpropFilter handles stride 1, dilation 1, 'valid', NHWC only (got ${JSON.stringify(attrs)})`);
+      }
+      const xT = transpose({ inputs: { x }, backend, attrs: { perm: [3, 1, 2, 0] } });
+      const dyT = transpose({ inputs: { x: dy }, backend, attrs: { perm: [1, 2, 0, 3] } });
+      const c = conv({
+        inputs: { x: xT, filter: dyT },
+        backend,
+        attrs: { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode },
+      });
+      const out = transpose({ inputs: { x: c }, backend, attrs: { perm: [1, 2, 0, 3] } });
+      for (const t of [xT, dyT, c]) backend.disposeData(t.dataId);
+      return out;
+    },
+  });
+  return true;
 }
 
 class TfjsAdapter {
@@ -168,6 +206,63 @@ class TfjsAdapter {
         let correct = 0;
         for (let i = 0; i < testY.length; i++) if (pred[i] === testY[i]) correct++;
         return correct / testY.length;
+      },
+    };
+  }
+
+  /**
+   * The CNN with tf.layers (conv2d, maxPooling2d, flatten, dense, dropout) in a tf.sequential, trained by the same
+   * low-level loop as the epoch row: optimizer.minimize on model.apply(x, {training: true}) (dropout on), the mean
+   * tf.losses.softmaxCrossEntropy with one-hot labels, tf.tidy per step, batches from Float32Array views.
+   */
+  cnn({ trainX, trainY, k1, k2, w3, w4 }) {
+    const tf = this.tf;
+    const { height, width, channels, conv, pool, hidden, dropout, classes, lr, beta1, beta2, epsilon } = CNN;
+    if (this.backend === 'wasm' && registerWasmConvFilterGrad(tf)) {
+      this.notes.push("cnn: TF.js's wasm backend has no Conv2DBackpropFilter; the bench registers one made of its own Transpose + Conv2D (XNNPACK) kernels");
+    }
+    this.notes.push('cnn: tf.sequential of tf.layers + tf.train.adam().minimize() on model.apply(x, {training: true}), one-hot labels, tf.tidy per step');
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ filters: conv[0].filters, kernelSize: conv[0].kernel, activation: 'relu', inputShape: [height, width, channels] }),
+        tf.layers.maxPooling2d({ poolSize: pool }),
+        tf.layers.conv2d({ filters: conv[1].filters, kernelSize: conv[1].kernel, activation: 'relu' }),
+        tf.layers.maxPooling2d({ poolSize: pool }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: hidden, activation: 'relu' }),
+        tf.layers.dropout({ rate: dropout }),
+        tf.layers.dense({ units: classes }),
+      ],
+    });
+    const init = [k1, new Float32Array(conv[0].filters), k2, new Float32Array(conv[1].filters), w3, new Float32Array(hidden), w4, new Float32Array(classes)];
+    const shapes = model.getWeights().map((w) => w.shape);
+    const onehot = new Float32Array(trainY.length * classes);
+    trainY.forEach((c, i) => {
+      onehot[i * classes + c] = 1;
+    });
+    const pixels = height * width * channels;
+    let opt = null;
+    const reset = () => {
+      tf.tidy(() => model.setWeights(init.map((w, i) => tf.tensor(w, shapes[i]))));
+      if (opt) opt.dispose();
+      opt = tf.train.adam(lr, beta1, beta2, epsilon);
+    };
+    reset();
+    return {
+      reset,
+      train: (examples) => {
+        const losses = [];
+        for (let i = 0; i < examples; i += CNN.batch) {
+          const bs = Math.min(CNN.batch, examples - i);
+          const loss = tf.tidy(() => {
+            const xb = tf.tensor4d(trainX.subarray(i * pixels, (i + bs) * pixels), [bs, height, width, channels]);
+            const yb = tf.tensor2d(onehot.subarray(i * classes, (i + bs) * classes), [bs, classes]);
+            return opt.minimize(() => tf.losses.softmaxCrossEntropy(yb, model.apply(xb, { training: true })), true);
+          });
+          losses.push(loss.dataSync()[0]);
+          loss.dispose();
+        }
+        return losses;
       },
     };
   }

@@ -25,6 +25,10 @@ export const WORKLOADS = {
     title: 'one training epoch, 784-128-10 MLP, Adam, batch 128',
     short: 'epoch 784-128-10 Adam b128',
   },
+  cnn: {
+    title: 'one CNN training epoch, [28, 28, 1] → conv 32 3×3 → pool 2 → conv 64 3×3 → pool 2 → 128 → dropout 0.3 → 10, Adam, batch 128',
+    short: 'CNN epoch conv32-conv64-128 b128',
+  },
 };
 
 export const CE_ROWS = 2048;
@@ -32,6 +36,63 @@ export const CE_COLS = 1000;
 export const MM_N = 512;
 export const MM_FLOPS = 2 * MM_N * MM_N * MM_N;
 export const EPOCH = { inputs: 784, hidden: 128, classes: 10, batch: 128, lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+
+/**
+ * The convolutional network of issue 12 (Keras names, 'valid' padding, channels last), trained as the epoch row:
+ * conv2d(32, 3×3, relu) → maxPooling2d(2) → conv2d(64, 3×3, relu) → maxPooling2d(2) → flatten → dense(128, relu) →
+ * dropout(0.3) → dense(10), mean sparse cross-entropy from logits, Adam (lr 1e-3, β 0.9/0.999, ε 1e-7), batch 128.
+ */
+export const CNN = {
+  height: 28,
+  width: 28,
+  channels: 1,
+  conv: [
+    { filters: 32, kernel: 3 },
+    { filters: 64, kernel: 3 },
+  ],
+  pool: 2,
+  hidden: 128,
+  dropout: 0.3,
+  classes: 10,
+  batch: 128,
+  lr: 1e-3,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-7,
+};
+
+/**
+ * The CNN's layer shapes and the floating-point operations of one training step per example, counted exactly:
+ * a product of an [m, k] and a [k, n] matrix is 2·m·k·n FLOPs, and every layer with weights does it three times
+ * (forward, the input's gradient, the weights' gradient), except the first convolution, whose input (the images)
+ * needs no gradient. `conventional` counts all three for every layer (3 × forward, the usual estimate); the
+ * element-wise work (bias, relu, pooling, softmax, Adam) is left out of both, being < 0.1 % of it.
+ */
+export function cnnFlops(cnn = CNN, examples = 60_000) {
+  const layers = [];
+  let [h, w, c] = [cnn.height, cnn.width, cnn.channels];
+  cnn.conv.forEach(({ filters, kernel }, i) => {
+    const [oh, ow] = [h - kernel + 1, w - kernel + 1];
+    const macs = oh * ow * filters * kernel * kernel * c;
+    layers.push({ name: `conv${i + 1} ${kernel}×${kernel}×${c}→${filters}, out ${oh}×${ow}×${filters}`, macs, passes: i === 0 ? 2 : 3 });
+    [h, w, c] = [Math.floor(oh / cnn.pool), Math.floor(ow / cnn.pool), filters];
+  });
+  const flat = h * w * c;
+  layers.push({ name: `dense ${flat}→${cnn.hidden}`, macs: flat * cnn.hidden, passes: 3 });
+  layers.push({ name: `dense ${cnn.hidden}→${cnn.classes}`, macs: cnn.hidden * cnn.classes, passes: 3 });
+  const forward = layers.reduce((s, l) => s + 2 * l.macs, 0);
+  const training = layers.reduce((s, l) => s + 2 * l.macs * l.passes, 0);
+  return {
+    layers,
+    flatten: flat,
+    forwardPerExample: forward,
+    trainingPerExample: training,
+    conventionalPerExample: 3 * forward,
+    examples,
+    perEpoch: training * examples,
+    conventionalPerEpoch: 3 * forward * examples,
+  };
+}
 
 /** mulberry32: tiny, seeded, good enough for benchmark inputs. */
 export function rng(seed) {
@@ -115,6 +176,26 @@ export function peakRssMiB() {
     // not Linux
   }
   return process.resourceUsage().maxRSS / 1024;
+}
+
+/** Resets this process's VmHWM to its current RSS (Linux ≥ 4.0: writing 5 to /proc/self/clear_refs); false elsewhere. */
+export function resetPeakRss() {
+  try {
+    fs.writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Current resident set size in MiB (VmRSS), or null. */
+export function currentRssMiB() {
+  try {
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
 }
 
 export function parseArgs(argv) {

@@ -4,12 +4,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { CE_COLS, CE_ROWS, EPOCH, INPUTS_DIR, MM_N, ROOT, gaussian, readRaw, rng, writeRaw } from './common.mjs';
+import { CE_COLS, CE_ROWS, CNN, EPOCH, INPUTS_DIR, MM_N, ROOT, cnnFlops, gaussian, readRaw, rng, writeRaw } from './common.mjs';
 
 // BENCH_FASHION_DIR overrides the location (an empty or missing directory forces the embedded-MNIST fallback).
 export const FASHION_DIR = process.env.BENCH_FASHION_DIR ?? '/usr/share/datasets/fashion-mnist';
 export const EMBEDDED_MNIST = path.join(ROOT, 'assets', 'mnist-10k.idx.gz');
-const INPUTS_VERSION = 3;
+const INPUTS_VERSION = 4;
 
 /** Parses one IDX array starting at `offset`; returns its dims, data view and the byte length used. */
 export function parseIdxAt(bytes, offset = 0) {
@@ -106,6 +106,28 @@ export function ensureInputs(log = console.log) {
   writeRaw(INPUTS_DIR, 'mm_b.f32', b);
   writeRaw(INPUTS_DIR, 'w1.f32', w1);
   writeRaw(INPUTS_DIR, 'w2.f32', w2);
+  // The CNN's initial weights in Keras's layouts (conv kernels HWIO, dense [in, out], flatten in (h, w, c) order):
+  // Glorot uniform with Keras's fans (receptive field × channels), zero biases; their own stream, so the inputs
+  // above stay what they were.
+  const cnnRand = rng(20241206);
+  const glorotK = (shape, fanIn, fanOut) => {
+    const limit = Math.sqrt(6 / (fanIn + fanOut));
+    const w = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < w.length; i++) w[i] = (2 * cnnRand() - 1) * limit;
+    return w;
+  };
+  const [c1, c2] = CNN.conv;
+  const k = c1.kernel * c1.kernel;
+  const cnnShapes = {
+    k1: [c1.kernel, c1.kernel, CNN.channels, c1.filters],
+    k2: [c2.kernel, c2.kernel, c1.filters, c2.filters],
+    w3: [cnnFlops(CNN).flatten, CNN.hidden],
+    w4: [CNN.hidden, CNN.classes],
+  };
+  writeRaw(INPUTS_DIR, 'cnn_k1.f32', glorotK(cnnShapes.k1, k * CNN.channels, k * c1.filters));
+  writeRaw(INPUTS_DIR, 'cnn_k2.f32', glorotK(cnnShapes.k2, k * c1.filters, k * c2.filters));
+  writeRaw(INPUTS_DIR, 'cnn_w3.f32', glorotK(cnnShapes.w3, cnnShapes.w3[0], CNN.hidden));
+  writeRaw(INPUTS_DIR, 'cnn_w4.f32', glorotK(cnnShapes.w4, CNN.hidden, CNN.classes));
   const ds = loadEpochDataset();
   writeRaw(INPUTS_DIR, 'train_x.u8', ds.train.x);
   writeRaw(INPUTS_DIR, 'train_y.u8', ds.train.y);
@@ -128,6 +150,15 @@ export function ensureInputs(log = console.log) {
       testX: 'test_x.u8',
       testY: 'test_y.u8',
       batches: Math.ceil(ds.train.n / EPOCH.batch),
+    },
+    // The CNN trains on the epoch's images (trainX above, [N, 28, 28, 1] row-major = the same bytes as [N, 784]).
+    cnn: {
+      ...CNN,
+      shapes: cnnShapes,
+      k1: 'cnn_k1.f32',
+      k2: 'cnn_k2.f32',
+      w3: 'cnn_w3.f32',
+      w4: 'cnn_w4.f32',
     },
   };
   fs.writeFileSync(metaPath, JSON.stringify(meta, null, 2));
