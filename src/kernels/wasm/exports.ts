@@ -45,11 +45,73 @@ export interface SoftmaxExports {
   sparseSoftmaxCrossEntropyF64(x: number, ids: number, rows: number, n: number, loss: number, dx: number, e: number, gScale: number): void;
 }
 
+/**
+ * The convolutions' patch copies (assembly/conv.ts), in the kernel module and in the threads module (the calling
+ * thread runs them on the shared memory around the threads' products). `g` points at the 15 int32 of a
+ * Conv2dGeometry, in its order; rows count output pixels from the first image at x (or acc).
+ */
+export interface ConvExports {
+  im2colF32(x: number, g: number, r0: number, rows: number, dst: number): void;
+  im2colF64(x: number, g: number, r0: number, rows: number, dst: number): void;
+  col2imF32(dp: number, acc: number, g: number, r0: number, rows: number): void;
+  col2imF64(dp: number, acc: number, g: number, r0: number, rows: number): void;
+  /** acc (float64) += src (float32 or float64), n elements. */
+  accumulateF32(acc: number, src: number, n: number): void;
+  accumulateF64(acc: number, src: number, n: number): void;
+  /** Rounds n float64 at p to float32 in place (written from p on). */
+  demoteF64(p: number, n: number): void;
+  /** 1 (true) when the n values at p are all finite. */
+  allFiniteF32(p: number, n: number): number;
+  allFiniteF64(p: number, n: number): number;
+}
+
+/**
+ * The direct (implicit GEMM) convolutions (assembly/conv.ts), in the kernel module. `d` points at the direct block
+ * (12 int32: padded height and width, channels, output height and width, strides, filter height and width,
+ * dilations, output channels).
+ */
+export interface DirectConvExports {
+  /** Zero-padded (and widened) copies of `images` images h × w × c into hp × wp, pixel (y, x) at (y + top, x + left). */
+  padF32(src: number, images: number, h: number, w: number, c: number, dst: number, hp: number, wp: number, top: number, left: number): void;
+  padF32Wide(src: number, images: number, h: number, w: number, c: number, dst: number, hp: number, wp: number, top: number, left: number): void;
+  padF64(src: number, images: number, h: number, w: number, c: number, dst: number, hp: number, wp: number, top: number, left: number): void;
+  /** A filter [fh, fw, c, k] in panels of output channels (8 float32, or 4 float64); `flip` of [1, 1, c, k] packs its transpose. */
+  packFilterF32(f: number, fh: number, fw: number, c: number, k: number, flip: boolean, dst: number): void;
+  packFilterF32Wide(f: number, fh: number, fw: number, c: number, k: number, flip: boolean, dst: number): void;
+  packFilterF64(f: number, fh: number, fw: number, c: number, k: number, flip: boolean, dst: number): void;
+  /** Byte offsets of output pixels [r0, r0 + rows)' first taps in the padded images (int32 each). */
+  pixelOffsets(d: number, r0: number, rows: number, size: number, ptrs: number): void;
+  /** Byte offsets of the taps from a pixel's first (int32 each). */
+  tapOffsets(d: number, size: number, taps: number): void;
+  /** out rows = taps · packed filter: float32 sums, float64 sums rounded to float32, float64. */
+  directF32(src: number, d: number, ptrs: number, rows: number, packed: number, out: number, edge: number): void;
+  directF32Wide(src: number, d: number, ptrs: number, rows: number, packed: number, out: number, edge: number): void;
+  directF64(src: number, d: number, ptrs: number, rows: number, packed: number, out: number, edge: number): void;
+  /** acc (dFilter) += the filter gradient of `pixels` pixels: float32, or float64 taps, dy and sums. */
+  gradDirectF32(src: number, d: number, ptrs: number, pixels: number, taps: number, dy: number, acc: number, edge: number): void;
+  gradDirectF64(src: number, d: number, ptrs: number, pixels: number, taps: number, dy: number, acc: number, edge: number): void;
+}
+
+/** The pools (assembly/conv.ts), in the kernel module; argMax indices are offset by indexBase. */
+export interface PoolExports {
+  maxPoolF32(x: number, out: number, argMax: number, withArg: boolean, g: number, images: number, indexBase: number): void;
+  maxPoolF64(x: number, out: number, argMax: number, withArg: boolean, g: number, images: number, indexBase: number): void;
+  /** acc (float64) += dy at argMax − lo; 0 (false) at an index outside [lo, lo + length). */
+  maxPoolBackpropF32(dy: number, argMax: number, n: number, acc: number, lo: number, length: number): number;
+  maxPoolBackpropF64(dy: number, argMax: number, n: number, acc: number, lo: number, length: number): number;
+  /** `row`: scratch for inChannels float64. */
+  avgPoolF32(x: number, out: number, g: number, images: number, row: number): void;
+  avgPoolF64(x: number, out: number, g: number, images: number, row: number): void;
+  /** acc: float64 images. */
+  avgPoolBackpropF32(dy: number, acc: number, g: number, images: number, row: number): void;
+  avgPoolBackpropF64(dy: number, acc: number, g: number, images: number, row: number): void;
+}
+
 /** What the threads module (assembly/threads.ts) exports. */
-export interface ThreadExports extends MatMulExports, SoftmaxExports {}
+export interface ThreadExports extends MatMulExports, SoftmaxExports, ConvExports {}
 
 /** The functions the kernel module exports; pointers are byte offsets into `memory`. */
-export interface KernelExports extends MatMulExports, SoftmaxExports {
+export interface KernelExports extends MatMulExports, SoftmaxExports, ConvExports, DirectConvExports, PoolExports {
   readonly memory: WebAssembly.Memory;
   heapBase(): number;
 

@@ -6,7 +6,8 @@
  * (contiguous rows, float32/float64), binary add/sub/mul (same shape, scalar, bias row, one value per row),
  * relu and step,
 Adam's update,
- * reduce('sum') (compensated, float32/float64); slice of a contiguous box is one block copy (layout.ts).
+ * reduce('sum') (compensated, float32/float64); slice of a contiguous box is one block copy (layout.ts);
+ * conv2d and its two gradients (im2col onto matMul's products), max and average pools and their gradients (conv.ts).
  * Everything else, and other dtypes or layouts, runs the fallback (TypeScript) kernels.
  *
  * Memory: each kernel lays its buffers out in the module's memory (arena.ts, grow-only, never freed);
@@ -18,6 +19,7 @@ import { tsKernels } from '../ts/index.js';
 import type { Kernels } from '../types.js';
 import { Arena } from './arena.js';
 import type { KernelExports } from './exports.js';
+import { wasmConv } from './conv.js';
 import { wasmElementwise } from './elementwise.js';
 import { fastSlice } from './layout.js';
 import { wasmAdam } from './optimizer.js';
@@ -95,5 +97,6 @@ function wasmKernelSet(w: KernelExports, flavor: WasmFlavor | null, pool: Worker
     ...fastSlice(fallback),
     ...wasmAdam(w, arena, fallback),
     matMul: wasmMatMul(w, arena, fallback, options.matMulAccumulation ?? 'float64', pool),
+    ...wasmConv(w, arena, fallback, options.matMulAccumulation ?? 'float64', pool),
   };
 }
