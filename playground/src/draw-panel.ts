@@ -1,12 +1,14 @@
 /**
  * Draw a digit: a large canvas, downsampled MNIST-style to 28×28, fed to a model (trained in this page or
- * loaded from a file); logits and probabilities update while you draw.
+ * loaded from a file); logits and probabilities update while you draw, and so do a CNN's first feature maps and
+ * the saliency of the winning logit (cnn-panel.ts).
  */
 import type { ContributionTrace } from '../../src/index.js';
 import { fetchEmbeddedMnist } from '../../src/mnist.js';
 import mnistUrl from '../../assets/mnist-10k.idx.gz?url';
 import { Random, argMax, data, explainPrediction, nn, renderText, type Tensor } from '../../src/index.js';
 import { classifierFromBytes, type DigitClassifier } from './classifier.js';
+import { mountCnnPanel } from './cnn-panel.js';
 import { byTestId, h, setNumber } from './dom.js';
 import { raw, short } from './format.js';
 import { intensities, MNIST_SIDE, toMnist } from './mnist-preprocess.js';
@@ -16,10 +18,15 @@ const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 export interface DrawPanel {
   /** The network trained in the page, as a model file (modelToBytes). */
-  setPageModel(bytes: Uint8Array, step: number): void;
+  setPageModel(bytes: Uint8Array, step: number, arch: 'mlp' | 'cnn'): void;
 }
 
-export function mountDrawPanel(root: HTMLElement): DrawPanel {
+export interface DrawPanelHooks {
+  /** Starts training the small CNN in the training panel. */
+  trainCnn(): void;
+}
+
+export function mountDrawPanel(root: HTMLElement, hooks: DrawPanelHooks): DrawPanel {
   const canvas = byTestId<HTMLCanvasElement>(root, 'draw-canvas');
   const preview = byTestId<HTMLCanvasElement>(root, 'draw-preview');
   const clearBtn = byTestId<HTMLButtonElement>(root, 'draw-clear');
@@ -31,6 +38,15 @@ export function mountDrawPanel(root: HTMLElement): DrawPanel {
   const why = byTestId<HTMLDetailsElement>(root, 'why');
   const whyBody = byTestId(root, 'why-body');
   why.addEventListener('toggle', () => schedule());
+
+  const cnn = mountCnnPanel(byTestId(root, 'cnn-panel'), {
+    trainCnn() {
+      // The panel shows the network the page trains.
+      sourceSelect.value = 'page';
+      refreshStatus();
+      hooks.trainCnn();
+    },
+  });
 
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
   const pctx = preview.getContext('2d')!;
@@ -185,6 +201,7 @@ export function mountDrawPanel(root: HTMLElement): DrawPanel {
         (byTestId(root, `digit-bar-${d}`).firstElementChild as HTMLElement).style.width = '0%';
         byTestId(root, `digit-bar-${d}`).classList.remove('decision');
       }
+      cnn.update({ model, pixels: null, winner: null, seq: drawCount });
       return;
     }
     let logits: Tensor;
@@ -193,6 +210,7 @@ export function mountDrawPanel(root: HTMLElement): DrawPanel {
     } catch (e) {
       predictionEl.textContent = 'error';
       statusEl.textContent = `The model failed: ${e instanceof Error ? e.message : String(e)}`;
+      cnn.update({ model, pixels: null, winner: null, seq: drawCount });
       return;
     }
     // For tests and the curious: the exact input the model saw, on the preview canvas element.
@@ -211,6 +229,7 @@ export function mountDrawPanel(root: HTMLElement): DrawPanel {
     predictionEl.textContent = String(best);
     predictionEl.setAttribute('data-value', String(best));
     predictionEl.setAttribute('data-updates', String(++drawCount));
+    cnn.update({ model, pixels, winner: best, seq: drawCount });
     if (why.open) explainDigit(model, pixels);
   }
 
@@ -317,6 +336,7 @@ export function mountDrawPanel(root: HTMLElement): DrawPanel {
       models.file = null;
       statusEl.textContent = `Could not load ${file.name}: ${e instanceof Error ? e.message : String(e)}`;
       statusEl.setAttribute('role', 'alert');
+      schedule();
       return;
     }
     statusEl.removeAttribute('role');
@@ -328,8 +348,9 @@ export function mountDrawPanel(root: HTMLElement): DrawPanel {
   refreshStatus();
 
   return {
-    setPageModel(bytes, step) {
-      models.page = classifierFromBytes(bytes, 'the model sent by the training worker', `the network trained in this page (step ${step})`);
+    setPageModel(bytes, step, arch) {
+      const what = arch === 'cnn' ? 'the small CNN' : 'the network';
+      models.page = classifierFromBytes(bytes, 'the model sent by the training worker', `${what} trained in this page (step ${step})`);
       refreshStatus();
       schedule();
     },

@@ -3,7 +3,7 @@ import { mountCalibrationPanel } from './calibration-panel.js';
 import { byTestId } from './dom.js';
 import { mountDrawPanel } from './draw-panel.js';
 import { mountLogitsPanel } from './logits-panel.js';
-import { mountTrainPanel } from './train-panel.js';
+import { mountTrainPanel, type TrainPanel } from './train-panel.js';
 
 const logits = byTestId(document, 'logits-panel');
 const draw = byTestId(document, 'draw-panel');
@@ -11,10 +11,11 @@ const train = byTestId(document, 'train-panel');
 const calibration = byTestId(document, 'calibration-panel');
 
 mountLogitsPanel(logits);
-const drawPanel = mountDrawPanel(draw);
+let trainPanel: TrainPanel | null = null;
+const drawPanel = mountDrawPanel(draw, { trainCnn: () => trainPanel?.trainCnn() });
 const calibrationPanel = mountCalibrationPanel(calibration);
-mountTrainPanel(train, {
-  onModel: (bytes, step) => drawPanel.setPageModel(bytes, step),
+trainPanel = mountTrainPanel(train, {
+  onModel: (bytes, step, arch) => drawPanel.setPageModel(bytes, step, arch),
   onStart: () => calibrationPanel.clear(),
   onTestLogits: (data) => calibrationPanel.setTestLogits(data),
 });

@@ -340,6 +340,8 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
   });
 
   async function draw(points: Array<[number, number]>): Promise<void> {
+    // The drawing panel is taller than the window (the CNN section under the drawing): bring the canvas itself into view.
+    await page.getByTestId('draw-canvas').scrollIntoViewIfNeeded();
     const box = (await page.getByTestId('draw-canvas').boundingBox())!;
     const at = ([x, y]: [number, number]) => [box.x + (x / 280) * box.width, box.y + (y / 280) * box.height] as const;
     await page.mouse.move(...at(points[0]));

@@ -1,14 +1,29 @@
 /**
  * The training worker: loads the embedded MNIST digits (fetch + DecompressionStream through
- * fetchEmbeddedMnist from logitkit/mnist), splits them with data.splitTrainTest, and trains the seeds' network with the
- * library's model.fit while the page stays responsive. fit awaits the batch callback, which yields to the
- * worker's event loop, so a 'stop' message takes effect after the current batch (model.stopTraining).
+ * fetchEmbeddedMnist from logitkit/mnist), splits them with data.splitTrainTest, and trains the seeds' network or the
+ * small CNN with the library's model.fit while the page stays responsive. fit awaits the batch callback, which
+ * yields to the worker's event loop, so a 'stop' message takes effect after the current batch (model.stopTraining).
  */
 import mnistUrl from '../../../assets/mnist-10k.idx.gz?url';
-import { createWasmKernels, data, modelToBytes, setKernels, tsKernels, type BatchLogs, type Kernels, type Model, type Tensor } from '../../../src/index.js';
+import {
+  argMax,
+  createWasmKernels,
+  data,
+  modelToBytes,
+  nn,
+  reshape,
+  setKernels,
+  slice,
+  tsKernels,
+  type BatchLogs,
+  type Kernels,
+  type Model,
+  type Tensor,
+} from '../../../src/index.js';
 import { fetchEmbeddedMnist } from '../../../src/mnist.js';
-import type { FromWorker, ToWorker, TrainConfig } from '../messages.js';
+import type { Arch, FromWorker, TestResult, ToWorker, TrainConfig } from '../messages.js';
 import { seedsNetwork } from './seeds-network.js';
+import { CNN_IMAGE_SHAPE, smallCnn } from './small-cnn.js';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -72,34 +87,67 @@ function yieldToEvents(): Promise<void> {
   });
 }
 
-function sendModel(net: Model, step: number): void {
+function sendModel(net: Model, step: number, arch: Arch): void {
   const bytes = modelToBytes(net);
-  post({ type: 'model', step, bytes }, [bytes.buffer]);
+  post({ type: 'model', step, arch, bytes }, [bytes.buffer]);
 }
 
 /** The model's logits on the test split, computed once per run; the page's calibration section reuses them. */
-function sendTestLogits(net: Model, test: { x: Tensor; y: Tensor }, step: number): void {
-  const z = net.predictLogits(test.x, { batchSize: 1000 });
+function sendTestLogits(z: Tensor, test: { x: Tensor; y: Tensor }, step: number): void {
   const logits = Float32Array.from(z.values);
   const labels = Int32Array.from(test.y.values);
   post({ type: 'testLogits', step, logits, labels, classes: z.shape[1] }, [logits.buffer, labels.buffer]);
 }
 
+/** The mean cross-entropy and the accuracy of logits [n, classes] for labels [n], with the library's ops. */
+function testResult(z: Tensor, y: Tensor): TestResult {
+  const n = y.shape[0];
+  const losses = nn.sparseSoftmaxCrossEntropyWithLogits({ labels: y, logits: z }).values;
+  const predicted = argMax(z, 1).values;
+  let loss = 0;
+  let right = 0;
+  for (let i = 0; i < n; i++) {
+    loss += losses[i];
+    if (predicted[i] === y.values[i]) right++;
+  }
+  return { loss: loss / n, accuracy: right / n, count: n };
+}
+
+/** The CNN takes images [n, 28, 28, 1] (channels last); the MLP flat rows [n, 784]. */
+function asInput(arch: Arch, x: Tensor, imageShape: readonly number[] | undefined): Tensor {
+  if (arch === 'mlp') return x;
+  if (!imageShape || imageShape[0] !== CNN_IMAGE_SHAPE[0] || imageShape[1] !== CNN_IMAGE_SHAPE[1])
+    throw new Error(`the CNN takes 28×28 images; the data has images of shape [${(imageShape ?? []).join(', ')}]`);
+  return reshape(x, [x.shape[0], ...CNN_IMAGE_SHAPE]);
+}
+
 async function train(config: TrainConfig): Promise<void> {
   const { train: trainSet, test: testSet } = await loadData();
   post({ type: 'kernels', name: await selectKernels(config.kernels) });
-  const trainT = data.toTensors(trainSet);
-  const testT = data.toTensors(testSet);
-  const net = seedsNetwork(data.featureSize(trainSet), config.hidden, trainSet.numClasses, config.learningRate, config.seed);
-  const evaluate = () => {
-    const r = net.evaluate(testT.x, testT.y, { batchSize: 1000 });
-    return { loss: r.loss, accuracy: r.acc };
+  const { arch } = config;
+  const flatTrain = data.toTensors(trainSet);
+  const flatTest = data.toTensors(testSet);
+  const trainT = { x: asInput(arch, flatTrain.x, trainSet.imageShape), y: flatTrain.y };
+  const testT = { x: asInput(arch, flatTest.x, testSet.imageShape), y: flatTest.y };
+  const net =
+    arch === 'cnn'
+      ? smallCnn(trainSet.numClasses, config.learningRate, config.seed)
+      : seedsNetwork(data.featureSize(trainSet), config.hidden, trainSet.numClasses, config.learningRate, config.seed);
+  // The evaluations during the run: on all test digits, or (the CNN) on the first evalCount, with every test digit
+  // evaluated once at the end instead.
+  const evalCount = Math.max(1, Math.min(config.evalCount, testSet.count));
+  const partial = evalCount < testSet.count;
+  const evalSet = partial ? { x: slice(testT.x, 0, evalCount), y: slice(testT.y, 0, evalCount) } : testT;
+  const evaluate = (): TestResult => {
+    const r = net.evaluate(evalSet.x, evalSet.y, { batchSize: 1000 });
+    return { loss: r.loss, accuracy: r.acc, count: evalCount };
   };
   post({ type: 'status', text: 'Training…' });
   const started = performance.now();
   const stepsPerEpoch = Math.ceil(trainSet.count / config.batchSize);
   let step = 0;
-  let lastTest: { loss: number; accuracy: number } | null = null;
+  let sentStep = -1;
+  let lastTest: TestResult | null = null;
   // fit's batch logs hold running means over the epoch; the chart wants each batch's own loss and accuracy.
   let prevLossSum = 0;
   let prevAccSum = 0;
@@ -111,7 +159,9 @@ async function train(config: TrainConfig): Promise<void> {
     const batchAcc = (accSum - prevAccSum) / logs.size;
     prevLossSum = lossSum;
     prevAccSum = accSum;
-    const evalNow = step % config.evalEvery === 0 || step === config.steps;
+    const last = step === config.steps;
+    // With a partial evaluation set, the last step is evaluated on every test digit after the run instead.
+    const evalNow = (step % config.evalEvery === 0 && !(last && partial)) || (last && !partial);
     if (evalNow) lastTest = evaluate();
     post({
       type: 'progress',
@@ -122,7 +172,10 @@ async function train(config: TrainConfig): Promise<void> {
       test: evalNow && lastTest ? lastTest : undefined,
       examplesPerSecond: (step * config.batchSize) / Math.max((performance.now() - started) / 1000, 1e-9),
     });
-    if (evalNow) sendModel(net, step);
+    if (evalNow) {
+      sendModel(net, step, arch);
+      sentStep = step;
+    }
     await yieldToEvents();
     if (stopRequested || step >= config.steps) net.stopTraining = true;
   };
@@ -139,13 +192,16 @@ async function train(config: TrainConfig): Promise<void> {
     },
   });
   const stopped = stopRequested && step < config.steps;
-  if (stopped) {
+  if (stopped && !partial) {
     // The model the page uses matches the last step, even between evaluations.
     lastTest = evaluate();
-    sendModel(net, step);
   }
-  sendTestLogits(net, testT, step);
-  post({ type: 'done', reason: stopped ? 'stopped' : 'finished', step, test: lastTest, seconds: (performance.now() - started) / 1000 });
+  if (sentStep !== step) sendModel(net, step, arch);
+  if (partial) post({ type: 'status', text: `Evaluating on all ${testSet.count.toLocaleString('en-US')} test digits…` });
+  const z = net.predictLogits(testT.x, { batchSize: 1000 });
+  if (partial) lastTest = testResult(z, testT.y);
+  sendTestLogits(z, testT, step);
+  post({ type: 'done', reason: stopped ? 'stopped' : 'finished', step, arch, test: lastTest, seconds: (performance.now() - started) / 1000 });
 }
 
 scope.onmessage = (event: MessageEvent<ToWorker>) => {
