@@ -379,7 +379,7 @@ async function main() {
         : `${k} batches of ${meta.cnn.batch} (${Math.min(meta.epoch.trainN, k * meta.cnn.batch).toLocaleString('en-US')} images) per run, extrapolated to the ${meta.epoch.trainN.toLocaleString('en-US')}-image epoch`;
     const tf = cnnFrameworks.filter((f) => f.peer === 'tfjs').map((f) => f.id);
     notice(
-      `CNN row: ${describeBatches(CNN_BATCHES)}${tf.length && CNN_TFJS_BATCHES !== CNN_BATCHES ? `; ${tf.join(', ')}: ${describeBatches(CNN_TFJS_BATCHES)}` : ''}; median of up to ${CNN_RUNS} runs after ${CNN_WARMUP} warm-up batches; columns ${cnnFrameworks.map((f) => f.id).join(', ')}`,
+      `CNN row: ${describeBatches(CNN_BATCHES)}${tf.length && CNN_TFJS_BATCHES !== CNN_BATCHES ? `; ${tf.join(', ')}: ${describeBatches(CNN_TFJS_BATCHES)}` : ''}; median of up to ${CNN_RUNS} runs after ${CNN_WARMUP} warm-up batches${tf.length && CNN_WARMUP > 2 ? ` (TF.js 2)` : ''}; columns ${cnnFrameworks.map((f) => f.id).join(', ')}`,
     );
   }
 
