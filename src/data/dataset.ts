@@ -9,7 +9,7 @@ export interface Dataset {
   images: Float32Array;
   labels: Int32Array;
   count: number;
-  /** The shape of one example as the model sees it: flat, e.g. [784]. */
+  /** The shape of one example as the model sees it: flat, e.g. [784], or an image [28, 28, 1] (loaders' shape: 'image'). */
   featureShape: number[];
   /** The shape of one example as a picture, e.g. [28, 28]; absent for tabular data. */
   imageShape?: number[];
@@ -54,11 +54,11 @@ export function subsetDataset(ds: Dataset, indices: ArrayLike<number>): Dataset 
 }
 
 /**
- * Features and labels as tensors: x float32 [n, D], y int32 [n]. The tensors own fresh copies, so training
- * code may keep them while the dataset is reused.
+ * Features and labels as tensors: x float32 [n, ...featureShape] ([n, 784] flat, [n, 28, 28, 1] as images), y int32
+ * [n]. The tensors own fresh copies, so training code may keep them while the dataset is reused.
  */
 export function toTensors(ds: Dataset, indices?: ArrayLike<number>): { x: Tensor; y: Tensor } {
   const part = indices === undefined ? { ...ds, images: ds.images.slice(), labels: ds.labels.slice() } : subsetDataset(ds, indices);
   // The arrays are fresh copies, so wrap them directly instead of copying again through tensor().
-  return { x: new Tensor(part.images, [part.count, featureSize(ds)]), y: new Tensor(part.labels, [part.count]) };
+  return { x: new Tensor(part.images, [part.count, ...ds.featureShape]), y: new Tensor(part.labels, [part.count]) };
 }

@@ -151,3 +151,17 @@ describe("the embedded MNIST's shape option", () => {
     );
   });
 });
+
+describe('toTensors follows featureShape', () => {
+  it('gives [n, 28, 28, 1] for image-shaped data and [n, 784] for flat data, with the same values', async () => {
+    const { data } = await import('../../src/node.js');
+    const flat = await data.loadEmbeddedMnist();
+    const image = await data.loadEmbeddedMnist({ shape: 'image' });
+    const a = data.toTensors(flat, [5, 7]);
+    const b = data.toTensors(image, [5, 7]);
+    expect(a.x.shape).toEqual([2, 784]);
+    expect(b.x.shape).toEqual([2, 28, 28, 1]);
+    expect(Array.from(b.x.values)).toEqual(Array.from(a.x.values));
+    expect(Array.from(b.y.values)).toEqual(Array.from(a.y.values));
+  });
+});
