@@ -63,6 +63,17 @@ export interface NativeAddon {
     gradScale: number,
     threads: number,
   ): void;
+  /**
+   * The convolution kernels and pools (cc/conv.cc): float arrays of one type with the lengths the geometry gives;
+   * `geometry` holds Conv2dGeometry's 15 numbers in its order (conv.ts).
+   */
+  conv2d(x: TypedArray, filter: TypedArray, out: TypedArray, geometry: Int32Array, float32Sums: boolean, threads: number): void;
+  conv2dBackpropInput(dy: TypedArray, filter: TypedArray, dx: TypedArray, geometry: Int32Array, float32Sums: boolean, threads: number): void;
+  conv2dBackpropFilter(x: TypedArray, dy: TypedArray, dFilter: TypedArray, geometry: Int32Array, float32Sums: boolean, threads: number): void;
+  maxPool(x: TypedArray, out: TypedArray, argMax: Int32Array | null, geometry: Int32Array, threads: number): void;
+  maxPoolBackprop(dy: TypedArray, argMax: Int32Array, dx: TypedArray, geometry: Int32Array): void;
+  avgPool(x: TypedArray, out: TypedArray, geometry: Int32Array, threads: number): void;
+  avgPoolBackprop(dy: TypedArray, dx: TypedArray, geometry: Int32Array, threads: number): void;
 }
 
 /**

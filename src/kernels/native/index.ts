@@ -13,6 +13,7 @@ import type { Kernels } from '../types.js';
 import { checkOptions } from '../../tensor/options.js';
 import { createWasmKernelsSync, type MatMulAccumulation } from '../wasm/index.js';
 import { loadNativeAddon } from './addon.js';
+import { nativeConv } from './conv.js';
 import { nativeElementwise } from './elementwise.js';
 import { nativeMatMul } from './matmul.js';
 import { nativeAdam } from './optimizer.js';
@@ -55,6 +56,7 @@ function nativeKernelSet(op: string, options: NativeKernelOptions): Kernels | nu
     ...nativeElementwise(addon, fallback),
     ...nativeSoftmaxFamily(addon, fallback, threads),
     ...nativeAdam(addon, fallback, threads),
+    ...nativeConv(addon, fallback, accumulation, threads),
     matMul: nativeMatMul(addon, fallback, accumulation, threads),
   };
 }

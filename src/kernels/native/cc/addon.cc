@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <omp.h>
 
+void registerConv(napi_env env, napi_value exports);  // conv.cc
+
 static napi_value describe(napi_env env, napi_callback_info) {
   // What the compiler targeted, for the kernel set's name and the bench.
 #if defined(__AVX512F__)
@@ -55,6 +57,7 @@ static napi_value init(napi_env env, napi_value exports) {
   registerAdam(env, exports);
   registerSoftmax(env, exports);
   registerElementwise(env, exports);
+  registerConv(env, exports);
   return exports;
 }
 

@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "logitkit",
-      "sources": ["addon.cc", "matmul.cc", "adam.cc", "softmax.cc", "elementwise.cc"],
+      "sources": ["addon.cc", "matmul.cc", "adam.cc", "softmax.cc", "elementwise.cc", "conv.cc"],
       "cflags_cc": ["-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-fopenmp", "-std=gnu++17"],
       "cflags_cc!": ["-std=gnu++14", "-std=gnu++1y"],
       "ldflags": ["-fopenmp"]
