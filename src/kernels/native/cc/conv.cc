@@ -418,11 +418,21 @@ template <typename In, typename Visit> inline void forEachNonzero(const In* v, i
   }
 }
 
-/** Fraction of nonzero values (bits other than the sign set) among the n, from a sample of rows when n is large. */
+/** Fraction of nonzero values (bits other than the sign set): all of them when few, else 64 runs of 1024 spread
+ *  over the array (reading every cache line would cost as much as a pass of the kernel's own). */
 template <typename In> double density(const In* a, size_t n) {
-  const size_t step = n > (1u << 16) ? 7 : 1;
+  constexpr size_t runs = 64, run = 1024;
   size_t live = 0, seen = 0;
-  for (size_t i = 0; i < n; i += step, seen++) live += a[i] != 0;
+  if (n <= runs * run * 4) {
+    for (size_t i = 0; i < n; i++) live += a[i] != 0;
+    seen = n;
+  } else {
+    for (size_t r = 0; r < runs; r++) {
+      const In* at = a + (n - run) / (runs - 1) * r;
+      for (size_t i = 0; i < run; i++) live += at[i] != 0;
+    }
+    seen = runs * run;
+  }
   return seen ? (double)live / seen : 1.0;
 }
 
@@ -458,25 +468,6 @@ template <typename T, typename In> bool compressRows(const In* a, size_t rows, i
       e++;
     });
   }
-  out = {start, index, value};
-  return true;
-}
-
-/** Every value of the rows, zeros too, in the same form: for few channels per row (an image's first layer), where
- *  the number of entries per row is what the branches predict, not which ones are zero. */
-template <typename T, typename In> bool denseRows(const In* a, size_t rows, int channels, CompressedRows<T>& out) {
-  thread_local AlignedBuffer<size_t> startBuffer;
-  thread_local AlignedBuffer<int32_t> indexBuffer;
-  thread_local AlignedBuffer<T> valueBuffer;
-  const size_t total = rows * channels;
-  size_t* start = startBuffer.get(rows + 1);
-  int32_t* index = indexBuffer.get(std::max<size_t>(total, 1));
-  T* value = valueBuffer.get(std::max<size_t>(total, 1));
-  if (!start || !index || !value) return false;
-  for (size_t r = 0; r <= rows; r++) start[r] = r * channels;
-  for (size_t r = 0, e = 0; r < rows; r++)
-    for (int c = 0; c < channels; c++, e++) index[e] = c;
-  for (size_t e = 0; e < total; e++) value[e] = (T)a[e];
   out = {start, index, value};
   return true;
 }
@@ -623,11 +614,11 @@ template <typename Body> void splitRows(size_t rows, int threads, Body body) {
 /** conv2d over the nonzero values of x: each output pixel sums, tap by tap, the filter rows of its inputs' nonzero
  *  channels (the filter must be finite: a skipped zero would hide 0·Inf). */
 template <typename T, typename In, typename Out>
-bool conv2dForwardSparse(const In* x, const In* f, Out* out, const Geometry& g, int threads, bool dense) {
+bool conv2dForwardSparse(const In* x, const In* f, Out* out, const Geometry& g, int threads) {
   constexpr int W = Vec<T>::lanes;
   const int C = g.C, K = g.K, taps = g.fh * g.fw, nPad = roundUp(K, W);
   CompressedRows<T> a;
-  if (!(dense ? denseRows<T>(x, (size_t)g.batch * g.H * g.W, C, a) : compressRows<T>(x, (size_t)g.batch * g.H * g.W, C, a))) return false;
+  if (!compressRows<T>(x, (size_t)g.batch * g.H * g.W, C, a)) return false;
   thread_local AlignedBuffer<T> filterBuffer;
   T* Bp = filterBuffer.get((size_t)std::max(taps * C, 1) * nPad);
   if (!Bp) return false;
@@ -724,6 +715,40 @@ bool conv2dBackInputSparse(const In* dy, const In* f, Out* dx, const Geometry& g
   return ok;
 }
 
+/** Whether some output pixel's window reaches outside the input (padding taps). */
+inline bool readsPadding(const Geometry& g) {
+  return !(g.pt == 0 && g.pl == 0 && (int64_t)(g.OH - 1) * g.sh + (int64_t)(g.fh - 1) * g.dh < g.H &&
+           (int64_t)(g.OW - 1) * g.sw + (int64_t)(g.fw - 1) * g.dw < g.W);
+}
+
+/** Channel k's filter gradient for few input channels: over its entries (pixel p, value v), for each filter row fy,
+ *  v times the window row at origin(p) + fy·dh rows (fw·C contiguous values, read as one vector whose extra lanes are
+ *  discarded), summed in registers; then added into result[t][k][c]. */
+template <typename T, int FH>
+void segmentSums(const int32_t* __restrict entryPixel, const T* __restrict value, size_t e0, size_t e1, const int64_t* __restrict origin,
+                 const T* __restrict xs, const Geometry& g, int k, T* result) {
+  using V = typename Vec<T>::type;
+  using U = typename Vec<T>::unaligned;
+  constexpr int W = Vec<T>::lanes;
+  const int C = g.C;
+  const int64_t rowStride = (int64_t)g.dh * g.W * C;
+  V acc[FH];
+#pragma GCC unroll 8
+  for (int fy = 0; fy < FH; fy++) acc[fy] = V{};
+  for (size_t e = e0; e < e1; e++) {
+    const T* src = xs + origin[entryPixel[e]] * C;
+    const V v = broadcastLoad<V>(value + e);
+#pragma GCC unroll 8
+    for (int fy = 0; fy < FH; fy++) acc[fy] = fusedMultiplyAdd(v, (V) * (const U*)(src + fy * rowStride), acc[fy]);
+  }
+  alignas(64) T lanes[W];
+  for (int fy = 0; fy < FH; fy++) {
+    *(V*)lanes = acc[fy];
+    for (int fx = 0; fx < g.fw; fx++)
+      for (int c = 0; c < C; c++) result[((size_t)(fy * g.fw + fx) * g.K + k) * C + c] += lanes[fx * C + c];
+  }
+}
+
 /** Adds v · x[origin(p) + offset][0 : NV·W) over a channel's entries (pixel p, value v) into r[0 : NV·W) (registers),
  *  skipping taps outside the image when Checked. */
 template <typename T, int NV, bool Checked>
@@ -756,19 +781,23 @@ bool conv2dBackFilterSparse(const In* x, const In* dy, Out* dFilter, const Geome
   constexpr int W = Vec<T>::lanes;
   const int C = g.C, K = g.K, taps = g.fh * g.fw;
   const size_t pixels = (size_t)g.batch * g.OH * g.OW, imagePixels = (size_t)g.OH * g.OW;
-  thread_local AlignedBuffer<size_t> startBuffer, endBuffer, cursorBuffer;
+  thread_local AlignedBuffer<size_t> offsetBuffer;
   thread_local AlignedBuffer<int64_t> originBuffer;
   thread_local AlignedBuffer<int32_t> rowBuffer, columnBuffer, entryBuffer;
   thread_local AlignedBuffer<T> valueBuffer, xBuffer, resultBuffer;
-  size_t* start = startBuffer.get((size_t)K);
-  size_t* end = endBuffer.get((size_t)K);
-  size_t* cursor = cursorBuffer.get((size_t)K);
+  // Images in blocks whose x (~256 KB) and dy (~256 KB) stay in the cache: the lists are built block by block (both
+  // passes over a block's dy read it from the cache) and the sums run block by block.
+  const size_t imageBytes = std::max<size_t>((size_t)g.H * g.W * C * sizeof(T), 1), dyImageBytes = std::max<size_t>(imagePixels * K * sizeof(In), 1);
+  const size_t blockImages = std::max<size_t>(1, std::min((256u << 10) / imageBytes, (256u << 10) / dyImageBytes));
+  const size_t blockPixels = imagePixels * blockImages, blocks = std::max<size_t>(1, (pixels + blockPixels - 1) / blockPixels);
+  // Block q's entries of channel k: [offset[q·(K + 1) + k], offset[q·(K + 1) + k + 1]), in pixel order.
+  size_t* offset = offsetBuffer.get(blocks * (K + 1));
   // Per output pixel: its window's origin in x (pixel index, row, column; in the padding they may be negative).
   int64_t* origin = originBuffer.get(std::max<size_t>(pixels, 1));
   int32_t* rowAt = rowBuffer.get(std::max<size_t>(pixels, 1));
   int32_t* columnAt = columnBuffer.get(std::max<size_t>(pixels, 1));
   T* result = resultBuffer.get((size_t)std::max(taps * K * C, 1));
-  if (!start || !end || !cursor || !origin || !rowAt || !columnAt || !result) return false;
+  if (!offset || !origin || !rowAt || !columnAt || !result) return false;
   for (int64_t b = 0, p = 0; b < g.batch; b++) {
     for (int oy = 0; oy < g.OH; oy++) {
       for (int ox = 0; ox < g.OW; ox++, p++) {
@@ -778,53 +807,70 @@ bool conv2dBackFilterSparse(const In* x, const In* dy, Out* dFilter, const Geome
       }
     }
   }
-  // Channel k's entries (pixel, dy) are [start[k], end[k]), in pixel order.
-  std::fill(end, end + K, 0);
-  for (size_t p = 0; p < pixels; p++) forEachNonzero(dy + p * K, K, [&](int k, In) { end[k]++; });
+  // Room for every nonzero value: counted first (a block's count also sets its offsets).
   size_t total = 0;
-  for (int k = 0; k < K; k++) {
-    start[k] = total;
-    total += end[k];
-    end[k] = total;
+  for (size_t q = 0; q < blocks; q++) {
+    size_t* o = offset + q * (K + 1);
+    std::fill(o, o + K + 1, 0);
+    for (size_t p = q * blockPixels; p < std::min(pixels, (q + 1) * blockPixels); p++) forEachNonzero(dy + p * K, K, [&](int k, In) { o[k + 1]++; });
+    o[0] = total;
+    for (int k = 0; k < K; k++) o[k + 1] += o[k];
+    total = o[K];
   }
   int32_t* entryPixel = entryBuffer.get(std::max<size_t>(total, 1));
   T* value = valueBuffer.get(std::max<size_t>(total, 1));
   if (!entryPixel || !value) return false;
-  std::copy(start, start + K, cursor);
-  for (size_t p = 0; p < pixels; p++) {
-    forEachNonzero(dy + p * K, K, [&](int k, In v) {
-      const size_t e = cursor[k]++;
-      entryPixel[e] = (int32_t)p;
-      value[e] = (T)v;
-    });
+  {
+    thread_local AlignedBuffer<size_t> cursorBuffer;
+    size_t* cursor = cursorBuffer.get((size_t)K);
+    if (!cursor) return false;
+    for (size_t q = 0; q < blocks; q++) {
+      std::copy(offset + q * (K + 1), offset + q * (K + 1) + K, cursor);
+      for (size_t p = q * blockPixels; p < std::min(pixels, (q + 1) * blockPixels); p++) {
+        forEachNonzero(dy + p * K, K, [&](int k, In v) {
+          const size_t e = cursor[k]++;
+          entryPixel[e] = (int32_t)p;
+          value[e] = (T)v;
+        });
+      }
+    }
   }
-  std::copy(start, start + K, cursor);
-  // x in the sum type (float32 data, float64 sums: a converted copy).
+  // No tap reads outside the image ('valid' padding): no bounds checks.
+  const bool inside = !readsPadding(g);
+  // Few channels, valid padding, window rows contiguous: a window row at a time in one vector (segmentSums).
+  const bool segments = inside && C < W && g.dw == 1 && g.fw * C <= W && g.fh <= 7;
+  // x in the sum type (float32 data, float64 sums: a converted copy), with a vector of slack after it when window
+  // rows are read as whole vectors.
   const T* xs;
-  if constexpr (std::is_same_v<T, In>) {
-    xs = x;
+  if (std::is_same_v<T, In> && !segments) {
+    xs = (const T*)x;
   } else {
-    T* copy = xBuffer.get(std::max<size_t>(g.xSize(), 1));
+    T* copy = xBuffer.get(g.xSize() + W);
     if (!copy) return false;
     for (size_t i = 0; i < g.xSize(); i++) copy[i] = (T)x[i];
+    std::fill(copy + g.xSize(), copy + g.xSize() + W, T(0));
     xs = copy;
   }
   std::fill(result, result + (size_t)taps * K * C, T(0));
-  // No tap reads outside the image ('valid' padding): no bounds checks.
-  const bool inside = g.pt == 0 && g.pl == 0 && (int64_t)(g.OH - 1) * g.sh + (int64_t)(g.fh - 1) * g.dh < g.H &&
-                      (int64_t)(g.OW - 1) * g.sw + (int64_t)(g.fw - 1) * g.dw < g.W;
-  // result[t][k][c]; images in blocks of ~256 KB of x so that a block's rows are read from the cache.
-  const size_t imageBytes = std::max<size_t>((size_t)g.H * g.W * C * sizeof(T), 1);
-  const size_t blockPixels = imagePixels * std::max<size_t>(1, (256u << 10) / imageBytes);
+  // result[t][k][c]; block by block, each thread its channels.
   bool ok = true;
   splitRows((size_t)K, threads, [&](size_t k0, size_t k1) {
-    for (size_t p0 = 0; p0 < pixels; p0 += blockPixels) {
-      const size_t p1 = std::min(pixels, p0 + blockPixels);
+    for (size_t q = 0; q < blocks; q++) {
       for (size_t k = k0; k < k1; k++) {
-        // This block's entries: from where the last block stopped.
-        const size_t e0 = cursor[k];
-        size_t e1 = e0;
-        while (e1 < end[k] && (size_t)entryPixel[e1] < p1) e1++;
+        const size_t e0 = offset[q * (K + 1) + k], e1 = offset[q * (K + 1) + k + 1];
+        if (segments) {
+          // A window row (fw taps × C channels, contiguous) is one vector: its sums in registers, one per filter row.
+          switch (g.fh) {
+            case 1: segmentSums<T, 1>(entryPixel, value, e0, e1, origin, xs, g, k, result); break;
+            case 2: segmentSums<T, 2>(entryPixel, value, e0, e1, origin, xs, g, k, result); break;
+            case 3: segmentSums<T, 3>(entryPixel, value, e0, e1, origin, xs, g, k, result); break;
+            case 4: segmentSums<T, 4>(entryPixel, value, e0, e1, origin, xs, g, k, result); break;
+            case 5: segmentSums<T, 5>(entryPixel, value, e0, e1, origin, xs, g, k, result); break;
+            case 6: segmentSums<T, 6>(entryPixel, value, e0, e1, origin, xs, g, k, result); break;
+            default: segmentSums<T, 7>(entryPixel, value, e0, e1, origin, xs, g, k, result); break;
+          }
+          continue;
+        }
         if (C < W) {
           // Fewer channels than a vector holds (an image's first layer): scalar sums, each over the entries in four
           // interleaved partial sums (one chain of dependent additions would wait on every one).
@@ -853,7 +899,6 @@ bool conv2dBackFilterSparse(const In* x, const In* dy, Out* dFilter, const Geome
               }
             }
           }
-          cursor[k] = e1;
           continue;
         }
         for (int fy = 0, t = 0; fy < g.fh; fy++) {
@@ -883,7 +928,6 @@ bool conv2dBackFilterSparse(const In* x, const In* dy, Out* dFilter, const Geome
             }
           }
         }
-        cursor[k] = e1;
       }
     }
   });
@@ -905,9 +949,9 @@ template <typename T> struct DirectTile {
   static constexpr int NR = NV * W;
 };
 
-/** out rows [0, mr) × columns [0, count) of a tile: Σ over taps and channels of rows[r·taps + t][c] · B[(t·C + c)·NR + ...]. */
-template <typename T, typename Out>
-inline void directTile(const T* const* __restrict rows, int taps, int C, const T* __restrict B, Out* __restrict out, size_t n, int mr, int count) {
+/** out rows [0, mr) × columns [0, count) of a tile: Σ over taps and channels of rowOf(r, t)[c] · B[(t·C + c)·NR + ...]. */
+template <typename T, typename Out, typename Source>
+inline void directTile(Source rowOf, int taps, int C, const T* __restrict B, Out* __restrict out, size_t n, int mr, int count) {
   using V = typename Vec<T>::type;
   constexpr int W = DirectTile<T>::W, MR = DirectTile<T>::MR, NV = DirectTile<T>::NV, NR = DirectTile<T>::NR;
   V acc[MR][NV];
@@ -918,7 +962,7 @@ inline void directTile(const T* const* __restrict rows, int taps, int C, const T
   for (int t = 0; t < taps; t++) {
     const T* src[MR];
 #pragma GCC unroll 8
-    for (int r = 0; r < MR; r++) src[r] = rows[r * taps + t];
+    for (int r = 0; r < MR; r++) src[r] = rowOf(r, t);
     const T* bt = B + (size_t)t * C * NR;
     for (int c = 0; c < C; c++) {
       V b[NV];
@@ -987,31 +1031,58 @@ bool conv2dForwardDirect(const In* x, const In* f, Out* out, const Geometry& g, 
       ok = false;
       return;
     }
+    thread_local AlignedBuffer<int64_t> offsetBuffer;
+    int64_t* tapOffset = offsetBuffer.get((size_t)std::max(taps, 1));
+    if (!tapOffset) {
+      ok = false;
+      return;
+    }
+    for (int fy = 0, t = 0; fy < g.fh; fy++)
+      for (int fx = 0; fx < g.fw; fx++, t++) tapOffset[t] = ((int64_t)fy * g.dh * g.W + (int64_t)fx * g.dw) * C;
+    const int64_t pixelStride = (int64_t)g.sw * C;
     size_t i0 = tile0 * MR;
-    int ox = (int)(i0 % g.OW), oy = (int)(i0 / g.OW % g.OH);
-    int64_t b = (int64_t)(i0 / ((size_t)g.OW * g.OH));
+    int ox0 = (int)(i0 % g.OW), oy0 = (int)(i0 / g.OW % g.OH);
+    int64_t b0 = (int64_t)(i0 / ((size_t)g.OW * g.OH));
     for (; i0 < std::min(pixels, tile1 * MR); i0 += MR) {
       const int mr = (int)std::min<size_t>(MR, pixels - i0);
-      for (int r = 0; r < MR; r++) {
-        const T** rowTaps = rows + (size_t)r * taps;
-        if (r >= mr) {
-          for (int t = 0; t < taps; t++) rowTaps[t] = zeros;
-          continue;
-        }
-        for (int fy = 0, t = 0; fy < g.fh; fy++) {
-          const int iy = oy * g.sh - g.pt + fy * g.dh;
-          for (int fx = 0; fx < g.fw; fx++, t++) {
-            const int ix = ox * g.sw - g.pl + fx * g.dw;
-            rowTaps[t] = (unsigned)iy < (unsigned)g.H && (unsigned)ix < (unsigned)g.W ? xs + ((b * g.H + iy) * g.W + ix) * C : zeros;
+      const int ys = oy0 * g.sh - g.pt, xs0 = ox0 * g.sw - g.pl;
+      // The whole tile in one output row, every tap inside the input: rows by arithmetic, no table.
+      const bool interior = mr == MR && ox0 + MR <= g.OW && ys >= 0 && ys + (g.fh - 1) * g.dh < g.H && xs0 >= 0 &&
+                            xs0 + (MR - 1) * g.sw + (g.fw - 1) * g.dw < g.W;
+      if (interior) {
+        const T* base = xs + ((b0 * g.H + ys) * g.W + xs0) * C;
+        auto rowOf = [&](int r, int t) { return base + tapOffset[t] + r * pixelStride; };
+        for (int q = 0; q < panels; q++)
+          directTile<T>(rowOf, taps, C, Bp + (size_t)q * depth * NR, out + i0 * K + (size_t)q * NR, K, mr, K - q * NR);
+      } else {
+        int ox = ox0, oy = oy0;
+        int64_t b = b0;
+        for (int r = 0; r < MR; r++) {
+          const T** rowTaps = rows + (size_t)r * taps;
+          if (r >= mr) {
+            for (int t = 0; t < taps; t++) rowTaps[t] = zeros;
+            continue;
+          }
+          for (int fy = 0, t = 0; fy < g.fh; fy++) {
+            const int iy = oy * g.sh - g.pt + fy * g.dh;
+            for (int fx = 0; fx < g.fw; fx++, t++) {
+              const int ix = ox * g.sw - g.pl + fx * g.dw;
+              rowTaps[t] = (unsigned)iy < (unsigned)g.H && (unsigned)ix < (unsigned)g.W ? xs + ((b * g.H + iy) * g.W + ix) * C : zeros;
+            }
+          }
+          if (++ox == g.OW) {
+            ox = 0;
+            if (++oy == g.OH) oy = 0, b++;
           }
         }
-        if (++ox == g.OW) {
-          ox = 0;
-          if (++oy == g.OH) oy = 0, b++;
-        }
+        auto rowOf = [&](int r, int t) { return rows[(size_t)r * taps + t]; };
+        for (int q = 0; q < panels; q++)
+          directTile<T>(rowOf, taps, C, Bp + (size_t)q * depth * NR, out + i0 * K + (size_t)q * NR, K, mr, K - q * NR);
       }
-      for (int q = 0; q < panels; q++)
-        directTile<T>(rows, taps, C, Bp + (size_t)q * depth * NR, out + i0 * K + (size_t)q * NR, K, mr, K - q * NR);
+      for (ox0 += MR; ox0 >= g.OW;) {
+        ox0 -= g.OW;
+        if (++oy0 == g.OH) oy0 = 0, b0++;
+      }
     }
   });
   return ok;
@@ -1031,7 +1102,7 @@ template <typename T, typename In, typename Out>
 bool conv2dForward(const In* x, const In* f, Out* out, const Geometry& g, int threads) {
   const int path = forcedPath();
   if (path == 1 || (path == 0 && g.fh * g.fw * g.C > 4096)) return conv2dForwardPacked<T>(x, f, out, g, threads);
-  if (path == 2 || (path == 0 && density(x, g.xSize()) < 0.45)) return conv2dForwardSparse<T>(x, f, out, g, threads, false);
+  if (path == 2 || (path == 0 && density(x, g.xSize()) < 0.45)) return conv2dForwardSparse<T>(x, f, out, g, threads);
   return conv2dForwardDirect<T>(x, f, out, g, threads);
 }
 
@@ -1447,8 +1518,8 @@ template <Which which> napi_value convolution(napi_env env, napi_callback_info i
     const In* p1 = (const In*)in1.data;
     In* o = (In*)out.data;
     // The operand that meets padding zeros: the filter (conv2d's padding taps, the gradient's positions no output
-    // reads), or dy (the filter gradient's padding taps).
-    const bool finite = which == Which::Filter ? allFinite(p1, ys) : allFinite(p1, fs);
+    // reads, and the zeros of x that the sparse path skips), or dy (the filter gradient's padding taps, if any).
+    const bool finite = which == Which::Filter ? !readsPadding(g) || allFinite(p1, ys) : allFinite(p1, fs);
     if (!finite) return directConvolution<T>((int)which, p0, p1, o, g);
     if constexpr (which == Which::Forward) return conv2dForward<T>(p0, p1, o, g, threads);
     else if constexpr (which == Which::Input) return conv2dBackInput<T>(p0, p1, o, g, threads);
