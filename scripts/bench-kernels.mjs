@@ -156,6 +156,31 @@ for (const size of [128, 256, 512]) {
 }
 
 {
+  // The CNN's second convolution and its pool (issue 12) at batch 16 (the TypeScript reference takes seconds at 128);
+  // scripts/bench-conv.mjs times the native set on the whole network at batch 128 against PyTorch.
+  const B = 16;
+  const g = { batch: B, inHeight: 13, inWidth: 13, inChannels: 32, outHeight: 11, outWidth: 11, outChannels: 64, filterHeight: 3, filterWidth: 3 };
+  Object.assign(g, { strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1, padTop: 0, padLeft: 0 });
+  const x = random(Float32Array, B * 13 * 13 * 32, 1, 21);
+  const w = random(Float32Array, 9 * 32 * 64, 0.1, 22);
+  const y = new Float32Array(B * 11 * 11 * 64);
+  const dy = random(Float32Array, y.length, 1, 23);
+  const dx = new Float32Array(x.length);
+  const dw = new Float32Array(w.length);
+  const flops = 2 * B * 11 * 11 * 64 * 9 * 32;
+  bench(`conv2d f32 [${B},13,13,32]→64 3×3`, (k) => () => k.conv2d(x, w, y, g), flops);
+  bench(`conv2dBackpropInput (same shapes)`, (k) => () => k.conv2dBackpropInput(dy, w, dx, g), flops);
+  bench(`conv2dBackpropFilter (same shapes)`, (k) => () => k.conv2dBackpropFilter(x, dy, dw, g), flops);
+  const p = { ...g, inHeight: 26, inWidth: 26, outHeight: 13, outWidth: 13, outChannels: 32, filterHeight: 2, filterWidth: 2, strideHeight: 2, strideWidth: 2 };
+  const a = random(Float32Array, B * 26 * 26 * 32, 1, 24);
+  const pooled = new Float32Array(B * 13 * 13 * 32);
+  const at = new Int32Array(pooled.length);
+  const da = new Float32Array(a.length);
+  bench(`maxPool f32 [${B},26,26,32] 2×2 (+argMax)`, (k) => () => k.maxPool(a, pooled, at, p));
+  bench(`maxPoolBackprop (same shapes)`, (k) => () => k.maxPoolBackprop(pooled, at, da, p));
+}
+
+{
   const n = R * C;
   const a = random(Float32Array, n, 1, 4);
   const b = random(Float32Array, n, 1, 5);

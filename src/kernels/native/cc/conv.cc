@@ -1,20 +1,24 @@
-// 2-D convolution (NHWC data, HWIO filters) and its two gradients as implicit matrix products, and the pools.
-//
-// Each convolution kernel is a product C = A·B whose operand A is gathered from the data while it is packed (no
-// im2col buffer): the panels, register tile and precision are matmul.cc's.
-//  - conv2d: rows = output pixels, depth = (tap, input channel), B = the filter as a [taps·C, K] matrix.
-//  - conv2dBackpropInput: rows = input pixels, depth = (tap, output channel): A(pixel, (tap, k)) = dy at the output
-//    pixel that reads this input pixel through that tap (zero where none does: strides, padding), B(tap·K + k, c) =
-//    filter(tap, c, k).
-//  - conv2dBackpropFilter: dFilterᵀ [K, taps·C] = dyᵀ [K, pixels] · im2col(x) [pixels, taps·C], transposed at the end.
-// Precision: float32 data, float64 sums (the default): panels of float64, every product of two float32 exact and
-// every fused multiply-add rounding only the float64 sum; the result rounded once to float32. Float32 sums (opt-in):
-// float32 panels and sums. Float64 data: float64 throughout.
-// Zero skipping: a depth where the packed panel of A is zero in all its rows adds only ±0 to sums that start at +0,
-// so it is skipped, unless B holds an Inf or NaN (0·Inf must give NaN). dy after relu and a 2×2 max pool is about
-// 80 % zeros, which the gradients skip. Padding taps are never multiplied (as the reference, which skips them).
-// Threads split the rows of C (conv2d, conv2dBackpropInput) or its columns (conv2dBackpropFilter) into ranges
-// aligned to the register tile: every element is summed in the same order for any thread count (the same bits).
+// 2-D convolution (NHWC data, HWIO filters), its two gradients, and the pools. Three ways to compute a convolution,
+// chosen per call by the data (the figures that decided it: docs/benchmarks.md, "Convolution kernels"):
+//  - direct (conv2d on dense data): register tiles of MR output pixels × NV vectors of output channels; each (tap,
+//    input channel) one broadcast of x per pixel, read in place, and one load of the filter per vector.
+//  - sparse (where the data is mostly exact zeros: relu outputs, and above all the gradients that come back through
+//    relu and a max pool, ~85 % zeros): each pixel's (or channel's) nonzero values listed once, and only those
+//    multiplied, one row of the result at a time in registers.
+//  - packed (dense gradients, very deep filters): matmul.cc's packed product with A gathered from the data while it is
+//    packed (no im2col buffer):
+//     - conv2d: rows = output pixels, depth = (tap, input channel), B = the filter as a [taps·C, K] matrix;
+//     - conv2dBackpropInput: rows = input pixels, depth = (tap, output channel): A(pixel, (tap, k)) = dy at the
+//       output pixel that reads this input pixel through that tap (zero where none does), B(tap·K + k, c) =
+//       filter(tap, c, k);
+//     - conv2dBackpropFilter: dFilterᵀ [K, taps·C] = dyᵀ [K, pixels] · im2col(x) [pixels, taps·C], transposed.
+// Precision, as matMul's: float32 data, float64 sums (the default): the values converted to float64, so every product
+// of two float32 is exact and every fused multiply-add rounds only the float64 sum, rounded once to float32 at the end.
+// Float32 sums (opt-in): float32 throughout. Float64 data: float64 throughout. Skipping an exact zero adds nothing to
+// a sum that starts at +0; it is done only where the other operand is finite (0·Inf must give NaN), and operands with
+// an Inf or NaN where padding zeros would meet them go to the reference's loops (which skip padding taps).
+// Threads split rows of the result (pixels) or, for the filter gradient, its columns or output channels: every element
+// is summed in the same order for any thread count (the same bits).
 #include "aligned-buffer.h"
 #include "napi-args.h"
 #include "vec.h"
@@ -853,7 +857,6 @@ bool conv2dBackFilterSparse(const In* x, const In* dy, Out* dFilter, const Geome
   }
   std::fill(result, result + (size_t)taps * K * C, T(0));
   // result[t][k][c]; block by block, each thread its channels.
-  bool ok = true;
   splitRows((size_t)K, threads, [&](size_t k0, size_t k1) {
     for (size_t q = 0; q < blocks; q++) {
       for (size_t k = k0; k < k1; k++) {
@@ -931,7 +934,6 @@ bool conv2dBackFilterSparse(const In* x, const In* dy, Out* dFilter, const Geome
       }
     }
   });
-  if (!ok) return false;
   for (int t = 0; t < taps; t++)
     for (int c = 0; c < C; c++)
       for (int k = 0; k < K; k++) dFilter[((size_t)t * C + c) * K + k] = (Out)result[((size_t)t * K + k) * C + c];
@@ -1089,7 +1091,8 @@ bool conv2dForwardDirect(const In* x, const In* f, Out* out, const Geometry& g, 
 }
 
 // Which kernel: the sparse ones below these densities (nonzero fraction of the data operand), measured on this
-// network's layers (docs/benchmarks.md); LOGITKIT_CONV_PATH=packed|sparse forces one (for measuring).
+// network's layers (docs/benchmarks.md). LOGITKIT_CONV_PATH=packed|sparse|direct forces one where it applies (read
+// once; for measuring and for running the kernel spec on every path).
 int forcedPath() {
   static const int path = [] {
     const char* v = std::getenv("LOGITKIT_CONV_PATH");
