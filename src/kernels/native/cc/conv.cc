@@ -1109,10 +1109,28 @@ bool conv2dForward(const In* x, const In* f, Out* out, const Geometry& g, int th
   return conv2dForwardDirect<T>(x, f, out, g, threads);
 }
 
+/** conv2dBackpropInput for stride 1 as a forward convolution of dy (the direct tiles): dx = conv2d(dy, filter flipped
+ *  in space and transposed to [fh, fw, K, C]), padded by (f − 1)·d − pad, which must not be negative. */
+template <typename T, typename In, typename Out>
+bool conv2dBackInputDirect(const In* dy, const In* f, Out* dx, const Geometry& g, int threads) {
+  thread_local AlignedBuffer<In> flippedBuffer;
+  In* flipped = flippedBuffer.get(std::max<size_t>(g.fSize(), 1));
+  if (!flipped) return false;
+  for (int fy = 0; fy < g.fh; fy++)
+    for (int fx = 0; fx < g.fw; fx++)
+      for (int c = 0; c < g.C; c++)
+        for (int k = 0; k < g.K; k++)
+          flipped[(((size_t)fy * g.fw + fx) * g.K + k) * g.C + c] = f[(((size_t)(g.fh - 1 - fy) * g.fw + (g.fw - 1 - fx)) * g.C + c) * g.K + k];
+  const Geometry t{g.batch, g.OH, g.OW, g.K, g.H, g.W, g.C, g.fh, g.fw, 1, 1, g.dh, g.dw, (g.fh - 1) * g.dh - g.pt, (g.fw - 1) * g.dw - g.pl};
+  return conv2dForwardDirect<T>(dy, flipped, dx, t, threads);
+}
+
 template <typename T, typename In, typename Out>
 bool conv2dBackInput(const In* dy, const In* f, Out* dx, const Geometry& g, int threads) {
   const int path = forcedPath();
-  if (path == 2 || (path == 0 && density(dy, g.ySize(g.K)) < 0.8)) return conv2dBackInputSparse<T>(dy, f, dx, g, threads);
+  const bool direct = g.sh == 1 && g.sw == 1 && g.pt <= (g.fh - 1) * g.dh && g.pl <= (g.fw - 1) * g.dw;
+  if (path == 2 || (path == 0 && density(dy, g.ySize(g.K)) < (direct ? 0.7 : 0.8))) return conv2dBackInputSparse<T>(dy, f, dx, g, threads);
+  if (direct && (path == 0 || path == 3)) return conv2dBackInputDirect<T>(dy, f, dx, g, threads);
   return conv2dBackInputPacked<T>(dy, f, dx, g, threads);
 }
 
