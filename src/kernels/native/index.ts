@@ -3,9 +3,9 @@
  * scripts/build-native.mjs with -march=native), so they use that machine's full vector width (AVX-512 or AVX2
  * with fused multiply-add) where WebAssembly stops at 128-bit SIMD. They read and write the typed arrays in place.
  *
- * In native code: matMul (float32, float64), the softmax family on contiguous rows, Adam's update, add/sub/mul with
- * the common broadcasts, relu and its step, compensated sums; everything else is the fallback's (by default the
- * WebAssembly set, else the TypeScript one). Null outside Node or where the module was not built. Which set runs
+ * In native code: matMul (float32, float64), conv2d with both gradients and the pools (cc/conv.cc), the softmax family
+ * on contiguous rows, Adam's update, add/sub/mul with the common broadcasts, relu and its step, compensated sums;
+ * everything else is the fallback's (by default the WebAssembly set, else the TypeScript one). Null outside Node or where the module was not built. Which set runs
  * is decided in ../select.ts.
  */
 import { tsKernels } from '../ts/index.js';
@@ -24,8 +24,8 @@ export interface NativeKernelOptions {
   fallback?: Kernels;
   /** Sums of float32 matrix products: 'float64' (default, rounded once) or 'float32' (opt-in, faster). */
   matMulAccumulation?: MatMulAccumulation;
-  /** Threads for big matrix products, softmax-family calls and Adam, the calling one included (default 1; at most the
-   *  processors OpenMP sees). */
+  /** Threads for big matrix products, convolutions, pools, softmax-family calls and Adam, the calling one included
+   *  (default 1; at most the processors OpenMP sees). */
   threads?: number;
 }
 
