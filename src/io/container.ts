@@ -25,7 +25,16 @@ import { Checker } from './validate.js';
 export const MAGIC = Uint8Array.of(0x89, 0x4c, 0x4b, 0x4d, 0x0d, 0x0a, 0x1a, 0x0a);
 export const FORMAT_VERSION = 3;
 /** The layer classes that format version 3 added (convolutional networks): an older file cannot name them. */
-export const VERSION_3_LAYERS: readonly string[] = ['Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'Flatten', 'Reshape', 'Dropout', 'BatchNormalization'];
+export const VERSION_3_LAYERS: readonly string[] = [
+  'Conv2D',
+  'MaxPooling2D',
+  'AveragePooling2D',
+  'GlobalAveragePooling2D',
+  'Flatten',
+  'Reshape',
+  'Dropout',
+  'BatchNormalization',
+];
 /** The oldest version this reader still takes (1: before class names and the data split were stored). */
 export const OLDEST_FORMAT_VERSION = 1;
 export const PREAMBLE_BYTES = 24;

@@ -177,7 +177,10 @@ describe('corrupt files are rejected with a clear message', () => {
     reject(rebuild(t2, data), /header.model.layers\[1\].config has an unknown field "code"/);
     const t3 = structuredClone(header);
     t3.model.layers[1].className = 'Lambda';
-    reject(rebuild(t3, data), /className must be one of 'Input', 'Dense', 'Activation', 'Add', 'Normalization', 'Conv2D', .*'BatchNormalization', got "Lambda"/);
+    reject(
+      rebuild(t3, data),
+      /className must be one of 'Input', 'Dense', 'Activation', 'Add', 'Normalization', 'Conv2D', .*'BatchNormalization', got "Lambda"/,
+    );
     const t4 = structuredClone(header);
     t4.model.layers[1].config.units = 9;
     reject(rebuild(t4, data), /tensor 'dense_1\/kernel' is float32 \[20, 8\], the architecture needs float32 \[20, 9\]/);
