@@ -50,13 +50,14 @@ function checkDy(op: string, dyIn: TensorInput, g: Conv2dGeometry): Tensor {
 export function maxPool(xIn: TensorInput, options: Pool2dOptions): Tensor {
   const op = 'maxPool';
   const x = nhwc(op, 'x', xIn);
-  const { g, resolved } = poolGeometry(op, 'x', x, x.shape, options);
+  const { g } = poolGeometry(op, 'x', x, x.shape, options);
   const out = unfilled(x.dtype, outShape(g));
   // Where each maximum came from, kept for the gradient: only when one will be asked for.
   const argMax = needsGrad(x) ? unfilled('int32', out.shape) : null;
   kernels().maxPool(x.values, out.values, argMax ? (argMax.values as Int32Array) : null, g);
   if (!argMax) return out;
-  return record(out, op, [x], (dy) => [maxPoolBackprop(dy, argMax, x.shape, resolved)]);
+  // The indices are the kernel's own: the rule skips maxPoolBackprop's per-element check of them.
+  return record(out, op, [x], (dy) => [scatterMaxima(dy, argMax, x.shape, g)]);
 }
 
 /**
@@ -77,9 +78,14 @@ export function maxPoolBackprop(dyIn: TensorInput, argMaxIn: TensorInput, xShape
   for (let i = 0; i < indices.length; i++) {
     if (!(indices[i] >= 0 && indices[i] < n)) throw argError(op, 'argMax', `flat indices into xShape, in [0, ${n - 1}]`, `${indices[i]} at flat index ${i}`);
   }
+  return scatterMaxima(dy, argMax, xShape, g);
+}
+
+/** maxPoolBackprop on checked arguments (dy of the pool's output shape, argMax valid flat indices into xShape). */
+function scatterMaxima(dy: Tensor, argMax: Tensor, xShape: readonly number[], g: Conv2dGeometry): Tensor {
   const dx = unfilled(dy.dtype, xShape);
-  kernels().maxPoolBackprop(dy.values, indices, dx.values, g);
-  return record(dx, op, [dy], (ddx) => [gather(reshape(ddx, [-1]), argMax)]);
+  kernels().maxPoolBackprop(dy.values, argMax.values as Int32Array, dx.values, g);
+  return record(dx, 'maxPoolBackprop', [dy], (ddx) => [gather(reshape(ddx, [-1]), argMax)]);
 }
 
 /**
