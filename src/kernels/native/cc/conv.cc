@@ -21,6 +21,7 @@
 // is summed in the same order for any thread count (the same bits).
 #include "aligned-buffer.h"
 #include "napi-args.h"
+#include "packed-tile.h"
 #include "vec.h"
 #include <algorithm>
 #include <cmath>
@@ -43,16 +44,6 @@ struct Geometry {
   size_t fSize() const { return (size_t)fh * fw * C * K; }
 };
 
-template <typename T> struct Tile {
-  using V = typename Vec<T>::type;
-  static constexpr int W = Vec<T>::lanes;
-  static constexpr int MR = VECTOR_BYTES == 64 ? 4 : 6;
-  static constexpr int NV = VECTOR_BYTES == 64 ? 4 : 2;
-  static constexpr int NR = NV * W;
-  static constexpr int MC = MR * 16;
-};
-
-constexpr int KC = 256;
 
 /** Depth blocks of at most KC, as even as possible (288 = 144 + 144, not 256 + 32). */
 inline int depthBlock(int depth) {
@@ -62,69 +53,8 @@ inline int depthBlock(int depth) {
 
 inline int roundUp(int n, int m) { return (n + m - 1) / m * m; }
 
-/** True when every one of the n values is finite: the largest magnitude, compared as bits (which vectorizes), is
- *  below the infinities' exponent. */
-template <typename T> bool allFinite(const T* values, size_t n) {
-  using Bits = std::conditional_t<sizeof(T) == 8, uint64_t, uint32_t>;
-  constexpr Bits magnitude = ~Bits(0) >> 1, infinity = sizeof(T) == 8 ? Bits(0x7ff0000000000000ull) : Bits(0x7f800000u);
-  typedef Bits AliasedBits __attribute__((may_alias));
-  const AliasedBits* bits = (const AliasedBits*)values;
-  Bits largest = 0;
-  for (size_t i = 0; i < n; i++) largest = std::max<Bits>(largest, bits[i] & magnitude);
-  return largest < infinity;
-}
 
-/** The depths of a packed panel (MR values per depth) where some value is nonzero (bits other than the sign). */
-template <typename T, int MR> int listLiveDepths(const T* panel, int kc, uint16_t* depths) {
-  using Bits = std::conditional_t<sizeof(T) == 8, uint64_t, uint32_t>;
-  int count = 0;
-  for (int p = 0; p < kc; p++) {
-    Bits bits = 0;
-#pragma GCC unroll 8
-    for (int r = 0; r < MR; r++) {
-      Bits b;
-      std::memcpy(&b, panel + p * MR + r, sizeof b);
-      bits |= b;
-    }
-    depths[count] = (uint16_t)p;
-    count += (Bits)(bits << 1) != 0;
-  }
-  return count;
-}
 
-/** The full register tile C[0:MR, 0:NR] (row stride ldc) (+)= Apanel·Bpanel over the depths `live` (all kc when
- *  liveCount == kc); `first` writes instead of adding. C is a scratch block padded to whole tiles. */
-template <typename T>
-inline void microKernel(int kc, const uint16_t* __restrict live, int liveCount, const T* __restrict A, const T* __restrict B,
-                        T* __restrict C, size_t ldc, bool first) {
-  using V = typename Tile<T>::V;
-  constexpr int W = Tile<T>::W, MR = Tile<T>::MR, NV = Tile<T>::NV, NR = Tile<T>::NR;
-  V c[MR][NV];
-  for (int r = 0; r < MR; r++)
-    for (int v = 0; v < NV; v++) c[r][v] = V{};
-  auto accumulate = [&](int p) __attribute__((always_inline)) {
-    V b[NV];
-#pragma GCC unroll 8
-    for (int v = 0; v < NV; v++) b[v] = *(const V*)(B + p * NR + v * W);
-    const T* ap = A + p * MR;
-#pragma GCC unroll 8
-    for (int r = 0; r < MR; r++) {
-      const V av = broadcastLoad<V>(ap + r);
-#pragma GCC unroll 8
-      for (int v = 0; v < NV; v++) c[r][v] = fusedMultiplyAdd(av, b[v], c[r][v]);
-    }
-  };
-  if (liveCount == kc) {
-    for (int p = 0; p < kc; p++) accumulate(p);
-  } else {
-    for (int q = 0; q < liveCount; q++) accumulate(live[q]);
-  }
-  for (int r = 0; r < MR; r++) {
-    V* row = (V*)(C + r * ldc);
-#pragma GCC unroll 8
-    for (int v = 0; v < NV; v++) row[v] = first ? c[r][v] : row[v] + c[r][v];
-  }
-}
 
 /** Packs the [depth, n] matrix `at(d, j)` (depths [d0, d0 + kc), columns [j0, j0 + nc)) into NR-column panels,
  *  zero-padded: panel q at out + q·NR·kc, element (d, j) at (d − d0)·NR + j. */
@@ -215,8 +145,8 @@ bool rowRange(RowSource rowSource, size_t rows, size_t start, size_t end, int de
       const T* Bblock = Bp + (size_t)d0 * nPad;
       for (int jr = 0; jr < n; jr += NR) {
         for (int ir = 0; ir < mc; ir += MR) {
-          microKernel<T>(kc, live + (size_t)(ir / MR) * KC, skipZeros ? liveCount[ir / MR] : kc, Ap + (size_t)ir * kc,
-                         Bblock + (size_t)jr * kc, Cb + (size_t)ir * nPad + jr, nPad, d0 == 0);
+          microKernel<T, false>(kc, live + (size_t)(ir / MR) * KC, skipZeros ? liveCount[ir / MR] : kc, Ap + (size_t)ir * kc,
+                                Bblock + (size_t)jr * kc, Cb + (size_t)ir * nPad + jr, nPad, d0 == 0, MR, NR);
         }
       }
     }
@@ -362,8 +292,8 @@ bool conv2dBackFilterPacked(const In* x, const In* dy, Out* dFilter, const Geome
         packA<T>(aRow, (size_t)K, (size_t)ic, mc, 0, kc, Ap, skipZeros ? live : nullptr, liveCount);
         for (int jr = 0; jr < nc; jr += NR) {
           for (int ir = 0; ir < mc; ir += MR) {
-            microKernel<T>(kc, live + (size_t)(ir / MR) * KC, skipZeros ? liveCount[ir / MR] : kc, Ap + (size_t)ir * kc,
-                           Bp + (size_t)jr * kc, result + (size_t)(ic + ir) * nPad + j0 + jr, nPad, p0 == 0);
+            microKernel<T, false>(kc, live + (size_t)(ir / MR) * KC, skipZeros ? liveCount[ir / MR] : kc, Ap + (size_t)ir * kc,
+                                  Bp + (size_t)jr * kc, result + (size_t)(ic + ir) * nPad + j0 + jr, nPad, p0 == 0, MR, NR);
           }
         }
       }
