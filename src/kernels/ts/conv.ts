@@ -6,98 +6,6 @@ import type { Conv2dGeometry } from '../types.js';
  * and rounded once on the write. Slow and plain on purpose: the other kernel sets are compared with these.
  */
 
-/** Input row (or column) read by output position o and filter tap f, or −1 when it falls in the padding. */
-function source(o: number, f: number, stride: number, dilation: number, pad: number, size: number): number {
-  const i = o * stride - pad + f * dilation;
-  return i >= 0 && i < size ? i : -1;
-}
-
-export function conv2d(x: TypedArray, filter: TypedArray, out: TypedArray, g: Conv2dGeometry): void {
-  const { batch, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: K } = g;
-  const acc = new Float64Array(K);
-  for (let b = 0; b < batch; b++) {
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        acc.fill(0);
-        for (let fy = 0; fy < g.filterHeight; fy++) {
-          const iy = source(oy, fy, g.strideHeight, g.dilationHeight, g.padTop, H);
-          if (iy < 0) continue;
-          for (let fx = 0; fx < g.filterWidth; fx++) {
-            const ix = source(ox, fx, g.strideWidth, g.dilationWidth, g.padLeft, W);
-            if (ix < 0) continue;
-            const xBase = ((b * H + iy) * W + ix) * C;
-            const fBase = (fy * g.filterWidth + fx) * C * K;
-            for (let c = 0; c < C; c++) {
-              const v = x[xBase + c] as number;
-              const row = fBase + c * K;
-              for (let k = 0; k < K; k++) acc[k] += v * (filter[row + k] as number);
-            }
-          }
-        }
-        const oBase = ((b * OH + oy) * OW + ox) * K;
-        for (let k = 0; k < K; k++) out[oBase + k] = acc[k];
-      }
-    }
-  }
-}
-
-export function conv2dBackpropInput(dy: TypedArray, filter: TypedArray, dx: TypedArray, g: Conv2dGeometry): void {
-  const { batch, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: K } = g;
-  const acc = new Float64Array(dx.length);
-  for (let b = 0; b < batch; b++) {
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        const dyBase = ((b * OH + oy) * OW + ox) * K;
-        for (let fy = 0; fy < g.filterHeight; fy++) {
-          const iy = source(oy, fy, g.strideHeight, g.dilationHeight, g.padTop, H);
-          if (iy < 0) continue;
-          for (let fx = 0; fx < g.filterWidth; fx++) {
-            const ix = source(ox, fx, g.strideWidth, g.dilationWidth, g.padLeft, W);
-            if (ix < 0) continue;
-            const xBase = ((b * H + iy) * W + ix) * C;
-            const fBase = (fy * g.filterWidth + fx) * C * K;
-            for (let c = 0; c < C; c++) {
-              const row = fBase + c * K;
-              let s = 0;
-              for (let k = 0; k < K; k++) s += (dy[dyBase + k] as number) * (filter[row + k] as number);
-              acc[xBase + c] += s;
-            }
-          }
-        }
-      }
-    }
-  }
-  for (let i = 0; i < dx.length; i++) dx[i] = acc[i];
-}
-
-export function conv2dBackpropFilter(x: TypedArray, dy: TypedArray, dFilter: TypedArray, g: Conv2dGeometry): void {
-  const { batch, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: K } = g;
-  const acc = new Float64Array(dFilter.length);
-  for (let b = 0; b < batch; b++) {
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        const dyBase = ((b * OH + oy) * OW + ox) * K;
-        for (let fy = 0; fy < g.filterHeight; fy++) {
-          const iy = source(oy, fy, g.strideHeight, g.dilationHeight, g.padTop, H);
-          if (iy < 0) continue;
-          for (let fx = 0; fx < g.filterWidth; fx++) {
-            const ix = source(ox, fx, g.strideWidth, g.dilationWidth, g.padLeft, W);
-            if (ix < 0) continue;
-            const xBase = ((b * H + iy) * W + ix) * C;
-            const fBase = (fy * g.filterWidth + fx) * C * K;
-            for (let c = 0; c < C; c++) {
-              const v = x[xBase + c] as number;
-              const row = fBase + c * K;
-              for (let k = 0; k < K; k++) acc[row + k] += v * (dy[dyBase + k] as number);
-            }
-          }
-        }
-      }
-    }
-  }
-  for (let i = 0; i < dFilter.length; i++) dFilter[i] = acc[i];
-}
-
 /** The taps f of one axis whose input index o·stride − pad + f·dilation falls inside [0, size): [lo, hi). */
 function tapRange(o: number, filter: number, stride: number, dilation: number, pad: number, size: number): [number, number] {
   const start = o * stride - pad;
@@ -107,27 +15,84 @@ function tapRange(o: number, filter: number, stride: number, dilation: number, p
   return [lo, Math.max(lo, hi)];
 }
 
-/** Calls visit(outIndex, xIndex) for each in-bounds element of each pooling window, in window order. */
-function forEachWindow(g: Conv2dGeometry, start: (o: number) => void, visit: (o: number, i: number) => void): void {
-  const { batch, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = g;
+/**
+ * The one traversal of every kernel here: for each output pixel in row-major order, pixel(o) with o its first
+ * element's index (outChannels per pixel), then tap(o, i, t) for each in-bounds tap of its window in window order,
+ * with i the tapped input pixel's first element's index and t = fy·filterWidth + fx the tap's index in the filter.
+ */
+function forEachTap(g: Conv2dGeometry, pixel: ((o: number) => void) | null, tap: (o: number, i: number, t: number) => void): void {
+  const { batch, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: K } = g;
   for (let b = 0; b < batch; b++) {
     for (let oy = 0; oy < OH; oy++) {
       const [fy0, fy1] = tapRange(oy, g.filterHeight, g.strideHeight, g.dilationHeight, g.padTop, H);
       for (let ox = 0; ox < OW; ox++) {
         const [fx0, fx1] = tapRange(ox, g.filterWidth, g.strideWidth, g.dilationWidth, g.padLeft, W);
-        const oBase = ((b * OH + oy) * OW + ox) * C;
-        for (let c = 0; c < C; c++) start(oBase + c);
+        const o = ((b * OH + oy) * OW + ox) * K;
+        pixel?.(o);
         for (let fy = fy0; fy < fy1; fy++) {
           const iy = oy * g.strideHeight - g.padTop + fy * g.dilationHeight;
           for (let fx = fx0; fx < fx1; fx++) {
             const ix = ox * g.strideWidth - g.padLeft + fx * g.dilationWidth;
-            const xBase = ((b * H + iy) * W + ix) * C;
-            for (let c = 0; c < C; c++) visit(oBase + c, xBase + c);
+            tap(o, ((b * H + iy) * W + ix) * C, fy * g.filterWidth + fx);
           }
         }
       }
     }
   }
+}
+
+export function conv2d(x: TypedArray, filter: TypedArray, out: TypedArray, g: Conv2dGeometry): void {
+  const { inChannels: C, outChannels: K } = g;
+  const acc = new Float64Array(out.length);
+  forEachTap(g, null, (o, i, t) => {
+    for (let c = 0; c < C; c++) {
+      const v = x[i + c] as number;
+      const row = (t * C + c) * K;
+      for (let k = 0; k < K; k++) acc[o + k] += v * (filter[row + k] as number);
+    }
+  });
+  for (let j = 0; j < out.length; j++) out[j] = acc[j];
+}
+
+export function conv2dBackpropInput(dy: TypedArray, filter: TypedArray, dx: TypedArray, g: Conv2dGeometry): void {
+  const { inChannels: C, outChannels: K } = g;
+  const acc = new Float64Array(dx.length);
+  forEachTap(g, null, (o, i, t) => {
+    for (let c = 0; c < C; c++) {
+      const row = (t * C + c) * K;
+      let s = 0;
+      for (let k = 0; k < K; k++) s += (dy[o + k] as number) * (filter[row + k] as number);
+      acc[i + c] += s;
+    }
+  });
+  for (let j = 0; j < dx.length; j++) dx[j] = acc[j];
+}
+
+export function conv2dBackpropFilter(x: TypedArray, dy: TypedArray, dFilter: TypedArray, g: Conv2dGeometry): void {
+  const { inChannels: C, outChannels: K } = g;
+  const acc = new Float64Array(dFilter.length);
+  forEachTap(g, null, (o, i, t) => {
+    for (let c = 0; c < C; c++) {
+      const v = x[i + c] as number;
+      const row = (t * C + c) * K;
+      for (let k = 0; k < K; k++) acc[row + k] += v * (dy[o + k] as number);
+    }
+  });
+  for (let j = 0; j < dFilter.length; j++) dFilter[j] = acc[j];
+}
+
+/** Calls visit(outIndex, xIndex) for each in-bounds element of each pooling window, in window order. */
+function forEachWindow(g: Conv2dGeometry, start: (o: number) => void, visit: (o: number, i: number) => void): void {
+  const C = g.inChannels;
+  forEachTap(
+    g,
+    (o) => {
+      for (let c = 0; c < C; c++) start(o + c);
+    },
+    (o, i) => {
+      for (let c = 0; c < C; c++) visit(o + c, i + c);
+    },
+  );
 }
 
 export function maxPool(x: TypedArray, out: TypedArray, argMax: Int32Array | null, g: Conv2dGeometry): void {
