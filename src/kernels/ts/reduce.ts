@@ -89,15 +89,65 @@ function before(x: TypedArray, a: number, b: number): number {
   return va > vb ? -1 : va < vb ? 1 : a - b;
 }
 
+/**
+ * The k first of each row in the order of `before`: a quickselect moves them to the front (O(n) on average, a sort
+ * of the rest after too many rounds bounds the worst case), then only those k are sorted: O(n + k log k) instead of
+ * sorting the row. `before` is a strict total order (ties go by index), so the result is the full sort's prefix.
+ */
 export function topK(x: TypedArray, rows: number, n: number, k: number, values: TypedArray, indices: Int32Array): void {
-  const order = new Array<number>(n);
+  if (k === 0) return;
+  if (topKOrder.length < n) topKOrder = new Int32Array(n);
+  const order = topKOrder;
   for (let r = 0; r < rows; r++) {
     const base = r * n;
     for (let i = 0; i < n; i++) order[i] = base + i;
-    order.sort((a, b) => before(x, a, b));
+    if (k < n) selectFirst(x, order, n, k);
+    const head = Array.from(order.subarray(0, k)).sort((a, b) => before(x, a, b));
     for (let i = 0; i < k; i++) {
-      values[r * k + i] = x[order[i]];
-      indices[r * k + i] = order[i] - base;
+      values[r * k + i] = x[head[i]];
+      indices[r * k + i] = head[i] - base;
     }
   }
+}
+
+let topKOrder = new Int32Array(64);
+
+/** Reorders a[0..n) so that a[0..k) hold the k first elements under `before` (in no particular order). */
+function selectFirst(x: TypedArray, a: Int32Array, n: number, k: number): void {
+  const r = k - 1;
+  let lo = 0;
+  let hi = n - 1;
+  let rounds = 2 * Math.ceil(Math.log2(n + 1)) + 8;
+  while (hi > lo) {
+    if (rounds-- === 0) {
+      const rest = Array.from(a.subarray(lo, hi + 1)).sort((p, q) => before(x, p, q));
+      a.set(rest, lo);
+      return;
+    }
+    const mid = (lo + hi) >>> 1;
+    if (before(x, a[mid], a[lo]) < 0) swapIdx(a, mid, lo);
+    if (before(x, a[hi], a[lo]) < 0) swapIdx(a, hi, lo);
+    if (before(x, a[hi], a[mid]) < 0) swapIdx(a, hi, mid);
+    const pivot = a[mid];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (before(x, a[i], pivot) < 0) i++;
+      while (before(x, a[j], pivot) > 0) j--;
+      if (i <= j) {
+        swapIdx(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (r <= j) hi = j;
+    else if (r >= i) lo = i;
+    else return;
+  }
+}
+
+function swapIdx(a: Int32Array, i: number, j: number): void {
+  const t = a[i];
+  a[i] = a[j];
+  a[j] = t;
 }
