@@ -10,12 +10,15 @@
 //                      [--cnn-batches 60 (--quick: 20)] [--cnn-tfjs-batches 12] [--cnn-runs 3] [--cnn-warmup-batches 5]
 //   The CNN row (issue 12) runs on logitkit-native, logitkit-wasm, tfjs-wasm and torch-1t unless --frameworks names
 //   others; it times K batches of 128 per run and extrapolates to the 60,000-image epoch (K = 469: whole epochs).
+//   Issue 15's rows: --workloads sampling,linear-ce [--vocabs 32000,128000,256000] [--sampling-runs 400]
+//                    [--sampling-warmup 100] [--sampling-budget 20] [--lce-runs 5] [--lce-warmup 1] [--lce-memory-steps 2]
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ARTIFACTS, BENCH_DIR, MM_FLOPS, OUTPUTS_DIR, RESULT_MARKER, ROOT, WORKLOADS, cnnFlops, parseArgs, readOutput, summarize } from './lib/common.mjs';
 import { compareArrays, ensureInputs, references } from './lib/inputs.mjs';
+import { LM_WORKLOADS, runLmRows } from './lib/lm-run.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 if (args.help || args.h) {
@@ -23,7 +26,7 @@ if (args.help || args.h) {
     fs
       .readFileSync(new URL(import.meta.url), 'utf8')
       .split('\n')
-      .slice(1, 12)
+      .slice(1, 15)
       .join('\n')
       .replace(/^\/\/ ?/gm, ''),
   );
@@ -456,8 +459,10 @@ async function main() {
   const results = {};
   const kernelNames = new Map();
   for (const w of workloads) results[w] = {};
+  // Issue 15's rows (sampling, linear-ce) have their own cells and tables (bench/lib/lm-run.mjs).
+  const classic = workloads.filter((w) => !LM_WORKLOADS.has(w));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const w of workloads) {
+    for (const w of classic) {
       console.log(`\n${WORKLOADS[w].title}${ROUNDS > 1 ? ` (round ${round + 1} of ${ROUNDS})` : ''}`);
       for (const f of w === 'cnn' ? cnnFrameworks : selected) {
         if (f.workloads && !f.workloads.includes(w)) continue;
@@ -503,6 +508,10 @@ async function main() {
       }
     }
   }
+  const lm = workloads.some((w) => LM_WORKLOADS.has(w))
+    ? await runLmRows({ workloads, args, selected, only, python, runChild, notice, warn })
+    : { results: {}, tables: [], goals: [] };
+  Object.assign(results, lm.results);
   if (results.epoch) {
     const checks = checkEpochs(Object.values(results.epoch));
     for (const [id, c] of Object.entries(checks)) results.epoch[id].check = c;
@@ -513,22 +522,22 @@ async function main() {
   }
 
   // ---------- report ----------
-  const cols = selected.filter((f) => workloads.some((w) => results[w][f.id]));
+  const cols = selected.filter((f) => classic.some((w) => results[w][f.id]));
   const ours = cols.filter((f) => f.ours);
   const peers = cols.filter((f) => !f.ours);
   const medianTable = table(
     ['workload', ...cols.map((f) => f.label)],
-    workloads.map((w) => [WORKLOADS[w].short, ...cols.map((f) => cellText(w, results[w][f.id]))]),
+    classic.map((w) => [WORKLOADS[w].short, ...cols.map((f) => cellText(w, results[w][f.id]))]),
   );
   const ratioRows = [];
-  for (const w of workloads) {
+  for (const w of classic) {
     for (const o of ours.filter((f) => results[w][f.id]))
       ratioRows.push([WORKLOADS[w].short, o.label, ...peers.map((p) => ratioText(w, results[w][o.id], results[w][p.id]))]);
   }
   const ratioTable = table(['workload', 'ours', ...peers.map((p) => `vs ${p.label}`)], ratioRows);
   const memTable = table(
     ['workload', ...cols.map((f) => f.label)],
-    workloads.map((w) => [
+    classic.map((w) => [
       WORKLOADS[w].short,
       ...cols.map((f) => {
         const r = results[w][f.id];
@@ -554,7 +563,7 @@ async function main() {
       const q = t1('matmul') / get('matmul', o.id);
       goals.push({ ours: o.id, goal: 'matMul: ≥ 40 % of PyTorch 1 thread GFLOP/s', met: q >= 0.4, ratio: q });
     }
-    for (const w of workloads.filter((x) => x !== 'cnn')) {
+    for (const w of classic.filter((x) => x !== 'cnn')) {
       const a = get(w, o.id);
       const b = get(w, 'tfjs-wasm');
       if (a && b) goals.push({ ours: o.id, goal: `${WORKLOADS[w].short}: ≥ 20× faster than TF.js wasm`, met: b / a >= 20, ratio: b / a });
@@ -582,9 +591,10 @@ async function main() {
     if (refBlas && /PyTorch/.test(g.goal) && /matMul|epoch/.test(g.goal))
       g.caveat = "PyTorch runs on the reference BLAS here, a much weaker baseline than the issue's";
   }
+  goals.push(...lm.goals);
   const goalLines = goals.map(
     (g) =>
-      `- ${g.met ? '[x]' : '[ ]'} ${g.ours}: ${g.goal} (measured ${fmtNum(g.ratio)}${g.goal.includes('TF.js') ? '×' : g.goal.includes('GFLOP') ? ' of theirs' : g.unit === 'memory' ? ' ours/theirs (MiB)' : ' ours/theirs'})${g.caveat ? ` — ${g.caveat}` : ''}`,
+      `- ${g.met ? '[x]' : '[ ]'} ${g.ours}: ${g.goal} (measured ${fmtNum(g.ratio)}${g.unitText ?? (g.goal.includes('TF.js') ? '×' : g.goal.includes('GFLOP') ? ' of theirs' : g.unit === 'memory' ? ' ours/theirs (MiB)' : ' ours/theirs')})${g.caveat ? ` — ${g.caveat}` : ''}`,
   );
 
   // The CNN epoch's floating-point work, and what each column's median makes of it.
@@ -614,17 +624,23 @@ async function main() {
   const rest = process.argv.slice(2).join(' ');
   const command = viaNpm ? `npm run bench${rest ? ` -- ${rest}` : ''}` : `node bench/run.mjs${rest ? ` ${rest}` : ''}`;
   const elapsedS = (Date.now() - started) / 1000;
-  console.log('\n## Medians (min–max), lower time is better\n');
-  console.log(medianTable);
-  console.log('\n## Ratios ours/theirs (time: < 1 means logitkit is faster; matMul: GFLOP/s, > 1 means logitkit is faster)\n');
-  console.log(ratioTable);
-  console.log('\n## Peak RSS of each worker process (and garbage collections during the timed runs, Node only)\n');
-  console.log(memTable);
+  if (classic.length) {
+    console.log('\n## Medians (min–max), lower time is better\n');
+    console.log(medianTable);
+    console.log('\n## Ratios ours/theirs (time: < 1 means logitkit is faster; matMul: GFLOP/s, > 1 means logitkit is faster)\n');
+    console.log(ratioTable);
+    console.log('\n## Peak RSS of each worker process (and garbage collections during the timed runs, Node only)\n');
+    console.log(memTable);
+  }
+  for (const t of lm.tables) console.log(`\n## ${t.title}\n\n${t.md}`);
   if (cnnLines.length) console.log(`\n## CNN epoch: work and rate\n\n${cnnLines.join('\n')}`);
-  if (goalLines.length) console.log(`\n## Goals of the speed issue\n\n${goalLines.join('\n')}`);
+  if (goalLines.length) console.log(`\n## Goals\n\n${goalLines.join('\n')}`);
   if (notices.length) console.log(`\nNotices:\n${notices.map((n) => `- ${n}`).join('\n')}`);
   if (warnings.length) console.log(`\nWarnings:\n${warnings.map((n) => `- ${n}`).join('\n')}`);
-  else console.log('\nCorrectness: every framework agrees with the float64 reference (and on the epoch losses) within tolerance.');
+  else
+    console.log(
+      '\nCorrectness: every checked cell agrees with its reference within tolerance (float64 references; the epoch losses; PyTorch for the sampling and linear-ce rows).',
+    );
   console.log(`\n${command} — ${elapsedS.toFixed(0)} s, load average at end ${machine.loadavgEnd.map((x) => x.toFixed(2)).join(' ')}`);
 
   const report = {
@@ -656,7 +672,7 @@ async function main() {
     goals,
     notices,
     warnings,
-    tables: { medians: medianTable, ratios: ratioTable, memory: memTable, cnn: cnnLines },
+    tables: { medians: medianTable, ratios: ratioTable, memory: memTable, cnn: cnnLines, lm: lm.tables },
   };
   fs.mkdirSync(path.dirname(JSON_PATH), { recursive: true });
   fs.writeFileSync(JSON_PATH, JSON.stringify(report, null, 2));
@@ -667,25 +683,30 @@ async function main() {
     `Measured ${machine.date.slice(0, 10)} with \`${command}\` (${elapsedS.toFixed(0)} s) at commit ${machine.git?.commit ?? '?'}${machine.git?.dirty ? ' (with uncommitted changes in the tree)' : ''}.`,
     `Machine: ${machine.cpuModel}, ${machine.cores} cores (${machine.cpuFlags.join(', ')}), ${machine.memGiB} GiB, Node ${machine.node}; TF.js ${probe.tfjs?.tfjs ?? '—'}; ${torchInfo ? `PyTorch ${torchInfo.torch} (Python ${torchInfo.python}, BLAS: ${torchInfo.blasLibraries?.map((b) => path.basename(b)).join(', ') || '?'})` : 'PyTorch not available'}.`,
     `Load average (1 min) at start ${load(machine.loadavgStart.slice(0, 1))}, at end ${load(machine.loadavgEnd.slice(0, 1))}.`,
-    '',
-    '**Medians (min–max)**',
-    '',
-    medianTable,
-    '',
-    '**Ratios ours/theirs** (time: < 1 means logitkit is faster; matMul: GFLOP/s, > 1 means logitkit is faster)',
-    '',
-    ratioTable,
-    '',
-    '**Peak RSS per worker process** (GCs during the timed runs, Node only)',
-    '',
-    memTable,
+    ...(classic.length
+      ? [
+          '',
+          '**Medians (min–max)**',
+          '',
+          medianTable,
+          '',
+          '**Ratios ours/theirs** (time: < 1 means logitkit is faster; matMul: GFLOP/s, > 1 means logitkit is faster)',
+          '',
+          ratioTable,
+          '',
+          '**Peak RSS per worker process** (GCs during the timed runs, Node only)',
+          '',
+          memTable,
+        ]
+      : []),
+    ...lm.tables.flatMap((t) => ['', `**${t.title}**`, '', t.md]),
     ...(cnnLines.length ? ['', '**CNN epoch: work and rate**', '', ...cnnLines] : []),
-    ...(goalLines.length ? ['', '**Goals of the speed issue**', '', ...goalLines] : []),
+    ...(goalLines.length ? ['', '**Goals**', '', ...goalLines] : []),
     ...(notices.length ? ['', '**Notices**', '', ...notices.map((n) => `- ${n}`)] : []),
     '',
     warnings.length
       ? `**Warnings**\n\n${warnings.map((n) => `- ${n}`).join('\n')}`
-      : 'Correctness: every framework agreed with the float64 reference (and on the epoch losses) within tolerance.',
+      : 'Correctness: every checked cell agreed with its reference within tolerance (float64 references; the epoch losses; PyTorch for the sampling and linear-ce rows).',
     '',
   ].join('\n');
   fs.writeFileSync(mdPath, md);

@@ -3,6 +3,8 @@
 //   node bench/worker.mjs --framework tfjs-wasm --workload softmax [--runs 7] [--warmup 2] [--budget 30]
 //   node bench/worker.mjs --framework logitkit-ts --workload epoch --epoch-mode quick --quick-batches 50
 //   node bench/worker.mjs --framework logitkit-native --workload cnn --cnn-batches 60 --cnn-runs 3
+//   node --expose-gc bench/worker.mjs --framework logitkit-native --workload sampling --vocab 256000 --runs 300
+//   node --expose-gc bench/worker.mjs --framework logitkit-native --workload linear-ce --path materialised --measure memory
 //   node bench/worker.mjs --probe
 // Prints one line `BENCH_RESULT {json}` (other lines on stdout are library chatter).
 import { PerformanceObserver, performance } from 'node:perf_hooks';
@@ -100,6 +102,18 @@ async function main() {
   const result = { framework, workload, info: fw.info(), notes: fw.notes };
   const tag = `${framework}__${workload}`;
 
+  if (workload === 'sampling' || workload === 'linear-ce') {
+    // Issue 15's rows: their own inputs (artifacts/bench-inputs/lm/) and cells (bench/lib/lm-worker.mjs).
+    if (!fw.lk) {
+      emit({ ...result, skipped: true, reason: `${framework} has no ${workload} workload` });
+      return;
+    }
+    const [{ runLmCell }, { importDist }] = await Promise.all([import('./lib/lm-worker.mjs'), import('./frameworks/logitkit.mjs')]);
+    await runLmCell(fw, importDist, args, result);
+    result.rss = { startMiB: rssStart, afterLoadMiB: rssLoaded, peakMiB: peakRssMiB() };
+    emit(result);
+    return;
+  }
   if (workload === 'ce' || workload === 'softmax' || workload === 'matmul') {
     let bench;
     if (workload === 'matmul') {

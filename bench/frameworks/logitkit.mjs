@@ -9,7 +9,8 @@ import { CNN, EPOCH, ROOT } from '../lib/common.mjs';
 // BENCH_LOGITKIT_DIST: another build of the library (e.g. tsc --outDir /tmp/lk-dist) instead of dist/.
 const DIST = process.env.BENCH_LOGITKIT_DIST ? path.resolve(process.env.BENCH_LOGITKIT_DIST) : path.join(ROOT, 'dist');
 
-async function importDist(rel) {
+/** A module of the build under test, by its path under dist/. */
+export async function importDist(rel) {
   return import(pathToFileURL(path.join(DIST, rel)).href);
 }
 

@@ -29,6 +29,15 @@ export const WORKLOADS = {
     title: 'one CNN training epoch, [28, 28, 1] → conv 32 3×3 → pool 2 → conv 64 3×3 → pool 2 → 128 → dropout 0.3 → 10, Adam, batch 128',
     short: 'CNN epoch conv32-conv64-128 b128',
   },
+  // Issue 15 (bench/lib/lm-run.mjs): their own cells, tables and goals.
+  sampling: {
+    title: 'one processing + sampling step, batch 1, V = 32,000 / 128,000 / 256,000 (repetition penalty, temperature, top-k, top-p, min-p, sample)',
+    short: 'sampling step b1',
+  },
+  'linear-ce': {
+    title: 'nn.linearCrossEntropy forward + backward, N = 1,024, D = 512, V = 65,536, against the materialised path',
+    short: 'linear cross-entropy 1024×512×65536',
+  },
 };
 
 export const CE_ROWS = 2048;
