@@ -160,6 +160,8 @@ export {
   type MonitorMode,
 } from './train/index.js';
 export * as calibration from './calibration/index.js';
+export * as sampling from './sampling/index.js';
+export type { Pipeline as SamplingPipeline, ProcessorSpec, SamplingContext } from './sampling/index.js';
 export type { Calibration, CalibrationReport, CalibrationOptions, TemperatureFit, VectorScalingFit, ReliabilityDiagramOptions } from './calibration/index.js';
 export type { CalibrateOptions, CalibrateResult } from './train/calibrate.js';
 export { modelToBytes, modelFromBytes, checkpointToBytes, checkpointFromBytes, ModelFileError, FORMAT_VERSION as MODEL_FORMAT_VERSION } from './io/index.js';
