@@ -95,12 +95,12 @@ async function runSampling(lk, api, args, result, timing) {
   const logits = Array.from({ length: rows }, (_, r) => lk.tensor(all.slice(r * v, (r + 1) * v), { shape: [1, v] }));
   const contexts = Array.from({ length: rows }, (_, r) => lk.tensor(ctx.slice(r * context, (r + 1) * context), { shape: [1, context] }));
   const pipe = api.sampling.pipeline(samplingSpec(cfg));
-  // One seeded sampler per process: every step draws the next number of the same stream (torch: one Generator).
-  const sampler = makeSampler(api.sampling, cfg.seed);
+  // One seeded generator per process: every step draws the next number of the same stream (torch: one Generator).
+  const sampler = makeSampler(lk, api.sampling, cfg.seed);
   let token = -1;
   const step = (i) => {
     const r = i % rows;
-    token = sampler(pipe.apply(logits[r], contexts[r]));
+    token = sampler(pipe.apply(logits[r], { previousTokens: contexts[r] }));
   };
   const times = timeSteps(step, timing);
   // The check (not timed): each row's kept set and processed logits, and 32 samples that must fall in the kept set.
@@ -108,7 +108,7 @@ async function runSampling(lk, api, args, result, timing) {
   const values = [];
   const tokens = [];
   for (let r = 0; r < rows; r++) {
-    const out = pipe.apply(logits[r], contexts[r]);
+    const out = pipe.apply(logits[r], { previousTokens: contexts[r] });
     const x = out.values;
     const k = [];
     const vals = [];
@@ -120,7 +120,7 @@ async function runSampling(lk, api, args, result, timing) {
     }
     kept.push(k);
     values.push(vals);
-    tokens.push(Array.from({ length: 32 }, () => sampler(pipe.apply(logits[r], contexts[r]))));
+    tokens.push(Array.from({ length: 32 }, () => sampler(pipe.apply(logits[r], { previousTokens: contexts[r] }))));
   }
   const tag = `${result.framework}__sampling_${v}.json`;
   fs.mkdirSync(OUTPUTS_DIR, { recursive: true });
@@ -128,16 +128,10 @@ async function runSampling(lk, api, args, result, timing) {
   Object.assign(result, { vocab: v, timesMs: times, summary: summarize(times), output: tag, lastToken: token });
 }
 
-/**
- * sample(logits, {seed}) → a token id. A seed is a stream's start, so each step passes the next seed of a counter
- * (the stream is advanced as torch's Generator is; what is timed is the same work: one uniform draw per step).
- */
-function makeSampler(sampling, seed) {
-  let s = seed;
-  return (processed) => {
-    const t = sampling.sample(processed, { seed: s++ });
-    return typeof t === 'number' ? t : Number(t.values?.[0] ?? t[0]);
-  };
+/** sample(logits, {rng}) → the token id, drawing from one generator kept for the whole process (lk.Random). */
+function makeSampler(lk, sampling, seed) {
+  const rng = new lk.Random(seed);
+  return (processed) => sampling.sample(processed, { rng }).values[0];
 }
 
 async function runLinearCe(lk, api, args, result, timing) {
