@@ -8,3 +8,4 @@ export {
 } from './softmax/cross-entropy.js';
 export { relu, sigmoid, softplus, logSigmoid, tanh } from './unary.js';
 export { logSumExp as reduceLogSumExp } from './softmax/log-sum-exp.js';
+export { linearCrossEntropy, type LinearCrossEntropyOptions, type LinearCrossEntropyReduction } from './softmax/linear-cross-entropy.js';
