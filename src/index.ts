@@ -161,6 +161,7 @@ export {
 } from './train/index.js';
 export * as calibration from './calibration/index.js';
 export * as sampling from './sampling/index.js';
+export * as text from './text/index.js';
 export type { Pipeline as SamplingPipeline, ProcessorSpec, SamplingContext } from './sampling/index.js';
 export type { Calibration, CalibrationReport, CalibrationOptions, TemperatureFit, VectorScalingFit, ReliabilityDiagramOptions } from './calibration/index.js';
 export type { CalibrateOptions, CalibrateResult } from './train/calibrate.js';

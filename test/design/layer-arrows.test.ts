@@ -17,6 +17,7 @@ const ROW: Readonly<Record<string, number>> = {
   sampling: 3,
   layers: 4,
   optim: 4,
+  text: 4,
   train: 5,
   data: 5,
   io: 5,
