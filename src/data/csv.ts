@@ -2,6 +2,7 @@ import { checkOptions } from '../tensor/options.js';
 import type { Dataset } from './dataset.js';
 import { dataError, dataTypeError } from './errors.js';
 import { parseNumberCell, splitCsvLine } from './csv-line.js';
+import { ClassLabels, MAX_CLASSES } from './class-labels.js';
 
 export interface CsvOptions {
   /** The label column: a header name, or an index (negative counts from the end). Default: the last column. */
@@ -23,7 +24,7 @@ export const CSV_LIMITS = Object.freeze({
   /** Bytes of a CSV file read by loadCsvDataset. */
   fileBytes: 2 ** 30,
   /** Distinct labels, i.e. classes (a column of continuous values is not a label column). */
-  classes: 10_000,
+  classes: MAX_CLASSES,
 });
 
 const FLOAT32_MAX = 3.4028234663852886e38;
@@ -42,8 +43,7 @@ export class CsvDatasetBuilder {
   private featureCount = 0;
   private features = new Float32Array(1024);
   private labelIds = new Int32Array(256);
-  private readonly labelKeys = new Map<string, number>();
-  private allIntegerLabels = true;
+  private readonly labels: ClassLabels;
   private count = 0;
 
   constructor(
@@ -56,10 +56,7 @@ export class CsvDatasetBuilder {
     if (typeof this.delimiter !== 'string' || this.delimiter.length === 0 || this.delimiter === '"') {
       throw dataTypeError(op, "option 'delimiter'", 'a non-empty string other than a quote', this.delimiter);
     }
-    const names = options.classNames;
-    if (names !== undefined && (!Array.isArray(names) || names.length === 0 || new Set(names).size !== names.length)) {
-      throw dataError(op, "option 'classNames'", 'a non-empty array of distinct names', names);
-    }
+    this.labels = new ClassLabels(op, options.classNames);
   }
 
   private pending = '';
@@ -114,27 +111,7 @@ export class CsvDatasetBuilder {
     this.pending = '';
     if (this.count === 0) throw dataError(this.op, this.source, 'CSV with at least one data row', 'none');
     const labels = this.labelIds.slice(0, this.count);
-    let numClasses: number;
-    let classNames: string[] | undefined = this.options.classNames?.slice();
-    if (classNames !== undefined) {
-      numClasses = classNames.length;
-    } else if (this.allIntegerLabels) {
-      // Dense ids in numeric order: labels 0..K-1 keep their values; others (gaps, 1..K, 10^8) are renumbered
-      // and recorded as classNames, so a label never sizes the output layer.
-      const values = [...new Set([...this.labelKeys.keys()].map(Number))].sort((a, b) => a - b);
-      const rank = new Map(values.map((v, id) => [v, id]));
-      const ids = remapTable(this.labelKeys, (key) => rank.get(Number(key))!);
-      for (let i = 0; i < labels.length; i++) labels[i] = ids[labels[i]];
-      numClasses = values.length;
-      if (values.some((v, id) => v !== id)) classNames = values.map(String);
-    } else {
-      // Sorted names give the same ids whatever order the rows come in.
-      classNames = [...this.labelKeys.keys()].sort();
-      const rank = new Map(classNames.map((name, id) => [name, id]));
-      const ids = remapTable(this.labelKeys, (key) => rank.get(key)!);
-      for (let i = 0; i < labels.length; i++) labels[i] = ids[labels[i]];
-      numClasses = classNames.length;
-    }
+    const { numClasses, classNames } = this.labels.finish(labels);
     return {
       images: this.features.slice(0, this.count * this.featureCount),
       labels,
@@ -185,33 +162,8 @@ export class CsvDatasetBuilder {
       }
       this.features[at++] = value;
     }
-    this.labelIds[this.count] = this.labelId(cells[this.labelIndex], this.cellWhere(where, this.labelIndex));
+    this.labelIds[this.count] = this.labels.id(cells[this.labelIndex], this.cellWhere(where, this.labelIndex));
     this.count++;
-  }
-
-  private labelId(label: string, where: string): number {
-    if (label === '') throw dataError(this.op, where, 'a label', 'an empty cell');
-    const names = this.options.classNames;
-    if (names !== undefined) {
-      const id = names.indexOf(label);
-      if (id < 0) throw dataError(this.op, where, `one of the classNames ${names.map((n) => `'${n}'`).join(', ')}`, `'${label}'`);
-      return id;
-    }
-    let id = this.labelKeys.get(label);
-    if (id === undefined) {
-      if (this.labelKeys.size >= CSV_LIMITS.classes) {
-        throw dataError(
-          this.op,
-          where,
-          `one of at most ${CSV_LIMITS.classes} distinct labels (classes; is this the label column?)`,
-          `'${label}', label number ${CSV_LIMITS.classes + 1}`,
-        );
-      }
-      id = this.labelKeys.size;
-      this.labelKeys.set(label, id);
-      if (!/^\d{1,9}$/.test(label)) this.allIntegerLabels = false;
-    }
-    return id;
   }
 
   /** "file 'x.csv' line 7, column 3 ('petal')": the header name when there is one. */
@@ -225,13 +177,6 @@ export function parseCsvDataset(text: string, options: CsvOptions = {}, source =
   const builder = new CsvDatasetBuilder(source, options, 'parseCsvDataset');
   builder.addText(text);
   return builder.finish();
-}
-
-/** A table from first-appearance label ids to final class ids. */
-function remapTable(keys: Map<string, number>, idOf: (key: string) => number): Int32Array {
-  const table = new Int32Array(keys.size);
-  for (const [key, firstId] of keys) table[firstId] = idOf(key);
-  return table;
 }
 
 function grow<T extends Float32Array | Int32Array>(array: T, atLeast: number): T {
