@@ -9,7 +9,7 @@ import { Checker } from './validate.js';
  * The logitkit file container (docs/training.md, "File format"): one file, all little-endian.
  *
  *   offset 0   8 bytes  magic 89 4C 4B 4D 0D 0A 1A 0A ("\x89LKM\r\n\x1a\n", PNG-style)
- *   offset 8   uint32   format version (3; versions 1 and 2, before the image layers and header.metadata, are still read)
+ *   offset 8   uint32   format version (4; versions 1 to 3, before header.metadata, the image layers and the embedding, are still read)
  *   offset 12  uint32   header length H in bytes (1 .. 16 MiB)
  *   offset 16  uint32   CRC-32 of the header bytes
  *   offset 20  uint32   reserved, 0
@@ -23,7 +23,7 @@ import { Checker } from './validate.js';
  */
 
 export const MAGIC = Uint8Array.of(0x89, 0x4c, 0x4b, 0x4d, 0x0d, 0x0a, 0x1a, 0x0a);
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 /** The layer classes that format version 3 added (convolutional networks): an older file cannot name them. */
 export const VERSION_3_LAYERS: readonly string[] = [
   'Conv2D',
@@ -35,6 +35,11 @@ export const VERSION_3_LAYERS: readonly string[] = [
   'Dropout',
   'BatchNormalization',
 ];
+/**
+ * What format version 4 added (token models): the Embedding layer class, Input layers of dtype 'int32' and
+ * header.metadata.languageModel. An older file cannot hold them.
+ */
+export const VERSION_4_LAYERS: readonly string[] = ['Embedding'];
 /** The oldest version this reader still takes (1: before class names and the data split were stored). */
 export const OLDEST_FORMAT_VERSION = 1;
 export const PREAMBLE_BYTES = 24;

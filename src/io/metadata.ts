@@ -1,18 +1,19 @@
 import { argError } from '../tensor/errors.js';
-import type { DataSplit, Network } from '../layers/network.js';
+import type { DataSplit, LanguageModelInfo, Network } from '../layers/network.js';
 import { checkCalibration, type Calibration } from '../calibration/apply.js';
 import { LIMITS, type DecodedFile } from './container.js';
 
 /*
  * header.metadata (format version 2): what a model file records beside the architecture and the weights:
- * the class names, the split of the data it was trained on and the calibration of its logits (`model.calibrate`).
- * Version-1 files have none.
+ * the class names, the split of the data it was trained on and the calibration of its logits (`model.calibrate`);
+ * from version 4, a language model's tokenizer and special ids. Version-1 files have none.
  */
 
 export interface ModelMetadata {
   classNames?: string[];
   dataSplit?: DataSplit;
   calibration?: Calibration;
+  languageModel?: LanguageModelInfo;
 }
 
 /** A model that may carry a calibration (Model does; a bare Network has none). */
@@ -28,6 +29,7 @@ export function metadataOf(model: MaybeCalibrated): ModelMetadata | undefined {
   if (model.classNames) m.classNames = model.classNames.slice();
   if (model.dataSplit) m.dataSplit = { ...model.dataSplit };
   if (model.calibration) m.calibration = checkCalibration('modelToBytes', 'model.calibration', model.calibration, classes ?? 0);
+  if (model.languageModel) m.languageModel = checkLanguageModel('modelToBytes', model);
   return Object.keys(m).length ? m : undefined;
 }
 
@@ -37,7 +39,7 @@ export function readMetadata(file: DecodedFile, model: MaybeCalibrated): void {
   if (header.metadata === undefined) return;
   if (file.version < 2) check.fail('header.metadata is not part of format version 1');
   const p = 'header.metadata';
-  const m = check.object(p, header.metadata, ['classNames', 'dataSplit', 'calibration']);
+  const m = check.object(p, header.metadata, ['classNames', 'dataSplit', 'calibration', 'languageModel']);
   if (m.classNames !== undefined) {
     const classes = model.outputShape.at(-1);
     const names = check.array(`${p}.classNames`, m.classNames, LIMITS.dim).map((n, i) => check.string(`${p}.classNames[${i}]`, n, LIMITS.nameLength));
@@ -45,6 +47,25 @@ export function readMetadata(file: DecodedFile, model: MaybeCalibrated): void {
     model.classNames = names;
   }
   if (m.calibration !== undefined) model.calibration = readCalibration(file, `${p}.calibration`, m.calibration, model.outputShape.at(-1) ?? 0);
+  if (m.languageModel !== undefined) {
+    const q = `${p}.languageModel`;
+    if (file.version < 4) check.fail(`${q} is not part of format version ${file.version}`);
+    const fields = ['tokenizer', 'contextLength', 'paddingId', 'unknownId'];
+    const o = check.object(q, m.languageModel, fields, fields);
+    const classes = (model.classNames ?? check.fail(`${q} needs ${p}.classNames (the vocabulary)`)).length;
+    const info: LanguageModelInfo = {
+      tokenizer: check.oneOf(`${q}.tokenizer`, o.tokenizer, ['characters'] as const),
+      contextLength: check.int(`${q}.contextLength`, o.contextLength, 1, LIMITS.dim),
+      paddingId: check.int(`${q}.paddingId`, o.paddingId, 0, classes - 1),
+      unknownId: check.int(`${q}.unknownId`, o.unknownId, 0, classes - 1),
+    };
+    try {
+      checkLanguageModel('readMetadata', model, info);
+    } catch (e) {
+      check.fail(`${q}: ${(e as Error).message}`);
+    }
+    model.languageModel = info;
+  }
   if (m.dataSplit !== undefined) {
     const q = `${p}.dataSplit`;
     const d = check.object(
@@ -82,4 +103,28 @@ function readCalibration(file: DecodedFile, p: string, v: unknown, classes: numb
     return a.map((x, i) => check.number(`${p}.${name}[${i}]`, x));
   };
   return { method, scale: vector('scale'), bias: vector('bias') };
+}
+
+/**
+ * A language model's info against the model: ids of [batch, contextLength] in, one logit per vocabulary entry
+ * out, the same vocabulary at both ends (so generated ids can be fed back).
+ */
+function checkLanguageModel(op: string, model: Network, info: LanguageModelInfo | undefined = model.languageModel): LanguageModelInfo {
+  const lm = info!;
+  const classes = model.outputShape.at(-1) ?? 0;
+  const expect = (what: string, ok: boolean, got: unknown) => {
+    if (!ok) throw argError(op, 'model.languageModel', what, got);
+  };
+  expect("{tokenizer: 'characters', contextLength, paddingId, unknownId}", lm !== null && typeof lm === 'object' && lm.tokenizer === 'characters', lm);
+  expect('a model with class names (its vocabulary)', Array.isArray(model.classNames), model.classNames);
+  expect(
+    `an int32 input [null, ${lm.contextLength}] of token ids`,
+    model.inputDType === 'int32' && model.inputShape.join() === String(lm.contextLength),
+    `${model.inputDType} [null, ${model.inputShape.join(', ')}]`,
+  );
+  expect('an output [null, vocabulary size]', model.outputShape.length === 2, model.outputShape);
+  for (const key of ['paddingId', 'unknownId'] as const) {
+    expect(`${key} in [0, ${classes - 1}]`, Number.isInteger(lm[key]) && lm[key] >= 0 && lm[key] < classes, lm[key]);
+  }
+  return { tokenizer: lm.tokenizer, contextLength: lm.contextLength, paddingId: lm.paddingId, unknownId: lm.unknownId };
 }

@@ -7,7 +7,7 @@ import { scheduleFromConfig } from '../optim/schedules.js';
 import type { HistoryData } from '../train/callbacks.js';
 import type { TrainingState } from '../train/checkpoint.js';
 import type { Model } from '../train/model.js';
-import { decodeFile, encodeFile, FORMAT_VERSION, LIMITS, VERSION_3_LAYERS, type DecodedFile } from './container.js';
+import { decodeFile, encodeFile, FORMAT_VERSION, LIMITS, VERSION_3_LAYERS, VERSION_4_LAYERS, type DecodedFile } from './container.js';
 import { metadataOf, readMetadata } from './metadata.js';
 import { architectureKey, buildFromTopology, readTopology, topologyOf } from './topology.js';
 import type { Checker } from './validate.js';
@@ -76,8 +76,12 @@ function buildModel(file: DecodedFile): Model {
   if (kind === 'checkpoint' && header.training === undefined) check.fail('header.training is missing in a checkpoint');
   if (kind === 'model' && header.training !== undefined) check.fail('header.training is only allowed in a checkpoint');
   const topology = readTopology(check, header.model);
-  const newer = file.version < 3 ? topology.layers.find((l) => VERSION_3_LAYERS.includes(l.className)) : undefined;
+  const newer = topology.layers.find(
+    (l) => (file.version < 3 && VERSION_3_LAYERS.includes(l.className)) || (file.version < 4 && VERSION_4_LAYERS.includes(l.className)),
+  );
   if (newer) check.fail(`layer class ${newer.className} (layer '${newer.name}') is not part of format version ${file.version}`);
+  const ids = file.version < 4 ? topology.layers.find((l) => l.className === 'Input' && l.config.dtype === 'int32') : undefined;
+  if (ids) check.fail(`Input layer '${ids.name}' of dtype int32 (token ids) is not part of format version ${file.version}`);
   const model = buildFromTopology(check, topology, tensors);
   const values = model.weights.map((v) => {
     const t = tensors.get(v.name);

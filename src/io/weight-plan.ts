@@ -1,7 +1,7 @@
 import { shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { InputLayer } from '../layers/input.js';
-import type { FloatDType, Layer, SymbolicShape } from '../layers/layer.js';
+import type { InputDType, Layer, SymbolicShape } from '../layers/layer.js';
 import { LIMITS } from './container.js';
 import type { TopologyJSON } from './topology.js';
 import type { Checker } from './validate.js';
@@ -14,7 +14,7 @@ import type { Checker } from './validate.js';
 export function checkWeightPlan(check: Checker, t: TopologyJSON, byName: ReadonlyMap<string, Layer>, tensors: ReadonlyMap<string, Tensor>): void {
   const path = 'header.model';
   const shapes: SymbolicShape[] = [];
-  const dtypes: FloatDType[] = [];
+  const dtypes: InputDType[] = [];
   const planned = new Map<Layer, string>();
   let bytes = 0;
   t.nodes.forEach((n, i) => {
@@ -32,7 +32,9 @@ export function checkWeightPlan(check: Checker, t: TopologyJSON, byName: Readonl
     } catch (e) {
       check.fail(`${p}: ${(e as Error).message}`);
     }
-    const dtype = dtypes[n.inputs[0]];
+    const given = dtypes[n.inputs[0]];
+    if (given === 'int32' && !layer.takesIds) check.fail(`${p}: layer '${layer.name}' (${layer.className}) takes float inputs, not int32 token ids`);
+    const dtype = layer.outputDType(given);
     dtypes.push(dtype);
     const weights = layer.weightShapes(inputShapes);
     const key = JSON.stringify(weights);

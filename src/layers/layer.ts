@@ -8,6 +8,8 @@ import type { Variable } from './variable.js';
 export type SymbolicShape = ReadonlyArray<number | null>;
 import type { FloatDType } from '../tensor/dtype.js';
 export type { FloatDType };
+/** What a model input may hold: floats, or int32 token ids (which only an embedding layer takes). */
+export type InputDType = FloatDType | 'int32';
 
 let nextSymbolicId = 0;
 
@@ -19,7 +21,7 @@ export class SymbolicTensor {
   readonly id = nextSymbolicId++;
   constructor(
     readonly shape: SymbolicShape,
-    readonly dtype: FloatDType,
+    readonly dtype: InputDType,
     readonly node: LayerNode,
   ) {}
 
@@ -35,7 +37,7 @@ export class LayerNode {
     readonly layer: Layer,
     readonly inputs: readonly SymbolicTensor[],
     shape: SymbolicShape,
-    dtype: FloatDType,
+    dtype: InputDType,
   ) {
     this.output = new SymbolicTensor(shape, dtype, this);
   }
@@ -173,6 +175,16 @@ export abstract class Layer {
     return [];
   }
 
+  /** True for a layer that takes integer ids (int32 inputs): an embedding. Every other layer takes floats. */
+  get takesIds(): boolean {
+    return false;
+  }
+
+  /** The dtype of the output (and of the weights, without an explicit `dtype`) for inputs of `dtype`. */
+  outputDType(dtype: InputDType): FloatDType {
+    return dtype === 'int32' ? (this.dtype ?? 'float32') : dtype;
+  }
+
   /** How many inputs the layer takes: a number, or [min, max]. */
   protected arity(): [number, number] {
     return [1, 1];
@@ -217,16 +229,22 @@ export abstract class Layer {
       const syms = list as SymbolicTensor[];
       const dtype = syms[0].dtype;
       if (syms.some((s) => s.dtype !== dtype)) throw argTypeError(op, 'inputs', 'inputs of one dtype', syms.map((s) => s.dtype).join(', '));
-      if (this.dtype !== undefined && this.dtype !== dtype) {
+      if (dtype === 'int32' && !this.takesIds) {
+        throw argTypeError(op, 'inputs', 'float inputs (int32 token ids go through an embedding layer first)', 'int32 inputs');
+      }
+      // A layer that takes ids may output another float dtype than its ids' (an embedding's own dtype).
+      if (this.dtype !== undefined && this.dtype !== dtype && !this.takesIds) {
         throw argTypeError(op, 'inputs', `${this.dtype} inputs (the layer's dtype)`, `${dtype} inputs`);
       }
       const shape = this.computeOutputShape(syms.map((s) => s.shape));
-      return new LayerNode(this, syms, shape, dtype).output;
+      return new LayerNode(this, syms, shape, this.takesIds ? this.outputDType(dtype) : dtype).output;
     }
     if (list.every((x) => x instanceof Tensor)) {
       let tensors = list as Tensor[];
-      const dtype: FloatDType = this.dtype ?? (tensors[0].dtype === 'float64' ? 'float64' : 'float32');
-      tensors = tensors.map((t) => (t.dtype === dtype ? t : cast(t, dtype)));
+      const given = tensors[0].dtype;
+      const dtype: FloatDType = this.takesIds ? this.outputDType(given) : (this.dtype ?? (given === 'float64' ? 'float64' : 'float32'));
+      // Ids stay as they came (the layer checks them); float inputs are cast to the layer's dtype.
+      if (!this.takesIds) tensors = tensors.map((t) => (t.dtype === dtype ? t : cast(t, dtype)));
       const shapes = tensors.map((t) => t.shape.map((d, i) => (i === 0 ? null : d)));
       this.computeOutputShape(shapes);
       if (!this.isBuilt) this.build(shapes, dtype, new Random(0));

@@ -1,9 +1,8 @@
 import { Random } from '../tensor/random.js';
 import { argError, argTypeError } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { cast } from '../ops/unary.js';
-import { InputLayer } from './input.js';
-import { formatShape, INFERENCE, Layer, LayerNode, SymbolicTensor, type CallContext, type FloatDType, type SymbolicShape } from './layer.js';
+import { conformInputDType, InputLayer } from './input.js';
+import { formatShape, INFERENCE, Layer, LayerNode, SymbolicTensor, type CallContext, type FloatDType, type InputDType, type SymbolicShape } from './layer.js';
 import type { Variable } from './variable.js';
 
 /** The split of a data file a model was trained on (recorded so later commands find the same test rows). */
@@ -16,6 +15,21 @@ export interface DataSplit {
   /** The shuffle seed and the test fraction of the split. */
   seed: number;
   testFraction: number;
+}
+
+/**
+ * What a language model's file records beside its vocabulary (its `classNames`, one token per output class, the
+ * same ids at the input): how text becomes the model's inputs.
+ */
+export interface LanguageModelInfo {
+  /** 'characters': one token per Unicode code point of the NFC-normalized text. */
+  tokenizer: 'characters';
+  /** How many previous tokens the model reads: its input is [batch, contextLength] int32 ids. */
+  contextLength: number;
+  /** The id that fills the positions before a text's start. */
+  paddingId: number;
+  /** The id of characters outside the vocabulary. */
+  unknownId: number;
 }
 
 export interface NetworkArgs {
@@ -86,6 +100,8 @@ export class Network {
   classNames?: string[];
   /** How the training data was split into train and test rows: saved in the model file, so every command scores on the same test rows. */
   dataSplit?: DataSplit;
+  /** For a language model: its tokenizer, context length and special ids (the vocabulary is `classNames`). */
+  languageModel?: LanguageModelInfo;
 
   /** @internal Wires the graph, names unnamed layers and builds unbuilt ones from `seed`. */
   protected initGraph(args: NetworkArgs, op: string): void {
@@ -138,7 +154,7 @@ export class Network {
       if (node.layer.built) continue;
       node.layer.build(
         node.inputs.map((s) => s.shape),
-        node.output.dtype,
+        node.layer.outputDType(node.output.dtype),
         rng,
       );
     }
@@ -219,9 +235,19 @@ export class Network {
     return this.weights.filter((v) => v.trainable);
   }
 
-  /** The parameter dtype (that of the first input). */
+  /**
+   * The computation dtype: that of the (first) output, which is the first input's for float inputs (every layer
+   * keeps its input's dtype) and the embedding's for a model that takes int32 token ids.
+   */
   get dtype(): FloatDType {
     this.requireGraph('dtype');
+    const d = this.outputs[0].dtype;
+    return d === 'int32' ? 'float32' : d;
+  }
+
+  /** What the (first) input takes: the computation dtype, or 'int32' for token ids. */
+  get inputDType(): InputDType {
+    this.requireGraph('inputDType');
     return this.inputs[0].dtype;
   }
 
@@ -323,7 +349,7 @@ export class Network {
     if (!(x instanceof Tensor)) throw argTypeError('model', `inputs[${i}]`, 'a Tensor', x);
     const ok = x.rank === s.shape.length && s.shape.every((d, j) => d === null || d === x.shape[j]);
     if (!ok) throw argError('model', `inputs[${i}]`, `a tensor of shape ${formatShape(s.shape)}`, x);
-    return x.dtype === s.dtype ? x : cast(x, s.dtype);
+    return conformInputDType('model', `inputs[${i}]`, x, s.dtype);
   }
 
   /**

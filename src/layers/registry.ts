@@ -9,6 +9,7 @@ import { conv2dLayer } from './conv2d.js';
 import { dropoutLayer } from './dropout.js';
 import { averagePooling2dLayer, globalAveragePooling2dLayer, maxPooling2dLayer } from './pooling.js';
 import { flattenLayer, reshapeLayer } from './reshaping.js';
+import { embeddingLayer } from './embedding.js';
 
 /**
  * The layer classes (add one: its file with its class and definition, one line here, a test). Model files may
@@ -28,6 +29,7 @@ const LAYER_LIST = [
   reshapeLayer,
   dropoutLayer,
   batchNormalizationLayer,
+  embeddingLayer,
 ] as const;
 
 export const LAYERS = new Registry<LayerDefinition<string | null, never>>('layer class', LAYER_LIST as readonly LayerDefinition<string | null, never>[]);

@@ -8,9 +8,10 @@ import { valueAndGrads } from '../autograd/grad.js';
 import { greater } from '../ops/arithmetic.js';
 import { concat, gather, reshape, slice } from '../ops/layout.js';
 import { argMax } from '../ops/reduce.js';
-import { cast, sigmoid } from '../ops/unary.js';
+import { sigmoid } from '../ops/unary.js';
 import { softmax } from '../ops/softmax/softmax.js';
 import { Network, checkSeed, type NetworkArgs } from '../layers/network.js';
+import { conformInputDType } from '../layers/input.js';
 import { isLibraryLayer } from '../layers/registry.js';
 import type { Variable } from '../layers/variable.js';
 import { getOptimizer, type OptimizerSpec } from '../optim/index.js';
@@ -174,12 +175,8 @@ export class Model extends Network {
       const one = x.rank === want.length - 1 ? ' (for one example, add a batch dimension: expandDims(x, 0))' : '';
       throw argError(op, arg, `a batch of shape [n, ${want.slice(1).join(', ')}]${one}`, x);
     }
-    return this.forwardInput(x);
-  }
-
-  private forwardInput(x: Tensor): Tensor {
-    // Cast once here, not per batch.
-    return x.dtype === this.dtype ? x : cast(x, this.dtype);
+    // Cast once here, not per batch (to the model dtype, or to int32 token ids for a model that takes them).
+    return conformInputDType(op, arg, x, this.inputDType);
   }
 
   private requireCompiled(op: string): LossPlan {

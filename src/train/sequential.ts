@@ -1,7 +1,7 @@
 import { argError, argTypeError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkFeatureShape, input, InputLayer } from '../layers/input.js';
-import { Layer, type FloatDType, type SymbolicTensor } from '../layers/layer.js';
+import { checkFeatureShape, input, INPUT_DTYPES, InputLayer } from '../layers/input.js';
+import { Layer, type InputDType, type SymbolicTensor } from '../layers/layer.js';
 import type { NetworkArgs } from '../layers/network.js';
 import { Model } from './model.js';
 
@@ -11,8 +11,8 @@ export interface SequentialOptions {
   name?: string;
   /** Seeds weight initialization and shuffling (see NetworkArgs.seed). */
   seed?: number;
-  /** Parameter dtype, default float32. */
-  dtype?: FloatDType;
+  /** Parameter dtype, default float32; 'int32' for a model that takes token ids (its first layer an embedding). */
+  dtype?: InputDType;
 }
 
 /**
@@ -30,8 +30,7 @@ export class Sequential extends Model {
     if (!Array.isArray(layers)) throw argTypeError(op, 'layers', 'an array of layers', layers);
     if (options === null || typeof options !== 'object') throw argTypeError(op, 'options', 'an options object', options);
     if (options.inputShape !== undefined) checkFeatureShape(op, 'inputShape', options.inputShape);
-    if (options.dtype !== undefined && options.dtype !== 'float32' && options.dtype !== 'float64')
-      throw argTypeError(op, 'dtype', "'float32' or 'float64'", options.dtype);
+    if (options.dtype !== undefined && !INPUT_DTYPES.includes(options.dtype)) throw argTypeError(op, 'dtype', "'float32', 'float64' or 'int32'", options.dtype);
     this.options = { ...options };
     this.name = options.name ?? 'sequential';
     layers.forEach((l) => this.add(l));

@@ -32,7 +32,7 @@ describe('model files keep class names and the data split (format version 2)', (
   });
 
   it('class names and the split round-trip through the bytes', () => {
-    expect(MODEL_FORMAT_VERSION).toBe(3);
+    expect(MODEL_FORMAT_VERSION).toBe(4);
     const m = net();
     m.classNames = ['cat', 'dog'];
     m.dataSplit = { source: 'csv:pets.csv', rows: 120, fingerprint: 'ab12', seed: 7, testFraction: 0.2 };
@@ -53,8 +53,8 @@ describe('model files keep class names and the data split (format version 2)', (
     );
     expect(() => modelFromBytes(withHeader(good, (h) => void ((h.metadata as Record<string, unknown>).colour = 1)))).toThrow(/colour/);
     expect(() => modelFromBytes(withHeader(good, (h) => void (h.formatVersion = 1), 1))).toThrow(/header\.metadata is not part of format version 1/);
-    expect(() => modelFromBytes(withHeader(good, (h) => void (h.formatVersion = 4), 4))).toThrow(
-      /format version 4 is not supported \(this logitkit reads versions 1 to 3\)/,
+    expect(() => modelFromBytes(withHeader(good, (h) => void (h.formatVersion = 5), 5))).toThrow(
+      /format version 5 is not supported \(this logitkit reads versions 1 to 4\)/,
     );
   });
 });
@@ -77,5 +77,75 @@ describe('format version 3 (the image layers)', () => {
     expect(() => modelFromBytes(withHeader(good, (h) => void (h.formatVersion = 2), 2))).toThrow(
       /layer class Conv2D \(layer 'conv2d_1'\) is not part of format version 2/,
     );
+  });
+});
+
+describe('format version 4 (embeddings, token ids, language models)', () => {
+  function lm() {
+    const x = input({ shape: [2], dtype: 'int32' });
+    const e = layers.flatten().apply(layers.embedding({ inputDim: 4, outputDim: 3 }).apply(x));
+    const m = model({ inputs: x, outputs: layers.dense({ units: 4 }).apply(e), seed: 5 });
+    m.classNames = ['<pad>', '<unk>', 'a', 'b'];
+    m.languageModel = { tokenizer: 'characters', contextLength: 2, paddingId: 0, unknownId: 1 };
+    return m;
+  }
+
+  it('a file written by format version 3 (the build before the embedding) still loads, with its class names and logits', () => {
+    const bytes = new Uint8Array(readFileSync(new URL('./fixtures/model-v3.lkm', import.meta.url)));
+    const expected = JSON.parse(readFileSync(new URL('./fixtures/model-v3.json', import.meta.url), 'utf8'));
+    expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true)).toBe(3);
+    const m = modelFromBytes(bytes);
+    expect(m.classNames).toEqual(expected.classNames);
+    expect(m.inputDType).toBe('float32');
+    expect(Array.from(m.predict(tensor(expected.x)).values)).toEqual(expected.logits);
+  });
+
+  it('the language-model metadata round-trips; a version-3 file cannot hold an embedding, int32 ids or that metadata', () => {
+    const good = modelToBytes(lm());
+    const back = modelFromBytes(good);
+    expect(back.languageModel).toEqual({ tokenizer: 'characters', contextLength: 2, paddingId: 0, unknownId: 1 });
+    expect(back.classNames).toEqual(['<pad>', '<unk>', 'a', 'b']);
+    const v3 = (edit: (h: Record<string, unknown>) => void = () => {}) =>
+      withHeader(
+        good,
+        (h) => {
+          h.formatVersion = 3;
+          edit(h);
+        },
+        3,
+      );
+    expect(() => modelFromBytes(v3())).toThrow(/layer class Embedding \(layer 'embedding_1'\) is not part of format version 3/);
+    const model3 = (h: Record<string, unknown>) => h.model as { layers: Array<{ className: string; name: string; config: Record<string, unknown> }> };
+    const noEmbedding = (h: Record<string, unknown>) => {
+      // Rename the embedding's class to pass the class check: the int32 input is still refused.
+      model3(h).layers[1] = { className: 'Flatten', name: 'embedding_1', config: {} };
+    };
+    expect(() => modelFromBytes(v3(noEmbedding))).toThrow(/Input layer 'input_1' of dtype int32 \(token ids\) is not part of format version 3/);
+    expect(() =>
+      modelFromBytes(
+        withHeader(good, (h) => {
+          (h.metadata as Record<string, unknown>).languageModel = { tokenizer: 'characters', contextLength: 3, paddingId: 0, unknownId: 1 };
+        }),
+      ),
+    ).toThrow(/header\.metadata\.languageModel: .*int32 input \[null, 3\]/);
+    expect(() =>
+      modelFromBytes(
+        withHeader(good, (h) => {
+          (h.metadata as Record<string, unknown>).languageModel = { tokenizer: 'characters', contextLength: 2, paddingId: 4, unknownId: 1 };
+        }),
+      ),
+    ).toThrow(/header\.metadata\.languageModel\.paddingId must be an integer in \[0, 3\], got 4/);
+    const m = lm();
+    m.languageModel = { ...m.languageModel!, unknownId: 9 };
+    expect(() => modelToBytes(m)).toThrow(/modelToBytes: argument 'model\.languageModel' must be unknownId in \[0, 3\]/);
+  });
+
+  it('a Dense layer fed int32 ids in a file is refused before anything is built', () => {
+    const good = modelToBytes(lm());
+    const bad = withHeader(good, (h) => {
+      const m = h.model as { layers: Array<{ className: string; config: Record<string, unknown> }>; nodes: Array<{ layer: string; inputs: number[] }> };
+      m.nodes[2].inputs = [0]; // flatten_1 applied to the ids
+    });
+    expect(() => modelFromBytes(bad)).toThrow(/layer 'flatten_1' \(Flatten\) takes float inputs, not int32 token ids/);
   });
 });

@@ -22,6 +22,7 @@ const examples: Record<string, Record<string, unknown>> = {
   Reshape: { targetShape: [-1, 4] },
   Dropout: { rate: 0.25 },
   BatchNormalization: { momentum: 0.9, epsilon: 1e-5, center: false },
+  Embedding: { inputDim: 7, outputDim: 3, embeddingsInitializer: 'glorotUniform', dtype: 'float64' },
 };
 
 describe('layer registry', () => {
@@ -49,6 +50,7 @@ describe('layer registry', () => {
       'conv2d',
       'dense',
       'dropout',
+      'embedding',
       'flatten',
       'globalAveragePooling2d',
       'maxPooling2d',
