@@ -6,6 +6,8 @@ import { infoCommand } from './info.js';
 import { playgroundCommand } from './playground.js';
 import { predictCommand } from './predict.js';
 import { trainCommand } from './train.js';
+import { trainLmCommand } from './train-lm.js';
+import { sampleCommand } from './sample.js';
 
 /** Every command of the CLI, in the order `logitkit --help` lists them. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -16,4 +18,6 @@ export const COMMANDS: readonly CliCommand[] = [
   infoCommand,
   explainCommand,
   playgroundCommand,
+  trainLmCommand,
+  sampleCommand,
 ];
