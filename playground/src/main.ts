@@ -3,6 +3,7 @@ import { mountCalibrationPanel } from './calibration-panel.js';
 import { byTestId } from './dom.js';
 import { mountDrawPanel } from './draw-panel.js';
 import { mountLogitsPanel } from './logits-panel.js';
+import { mountNextTokenPanel } from './next-token-panel.js';
 import { mountTrainPanel, type TrainPanel } from './train-panel.js';
 
 const logits = byTestId(document, 'logits-panel');
@@ -11,6 +12,7 @@ const train = byTestId(document, 'train-panel');
 const calibration = byTestId(document, 'calibration-panel');
 
 mountLogitsPanel(logits);
+mountNextTokenPanel(byTestId(document, 'next-token-panel'));
 let trainPanel: TrainPanel | null = null;
 const drawPanel = mountDrawPanel(draw, { trainCnn: () => trainPanel?.trainCnn() });
 const calibrationPanel = mountCalibrationPanel(calibration);
