@@ -10,3 +10,4 @@ export { idxToDataset, FASHION_MNIST_CLASS_NAMES, type IdxDatasetOptions } from 
 export { decodeEmbeddedMnist, EMBEDDED_MNIST_COUNT, EMBEDDED_MNIST_FILE } from './embedded.js';
 export { splitTrainTest, DEFAULT_SPLIT_SEED, type SplitOptions, type TrainTestSplit } from './split.js';
 export { CsvDatasetBuilder, parseCsvDataset, CSV_LIMITS, type CsvOptions } from './csv.js';
+export { parseTextTable, TEXT_LIMITS, type TextDataset, type TextTableFormat, type TextTableOptions } from './text-table.js';

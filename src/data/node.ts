@@ -5,3 +5,4 @@ export { fetchEmbeddedMnist, EMBEDDED_MNIST_URL } from './embedded-asset.js';
 export { loadIdxDataset, type LoadIdxOptions } from './load-idx.js';
 export { loadCsvDataset } from './load-csv.js';
 export { readMaybeGzipped, MAX_DECOMPRESSED_BYTES } from './node-files.js';
+export { loadTextTable, loadTextDirectory, type TextDirectoryOptions } from './load-text.js';
