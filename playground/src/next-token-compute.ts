@@ -4,8 +4,7 @@
  * removed tokens, and `greedy` / `sample` decide on the processed logits. Plain arrays out, for the view. No
  * arithmetic here: the page renders, the library computes.
  */
-import { tensor } from '../../src/index.js';
-import { greedy, pipeline, sample, type ProcessorSpec, type TraceState } from '../../src/sampling/index.js';
+import { sampling, tensor } from '../../src/index.js';
 import { PROCESSOR_ORDER, type ProcessorName, type Settings } from './next-token-example.js';
 
 export interface StepView {
@@ -51,7 +50,7 @@ export function isOff(name: ProcessorName, s: Settings): boolean {
 }
 
 /** The spec the library runs for a processor that is on. */
-function specOf(name: ProcessorName, s: Settings): ProcessorSpec {
+function specOf(name: ProcessorName, s: Settings): sampling.ProcessorSpec {
   switch (name) {
     case 'repetition penalty':
       return { type: 'repetitionPenalty', penalty: s.penalty };
@@ -69,12 +68,12 @@ function specOf(name: ProcessorName, s: Settings): ProcessorSpec {
 /** Runs the pipeline of the processors that are on over one row of float32 logits (the library's default dtype). */
 export function computeNextToken(logits: readonly number[], s: Settings): NextTokenResult {
   const on = PROCESSOR_ORDER.filter((name) => !isOff(name, s));
-  const steps = pipeline(on.map((name) => specOf(name, s)));
+  const steps = sampling.pipeline(on.map((name) => specOf(name, s)));
   const z = tensor([Array.from(logits)]);
   const context = { previousTokens: [s.previous] };
   const trace = steps.trace(z, context);
   const processed = steps.apply(z, context);
-  let at: TraceState = trace.input;
+  let at: sampling.TraceState = trace.input;
   const views = PROCESSOR_ORDER.map((name): StepView => {
     const j = on.indexOf(name);
     if (j < 0) return { name, label: null, logits: at.logits, probabilities: at.probabilities, kept: at.kept, removed: [] };
@@ -86,7 +85,7 @@ export function computeNextToken(logits: readonly number[], s: Settings): NextTo
     inputProbabilities: trace.input.probabilities,
     steps: views,
     probabilities: at.probabilities,
-    greedy: greedy(processed).values[0],
-    sample: (seed) => sample(processed, { seed }).values[0],
+    greedy: sampling.greedy(processed).values[0],
+    sample: (seed) => sampling.sample(processed, { seed }).values[0],
   };
 }

@@ -9,8 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatReadable } from '../../src/explain/index.js';
-import { tensor } from '../../src/index.js';
-import { pipeline, sample, type ProcessorSpec } from '../../src/sampling/index.js';
+import { sampling, tensor } from '../../src/index.js';
 import { HAS_CHROMIUM, SKIP_MESSAGE, artifact, openSession, type Session } from './browser.js';
 
 if (!HAS_CHROMIUM) console.warn(SKIP_MESSAGE);
@@ -250,13 +249,13 @@ describe.skipIf(!HAS_CHROMIUM)('next token panel in Chromium', () => {
     });
     expect(draws[7]).toBe(Number(first));
     // The page draws what the library draws in Node: sampling.sample of the processed logits, with the same seed.
-    const specs: ProcessorSpec[] = [
+    const specs: sampling.ProcessorSpec[] = [
       { type: 'temperature', temperature: c.temperature },
       { type: 'topK', k: c.topK },
       { type: 'topP', p: c.topP },
     ];
-    const processed = pipeline(specs).apply(tensor([c.logits]));
-    expect(draws.slice(0, 40)).toEqual(seeds.slice(0, 40).map((seed) => sample(processed, { seed }).values[0]));
+    const processed = sampling.pipeline(specs).apply(tensor([c.logits]));
+    expect(draws.slice(0, 40)).toEqual(seeds.slice(0, 40).map((seed) => sampling.sample(processed, { seed }).values[0]));
 
     // The same seeds after a reload give the same tokens.
     await open();
