@@ -82,7 +82,7 @@ export function linearCrossEntropy(hiddenIn: TensorInput, weightIn: TensorInput,
   const weight = floatTensor(op, 'weight', weightIn);
   if (weight.dtype !== hidden.dtype) throw argTypeError(op, 'weight', `a ${hidden.dtype} tensor like 'hidden'`, weight);
   if (weight.rank !== 2 || weight.shape[1] !== D || weight.shape[0] === 0) {
-    throw argError(op, 'weight', `a tensor of shape [V, ${D}] with V ≥ 1 (one row of 'hidden''s width per class)`, weight);
+    throw argError(op, 'weight', `a tensor of shape [V, ${D}] with V ≥ 1 (one row of D = ${D} weights per class)`, weight);
   }
   const V = weight.shape[0];
   const labels = toTensor(op, 'labels', labelsIn, 'int32');
