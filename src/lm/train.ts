@@ -42,6 +42,8 @@ export interface TrainedCharacterModel {
   history: History;
   /** Perplexity on the held-out texts (characters the model never trained on, whole texts). */
   heldOut: Perplexity;
+  /** The texts trained on and held out (after the split and the character budget). */
+  split: { train: string[]; heldOut: string[] };
   trainTexts: number;
   heldOutTexts: number;
   trainChars: number;
@@ -88,6 +90,7 @@ export async function trainCharacterModel(texts: readonly string[], options: Tra
     vocabulary,
     history,
     heldOut: modelPerplexity(model, heldOutSet.x, heldOutSet.y),
+    split: { train, heldOut },
     trainTexts: train.length,
     heldOutTexts: heldOut.length,
     trainChars: train.reduce((s, t) => s + charCount(t), 0),
