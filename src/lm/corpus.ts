@@ -8,14 +8,33 @@ import { argError, argTypeError } from '../tensor/errors.js';
 
 /**
  * The text as the model sees it: Unicode NFC (so 'é' is one code point however it was typed), line ends as
- * '\n', and terminal overstriking removed ("_\bX" or "X\bX", how old fortunes underline and embolden, is 'X').
+ * '\n', and terminal overstriking resolved as a printer would show it (see `overstrike`).
  */
 export function normalizeText(text: string): string {
-  return text
-    .replace(/\r\n?/g, '\n')
-    // eslint-disable-next-line no-control-regex -- the backspace of overstriking is what this removes
-    .replace(/[^\n]\u0008/gu, '')
-    .normalize('NFC');
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  return lines.map((l) => (l.includes('\b') ? overstrike(l) : l)).join('\n').normalize('NFC');
+}
+
+/**
+ * A line with backspaces, how old fortunes underline and embolden: each backspace moves back one column and the
+ * next character is struck over the one there. The letter wins over an underscore ("____\b\b\b\bword" and
+ * "_\bw" are "word" and "w"), otherwise the later character ("X\bX" is "X"); a backspace at the line's start does
+ * nothing.
+ */
+export function overstrike(line: string): string {
+  const out: string[] = [];
+  let at = 0;
+  for (const c of line) {
+    if (c === '\b') {
+      at = Math.max(0, at - 1);
+      continue;
+    }
+    if (at < out.length) {
+      if (c !== '_') out[at] = c;
+    } else out.push(c);
+    at++;
+  }
+  return out.join('');
 }
 
 /**

@@ -24,6 +24,8 @@ describe('corpus', () => {
     expect(parseFortunes('no separator\r\nat all\n')).toEqual(['no separator\nat all']);
     expect(parseFortunes('50% off\n%\n')).toEqual(['50% off']);
     expect(normalizeText('_\bb_\bo_\bl_\bd and B\bBold')).toBe('bold and Bold');
+    // How the fortunes underline: underscores, backspaces, then the word (wisdom, kids, work, ...).
+    expect(normalizeText('Well, ____\b\b\b\bSOMEbody\r\n\bx *__\b\bUN*lucky')).toBe('Well, SOMEbody\nx *UN*lucky');
     expect(charCount('Café 😀')).toBe(6);
     expect(limitChars(['abc', 'de', 'fgh'], 4)).toEqual(['abc', 'd']);
   });
