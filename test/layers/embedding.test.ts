@@ -6,7 +6,23 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { input, layers, model, modelFromBytes, modelToBytes, optimizers, sequential, sum, mul, tensor, valueAndGrads } from '../../src/index.js';
+import {
+  checkpointFromBytes,
+  checkpointToBytes,
+  input,
+  layers,
+  model,
+  modelFromBytes,
+  modelToBytes,
+  optimizers,
+  sequential,
+  sum,
+  mul,
+  tensor,
+  valueAndGrads,
+  type Model,
+} from '../../src/index.js';
+import type { TrainingState } from '../../src/train/checkpoint.js';
 import { Embedding } from '../../src/layers/embedding.js';
 import { gradCheck } from '../helpers/gradcheck.js';
 
@@ -147,5 +163,38 @@ describe('layers.embedding', () => {
     const back = modelFromBytes(modelToBytes(net));
     expect(back.className).toBe('Sequential');
     expect(back.predict(tensor([[0, 1, 3]], { dtype: 'int32' })).toArray()).toEqual(net.predict(tensor([[0, 1, 3]], { dtype: 'int32' })).toArray());
+  });
+
+  it('a model of ids resumes from a checkpoint file bit for bit', async () => {
+    const build = () => {
+      const x = input({ shape: [2], dtype: 'int32' });
+      const h = layers.flatten().apply(layers.embedding({ inputDim: 5, outputDim: 3 }).apply(x));
+      const m = model({ inputs: x, outputs: layers.dense({ units: 5 }).apply(h), seed: 9 });
+      m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+      return m;
+    };
+    let bytes: Uint8Array | null = null;
+    const store = {
+      location: 'memory',
+      load: async (m: Model) => (bytes ? checkpointFromBytes(bytes, { expect: m }).state : null),
+      save: async (m: Model, state: TrainingState) => void (bytes = checkpointToBytes(m, state)),
+    };
+    const xs = tensor(
+      [
+        [0, 1],
+        [2, 3],
+        [4, 0],
+        [1, 1],
+      ],
+      { dtype: 'int32' },
+    );
+    const ys = tensor([1, 2, 3, 4], { dtype: 'int32' });
+    const whole = build();
+    await whole.fit(xs, ys, { epochs: 4, batchSize: 2, seed: 1, verbose: 0 });
+    const first = build();
+    await first.fit(xs, ys, { epochs: 2, batchSize: 2, seed: 1, verbose: 0, checkpoint: { store } });
+    const resumed = build();
+    await resumed.fit(xs, ys, { epochs: 4, batchSize: 2, seed: 1, verbose: 0, checkpoint: { store, resume: true } });
+    expect(resumed.getWeights().map((t) => Array.from(t.values))).toEqual(whole.getWeights().map((t) => Array.from(t.values)));
   });
 });
