@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as sampling from '../../src/sampling/index.js';
 import type { ProcessorSpec } from '../../src/sampling/index.js';
+import { Random } from '../../src/tensor/random.js';
 import { tensor } from '../../src/tensor/tensor.js';
 
 /** Fixtures from scripts/fixtures/sampling_reference.py (HF's definitions in NumPy / PyTorch 1.13, mpmath). */
@@ -130,20 +131,20 @@ describe('log-probabilities and likelihood against mpmath', () => {
 describe('sample', () => {
   const x = tensor(ref.sample.logits.map(dec), { dtype: 'float64' });
   it('draws the tokens a Python re-implementation of Random and the inverse-CDF rule draws (pinned stream)', () => {
-    const rng = new (await_random())(2024);
+    const rng = new Random(2024);
     const draws = Array.from({ length: 20 }, () => sampling.sample(x, { rng }).item());
     expect(draws).toEqual(ref.sample.pinned);
   });
   it('same seed, same tokens; batch rows take successive draws', () => {
     const b = tensor([ref.sample.logits.map(dec), ref.sample.logits.map(dec)], { dtype: 'float64' });
     expect(Array.from(sampling.sample(b, { seed: 7 }).values)).toEqual(Array.from(sampling.sample(b, { seed: 7 }).values));
-    const rng = new (await_random())(2024);
+    const rng = new Random(2024);
     expect(Array.from(sampling.sample(tensor([ref.sample.logits.map(dec), ref.sample.logits.map(dec)], { dtype: 'float64' }), { rng }).values)).toEqual(
       ref.sample.pinned.slice(0, 2),
     );
   });
   it('follows softmax(logits): chi-square over 40,000 draws with a fixed seed, and never draws a −∞ token', () => {
-    const rng = new (await_random())(99);
+    const rng = new Random(99);
     const counts = new Array<number>(ref.sample.probabilities.length).fill(0);
     const N = 40000;
     for (let i = 0; i < N; i++) counts[sampling.sample(x, { rng }).item()]++;
@@ -162,8 +163,3 @@ describe('sample', () => {
     expect(chi2).toBeLessThan(22.46);
   });
 });
-
-import { Random } from '../../src/tensor/random.js';
-function await_random(): typeof Random {
-  return Random;
-}
