@@ -257,6 +257,8 @@ function expAndSum(row: LogitsRow, m: number, e: Float64Array, out: Float64Array
 }
 
 const sum2 = new Float64Array(2);
+const BUCKETS = 1024;
+const BUCKET_SCALE = 16;
 
 /**
  * Top-p (Hugging Face's TopPLogitsWarper): HF sorts ascending and removes the tokens whose cumulative probability
@@ -284,15 +286,68 @@ export function topPRow(row: LogitsRow, p: number, minKeep: number): void {
   const limit = (1 - p) * (z + zc);
   const vals = scratch('logits.vals', count);
   const heap = scratchInt32('logits.order', count);
-  for (let j = 0; j < count; j++) {
-    vals[j] = x[all ? j : cand[j]];
-    heap[j] = j;
-  }
-  let size = count;
-  for (let h = (size >> 1) - 1; h >= 0; h--) siftDownMax(heap, size, h, vals);
   let ps = 0;
   let pc = 0;
   let kept = 0;
+  let size = 0;
+  if (count > 2048) {
+    // Buckets of 1/16 nat below the max: tokens in buckets whose lower tail alone outweighs the limit are kept
+    // without ordering, buckets at the bottom whose mass fits under it are dropped, and only the buckets between
+    // go through the heap (a few thousand tokens even on a flat distribution over 256k).
+    const bucket = scratchInt32('logits.bucket', count);
+    const mass = scratch('logits.bucketMass', BUCKETS);
+    const cnt = scratchInt32('logits.bucketCount', BUCKETS);
+    mass.fill(0, 0, BUCKETS);
+    cnt.fill(0, 0, BUCKETS);
+    for (let j = 0; j < count; j++) {
+      const v = x[all ? j : cand[j]];
+      vals[j] = v;
+      const d = (m - v) * BUCKET_SCALE;
+      const b = d < BUCKETS - 1 ? d | 0 : BUCKETS - 1;
+      bucket[j] = b;
+      mass[b] += e[j];
+      cnt[b]++;
+    }
+    const safeLow = limit * (1 - 1e-9);
+    const safeHigh = limit * (1 + 1e-9);
+    let excluded = 0;
+    let included = count;
+    let bMax = BUCKETS - 1;
+    for (let b = BUCKETS - 1; b >= 0; b--) {
+      if (excluded + mass[b] <= safeLow && included - cnt[b] >= minKeep) {
+        excluded += mass[b];
+        included -= cnt[b];
+        bMax = b - 1;
+      } else break;
+    }
+    let bMin = 0;
+    let tail = 0;
+    for (let b = BUCKETS - 1; b >= 0; b--) {
+      tail += mass[b];
+      if (tail > safeHigh) {
+        bMin = b;
+        break;
+      }
+    }
+    for (let j = 0; j < count; j++) {
+      const b = bucket[j];
+      if (b < bMin) {
+        flags[j] = 1;
+        kept++;
+        const ej = e[j];
+        const t = ps + ej;
+        pc += ps >= ej ? ps - t + ej : ej - t + ps;
+        ps = t;
+      } else if (b <= bMax) heap[size++] = j;
+    }
+  } else {
+    for (let j = 0; j < count; j++) {
+      vals[j] = x[all ? j : cand[j]];
+      heap[j] = j;
+    }
+    size = count;
+  }
+  for (let h = (size >> 1) - 1; h >= 0; h--) siftDownMax(heap, size, h, vals);
   while (size > 0) {
     const j = heap[0];
     const tail = z - ps + (zc - pc);
