@@ -26,7 +26,7 @@ if (args.help || args.h) {
     fs
       .readFileSync(new URL(import.meta.url), 'utf8')
       .split('\n')
-      .slice(1, 15)
+      .slice(1, 14)
       .join('\n')
       .replace(/^\/\/ ?/gm, ''),
   );
