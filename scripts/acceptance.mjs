@@ -323,9 +323,7 @@ if (runs('lm')) {
     console.error(`acceptance: ${fortunesDir} not found (install the Debian package fortunes, or pass --fortunes-dir)`);
     process.exit(2);
   }
-  const { readCorpus } = await import('../dist/lm/corpus-node.js');
-  const { trainCharacterModel } = await import('../dist/lm/train.js');
-  const { generate } = await import('../dist/lm/generate.js');
+  const { readCorpus, trainCharacterModel, generate } = lk.lm;
   const corpus = await readCorpus([fortunesDir]);
   const t0 = performance.now();
   const secondsPerEpoch = [];

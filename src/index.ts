@@ -92,6 +92,7 @@ export {
   Reshape,
   Dropout,
   BatchNormalization,
+  Embedding,
   InputLayer,
   SymbolicTensor,
   Variable,
@@ -113,6 +114,7 @@ export {
   type ReshapeConfig,
   type DropoutConfig,
   type BatchNormalizationConfig,
+  type EmbeddingConfig,
   type CallContext,
   type InputConfig,
   type ActivationName,
@@ -162,6 +164,7 @@ export {
 export * as calibration from './calibration/index.js';
 export * as sampling from './sampling/index.js';
 export * as text from './text/index.js';
+export * as lm from './lm/index.js';
 export type { Pipeline as SamplingPipeline, ProcessorSpec, SamplingContext } from './sampling/index.js';
 export type { Calibration, CalibrationReport, CalibrationOptions, TemperatureFit, VectorScalingFit, ReliabilityDiagramOptions } from './calibration/index.js';
 export type { CalibrateOptions, CalibrateResult } from './train/calibrate.js';

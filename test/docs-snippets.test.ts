@@ -8,7 +8,17 @@ import { afterAll, describe, expect, it } from 'vitest';
  * Every ```ts block of the README and the docs below is a runnable snippet: it must run against the library as
  * written (imports of 'logitkit' and 'logitkit/node' point at the sources). ```js and ```sh blocks are illustrations.
  */
-const DOCS = ['README.md', 'docs/training.md', 'docs/explain.md', 'docs/calibration.md', 'docs/contrastive.md', 'docs/images.md', 'docs/text.md'];
+const DOCS = [
+  'README.md',
+  'docs/training.md',
+  'docs/explain.md',
+  'docs/calibration.md',
+  'docs/contrastive.md',
+  'docs/images.md',
+  'docs/text.md',
+  'docs/sampling.md',
+  'docs/language-models.md',
+];
 const entry = pathToFileURL(resolve(__dirname, '../src/index.ts')).href;
 const nodeEntry = pathToFileURL(resolve(__dirname, '../src/node.ts')).href;
 const dir = mkdtempSync(join(tmpdir(), 'logitkit-snippets-'));

@@ -11,6 +11,7 @@ export { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, type Pooling2DC
 export { Flatten, Reshape, type FlattenConfig, type ReshapeConfig } from './reshaping.js';
 export { Dropout, type DropoutConfig } from './dropout.js';
 export { BatchNormalization, type BatchNormalizationConfig } from './batch-normalization.js';
+export { Embedding, type EmbeddingConfig } from './embedding.js';
 export {
   Layer,
   SymbolicTensor,

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadTextDirectory, loadTextTable } from '../../src/data/load-text.js';
 import { parseTextTable } from '../../src/data/text-table.js';
-import tables from './fixtures/text-tables.json';
+const tables = JSON.parse(readFileSync(new URL('./fixtures/text-tables.json', import.meta.url), 'utf8')) as Record<string, Case>;
 
 type Case = { text: string; delimiter: string; rows: string[][] };
 
