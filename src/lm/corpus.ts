@@ -12,7 +12,10 @@ import { argError, argTypeError } from '../tensor/errors.js';
  */
 export function normalizeText(text: string): string {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
-  return lines.map((l) => (l.includes('\b') ? overstrike(l) : l)).join('\n').normalize('NFC');
+  return lines
+    .map((l) => (l.includes('\b') ? overstrike(l) : l))
+    .join('\n')
+    .normalize('NFC');
 }
 
 /**
