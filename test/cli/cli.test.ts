@@ -183,6 +183,14 @@ describe('logitkit train / evaluate / predict / info on a small CSV set', () => 
     expect(r.out).toMatch(/Trainable params: 131\b/); // 4·16 + 16 + 16·3 + 3 (the normalization's mean and variance are not trained)
   });
 
+  it('info prints the version the file was written in, not the current one', async () => {
+    const v2 = new URL('../io/fixtures/model-v2.lkm', import.meta.url).pathname;
+    const r = await cli('info', '--model', v2, '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).formatVersion).toBe(2);
+    expect((await cli('info', '--model', v2)).out).toContain('format version 2,');
+  });
+
   it('error exits: bad options (2), missing or corrupt files (1)', async () => {
     const epochs = await cli('train', '--data', `csv:${train}`, '--epochs', '0');
     expect(epochs.code).toBe(2);

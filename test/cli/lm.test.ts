@@ -116,6 +116,13 @@ describe('logitkit train-lm and sample', () => {
     expect(s.logprob).toBeLessThanOrEqual(0);
   });
 
+  it('info quotes a character vocabulary (spaces, newlines) instead of printing it raw', async () => {
+    const r = await cli('info', '--model', model);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Classes: "<pad>", "<unk>", .*" "/);
+    expect(r.out).toContain('format version 4,');
+  });
+
   it('bad arguments are clear errors', async () => {
     await expectUsageError(['train-lm'], 'option --corpus PATH[,PATH...] is required');
     await expectUsageError(['train-lm', '--corpus', corpus, '--context', '0'], 'option --context must be an integer ≥ 1');

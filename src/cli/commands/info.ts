@@ -1,5 +1,4 @@
-import { stat } from 'node:fs/promises';
-import { MODEL_FORMAT_VERSION } from '../../index.js';
+import { open, stat } from 'node:fs/promises';
 import { writeLine, type CliIO } from '../io.js';
 import { loadModelFile } from '../model-file.js';
 import type { CliCommand } from '../command.js';
@@ -9,13 +8,14 @@ export async function runInfo(o: { model?: string; json?: boolean }, io: CliIO):
   const net = await loadModelFile(o.model, 'info');
   const summary = net.summary(false);
   const bytes = (await stat(o.model!)).size;
+  const formatVersion = await fileFormatVersion(o.model!);
   if (o.json) {
     writeLine(
       io.stdout,
       JSON.stringify({
         file: o.model,
         bytes,
-        formatVersion: MODEL_FORMAT_VERSION,
+        formatVersion,
         inputShape: net.inputShape,
         outputShape: net.outputShape,
         classNames: net.classNames ?? null,
@@ -27,9 +27,9 @@ export async function runInfo(o: { model?: string; json?: boolean }, io: CliIO):
     );
     return;
   }
-  writeLine(io.stdout, `${o.model}: logitkit model file, format version ${MODEL_FORMAT_VERSION}, ${bytes.toLocaleString('en-US')} bytes`);
+  writeLine(io.stdout, `${o.model}: logitkit model file, format version ${formatVersion}, ${bytes.toLocaleString('en-US')} bytes`);
   writeLine(io.stdout, summary.text);
-  if (net.classNames) writeLine(io.stdout, `Classes: ${net.classNames.join(', ')}`);
+  if (net.classNames) writeLine(io.stdout, `Classes: ${classList(net.classNames)}`);
   if (net.calibration) writeLine(io.stdout, `calibration: ${describeCalibration(net.calibration)} (predictProba applies it; logitkit calibrate)`);
   if (net.dataSplit)
     writeLine(
@@ -46,3 +46,21 @@ export const infoCommand: CliCommand = (program, io) => {
     .option('--json', 'one JSON object on stdout')
     .action(async (o) => runInfo(o, io));
 };
+
+/** The version the file was written in (the loader has read and checked it; the preamble's uint32 at byte 8). */
+async function fileFormatVersion(path: string): Promise<number> {
+  const file = await open(path, 'r');
+  try {
+    const head = new Uint8Array(12);
+    await file.read(head, 0, 12, 0);
+    return new DataView(head.buffer).getUint32(8, true);
+  } finally {
+    await file.close();
+  }
+}
+
+/** Names as they are, or JSON-quoted when any holds a comma, a space at an end or a control character (a character model's '\n'). */
+function classList(names: readonly string[]): string {
+  const plain = names.every((n) => n !== '' && !/[,\p{Cc}]|^\s|\s$/u.test(n));
+  return plain ? names.join(', ') : names.map((n) => JSON.stringify(n)).join(', ');
+}
