@@ -34,7 +34,7 @@ export function topK(logits: TensorInput, k: number, options?: KeepOptions): Ten
   return run('topK', { type: 'topK', k, ...keep('topK', options) }, logits);
 }
 
-/** Nucleus: keeps the most probable tokens while the mass from each one down is > 1 − p (p in (0, 1]). */
+/** Nucleus: keeps the most probable tokens while the mass from each one down is > 1 − p (p in [0, 1]; p = 0 keeps the minTokensToKeep most probable, as HF's warper does). */
 export function topP(logits: TensorInput, p: number, options?: KeepOptions): Tensor {
   return run('topP', { type: 'topP', p, ...keep('topP', options) }, logits);
 }

@@ -107,7 +107,7 @@ export const PROCESSORS: { readonly [T in ProcessorType]: Definition } = {
   topP: {
     options: ['p', 'minTokensToKeep'],
     build(op, at, spec) {
-      const p = probability(op, `${at}p`, spec.p, true, false);
+      const p = probability(op, `${at}p`, spec.p, false, false);
       const minKeep = minKeepOf(op, at, spec);
       return processor(spec, `topP(${withMinKeep(`p=${p}`, minKeep)})`, false, -1, (row) => topPRow(row, p, minKeep));
     },

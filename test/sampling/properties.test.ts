@@ -172,12 +172,25 @@ describe('decoding', () => {
   });
 });
 
+describe('top-p at p = 0 (HF accepts it)', () => {
+  // HF's warper: cumulative probabilities (ascending) <= 1 − 0 are all removed, then the last minTokensToKeep
+  // stay: the minTokensToKeep most probable tokens (checked in PyTorch float64 on these logits).
+  it.each([
+    [1, [1]],
+    [2, [1, 2]],
+    [3, [1, 2, 4]],
+  ])('minTokensToKeep %i keeps %j', (minTokensToKeep, kept) => {
+    const out = sampling.topP(tensor([1, 3, 2.5, 0.5, 2], { dtype: 'float64' }), 0, { minTokensToKeep }).values;
+    expect([...out.keys()].filter((i) => out[i]! > -Infinity)).toEqual(kept);
+  });
+});
+
 describe('argument errors', () => {
   const x = tensor([[1, 2, 3]]);
   const cases: [string, () => unknown, RegExp][] = [
     ['k = 0', () => sampling.topK(x, 0), /^topK: argument 'k' must be a positive integer, got 0/],
     ['fractional k', () => sampling.topK(x, 1.5), /topK: argument 'k'/],
-    ['p = 0', () => sampling.topP(x, 0), /^topP: argument 'p' must be a number in \(0, 1\], got 0/],
+    ['p < 0', () => sampling.topP(x, -0.1), /^topP: argument 'p' must be a number in \[0, 1\], got -0.1/],
     ['p > 1', () => sampling.topP(x, 1.01), /topP: argument 'p'/],
     ['min-p < 0', () => sampling.minP(x, -0.1), /minP: argument 'p' must be a number in \[0, 1\]/],
     ['typical p = 1', () => sampling.typicalP(x, 1), /typicalP: argument 'p' must be a number in \(0, 1\)/],
