@@ -1,22 +1,17 @@
 import { readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { readFileBounded } from '../io/read-bounded.js';
 import { checkOptions } from '../tensor/options.js';
 import { ClassLabels } from './class-labels.js';
 import { dataError, dataTypeError, fileSource } from './errors.js';
+import { readUtf8File } from './node-files.js';
 import { parseTextTable, TEXT_LIMITS, type TextDataset, type TextTableFormat, type TextTableOptions } from './text-table.js';
 
 const EXTENSION_FORMATS: Readonly<Record<string, TextTableFormat>> = { '.csv': 'csv', '.tsv': 'tsv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
 
-/** UTF-8 text of a file (a byte-order mark dropped); invalid UTF-8 is an error naming the file. */
-async function readUtf8(op: string, path: string, maxBytes: number): Promise<{ text: string; bytes: number }> {
+/** A file's UTF-8 text; errors (too big, unreadable, not UTF-8) name the file. */
+function readUtf8(op: string, path: string, maxBytes: number): Promise<{ text: string; bytes: number }> {
   const source = fileSource(path);
-  const raw = await readFileBounded(path, maxBytes, (expected, actual) => dataError(op, source, expected, actual));
-  try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(raw), bytes: raw.length };
-  } catch {
-    throw dataError(op, source, 'UTF-8 text', 'bytes that are not valid UTF-8');
-  }
+  return readUtf8File(path, maxBytes, (expected, actual) => dataError(op, source, expected, actual));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
-import { concat, readFileBounded } from '../io/read-bounded.js';
+import { concat, readFileBounded, type ReadFailure } from '../io/read-bounded.js';
 import { dataError, fileSource } from './errors.js';
 import { isGzip } from './gzip.js';
 
@@ -57,4 +57,17 @@ async function gunzipBounded(
   }
   const out = concat(chunks, total);
   return limit !== undefined && total > limit + 1 ? out.subarray(0, limit + 1) : out;
+}
+
+/**
+ * The UTF-8 text of a file read within `maxBytes` (a byte-order mark dropped by the decoder) and its size in bytes.
+ * `fail(expected, actual)` builds the error for a file too big or unreadable, and for bytes that are not UTF-8.
+ */
+export async function readUtf8File(path: string, maxBytes: number, fail: ReadFailure): Promise<{ text: string; bytes: number }> {
+  const raw = await readFileBounded(path, maxBytes, fail);
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(raw), bytes: raw.length };
+  } catch {
+    throw fail('UTF-8 text', 'bytes that are not valid UTF-8');
+  }
 }

@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readFileBounded } from '../io/read-bounded.js';
+import { dataError } from '../data/errors.js';
+import { readUtf8File } from '../data/node-files.js';
 import { parseFortunes } from './corpus.js';
 
 /** Every size a corpus read is checked against, before and while reading. */
@@ -11,10 +12,6 @@ export interface Corpus {
   texts: string[];
   /** The files read and how many texts each gave. */
   files: Array<{ path: string; texts: number; bytes: number }>;
-}
-
-function corpusError(op: string, source: string, expected: string, actual: string): RangeError {
-  return new RangeError(`${op}: ${source} must be ${expected}, got ${actual}`);
 }
 
 /** A directory's corpus files: regular files, not hidden, not fortune indexes (.dat) or their UTF-8 links (.u8). */
@@ -37,7 +34,7 @@ async function filesOf(dir: string): Promise<string[]> {
  */
 export async function readCorpus(paths: readonly string[], op = 'readCorpus'): Promise<Corpus> {
   if (!Array.isArray(paths) || paths.length === 0 || paths.some((p) => typeof p !== 'string' || p === '')) {
-    throw corpusError(op, 'the corpus', 'one or more file or directory paths', JSON.stringify(paths));
+    throw dataError(op, 'the corpus', 'one or more file or directory paths', JSON.stringify(paths));
   }
   const files: string[] = [];
   for (const p of paths) {
@@ -45,40 +42,28 @@ export async function readCorpus(paths: readonly string[], op = 'readCorpus'): P
     try {
       info = await stat(p);
     } catch (e) {
-      throw corpusError(op, `corpus path '${p}'`, 'an existing file or directory', (e as NodeJS.ErrnoException).code ?? String(e));
+      throw dataError(op, `corpus path '${p}'`, 'an existing file or directory', (e as NodeJS.ErrnoException).code ?? String(e));
     }
     if (info.isDirectory()) {
       const inside = await filesOf(p);
-      if (inside.length === 0) throw corpusError(op, `corpus directory '${p}'`, 'a directory holding text files', 'no files (.dat and .u8 files are skipped)');
+      if (inside.length === 0) throw dataError(op, `corpus directory '${p}'`, 'a directory holding text files', 'no files (.dat and .u8 files are skipped)');
       files.push(...inside);
     } else files.push(p);
-    if (files.length > CORPUS_LIMITS.files) throw corpusError(op, 'the corpus', `at most ${CORPUS_LIMITS.files} files`, `more (${files.length})`);
+    if (files.length > CORPUS_LIMITS.files) throw dataError(op, 'the corpus', `at most ${CORPUS_LIMITS.files} files`, `more (${files.length})`);
   }
   const corpus: Corpus = { texts: [], files: [] };
   let total = 0;
-  const decoder = new TextDecoder('utf-8', { fatal: true });
   for (const path of files) {
     const source = `corpus file '${path}'`;
     const budget = Math.min(CORPUS_LIMITS.fileBytes, CORPUS_LIMITS.totalBytes - total);
-    const bytes = await readFileBounded(path, budget, (expected, actual) =>
-      corpusError(
-        op,
-        source,
-        `${expected}${budget < CORPUS_LIMITS.fileBytes ? ` (the corpus budget is ${CORPUS_LIMITS.totalBytes} bytes in all)` : ''}`,
-        actual,
-      ),
+    const { text, bytes } = await readUtf8File(path, budget, (expected, actual) =>
+      dataError(op, source, `${expected}${budget < CORPUS_LIMITS.fileBytes ? ` (the corpus budget is ${CORPUS_LIMITS.totalBytes} bytes in all)` : ''}`, actual),
     );
-    total += bytes.length;
-    let text: string;
-    try {
-      text = decoder.decode(bytes);
-    } catch {
-      throw corpusError(op, source, 'UTF-8 text', 'bytes that are not valid UTF-8');
-    }
+    total += bytes;
     const texts = parseFortunes(text.replace(/^\uFEFF/, ''));
     corpus.texts.push(...texts);
-    corpus.files.push({ path, texts: texts.length, bytes: bytes.length });
+    corpus.files.push({ path, texts: texts.length, bytes });
   }
-  if (corpus.texts.length === 0) throw corpusError(op, 'the corpus', 'at least one non-empty text', `${files.length} empty files`);
+  if (corpus.texts.length === 0) throw dataError(op, 'the corpus', 'at least one non-empty text', `${files.length} empty files`);
   return corpus;
 }
