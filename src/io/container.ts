@@ -23,7 +23,7 @@ import { Checker } from './validate.js';
  */
 
 export const MAGIC = Uint8Array.of(0x89, 0x4c, 0x4b, 0x4d, 0x0d, 0x0a, 0x1a, 0x0a);
-export const FORMAT_VERSION = 4;
+export const FORMAT_VERSION = 5;
 /** The layer classes that format version 3 added (convolutional networks): an older file cannot name them. */
 export const VERSION_3_LAYERS: readonly string[] = [
   'Conv2D',
@@ -40,6 +40,12 @@ export const VERSION_3_LAYERS: readonly string[] = [
  * header.metadata.languageModel. An older file cannot hold them.
  */
 export const VERSION_4_LAYERS: readonly string[] = ['Embedding'];
+/**
+ * What format version 5 added (text models): the GlobalAveragePooling1D layer class, an Embedding's `maskZero`
+ * and an Input layer's `textVectorization` (the vectorizer's settings and vocabulary, so a model takes raw strings).
+ */
+export const VERSION_5_LAYERS: readonly string[] = ['GlobalAveragePooling1D'];
+export const VERSION_5_CONFIG_KEYS: Readonly<Record<string, readonly string[]>> = { Embedding: ['maskZero'], Input: ['textVectorization'] };
 /** The oldest version this reader still takes (1: before class names and the data split were stored). */
 export const OLDEST_FORMAT_VERSION = 1;
 export const PREAMBLE_BYTES = 24;

@@ -7,7 +7,17 @@ import { scheduleFromConfig } from '../optim/schedules.js';
 import type { HistoryData } from '../train/callbacks.js';
 import type { TrainingState } from '../train/checkpoint.js';
 import type { Model } from '../train/model.js';
-import { decodeFile, encodeFile, FORMAT_VERSION, LIMITS, VERSION_3_LAYERS, VERSION_4_LAYERS, type DecodedFile } from './container.js';
+import {
+  decodeFile,
+  encodeFile,
+  FORMAT_VERSION,
+  LIMITS,
+  VERSION_3_LAYERS,
+  VERSION_4_LAYERS,
+  VERSION_5_CONFIG_KEYS,
+  VERSION_5_LAYERS,
+  type DecodedFile,
+} from './container.js';
 import { metadataOf, readMetadata } from './metadata.js';
 import { architectureKey, buildFromTopology, readTopology, topologyOf } from './topology.js';
 import type { Checker } from './validate.js';
@@ -77,9 +87,18 @@ function buildModel(file: DecodedFile): Model {
   if (kind === 'model' && header.training !== undefined) check.fail('header.training is only allowed in a checkpoint');
   const topology = readTopology(check, header.model);
   const newer = topology.layers.find(
-    (l) => (file.version < 3 && VERSION_3_LAYERS.includes(l.className)) || (file.version < 4 && VERSION_4_LAYERS.includes(l.className)),
+    (l) =>
+      (file.version < 3 && VERSION_3_LAYERS.includes(l.className)) ||
+      (file.version < 4 && VERSION_4_LAYERS.includes(l.className)) ||
+      (file.version < 5 && VERSION_5_LAYERS.includes(l.className)),
   );
   if (newer) check.fail(`layer class ${newer.className} (layer '${newer.name}') is not part of format version ${file.version}`);
+  if (file.version < 5) {
+    for (const l of topology.layers) {
+      const key = (VERSION_5_CONFIG_KEYS[l.className] ?? []).find((k) => l.config[k] !== undefined);
+      if (key) check.fail(`${l.className} layer '${l.name}': config.${key} is not part of format version ${file.version}`);
+    }
+  }
   const ids = file.version < 4 ? topology.layers.find((l) => l.className === 'Input' && l.config.dtype === 'int32') : undefined;
   if (ids) check.fail(`Input layer '${ids.name}' of dtype int32 (token ids) is not part of format version ${file.version}`);
   const model = buildFromTopology(check, topology, tensors);

@@ -116,7 +116,7 @@ describe('corrupt files are rejected with a clear message', () => {
 
   it('wrong version', () => {
     const { header, data } = explode(good);
-    reject(rebuild(header, data, { version: 5 }), /format version 5 is not supported \(this logitkit reads versions 1 to 4\)/);
+    reject(rebuild(header, data, { version: 6 }), /format version 6 is not supported \(this logitkit reads versions 1 to 5\)/);
     reject(rebuild({ ...header, formatVersion: 7 }, data), /formatVersion 7 does not match/);
   });
 

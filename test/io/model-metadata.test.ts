@@ -32,7 +32,7 @@ describe('model files keep class names and the data split (format version 2)', (
   });
 
   it('class names and the split round-trip through the bytes', () => {
-    expect(MODEL_FORMAT_VERSION).toBe(4);
+    expect(MODEL_FORMAT_VERSION).toBe(5);
     const m = net();
     m.classNames = ['cat', 'dog'];
     m.dataSplit = { source: 'csv:pets.csv', rows: 120, fingerprint: 'ab12', seed: 7, testFraction: 0.2 };
@@ -53,8 +53,8 @@ describe('model files keep class names and the data split (format version 2)', (
     );
     expect(() => modelFromBytes(withHeader(good, (h) => void ((h.metadata as Record<string, unknown>).colour = 1)))).toThrow(/colour/);
     expect(() => modelFromBytes(withHeader(good, (h) => void (h.formatVersion = 1), 1))).toThrow(/header\.metadata is not part of format version 1/);
-    expect(() => modelFromBytes(withHeader(good, (h) => void (h.formatVersion = 5), 5))).toThrow(
-      /format version 5 is not supported \(this logitkit reads versions 1 to 4\)/,
+    expect(() => modelFromBytes(withHeader(good, (h) => void (h.formatVersion = 6), 6))).toThrow(
+      /format version 6 is not supported \(this logitkit reads versions 1 to 5\)/,
     );
   });
 });
@@ -98,6 +98,16 @@ describe('format version 4 (embeddings, token ids, language models)', () => {
     expect(m.classNames).toEqual(expected.classNames);
     expect(m.inputDType).toBe('float32');
     expect(Array.from(m.predict(tensor(expected.x)).values)).toEqual(expected.logits);
+  });
+
+  it('a file written by format version 4 (the build before text vectorization and masks) still loads, with its class names and logits', () => {
+    const bytes = new Uint8Array(readFileSync(new URL('./fixtures/model-v4.lkm', import.meta.url)));
+    const expected = JSON.parse(readFileSync(new URL('./fixtures/model-v4.json', import.meta.url), 'utf8'));
+    expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true)).toBe(4);
+    const m = modelFromBytes(bytes);
+    expect(m.classNames).toEqual(expected.classNames);
+    expect(m.inputDType).toBe('int32');
+    expect(Array.from(m.predict(tensor(expected.x, undefined, 'int32')).values)).toEqual(expected.logits);
   });
 
   it('the language-model metadata round-trips; a version-3 file cannot hold an embedding, int32 ids or that metadata', () => {
