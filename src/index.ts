@@ -78,7 +78,6 @@ export {
 } from './explain/index.js';
 export {
   input,
-  layers,
   Layer,
   Dense,
   Activation,
@@ -141,6 +140,7 @@ export {
   METRICS,
   type CompileArgs,
   type FitOptions,
+  type ModelInput,
   type Callback,
   type BatchLogs,
   type EpochLogs,
@@ -164,6 +164,11 @@ export {
 export * as calibration from './calibration/index.js';
 export * as sampling from './sampling/index.js';
 export * as text from './text/index.js';
+export { TextVectorization, type TextVectorizationConfig, type TextOutputMode } from './text/index.js';
+import { layers as layerClasses } from './layers/index.js';
+import { textVectorization } from './text/index.js';
+/** Keras-style factories: every layer class's (`layers.dense({units})`), and `layers.textVectorization` (raw strings in). */
+export const layers = { ...layerClasses, textVectorization };
 export * as lm from './lm/index.js';
 export type { Pipeline as SamplingPipeline, ProcessorSpec, SamplingContext } from './sampling/index.js';
 export type { Calibration, CalibrationReport, CalibrationOptions, TemperatureFit, VectorScalingFit, ReliabilityDiagramOptions } from './calibration/index.js';

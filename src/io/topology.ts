@@ -119,7 +119,9 @@ export function buildFromTopology(check: Checker, t: TopologyJSON, tensors: Read
     const rest = t.nodes.slice(1).map((n) => byName.get(n.layer)!);
     if (new Set(rest).size !== rest.length || rest.some((l) => l instanceof InputLayer)) check.fail(`${path}: a Sequential model applies each layer once`);
     model = wrap(path, () => {
-      const m = new Sequential(rest, { inputShape: first.featureShape, name: t.name, seed: t.seed, dtype: first.inputDType });
+      const m = first.textVectorization
+        ? new Sequential([first.textVectorization, ...rest], { name: t.name, seed: t.seed })
+        : new Sequential(rest, { inputShape: first.featureShape, name: t.name, seed: t.seed, dtype: first.inputDType });
       void m.weights; // builds the graph now
       return m;
     });

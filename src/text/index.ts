@@ -5,3 +5,12 @@
  */
 export { tokenize, standardize, withNgrams, type TokenizeOptions, type UnicodeNormalization } from './tokenize.js';
 export { Vocabulary, PADDING_ID, OOV_ID, type VocabularyOptions, type VocabularyConfig } from './vocabulary.js';
+export {
+  TextVectorization,
+  textVectorization,
+  TEXT_OUTPUT_MODES,
+  type TextVectorizationConfig,
+  type TextVectorizationJSON,
+  type TextOutputMode,
+  type AnalyzedToken,
+} from './text-vectorization.js';

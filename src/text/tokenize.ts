@@ -26,7 +26,7 @@ const SPACELESS = String.raw`\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana
 const WORD_START = String.raw`(?:(?![${SPACELESS}])[\p{L}\p{N}])`;
 const WORD_CHAR = String.raw`(?:(?![${SPACELESS}])[\p{L}\p{M}\p{N}])`;
 const EMOJI_PART = String.raw`\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier})*`;
-const TOKEN = new RegExp(
+export const TOKEN_PATTERN = new RegExp(
   [
     String.raw`(?=\p{L})[${SPACELESS}]`,
     String.raw`\p{Nd}+(?:[.,]\p{Nd}+)+(?![\p{L}\p{M}\p{N}])`,
@@ -68,7 +68,7 @@ export function tokenize(text: string, options?: TokenizeOptions): string[] {
   const op = 'tokenize';
   if (typeof text !== 'string') throw argTypeError(op, 'text', 'a string', text);
   const o = tokenizeOptions(op, options);
-  const words = standardize(text, o.normalization, o.lowercase).match(TOKEN) ?? [];
+  const words = standardize(text, o.normalization, o.lowercase).match(TOKEN_PATTERN) ?? [];
   return withNgrams(words, o.ngrams);
 }
 

@@ -23,7 +23,7 @@ export interface CalibrateResult {
 /** What calibrateModel needs from a model. */
 export interface CalibratableModel {
   readonly outputShape: readonly (number | null)[];
-  predictLogits(x: Tensor | TensorLike, options?: { batchSize?: number }): Tensor;
+  predictLogits(x: Tensor | TensorLike | readonly string[], options?: { batchSize?: number }): Tensor;
   readonly outputActivation: string;
 }
 
@@ -42,7 +42,12 @@ export function labelIdsOf(op: string, y: Tensor | TensorLike, n: number, classe
  * examples the model was fitted to are over-confident by construction) and returns it with the NLL before
  * and after. The caller stores it on the model.
  */
-export function calibrateModel(model: CalibratableModel, x: Tensor | TensorLike, y: Tensor | TensorLike, options?: CalibrateOptions): CalibrateResult {
+export function calibrateModel(
+  model: CalibratableModel,
+  x: Tensor | TensorLike | readonly string[],
+  y: Tensor | TensorLike,
+  options?: CalibrateOptions,
+): CalibrateResult {
   const o = checkOptions(OP, options, ['method', 'batchSize']);
   const method = checkChoice(OP, 'method', o.method ?? 'temperature', CALIBRATION_METHODS);
   const classes = model.outputShape.at(-1) ?? 0;

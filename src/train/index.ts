@@ -1,5 +1,5 @@
 /** train/: models that train (compile / fit / evaluate / predict), losses, metrics, callbacks, checkpoints. */
-export { Model, type CompileArgs, type FitOptions, type BatchOptions } from './model.js';
+export { Model, type CompileArgs, type FitOptions, type BatchOptions, type ModelInput } from './model.js';
 export { Sequential, model, sequential, type SequentialOptions } from './sequential.js';
 export { History, type Callback, type BatchLogs, type EpochLogs, type TrainBeginLogs, type TrainEndLogs, type HistoryData } from './callbacks.js';
 export type { CheckpointOptions, CheckpointStore, TrainingState, FitFingerprint } from './checkpoint.js';

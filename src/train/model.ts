@@ -11,7 +11,8 @@ import { argMax } from '../ops/reduce.js';
 import { sigmoid } from '../ops/unary.js';
 import { softmax } from '../ops/softmax/softmax.js';
 import { Network, checkSeed, type NetworkArgs } from '../layers/network.js';
-import { conformInputDType } from '../layers/input.js';
+import { conformInputDType, InputLayer } from '../layers/input.js';
+import type { TextVectorization } from '../text/text-vectorization.js';
 import { isLibraryLayer } from '../layers/registry.js';
 import type { Variable } from '../layers/variable.js';
 import { getOptimizer, type OptimizerSpec } from '../optim/index.js';
@@ -26,6 +27,9 @@ import { progressLogger, type Verbosity } from './progress-logger.js';
 import { nonFiniteLossError, nonFiniteWeight, nonFiniteWeightsError, type StepPlace } from './non-finite.js';
 import { applyCalibration, type Calibration } from '../calibration/apply.js';
 import { calibrateModel, type CalibrateOptions, type CalibrateResult } from './calibrate.js';
+
+/** What a model takes as x: a tensor (or nested arrays), or raw strings for a model with a textVectorization. */
+export type ModelInput = Tensor | TensorLike | readonly string[];
 
 export interface CompileArgs {
   /** An optimizer (optimizers.adam({learningRate: 1e-3})) or a name with default settings. */
@@ -45,7 +49,7 @@ export interface FitOptions {
   /** Hold out this fraction of the examples, taken from the end before shuffling (as Keras). */
   validationSplit?: number;
   /** Validation examples, evaluated after every epoch (takes precedence over validationSplit). */
-  validationData?: [Tensor, Tensor] | { x: Tensor; y: Tensor };
+  validationData?: [ModelInput, Tensor | TensorLike] | { x: ModelInput; y: Tensor | TensorLike };
   callbacks?: Callback | Callback[];
   /** Reseeds the model's generator before training (shuffling), for a reproducible run. */
   seed?: number;
@@ -166,7 +170,22 @@ export class Model extends Network {
     this.requireGraph(op);
   }
 
+  /**
+   * The vectorizer of a model that takes raw strings (its input made by `input({textVectorization})` or a
+   * sequential model starting with one), or undefined.
+   */
+  get textVectorization(): TextVectorization | undefined {
+    if (!this.tryGraph()) return undefined;
+    const layer = this.inputs[0].node.layer;
+    return layer instanceof InputLayer ? layer.textVectorization : undefined;
+  }
+
   private prepareX(op: string, arg: string, xIn: unknown): Tensor {
+    if (Array.isArray(xIn) && typeof xIn[0] === 'string') {
+      const vectorizer = this.textVectorization;
+      if (!vectorizer) throw argTypeError(op, arg, 'a tensor (strings need a model whose input is a layers.textVectorization)', 'an array of strings');
+      xIn = vectorizer.apply(xIn as string[]);
+    }
     const x = xIn instanceof Tensor ? xIn : tensor(xIn as TensorLike);
     this.ensureGraph(op, x);
     if (this.compileArgs && !this.plan) this.resolveCompile();
@@ -247,7 +266,7 @@ export class Model extends Network {
    * `trainableWeights` order), without updating anything: what one training step computes, in inference mode
    * (dropout off, batch normalization on its moving statistics, which stay as they are).
    */
-  lossAndGradients(x: Tensor | TensorLike, y: Tensor | TensorLike): { loss: Tensor; grads: Tensor[] } {
+  lossAndGradients(x: ModelInput, y: Tensor | TensorLike): { loss: Tensor; grads: Tensor[] } {
     const data = this.prepareXY('lossAndGradients', x, y);
     const { vars, all } = this.trainableValues();
     const { loss, grads } = this.gradients(data.x, data.y, vars, all);
@@ -300,7 +319,7 @@ export class Model extends Network {
   }
 
   /** Mean loss and metrics over (x, y), e.g. {loss: 0.21, acc: 0.95}. */
-  evaluate(x: Tensor | TensorLike, y: Tensor | TensorLike, options: BatchOptions = {}): Record<string, number> {
+  evaluate(x: ModelInput, y: Tensor | TensorLike, options: BatchOptions = {}): Record<string, number> {
     const op = 'evaluate';
     const batchSize = checkBatchSize(op, options?.batchSize, 256);
     const data = this.prepareXY(op, x, y);
@@ -318,12 +337,12 @@ export class Model extends Network {
   }
 
   /** The model's output for a batch: the logits, for the usual output layer without activation. */
-  predict(x: Tensor | TensorLike, options?: BatchOptions): Tensor {
+  predict(x: ModelInput, options?: BatchOptions): Tensor {
     return this.run('predict', x, options, (r) => r.outputs[0]);
   }
 
   /** The output layer's logits: its pre-activation when it ends in softmax/sigmoid, else the output. */
-  predictLogits(x: Tensor | TensorLike, options?: BatchOptions): Tensor {
+  predictLogits(x: ModelInput, options?: BatchOptions): Tensor {
     return this.run('predictLogits', x, options, (r) => r.preActivation ?? r.outputs[0]);
   }
 
@@ -332,7 +351,7 @@ export class Model extends Network {
    * softmax of the logits (sigmoid when there is a single output or the loss is binaryCrossentropy). A calibrated
    * model (`calibrate`) gives softmax of its calibrated logits.
    */
-  predictProba(x: Tensor | TensorLike, options?: BatchOptions): Tensor {
+  predictProba(x: ModelInput, options?: BatchOptions): Tensor {
     const act = this.outputActivation;
     const calibration = this.calibration;
     return this.run('predictProba', x, options, (r) => {
@@ -355,14 +374,14 @@ export class Model extends Network {
    * file): temperature scaling by default, or `{method: 'vectorScaling'}`. Returns it with the NLL before and
    * after. Use data the model was not trained on; measure the result on yet other data.
    */
-  calibrate(x: Tensor | TensorLike, y: Tensor | TensorLike, options?: CalibrateOptions): CalibrateResult {
+  calibrate(x: ModelInput, y: Tensor | TensorLike, options?: CalibrateOptions): CalibrateResult {
     const result = calibrateModel(this, x, y, options);
     this.calibration = result.calibration;
     return result;
   }
 
   /** Predicted class ids (int32 [n]): argmax of the logits, no softmax; logit > 0 for a single output. */
-  predictClasses(x: Tensor | TensorLike, options?: BatchOptions): Tensor {
+  predictClasses(x: ModelInput, options?: BatchOptions): Tensor {
     const z = this.predictLogits(x, options);
     if (z.shape[z.rank - 1] === 1) return reshape(greater(z, 0), z.shape.slice(0, -1));
     return argMax(z, -1);
@@ -373,7 +392,7 @@ export class Model extends Network {
    * `checkpoint`, the state after every epoch is saved atomically, and `resume: true` continues from it: the
    * result is bit-identical to an uninterrupted run with the same seed.
    */
-  async fit(x: Tensor | TensorLike, y: Tensor | TensorLike, options: FitOptions = {}): Promise<History> {
+  async fit(x: ModelInput, y: Tensor | TensorLike, options: FitOptions = {}): Promise<History> {
     // Two fits at once would interleave their steps on the same weights and optimizer state.
     if (this.fitting) throw new Error('fit: this model is already training (an earlier fit() has not finished): await it before calling fit again');
     this.fitting = true;
@@ -386,7 +405,7 @@ export class Model extends Network {
 
   private fitting = false;
 
-  private async fitOnce(x: Tensor | TensorLike, y: Tensor | TensorLike, options: FitOptions): Promise<History> {
+  private async fitOnce(x: ModelInput, y: Tensor | TensorLike, options: FitOptions): Promise<History> {
     const op = 'fit';
     checkOptions(op, options, FIT_OPTIONS);
     const epochs = checkInt(op, 'epochs', options.epochs, 1, 0, MAX_EPOCHS);

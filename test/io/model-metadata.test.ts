@@ -107,7 +107,7 @@ describe('format version 4 (embeddings, token ids, language models)', () => {
     const m = modelFromBytes(bytes);
     expect(m.classNames).toEqual(expected.classNames);
     expect(m.inputDType).toBe('int32');
-    expect(Array.from(m.predict(tensor(expected.x, undefined, 'int32')).values)).toEqual(expected.logits);
+    expect(Array.from(m.predict(tensor(expected.x, { dtype: 'int32' })).values)).toEqual(expected.logits);
   });
 
   it('the language-model metadata round-trips; a version-3 file cannot hold an embedding, int32 ids or that metadata', () => {
