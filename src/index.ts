@@ -164,6 +164,7 @@ export {
 export * as calibration from './calibration/index.js';
 export * as sampling from './sampling/index.js';
 export * as text from './text/index.js';
+export { explainText, type TextExplanation, type TokenContribution, type ExplainTextOptions } from './explain/text.js';
 export { TextVectorization, type TextVectorizationConfig, type TextOutputMode } from './text/index.js';
 import { layers as layerClasses } from './layers/index.js';
 import { textVectorization } from './text/index.js';
