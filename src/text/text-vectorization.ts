@@ -1,7 +1,7 @@
 import { argError, argTypeError } from '../tensor/errors.js';
 import { checkChoice, checkOptions } from '../tensor/options.js';
 import { Tensor } from '../tensor/tensor.js';
-import { standardize, tokenizeOptions, TOKEN_PATTERN, withNgrams, type UnicodeNormalization } from './tokenize.js';
+import { tokenizeOptions, withNgrams, words, type UnicodeNormalization } from './tokenize.js';
 import { OOV_ID, PADDING_ID, Vocabulary, type VocabularyConfig } from './vocabulary.js';
 
 export type TextOutputMode = 'int' | 'multiHot' | 'count' | 'tfIdf';
@@ -208,7 +208,7 @@ export class TextVectorization {
 
   /** The tokens of a text (unigrams, then the n-grams), as `tokenize` with this vectorizer's settings. */
   private tokensOf(text: string): string[] {
-    return withNgrams(standardize(text, this.normalization, this.lowercase).match(TOKEN_PATTERN) ?? [], this.ngrams);
+    return withNgrams(words(text, this.normalization, this.lowercase), this.ngrams);
   }
 
   /** The tokens of one text with their ids (or bag columns), and whether 'int' mode keeps them. */

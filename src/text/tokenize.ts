@@ -37,6 +37,15 @@ export const TOKEN_PATTERN = new RegExp(
   'gu',
 );
 
+/*
+ * The same rules on ASCII text, where they reduce to plain character classes: no ideographs, kana, marks, emoji
+ * or regional indicators exist there, letters are [A-Za-z], digits [0-9] and the apostrophe is '. About 3× faster
+ * than the Unicode pattern; a property test checks they agree on ASCII.
+ */
+const ASCII_TOKEN_PATTERN = /[0-9]+(?:[.,][0-9]+)+(?![A-Za-z0-9])|[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*/g;
+// eslint-disable-next-line no-control-regex -- the ASCII range starts at U+0000 by definition
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** Checks tokenize's options; returns them with the defaults filled in. */
 export function tokenizeOptions(op: string, options: TokenizeOptions | undefined, arg = 'options'): Required<TokenizeOptions> & { ngrams: number[] } {
   const o = checkOptions(op, options, ['normalization', 'lowercase', 'ngrams'], arg);
@@ -68,8 +77,14 @@ export function tokenize(text: string, options?: TokenizeOptions): string[] {
   const op = 'tokenize';
   if (typeof text !== 'string') throw argTypeError(op, 'text', 'a string', text);
   const o = tokenizeOptions(op, options);
-  const words = standardize(text, o.normalization, o.lowercase).match(TOKEN_PATTERN) ?? [];
-  return withNgrams(words, o.ngrams);
+  return withNgrams(words(text, o.normalization, o.lowercase), o.ngrams);
+}
+
+/** The words of a text (standardized, then split by the token rules), without n-grams. */
+export function words(text: string, normalization: UnicodeNormalization, lowercase: boolean): string[] {
+  // ASCII is stable under NFC and NFKC, and lower-cases to ASCII.
+  if (!NON_ASCII.test(text)) return (lowercase ? text.toLowerCase() : text).match(ASCII_TOKEN_PATTERN) ?? [];
+  return standardize(text, normalization, lowercase).match(TOKEN_PATTERN) ?? [];
 }
 
 /** The n-grams of `words` for each size in `sizes` (increasing), joined by a space. */

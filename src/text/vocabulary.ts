@@ -25,17 +25,22 @@ export interface VocabularyConfig {
 export const PADDING_ID = 0;
 export const OOV_ID = 1;
 
-/** Code-point order (UTF-8 byte order, as TensorFlow sorts strings), unlike JavaScript's UTF-16 `<`. */
-function compareCodePoints(a: string, b: string): number {
-  const ia = a[Symbol.iterator]();
-  const ib = b[Symbol.iterator]();
-  for (;;) {
-    const x = ia.next();
-    const y = ib.next();
-    if (x.done || y.done) return x.done ? (y.done ? 0 : -1) : 1;
-    const d = x.value.codePointAt(0)! - y.value.codePointAt(0)!;
-    if (d !== 0) return d;
+/**
+ * Code-point order (UTF-8 byte order, as TensorFlow sorts strings), unlike JavaScript's UTF-16 `<`: the two differ
+ * only where a surrogate (a code point ≥ U+10000) meets a code unit in U+E000–U+FFFF, which it must follow.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const sx = x >= 0xd800 && x <= 0xdfff;
+    const sy = y >= 0xd800 && y <= 0xdfff;
+    if (sx !== sy && (sx ? y : x) >= 0xe000) return sx ? 1 : -1;
+    return x - y;
   }
+  return a.length - b.length;
 }
 
 /**
@@ -82,27 +87,41 @@ export class Vocabulary {
     if (typeof padding !== 'string') throw argTypeError(op, 'options.paddingToken', 'a string', padding);
     if (typeof oov !== 'string' || oov === padding) throw argError(op, 'options.oovToken', 'a string other than the padding token', oov);
 
-    const counts = new Map<string, number>();
-    const docCounts = new Map<string, number>();
+    // One table entry per distinct token: its total count, its document count and the last document it was seen in.
+    const index = new Map<string, number>();
+    const counts: number[] = [];
+    const docCounts: number[] = [];
+    const lastDoc: number[] = [];
     let n = 0;
     for (const doc of documents) {
       if (!Array.isArray(doc)) throw argTypeError(op, `documents[${n}]`, 'an array of token strings', doc);
-      const seen = new Set<string>();
       for (const t of doc) {
         if (typeof t !== 'string') throw argTypeError(op, `documents[${n}]`, 'an array of token strings', t);
         if (t === padding || t === oov) continue;
-        counts.set(t, (counts.get(t) ?? 0) + 1);
-        if (!seen.has(t)) {
-          seen.add(t);
-          docCounts.set(t, (docCounts.get(t) ?? 0) + 1);
+        let i = index.get(t);
+        if (i === undefined) {
+          i = counts.length;
+          index.set(t, i);
+          counts.push(0);
+          docCounts.push(0);
+          lastDoc.push(-1);
+        }
+        counts[i]!++;
+        if (lastDoc[i] !== n) {
+          lastDoc[i] = n;
+          docCounts[i]!++;
         }
       }
       n++;
     }
-    const kept = [...counts].filter(([, c]) => c >= minCount).sort(([a, ca], [b, cb]) => cb - ca || compareCodePoints(b, a));
+    const kept = [...index].filter(([, i]) => counts[i]! >= minCount).sort(([a, i], [b, j]) => counts[j]! - counts[i]! || compareCodePoints(b, a));
     const room = o.maxTokens === undefined ? kept.length : Math.min(kept.length, o.maxTokens - 2);
-    const tokens = [padding, oov, ...kept.slice(0, room).map(([t]) => t)];
-    return new Vocabulary({ tokens, documentCounts: tokens.map((t, i) => (i < 2 ? 0 : docCounts.get(t)!)), documents: n });
+    const chosen = kept.slice(0, room);
+    return new Vocabulary({
+      tokens: [padding, oov, ...chosen.map(([t]) => t)],
+      documentCounts: [0, 0, ...chosen.map(([, i]) => docCounts[i]!)],
+      documents: n,
+    });
   }
 
   get size(): number {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { standardize, tokenize } from '../../src/text/tokenize.js';
+import { standardize, tokenize, TOKEN_PATTERN } from '../../src/text/tokenize.js';
 
 // The rows of docs/text.md's table: each input with the tokens the table promises.
 const TABLE: [string, string[]][] = [
@@ -59,6 +59,18 @@ describe('tokenize', () => {
           from = at + t.length;
         }
       }),
+    );
+  });
+
+  it('properties: on ASCII text the fast path gives what the Unicode pattern gives', () => {
+    // Texts dense in the characters the rules care about: digits, separators, apostrophes, letters of both cases.
+    const ascii = fc.string({ unit: fc.constantFrom(..."aZ09.,'’ -_\t\n#@$é".split('').filter((c) => c.charCodeAt(0) < 128)), maxLength: 40 });
+    fc.assert(
+      fc.property(fc.oneof(ascii, fc.string({ unit: 'grapheme-ascii', maxLength: 60 })), fc.boolean(), (text, lowercase) => {
+        const slow = standardize(text, 'NFKC', lowercase).match(TOKEN_PATTERN) ?? [];
+        expect(tokenize(text, { lowercase })).toEqual(slow);
+      }),
+      { numRuns: 2000 },
     );
   });
 

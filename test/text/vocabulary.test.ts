@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OOV_ID, PADDING_ID, Vocabulary } from '../../src/text/vocabulary.js';
+import { compareCodePoints, OOV_ID, PADDING_ID, Vocabulary } from '../../src/text/vocabulary.js';
 
 describe('Vocabulary', () => {
   const docs = [
@@ -19,6 +19,22 @@ describe('Vocabulary', () => {
     expect(v.id('unseen')).toBe(OOV_ID);
     expect(Array.from(v.encode(['z', 'q', '']))).toEqual([3, OOV_ID, PADDING_ID]);
     expect(v.token(5)).toBe('é');
+  });
+
+  it('compareCodePoints is the order of the code point sequences (property, against Array.from code points)', () => {
+    const reference = (a: string, b: string) => {
+      const x = Array.from(a, (c) => c.codePointAt(0)!);
+      const y = Array.from(b, (c) => c.codePointAt(0)!);
+      for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+      return x.length - y.length;
+    };
+    const unit = fc.constantFrom('a', 'z', '\u00e9', '\ue000', '\uffff', '\ufffd', '😀', '𝄞', '数', 'b');
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 6 }), fc.string({ unit, maxLength: 6 }), (a, b) => {
+        expect(Math.sign(compareCodePoints(a, b))).toBe(Math.sign(reference(a, b)));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('compares code points, not UTF-16 units: an astral token sorts above U+FFFD', () => {
