@@ -28,8 +28,9 @@ export interface DenseConfig {
 }
 
 /**
- * A fully connected layer: y = activation(x · W + b), W of shape [inputs, units]. The math is the op layer's
- * matMul, add and activation: Dense owns the parameters, the ops own the arithmetic and the gradients.
+ * A fully connected layer: y = activation(x · W + b), W of shape [inputs, units], on the last axis of
+ * [batch, ..., inputs] (each step of a sequence on its own, passing a mask on). The math is the op layer's matMul,
+ * add and activation: Dense owns the parameters, the ops own the arithmetic and the gradients.
  */
 export class Dense extends Layer {
   readonly className = 'Dense';
@@ -60,6 +61,11 @@ export class Dense extends Layer {
 
   override get activation(): ActivationName {
     return this.act;
+  }
+
+  /** A mask on the input passes through to the output unchanged (Keras's supports_masking). */
+  override get supportsMasking(): boolean {
+    return true;
   }
 
   /** The kernel W [inputs, units] (after build). */

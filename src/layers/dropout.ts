@@ -40,6 +40,11 @@ export class Dropout extends Layer {
     return inputShapes[0];
   }
 
+  /** A mask on the input passes through to the output unchanged (Keras's supports_masking). */
+  override get supportsMasking(): boolean {
+    return true;
+  }
+
   call(inputs: readonly Tensor[], _weights: readonly Tensor[], context?: CallContext): LayerOutput {
     const x = inputs[0];
     if (!context?.training || this.rate === 0) return { output: x };

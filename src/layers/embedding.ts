@@ -37,14 +37,20 @@ export interface EmbeddingConfig {
   inputShape?: readonly number[];
   /** The dtype of the vectors (and of the model's computation downstream); default float32 for int32 ids. */
   dtype?: FloatDType;
+  /**
+   * Keras's mask_zero: id 0 is padding, and the output carries a mask (id ≠ 0) that Dense, Dropout and Activation
+   * pass on and GlobalAveragePooling1D honours. Id 0 keeps its row in the table (inputDim counts it, as in Keras).
+   */
+  maskZero?: boolean;
 }
 
 /**
- * Keras's Embedding (without maskZero): integer ids [batch, ...] → their rows of the `embeddings` table
+ * Keras's Embedding: integer ids [batch, ...] → their rows of the `embeddings` table
  * [inputDim, outputDim], giving [batch, ..., outputDim]. The lookup is the `gather` op, whose gradient is a
  * scatter-add into the rows that were read (never a one-hot matrix product). Ids come as int32 (an input of
  * dtype 'int32') or as floats holding integers, as Keras casts them; an id outside [0, inputDim) is an error
- * (Keras on CPU raises too; on GPU it silently returns zeros).
+ * (Keras on CPU raises too; on GPU it silently returns zeros). With `maskZero` the output carries the mask
+ * ids ≠ 0 (shape of the ids, the vectors' dtype).
  */
 export class Embedding extends Layer {
   readonly className = 'Embedding';
@@ -53,11 +59,12 @@ export class Embedding extends Layer {
   readonly outputDim: number;
   readonly embeddingsInitializer: EmbeddingInitializerName;
   readonly inputShape?: readonly number[];
+  readonly maskZero: boolean;
 
   constructor(config: EmbeddingConfig) {
     const op = 'layers.embedding';
     if (config === null || typeof config !== 'object') throw argTypeError(op, 'config', 'an object {inputDim, outputDim, embeddingsInitializer?}', config);
-    checkOptions(op, config, ['inputDim', 'outputDim', 'embeddingsInitializer', 'name', 'inputShape', 'dtype'], 'config');
+    checkOptions(op, config, ['inputDim', 'outputDim', 'embeddingsInitializer', 'maskZero', 'name', 'inputShape', 'dtype'], 'config');
     super(config.name, config.dtype, op);
     for (const key of ['inputDim', 'outputDim'] as const) {
       const v = config[key];
@@ -70,11 +77,18 @@ export class Embedding extends Layer {
       throw argError(op, 'embeddingsInitializer', `one of ${EMBEDDING_INITIALIZERS.map((a) => `'${a}'`).join(', ')}`, init);
     }
     this.embeddingsInitializer = init;
+    if (config.maskZero !== undefined && typeof config.maskZero !== 'boolean') throw argTypeError(op, 'maskZero', 'a boolean', config.maskZero);
+    this.maskZero = config.maskZero ?? false;
     if (config.inputShape !== undefined) this.inputShape = Object.freeze(checkFeatureShape(op, 'inputShape', config.inputShape));
   }
 
   override get takesIds(): boolean {
     return true;
+  }
+
+  /** With maskZero the output carries a mask; an embedding takes ids, never a masked input. */
+  override outputHasMask(): boolean {
+    return this.maskZero;
   }
 
   /** The layer's dtype when set; otherwise float32 for int32 ids and the ids' own float dtype for float ones. */
@@ -112,7 +126,8 @@ export class Embedding extends Layer {
   }
 
   call(inputs: readonly Tensor[], weights: readonly Tensor[]): LayerOutput {
-    return { output: gather(weights[0], this.ids(inputs[0]), 0) };
+    const output = gather(weights[0], this.ids(inputs[0]), 0);
+    return this.maskZero ? { output, mask: nonZero(inputs[0], output.dtype as FloatDType) } : { output };
   }
 
   /** The ids as int32, each checked in [0, inputDim) with the layer's name in the message (not gather's). */
@@ -134,6 +149,8 @@ export class Embedding extends Layer {
       inputDim: this.inputDim,
       outputDim: this.outputDim,
       embeddingsInitializer: this.embeddingsInitializer,
+      // Saved only when set, so files of models without it stay as they were (and readable by older versions).
+      ...(this.maskZero ? { maskZero: true } : {}),
       ...(this.dtype !== undefined ? { dtype: this.dtype } : {}),
     };
   }
@@ -145,11 +162,20 @@ export const embeddingLayer: LayerDefinition<'embedding', EmbeddingConfig, Embed
   type: Embedding,
   create: (config) => new Embedding(config),
   readConfig(check, path, v) {
-    const o = check.object(path, v, ['inputDim', 'outputDim', 'embeddingsInitializer', 'dtype'], ['inputDim', 'outputDim']);
+    const o = check.object(path, v, ['inputDim', 'outputDim', 'embeddingsInitializer', 'maskZero', 'dtype'], ['inputDim', 'outputDim']);
     check.int(`${path}.inputDim`, o.inputDim, 1, MAX_DIM);
     check.int(`${path}.outputDim`, o.outputDim, 1, MAX_DIM);
     if (o.embeddingsInitializer !== undefined) check.oneOf(`${path}.embeddingsInitializer`, o.embeddingsInitializer, EMBEDDING_INITIALIZERS);
+    if (o.maskZero !== undefined) check.boolean(`${path}.maskZero`, o.maskZero);
     readDType(check, path, o);
     return o;
   },
 };
+
+/** The mask of ids (already checked): 1 where the id is not 0, 0 at padding. */
+function nonZero(ids: Tensor, dtype: FloatDType): Tensor {
+  const v = ids.values;
+  const m = allocate(dtype, v.length);
+  for (let i = 0; i < v.length; i++) m[i] = v[i] === 0 ? 0 : 1;
+  return new Tensor(m, ids.shape);
+}

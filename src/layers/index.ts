@@ -12,6 +12,7 @@ export { Flatten, Reshape, type FlattenConfig, type ReshapeConfig } from './resh
 export { Dropout, type DropoutConfig } from './dropout.js';
 export { BatchNormalization, type BatchNormalizationConfig } from './batch-normalization.js';
 export { Embedding, type EmbeddingConfig } from './embedding.js';
+export { GlobalAveragePooling1D, type GlobalAveragePooling1DConfig } from './pooling-1d.js';
 export {
   Layer,
   SymbolicTensor,
@@ -19,6 +20,7 @@ export {
   INFERENCE,
   type CallContext,
   type LayerOutput,
+  type Mask,
   type LayerConfig,
   type SymbolicShape,
   type FloatDType,

@@ -23,6 +23,8 @@ export class SymbolicTensor {
     readonly shape: SymbolicShape,
     readonly dtype: InputDType,
     readonly node: LayerNode,
+    /** True when the tensor carries a mask (Keras's `_keras_mask`): an embedding with maskZero, or a layer passing one on. */
+    readonly hasMask = false,
   ) {}
 
   toString(): string {
@@ -38,8 +40,9 @@ export class LayerNode {
     readonly inputs: readonly SymbolicTensor[],
     shape: SymbolicShape,
     dtype: InputDType,
+    hasMask = false,
   ) {
-    this.output = new SymbolicTensor(shape, dtype, this);
+    this.output = new SymbolicTensor(shape, dtype, this, hasMask);
   }
 }
 
@@ -57,11 +60,23 @@ export interface CallContext {
 /** The context of every call outside training. */
 export const INFERENCE: CallContext = Object.freeze({ training: false, rng: null });
 
+/**
+ * A mask as Keras's: a tensor of the shape of the values it goes with minus their last (feature) axis, 1 at a
+ * step that counts and 0 at padding, in the values' float dtype ([batch, steps] for [batch, steps, features]).
+ * Masks are constants: no gradient flows through them.
+ */
+export type Mask = Tensor;
+
 /** What a layer's forward pass returns: its output and, for layers ending in an activation, the values before it. */
 export interface LayerOutput {
   output: Tensor;
   /** The input of the final activation (the logits of a softmax/sigmoid layer), when the layer has one. */
   preActivation?: Tensor;
+  /**
+   * The output's mask, from a layer that makes one (an embedding with maskZero). A layer that passes its input's
+   * mask on (`supportsMasking`, output mask per `outputHasMask`) may leave it out: the network forwards the input's.
+   */
+  mask?: Mask;
 }
 
 /**
@@ -185,6 +200,23 @@ export abstract class Layer {
     return dtype === 'int32' ? (this.dtype ?? 'float32') : dtype;
   }
 
+  /**
+   * Keras's `supports_masking`: the layer accepts inputs that carry a mask (see `outputHasMask` for whether its
+   * output carries one). False by default: a masked input reaching the layer is an error when the model is built.
+   */
+  get supportsMasking(): boolean {
+    return false;
+  }
+
+  /**
+   * Whether the output carries a mask, given which inputs do (Keras's `compute_mask`, symbolically). The default
+   * passes the first input's on when the layer supports masks; a layer that makes a mask (an embedding with
+   * maskZero) or consumes it (global average pooling) overrides it.
+   */
+  outputHasMask(inputMasks: readonly boolean[]): boolean {
+    return this.supportsMasking && inputMasks[0] === true;
+  }
+
   /** How many inputs the layer takes: a number, or [min, max]. */
   protected arity(): [number, number] {
     return [1, 1];
@@ -196,8 +228,10 @@ export abstract class Layer {
   /**
    * The forward pass: a function of the inputs and the weight values (in `weights` order), and in training of the
    * context's generator (dropout); the layers that keep statistics (batch normalization) update them in training.
+   * `masks` (one entry per input, undefined for an input without one) is given when an input carries a mask, to
+   * a layer that supports masks; a layer that ignores masks leaves the parameter out.
    */
-  abstract call(inputs: readonly Tensor[], weights: readonly Tensor[], context?: CallContext): LayerOutput;
+  abstract call(inputs: readonly Tensor[], weights: readonly Tensor[], context?: CallContext, masks?: readonly (Mask | undefined)[]): LayerOutput;
 
   /** Checks weight values loaded from a file beyond shape and finiteness; returns what is wrong, or null. */
   checkWeights(_values: readonly Tensor[]): string | null {
@@ -237,7 +271,9 @@ export abstract class Layer {
         throw argTypeError(op, 'inputs', `${this.dtype} inputs (the layer's dtype)`, `${dtype} inputs`);
       }
       const shape = this.computeOutputShape(syms.map((s) => s.shape));
-      return new LayerNode(this, syms, shape, this.takesIds ? this.outputDType(dtype) : dtype).output;
+      // A masked input reaching a layer without mask support is refused when the model is built (names known then).
+      const hasMask = this.outputHasMask(syms.map((s) => s.hasMask));
+      return new LayerNode(this, syms, shape, this.takesIds ? this.outputDType(dtype) : dtype, hasMask).output;
     }
     if (list.every((x) => x instanceof Tensor)) {
       let tensors = list as Tensor[];

@@ -2,7 +2,18 @@ import { Random } from '../tensor/random.js';
 import { argError, argTypeError } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { conformInputDType, InputLayer } from './input.js';
-import { formatShape, INFERENCE, Layer, LayerNode, SymbolicTensor, type CallContext, type FloatDType, type InputDType, type SymbolicShape } from './layer.js';
+import {
+  formatShape,
+  INFERENCE,
+  Layer,
+  LayerNode,
+  SymbolicTensor,
+  type CallContext,
+  type FloatDType,
+  type InputDType,
+  type Mask,
+  type SymbolicShape,
+} from './layer.js';
 import type { Variable } from './variable.js';
 
 /** The split of a data file a model was trained on (recorded so later commands find the same test rows). */
@@ -148,6 +159,7 @@ export class Network {
     const layers: Layer[] = [];
     for (const node of order) if (!layers.includes(node.layer)) layers.push(node.layer);
     nameLayers(op, layers);
+    checkMasks(op, order, outputs);
     this.name = args.name ?? this.name;
     const rng = new Random(seed);
     for (const node of order) {
@@ -330,6 +342,7 @@ export class Network {
     if (!Array.isArray(xs) || xs.length !== this.inputs.length) throw argError(op, 'xs', `an array of ${this.inputs.length} input tensor(s)`, xs);
     const ws = weightValues ?? this.allWeights.map((v) => v.value);
     const values = new Map<SymbolicTensor, Tensor>();
+    const masks = new Map<SymbolicTensor, Mask>();
     this.inputs.forEach((s, i) => values.set(s, this.conform(xs[i], s, i)));
     let pre: Tensor | null = null;
     const head = this.outputs[0].node;
@@ -337,8 +350,16 @@ export class Network {
       if (node.layer instanceof InputLayer) continue;
       const start = this.offsets.get(node.layer)!;
       const ins = node.inputs.map((s) => values.get(s)!);
-      const r = node.layer.call(ins, ws.slice(start, start + node.layer.weights.length), context);
+      const weights = ws.slice(start, start + node.layer.weights.length);
+      // Masks go only to layers whose inputs carry one (checkMasks made sure those support them).
+      const inMasks = node.inputs.some((s) => s.hasMask) ? node.inputs.map((s) => masks.get(s)) : undefined;
+      const r = inMasks ? node.layer.call(ins, weights, context, inMasks) : node.layer.call(ins, weights, context);
       values.set(node.output, r.output);
+      if (node.output.hasMask) {
+        const mask = r.mask ?? inMasks?.[0];
+        if (!mask) throw new Error(`${op}: layer '${node.layer.name}' (${node.layer.className}) declares a masked output but its call returned no mask`);
+        masks.set(node.output, mask);
+      }
       if (node === head) pre = r.preActivation ?? null;
     }
     return { values, pre };
@@ -428,6 +449,42 @@ function toList(op: string, arg: string, x: unknown): SymbolicTensor[] {
     }
   });
   return list as SymbolicTensor[];
+}
+
+/**
+ * Refuses a mask that reaches a layer without mask support (as Keras raises) or a model output (logitkit's losses
+ * and metrics would not weight by it, as Keras's do): pooling the steps (GlobalAveragePooling1D) consumes it.
+ */
+function checkMasks(op: string, order: readonly LayerNode[], outputs: readonly SymbolicTensor[]): void {
+  for (const node of order) {
+    const { layer } = node;
+    const masked = node.inputs.find((s) => s.hasMask);
+    if (masked && !layer.supportsMasking) {
+      throw new Error(
+        `${op}: Layer '${layer.name}' (${layer.className}) does not support masks: its input ${describeMask(masked)}. ` +
+          'Only Dense, Dropout and Activation pass a mask on; consume it first with layers.globalAveragePooling1d(), or leave maskZero out',
+      );
+    }
+  }
+  for (const [i, s] of outputs.entries()) {
+    if (s.hasMask) {
+      throw argError(
+        op,
+        outputs.length === 1 ? 'outputs' : `outputs[${i}]`,
+        'an output without a mask (losses and metrics would not weight by it): pool the steps first with layers.globalAveragePooling1d()',
+        `an output that ${describeMask(s)}`,
+      );
+    }
+  }
+}
+
+/** "carries the mask of layer 'embedding_1' (Embedding)", naming the layer that made it (not the ones passing it on). */
+function describeMask(s: SymbolicTensor): string {
+  let origin = s;
+  for (let up = origin.node.inputs.find((x) => x.hasMask); up; up = origin.node.inputs.find((x) => x.hasMask)) origin = up;
+  const maker = origin.node.layer;
+  const via = origin === s ? '' : ` (passed on by layer '${s.node.layer.name}')`;
+  return `carries the mask of layer '${maker.name}' (${maker.className})${via}`;
 }
 
 /** Gives unnamed layers '<prefix>_<k>' names, unique in the model and independent of anything created before. */

@@ -10,6 +10,7 @@ import { dropoutLayer } from './dropout.js';
 import { averagePooling2dLayer, globalAveragePooling2dLayer, maxPooling2dLayer } from './pooling.js';
 import { flattenLayer, reshapeLayer } from './reshaping.js';
 import { embeddingLayer } from './embedding.js';
+import { globalAveragePooling1dLayer } from './pooling-1d.js';
 
 /**
  * The layer classes (add one: its file with its class and definition, one line here, a test). Model files may
@@ -30,6 +31,7 @@ const LAYER_LIST = [
   dropoutLayer,
   batchNormalizationLayer,
   embeddingLayer,
+  globalAveragePooling1dLayer,
 ] as const;
 
 export const LAYERS = new Registry<LayerDefinition<string | null, never>>('layer class', LAYER_LIST as readonly LayerDefinition<string | null, never>[]);

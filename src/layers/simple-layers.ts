@@ -29,6 +29,11 @@ export class Activation extends Layer {
     return this.act;
   }
 
+  /** A mask on the input passes through to the output unchanged (Keras's supports_masking). */
+  override get supportsMasking(): boolean {
+    return true;
+  }
+
   computeOutputShape(inputShapes: readonly SymbolicShape[]): SymbolicShape {
     return inputShapes[0];
   }

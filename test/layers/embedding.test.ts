@@ -1,5 +1,5 @@
 /**
- * layers.embedding: Keras's Embedding (without maskZero) through the gather op. Values and the table's gradient
+ * layers.embedding: Keras's Embedding through the gather op (maskZero: test/layers/masking.test.ts). Values and the table's gradient
  * against PyTorch's F.embedding (fixtures/make_embedding_fixtures.py), a float64 finite-difference check, Keras's
  * semantics (shapes, float ids cast, the default initializer), errors, and models that take int32 token ids
  * through fit/evaluate/predict and model files.
@@ -114,7 +114,8 @@ describe('layers.embedding', () => {
     expect(() => layers.embedding({ inputDim: 3, outputDim: 2, embeddingsInitializer: 'uniform' as never })).toThrow(
       /embeddingsInitializer' must be one of 'randomUniform', 'glorotUniform'/,
     );
-    expect(() => layers.embedding({ inputDim: 3, outputDim: 2, maskZero: true } as never)).toThrow(/unknown option 'maskZero'/);
+    expect(() => layers.embedding({ inputDim: 3, outputDim: 2, maskZero: 'yes' } as never)).toThrow(/maskZero.*boolean/);
+    expect(() => layers.embedding({ inputDim: 3, outputDim: 2, maskzero: true } as never)).toThrow(/unknown option 'maskzero'/);
     const x = input({ shape: [3], dtype: 'int32' });
     expect(() => layers.dense({ units: 2 }).apply(x)).toThrow(/must be float inputs \(int32 token ids go through an embedding layer first\)/);
     expect(() => input({ shape: [3], dtype: 'int64' as never })).toThrow(/'float32', 'float64' or 'int32'/);

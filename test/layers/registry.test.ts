@@ -22,7 +22,8 @@ const examples: Record<string, Record<string, unknown>> = {
   Reshape: { targetShape: [-1, 4] },
   Dropout: { rate: 0.25 },
   BatchNormalization: { momentum: 0.9, epsilon: 1e-5, center: false },
-  Embedding: { inputDim: 7, outputDim: 3, embeddingsInitializer: 'glorotUniform', dtype: 'float64' },
+  Embedding: { inputDim: 7, outputDim: 3, embeddingsInitializer: 'glorotUniform', maskZero: true, dtype: 'float64' },
+  GlobalAveragePooling1D: { dtype: 'float64' },
 };
 
 describe('layer registry', () => {
@@ -41,7 +42,7 @@ describe('layer registry', () => {
     }
   });
 
-  it('layers.* are the factories of the list', () => {
+  it('layers.* are the factories of the list, and textVectorization (raw strings in: not a layer class)', () => {
     expect(Object.keys(layers).sort()).toEqual([
       'activation',
       'add',
@@ -52,10 +53,12 @@ describe('layer registry', () => {
       'dropout',
       'embedding',
       'flatten',
+      'globalAveragePooling1d',
       'globalAveragePooling2d',
       'maxPooling2d',
       'normalization',
       'reshape',
+      'textVectorization',
     ]);
     expect(layers.dense({ units: 2 }).className).toBe('Dense');
     expect(layers.add().className).toBe('Add');
