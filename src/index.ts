@@ -92,6 +92,7 @@ export {
   Dropout,
   BatchNormalization,
   Embedding,
+  GlobalAveragePooling1D,
   InputLayer,
   SymbolicTensor,
   Variable,
@@ -114,6 +115,7 @@ export {
   type DropoutConfig,
   type BatchNormalizationConfig,
   type EmbeddingConfig,
+  type GlobalAveragePooling1DConfig,
   type CallContext,
   type InputConfig,
   type ActivationName,
@@ -164,7 +166,16 @@ export {
 export * as calibration from './calibration/index.js';
 export * as sampling from './sampling/index.js';
 export * as text from './text/index.js';
-export { explainText, type TextExplanation, type TokenContribution, type ExplainTextOptions } from './explain/text.js';
+export {
+  explainText,
+  renderTextExplanation,
+  textExplanationJson,
+  type TextExplanation,
+  type TokenContribution,
+  type ExplainTextOptions,
+  type TextExplanationRenderOptions,
+} from './explain/index.js';
+export { textClassifier, TEXT_TRAINING_DEFAULTS, TEXT_ARCHITECTURES, type TextArchitecture, type TextClassifierOptions } from './train/text-classifier.js';
 export { TextVectorization, type TextVectorizationConfig, type TextOutputMode } from './text/index.js';
 import { layers as layerClasses } from './layers/index.js';
 import { textVectorization } from './text/index.js';

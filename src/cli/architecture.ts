@@ -118,6 +118,9 @@ function parseToken(token: string): ArchLayer {
     case 'flatten':
     case 'bn':
       return none(head);
+    case 'tfidf':
+    case 'embedding':
+      throw usage(token, 'is a text network: it needs labelled texts (--data csv:FILE --text-column COL, or tsv:FILE, jsonl:FILE, dir:FOLDER)');
     default:
       throw usage(
         token,
@@ -293,4 +296,24 @@ export function buildClassifier(arch: Architecture, o: BuildOptions): Model {
   }
   const logits = layers.dense({ units: o.classes }).apply(h);
   return model({ inputs: x, outputs: logits, name: arch.image ? 'cnn' : 'mlp', seed: o.seed });
+}
+
+/** The networks `train --arch` builds on labelled texts: the text presets of train/text-classifier.ts. */
+export const TEXT_ARCHS = ['tfidf', 'embedding'] as const;
+export type TextArch = (typeof TEXT_ARCHS)[number];
+
+export const TEXT_ARCH_HELP =
+  "for text data: 'tfidf' (TF-IDF bag of words and bigrams → one dense layer: a multinomial logistic regression, the default) or 'embedding' (token ids → embedding with maskZero → mean over the tokens → dense)";
+
+/** --arch for text data (default tfidf); --hidden and the image or feature networks need numeric data. */
+export function parseTextArchitecture(arch: string | undefined, hidden: string | undefined, source: string): TextArch {
+  if (hidden !== undefined)
+    throw new CliError(`option --hidden builds a network on numeric features; for the texts of '${source}' use --arch ${TEXT_ARCHS.join('|')}`, 2);
+  const a = (arch ?? 'tfidf').trim().toLowerCase();
+  if (!(TEXT_ARCHS as readonly string[]).includes(a))
+    throw new CliError(
+      `option --arch '${arch}' builds a network on numeric features; the texts of '${source}' take ${TEXT_ARCHS.map((n) => `'${n}'`).join(' or ')}`,
+      2,
+    );
+  return a as TextArch;
 }

@@ -1,5 +1,5 @@
-import { argMax, calibration, mean, metrics, nn, topK, type CalibrationReport, type Model } from '../index.js';
-import type { Dataset } from '../data/node.js';
+import { argMax, calibration, mean, metrics, nn, Tensor, topK, type CalibrationReport, type Model } from '../index.js';
+import type { Dataset, TextDataset } from '../data/node.js';
 import { datasetTensors } from './samples.js';
 
 /** Everything the evaluate command and the report show about a model on a dataset. */
@@ -22,8 +22,14 @@ export interface Evaluation {
   calibration: CalibrationReport;
 }
 
-export function evaluateModel(net: Model, ds: Dataset): Evaluation {
-  const { x, y } = datasetTensors(ds, net);
+/** A dataset as a model's batch: features as a tensor in the model's input shape, or raw strings for a text model. */
+export function modelInputs(ds: Dataset | TextDataset, net: Model): { x: Tensor | string[]; y: Tensor } {
+  if ('texts' in ds) return { x: ds.texts, y: new Tensor(Int32Array.from(ds.labels), [ds.count]) };
+  return datasetTensors(ds, net);
+}
+
+export function evaluateModel(net: Model, ds: Dataset | TextDataset): Evaluation {
+  const { x, y } = modelInputs(ds, net);
   const logits = net.predictLogits(x, { batchSize: 1024 });
   // The mean cross-entropy with logits, computed from the logits (a loaded model need not be compiled).
   const losses = nn.sparseSoftmaxCrossEntropyWithLogits({ labels: y, logits });

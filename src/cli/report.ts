@@ -8,8 +8,10 @@ import { duration } from './duration.js';
 
 export interface ReportSample {
   index: number;
-  /** Pixels in [0, 1], row-major, imageShape[0] × imageShape[1]. */
-  pixels: ArrayLike<number>;
+  /** Pixels in [0, 1], row-major, imageShape[0] × imageShape[1] (image and feature data). */
+  pixels?: ArrayLike<number>;
+  /** The text (text data), shown instead of an image. */
+  text?: string;
   label: number;
   top: Array<{ cls: number; probability: number; logit: number }>;
 }
@@ -190,7 +192,12 @@ export function renderReport(d: ReportData): string {
   const [rows, cols] = d.imageShape && d.imageShape.length === 2 ? d.imageShape : [0, 0];
   const samples = d.samples
     .map((s) => {
-      const img = rows > 0 ? imageSvg(s.pixels, rows, cols) : '';
+      const img =
+        s.text !== undefined
+          ? `<blockquote class="text">${esc(s.text.length > 300 ? `${s.text.slice(0, 300)}…` : s.text)}</blockquote>`
+          : rows > 0 && s.pixels
+            ? imageSvg(s.pixels, rows, cols)
+            : '';
       const correct = s.top[0]?.cls === s.label;
       const list = s.top
         .map(
@@ -212,7 +219,7 @@ h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
 svg text{font-size:11px;fill:#333}svg .title{font-size:12px;font-weight:600}svg .grid{stroke:#e5e5e5}
 .chart{width:460px;max-width:100%;border:1px solid #ddd;border-radius:6px}.heatmap{max-width:100%;width:${Math.min(560, 110 + names.length * 34 + 10)}px}
 table.pc{border-collapse:collapse}table.pc td,table.pc th{border-bottom:1px solid #eee;padding:.15rem .8rem;text-align:right}table.pc td:first-child{text-align:left}
-.samples{display:flex;flex-wrap:wrap;gap:1rem}.sample{margin:0;border:1px solid #ddd;border-radius:6px;padding:.5rem;width:290px;display:flex;gap:.6rem;align-items:flex-start}
+.samples{display:flex;flex-wrap:wrap;gap:1rem}blockquote.text{margin:0;max-width:140px;font-size:12px;white-space:pre-wrap;overflow-wrap:anywhere}.sample{margin:0;border:1px solid #ddd;border-radius:6px;padding:.5rem;width:290px;display:flex;gap:.6rem;align-items:flex-start}
 .sample.wrong{border-color:#d33}.sample ol{margin:.3rem 0 0;padding-left:1.3rem}.truth{font-weight:600}.logit{color:#777;font-size:.85em}
 .digit{border:1px solid #ccc;flex:none}pre{background:#f6f6f6;padding:.6rem;overflow:auto}
 </style></head><body>

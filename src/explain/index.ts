@@ -20,3 +20,5 @@ export {
 } from './contrastive.js';
 export { saliencyMap, saliencySvg, type Saliency, type SaliencyOptions, type SaliencySvgInput } from './saliency.js';
 export { featurePath, featureSummary, renderFeatures, describeLayer, type FeatureStep, type FeatureSummary } from './features.js';
+export { explainText, type TextExplanation, type TokenContribution, type ExplainTextOptions, type TextExplanationKind } from './text.js';
+export { renderTextExplanation, textExplanationJson, type TextExplanationRenderOptions } from './render-text-explanation.js';

@@ -1,13 +1,27 @@
-import { DATA_SOURCE_HELP, loadDataSource, modelDataSource } from '../data-source.js';
+import { DATA_SOURCE_HELP, loadDataSource, loadTextSource, modelDataSource } from '../data-source.js';
 import { evaluateModel } from '../evaluation.js';
-import { writeLine, type CliIO } from '../io.js';
+import { CliError, writeLine, type CliIO } from '../io.js';
 import { loadModelFile } from '../model-file.js';
 import type { CliCommand } from '../command.js';
 import { describeCalibration } from '../calibration-report.js';
 
-export async function runEvaluate(o: { model?: string; data?: string; json?: boolean; testCsv?: string; labelColumn?: string }, io: CliIO): Promise<void> {
+export interface EvaluateOptions {
+  model?: string;
+  data?: string;
+  json?: boolean;
+  testCsv?: string;
+  labelColumn?: string;
+  textColumn?: string;
+}
+
+export async function runEvaluate(o: EvaluateOptions, io: CliIO): Promise<void> {
   const net = await loadModelFile(o.model, 'evaluate');
-  const data = await loadDataSource(modelDataSource(o.data, net), { testCsv: o.testCsv, labelColumn: o.labelColumn, model: net });
+  if (o.textColumn !== undefined && !net.textVectorization)
+    throw new CliError(`option --text-column reads texts, but the model in '${o.model}' takes numeric features (inputs [${net.inputShape.join(', ')}])`, 2);
+  const source = modelDataSource(o.data, net);
+  const options = { testCsv: o.testCsv, labelColumn: o.labelColumn, model: net };
+  // A text model reads texts from the same kinds of files (csv:, tsv:, jsonl:, dir:), split by the same rule.
+  const data = net.textVectorization ? await loadTextSource(source, { ...options, textColumn: o.textColumn }) : await loadDataSource(source, options);
   const e = evaluateModel(net, data.test);
   const names = net.classNames ?? data.classNames;
   if (o.json) {
@@ -60,8 +74,9 @@ export const evaluateCommand: CliCommand = (program, io) => {
     .description('evaluate a saved model on the test split: accuracy, loss, ECE / NLL / Brier, per-class precision/recall, confusion matrix')
     .requiredOption('--model <file>', 'a model file saved by train --out')
     .option('--data <source>', `${DATA_SOURCE_HELP} (default: the data the model was trained on when its file records it, else 'mnist')`)
-    .option('--test-csv <file>', 'with --data csv:FILE, a separate test file')
-    .option('--label-column <name|index>', 'with csv data, the label column (default: the last)')
+    .option('--test-csv <file>', 'with --data csv:FILE (texts: also tsv:, jsonl:, dir:), a separate test file (folder) of the same kind')
+    .option('--label-column <name|index>', "the label column (numeric csv data: default the last; texts: default 'label')")
+    .option('--text-column <name|index>', "for a text model: the text column of csv, tsv or jsonl data (default 'text')")
     .option('--json', 'one JSON object on stdout')
     .action(async (o) => runEvaluate(o, io));
 };

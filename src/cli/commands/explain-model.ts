@@ -10,6 +10,7 @@ import { loadDataSource, modelDataSource } from '../data-source.js';
 import { CliError, numberOption, writeLine, type CliIO } from '../io.js';
 import { loadModelFile } from '../model-file.js';
 import { sampleAt } from '../samples.js';
+import { runExplainText } from './explain-text.js';
 import { explainOptions, parseFormat, renderTrace, usageErrors, type ExplainCliOptions } from './explain.js';
 
 export interface ExplainModelOptions extends ExplainCliOptions {
@@ -19,6 +20,9 @@ export interface ExplainModelOptions extends ExplainCliOptions {
   top?: string;
   full?: boolean;
   out?: string;
+  text?: string[];
+  textColumn?: string;
+  labelColumn?: string;
 }
 
 /** logitkit explain --model FILE --data mnist --index N: the last layer z = W·h + b of a trained model's prediction. */
@@ -26,6 +30,12 @@ export async function runExplainModel(o: ExplainModelOptions, io: CliIO): Promis
   const format = parseFormat(o.format);
   checkOutputPath('out', o.out, 'directory');
   const net = await loadModelFile(o.model, 'explain');
+  if (net.textVectorization) return runExplainText(net, o, format, io);
+  if (o.text !== undefined || o.textColumn !== undefined)
+    throw new CliError(
+      `option --${o.text !== undefined ? 'text' : 'text-column'} needs a text model, but the model in '${o.model}' takes numeric features (inputs [${net.inputShape.join(', ')}]): train one on texts (logitkit train --data csv:FILE --text-column COL --label-column COL)`,
+      2,
+    );
   const explainable = explainableModel(net);
   if (!explainable)
     throw new CliError(`explain: the model in '${o.model}' does not end in a Dense layer with one input, so its last layer cannot be broken down`);

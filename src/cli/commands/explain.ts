@@ -95,6 +95,12 @@ export const explainCommand: CliCommand = (program, io) => {
       .allowUnknownOption(false),
   )
     .action(async (logits: string[], o) => {
+      if (o.json) {
+        if (o.format !== 'text' && o.format !== 'json') throw new CliError(`options --json and --format ${o.format} disagree: give one`, 2);
+        o.format = 'json';
+      }
+      if (o.model === undefined && (o.text !== undefined || o.textColumn !== undefined))
+        throw new CliError(`option --${o.text !== undefined ? 'text' : 'text-column'} needs --model FILE, a model trained on texts`, 2);
       if (o.model !== undefined) {
         // Loaded on demand: the model form pulls in the file loaders and the data sources.
         const { runExplainModel } = await import('./explain-model.js');
@@ -104,7 +110,15 @@ export const explainCommand: CliCommand = (program, io) => {
         runExplainLogits(logits, o, io);
       }
     })
-    .option('--model <file>', "explain a trained model's prediction for one sample (with --data and --index)")
+    .option('--model <file>', "explain a trained model's prediction for one sample (with --data and --index, or --text for a text model)")
+    .option(
+      '--text <text>',
+      "with --model of a text model: a text whose logits to break down by token (repeatable); default the test example at --index of the model's data",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option('--text-column <name|index>', "a text model's data (without --text): its text column (default 'text')")
+    .option('--label-column <name|index>', "a text model's data (without --text): its label column (default 'label')")
+    .option('--json', 'the same as --format json')
     .option('--data <source>', "the sample's data source (default: the model's training data, else 'mnist': the embedded test split)")
     .option('--index <n>', 'which test example', '0')
     .option('--top <k>', 'how many hidden units to list by contribution', '5')

@@ -1,4 +1,5 @@
 import { open, stat } from 'node:fs/promises';
+import type { Model } from '../../index.js';
 import { writeLine, type CliIO } from '../io.js';
 import { loadModelFile } from '../model-file.js';
 import type { CliCommand } from '../command.js';
@@ -19,6 +20,7 @@ export async function runInfo(o: { model?: string; json?: boolean }, io: CliIO):
         inputShape: net.inputShape,
         outputShape: net.outputShape,
         classNames: net.classNames ?? null,
+        textInput: textInput(net),
         dataSplit: net.dataSplit ?? null,
         calibration: net.calibration ?? null,
         ...summary,
@@ -29,6 +31,8 @@ export async function runInfo(o: { model?: string; json?: boolean }, io: CliIO):
   }
   writeLine(io.stdout, `${o.model}: logitkit model file, format version ${formatVersion}, ${bytes.toLocaleString('en-US')} bytes`);
   writeLine(io.stdout, summary.text);
+  const text = textInput(net);
+  if (text) writeLine(io.stdout, `Text input: ${describeTextInput(text)}`);
   if (net.classNames) writeLine(io.stdout, `Classes: ${classList(net.classNames)}`);
   if (net.calibration) writeLine(io.stdout, `calibration: ${describeCalibration(net.calibration)} (predictProba applies it; logitkit calibrate)`);
   if (net.dataSplit)
@@ -46,6 +50,29 @@ export const infoCommand: CliCommand = (program, io) => {
     .option('--json', 'one JSON object on stdout')
     .action(async (o) => runInfo(o, io));
 };
+
+/** What a text model's vectorizer does (null for a model of numeric inputs). */
+function textInput(net: Model) {
+  const v = net.textVectorization;
+  if (!v) return null;
+  return {
+    outputMode: v.outputMode,
+    vocabularySize: v.vocabularySize(),
+    outputSequenceLength: v.outputSequenceLength ?? null,
+    ngrams: [...v.ngrams],
+    normalization: v.normalization,
+    lowercase: v.lowercase,
+  };
+}
+
+function describeTextInput(t: NonNullable<ReturnType<typeof textInput>>): string {
+  const what =
+    t.outputMode === 'int'
+      ? `token ids, the first ${t.outputSequenceLength} tokens of each text (padded with id 0), ${t.vocabularySize.toLocaleString('en-US')} ids ('' and '[UNK]' included)`
+      : `a ${t.outputMode} bag of ${t.vocabularySize.toLocaleString('en-US')} columns ('[UNK]' first)`;
+  const grams = t.ngrams.length === 1 && t.ngrams[0] === 1 ? 'words' : `${t.ngrams.join(', ')}-grams`;
+  return `raw strings → ${what}; ${grams}, ${t.normalization === 'none' ? 'no normalization' : t.normalization}${t.lowercase ? ', lower-cased' : ''} (logitkit's tokenizer, docs/text.md)`;
+}
 
 /** The version the file was written in (the loader has read and checked it; the preamble's uint32 at byte 8). */
 async function fileFormatVersion(path: string): Promise<number> {

@@ -1,7 +1,7 @@
 import { readFileBounded } from '../../io/read-bounded.js';
 import { Tensor } from '../../index.js';
 import { CSV_LIMITS, parseCsvDataset } from '../../data/node.js';
-import { loadDataSource, modelDataSource } from '../data-source.js';
+import { loadDataSource, loadTextSource, modelDataSource } from '../data-source.js';
 import { topClasses } from '../evaluation.js';
 import { CliError, numberOption, parseDecimal, writeLine, type CliIO } from '../io.js';
 import { loadModelFile } from '../model-file.js';
@@ -17,6 +17,9 @@ export interface PredictOptions {
   top?: string;
   classes?: string;
   json?: boolean;
+  text?: string[];
+  textColumn?: string;
+  labelColumn?: string;
 }
 
 /** Rows of features from --values "a,b,c" or --input FILE (CSV, one example per line, no label column). */
@@ -42,16 +45,43 @@ async function featureRows(o: PredictOptions, shape: readonly number[]): Promise
   return { rows, source: `file '${o.input}'` };
 }
 
+/** The texts a text model predicts: --text (repeatable), else example --index of its data's test split. */
+async function textBatch(o: PredictOptions, net: Awaited<ReturnType<typeof loadModelFile>>) {
+  if (o.values !== undefined || o.input !== undefined)
+    throw new CliError(
+      `option --${o.values !== undefined ? 'values' : 'input'} gives numeric features, but the model in '${o.model}' takes text: give --text "..."`,
+      2,
+    );
+  if (o.text && o.text.length > 0) return { texts: o.text, labels: o.text.map(() => null), what: o.text.map((t) => JSON.stringify(t)), names: undefined };
+  const data = await loadTextSource(modelDataSource(o.data, net), { model: net, textColumn: o.textColumn, labelColumn: o.labelColumn });
+  const index = numberOption('index', o.index, 0, { integer: true, min: 0 });
+  if (index >= data.test.count) throw new CliError(`option --index must be below the ${data.test.count} test examples, got ${index}`, 2);
+  const text = data.test.texts[index];
+  return { texts: [text], labels: [data.test.labels[index]], what: [`test example ${index} of ${data.name}: ${JSON.stringify(text)}`], names: data.classNames };
+}
+
 export async function runPredict(o: PredictOptions, io: CliIO): Promise<void> {
   const net = await loadModelFile(o.model, 'predict');
   const k = numberOption('top', o.top, 3, { integer: true, min: 1 });
   const shape = net.inputShape;
   const features = shape.reduce((a, b) => a * b, 1);
-  let batch: Tensor;
+  let batch: Tensor | string[];
   let labels: Array<number | null>;
   let names: string[] | undefined = o.classes?.split(',').map((s) => s.trim()) ?? net.classNames;
   let what: string[];
-  if (o.values !== undefined || o.input !== undefined) {
+  const texts = o.text && o.text.length > 0 ? o.text : null;
+  if (net.textVectorization) {
+    const t = await textBatch(o, net);
+    batch = t.texts;
+    labels = t.labels;
+    what = t.what;
+    names ??= t.names;
+  } else if (texts || o.textColumn !== undefined) {
+    throw new CliError(
+      `option --${texts ? 'text' : 'text-column'} needs a text model, but the model in '${o.model}' takes ${features} numeric features (inputs [${shape.join(', ')}]): train one on texts (logitkit train --data csv:FILE --text-column COL --label-column COL)`,
+      2,
+    );
+  } else if (o.values !== undefined || o.input !== undefined) {
     const { rows, source } = await featureRows(o, shape);
     const flat = new Float64Array(rows.length * features);
     rows.forEach((r, i) => flat.set(r, i * features));
@@ -76,8 +106,10 @@ export async function runPredict(o: PredictOptions, io: CliIO): Promise<void> {
         io.stdout,
         JSON.stringify({
           example: what[i],
+          ...(Array.isArray(batch) ? { text: batch[i] } : {}),
           label: labels[i],
           predicted: tops[i][0].cls,
+          predictedName: nameOf(tops[i][0].cls),
           top: tops[i].map((t) => ({ class: t.cls, name: nameOf(t.cls), logit: t.logit, probability: t.probability })),
         }),
       );
@@ -86,10 +118,12 @@ export async function runPredict(o: PredictOptions, io: CliIO): Promise<void> {
   }
   tops.forEach((top, i) => {
     const truth = labels[i] === null ? '' : ` (true class ${nameOf(labels[i]!)})`;
+    if (i > 0) writeLine(io.stdout);
     writeLine(io.stdout, `${what[i]}${truth}: predicted ${nameOf(top[0].cls)}`);
     const w = Math.max(5, ...top.map((t) => nameOf(t.cls).length));
-    writeLine(io.stdout, `  ${'class'.padEnd(w)}  ${'logit'.padStart(10)}  probability`);
+    writeLine(io.stdout, `  ${'class'.padEnd(w)}  ${'logit z'.padStart(10)}  p = softmax(z)`);
     for (const t of top) writeLine(io.stdout, `  ${nameOf(t.cls).padEnd(w)}  ${t.logit.toFixed(4).padStart(10)}  ${formatProbability(t.probability)}`);
+    writeLine(io.stdout, `  decision: ${nameOf(top[0].cls)} (argmax z)`);
   });
 }
 
@@ -101,7 +135,7 @@ function formatProbability(p: number): string {
 export const predictCommand: CliCommand = (program, io) => {
   program
     .command('predict')
-    .description('predict with a saved model: top-k classes with logit and probability, for one sample or a file')
+    .description('predict with a saved model: top-k classes with logit and probability, for one sample, a file or texts (--text)')
     .requiredOption('--model <file>', 'a model file saved by train --out')
     .option('--data <source>', "take the sample from this data source's test split (default: the model's training data, else 'mnist')")
     .option('--index <n>', 'which test example', '0')
@@ -109,6 +143,12 @@ export const predictCommand: CliCommand = (program, io) => {
     .option('--input <file>', 'a CSV file of samples, one per line (features only)')
     .option('--top <k>', 'how many classes to show', '3')
     .option('--classes <names>', 'comma-separated class names (default: those saved in the model file)')
+    .option('--text <text>', 'a text to classify, for a model trained on texts (repeatable: one prediction per --text)', (v: string, prev: string[] = []) => [
+      ...prev,
+      v,
+    ])
+    .option('--text-column <name|index>', "a text model's data without --text: its text column (default 'text')")
+    .option('--label-column <name|index>', "a text model's data without --text: its label column (default 'label')")
     .option('--json', 'one JSON line per sample')
     .action(async (o: PredictOptions) => runPredict(o, io));
 };
