@@ -1,6 +1,8 @@
 import { argError, argTypeError } from '../tensor/errors.js';
 import { checkChoice, checkOptions } from '../tensor/options.js';
 import { Tensor } from '../tensor/tensor.js';
+import { NgramLookup, WordIds } from './ngram-table.js';
+import { buildNgramVocabulary } from './ngram-vocabulary.js';
 import { tokenizeOptions, withNgrams, words, type UnicodeNormalization } from './tokenize.js';
 import { OOV_ID, PADDING_ID, Vocabulary, type VocabularyConfig } from './vocabulary.js';
 
@@ -80,6 +82,13 @@ export class TextVectorization {
   readonly name: string | undefined;
   private vocab: Vocabulary | null = null;
   private idf: Float64Array | null = null;
+  /** The vocabulary's tokens as word-id paths: apply looks a text's n-grams up without making their strings. */
+  private lookup: NgramLookup | null = null;
+  /**
+   * adapt's texts as word ids, kept for one apply on the same texts (adapt then fit on the training texts, as
+   * scikit-learn's fit_transform), so those are tokenized once; the first apply on other texts drops it.
+   */
+  private adapted: { texts: readonly string[]; docs: Int32Array[]; words: WordIds } | null = null;
 
   constructor(config: TextVectorizationConfig = {}) {
     const op = 'layers.textVectorization';
@@ -150,13 +159,17 @@ export class TextVectorization {
     checkTexts(op, texts);
     // Keras's max_tokens counts '[UNK]' but no padding in the bag modes; a Vocabulary always has both.
     const maxTokens = this.maxTokens === undefined ? undefined : this.maxTokens + (this.outputMode === 'int' ? 0 : 1);
-    const docs = texts.map((t) => this.tokensOf(t));
-    this.setVocabulary(Vocabulary.build(docs, { minCount: this.minCount, ...(maxTokens === undefined ? {} : { maxTokens }) }));
+    const wordIds = new WordIds();
+    const docs = texts.map((t) => wordIds.internAll(words(t, this.normalization, this.lowercase)));
+    this.setVocabulary(buildNgramVocabulary(docs, wordIds, this.ngrams, { minCount: this.minCount, ...(maxTokens === undefined ? {} : { maxTokens }) }));
+    this.adapted = { texts: texts.slice(), docs, words: wordIds };
     return this;
   }
 
   private setVocabulary(vocab: Vocabulary): void {
     this.vocab = vocab;
+    this.lookup = new NgramLookup(vocab.tokens, 2, OOV_ID);
+    this.adapted = null;
     this.idf = null;
     if (this.outputMode !== 'tfIdf') return;
     // Keras: idf = ln(1 + N / (1 + df)) per token; '[UNK]' gets the mean of the tokens' idf (no second pass to count it).
@@ -229,33 +242,50 @@ export class TextVectorization {
     const op = 'TextVectorization.apply';
     checkTexts(op, texts);
     const vocab = this.requireVocabulary(op);
+    const wordIdsOf = this.wordIdReader(texts);
+    const lookup = this.lookup!;
     const n = texts.length;
     if (this.outputMode === 'int') {
       const L = this.outputSequenceLength!;
       const ids = new Int32Array(n * L);
-      texts.forEach((text, r) => {
-        const tokens = this.tokensOf(text);
-        for (let t = 0; t < Math.min(L, tokens.length); t++) ids[r * L + t] = vocab.id(tokens[t]!);
-      });
+      for (let r = 0; r < n; r++) {
+        let t = 0;
+        lookup.forEachId(wordIdsOf(r), this.ngrams, (id) => {
+          if (t < L) ids[r * L + t++] = id;
+        });
+      }
       return new Tensor(ids, [n, L]);
     }
     const width = vocab.size - 1;
     const out = this.dtype === 'float64' ? new Float64Array(n * width) : new Float32Array(n * width);
     const counts = new Float64Array(width);
-    texts.forEach((text, r) => {
-      const touched: number[] = [];
-      for (const token of this.tokensOf(text)) {
-        const col = vocab.id(token) - 1;
+    const touched: number[] = [];
+    for (let r = 0; r < n; r++) {
+      lookup.forEachId(wordIdsOf(r), this.ngrams, (id) => {
+        const col = id - 1;
         if (counts[col] === 0) touched.push(col);
         counts[col]!++;
-      }
+      });
       for (const col of touched) {
         const c = counts[col]!;
         out[r * width + col] = this.outputMode === 'multiHot' ? 1 : this.outputMode === 'count' ? c : c * this.idf![col]!;
         counts[col] = 0;
       }
-    });
+      touched.length = 0;
+    }
     return new Tensor(out, [n, width]);
+  }
+
+  /** Text r's words as the lookup's word ids: from adapt's ids when these are adapt's texts, else by tokenizing. */
+  private wordIdReader(texts: readonly string[]): (r: number) => Int32Array {
+    const lookup = this.lookup!;
+    const a = this.adapted;
+    this.adapted = null;
+    if (a && a.texts.length === texts.length && a.texts.every((t, i) => t === texts[i])) {
+      const toLookup = lookup.wordIdsOf(a.words.words);
+      return (r) => a.docs[r]!.map((w) => toLookup[w]!);
+    }
+    return (r) => lookup.wordIdsOf(words(texts[r]!, this.normalization, this.lowercase));
   }
 
   /** Settings and vocabulary as JSON (what a model file stores). */
