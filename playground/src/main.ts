@@ -4,6 +4,7 @@ import { byTestId } from './dom.js';
 import { mountDrawPanel } from './draw-panel.js';
 import { mountLogitsPanel } from './logits-panel.js';
 import { mountNextTokenPanel } from './next-token-panel.js';
+import { mountTextPanel } from './text-panel.js';
 import { mountTrainPanel, type TrainPanel } from './train-panel.js';
 
 const logits = byTestId(document, 'logits-panel');
@@ -13,6 +14,7 @@ const calibration = byTestId(document, 'calibration-panel');
 
 mountLogitsPanel(logits);
 mountNextTokenPanel(byTestId(document, 'next-token-panel'));
+mountTextPanel(byTestId(document, 'text-panel'));
 let trainPanel: TrainPanel | null = null;
 const drawPanel = mountDrawPanel(draw, { trainCnn: () => trainPanel?.trainCnn() });
 const calibrationPanel = mountCalibrationPanel(calibration);
