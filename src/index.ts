@@ -186,3 +186,5 @@ export type { Pipeline as SamplingPipeline, ProcessorSpec, SamplingContext } fro
 export type { Calibration, CalibrationReport, CalibrationOptions, TemperatureFit, VectorScalingFit, ReliabilityDiagramOptions } from './calibration/index.js';
 export type { CalibrateOptions, CalibrateResult } from './train/calibrate.js';
 export { modelToBytes, modelFromBytes, checkpointToBytes, checkpointFromBytes, ModelFileError, FORMAT_VERSION as MODEL_FORMAT_VERSION } from './io/index.js';
+export { exportOnnx, ONNX_EXPORT_OPSETS, ONNX_DEFAULT_OPSET, type ExportOnnxOptions } from './io/onnx/export.js';
+export { OnnxFileError } from './io/onnx/errors.js';

@@ -2,6 +2,7 @@ import type { CliCommand } from '../command.js';
 import { calibrateCommand } from './calibrate.js';
 import { evaluateCommand } from './evaluate.js';
 import { explainCommand } from './explain.js';
+import { exportCommand } from './export.js';
 import { infoCommand } from './info.js';
 import { playgroundCommand } from './playground.js';
 import { predictCommand } from './predict.js';
@@ -17,6 +18,7 @@ export const COMMANDS: readonly CliCommand[] = [
   predictCommand,
   infoCommand,
   explainCommand,
+  exportCommand,
   playgroundCommand,
   trainLmCommand,
   sampleCommand,
