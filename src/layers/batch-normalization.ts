@@ -123,7 +123,8 @@ export class BatchNormalization extends Layer {
     const beta = this.center ? weights[k++] : null;
     let mu: Tensor;
     let variance: Tensor;
-    if (context?.training) {
+    // A frozen layer (trainable = false) runs in inference mode in fit too, as Keras's BatchNormalization does.
+    if (context?.training && this.trainable) {
       const axes = x.shape.slice(0, -1).map((_, i) => i);
       mu = mean(x, axes);
       variance = mean(square(sub(x, mu)), axes);

@@ -128,6 +128,7 @@ export abstract class Layer {
   private assignedName: string | null;
   protected variables: Variable[] = [];
   private isBuilt = false;
+  private isTrainable = true;
   /** An explicit parameter dtype from the config; otherwise the layer takes its input's dtype. */
   readonly dtype?: FloatDType;
 
@@ -156,6 +157,20 @@ export abstract class Layer {
 
   get built(): boolean {
     return this.isBuilt;
+  }
+
+  /**
+   * Keras's `layer.trainable`: false freezes the layer, so `fit` leaves its weights as they are (fine-tuning a
+   * new head on a frozen network), and a frozen BatchNormalization runs in inference mode in `fit` too, as in
+   * Keras. A training-time setting: model files do not store it.
+   */
+  get trainable(): boolean {
+    return this.isTrainable;
+  }
+
+  set trainable(value: boolean) {
+    if (typeof value !== 'boolean') throw argTypeError(`Layer '${this.name}'.trainable`, 'value', 'a boolean', value);
+    this.isTrainable = value;
   }
 
   /** The layer's parameters (empty until built). */

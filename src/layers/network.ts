@@ -243,8 +243,10 @@ export class Network {
     return this.allWeights;
   }
 
+  /** The weights `fit` updates: trainable variables of layers that are not frozen (`layer.trainable = false`). */
   get trainableWeights(): readonly Variable[] {
-    return this.weights.filter((v) => v.trainable);
+    const frozen = new Set(this.layers.filter((l) => !l.trainable).flatMap((l) => l.weights));
+    return this.weights.filter((v) => v.trainable && !frozen.has(v));
   }
 
   /**
@@ -391,7 +393,7 @@ export class Network {
         className: layer.className,
         outputShape: ns.length === 1 ? formatShape(ns[0].output.shape) : 'multiple',
         params,
-        trainableParams: layer.weights.filter((v) => v.trainable).reduce((n, v) => n + v.size, 0),
+        trainableParams: layer.trainable ? layer.weights.filter((v) => v.trainable).reduce((n, v) => n + v.size, 0) : 0,
         activation: layer.activation,
         inputs: [...new Set(ns.flatMap((n) => n.inputs.map((s) => s.node.layer.name)))],
       };

@@ -206,7 +206,8 @@ export class Model extends Network {
 
   private trainableValues(): { vars: Variable[]; all: Variable[] } {
     const all = this.weights.slice();
-    return { vars: all.filter((v) => v.trainable), all };
+    const trainable = new Set(this.trainableWeights);
+    return { vars: all.filter((v) => trainable.has(v)), all };
   }
 
   /**
@@ -247,11 +248,12 @@ export class Model extends Network {
     const plan = this.plan!;
     let logits: Tensor | null = null;
     const allTrainable = vars.length === all.length;
+    const trained = new Set(vars);
     const lossOf = (...ws: Tensor[]): Tensor => {
       let values = ws;
       if (!allTrainable) {
         let k = 0;
-        values = all.map((v) => (v.trainable ? ws[k++] : v.value));
+        values = all.map((v) => (trained.has(v) ? ws[k++] : v.value));
       }
       const { outputs, preActivation } = this.forward([xb], values, { training });
       logits = preActivation ?? outputs[0];
