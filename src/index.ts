@@ -188,3 +188,4 @@ export type { CalibrateOptions, CalibrateResult } from './train/calibrate.js';
 export { modelToBytes, modelFromBytes, checkpointToBytes, checkpointFromBytes, ModelFileError, FORMAT_VERSION as MODEL_FORMAT_VERSION } from './io/index.js';
 export { exportOnnx, ONNX_EXPORT_OPSETS, ONNX_DEFAULT_OPSET, type ExportOnnxOptions } from './io/onnx/export.js';
 export { OnnxFileError } from './io/onnx/errors.js';
+export { importOnnx, ONNX_IMPORT_OPERATORS, type ImportOnnxOptions } from './io/onnx/import.js';

@@ -1,3 +1,6 @@
+import { importOnnx } from './onnx/import.js';
+import { OnnxFileError } from './onnx/errors.js';
+import { ONNX_LIMITS } from './onnx/limits.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -78,6 +81,11 @@ export async function saveModel(model: Network, path: string): Promise<void> {
 
 /** Loads a model file written by saveModel (or a checkpoint file). Throws ModelFileError naming the file. */
 export async function loadModel(path: string): Promise<Model> {
+  // An ONNX file (by its extension) goes through importOnnx, within its own size bound; anything else is a .lkm file.
+  if (/\.onnx$/i.test(path)) {
+    const fail = (expected: string, actual: string) => new OnnxFileError('loadModel', source(path), `it must be ${expected}, got ${actual}`);
+    return importOnnx(await readFileBounded(path, ONNX_LIMITS.modelBytes, fail, () => false), { source: source(path) });
+  }
   return modelFromBytes(await readBounded('loadModel', path), { source: source(path), op: 'loadModel' });
 }
 
