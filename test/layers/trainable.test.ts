@@ -10,8 +10,14 @@ describe('layer.trainable (freezing, Keras semantics)', () => {
     const net = model({ inputs: x, outputs: head.apply(bn.apply(hidden.apply(x))), seed: 3 });
     return { net, hidden, bn, head };
   }
-  const x = tensor(Array.from({ length: 64 }, (_, i) => Math.sin(i * 1.7) * 3 + (i % 4)), { shape: [16, 4] });
-  const y = tensor(Array.from({ length: 16 }, (_, i) => i % 3), { dtype: 'int32' });
+  const x = tensor(
+    Array.from({ length: 64 }, (_, i) => Math.sin(i * 1.7) * 3 + (i % 4)),
+    { shape: [16, 4] },
+  );
+  const y = tensor(
+    Array.from({ length: 16 }, (_, i) => i % 3),
+    { dtype: 'int32' },
+  );
 
   it('fit leaves frozen layers exactly as they were (a frozen batch norm keeps its moving statistics) and trains the rest', async () => {
     const { net, hidden, bn, head } = build();
