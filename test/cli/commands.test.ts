@@ -26,10 +26,21 @@ describe('the CLI is one static list of commands', () => {
   it('the list builds every command the README names, and --help shows them', async () => {
     const program = new Command('logitkit');
     for (const add of COMMANDS) add(program, io);
-    expect(program.commands.map((c) => c.name())).toEqual(['train', 'evaluate', 'calibrate', 'predict', 'info', 'explain', 'playground', 'train-lm', 'sample']);
+    expect(program.commands.map((c) => c.name())).toEqual([
+      'train',
+      'evaluate',
+      'calibrate',
+      'predict',
+      'info',
+      'explain',
+      'export',
+      'playground',
+      'train-lm',
+      'sample',
+    ]);
     const help = await cli('--help');
     expect(help.code).toBe(0);
-    for (const name of ['train', 'evaluate', 'calibrate', 'predict', 'info', 'explain', 'playground', 'train-lm', 'sample'])
+    for (const name of ['train', 'evaluate', 'calibrate', 'predict', 'info', 'explain', 'export', 'playground', 'train-lm', 'sample'])
       expect(help.out).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
   });
 });

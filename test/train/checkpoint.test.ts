@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,6 +131,8 @@ describe('kill -9 at random moments, then resume', () => {
       ['src/ops/index.ts', 'src/tensor/index.ts', 'src/layers/index.ts', 'src/train/index.ts', 'src/optim/index.ts', 'src/io/index.ts', 'src/io/node.ts'],
       lib,
     );
+    // The closure imports npm packages (protobufjs, through the ONNX loader in io/node.ts): resolvable from here.
+    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
   }, 60_000);
 
   function run(
