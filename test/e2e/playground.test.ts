@@ -387,9 +387,12 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
     expect(zero).not.toBe(one);
     expect(one).toBe('1');
     expect(zero).toBe('0');
-    // A test digit drawn onto the canvas (the keyboard path): the model mostly gets them right.
+    // Test digits drawn onto the canvas (the keyboard path): the model gets most of them right. The page picks them
+    // at random (seeded by the clock), and the canvas round trip costs accuracy, so 20 of them, not 5: with 5, a model
+    // at 92 % test accuracy failed the bar of 3 once in CI (2/5).
     let right = 0;
-    for (let i = 0; i < 5; i++) {
+    const shown = 20;
+    for (let i = 0; i < shown; i++) {
       const before = Number(await page.getByTestId('prediction').getAttribute('data-updates'));
       await page.getByTestId('draw-example').click();
       await page.waitForFunction((n) => Number(document.querySelector('[data-testid="prediction"]')?.getAttribute('data-updates')) > n, before);
@@ -397,8 +400,8 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
       expect(label).toMatch(/^\d$/);
       if ((await value('prediction')) === label) right++;
     }
-    console.log(`e2e test digits: ${right}/5 predicted right`);
-    expect(right).toBeGreaterThanOrEqual(3);
+    console.log(`e2e test digits: ${right}/${shown} predicted right`);
+    expect(right).toBeGreaterThanOrEqual(shown / 2);
     await page.getByTestId('draw-panel').screenshot({ path: artifact('08-test-digit.png') });
     await page.getByTestId('draw-clear').click();
     await draw(ring);
