@@ -74,7 +74,7 @@ export function axisOutput(
   stride: number,
   dilation: number,
   padding: Padding,
-): { size: number; padBefore: number } {
+): { size: number; padBefore: number; padAfter: number } {
   const span = (filterSize - 1) * dilation + 1;
   if (span > MAX_EXTENT) {
     throw argError(op, 'dilations', `small enough that the dilated window, (${filterSize} − 1)·${dilation} + 1, spans at most ${MAX_EXTENT}`, dilation);
@@ -85,18 +85,18 @@ export function axisOutput(
       const window = `the window's ${axis || 'size'} ${filterSize}${dilation > 1 ? ` dilated by ${dilation}` : ''}`;
       throw argError(op, arg, `${atLeast(span)} (${window}) with padding 'valid', so that the output is not empty`, actual);
     }
-    return { size: Math.ceil((inSize - span + 1) / stride), padBefore: 0 };
+    return { size: Math.ceil((inSize - span + 1) / stride), padBefore: 0, padAfter: 0 };
   }
   if (inSize < 1) throw argError(op, arg, `${atLeast(1)} with padding 'same', so that the output is not empty`, actual);
   const size = Math.ceil(inSize / stride);
   const total = Math.max((size - 1) * stride + span - inSize, 0);
-  return { size, padBefore: Math.floor(total / 2) };
+  return { size, padBefore: Math.floor(total / 2), padAfter: total - Math.floor(total / 2) };
 }
 
 /**
  * Output size and leading padding of one spatial axis, TensorFlow's rules: 'valid' → ceil((in − (f−1)·d) / s),
  * 'same' → ceil(in / s) with total padding max((out−1)·s + (f−1)·d + 1 − in, 0), padTop = floor(total/2) (the
- * extra row or column goes at the bottom or right). Throws (naming `op` and `arg`) when the output would be empty.
+ * extra row or column goes at the bottom or right: padAfter). Throws (naming `op` and `arg`) when the output would be empty.
  */
 export function convOutputSize(
   op: string,
@@ -106,7 +106,7 @@ export function convOutputSize(
   stride: number,
   dilation: number,
   padding: Padding,
-): { size: number; padBefore: number } {
+): { size: number; padBefore: number; padAfter: number } {
   const self = 'convOutputSize';
   if (typeof op !== 'string' || op === '') throw argTypeError(self, 'op', 'the name of the calling op (a non-empty string)', op);
   if (typeof arg !== 'string' || arg === '') throw argTypeError(self, 'arg', 'the name of the argument the size comes from (a non-empty string)', arg);

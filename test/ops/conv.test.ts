@@ -152,14 +152,14 @@ describe('semantics', () => {
   });
 
   it('convOutputSize: TensorFlow rules', () => {
-    expect(convOutputSize('op', 'x', 7, 3, 2, 1, 'same')).toEqual({ size: 4, padBefore: 1 });
-    expect(convOutputSize('op', 'x', 8, 3, 2, 1, 'same')).toEqual({ size: 4, padBefore: 0 });
-    expect(convOutputSize('op', 'x', 8, 4, 1, 1, 'same')).toEqual({ size: 8, padBefore: 1 });
-    expect(convOutputSize('op', 'x', 5, 1, 3, 1, 'same')).toEqual({ size: 2, padBefore: 0 });
-    expect(convOutputSize('op', 'x', 5, 3, 1, 2, 'valid')).toEqual({ size: 1, padBefore: 0 });
-    expect(convOutputSize('op', 'x', 9, 3, 2, 1, 'valid')).toEqual({ size: 4, padBefore: 0 });
-    expect(convOutputSize('op', 'x', 10, 3, 2, 1, 'valid')).toEqual({ size: 4, padBefore: 0 });
-    expect(convOutputSize('op', 'x', 3, 5, 1, 1, 'same')).toEqual({ size: 3, padBefore: 2 });
+    expect(convOutputSize('op', 'x', 7, 3, 2, 1, 'same')).toEqual({ size: 4, padBefore: 1, padAfter: 1 });
+    expect(convOutputSize('op', 'x', 8, 3, 2, 1, 'same')).toEqual({ size: 4, padBefore: 0, padAfter: 1 });
+    expect(convOutputSize('op', 'x', 8, 4, 1, 1, 'same')).toEqual({ size: 8, padBefore: 1, padAfter: 2 });
+    expect(convOutputSize('op', 'x', 5, 1, 3, 1, 'same')).toEqual({ size: 2, padBefore: 0, padAfter: 0 });
+    expect(convOutputSize('op', 'x', 5, 3, 1, 2, 'valid')).toEqual({ size: 1, padBefore: 0, padAfter: 0 });
+    expect(convOutputSize('op', 'x', 9, 3, 2, 1, 'valid')).toEqual({ size: 4, padBefore: 0, padAfter: 0 });
+    expect(convOutputSize('op', 'x', 10, 3, 2, 1, 'valid')).toEqual({ size: 4, padBefore: 0, padAfter: 0 });
+    expect(convOutputSize('op', 'x', 3, 5, 1, 1, 'same')).toEqual({ size: 3, padBefore: 2, padAfter: 2 });
   });
 });
 

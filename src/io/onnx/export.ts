@@ -16,6 +16,7 @@ import { Flatten, Reshape } from '../../layers/reshaping.js';
 import { Activation, Add } from '../../layers/simple-layers.js';
 import type { ActivationName } from '../../layers/activations.js';
 import type { Calibration } from '../../calibration/apply.js';
+import { convOutputSize, type Padding } from '../../ops/conv-geometry.js';
 import { DataType, encodeModel, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from './schema.js';
 
 /** The opsets exportOnnx writes: every operator it emits has the same definition from 13 to 17. */
@@ -182,24 +183,16 @@ function valueInfo(name: string, elemType: number, shape: readonly (number | nul
 
 const valuesOf = (t: Tensor): ArrayLike<number> => t.values;
 
-/** TensorFlow's 'same' padding for one spatial axis: [begin, end], the extra one at the end (ONNX's SAME_UPPER). */
-function samePads(size: number, kernel: number, stride: number, dilation: number): [number, number] {
-  const out = Math.ceil(size / stride);
-  const total = Math.max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0);
-  return [Math.floor(total / 2), total - Math.floor(total / 2)];
-}
-
+/** ONNX pads [top, left, bottom, right] of TensorFlow's padding rule (conv-geometry: the extra one at the end). */
 function spatialPads(
   shape: readonly (number | null)[],
   kernel: readonly number[],
   strides: readonly number[],
   dilations: readonly number[],
-  padding: string,
+  padding: Padding,
 ): number[] {
-  if (padding === 'valid') return [0, 0, 0, 0];
-  const [t, b] = samePads(shape[1] as number, kernel[0]!, strides[0]!, dilations[0]!);
-  const [l, r] = samePads(shape[2] as number, kernel[1]!, strides[1]!, dilations[1]!);
-  return [t, l, b, r];
+  const [h, w] = [0, 1].map((k) => convOutputSize('exportOnnx', 'model', shape[1 + k] as number, kernel[k]!, strides[k]!, dilations[k]!, padding));
+  return [h!.padBefore, w!.padBefore, h!.padAfter, w!.padAfter];
 }
 
 function exportLayer(g: GraphBuilder, layer: Layer, ins: Value[], symbols: readonly SymbolicTensor[], isOutput: boolean): LayerResult {

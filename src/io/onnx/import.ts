@@ -10,8 +10,8 @@ import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D } from '../../la
 import { Flatten } from '../../layers/reshaping.js';
 import { Activation, Add } from '../../layers/simple-layers.js';
 import { checkOptions } from '../../tensor/options.js';
-import { Tensor } from '../../tensor/tensor.js';
-import { allocate } from '../../tensor/dtype.js';
+import { convOutputSize } from '../../ops/conv-geometry.js';
+import { tensor, type Tensor } from '../../tensor/tensor.js';
 import { Model } from '../../train/model.js';
 import { checkCalibration } from '../../calibration/apply.js';
 import { OnnxFileError } from './errors.js';
@@ -341,10 +341,9 @@ export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): 
         if (opType === 'Add' && s.pending?.biasFromAdd && (uses.get(n.input![l === s ? 0 : 1]!) ?? 0) === 1) {
           s.pending.biasFromAdd = false;
           const bias = s.pending.weights[1]!.values;
-          s.pending.weights[1] = typed(
+          s.pending.weights[1] = tensor(
             per.map((v, k) => v + bias[k]!),
-            [per.length],
-            dtype,
+            { shape: [per.length], dtype },
           );
           out(s);
           return;
@@ -354,7 +353,7 @@ export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): 
         const betaV = per.map((v) => (opType === 'Add' ? v : opType === 'Sub' ? -v : 0));
         const eps = 2 ** -10;
         const layer = new BatchNormalization({ epsilon: eps, name: layerName(n, i), dtype });
-        const w = [gamma, betaV, per.map(() => 0), per.map(() => 1 - eps)].map((a) => typed(a, [channels], dtype));
+        const w = [gamma, betaV, per.map(() => 0), per.map(() => 1 - eps)].map((a) => tensor(a, { shape: [channels], dtype }));
         out({ kind: 'sym', shape: s.shape, image: s.image, tensor: apply(layer, materialize(s), w) });
         return;
       }
@@ -415,7 +414,7 @@ export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): 
         const bias = ins[2] ? vectorOf(cnst(2, 'B'), m, 1, nodeFail) : new Float64Array(m);
         const name = layerName(n, i);
         const input = materialize(s);
-        const weights = [typed(hwio, [kh, kw, c, m], dtype), typed(bias, [m], dtype)];
+        const weights = [tensor(hwio, { shape: [kh, kw, c, m], dtype }), tensor(bias, { shape: [m], dtype })];
         const make = (activation: ActivationName) =>
           new Conv2D({ filters: m, kernelSize: [kh, kw], strides, dilationRate: dilations, padding, activation, name, dtype });
         const probe = make('linear').computeOutputShape([input.shape]);
@@ -610,7 +609,7 @@ function tensorConst(t: TensorProto, fail: (r: string) => Error): Const {
 }
 
 function floatTensor(c: Const, dtype: FloatDType): Tensor {
-  return typed(c.values as number[], c.dims.slice(), dtype);
+  return tensor(c.values as number[], { shape: c.dims.slice(), dtype });
 }
 
 function gatherConst(data: Const, idx: number[], idxDims: number[], axis: number, fail: (r: string) => Error): Const {
@@ -708,7 +707,7 @@ function denseValue(
 ): Sym {
   const name = layerName(n, i);
   const input = materialize(a);
-  const weights = [typed(kernel.values, [kernel.rows, kernel.cols], dtype), typed(bias, [kernel.cols], dtype)];
+  const weights = [tensor(kernel.values, { shape: [kernel.rows, kernel.cols], dtype }), tensor(bias, { shape: [kernel.cols], dtype })];
   const make = (activation: ActivationName) => new Dense({ units: kernel.cols, activation, name, dtype });
   return { kind: 'sym', shape: [...a.shape.slice(0, -1), kernel.cols], image: false, pending: { make, weights, input, activation: 'linear', outputs } };
 }
@@ -728,21 +727,8 @@ function paddingOf(
   if (auto !== 'NOTSET') throw fail(`auto_pad ${auto} is not supported (TensorFlow's 'same' is SAME_UPPER)`);
   const pads = attrs.get('pads')?.ints ?? [0, 0, 0, 0];
   if (pads.every((p) => p === 0)) return 'valid';
-  const same = [0, 1].map((k) => {
-    const size = shape[2 + k] as number;
-    const out = Math.ceil(size / strides[k]!);
-    const total = Math.max((out - 1) * strides[k]! + (kernel[k]! - 1) * dilations[k]! + 1 - size, 0);
-    return [Math.floor(total / 2), total - Math.floor(total / 2)];
-  });
-  if (pads[0] === same[0]![0] && pads[1] === same[1]![0] && pads[2] === same[0]![1] && pads[3] === same[1]![1]) return 'same';
-  throw fail(
-    `pads ${JSON.stringify(pads)} for a ${shape[2]}×${shape[3]} input are neither 'valid' nor TensorFlow's 'same' (${JSON.stringify([same[0]![0], same[1]![0], same[0]![1], same[1]![1]])})`,
-  );
-}
-
-/** Values as a tensor of the model's parameter dtype. */
-function typed(values: ArrayLike<number>, shape: number[], dtype: FloatDType): Tensor {
-  const data = allocate(dtype, values.length);
-  data.set(values);
-  return new Tensor(data, shape);
+  const [h, w] = [0, 1].map((k) => convOutputSize('importOnnx', 'pads', shape[2 + k] as number, kernel[k]!, strides[k]!, dilations[k]!, 'same'));
+  const same = [h!.padBefore, w!.padBefore, h!.padAfter, w!.padAfter];
+  if (pads.length === 4 && pads.every((p, k) => p === same[k])) return 'same';
+  throw fail(`pads ${JSON.stringify(pads)} for a ${shape[2]}×${shape[3]} input are neither 'valid' nor TensorFlow's 'same' (${JSON.stringify(same)})`);
 }
