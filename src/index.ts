@@ -189,3 +189,6 @@ export { modelToBytes, modelFromBytes, checkpointToBytes, checkpointFromBytes, M
 export { exportOnnx, ONNX_EXPORT_OPSETS, ONNX_DEFAULT_OPSET, type ExportOnnxOptions } from './io/onnx/export.js';
 export { OnnxFileError } from './io/onnx/errors.js';
 export { importOnnx, ONNX_IMPORT_OPERATORS, type ImportOnnxOptions } from './io/onnx/import.js';
+export { importTfjs, type ImportTfjsOptions, type TfjsArtifacts } from './io/tfjs/import.js';
+export { exportTfjs, TFJS_WEIGHTS_FILE, type TfjsModelFiles } from './io/tfjs/export.js';
+export { TfjsModelError } from './io/tfjs/errors.js';

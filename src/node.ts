@@ -5,5 +5,6 @@
 export * from './index.js';
 export * as data from './data/node.js';
 export * as lm from './lm/node.js';
+export { saveTfjs } from './io/tfjs/node.js';
 export { saveModel, loadModel, loadCheckpoint, writeFileAtomic, directoryCheckpoint, modelFile, CHECKPOINT_FILE } from './io/node.js';
 export { trainMnistMlp } from './train/mnist-mlp.js';

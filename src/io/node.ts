@@ -1,6 +1,7 @@
 import { importOnnx } from './onnx/import.js';
 import { OnnxFileError } from './onnx/errors.js';
 import { ONNX_LIMITS } from './onnx/limits.js';
+import { loadTfjsModel } from './tfjs/node.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -79,8 +80,13 @@ export async function saveModel(model: Network, path: string): Promise<void> {
   await writeFileAtomic(path, encodeModel(model, 'saveModel'));
 }
 
-/** Loads a model file written by saveModel (or a checkpoint file). Throws ModelFileError naming the file. */
+/**
+ * Loads a model file written by saveModel (or a checkpoint file), an ONNX file ('.onnx') or a TF.js layers model
+ * ('.json': its model.json, with the weight files beside it). Throws ModelFileError (OnnxFileError,
+ * TfjsModelError) naming the file.
+ */
 export async function loadModel(path: string): Promise<Model> {
+  if (/\.json$/i.test(path)) return loadTfjsModel(path);
   // An ONNX file (by its extension) goes through importOnnx, within its own size bound; anything else is a .lkm file.
   if (/\.onnx$/i.test(path)) {
     const fail = (expected: string, actual: string) => new OnnxFileError('loadModel', source(path), `it must be ${expected}, got ${actual}`);

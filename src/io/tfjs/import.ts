@@ -1,0 +1,371 @@
+import { checkCalibration } from '../../calibration/apply.js';
+import { input } from '../../layers/input.js';
+import type { Layer, SymbolicTensor } from '../../layers/layer.js';
+import { layerFromConfig } from '../../layers/registry.js';
+import type { FloatDType } from '../../tensor/dtype.js';
+import { checkOptions } from '../../tensor/options.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { Model } from '../../train/model.js';
+import { Sequential } from '../../train/sequential.js';
+import { LIMITS } from '../container.js';
+import { show } from '../errors.js';
+import { TfjsChecker } from './errors.js';
+import { KERAS_CLASSES, readLayer, type LayerContext } from './keras-layers.js';
+import { planWeights, readWeight, type PlannedWeight } from './weights.js';
+
+/**
+ * A TF.js layers model as TF.js hands it over: the fields of its `model.json` (`modelTopology`, and
+ * `weightsManifest` with the shard paths) or of the `ModelArtifacts` an IO handler receives (`modelTopology`,
+ * `weightSpecs`), plus the weight bytes: one buffer, or the shards in manifest order.
+ */
+export interface TfjsArtifacts {
+  modelTopology: unknown;
+  weightSpecs?: unknown;
+  weightsManifest?: unknown;
+  weightData: ArrayBuffer | ArrayBufferView | ReadonlyArray<ArrayBuffer | ArrayBufferView>;
+  userDefinedMetadata?: unknown;
+  [field: string]: unknown;
+}
+
+export interface ImportTfjsOptions {
+  /** Names the model in error messages (default "argument 'artifacts'"; loadModel passes "file 'model.json'"). */
+  source?: string;
+  /** The parameters' dtype (default float32, what TF.js computes in; float64 computes the file's weights exactly). */
+  dtype?: FloatDType;
+}
+
+/** The fields of model.json / ModelArtifacts; those not read here only matter to TF.js (training config, signature). */
+const ARTIFACT_FIELDS = [
+  'modelTopology',
+  'weightSpecs',
+  'weightsManifest',
+  'weightData',
+  'userDefinedMetadata',
+  'format',
+  'generatedBy',
+  'convertedBy',
+  'trainingConfig',
+  'signature',
+  'modelInitializer',
+  'initializerSignature',
+];
+
+/** Keras weight names of our weights where they differ (BatchNormalization's running statistics). */
+export const KERAS_WEIGHT_NAMES: Readonly<Record<string, string>> = { movingMean: 'moving_mean', movingVariance: 'moving_variance' };
+
+/**
+ * Builds a logitkit model from a TF.js layers model (TF.js's `model.save` output, or a Keras model converted by
+ * `tensorflowjs_converter`): Sequential or functional, with the layers Dense, Conv2D, MaxPooling2D,
+ * AveragePooling2D, GlobalAveragePooling1D/2D, Flatten, Reshape, Dropout, BatchNormalization, Embedding,
+ * Activation and Add (NHWC, as TF.js). The model computes what TF.js computes: `predict` gives TF.js's output
+ * (probabilities when the last layer ends in softmax) and `predictLogits` its pre-activation. Each layer's
+ * `trainable` is kept. Every config field is checked (an unknown one is an error naming the layer), and every
+ * weight is matched by its name ('<layer>/<weight>') and shape before anything is allocated.
+ */
+export function importTfjs(artifacts: TfjsArtifacts, options: ImportTfjsOptions = {}): Model {
+  const op = 'importTfjs';
+  const o = checkOptions(op, options, ['source', 'dtype']);
+  const check = new TfjsChecker(op, o.source ?? "argument 'artifacts'");
+  const dtype = o.dtype ?? 'float32';
+  if (dtype !== 'float32' && dtype !== 'float64') check.expect('options.dtype', "'float32' or 'float64'", dtype);
+  const a = check.object('artifacts', artifacts, ARTIFACT_FIELDS, ['modelTopology', 'weightData']);
+  if (a.format !== undefined && a.format !== 'layers-model') {
+    check.fail(`format is ${show(a.format)}; importTfjs reads layers models ('layers-model'), not TF.js graph models`);
+  }
+  const plan = planAll(check, a);
+  const data = concatBytes(check, a.weightData as TfjsArtifacts['weightData'], plan.byteLength);
+  const topology = readModelTopology(check, a.modelTopology);
+  const model = buildModel(check, topology, dtype);
+  setWeights(check, model, plan.weights, data, dtype);
+  readUserMetadata(check, a.userDefinedMetadata, model);
+  return model;
+}
+
+/** The weight specs of either form (ModelArtifacts' weightSpecs, or model.json's manifest groups in order). */
+function planAll(check: TfjsChecker, a: Record<string, unknown>): { weights: PlannedWeight[]; byteLength: number } {
+  if ((a.weightSpecs === undefined) === (a.weightsManifest === undefined)) {
+    check.fail('it must have either weightSpecs (ModelArtifacts) or weightsManifest (model.json), not both or neither');
+  }
+  if (a.weightSpecs !== undefined) {
+    const { weights, end } = planWeights(check, 'weightSpecs', a.weightSpecs);
+    return { weights, byteLength: end };
+  }
+  const groups = check.array('weightsManifest', a.weightsManifest, LIMITS.tensors);
+  const names = new Set<string>();
+  let end = 0;
+  const weights = groups.flatMap((g, i) => {
+    const group = check.object(`weightsManifest[${i}]`, g, ['paths', 'weights'], ['paths', 'weights']);
+    const planned = planWeights(check, `weightsManifest[${i}].weights`, group.weights, end, names);
+    end = planned.end;
+    return planned.weights;
+  });
+  return { weights, byteLength: end };
+}
+
+/** The weight bytes as one array of exactly the planned length. */
+function concatBytes(check: TfjsChecker, v: TfjsArtifacts['weightData'], byteLength: number): Uint8Array {
+  const parts = Array.isArray(v) ? v : [v];
+  const bytes = parts.map((p, i) => {
+    if (p instanceof ArrayBuffer) return new Uint8Array(p);
+    if (ArrayBuffer.isView(p)) return new Uint8Array(p.buffer, p.byteOffset, p.byteLength);
+    return check.expect(Array.isArray(v) ? `weightData[${i}]` : 'weightData', 'an ArrayBuffer or a typed array', p);
+  });
+  const total = bytes.reduce((n, b) => n + b.length, 0);
+  if (total !== byteLength) check.fail(`the weight data has ${total} bytes, but the weight specs describe ${byteLength}`);
+  if (bytes.length === 1) return bytes[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const b of bytes) {
+    out.set(b, at);
+    at += b.length;
+  }
+  return out;
+}
+
+/** One layer entry of a Keras config, checked: its class and config, and for a functional model its input nodes. */
+interface KerasLayer {
+  name: string;
+  className: string;
+  config: Record<string, unknown>;
+  path: string;
+  /** Functional models: the layers whose (single) output this layer takes. */
+  inbound: string[];
+}
+
+interface KerasTopology {
+  kind: 'Sequential' | 'Model';
+  name: string;
+  tfjsProducer: boolean;
+  layers: KerasLayer[];
+  inputLayer?: string;
+  outputLayer?: string;
+}
+
+function readModelTopology(check: TfjsChecker, v: unknown): KerasTopology {
+  const t = check.object('modelTopology', v, ['class_name', 'config', 'keras_version', 'backend'], ['class_name', 'config']);
+  // Keras (Python) saves model.json with the topology under "model_config"; TF.js writes it directly.
+  const kind = check.oneOf('modelTopology.class_name', t.class_name, ['Sequential', 'Model', 'Functional'] as const);
+  const version = t.keras_version === undefined ? '' : check.string('modelTopology.keras_version', t.keras_version);
+  const tfjsProducer = version.startsWith('tfjs-layers');
+  // Old Keras wrote a Sequential's config as the bare list of layers.
+  const rawConfig = Array.isArray(t.config) ? { layers: t.config } : t.config;
+  const c = check.object('modelTopology.config', rawConfig, ['name', 'layers', 'input_layers', 'output_layers'], ['layers']);
+  const name = c.name === undefined ? 'tfjs' : check.string('modelTopology.config.name', c.name, 128);
+  const list = check.array('modelTopology.config.layers', c.layers, LIMITS.layers);
+  const layers = list.map((item, i): KerasLayer => {
+    const path = `modelTopology.config.layers[${i}]`;
+    const l = check.object(path, item, ['class_name', 'config', 'name', 'inbound_nodes'], ['class_name', 'config']);
+    const className = check.string(`${path}.class_name`, l.class_name, 128);
+    const config = check.object(`${path}.config`, l.config);
+    const layerName = check.string(`${path}.config.name`, config.name ?? l.name, 128);
+    let inbound: string[] = [];
+    if (kind !== 'Sequential') {
+      const nodes = check.array(`${path}.inbound_nodes`, l.inbound_nodes, 2);
+      if (nodes.length > 1) check.fail(`layer '${layerName}' is applied ${nodes.length} times (shared layers are not supported)`);
+      inbound =
+        nodes.length === 0
+          ? []
+          : check.array(`${path}.inbound_nodes[0]`, nodes[0], 32).map((ref, j) => {
+              const r = check.array(`${path}.inbound_nodes[0][${j}]`, ref, 4);
+              const from = check.string(`${path}.inbound_nodes[0][${j}][0]`, r[0], 128);
+              if (r[1] !== 0 || r[2] !== 0)
+                check.fail(`layer '${layerName}' takes output ${show(r.slice(1, 3))} of '${from}'; only single-output layers applied once are supported`);
+              return from;
+            });
+    }
+    return { name: layerName, className, config, path, inbound };
+  });
+  const topology: KerasTopology = { kind: kind === 'Sequential' ? 'Sequential' : 'Model', name, tfjsProducer, layers };
+  if (topology.kind === 'Model') {
+    const single = (key: 'input_layers' | 'output_layers') => {
+      const refs = check.array(`modelTopology.config.${key}`, c[key], 64);
+      if (refs.length !== 1) check.fail(`modelTopology.config.${key} lists ${refs.length} tensors; importTfjs reads models with one input and one output`);
+      return check.string(`modelTopology.config.${key}[0][0]`, check.array(`modelTopology.config.${key}[0]`, refs[0], 3)[0], 128);
+    };
+    topology.inputLayer = single('input_layers');
+    topology.outputLayer = single('output_layers');
+  }
+  return topology;
+}
+
+/** One example's shape from a Keras batch_input_shape / batch_shape ([null, ...fixed dims]). */
+function exampleShape(check: TfjsChecker, path: string, v: unknown): number[] {
+  const dims = check.array(path, v, 8);
+  if (dims.length < 2 || dims[0] !== null) check.expect(path, 'a batch shape [null, ...dims]', v);
+  return dims.slice(1).map((d, i) => {
+    if (d === null) check.fail(`${path}[${i + 1}] is null; logitkit needs a fixed shape for each example`);
+    return check.int(`${path}[${i + 1}]`, d, 1, 2 ** 31 - 1);
+  });
+}
+
+/** The input of a model: a Keras InputLayer's config, or the shape hint on a Sequential's first layer. */
+function readInput(check: TfjsChecker, l: KerasLayer, feedsEmbedding: boolean, dtype: FloatDType) {
+  const path = `${l.path}.config`;
+  const shapeField = l.config.batch_input_shape !== undefined ? 'batch_input_shape' : 'batch_shape';
+  if (l.config[shapeField] === undefined) check.fail(`${path} has no batch_input_shape: logitkit needs the model's input shape`);
+  const shape = exampleShape(check, `${path}.${shapeField}`, l.config[shapeField]);
+  if (l.className === 'InputLayer') {
+    check.object(path, l.config, ['batch_input_shape', 'batch_shape', 'dtype', 'sparse', 'ragged', 'name']);
+    if (l.config.sparse === true || l.config.ragged === true) check.fail(`input '${l.name}' is sparse or ragged; logitkit reads dense inputs`);
+    const d = l.config.dtype ?? 'float32';
+    check.oneOf(`${path}.dtype`, d, ['float32', 'int32'] as const);
+  }
+  // TF.js casts a float input to the ids an embedding takes; logitkit's input says it takes ids.
+  return { shape, dtype: feedsEmbedding ? ('int32' as const) : dtype };
+}
+
+function buildModel(check: TfjsChecker, t: KerasTopology, dtype: FloatDType): Model {
+  const seen = new Set<string>();
+  for (const l of t.layers) {
+    if (seen.has(l.name)) check.fail(`two layers are named '${l.name}'`);
+    seen.add(l.name);
+  }
+  const layerOf = (l: KerasLayer): Layer => {
+    const c: LayerContext = { check, path: `${l.path}.config`, layer: l.name, className: l.className, tfjsProducer: t.tfjsProducer };
+    const read = readLayer(c, l.config);
+    const config = { ...read.config, ...(dtype === 'float64' && read.className === 'Embedding' ? { dtype } : {}) };
+    let layer: Layer;
+    try {
+      layer = layerFromConfig(read.className, l.name, config);
+    } catch (e) {
+      return check.fail(`layer '${l.name}' (${l.className}): ${(e as Error).message}`);
+    }
+    if (l.config.trainable !== undefined) layer.trainable = check.boolean(`${l.path}.config.trainable`, l.config.trainable);
+    if (read.axis !== undefined) axisOf.set(layer, { axis: read.axis, layer: l.name });
+    return layer;
+  };
+  const axisOf = new Map<Layer, { axis: number; layer: string }>();
+  const apply = (layer: Layer, inputs: SymbolicTensor[], l: KerasLayer): SymbolicTensor => {
+    try {
+      return layer.apply(inputs);
+    } catch (e) {
+      return check.fail(`layer '${l.name}' (${l.className}): ${(e as Error).message}`);
+    }
+  };
+  /** Keras's BatchNormalization axis must be the last one of its input (channels last), as ours. */
+  const checkAxes = (model: Model): Model => {
+    for (const n of model.nodes) {
+      const bn = axisOf.get(n.layer);
+      const rank = n.inputs[0]?.shape.length ?? 0;
+      if (bn && bn.axis !== -1 && bn.axis !== rank - 1) {
+        check.fail(
+          `layer '${bn.layer}' (BatchNormalization) normalizes axis ${bn.axis} of a rank-${rank} input; logitkit normalizes the last axis (channels last)`,
+        );
+      }
+    }
+    return model;
+  };
+  const wrap = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      return check.fail((e as Error).message);
+    }
+  };
+  const name = t.name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 128) || 'tfjs';
+
+  if (t.kind === 'Sequential') {
+    const list = t.layers[0]?.className === 'InputLayer' ? t.layers.slice(1) : t.layers;
+    if (list.length === 0) check.fail('modelTopology.config.layers has no layers');
+    const spec = readInput(check, t.layers[0], list[0].className === 'Embedding', dtype);
+    const layers = list.map((l) => {
+      if (l.className === 'InputLayer') check.fail(`${l.path}: an InputLayer can only be a Sequential model's first layer`);
+      return layerOf(l);
+    });
+    return checkAxes(wrap(() => new Sequential(layers, { inputShape: spec.shape, dtype: spec.dtype, name, seed: 0 })));
+  }
+
+  const syms = new Map<string, SymbolicTensor>();
+  const consumers = new Map<string, string[]>();
+  for (const l of t.layers) for (const from of l.inbound) consumers.set(from, [...(consumers.get(from) ?? []), l.className]);
+  let pending = t.layers;
+  while (pending.length > 0) {
+    const next: KerasLayer[] = [];
+    for (const l of pending) {
+      if (l.className === 'InputLayer') {
+        if (l.name !== t.inputLayer) check.fail(`input layer '${l.name}' is not the model's input ('${t.inputLayer}')`);
+        const spec = readInput(check, l, (consumers.get(l.name) ?? []).includes('Embedding'), dtype);
+        syms.set(
+          l.name,
+          wrap(() => input({ shape: spec.shape, dtype: spec.dtype, name: l.name })),
+        );
+      } else if (l.inbound.every((n) => syms.has(n))) {
+        if (l.inbound.length === 0) check.fail(`layer '${l.name}' has no inbound nodes`);
+        syms.set(
+          l.name,
+          apply(
+            layerOf(l),
+            l.inbound.map((n) => syms.get(n)!),
+            l,
+          ),
+        );
+      } else {
+        next.push(l);
+      }
+    }
+    if (next.length === pending.length) {
+      const missing = next[0].inbound.find((n) => !syms.has(n) && !t.layers.some((l) => l.name === n));
+      check.fail(
+        missing
+          ? `layer '${next[0].name}' takes the output of '${missing}', which is not a layer of the model`
+          : `the layers ${next.map((l) => `'${l.name}'`).join(', ')} form a cycle`,
+      );
+    }
+    pending = next;
+  }
+  const inputSym = syms.get(t.inputLayer!) ?? check.fail(`the model's input layer '${t.inputLayer}' is not an InputLayer of the model`);
+  const outputSym = syms.get(t.outputLayer!) ?? check.fail(`the model's output layer '${t.outputLayer}' is not a layer of the model`);
+  return checkAxes(wrap(() => new Model({ inputs: inputSym, outputs: outputSym, name, seed: 0 })));
+}
+
+/** Loads each of the model's weights from the spec named '<layer>/<keras name>' (or ending so), checking shapes. */
+function setWeights(check: TfjsChecker, model: Model, planned: readonly PlannedWeight[], data: Uint8Array, dtype: FloatDType): void {
+  const byName = new Map(planned.filter((w) => !w.optimizer).map((w) => [w.name, w]));
+  const used = new Set<PlannedWeight>();
+  const values: Tensor[] = [];
+  for (const layer of model.layers) {
+    for (const v of layer.weights) {
+      const param = v.name.slice(v.name.lastIndexOf('/') + 1);
+      const key = `${layer.name}/${KERAS_WEIGHT_NAMES[param] ?? param}`;
+      let w = byName.get(key);
+      if (!w) {
+        const scoped = [...byName.values()].filter((x) => x.name.endsWith(`/${key}`));
+        if (scoped.length > 1) check.fail(`the weights ${scoped.map((x) => `'${x.name}'`).join(', ')} all end in '${key}'`);
+        w = scoped[0];
+      }
+      if (!w) check.fail(`layer '${layer.name}' needs the weight '${key}' of shape [${v.shape.join(', ')}], which the weight specs do not list`);
+      if (w.shape.join() !== v.shape.join())
+        check.fail(`weight '${w.name}' has shape [${w.shape.join(', ')}], layer '${layer.name}' needs [${v.shape.join(', ')}]`);
+      used.add(w);
+      values.push(readWeight(check, data, w, dtype));
+    }
+  }
+  const extra = [...byName.values()].find((w) => !used.has(w));
+  if (extra) check.fail(`the weight '${extra.name}' belongs to no layer of the model`);
+  model.setWeights(values);
+}
+
+/** logitkit's own metadata, when a model saved by exportTfjs carries it (class names, calibration). */
+function readUserMetadata(check: TfjsChecker, v: unknown, model: Model): void {
+  if (v === undefined || v === null) return;
+  const meta = check.object('userDefinedMetadata', v);
+  if (meta.logitkit === undefined) return;
+  const m = check.object('userDefinedMetadata.logitkit', meta.logitkit, ['classNames', 'calibration']);
+  const classes = model.outputShape.at(-1) ?? 0;
+  if (m.classNames !== undefined) {
+    const names = check
+      .array('userDefinedMetadata.logitkit.classNames', m.classNames, LIMITS.layers * 1024)
+      .map((n, i) => check.string(`userDefinedMetadata.logitkit.classNames[${i}]`, n, LIMITS.nameLength));
+    if (names.length !== classes) check.fail(`userDefinedMetadata.logitkit.classNames has ${names.length} names for the model's ${classes} outputs`);
+    model.classNames = names;
+  }
+  if (m.calibration !== undefined) {
+    try {
+      model.calibration = checkCalibration('importTfjs', 'userDefinedMetadata.logitkit.calibration', m.calibration, classes);
+    } catch (e) {
+      check.fail((e as Error).message);
+    }
+  }
+}
+
+export { KERAS_CLASSES };
