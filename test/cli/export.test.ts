@@ -1,5 +1,5 @@
 /**
- * `logitkit export --format onnx`: a model trained by the CLI (the CNN preset's kind of layers on the embedded digits, and a
+ * `logitkit export --format onnx` (and `--format tfjs`, read by TF.js): a model trained by the CLI (the CNN preset's kind of layers on the embedded digits, and a
  * text model) written as ONNX and run in ONNX Runtime gives the model's logits on the test rows; usage errors name the option.
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { data, reshape } from '../../src/index.js';
+import * as tf from '@tensorflow/tfjs';
+import { data, reshape, tensor } from '../../src/index.js';
 import { loadModel } from '../../src/io/node.js';
 import { cli, expectUsageError } from '../helpers/cli.js';
 
@@ -79,11 +80,45 @@ describe('logitkit export', () => {
     Array.from(net.predictLogits(texts).values).forEach((v, i) => expect(Math.abs(v - theirs[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(v))));
   }, 60_000);
 
+  it('--format tfjs writes model.json + weights.bin that TF.js loads and computes; the CLI reads them back', async () => {
+    const model = join(dir, 'cnn.lkm');
+    const out = join(dir, 'cnn-tfjs');
+    const r = await cli('export', '--model', model, '--format', 'tfjs', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/cnn-tfjs: TF.js layers model \(model.json, weights.bin: [\d,]+ bytes\), (Sequential|Model), input \[batch, 28, 28, 1\], output the logits/);
+    const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+    const artifacts = await tf.io.getModelArtifactsForJSON(json, async (m) => [
+      m.flatMap((g) => g.weights),
+      new Uint8Array(readFileSync(join(out, 'weights.bin'))).buffer,
+    ]);
+    await tf.setBackend('cpu');
+    const theirs = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+    const x = Float32Array.from({ length: 16 * 784 }, (_, i) => ((i * 7919) % 256) / 255);
+    const want = (theirs.predict(tf.tensor(x, [16, 28, 28, 1])) as tf.Tensor).dataSync();
+    const ours = (await loadModel(model)).predict(tensor(x, { shape: [16, 28, 28, 1] })).values;
+    want.forEach((v, i) => expect(Math.abs(v - ours[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(v))));
+    const info = await cli('info', '--model', join(out, 'model.json'));
+    expect(info.code, info.err).toBe(0);
+    expect(info.out).toContain('Conv2D');
+    const text = await cli('export', '--model', join(dir, 'pets.lkm'), '--format', 'tfjs', '--out', join(dir, 'pets-tfjs'));
+    expect(text.code).toBe(1);
+    expect(text.err).toContain('a model without a textVectorization');
+    expect(existsSync(join(dir, 'pets-tfjs', 'model.json'))).toBe(false);
+  }, 60_000);
+
   it('usage errors name the option; nothing is written', async () => {
     const out = join(dir, 'never.onnx');
     await expectUsageError(
       ['export', '--model', join(dir, 'pets.lkm'), '--format', 'tflite', '--out', out],
-      "option --format: 'onnx' is the format export writes, got 'tflite'",
+      "option --format: one of 'onnx', 'tfjs', got 'tflite'",
+    );
+    await expectUsageError(
+      ['export', '--model', join(dir, 'pets.lkm'), '--format', 'tfjs', '--opset', '13', '--out', out],
+      'option --opset: only for --format onnx',
+    );
+    await expectUsageError(
+      ['export', '--model', join(dir, 'pets.lkm'), '--format', 'tfjs', '--no-probabilities', '--out', out],
+      'option --no-probabilities: only for --format onnx',
     );
     await expectUsageError(
       ['export', '--model', join(dir, 'pets.lkm'), '--format', 'onnx', '--opset', '9', '--out', out],

@@ -7,7 +7,7 @@ import type { Network } from '../../layers/network.js';
 import type { Model } from '../../train/model.js';
 import { writeFileAtomic } from '../node.js';
 import { TfjsChecker, TfjsModelError } from './errors.js';
-import { exportTfjs, TFJS_WEIGHTS_FILE } from './export.js';
+import { exportTfjs, TFJS_WEIGHTS_FILE, type TfjsModelFiles } from './export.js';
 import { importTfjs } from './import.js';
 
 /** Node-only: TF.js layers models on disk (model.json and its weight files). */
@@ -61,11 +61,12 @@ export async function loadTfjsModel(path: string, op = 'loadModel'): Promise<Mod
 /**
  * Saves a model in TF.js's layers format: DIR/weights.bin, then DIR/model.json (each written atomically, the
  * weights first, so a model.json always names weights that are complete). `tf.loadLayersModel('file://DIR/model.json')`
- * (tfjs-node) or over HTTP reads it; so does loadModel('DIR/model.json').
+ * (tfjs-node) or over HTTP reads it; so does loadModel('DIR/model.json'). Returns what it wrote.
  */
-export async function saveTfjs(model: Network, dir: string): Promise<void> {
-  const { modelJson, weightData } = exportTfjs(model);
+export async function saveTfjs(model: Network, dir: string): Promise<TfjsModelFiles> {
+  const files = exportTfjs(model);
   await mkdir(dir, { recursive: true });
-  await writeFileAtomic(join(dir, TFJS_WEIGHTS_FILE), weightData);
-  await writeFileAtomic(join(dir, 'model.json'), new TextEncoder().encode(JSON.stringify(modelJson)));
+  await writeFileAtomic(join(dir, TFJS_WEIGHTS_FILE), files.weightData);
+  await writeFileAtomic(join(dir, 'model.json'), new TextEncoder().encode(JSON.stringify(files.modelJson)));
+  return files;
 }
