@@ -85,7 +85,9 @@ describe('logitkit export', () => {
     const out = join(dir, 'cnn-tfjs');
     const r = await cli('export', '--model', model, '--format', 'tfjs', '--out', out);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toMatch(/cnn-tfjs: TF.js layers model \(model.json, weights.bin: [\d,]+ bytes\), (Sequential|Model), input \[batch, 28, 28, 1\], output the logits/);
+    expect(r.out).toMatch(
+      /cnn-tfjs: TF.js layers model \(model.json, weights.bin: [\d,]+ bytes\), (Sequential|Model), input \[batch, 28, 28, 1\], output the logits/,
+    );
     const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as tf.io.ModelJSON;
     const artifacts = await tf.io.getModelArtifactsForJSON(json, async (m) => [
       m.flatMap((g) => g.weights),
