@@ -9,7 +9,7 @@ import { Checker } from './validate.js';
  * The logitkit file container (docs/training.md, "File format"): one file, all little-endian.
  *
  *   offset 0   8 bytes  magic 89 4C 4B 4D 0D 0A 1A 0A ("\x89LKM\r\n\x1a\n", PNG-style)
- *   offset 8   uint32   format version (4; versions 1 to 3, before header.metadata, the image layers and the embedding, are still read)
+ *   offset 8   uint32   format version (6; versions 1 to 5, before header.metadata, the image layers, the embedding, text models and trainable flags, are still read)
  *   offset 12  uint32   header length H in bytes (1 .. 16 MiB)
  *   offset 16  uint32   CRC-32 of the header bytes
  *   offset 20  uint32   reserved, 0
@@ -23,7 +23,8 @@ import { Checker } from './validate.js';
  */
 
 export const MAGIC = Uint8Array.of(0x89, 0x4c, 0x4b, 0x4d, 0x0d, 0x0a, 0x1a, 0x0a);
-export const FORMAT_VERSION = 5;
+/** Version 6 added a layer entry's `trainable: false` (Keras's frozen layers, kept for fine-tuning). */
+export const FORMAT_VERSION = 6;
 /** The layer classes that format version 3 added (convolutional networks): an older file cannot name them. */
 export const VERSION_3_LAYERS: readonly string[] = [
   'Conv2D',

@@ -99,6 +99,8 @@ function buildModel(file: DecodedFile): Model {
       if (key) check.fail(`${l.className} layer '${l.name}': config.${key} is not part of format version ${file.version}`);
     }
   }
+  const frozen = file.version < 6 ? topology.layers.find((l) => l.trainable !== undefined) : undefined;
+  if (frozen) check.fail(`layer '${frozen.name}': trainable is not part of format version ${file.version}`);
   const ids = file.version < 4 ? topology.layers.find((l) => l.className === 'Input' && l.config.dtype === 'int32') : undefined;
   if (ids) check.fail(`Input layer '${ids.name}' of dtype int32 (token ids) is not part of format version ${file.version}`);
   const model = buildFromTopology(check, topology, tensors);

@@ -16,7 +16,8 @@ export interface TopologyJSON {
   dtype: 'float32' | 'float64';
   /** The seed the model was created with (for the record; loaded weights replace the initial ones). */
   seed: number;
-  layers: Array<{ className: string; name: string; config: Record<string, unknown> }>;
+  /** `trainable: false` marks a frozen layer (format version 6; absent means trainable). */
+  layers: Array<{ className: string; name: string; config: Record<string, unknown>; trainable?: false }>;
   /** Layer applications in topological order; `inputs` are indices of earlier nodes. */
   nodes: Array<{ layer: string; inputs: number[] }>;
   /** Indices of the nodes that are the model's inputs / outputs. */
@@ -34,7 +35,7 @@ export function topologyOf(model: Network): TopologyJSON {
     name: model.name,
     dtype: model.dtype,
     seed: model.seed,
-    layers: model.layers.map((l) => ({ className: l.className, name: l.name, config: l.getConfig() })),
+    layers: model.layers.map((l) => ({ className: l.className, name: l.name, config: l.getConfig(), ...(l.trainable ? {} : { trainable: false as const }) })),
     nodes: model.nodes.map((n) => ({ layer: n.layer.name, inputs: n.inputs.map(nodeOf) })),
     inputs: model.inputs.map(nodeOf),
     outputs: model.outputs.map(nodeOf),
@@ -42,9 +43,10 @@ export function topologyOf(model: Network): TopologyJSON {
   };
 }
 
-/** The architecture-defining part (no name, seed), to check a checkpoint belongs to a model. */
+/** The architecture-defining part (no name, seed, trainable flags), to check a checkpoint belongs to a model. */
 export function architectureKey(t: TopologyJSON): string {
-  return JSON.stringify([t.dtype, t.layers, t.nodes, t.inputs, t.outputs, t.weights]);
+  const layers = t.layers.map((l) => ({ className: l.className, name: l.name, config: l.config }));
+  return JSON.stringify([t.dtype, layers, t.nodes, t.inputs, t.outputs, t.weights]);
 }
 
 const NAME = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -63,13 +65,15 @@ export function readTopology(check: Checker, v: unknown): TopologyJSON {
   const layerNames = new Set<string>();
   const layers = check.array(`${path}.layers`, o.layers, LIMITS.layers).map((item, i) => {
     const p = `${path}.layers[${i}]`;
-    const l = check.object(p, item, ['className', 'name', 'config'], ['className', 'name', 'config']);
+    const l = check.object(p, item, ['className', 'name', 'config', 'trainable'], ['className', 'name', 'config']);
+    if (l.trainable !== undefined && l.trainable !== false) check.expect(`${p}.trainable`, 'false (a frozen layer) or absent', l.trainable);
     const cls = check.oneOf(`${p}.className`, l.className, LAYER_CLASSES);
     const lname = check.string(`${p}.name`, l.name, 128);
     if (!NAME.test(lname)) check.expect(`${p}.name`, 'a name of 1 to 128 letters, digits, _ . or -', lname);
     if (layerNames.has(lname)) check.fail(`${p}.name ${JSON.stringify(lname)} is used by two layers`);
     layerNames.add(lname);
-    return { className: cls as string, name: lname, config: LAYERS.get('readTopology', 'className', cls).readConfig(check, `${p}.config`, l.config) };
+    const config = LAYERS.get('readTopology', 'className', cls).readConfig(check, `${p}.config`, l.config);
+    return { className: cls as string, name: lname, config, ...(l.trainable === false ? { trainable: false as const } : {}) };
   });
   const nodes = check.array(`${path}.nodes`, o.nodes, LIMITS.nodes).map((item, i) => {
     const p = `${path}.nodes[${i}]`;
@@ -102,7 +106,11 @@ export function buildFromTopology(check: Checker, t: TopologyJSON, tensors: Read
   t.layers.forEach((l, i) =>
     byName.set(
       l.name,
-      wrap(`${path}.layers[${i}]`, () => layerFromConfig(l.className, l.name, l.config)),
+      wrap(`${path}.layers[${i}]`, () => {
+        const layer = layerFromConfig(l.className, l.name, l.config);
+        if (l.trainable === false) layer.trainable = false;
+        return layer;
+      }),
     ),
   );
   const used = new Set<string>();

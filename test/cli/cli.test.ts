@@ -179,7 +179,7 @@ describe('logitkit train / evaluate / predict / info on a small CSV set', () => 
   it('info summarizes the model', async () => {
     const r = await cli('info', '--model', model);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('format version 5');
+    expect(r.out).toContain('format version 6');
     expect(r.out).toMatch(/Trainable params: 131\b/); // 4·16 + 16 + 16·3 + 3 (the normalization's mean and variance are not trained)
   });
 

@@ -120,7 +120,7 @@ describe('logitkit train-lm and sample', () => {
     const r = await cli('info', '--model', model);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/Classes: "<pad>", "<unk>", .*" "/);
-    expect(r.out).toContain('format version 5,');
+    expect(r.out).toContain('format version 6,');
   });
 
   it('bad arguments are clear errors', async () => {

@@ -116,8 +116,8 @@ describe('corrupt files are rejected with a clear message', () => {
 
   it('wrong version', () => {
     const { header, data } = explode(good);
-    reject(rebuild(header, data, { version: 6 }), /format version 6 is not supported \(this logitkit reads versions 1 to 5\)/);
-    reject(rebuild({ ...header, formatVersion: 7 }, data), /formatVersion 7 does not match/);
+    reject(rebuild(header, data, { version: 7 }), /format version 7 is not supported \(this logitkit reads versions 1 to 6\)/);
+    reject(rebuild({ ...header, formatVersion: 8 }, data), /formatVersion 8 does not match/);
   });
 
   it('truncated weights and truncated files', () => {

@@ -32,7 +32,7 @@ describe('model files keep class names and the data split (format version 2)', (
   });
 
   it('class names and the split round-trip through the bytes', () => {
-    expect(MODEL_FORMAT_VERSION).toBe(5);
+    expect(MODEL_FORMAT_VERSION).toBe(6);
     const m = net();
     m.classNames = ['cat', 'dog'];
     m.dataSplit = { source: 'csv:pets.csv', rows: 120, fingerprint: 'ab12', seed: 7, testFraction: 0.2 };
@@ -53,8 +53,8 @@ describe('model files keep class names and the data split (format version 2)', (
     );
     expect(() => modelFromBytes(withHeader(good, (h) => void ((h.metadata as Record<string, unknown>).colour = 1)))).toThrow(/colour/);
     expect(() => modelFromBytes(withHeader(good, (h) => void (h.formatVersion = 1), 1))).toThrow(/header\.metadata is not part of format version 1/);
-    expect(() => modelFromBytes(withHeader(good, (h) => void (h.formatVersion = 6), 6))).toThrow(
-      /format version 6 is not supported \(this logitkit reads versions 1 to 5\)/,
+    expect(() => modelFromBytes(withHeader(good, (h) => void (h.formatVersion = 7), 7))).toThrow(
+      /format version 7 is not supported \(this logitkit reads versions 1 to 6\)/,
     );
   });
 });
@@ -108,6 +108,30 @@ describe('format version 4 (embeddings, token ids, language models)', () => {
     expect(m.classNames).toEqual(expected.classNames);
     expect(m.inputDType).toBe('int32');
     expect(Array.from(m.predict(tensor(expected.x, { dtype: 'int32' })).values)).toEqual(expected.logits);
+  });
+
+  it('a file written by format version 5 (the build before trainable flags) still loads, every layer trainable, with its logits', () => {
+    const bytes = new Uint8Array(readFileSync(new URL('./fixtures/model-v5.lkm', import.meta.url)));
+    const expected = JSON.parse(readFileSync(new URL('./fixtures/model-v5.json', import.meta.url), 'utf8'));
+    expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true)).toBe(5);
+    const m = modelFromBytes(bytes);
+    expect(m.classNames).toEqual(expected.classNames);
+    expect(m.layers.every((l) => l.trainable)).toBe(true);
+    expect(Array.from(m.predict(tensor(expected.x, { dtype: 'int32' })).values)).toEqual(expected.logits);
+  });
+
+  it('trainable flags round-trip (version 6); a version-5 file cannot hold one; they are not part of a checkpoint architecture', () => {
+    const m = lm();
+    m.layers[1].trainable = false;
+    const bytes = modelToBytes(m);
+    expect(modelFromBytes(bytes).layers.map((l) => l.trainable)).toEqual(m.layers.map((l) => l.trainable));
+    expect(modelFromBytes(modelToBytes(lm())).layers.every((l) => l.trainable)).toBe(true);
+    expect(() => modelFromBytes(withHeader(bytes, (h) => void (h.formatVersion = 5), 5))).toThrow(
+      /layer 'embedding_\d+': trainable is not part of format version 5/,
+    );
+    expect(() => modelFromBytes(withHeader(bytes, (h) => void ((h.model as { layers: Array<Record<string, unknown>> }).layers[1].trainable = true)))).toThrow(
+      /trainable must be false \(a frozen layer\) or absent, got true/,
+    );
   });
 
   it('the language-model metadata round-trips; a version-3 file cannot hold an embedding, int32 ids or that metadata', () => {
