@@ -1,10 +1,9 @@
 import { checkCalibration } from '../../calibration/apply.js';
 import { input } from '../../layers/input.js';
-import type { Layer, SymbolicTensor } from '../../layers/layer.js';
+import type { Layer, SymbolicShape, SymbolicTensor } from '../../layers/layer.js';
 import { layerFromConfig } from '../../layers/registry.js';
 import type { FloatDType } from '../../tensor/dtype.js';
 import { checkOptions } from '../../tensor/options.js';
-import type { Tensor } from '../../tensor/tensor.js';
 import { Model } from '../../train/model.js';
 import { Sequential } from '../../train/sequential.js';
 import { LIMITS } from '../container.js';
@@ -75,8 +74,8 @@ export function importTfjs(artifacts: TfjsArtifacts, options: ImportTfjsOptions 
   const plan = planAll(check, a);
   const data = concatBytes(check, a.weightData as TfjsArtifacts['weightData'], plan.byteLength);
   const topology = readModelTopology(check, a.modelTopology);
-  const model = buildModel(check, topology, dtype);
-  setWeights(check, model, plan.weights, data, dtype);
+  const { model, weights } = buildModel(check, topology, dtype, plan.weights);
+  model.setWeights(weights.map((w) => readWeight(check, data, w, dtype)));
   readUserMetadata(check, a.userDefinedMetadata, model);
   return model;
 }
@@ -199,7 +198,7 @@ function exampleShape(check: TfjsChecker, path: string, v: unknown): number[] {
 }
 
 /** The input of a model: a Keras InputLayer's config, or the shape hint on a Sequential's first layer. */
-function readInput(check: TfjsChecker, l: KerasLayer, feedsEmbedding: boolean, dtype: FloatDType) {
+function readInput(check: TfjsChecker, l: KerasLayer, feedsIds: boolean, dtype: FloatDType) {
   const path = `${l.path}.config`;
   const shapeField = l.config.batch_input_shape !== undefined ? 'batch_input_shape' : 'batch_shape';
   if (l.config[shapeField] === undefined) check.fail(`${path} has no batch_input_shape: logitkit needs the model's input shape`);
@@ -210,139 +209,137 @@ function readInput(check: TfjsChecker, l: KerasLayer, feedsEmbedding: boolean, d
     const d = l.config.dtype ?? 'float32';
     check.oneOf(`${path}.dtype`, d, ['float32', 'int32'] as const);
   }
-  // TF.js casts a float input to the ids an embedding takes; logitkit's input says it takes ids.
-  return { shape, dtype: feedsEmbedding ? ('int32' as const) : dtype };
+  return { shape, dtype: feedsIds ? ('int32' as const) : dtype };
 }
 
-function buildModel(check: TfjsChecker, t: KerasTopology, dtype: FloatDType): Model {
+/** A layer of the model in application order: the Keras entry, our layer, and the layers (by name) it takes. */
+interface Step {
+  entry: KerasLayer;
+  layer: Layer;
+  inputs: string[];
+}
+
+/**
+ * Builds the model in three passes: our layers from the configs (nothing allocated), a walk over the graph's
+ * shapes that matches every weight the layers imply to a spec of the same name and shape (so a small file cannot
+ * make us allocate a huge layer: every weight is backed by its bytes), then the model itself, with the file's
+ * weights. Returns the model and, for each of its weights in order, its spec.
+ */
+function buildModel(check: TfjsChecker, t: KerasTopology, dtype: FloatDType, specs: readonly PlannedWeight[]): { model: Model; weights: PlannedWeight[] } {
   const seen = new Set<string>();
   for (const l of t.layers) {
     if (seen.has(l.name)) check.fail(`two layers are named '${l.name}'`);
     seen.add(l.name);
   }
+  const wrap = <T>(where: string, f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      return check.fail(`${where}${(e as Error).message}`);
+    }
+  };
+  const axisOf = new Map<Layer, number>();
   const layerOf = (l: KerasLayer): Layer => {
     const c: LayerContext = { check, path: `${l.path}.config`, layer: l.name, className: l.className, tfjsProducer: t.tfjsProducer };
     const read = readLayer(c, l.config);
     const config = { ...read.config, ...(dtype === 'float64' && read.className === 'Embedding' ? { dtype } : {}) };
-    let layer: Layer;
-    try {
-      layer = layerFromConfig(read.className, l.name, config);
-    } catch (e) {
-      return check.fail(`layer '${l.name}' (${l.className}): ${(e as Error).message}`);
-    }
+    const layer = wrap(`layer '${l.name}' (${l.className}): `, () => layerFromConfig(read.className, l.name, config));
     if (l.config.trainable !== undefined) layer.trainable = check.boolean(`${l.path}.config.trainable`, l.config.trainable);
-    if (read.axis !== undefined) axisOf.set(layer, { axis: read.axis, layer: l.name });
+    if (read.axis !== undefined) axisOf.set(layer, read.axis);
     return layer;
   };
-  const axisOf = new Map<Layer, { axis: number; layer: string }>();
-  const apply = (layer: Layer, inputs: SymbolicTensor[], l: KerasLayer): SymbolicTensor => {
-    try {
-      return layer.apply(inputs);
-    } catch (e) {
-      return check.fail(`layer '${l.name}' (${l.className}): ${(e as Error).message}`);
-    }
-  };
-  /** Keras's BatchNormalization axis must be the last one of its input (channels last), as ours. */
-  const checkAxes = (model: Model): Model => {
-    for (const n of model.nodes) {
-      const bn = axisOf.get(n.layer);
-      const rank = n.inputs[0]?.shape.length ?? 0;
-      if (bn && bn.axis !== -1 && bn.axis !== rank - 1) {
-        check.fail(
-          `layer '${bn.layer}' (BatchNormalization) normalizes axis ${bn.axis} of a rank-${rank} input; logitkit normalizes the last axis (channels last)`,
-        );
-      }
-    }
-    return model;
-  };
-  const wrap = <T>(f: () => T): T => {
-    try {
-      return f();
-    } catch (e) {
-      return check.fail((e as Error).message);
-    }
-  };
-  const name = t.name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 128) || 'tfjs';
 
+  // Pass 1: the layers in application order, and the input.
+  let inputEntry: KerasLayer;
+  let steps: Step[];
   if (t.kind === 'Sequential') {
     const list = t.layers[0]?.className === 'InputLayer' ? t.layers.slice(1) : t.layers;
     if (list.length === 0) check.fail('modelTopology.config.layers has no layers');
-    const spec = readInput(check, t.layers[0], list[0].className === 'Embedding', dtype);
-    const layers = list.map((l) => {
+    inputEntry = t.layers[0];
+    steps = list.map((l, i) => {
       if (l.className === 'InputLayer') check.fail(`${l.path}: an InputLayer can only be a Sequential model's first layer`);
-      return layerOf(l);
+      return { entry: l, layer: layerOf(l), inputs: [i === 0 ? 'input' : list[i - 1].name] };
     });
-    return checkAxes(wrap(() => new Sequential(layers, { inputShape: spec.shape, dtype: spec.dtype, name, seed: 0 })));
-  }
-
-  const syms = new Map<string, SymbolicTensor>();
-  const consumers = new Map<string, string[]>();
-  for (const l of t.layers) for (const from of l.inbound) consumers.set(from, [...(consumers.get(from) ?? []), l.className]);
-  let pending = t.layers;
-  while (pending.length > 0) {
-    const next: KerasLayer[] = [];
-    for (const l of pending) {
-      if (l.className === 'InputLayer') {
-        if (l.name !== t.inputLayer) check.fail(`input layer '${l.name}' is not the model's input ('${t.inputLayer}')`);
-        const spec = readInput(check, l, (consumers.get(l.name) ?? []).includes('Embedding'), dtype);
-        syms.set(
-          l.name,
-          wrap(() => input({ shape: spec.shape, dtype: spec.dtype, name: l.name })),
-        );
-      } else if (l.inbound.every((n) => syms.has(n))) {
+  } else {
+    const inputs = t.layers.filter((l) => l.className === 'InputLayer');
+    if (inputs.length !== 1 || inputs[0].name !== t.inputLayer) check.fail(`the model's input '${t.inputLayer}' must be its one InputLayer`);
+    inputEntry = inputs[0];
+    steps = [];
+    const done = new Set([inputEntry.name]);
+    let pending = t.layers.filter((l) => l !== inputEntry);
+    while (pending.length > 0) {
+      const next = pending.filter((l) => !l.inbound.every((n) => done.has(n)));
+      for (const l of pending) {
+        if (next.includes(l)) continue;
         if (l.inbound.length === 0) check.fail(`layer '${l.name}' has no inbound nodes`);
-        syms.set(
-          l.name,
-          apply(
-            layerOf(l),
-            l.inbound.map((n) => syms.get(n)!),
-            l,
-          ),
-        );
-      } else {
-        next.push(l);
+        steps.push({ entry: l, layer: layerOf(l), inputs: l.inbound });
+        done.add(l.name);
       }
+      if (next.length === pending.length) {
+        const missing = next[0].inbound.find((n) => !done.has(n) && !seen.has(n));
+        check.fail(
+          missing
+            ? `layer '${next[0].name}' takes the output of '${missing}', which is not a layer of the model`
+            : `the layers ${next.map((l) => `'${l.name}'`).join(', ')} form a cycle`,
+        );
+      }
+      pending = next;
     }
-    if (next.length === pending.length) {
-      const missing = next[0].inbound.find((n) => !syms.has(n) && !t.layers.some((l) => l.name === n));
-      check.fail(
-        missing
-          ? `layer '${next[0].name}' takes the output of '${missing}', which is not a layer of the model`
-          : `the layers ${next.map((l) => `'${l.name}'`).join(', ')} form a cycle`,
-      );
-    }
-    pending = next;
+    if (!done.has(t.outputLayer!)) check.fail(`the model's output layer '${t.outputLayer}' is not a layer of the model`);
   }
-  const inputSym = syms.get(t.inputLayer!) ?? check.fail(`the model's input layer '${t.inputLayer}' is not an InputLayer of the model`);
-  const outputSym = syms.get(t.outputLayer!) ?? check.fail(`the model's output layer '${t.outputLayer}' is not a layer of the model`);
-  return checkAxes(wrap(() => new Model({ inputs: inputSym, outputs: outputSym, name, seed: 0 })));
-}
+  // TF.js casts a float input to the ids an embedding takes; logitkit's input says it takes ids.
+  const feedsIds = steps.some((s) => s.inputs.includes(t.kind === 'Sequential' ? 'input' : inputEntry.name) && s.layer.takesIds);
+  const spec = readInput(check, inputEntry, feedsIds, dtype);
 
-/** Loads each of the model's weights from the spec named '<layer>/<keras name>' (or ending so), checking shapes. */
-function setWeights(check: TfjsChecker, model: Model, planned: readonly PlannedWeight[], data: Uint8Array, dtype: FloatDType): void {
-  const byName = new Map(planned.filter((w) => !w.optimizer).map((w) => [w.name, w]));
-  const used = new Set<PlannedWeight>();
-  const values: Tensor[] = [];
-  for (const layer of model.layers) {
-    for (const v of layer.weights) {
-      const param = v.name.slice(v.name.lastIndexOf('/') + 1);
-      const key = `${layer.name}/${KERAS_WEIGHT_NAMES[param] ?? param}`;
-      let w = byName.get(key);
-      if (!w) {
+  // Pass 2: shapes and weights, without building anything.
+  const byName = new Map(specs.filter((w) => !w.optimizer).map((w) => [w.name, w]));
+  const matched = new Map<string, PlannedWeight>();
+  const shapes = new Map<string, SymbolicShape>([[t.kind === 'Sequential' ? 'input' : inputEntry.name, [null, ...spec.shape]]]);
+  for (const { entry, layer, inputs } of steps) {
+    const inputShapes = inputs.map((n) => shapes.get(n)!);
+    const where = `layer '${entry.name}' (${entry.className}): `;
+    shapes.set(
+      entry.name,
+      wrap(where, () => layer.computeOutputShape(inputShapes)),
+    );
+    const axis = axisOf.get(layer);
+    const rank = inputShapes[0].length;
+    if (axis !== undefined && axis !== -1 && axis !== rank - 1) {
+      check.fail(`${where}it normalizes axis ${axis} of a rank-${rank} input; logitkit normalizes the last axis (channels last)`);
+    }
+    for (const w of wrap(where, () => layer.weightShapes(inputShapes))) {
+      const key = `${entry.name}/${KERAS_WEIGHT_NAMES[w.name] ?? w.name}`;
+      let found = byName.get(key);
+      if (!found) {
         const scoped = [...byName.values()].filter((x) => x.name.endsWith(`/${key}`));
         if (scoped.length > 1) check.fail(`the weights ${scoped.map((x) => `'${x.name}'`).join(', ')} all end in '${key}'`);
-        w = scoped[0];
+        found = scoped[0];
       }
-      if (!w) check.fail(`layer '${layer.name}' needs the weight '${key}' of shape [${v.shape.join(', ')}], which the weight specs do not list`);
-      if (w.shape.join() !== v.shape.join())
-        check.fail(`weight '${w.name}' has shape [${w.shape.join(', ')}], layer '${layer.name}' needs [${v.shape.join(', ')}]`);
-      used.add(w);
-      values.push(readWeight(check, data, w, dtype));
+      if (!found) check.fail(`layer '${entry.name}' needs the weight '${key}' of shape [${w.shape.join(', ')}], which the weight specs do not list`);
+      if (found.shape.join() !== w.shape.join()) {
+        check.fail(`weight '${found.name}' has shape [${found.shape.join(', ')}], layer '${entry.name}' needs [${w.shape.join(', ')}]`);
+      }
+      matched.set(`${entry.name}/${w.name}`, found);
     }
   }
+  const used = new Set(matched.values());
   const extra = [...byName.values()].find((w) => !used.has(w));
   if (extra) check.fail(`the weight '${extra.name}' belongs to no layer of the model`);
-  model.setWeights(values);
+
+  // Pass 3: the model.
+  const name = t.name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 128) || 'tfjs';
+  const model = wrap('', () => {
+    if (t.kind === 'Sequential') {
+      return new Sequential(
+        steps.map((s) => s.layer),
+        { inputShape: spec.shape, dtype: spec.dtype, name, seed: 0 },
+      );
+    }
+    const syms = new Map<string, SymbolicTensor>([[inputEntry.name, input({ shape: spec.shape, dtype: spec.dtype, name: inputEntry.name })]]);
+    for (const s of steps) syms.set(s.entry.name, s.layer.apply(s.inputs.map((n) => syms.get(n)!)));
+    return new Model({ inputs: syms.get(inputEntry.name)!, outputs: syms.get(t.outputLayer!)!, name, seed: 0 });
+  });
+  return { model, weights: model.weights.map((v) => matched.get(v.name)!) };
 }
 
 /** logitkit's own metadata, when a model saved by exportTfjs carries it (class names, calibration). */

@@ -226,6 +226,13 @@ describe('importTfjs: refusals name what is wrong', () => {
     );
   });
 
+  it('a small file claiming huge layers is refused before anything is allocated', () => {
+    const huge = edit((a) => (a.modelTopology.config.layers[7].config.units = 2 ** 30));
+    expect(() => importTfjs(huge)).toThrow(/layer 'dense_Dense\d+' needs \[\d+, 1073741824\]/);
+    const wide = edit((a) => (a.modelTopology.config.layers[0].config.batch_input_shape = [null, 40000, 40000, 2]));
+    expect(() => importTfjs(wide)).toThrow(/needs \[\d+, 16\]/);
+  });
+
   it('weights: wrong byte count, wrong shape, a missing or an extra weight, quantized, non-finite', () => {
     expect(() => importTfjs({ ...base, weightData: new ArrayBuffer(12) })).toThrow(/weight data has 12 bytes/);
     expect(() => importTfjs(edit((a) => (a.weightSpecs[0].shape = [6, 2, 3, 3])))).toThrow(
