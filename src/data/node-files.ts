@@ -22,7 +22,7 @@ export async function readMaybeGzipped(
   const filePath = path instanceof URL ? fileURLToPath(path) : path;
   const source = fileSource(filePath);
   // A stream (pipe, device) that is not gzip stops being read past what its header declares.
-  const enough = (head: Uint8Array) => !isGzip(head) && declaredLength !== undefined && head.length > (declaredLength(head) ?? Infinity);
+  const enough = (head: Uint8Array, total: number) => !isGzip(head) && declaredLength !== undefined && total > (declaredLength(head) ?? Infinity);
   const raw = await readFileBounded(filePath, maxBytes, (expected, actual) => dataError(op, source, expected, actual), enough);
   if (!isGzip(raw)) return raw;
   return gunzipBounded(raw, maxBytes, declaredLength, (actual) =>

@@ -1,4 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { concat } from './concat-bytes.js';
+
+export { concat };
 
 /** How a bounded read failed: what the file must be and what it was, for the caller's error type. */
 export type ReadFailure = (expected: string, actual: string) => Error;
@@ -42,27 +45,29 @@ export async function* readFileChunks(path: string, maxBytes: number, fail: Read
   }
 }
 
+/** How much of a file's start `enough` sees: more than any header it checks (a magic number, an IDX header). */
+export const HEAD_BYTES = 4096;
+
 /**
- * Reads a whole file within `maxBytes` (see readFileChunks). `enough(head)` may stop early once the bytes read
- * so far are known to be invalid (a wrong magic number), so a device like /dev/zero is not read to the limit.
+ * Reads a whole file within `maxBytes` (see readFileChunks). `enough(head, total)` may stop early once the bytes
+ * read so far are known to be invalid (a wrong magic number) or complete, so a device like /dev/zero is not read to
+ * the limit; `head` is the file's first HEAD_BYTES bytes (or all of it, when shorter), `total` the bytes read so
+ * far. (Only the head is joined, so a long file costs one copy, not one per chunk.)
  */
-export async function readFileBounded(path: string, maxBytes: number, fail: ReadFailure, enough?: (head: Uint8Array) => boolean): Promise<Uint8Array> {
+export async function readFileBounded(
+  path: string,
+  maxBytes: number,
+  fail: ReadFailure,
+  enough?: (head: Uint8Array, total: number) => boolean,
+): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
+  let head: Uint8Array = new Uint8Array(0);
   for await (const chunk of readFileChunks(path, maxBytes, fail)) {
     chunks.push(chunk);
     total += chunk.length;
-    if (enough && enough(chunks.length === 1 ? chunk : concat(chunks, total))) break;
+    if (head.length < HEAD_BYTES) head = concat([head, chunk.subarray(0, HEAD_BYTES - head.length)], Math.min(HEAD_BYTES, head.length + chunk.length));
+    if (enough && enough(head, total)) break;
   }
   return chunks.length === 1 ? chunks[0] : concat(chunks, total);
-}
-
-export function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

@@ -84,6 +84,26 @@ export function rng(seed: number): () => number {
   };
 }
 
+/** Float32 values uniform in [lo, hi) from a seeded mulberry32 (a producer's test inputs and weights). */
+export function uniformFloat32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  return Float32Array.from(randomValues(rng(seed), n, lo, hi));
+}
+
+/** max over rows of max_k |a − b| / max_k |a|: relative to the row's scale, so a near-zero logit is not a 1e-5 bar on its own. */
+export function rowRelativeError(ours: ArrayLike<number>, theirs: ArrayLike<number>, classes: number): number {
+  let worst = 0;
+  for (let r = 0; r < ours.length / classes; r++) {
+    let diff = 0;
+    let scale = 0;
+    for (let k = 0; k < classes; k++) {
+      diff = Math.max(diff, Math.abs(ours[r * classes + k]! - theirs[r * classes + k]!));
+      scale = Math.max(scale, Math.abs(ours[r * classes + k]!));
+    }
+    worst = Math.max(worst, diff / Math.max(scale, 1e-30));
+  }
+  return worst;
+}
+
 export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((p, d) => p * d, 1);
 }

@@ -6,6 +6,7 @@ import type { FloatDType } from '../../tensor/dtype.js';
 import { checkOptions } from '../../tensor/options.js';
 import { Model } from '../../train/model.js';
 import { Sequential } from '../../train/sequential.js';
+import { concat } from '../concat-bytes.js';
 import { LIMITS } from '../container.js';
 import { show } from '../errors.js';
 import { TfjsChecker } from './errors.js';
@@ -111,14 +112,7 @@ function concatBytes(check: TfjsChecker, v: TfjsArtifacts['weightData'], byteLen
   });
   const total = bytes.reduce((n, b) => n + b.length, 0);
   if (total !== byteLength) check.fail(`the weight data has ${total} bytes, but the weight specs describe ${byteLength}`);
-  if (bytes.length === 1) return bytes[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const b of bytes) {
-    out.set(b, at);
-    at += b.length;
-  }
-  return out;
+  return bytes.length === 1 ? bytes[0] : concat(bytes, total);
 }
 
 /** One layer entry of a Keras config, checked: its class and config, and for a functional model its input nodes. */

@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { data, input, layers, model, optimizers, reshape, sequential, slice, tensor, textClassifier, type Model, type Tensor } from '../../../src/index.js';
 import { exportOnnx } from '../../../src/io/onnx/export.js';
 import { decodeModel } from '../../../src/io/onnx/schema.js';
+import { rowRelativeError } from '../../helpers/numbers.js';
 
 const EMBEDDED = fileURLToPath(new URL('../../../assets/mnist-10k.idx.gz', import.meta.url));
 
@@ -59,21 +60,6 @@ async function runOrt(bytes: Uint8Array, x: Tensor): Promise<{ logits: Float32Ar
       : new ort.Tensor('float32', Float32Array.from(x.values), x.shape.slice());
   const out = await session.run({ input: feed });
   return { logits: out.logits!.data as Float32Array, probabilities: out.probabilities!.data as Float32Array };
-}
-
-/** max over rows of max_k |a − b| / max_k |b|: relative to the row's scale, so a near-zero logit is not a 1e-5 bar on its own. */
-function rowRelativeError(ours: ArrayLike<number>, theirs: ArrayLike<number>, classes: number): number {
-  let worst = 0;
-  for (let r = 0; r < ours.length / classes; r++) {
-    let diff = 0;
-    let scale = 0;
-    for (let k = 0; k < classes; k++) {
-      diff = Math.max(diff, Math.abs(ours[r * classes + k]! - theirs[r * classes + k]!));
-      scale = Math.max(scale, Math.abs(ours[r * classes + k]!));
-    }
-    worst = Math.max(worst, diff / Math.max(scale, 1e-30));
-  }
-  return worst;
 }
 
 function argmaxRows(v: ArrayLike<number>, classes: number): number[] {

@@ -11,40 +11,21 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportTfjs, importTfjs, input, layers, model, sequential, tensor, textClassifier, type Model } from '../../../src/index.js';
 import { loadModel, saveTfjs } from '../../../src/node.js';
+import { rowRelativeError, uniformFloat32 } from '../../helpers/numbers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-function uniform(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return lo + ((hi - lo) * s) / 2 ** 32;
-  });
-}
-
 /** Random weights for every layer (batch-norm variances positive), so that no weight is its trivial initial value. */
 function randomize(net: Model, seed: number): void {
   net.setWeights(
     net.weights.map((v, i) =>
-      tensor(uniform(v.value.size, seed + i, v.name.endsWith('Variance') ? 0.5 : -0.5, v.name.endsWith('Variance') ? 1.5 : 0.5), { shape: [...v.shape] }),
+      tensor(uniformFloat32(v.value.size, seed + i, v.name.endsWith('Variance') ? 0.5 : -0.5, v.name.endsWith('Variance') ? 1.5 : 0.5), {
+        shape: [...v.shape],
+      }),
     ),
   );
-}
-
-function relError(ours: ArrayLike<number>, theirs: ArrayLike<number>, cols: number): number {
-  let worst = 0;
-  for (let r = 0; r < theirs.length / cols; r++) {
-    let scale = 0;
-    let diff = 0;
-    for (let c = 0; c < cols; c++) {
-      scale = Math.max(scale, Math.abs(theirs[r * cols + c]));
-      diff = Math.max(diff, Math.abs(ours[r * cols + c] - theirs[r * cols + c]));
-    }
-    worst = Math.max(worst, diff / scale);
-  }
-  return worst;
 }
 
 function cnn(): Model {
@@ -90,9 +71,9 @@ describe('exportTfjs: TF.js loads and computes our models', () => {
       'Dense',
       'Dense',
     ]);
-    const x = uniform(32 * 12 * 12 * 2, 8);
+    const x = uniformFloat32(32 * 12 * 12 * 2, 8);
     const want = (theirs.predict(tf.tensor(x, [32, 12, 12, 2])) as tf.Tensor).dataSync();
-    expect(relError(ours.predict(tensor(x, { shape: [32, 12, 12, 2] })).values, want, 4)).toBeLessThan(1e-5);
+    expect(rowRelativeError(ours.predict(tensor(x, { shape: [32, 12, 12, 2] })).values, want, 4)).toBeLessThan(1e-5);
   });
 
   it('a functional model on token ids (embedding, global average pooling 1D, add, activation, softmax output); float64 weights rounded', async () => {
@@ -103,9 +84,9 @@ describe('exportTfjs: TF.js loads and computes our models', () => {
     const ours = model({ inputs: ids, outputs: out, seed: 9 });
     expect(ours.dtype).toBe('float64');
     const theirs = await tfjsOf(exportTfjs(ours));
-    const x = Int32Array.from(uniform(40 * 7, 5, 0, 20), Math.floor);
+    const x = Int32Array.from(uniformFloat32(40 * 7, 5, 0, 20), Math.floor);
     const want = (theirs.predict(tf.tensor(x, [40, 7], 'int32')) as tf.Tensor).dataSync();
-    expect(relError(ours.predict(tensor(x, { shape: [40, 7], dtype: 'int32' })).values, want, 3)).toBeLessThan(1e-5);
+    expect(rowRelativeError(ours.predict(tensor(x, { shape: [40, 7], dtype: 'int32' })).values, want, 3)).toBeLessThan(1e-5);
   });
 
   it("saveTfjs writes model.json and weights.bin that TF.js's own model.json reader loads", async () => {
@@ -120,9 +101,9 @@ describe('exportTfjs: TF.js loads and computes our models', () => {
       return [specs, new Uint8Array(Buffer.concat(bytes)).buffer];
     });
     const theirs = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
-    const x = uniform(8 * 12 * 12 * 2, 12);
+    const x = uniformFloat32(8 * 12 * 12 * 2, 12);
     const want = (theirs.predict(tf.tensor(x, [8, 12, 12, 2])) as tf.Tensor).dataSync();
-    expect(relError(ours.predict(tensor(x, { shape: [8, 12, 12, 2] })).values, want, 4)).toBeLessThan(1e-5);
+    expect(rowRelativeError(ours.predict(tensor(x, { shape: [8, 12, 12, 2] })).values, want, 4)).toBeLessThan(1e-5);
   });
 });
 
@@ -135,7 +116,7 @@ describe('round trip: exportTfjs → importTfjs / loadModel', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lk-tfjs-rt-'));
     await saveTfjs(ours, dir);
     const back = await loadModel(join(dir, 'model.json'));
-    const x = tensor(uniform(5 * 12 * 12 * 2, 1), { shape: [5, 12, 12, 2] });
+    const x = tensor(uniformFloat32(5 * 12 * 12 * 2, 1), { shape: [5, 12, 12, 2] });
     expect(Array.from(back.predict(x).values)).toEqual(Array.from(ours.predict(x).values));
     expect(Array.from(back.predictProba(x).values)).toEqual(Array.from(ours.predictProba(x).values));
     expect(back.classNames).toEqual(['a', 'b', 'c', 'd']);

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importTfjs, tensor, TfjsModelError, type Model, type TfjsArtifacts } from '../../../src/index.js';
 import { loadModel } from '../../../src/node.js';
+import { rowRelativeError, uniformFloat32 } from '../../helpers/numbers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -28,15 +29,6 @@ async function artifactsOf(m: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
   return saved!;
 }
 
-/** Deterministic pseudo-random values in [lo, hi). */
-function uniform(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return lo + ((hi - lo) * s) / 2 ** 32;
-  });
-}
-
 /** Gives every weight of a TF.js model random values (batch-norm variances positive), so no weight is trivial. */
 function randomizeWeights(m: tf.LayersModel, seed: number): void {
   m.setWeights(
@@ -44,7 +36,7 @@ function randomizeWeights(m: tf.LayersModel, seed: number): void {
       const shape = w.shape as number[];
       const variance = w.name.includes('variance');
       return tf.tensor(
-        uniform(
+        uniformFloat32(
           shape.reduce((a, b) => a * b, 1),
           seed + i,
           variance ? 0.5 : -0.5,
@@ -54,21 +46,6 @@ function randomizeWeights(m: tf.LayersModel, seed: number): void {
       );
     }),
   );
-}
-
-/** max |ours − theirs| / max |theirs| over each row, worst row. */
-function relError(ours: ArrayLike<number>, theirs: ArrayLike<number>, cols: number): number {
-  let worst = 0;
-  for (let r = 0; r < theirs.length / cols; r++) {
-    let scale = 0;
-    let diff = 0;
-    for (let c = 0; c < cols; c++) {
-      scale = Math.max(scale, Math.abs(theirs[r * cols + c]));
-      diff = Math.max(diff, Math.abs(ours[r * cols + c] - theirs[r * cols + c]));
-    }
-    worst = Math.max(worst, diff / scale);
-  }
-  return worst;
 }
 
 function cnn(): tf.Sequential {
@@ -89,7 +66,7 @@ function cnn(): tf.Sequential {
 function compare(ours: Model, theirs: tf.LayersModel, x: Float32Array, shape: number[], dtype: 'float32' | 'int32' = 'float32') {
   const want = (theirs.predict(tf.tensor(x, shape, dtype)) as tf.Tensor).dataSync();
   const got = ours.predict(tensor(dtype === 'int32' ? Int32Array.from(x) : x, { shape, dtype })).values;
-  return relError(got, want, want.length / shape[0]);
+  return rowRelativeError(got, want, want.length / shape[0]);
 }
 
 describe('importTfjs: models TF.js wrote', () => {
@@ -99,18 +76,18 @@ describe('importTfjs: models TF.js wrote', () => {
     expect(a.modelTopology).toMatchObject({ class_name: 'Sequential', keras_version: expect.stringMatching(/^tfjs-layers/) });
     const ours = importTfjs(a as TfjsArtifacts);
     expect(ours.className).toBe('Sequential');
-    const x = uniform(32 * 12 * 12 * 2, 3);
+    const x = uniformFloat32(32 * 12 * 12 * 2, 3);
     expect(compare(ours, theirs, x, [32, 12, 12, 2])).toBeLessThan(1e-5);
     // TF.js's logits: the last dense layer's kernel and bias applied to its input, in TF.js ops.
     const penultimate = tf.model({ inputs: theirs.inputs, outputs: theirs.layers[theirs.layers.length - 2].output as tf.SymbolicTensor });
     const [k, b] = theirs.layers[theirs.layers.length - 1].getWeights();
     const logits = tf.add(tf.matMul(penultimate.predict(tf.tensor(x, [32, 12, 12, 2])) as tf.Tensor2D, k as tf.Tensor2D), b).dataSync();
-    expect(relError(ours.predictLogits(tensor(x, { shape: [32, 12, 12, 2] })).values, logits, 4)).toBeLessThan(1e-5);
+    expect(rowRelativeError(ours.predictLogits(tensor(x, { shape: [32, 12, 12, 2] })).values, logits, 4)).toBeLessThan(1e-5);
     // float64: the same weights computed in double precision are within TF.js's float32 rounding too.
     const ours64 = importTfjs(a as TfjsArtifacts, { dtype: 'float64' });
     expect(ours64.dtype).toBe('float64');
     const got64 = ours64.predictLogits(tensor(Float64Array.from(x), { shape: [32, 12, 12, 2], dtype: 'float64' })).values;
-    expect(relError(got64, logits, 4)).toBeLessThan(1e-5);
+    expect(rowRelativeError(got64, logits, 4)).toBeLessThan(1e-5);
   });
 
   it('a functional model (int32 ids → embedding → global average pooling 1D → two dense branches → add → activation → dense)', async () => {
@@ -125,7 +102,7 @@ describe('importTfjs: models TF.js wrote', () => {
     randomizeWeights(theirs, 11);
     const ours = importTfjs((await artifactsOf(theirs)) as TfjsArtifacts);
     expect(ours.className).toBe('Model');
-    const x = Float32Array.from(uniform(40 * 7, 5, 0, 20), Math.floor);
+    const x = Float32Array.from(uniformFloat32(40 * 7, 5, 0, 20), Math.floor);
     expect(compare(ours, theirs, x, [40, 7], 'int32')).toBeLessThan(1e-5);
   });
 
@@ -135,9 +112,9 @@ describe('importTfjs: models TF.js wrote', () => {
     });
     randomizeWeights(theirs, 2);
     const ours = importTfjs((await artifactsOf(theirs)) as TfjsArtifacts);
-    const x = Float32Array.from(uniform(10 * 5, 9, 0, 9), Math.floor);
+    const x = Float32Array.from(uniformFloat32(10 * 5, 9, 0, 9), Math.floor);
     const want = (theirs.predict(tf.tensor(x, [10, 5])) as tf.Tensor).dataSync();
-    expect(relError(ours.predict(tensor(Int32Array.from(x), { shape: [10, 5], dtype: 'int32' })).values, want, 2)).toBeLessThan(1e-5);
+    expect(rowRelativeError(ours.predict(tensor(Int32Array.from(x), { shape: [10, 5], dtype: 'int32' })).values, want, 2)).toBeLessThan(1e-5);
   });
 
   it('keeps each layer trainable flag, so a model frozen in TF.js fine-tunes only its head here', async () => {
@@ -172,7 +149,7 @@ describe("loadModel('model.json'): TF.js's files on disk", () => {
 
   it('reads model.json and its weight shards (one shard, and three) to the same outputs as TF.js', async () => {
     const theirs = cnn();
-    const x = uniform(8 * 12 * 12 * 2, 21);
+    const x = uniformFloat32(8 * 12 * 12 * 2, 21);
     for (const shards of [1, 3]) {
       const ours = await loadModel(join(await writeFiles(theirs, shards), 'model.json'));
       expect(compare(ours, theirs, x, [8, 12, 12, 2])).toBeLessThan(1e-5);
