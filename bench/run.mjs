@@ -12,12 +12,15 @@
 //   others; it times K batches of 128 per run and extrapolates to the 60,000-image epoch (K = 469: whole epochs).
 //   Issue 15's rows: --workloads sampling,linear-ce [--vocabs 32000,128000,256000] [--sampling-runs 400]
 //                    [--sampling-warmup 100] [--sampling-budget 20] [--lce-runs 5] [--lce-warmup 1] [--lce-memory-steps 2]
+//   Issue 16's row: --workloads inference [--infer-models mlp,cnn] [--infer-batches 1,256] [--infer-runs 31]
+//                   [--infer-warmup 30] [--infer-budget 6]   (logitkit model.predict vs ONNX Runtime, 1 thread)
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ARTIFACTS, BENCH_DIR, MM_FLOPS, OUTPUTS_DIR, RESULT_MARKER, ROOT, WORKLOADS, cnnFlops, parseArgs, readOutput, summarize } from './lib/common.mjs';
 import { compareArrays, ensureInputs, references } from './lib/inputs.mjs';
+import { runInferenceRow } from './lib/infer-run.mjs';
 import { LM_WORKLOADS, runLmRows } from './lib/lm-run.mjs';
 
 const args = parseArgs(process.argv.slice(2));
@@ -26,7 +29,7 @@ if (args.help || args.h) {
     fs
       .readFileSync(new URL(import.meta.url), 'utf8')
       .split('\n')
-      .slice(1, 14)
+      .slice(1, 16)
       .join('\n')
       .replace(/^\/\/ ?/gm, ''),
   );
@@ -316,7 +319,7 @@ async function main() {
       // precision; they change only matrix products, so they run only on the rows that have them.
       frameworks.push({ id: 'logitkit-native', label: 'logitkit (native kernels)', ours: true });
       frameworks.push({ id: 'logitkit-native-2t', label: 'logitkit (native, 2 threads)', ours: true, threads: 2 });
-      frameworks.push({ id: 'logitkit-native-f32', label: 'logitkit (native, f32 matMul sums)', ours: true, workloads: ['matmul', 'epoch'] });
+      frameworks.push({ id: 'logitkit-native-f32', label: 'logitkit (native, f32 matMul sums)', ours: true, workloads: ['matmul', 'epoch', 'inference'] });
       frameworks.push({
         id: 'logitkit-native-2t-f32',
         label: 'logitkit (native, 2 threads, f32 sums)',
@@ -341,6 +344,9 @@ async function main() {
   }
   frameworks.push({ id: 'tfjs-wasm', label: `TF.js ${probe.tfjs?.tfjs ?? ''} wasm`, peer: 'tfjs' });
   frameworks.push({ id: 'tfjs-cpu', label: `TF.js ${probe.tfjs?.tfjs ?? ''} cpu`, peer: 'tfjs' });
+  if (probe.onnxruntime?.version)
+    frameworks.push({ id: 'onnxruntime', label: `ONNX Runtime ${probe.onnxruntime.version}`, peer: 'ort', workloads: ['inference'] });
+  else if (workloads.includes('inference')) notice(`ONNX Runtime skipped: ${probe.onnxruntime?.error ?? 'onnxruntime-node not found'}`);
   let python = null;
   let torchInfo = null;
   for (const py of findPython()) {
@@ -460,7 +466,7 @@ async function main() {
   const kernelNames = new Map();
   for (const w of workloads) results[w] = {};
   // Issue 15's rows (sampling, linear-ce) have their own cells and tables (bench/lib/lm-run.mjs).
-  const classic = workloads.filter((w) => !LM_WORKLOADS.has(w));
+  const classic = workloads.filter((w) => !LM_WORKLOADS.has(w) && w !== 'inference');
   for (let round = 0; round < ROUNDS; round++) {
     for (const w of classic) {
       console.log(`\n${WORKLOADS[w].title}${ROUNDS > 1 ? ` (round ${round + 1} of ${ROUNDS})` : ''}`);
@@ -512,6 +518,10 @@ async function main() {
     ? await runLmRows({ workloads, args, selected, only, python, runChild, notice, warn })
     : { results: {}, tables: [], goals: [] };
   Object.assign(results, lm.results);
+  const infer = workloads.includes('inference')
+    ? await runInferenceRow({ args, selected, only, runChild, notice, warn })
+    : { results: {}, tables: [], goals: [] };
+  Object.assign(results, infer.results);
   if (results.epoch) {
     const checks = checkEpochs(Object.values(results.epoch));
     for (const [id, c] of Object.entries(checks)) results.epoch[id].check = c;
@@ -591,7 +601,7 @@ async function main() {
     if (refBlas && /PyTorch/.test(g.goal) && /matMul|epoch/.test(g.goal))
       g.caveat = "PyTorch runs on the reference BLAS here, a much weaker baseline than the issue's";
   }
-  goals.push(...lm.goals);
+  goals.push(...lm.goals, ...infer.goals);
   const goalLines = goals.map(
     (g) =>
       `- ${g.met ? '[x]' : '[ ]'} ${g.ours}: ${g.goal} (measured ${fmtNum(g.ratio)}${g.unitText ?? (g.goal.includes('TF.js') ? '×' : g.goal.includes('GFLOP') ? ' of theirs' : g.unit === 'memory' ? ' ours/theirs (MiB)' : ' ours/theirs')})${g.caveat ? ` — ${g.caveat}` : ''}`,
@@ -632,7 +642,7 @@ async function main() {
     console.log('\n## Peak RSS of each worker process (and garbage collections during the timed runs, Node only)\n');
     console.log(memTable);
   }
-  for (const t of lm.tables) console.log(`\n## ${t.title}\n\n${t.md}`);
+  for (const t of [...lm.tables, ...infer.tables]) console.log(`\n## ${t.title}\n\n${t.md}`);
   if (cnnLines.length) console.log(`\n## CNN epoch: work and rate\n\n${cnnLines.join('\n')}`);
   if (goalLines.length) console.log(`\n## Goals\n\n${goalLines.join('\n')}`);
   if (notices.length) console.log(`\nNotices:\n${notices.map((n) => `- ${n}`).join('\n')}`);
@@ -653,6 +663,7 @@ async function main() {
       trainApi: lk.trainApi ?? null,
       ...probe.tfjs,
       torch: torchInfo,
+      onnxruntime: probe.onnxruntime ?? null,
     },
     settings: {
       rounds: ROUNDS,
@@ -672,7 +683,7 @@ async function main() {
     goals,
     notices,
     warnings,
-    tables: { medians: medianTable, ratios: ratioTable, memory: memTable, cnn: cnnLines, lm: lm.tables },
+    tables: { medians: medianTable, ratios: ratioTable, memory: memTable, cnn: cnnLines, lm: lm.tables, inference: infer.tables },
   };
   fs.mkdirSync(path.dirname(JSON_PATH), { recursive: true });
   fs.writeFileSync(JSON_PATH, JSON.stringify(report, null, 2));
@@ -699,7 +710,7 @@ async function main() {
           memTable,
         ]
       : []),
-    ...lm.tables.flatMap((t) => ['', `**${t.title}**`, '', t.md]),
+    ...[...lm.tables, ...infer.tables].flatMap((t) => ['', `**${t.title}**`, '', t.md]),
     ...(cnnLines.length ? ['', '**CNN epoch: work and rate**', '', ...cnnLines] : []),
     ...(goalLines.length ? ['', '**Goals**', '', ...goalLines] : []),
     ...(notices.length ? ['', '**Notices**', '', ...notices.map((n) => `- ${n}`)] : []),

@@ -5,6 +5,8 @@
 //   node bench/worker.mjs --framework logitkit-native --workload cnn --cnn-batches 60 --cnn-runs 3
 //   node --expose-gc bench/worker.mjs --framework logitkit-native --workload sampling --vocab 256000 --runs 300
 //   node --expose-gc bench/worker.mjs --framework logitkit-native --workload linear-ce --path materialised --measure memory
+//   node bench/worker.mjs --framework onnxruntime --workload inference --model mlp --batch 256 [--runs 31] [--warmup 30]
+//   node bench/worker.mjs --framework logitkit-native --workload inference --prepare   (writes the models and .onnx)
 //   node bench/worker.mjs --probe
 // Prints one line `BENCH_RESULT {json}` (other lines on stdout are library chatter).
 import { PerformanceObserver, performance } from 'node:perf_hooks';
@@ -48,6 +50,14 @@ async function probe() {
     out.logitkit = await (await import('./frameworks/logitkit.mjs')).probe();
   } catch (e) {
     out.logitkit = { available: false, reason: String(e?.message ?? e) };
+  }
+  try {
+    // ONNX Runtime (the inference row's peer), resolved from the project like the tests resolve it.
+    const { createRequire } = await import('node:module');
+    const require = createRequire(new URL('../package.json', import.meta.url));
+    out.onnxruntime = { version: require('onnxruntime-node/package.json').version };
+  } catch (e) {
+    out.onnxruntime = { error: String(e?.message ?? e).split('\n')[0] };
   }
   try {
     out.tfjs = (await import('./frameworks/tfjs.mjs')).versions();
@@ -97,6 +107,18 @@ async function main() {
   const budgetMs = 1000 * Number(args.budget ?? 30);
   const meta = readMeta();
   const rssStart = peakRssMiB();
+  if (workload === 'inference') {
+    // Issue 16's row (bench/lib/infer-worker.mjs): ONNX Runtime needs no logitkit kernel set.
+    const infer = await import('./lib/infer-worker.mjs');
+    const fw = framework === 'onnxruntime' ? null : await loadFramework(framework);
+    const rssLoaded = peakRssMiB();
+    const result = { framework, workload, info: fw?.info(), notes: fw?.notes ?? [] };
+    if (args.prepare) await infer.prepareInference(fw.lk, result);
+    else await infer.runInferenceCell(fw, args, result);
+    result.rss = { startMiB: rssStart, afterLoadMiB: rssLoaded, peakMiB: peakRssMiB() };
+    emit(result);
+    return;
+  }
   const fw = await loadFramework(framework);
   const rssLoaded = peakRssMiB();
   const result = { framework, workload, info: fw.info(), notes: fw.notes };

@@ -38,6 +38,11 @@ export const WORKLOADS = {
     title: 'nn.linearCrossEntropy forward + backward, N = 1,024, D = 512, V = 65,536, against the materialised path',
     short: 'linear cross-entropy 1024×512×65536',
   },
+  // Issue 16 (bench/lib/infer-run.mjs): its own cells, table and goal.
+  inference: {
+    title: 'inference throughput, MLP 784-128-10 and the CNN, batch 1 and 256, float32 logits, against ONNX Runtime (one thread)',
+    short: 'inference MLP/CNN b1/b256',
+  },
 };
 
 export const CE_ROWS = 2048;
