@@ -328,14 +328,44 @@ export class Model extends Network {
     return this.measure(data.x, data.y, batchSize);
   }
 
+  /**
+   * The inference passes' storage recycler: the intermediate tensors of one predict call (every layer's output but
+   * the one returned) go back to it, and the next call with the same input shape reuses them instead of allocating
+   * (and page-faulting in) fresh arrays. It holds one call's intermediates between calls (two chunk shapes at most)
+   * and is emptied when the input shape changes. Only for models made of the library's layers (recyclingSafe's rule).
+   */
+  private predictRecycler: { key: string; recycler: BufferRecycler } | null = null;
+
   private run(op: string, xIn: unknown, options: BatchOptions | undefined, pick: (r: { outputs: Tensor[]; preActivation: Tensor | null }) => Tensor): Tensor {
     const batchSize = checkBatchSize(op, options?.batchSize, 1024);
     const x = this.prepareX(op, 'x', xIn);
     const n = x.shape[0];
-    if (n <= batchSize) return pick(this.forward([x]));
+    const recycler = this.inferenceRecycler(x, batchSize);
+    const once = (xb: Tensor): Tensor => {
+      if (!recycler) return pick(this.forward([xb]));
+      const out = recycler.run(() => pick(this.forward([xb])));
+      const v = out.values;
+      // The returned tensor must own whole arrays of its own: a view into a recycled array would be overwritten.
+      if (v.byteOffset !== 0 || v.byteLength !== v.buffer.byteLength) {
+        recycler.clear();
+        this.predictRecycler = null;
+      } else recycler.release(new Set([v]));
+      return out;
+    };
+    if (n <= batchSize) return once(x);
     const parts: Tensor[] = [];
-    for (let start = 0; start < n; start += batchSize) parts.push(pick(this.forward([slice(x, start, Math.min(batchSize, n - start))])));
+    for (let start = 0; start < n; start += batchSize) parts.push(once(slice(x, start, Math.min(batchSize, n - start))));
     return concat(parts, 0);
+  }
+
+  private inferenceRecycler(x: Tensor, batchSize: number): BufferRecycler | null {
+    if (!this.layers.every(isLibraryLayer)) return null;
+    const key = `${x.dtype}:${x.shape.join(',')}:${batchSize}`;
+    if (this.predictRecycler?.key !== key) {
+      this.predictRecycler?.recycler.clear();
+      this.predictRecycler = { key, recycler: new BufferRecycler() };
+    }
+    return this.predictRecycler.recycler;
   }
 
   /** The model's output for a batch: the logits, for the usual output layer without activation. */

@@ -168,3 +168,34 @@ describe('fit recycles each step’s storage', () => {
     resumed.getWeights().forEach((w, i) => expect(bitsEqual(w, reference.getWeights()[i])).toBe(true));
   });
 });
+
+describe('predict recycles the intermediates of the previous call', () => {
+  it('returns the same values call after call, and earlier results stay intact', () => {
+    const net = classifier(6);
+    const x = tensor(
+      Array.from({ length: 40 }, (_, i) => Math.sin(i)),
+      { shape: [8, 5] },
+    );
+    const x2 = tensor(
+      Array.from({ length: 40 }, (_, i) => Math.cos(i)),
+      { shape: [8, 5] },
+    );
+    const first = net.predict(x);
+    const snapshot = Float32Array.from(first.values);
+    const logits = net.predictLogits(x2);
+    const logitsSnapshot = Float32Array.from(logits.values);
+    for (let i = 0; i < 3; i++) {
+      expect(Array.from(net.predict(x).values)).toEqual(Array.from(snapshot));
+      expect(Array.from(net.predictProba(x2).values).every((p) => p > 0 && p < 1)).toBe(true);
+    }
+    expect(Array.from(first.values)).toEqual(Array.from(snapshot));
+    expect(Array.from(logits.values)).toEqual(Array.from(logitsSnapshot));
+    // Batches split into chunks (the last one shorter), and a single example, agree with one pass.
+    const chunked = net.predict(x, { batchSize: 3 });
+    expect(Array.from(net.predict(x, { batchSize: 3 }).values)).toEqual(Array.from(snapshot));
+    expect(Array.from(chunked.values)).toEqual(Array.from(snapshot));
+    const one = net.predict(tensor(Array.from(x.values.slice(5, 10)), { shape: [1, 5] }));
+    expect(Array.from(one.values)).toEqual(Array.from(snapshot.slice(3, 6)));
+    expect(Array.from(first.values)).toEqual(Array.from(snapshot));
+  });
+});
