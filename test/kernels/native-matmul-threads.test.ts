@@ -48,3 +48,34 @@ describe.runIf(addon !== null)('native matMul: 1 and 2 threads give the same bit
     expect(one[40]).toBeNaN();
   });
 });
+
+// One row against a row-major B skips the packing (matmul.cc's gemv); its sums must be the packed path's bits.
+describe.runIf(addon !== null)('native matMul: a single row gives the bits of the same row in a larger product', () => {
+  const cases: [string, 'f32' | 'f64', number, number, boolean][] = [
+    ['784 × 128 (a dense layer at batch 1), sparse row', 'f32', 784, 128, false],
+    ['1600 × 10, the narrow tile in the larger product', 'f32', 1600, 10, false],
+    ['600 × 200 from Aᵀ, column tails', 'f32', 600, 200, true],
+    ['300 × 130, float64', 'f64', 300, 130, false],
+    ['5 × 3, shallow and narrow', 'f32', 5, 3, false],
+  ];
+  for (const [name, type, k, n, ta] of cases) {
+    it(name, () => {
+      const Type = type === 'f32' ? Float32Array : Float64Array;
+      const m = 5;
+      const a = randomArray(Type, m * k, 1, m + k);
+      const b = randomArray(Type, k * n, 1, n);
+      for (let i = 0; i < a.length; i++) if (i % 5 < 2) a[i] = 0;
+      for (const float32Sums of type === 'f32' ? [false, true] : [false]) {
+        const all = new Type(m * n);
+        addon!.matMul(a, b, all, 1, m, k, n, ta, false, 0, 0, float32Sums, 1);
+        for (let r = 0; r < m; r++) {
+          const row = new Type(k);
+          for (let p = 0; p < k; p++) row[p] = ta ? a[p * m + r]! : a[r * k + p]!;
+          const one = new Type(n);
+          addon!.matMul(row, b, one, 1, 1, k, n, false, false, 0, 0, float32Sums, 1);
+          expectSameValues(one, all.subarray(r * n, (r + 1) * n), `row ${r}, float32Sums ${float32Sums}`);
+        }
+      }
+    });
+  }
+});

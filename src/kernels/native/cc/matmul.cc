@@ -173,6 +173,71 @@ bool gemm(const In* a, const In* b, T* c, size_t ldc, int m, int k, int n, const
   return true;
 }
 
+/** a·b + c as the micro-kernel's fusedMultiplyAdd computes it, for one value (the vector loop's tail). */
+template <typename T> inline T scalarMultiplyAdd(T a, T b, T c) {
+#if defined(__AVX512F__) || defined(__FMA__)
+  return __builtin_fma(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+
+/** C (1 × n, type T) = a·op(B) for one row a and a row-major B (brs == 1), without packing B: each depth's row of B is
+ *  read once, as it is stored, into column accumulators held in registers. The sums are the packed path's bits: each
+ *  KC-deep block summed from zero in depth order with fused multiply-adds, the blocks added in order (it skips no
+ *  zeros, so only the sign of a zero sum whose products all underflow can differ, as between skipping and not). At
+ *  batch 1 the packed path spent most of its time copying all of B into panels. */
+template <typename T, typename In>
+void gemv(const In* a, const In* b, T* c, int k, int n, const Layout& s) {
+  using V = typename Vec<T>::type;
+  using U = typename Vec<T>::unaligned;
+  constexpr int W = Vec<T>::lanes, NV = 16;  // 16 accumulators: 128 float64 or 256 float32 columns with AVX-512
+  typedef In InVec __attribute__((vector_size(sizeof(In) * W), aligned(alignof(In))));
+  if (k == 0) {
+    std::fill(c, c + n, T(0));
+    return;
+  }
+  for (int pc = 0; pc < k; pc += KC) {
+    const int kc = std::min(KC, k - pc);
+    const bool first = pc == 0;
+    int j0 = 0;
+    for (; j0 + W <= n; j0 += NV * W) {
+      const int nv = std::min(NV, (n - j0) / W);
+      V acc[NV];
+      for (int v = 0; v < NV; v++) acc[v] = V{};
+      if (nv == NV) {
+        for (int p = pc; p < pc + kc; p++) {
+          const T ap = (T)a[(size_t)p * s.aps];
+          const V av = broadcastLoad<V>(&ap);
+          const In* row = b + (size_t)p * s.bps + j0;
+#pragma GCC unroll 16
+          for (int v = 0; v < NV; v++) acc[v] = fusedMultiplyAdd(av, __builtin_convertvector(*(const InVec*)(row + v * W), V), acc[v]);
+        }
+      } else {
+        for (int p = pc; p < pc + kc; p++) {
+          const T ap = (T)a[(size_t)p * s.aps];
+          const V av = broadcastLoad<V>(&ap);
+          const In* row = b + (size_t)p * s.bps + j0;
+          for (int v = 0; v < nv; v++) acc[v] = fusedMultiplyAdd(av, __builtin_convertvector(*(const InVec*)(row + v * W), V), acc[v]);
+        }
+      }
+      for (int v = 0; v < nv; v++) {
+        U* out = (U*)(c + j0 + v * W);
+        *out = first ? acc[v] : *out + acc[v];
+      }
+      if (nv < NV) {
+        j0 += nv * W;
+        break;
+      }
+    }
+    for (int j = j0; j < n; j++) {
+      T acc = 0;
+      for (int p = pc; p < pc + kc; p++) acc = scalarMultiplyAdd((T)a[(size_t)p * s.aps], (T)b[(size_t)p * s.bps + j], acc);
+      c[j] = first ? acc : c[j] + acc;
+    }
+  }
+}
+
 /** One batch item, its C split over `threads` ranges; sums of type T, rounded into out when T is wider. */
 template <typename T, bool Narrow, typename In, typename Out>
 bool product(const In* a, const In* b, Out* out, T* work, int m, int k, int n, const Layout& s, int threads) {
@@ -183,6 +248,12 @@ bool product(const In* a, const In* b, Out* out, T* work, int m, int k, int n, c
   const int step = ((total + parts - 1) / parts + align - 1) / align * align;
   parts = (total + step - 1) / step;
   T* c = work ? work : (T*)out;
+  if (m == 1 && s.brs == 1) {
+    // One row against a row-major B (a dense layer at batch 1): no packing, one thread (it is bound by reading B).
+    gemv<T>(a, b, c, k, n, s);
+    if (work) for (int j = 0; j < n; j++) out[j] = (Out)work[j];
+    return true;
+  }
   bool ok = true;
   auto run = [&](int part) {
     const int start = part * step, end = std::min(total, start + step);
