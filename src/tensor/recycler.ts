@@ -33,10 +33,14 @@ export class BufferRecycler {
     return array;
   }
 
-  /** Returns the arrays taken since the last release to the free lists, except those in `keep`. */
+  /**
+   * Returns the arrays taken since the last release to the free lists, except those in `keep` and any array over
+   * the same memory as one of them (a view made by another array object must not be handed out again either).
+   */
   release(keep: ReadonlySet<TypedArray>): void {
+    const keptMemory = new Set<ArrayBufferLike>([...keep].map((a) => a.buffer));
     for (const array of this.taken) {
-      if (keep.has(array)) continue;
+      if (keep.has(array) || keptMemory.has(array.buffer)) continue;
       const k = key(dtypeOfArray(array), array.length);
       const list = this.free.get(k);
       if (list) list.push(array);

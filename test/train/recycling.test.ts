@@ -35,6 +35,13 @@ describe('BufferRecycler', () => {
     expect(Array.from(b)).toEqual([3, 3, 3, 3, 3]);
   });
 
+  it('never hands out an array over the same memory as a kept one (a view made by another array object)', () => {
+    const r = new BufferRecycler();
+    const taken = r.run(() => allocate('float32', 6));
+    r.release(new Set([new Float32Array(taken.buffer)]));
+    expect(r.run(() => allocate('float32', 6))).not.toBe(taken);
+  });
+
   it('never hands out a kept array, and serves nothing outside run', () => {
     const r = new BufferRecycler();
     const kept = r.run(() => allocate('int32', 3));
