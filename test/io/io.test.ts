@@ -218,4 +218,23 @@ describe('corrupt files are rejected with a clear message', () => {
     }
     expect(readFileSync(path).length).toBe(good.length);
   });
+
+  it('readFileBounded hands its early-stop check the head of the file, not every byte read so far (linear time)', async () => {
+    const { HEAD_BYTES, readFileBounded } = await import('../../src/io/read-bounded.js');
+    const path = join(dir, 'big.bin');
+    const bytes = Uint8Array.from({ length: 40 * HEAD_BYTES + 123 }, (_, i) => (i * 7) & 255);
+    writeFileSync(path, bytes);
+    const seen: Array<[number, number]> = [];
+    const fail = (e: string, a: string) => new Error(`${e} / ${a}`);
+    const out = await readFileBounded(path, 1e9, fail, (head, total) => (seen.push([head.length, total]), false));
+    expect(out).toEqual(bytes);
+    // Before: the check got concat(all chunks) at every chunk, so reading copied O(size²) bytes.
+    expect(Math.max(...seen.map(([h]) => h))).toBeLessThanOrEqual(2 * HEAD_BYTES);
+    expect(seen.at(-1)![1]).toBe(bytes.length);
+    expect(seen.every(([h, t]) => h === Math.min(t, HEAD_BYTES) || h >= HEAD_BYTES)).toBe(true);
+    // The check still stops the read, on the count of bytes: within one 64 KiB chunk past the point it says so.
+    const early = await readFileBounded(path, 1e9, fail, (_head, total) => total > 3 * HEAD_BYTES);
+    expect(early.length).toBeLessThanOrEqual(3 * HEAD_BYTES + 2 ** 16);
+    expect(early.length).toBeLessThan(bytes.length);
+  });
 });
