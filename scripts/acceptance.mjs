@@ -23,9 +23,20 @@
 //      ours: textClassifier (the CLI's default tfidf preset) trained with TEXT_TRAINING_DEFAULTS; scikit-learn:
 //      TfidfVectorizer() + LogisticRegression() (scripts/text_baseline_sklearn.py, Debian's python3-sklearn), same
 //      split. Bars: F1 on spam ≥ scikit-learn's, and wall time for training + prediction ≤ 2 × scikit-learn's.
+//  (g) `finetune`, issue 16: fine-tuning the head of an imported CNN on new classes, against doing the same in PyTorch.
+//      scripts/finetune_torch.py (Debian's python3-torch, one thread) trains a small CNN with batch norms on
+//      Fashion-MNIST classes 0–4 (seeded), exports it with torch.onnx.export, then per seed freezes it and trains a new
+//      Linear(64, 5) head for classes 5–9 (Adam 1e-3, batch 32, 20 epochs, the first 1,000 training images of each new
+//      class); test accuracy on the 5,000 test images of classes 5–9. Ours: loadModel of that .onnx, every layer
+//      frozen, a new layers.dense head on the logits layer's input, the same recipe on the same images, twice per
+//      seed: "matched" (PyTorch's initial head weights and epoch orders, from the script's plan.json) and "native"
+//      (the documented workflow: a head with zero initial kernel, our own shuffling with that seed; --finetune-init
+//      glorotUniform measures Dense's default instead). Bars on the medians over the seeds: native ≥ PyTorch − 0.5
+//      points, matched ≥ PyTorch − 0.1 points (see the row for why).
 // Prints seconds per epoch; exits 1 when a bar is missed, 2 when a dataset is missing.
-// Usage: node scripts/acceptance.mjs [--only mnist|fashion|calibration|cnn|lm|text[,...]] [--fashion-dir DIR] [--json]
+// Usage: node scripts/acceptance.mjs [--only mnist|fashion|calibration|cnn|lm|text|finetune[,...]] [--fashion-dir DIR] [--json]
 //                                    [--lm-chars 300000] [--lm-epochs 3] [--fortunes-dir DIR]
+//                                    [--finetune-seeds 0,1,2] [--finetune-epochs 20] [--finetune-init zeros|glorotUniform|...]
 //                                    [--text-repeats 3] [--cnn-epochs 10] [--no-torch] [--cnn-limit N]   (N: train on the first N images only,
 //                                    a smoke test of the wiring; the bar then means nothing)
 // ACCEPTANCE_ONLY=cnn does what --only cnn does (the CNN row alone takes ≈ 10–15 min: PyTorch's 10 epochs ≈ 8).
@@ -42,7 +53,7 @@ const flag = (name) => {
   return i < 0 ? undefined : args[i + 1];
 };
 const onlyList = (flag('--only') ?? process.env.ACCEPTANCE_ONLY)?.split(',').filter(Boolean);
-const ROWS = ['mnist', 'fashion', 'calibration', 'cnn', 'lm', 'text'];
+const ROWS = ['mnist', 'fashion', 'calibration', 'cnn', 'lm', 'text', 'finetune'];
 const badRows = onlyList?.filter((r) => !ROWS.includes(r)) ?? [];
 if (badRows.length) {
   console.error(`acceptance: unknown row(s) ${badRows.join(', ')} in --only / ACCEPTANCE_ONLY; known: ${ROWS.join(', ')}`);
@@ -489,6 +500,146 @@ if (runs('text')) {
         `time ours / scikit-learn ${timeRatio.toFixed(2)} (bar ≤ 2) ${timeRatio <= 2 ? 'PASS' : 'FAIL'}`,
     );
   }
+  results.push(row);
+}
+
+if (runs('finetune')) {
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const seeds = flag('--finetune-seeds') ?? '0,1,2';
+  const epochs = Number(flag('--finetune-epochs') ?? 20);
+  const headInit = flag('--finetune-init') ?? 'zeros';
+  const recipe = { learningRate: 1e-3, batchSize: 32, epochs, trainPerClass: 1000 };
+  log(
+    `(g) fine-tuning the head of an imported CNN on new classes: backbone trained by PyTorch on Fashion-MNIST classes 0–4, new head for classes 5–9, ` +
+      `Adam ${recipe.learningRate}, batch ${recipe.batchSize}, ${epochs} epochs, ${recipe.trainPerClass} training images per new class, seeds ${seeds}; our native head's kernel initializer ${headInit}`,
+  );
+  if (!existsSync(fashionDir)) {
+    console.error(`acceptance: ${fashionDir} not found (install the Debian package dataset-fashion-mnist or pass --fashion-dir)`);
+    process.exit(2);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'logitkit-finetune-'));
+  const python = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
+  const script = fileURLToPath(new URL('./finetune_torch.py', import.meta.url));
+  const torchArgs = ['--out', dir, '--fashion-dir', fashionDir, '--seeds', seeds, '--epochs', String(epochs)];
+  torchArgs.push('--batch-size', String(recipe.batchSize), '--lr', String(recipe.learningRate), '--train-per-class', String(recipe.trainPerClass));
+  const summary = await new Promise((resolve) => {
+    const child = spawn(python, [script, ...torchArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => {
+      err += d;
+      for (const line of String(d).split('\n')) if (line.startsWith('  torch')) log(line);
+    });
+    child.on('error', (e) => resolve({ error: `cannot start ${python}: ${e.message}` }));
+    child.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1))) : resolve({ error: `exit ${code}: ${err.trim().split('\n').slice(-2).join(' | ')}` }),
+    );
+  });
+  const row = { name: 'finetune-imported-cnn', recipe };
+  if (summary.error) {
+    // The bar compares with PyTorch, which also writes the backbone: without it nothing is measured, and the row fails.
+    Object.assign(row, { torch: summary, pass: false });
+    failed = true;
+    log(`  PyTorch: ${summary.error} (apt-get install python3-torch python3-onnx) FAIL`);
+  } else {
+    const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'));
+    const { train, test } = await data.loadIdxDataset(fashionDir, { shape: 'image' });
+    // The images PyTorch used (the same IDX indices), NHWC, and the new classes 5–9 as 0–4.
+    const pick = (ds, indices) => {
+      const sub = data.subsetDataset(ds, Int32Array.from(indices));
+      return {
+        x: new lk.Tensor(sub.images, [sub.count, ...sub.featureShape]),
+        y: lk.tensor(
+          Int32Array.from(sub.labels, (c) => c - 5),
+          { dtype: 'int32' },
+        ),
+      };
+    };
+    const tr = pick(train, plan.trainIndices);
+    const te = pick(test, plan.testIndices);
+    const onnxPath = join(dir, 'backbone.onnx');
+    let backboneChanged = false;
+    /** The documented workflow (docs/deploy.md): load, freeze everything, a new dense head on the logits layer's input. */
+    const fineTune = async (run, matched) => {
+      const net = await lk.loadModel(onnxPath);
+      const before = net.getWeights().map((w) => w.values.slice());
+      const features = net.outputs[0].node.inputs[0];
+      for (const layer of net.layers) layer.trainable = false;
+      const head = lk.layers.dense({ units: 5, kernelInitializer: headInit, name: 'new_head' });
+      const tuned = lk.model({ inputs: net.inputs[0], outputs: head.apply(features), seed: run.seed });
+      tuned.compile({ optimizer: lk.optimizers.adam({ learningRate: recipe.learningRate }), loss: 'sparseCategoricalCrossentropy' });
+      const t0 = performance.now();
+      if (matched) {
+        // PyTorch's initial head and its epoch orders: one fit per epoch over the examples in PyTorch's order (the
+        // optimizer's state carries over from one fit to the next).
+        head.weights[0].assign(lk.tensor(run.init.kernel, { shape: head.weights[0].shape }));
+        head.weights[1].assign(lk.tensor(run.init.bias));
+        for (const order of run.orders) {
+          const idx = lk.tensor(Int32Array.from(order), { dtype: 'int32' });
+          await tuned.fit(lk.gather(tr.x, idx, 0), lk.gather(tr.y, idx, 0), { epochs: 1, batchSize: recipe.batchSize, shuffle: false });
+        }
+      } else {
+        await tuned.fit(tr.x, tr.y, { epochs: recipe.epochs, batchSize: recipe.batchSize, seed: run.seed });
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      backboneChanged ||= net.getWeights().some((w, i) => w.values.some((v, j) => v !== before[i][j]));
+      const pred = tuned.predictClasses(te.x, { batchSize: 256 }).values;
+      let correct = 0;
+      for (let i = 0; i < pred.length; i++) if (pred[i] === te.y.values[i]) correct++;
+      return { seed: run.seed, testAccuracy: correct / pred.length, seconds };
+    };
+    const matched = [];
+    const native = [];
+    for (const run of plan.runs) {
+      matched.push(await fineTune(run, true));
+      native.push(await fineTune(run, false));
+      log(
+        `  logitkit head seed ${run.seed}: test accuracy matched ${(100 * matched.at(-1).testAccuracy).toFixed(2)} % (PyTorch ${(100 * run.testAccuracy).toFixed(2)} %), ` +
+          `native ${(100 * native.at(-1).testAccuracy).toFixed(2)} % (${native.at(-1).seconds.toFixed(1)} s)`,
+      );
+    }
+    const median = (rs, key = 'testAccuracy') => stats(rs.map((r) => r[key])).median;
+    const spread = (rs) => stats(rs.map((r) => r.testAccuracy)).max - stats(rs.map((r) => r.testAccuracy)).min;
+    const torchRuns = plan.runs.map(({ seed, testAccuracy, seconds }) => ({ seed, testAccuracy, seconds }));
+    const torchAcc = median(torchRuns);
+    // Native: each side's own initialisation (a zero kernel and bias here, as docs/deploy.md advises; U(±1/√64) for
+    // both in PyTorch) and shuffling, so the medians differ by the seeds' noise (a spread of ≈ 0.5 points over 5
+    // seeds of this recipe in PyTorch): 0.5 points (25 of 5,000 test images) is the issue's bar. Matched: the same initial
+    // weights, the same batches in the same order, the same Adam (PyTorch's formulation, eps 1e-8), so only float32
+    // rounding (summation order) separates the two trajectories: 0.1 points (5 test images) is a bar that a
+    // difference of semantics (a frozen batch norm leaving inference mode, a permuted flatten, another Adam) misses.
+    const nativeDiff = median(native) - torchAcc;
+    const matchedDiff = median(matched) - torchAcc;
+    const pass = nativeDiff >= -0.005 && matchedDiff >= -0.001 && !backboneChanged;
+    failed ||= !pass;
+    Object.assign(row, {
+      train: plan.train,
+      test: plan.test,
+      backbone: plan.backbone,
+      torch: { version: plan.torch, testAccuracy: torchAcc, spread: spread(torchRuns), medianSeconds: median(torchRuns, 'seconds'), runs: torchRuns },
+      matched: { testAccuracy: median(matched), spread: spread(matched), runs: matched },
+      native: { kernelInitializer: headInit, testAccuracy: median(native), spread: spread(native), medianSeconds: median(native, 'seconds'), runs: native },
+      nativeMinusTorch: nativeDiff,
+      matchedMinusTorch: matchedDiff,
+      backboneChanged,
+      kernels: lk.kernels().name,
+      bar: 'median test accuracy: native >= PyTorch - 0.5 points, matched >= PyTorch - 0.1 points; imported weights unchanged',
+      pass,
+    });
+    const pct = (v) => `${(100 * v).toFixed(2)} %`;
+    const pts = (v) => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(2)} points`;
+    log(
+      `  backbone (PyTorch ${plan.torch}, ${plan.backbone.epochs} epochs on classes 0–4, ${plan.backbone.seconds.toFixed(1)} s): test accuracy on classes 0–4 ${pct(plan.backbone.testAccuracyOld)}\n` +
+        `  new head on ${plan.train} training images, ${plan.test} test images of classes 5–9, medians over seeds ${seeds}:\n` +
+        `  PyTorch   ${pct(torchAcc)} (spread ${pct(spread(torchRuns))}, ${median(torchRuns, 'seconds').toFixed(1)} s per head)\n` +
+        `  logitkit  native ${pct(median(native))} (spread ${pct(spread(native))}, ${median(native, 'seconds').toFixed(1)} s per head, ${lk.kernels().name} kernels): ${pts(nativeDiff)} (bar ≥ −0.5) ${nativeDiff >= -0.005 ? 'PASS' : 'FAIL'}\n` +
+        `            matched ${pct(median(matched))}: ${pts(matchedDiff)} (bar ≥ −0.1) ${matchedDiff >= -0.001 ? 'PASS' : 'FAIL'}; imported weights ${backboneChanged ? 'CHANGED FAIL' : 'unchanged'}`,
+    );
+  }
+  rmSync(dir, { recursive: true, force: true });
   results.push(row);
 }
 
