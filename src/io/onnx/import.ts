@@ -99,7 +99,7 @@ interface Pending {
  * An ONNX classifier graph as a logitkit Model (docs/deploy.md#import): what torch.onnx.export and tf2onnx emit for
  * dense and convolutional classifiers (ONNX_IMPORT_OPERATORS). The operators are checked before any weight is read,
  * and the decoder is bounded (decodeModel). The model can predict, explain its last layer, be calibrated, saved as
- * .lkm, and fine-tuned (`layer.trainable = false`, a new head: `withNewHead`).
+ * .lkm, and fine-tuned (`layer.trainable = false` and a new head: docs/deploy.md, "Fine-tuning an imported model").
  *
  * Images: an NCHW input [N, C, H, W] becomes a logitkit image input [H, W, C] (NHWC, as every logitkit model takes
  * images): give it `x.permute(0, 2, 3, 1)` of what the ONNX graph takes. The first dense layer after a flatten reads
