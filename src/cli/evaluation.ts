@@ -30,7 +30,7 @@ export function modelInputs(ds: Dataset | TextDataset, net: Model): { x: Tensor 
 
 export function evaluateModel(net: Model, ds: Dataset | TextDataset): Evaluation {
   const { x, y } = modelInputs(ds, net);
-  const logits = net.predictLogits(x, { batchSize: 1024 });
+  const logits = net.predictLogits(x);
   // The mean cross-entropy with logits, computed from the logits (a loaded model need not be compiled).
   const losses = nn.sparseSoftmaxCrossEntropyWithLogits({ labels: y, logits });
   const loss = mean(losses).item();

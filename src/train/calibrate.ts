@@ -9,7 +9,7 @@ import { argMax } from '../ops/reduce.js';
 export interface CalibrateOptions {
   /** 'temperature' (default: one scalar T, decisions unchanged) or 'vectorScaling' (a scale and a bias per class). */
   method?: CalibrationMethod;
-  /** Examples per forward pass while computing the logits. Default 1024. */
+  /** Examples per forward pass while computing the logits (default 256, predict's). */
   batchSize?: number;
 }
 
@@ -59,7 +59,7 @@ export function calibrateModel(
       `${classes} output(s) with activation '${model.outputActivation}'`,
     );
   }
-  const logits = model.predictLogits(x, { batchSize: o.batchSize ?? 1024 });
+  const logits = model.predictLogits(x, o.batchSize === undefined ? {} : { batchSize: o.batchSize });
   const labels = labelIdsOf(OP, y, logits.shape[0], classes);
   if (method === 'temperature') {
     const fit = fitTemperature(logits, labels);

@@ -72,7 +72,10 @@ export interface FitOptions {
 }
 
 export interface BatchOptions {
-  /** Examples per forward pass. Default 256 (evaluate), 1024 (predict). */
+  /**
+   * Examples per forward pass (default 256). Larger batches only add memory: a CNN's first call at 1,024 rows spent
+   * 2.7 s on 5,000 images against 0.95 s at 256 (fresh intermediates are slow to touch), at the same warm speed.
+   */
   batchSize?: number;
 }
 
@@ -337,7 +340,7 @@ export class Model extends Network {
   private predictRecycler: { key: string; recycler: BufferRecycler } | null = null;
 
   private run(op: string, xIn: unknown, options: BatchOptions | undefined, pick: (r: { outputs: Tensor[]; preActivation: Tensor | null }) => Tensor): Tensor {
-    const batchSize = checkBatchSize(op, options?.batchSize, 1024);
+    const batchSize = checkBatchSize(op, options?.batchSize, 256);
     const x = this.prepareX(op, 'x', xIn);
     const n = x.shape[0];
     const recycler = this.inferenceRecycler(x, batchSize);

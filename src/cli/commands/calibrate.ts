@@ -53,7 +53,7 @@ export async function runCalibrate(o: CalibrateCliOptions, io: CliIO): Promise<v
   const fitRows = { x: slice(all.x, at, n - at), y: slice(all.y, at, n - at) };
   const test = datasetTensors(data.test, net);
   const earlier = net.calibration;
-  const logits = net.predictLogits(test.x, { batchSize: 1024 });
+  const logits = net.predictLogits(test.x);
   const report = (z: typeof logits): CalibrationReport => metrics.calibration(z, test.y, { bins, strategy });
   const before = report(logits);
   const fit = (() => {
