@@ -14,6 +14,8 @@ import resource
 import sys
 import time
 
+from torch_memory import keep_freed_memory
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 INPUTS = os.path.join(ROOT, "artifacts", "bench-inputs")
@@ -94,12 +96,13 @@ def main():
         return
 
     torch.set_num_threads(args.threads)
+    kept = keep_freed_memory()
     framework = "torch-%dt" % args.threads
     with open(os.path.join(INPUTS, "meta.json")) as f:
         meta = json.load(f)
     rss_loaded = peak_rss_mib()
     result = {"framework": framework, "workload": args.workload, "notes": [],
-              "info": {"torch": torch.__version__, "threads": torch.get_num_threads()}}
+              "info": {"torch": torch.__version__, "threads": torch.get_num_threads(), "keepFreedMemory": kept}}
     tag = "%s__%s" % (framework, args.workload)
     os.makedirs(OUTPUTS, exist_ok=True)
 

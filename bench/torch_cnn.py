@@ -22,6 +22,8 @@ import statistics
 import sys
 import time
 
+from torch_memory import keep_freed_memory
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 INPUTS = os.path.join(ROOT, "artifacts", "bench-inputs")
@@ -162,12 +164,14 @@ def main():
         emit({"torch": torch.__version__, "mkldnn": torch.backends.mkldnn.is_available(), "python": sys.version.split()[0]})
         return
     torch.set_num_threads(args.threads)
+    kept = keep_freed_memory()
     cl = args.channels_last == "on"
     fmt = torch.channels_last if cl else torch.contiguous_format
     framework = "torch-%dt" % args.threads
     result = {"framework": framework, "workload": "cnn", "notes": [],
               "info": {"torch": torch.__version__, "threads": torch.get_num_threads(), "channelsLast": cl,
-                       "mkldnn": torch.backends.mkldnn.is_available()}}
+                       "mkldnn": torch.backends.mkldnn.is_available(), "keepFreedMemory": kept}}
+    result["notes"].append("glibc keeps freed memory (mallopt: mmap threshold 32 MiB, trim threshold 1 GiB): %s" % ("set" if kept else "NOT set"))
     result["notes"].append("cnn: nn.Conv2d/F.max_pool2d/nn.Linear/nn.Dropout + torch.optim.Adam, F.cross_entropy with class ids, "
                            "loss.item() per step, %s" % ("channels_last" if cl else "contiguous NCHW"))
     rss_loaded = peak_rss_mib()
