@@ -44,6 +44,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as lk from '../dist/node.js';
+import { cnnLayers } from '../bench/lib/common.mjs';
 
 const { calibration, data, metrics, trainMlpClassifier, trainMnistMlp, MLP_CLASSIFIER_DEFAULTS } = lk;
 
@@ -198,16 +199,7 @@ function buildCnn() {
   const missing = ['conv2d', 'maxPooling2d', 'flatten', 'dense', 'dropout'].filter((name) => typeof L?.[name] !== 'function');
   if (missing.length)
     return { missing: `dist/node.js has no ${missing.map((m) => `layers.${m}`).join(', ')} (the image layers have not landed, or the build is stale)` };
-  const model = lk.sequential([
-    L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-    L.maxPooling2d({ poolSize: 2 }),
-    L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-    L.maxPooling2d({ poolSize: 2 }),
-    L.flatten(),
-    L.dense({ units: 128, activation: 'relu' }),
-    L.dropout({ rate: 0.3 }),
-    L.dense({ units: 10 }),
-  ]);
+  const model = lk.sequential(cnnLayers(L));
   model.compile({ optimizer: lk.optimizers.adam({ learningRate: 1e-3 }), loss: 'sparseCategoricalCrossentropy', metrics: 'accuracy' });
   return { model };
 }

@@ -13,6 +13,17 @@ export const OUTPUTS_DIR = path.join(ARTIFACTS, 'bench-outputs');
 /** Marker that starts the one result line a worker prints (libraries may print other things on stdout). */
 export const RESULT_MARKER = 'BENCH_RESULT ';
 
+/** A number for the tables: grouped thousands, else about `digits` significant digits. */
+export function fmt(x, digits = 3) {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a >= 1000) return Math.round(x).toLocaleString('en-US');
+  if (a >= 100) return x.toFixed(0);
+  if (a >= 10) return x.toFixed(digits - 2);
+  if (a >= 1) return x.toFixed(digits - 1);
+  return x.toPrecision(digits);
+}
+
 /** The workloads, in table order. */
 export const WORKLOADS = {
   ce: {
@@ -74,6 +85,21 @@ export const CNN = {
   beta2: 0.999,
   epsilon: 1e-7,
 };
+
+/** CNN's layers through logitkit's Keras-named `layers` (passed in: this module imports no library). */
+export function cnnLayers(L) {
+  const [c1, c2] = CNN.conv;
+  return [
+    L.conv2d({ filters: c1.filters, kernelSize: c1.kernel, activation: 'relu', inputShape: [CNN.height, CNN.width, CNN.channels] }),
+    L.maxPooling2d({ poolSize: CNN.pool }),
+    L.conv2d({ filters: c2.filters, kernelSize: c2.kernel, activation: 'relu' }),
+    L.maxPooling2d({ poolSize: CNN.pool }),
+    L.flatten(),
+    L.dense({ units: CNN.hidden, activation: 'relu' }),
+    L.dropout({ rate: CNN.dropout }),
+    L.dense({ units: CNN.classes }),
+  ];
+}
 
 /**
  * The CNN's layer shapes and the floating-point operations of one training step per example, counted exactly:

@@ -7,7 +7,7 @@
 // child writes the weights and the .onnx first.
 import os from 'node:os';
 import path from 'node:path';
-import { BENCH_DIR, readOutput, summarize } from './common.mjs';
+import { BENCH_DIR, fmt, readOutput, summarize } from './common.mjs';
 import { compareArrays } from './inputs.mjs';
 
 /** The columns unless --frameworks names others. */
@@ -16,15 +16,6 @@ const MODELS = { mlp: 'MLP 784-128-10', cnn: 'CNN conv32-conv64-128-10' };
 const TOL = { maxRel: 1e-4 };
 const GOAL = { model: 'mlp', batch: 256 };
 
-const fmt = (x, digits = 3) => {
-  if (!Number.isFinite(x)) return String(x);
-  const a = Math.abs(x);
-  if (a >= 1000) return Math.round(x).toLocaleString('en-US');
-  if (a >= 100) return x.toFixed(0);
-  if (a >= 10) return x.toFixed(digits - 2);
-  if (a >= 1) return x.toFixed(digits - 1);
-  return x.toPrecision(digits);
-};
 const time = (ms) => (ms >= 1 ? `${fmt(ms)} ms` : `${fmt(ms * 1000)} µs`);
 function table(header, rows) {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { INPUTS_DIR, OUTPUTS_DIR, ROOT, gaussian, readMeta, readRaw, rng, summarize, writeRaw } from './common.mjs';
+import { INPUTS_DIR, OUTPUTS_DIR, ROOT, cnnLayers, gaussian, readMeta, readRaw, rng, summarize, writeRaw } from './common.mjs';
 
 export const INFER_DIR = path.join(INPUTS_DIR, 'infer');
 export const INFER = {
@@ -32,19 +32,7 @@ export function buildModel(lk, name) {
   }
   if (name === 'cnn') {
     // Issue 12's CNN ('valid' padding, channels last).
-    return lk.sequential(
-      [
-        L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-        L.maxPooling2d({ poolSize: 2 }),
-        L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-        L.maxPooling2d({ poolSize: 2 }),
-        L.flatten(),
-        L.dense({ units: 128, activation: 'relu' }),
-        L.dropout({ rate: 0.3 }),
-        L.dense({ units: 10 }),
-      ],
-      { seed: INFER.seed },
-    );
+    return lk.sequential(cnnLayers(L), { seed: INFER.seed });
   }
   throw new Error(`inference: unknown model '${name}' (mlp or cnn)`);
 }

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BENCH_DIR, OUTPUTS_DIR, readOutput, summarize } from './common.mjs';
+import { BENCH_DIR, OUTPUTS_DIR, fmt, readOutput, summarize } from './common.mjs';
 import { LINEAR_CE, SAMPLING, ensureLmInputs } from './lm-inputs.mjs';
 
 export const LM_WORKLOADS = new Set(['sampling', 'linear-ce']);
@@ -19,15 +19,6 @@ const LINEAR_CE_FRAMEWORKS = ['logitkit-native', 'torch-1t'];
 const GOALS = { samplingRatio: 0.5, samplingVocab: 256_000, lceMemory: 0.1, lceTime: 1.2 };
 const TOL = { lossRel: 1e-5, gradRel: 1e-4, keptValueUlps: 1 };
 
-const fmt = (x, digits = 3) => {
-  if (!Number.isFinite(x)) return String(x);
-  const a = Math.abs(x);
-  if (a >= 1000) return Math.round(x).toLocaleString('en-US');
-  if (a >= 100) return x.toFixed(0);
-  if (a >= 10) return x.toFixed(digits - 2);
-  if (a >= 1) return x.toFixed(digits - 1);
-  return x.toPrecision(digits);
-};
 const us = (ms) => `${fmt(ms * 1000)} µs`;
 const msOrS = (ms) => (ms >= 1000 ? `${fmt(ms / 1000)} s` : `${fmt(ms)} ms`);
 function table(header, rows) {
