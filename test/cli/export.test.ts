@@ -102,6 +102,10 @@ describe('logitkit export', () => {
     const info = await cli('info', '--model', join(out, 'model.json'));
     expect(info.code, info.err).toBe(0);
     expect(info.out).toContain('Conv2D');
+    expect(info.out.split('\n')[0]).toMatch(/model\.json: TF\.js layers model \(imported; .*\), [\d,]+ bytes$/);
+    const onnxInfo = await cli('info', '--model', join(dir, 'cnn.onnx'), '--json');
+    expect(onnxInfo.code, onnxInfo.err).toBe(0);
+    expect(JSON.parse(onnxInfo.out)).toMatchObject({ format: 'onnx', formatVersion: null });
     const text = await cli('export', '--model', join(dir, 'pets.lkm'), '--format', 'tfjs', '--out', join(dir, 'pets-tfjs'));
     expect(text.code).toBe(1);
     expect(text.err).toContain('a model without a textVectorization');

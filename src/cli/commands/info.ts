@@ -9,13 +9,15 @@ export async function runInfo(o: { model?: string; json?: boolean }, io: CliIO):
   const net = await loadModelFile(o.model, 'info');
   const summary = net.summary(false);
   const bytes = (await stat(o.model!)).size;
-  const formatVersion = await fileFormatVersion(o.model!);
+  const format = fileFormat(o.model!);
+  const formatVersion = format === 'lkm' ? await fileFormatVersion(o.model!) : null;
   if (o.json) {
     writeLine(
       io.stdout,
       JSON.stringify({
         file: o.model,
         bytes,
+        format,
         formatVersion,
         inputShape: net.inputShape,
         outputShape: net.outputShape,
@@ -29,7 +31,12 @@ export async function runInfo(o: { model?: string; json?: boolean }, io: CliIO):
     );
     return;
   }
-  writeLine(io.stdout, `${o.model}: logitkit model file, format version ${formatVersion}, ${bytes.toLocaleString('en-US')} bytes`);
+  const kind = {
+    lkm: `logitkit model file, format version ${formatVersion}`,
+    onnx: 'ONNX model (imported)',
+    tfjs: 'TF.js layers model (imported; the weight files its manifest names are beside it)',
+  }[format];
+  writeLine(io.stdout, `${o.model}: ${kind}, ${bytes.toLocaleString('en-US')} bytes`);
   writeLine(io.stdout, summary.text);
   const text = textInput(net);
   if (text) writeLine(io.stdout, `Text input: ${describeTextInput(text)}`);
@@ -75,6 +82,12 @@ function describeTextInput(t: NonNullable<ReturnType<typeof textInput>>): string
 }
 
 /** The version the file was written in (the loader has read and checked it; the preamble's uint32 at byte 8). */
+/** What loadModel read the file as (by its extension, as loadModel decides). */
+function fileFormat(path: string): 'lkm' | 'onnx' | 'tfjs' {
+  if (/\.onnx$/i.test(path)) return 'onnx';
+  return /\.json$/i.test(path) ? 'tfjs' : 'lkm';
+}
+
 async function fileFormatVersion(path: string): Promise<number> {
   const file = await open(path, 'r');
   try {
