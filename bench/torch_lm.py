@@ -25,6 +25,8 @@ import statistics
 import sys
 import time
 
+from torch_memory import keep_freed_memory
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 LM_INPUTS = os.path.join(ROOT, "artifacts", "bench-inputs", "lm")
@@ -233,10 +235,11 @@ def main():
         emit({"error": "torch not importable: %s" % e, "skipped": True})
         return
     torch.set_num_threads(args.threads)
+    kept = keep_freed_memory()
     with open(os.path.join(LM_INPUTS, "meta.json")) as f:
         meta = json.load(f)
     result = {"framework": "torch-%dt" % args.threads, "workload": args.workload,
-              "info": {"torch": torch.__version__, "threads": torch.get_num_threads()}}
+              "info": {"torch": torch.__version__, "threads": torch.get_num_threads(), "keepFreedMemory": kept}}
     rss_loaded = status_mib("VmHWM")
     if args.workload == "sampling":
         run_sampling(args, torch, np, meta, result)

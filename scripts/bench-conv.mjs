@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+const BENCH_DIR = fileURLToPath(new URL('../bench/', import.meta.url));
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -238,6 +239,9 @@ function torchTimes() {
     for (const name of ['x1', 'w1', 'dy1', 'a1', 'x2', 'w2', 'dy2', 'a2', 'dx2', 'dPool2']) writeFileSync(join(dir, `${name}.f32`), net[name]);
     const script = `
 import sys, time, statistics, numpy as np, torch, torch.nn.functional as F
+sys.path.insert(0, ${JSON.stringify(BENCH_DIR)})
+from torch_memory import keep_freed_memory
+keep_freed_memory()  # freed tensors stay mapped, as in a long run (bench/torch_memory.py)
 torch.set_num_threads(${THREADS})
 d, runs = sys.argv[1], ${RUNS}
 def load(name, shape): return torch.from_numpy(np.fromfile(f'{d}/{name}.f32', dtype=np.float32).reshape(shape))
