@@ -1,18 +1,20 @@
 import { NgramTable, type WordIds } from './ngram-table.js';
-import { compareCodePoints, Vocabulary } from './vocabulary.js';
+import { compareCodePoints } from './code-points.js';
+import type { VocabularyConfig } from './vocabulary.js';
 
 /**
- * Vocabulary.build's result for documents given as word ids, counting their n-grams of the given sizes without
- * building their strings: the same tokens, ids and document counts (padding '' and '[UNK]' first, then by count,
- * ties by code-point order from high to low). Only the chosen n-grams, and those tied with the last one chosen,
- * get their strings made. The tokenizer never yields '' or '[UNK]', so no n-gram collides with those two.
+ * A vocabulary of the n-grams (of the given sizes) of documents given as word ids, counted without building their
+ * strings: the padding and out-of-vocabulary tokens first (default '' and '[UNK]', Keras's), then the n-grams seen at
+ * least minCount times by count, ties by code-point order from high to low (Keras's order), up to maxTokens entries
+ * in all. Only the chosen n-grams, and those tied with the last one chosen, get their strings made. Vocabulary.build
+ * (sizes [1]) and TextVectorization.adapt both count here; the documents must not hold the two reserved tokens.
  */
-export function buildNgramVocabulary(
+export function ngramVocabularyConfig(
   docs: readonly Int32Array[],
   words: WordIds,
   sizes: readonly number[],
-  options: { minCount: number; maxTokens?: number },
-): Vocabulary {
+  options: { minCount: number; maxTokens?: number; paddingToken?: string; oovToken?: string },
+): VocabularyConfig {
   const table = new NgramTable();
   let counts = new Int32Array(1 << 16);
   let docCounts = new Int32Array(1 << 16);
@@ -55,9 +57,9 @@ export function buildNgramVocabulary(
   const byText = chosen.map((node) => ({ node, text: table.text(node, words.words) }));
   byText.sort((a, b) => counts[b.node]! - counts[a.node]! || compareCodePoints(b.text, a.text));
   const kept = byText.slice(0, room);
-  return new Vocabulary({
-    tokens: ['', '[UNK]', ...kept.map((e) => e.text)],
+  return {
+    tokens: [options.paddingToken ?? '', options.oovToken ?? '[UNK]', ...kept.map((e) => e.text)],
     documentCounts: [0, 0, ...kept.map((e) => docCounts[e.node]!)],
     documents: docs.length,
-  });
+  };
 }

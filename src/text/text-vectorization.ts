@@ -2,7 +2,7 @@ import { argError, argTypeError } from '../tensor/errors.js';
 import { checkChoice, checkOptions } from '../tensor/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { NgramLookup, WordIds } from './ngram-table.js';
-import { buildNgramVocabulary } from './ngram-vocabulary.js';
+import { ngramVocabularyConfig } from './ngram-vocabulary.js';
 import { tokenizeOptions, withNgrams, words, type UnicodeNormalization } from './tokenize.js';
 import { OOV_ID, PADDING_ID, Vocabulary, type VocabularyConfig } from './vocabulary.js';
 
@@ -161,7 +161,9 @@ export class TextVectorization {
     const maxTokens = this.maxTokens === undefined ? undefined : this.maxTokens + (this.outputMode === 'int' ? 0 : 1);
     const wordIds = new WordIds();
     const docs = texts.map((t) => wordIds.internAll(words(t, this.normalization, this.lowercase)));
-    this.setVocabulary(buildNgramVocabulary(docs, wordIds, this.ngrams, { minCount: this.minCount, ...(maxTokens === undefined ? {} : { maxTokens }) }));
+    this.setVocabulary(
+      new Vocabulary(ngramVocabularyConfig(docs, wordIds, this.ngrams, { minCount: this.minCount, ...(maxTokens === undefined ? {} : { maxTokens }) })),
+    );
     this.adapted = { texts: texts.slice(), docs, words: wordIds };
     return this;
   }

@@ -1,5 +1,7 @@
 import { argError, argTypeError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
+import { WordIds } from './ngram-table.js';
+import { ngramVocabularyConfig } from './ngram-vocabulary.js';
 
 export interface VocabularyOptions {
   /** Tokens seen fewer times than this are left out (default 1). */
@@ -25,23 +27,7 @@ export interface VocabularyConfig {
 export const PADDING_ID = 0;
 export const OOV_ID = 1;
 
-/**
- * Code-point order (UTF-8 byte order, as TensorFlow sorts strings), unlike JavaScript's UTF-16 `<`: the two differ
- * only where a surrogate (a code point ≥ U+10000) meets a code unit in U+E000–U+FFFF, which it must follow.
- */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    const sx = x >= 0xd800 && x <= 0xdfff;
-    const sy = y >= 0xd800 && y <= 0xdfff;
-    if (sx !== sy && (sx ? y : x) >= 0xe000) return sx ? 1 : -1;
-    return x - y;
-  }
-  return a.length - b.length;
-}
+export { compareCodePoints } from './code-points.js';
 
 /**
  * A token ↔ id table with a deterministic order: padding at 0, out-of-vocabulary at 1, then tokens by total
@@ -87,41 +73,20 @@ export class Vocabulary {
     if (typeof padding !== 'string') throw argTypeError(op, 'options.paddingToken', 'a string', padding);
     if (typeof oov !== 'string' || oov === padding) throw argError(op, 'options.oovToken', 'a string other than the padding token', oov);
 
-    // One table entry per distinct token: its total count, its document count and the last document it was seen in.
-    const index = new Map<string, number>();
-    const counts: number[] = [];
-    const docCounts: number[] = [];
-    const lastDoc: number[] = [];
-    let n = 0;
+    // The tokens as word ids (the reserved two left out), counted as n-grams of size 1.
+    const words = new WordIds();
+    const docs: Int32Array[] = [];
     for (const doc of documents) {
-      if (!Array.isArray(doc)) throw argTypeError(op, `documents[${n}]`, 'an array of token strings', doc);
+      if (!Array.isArray(doc)) throw argTypeError(op, `documents[${docs.length}]`, 'an array of token strings', doc);
+      const ids: number[] = [];
       for (const t of doc) {
-        if (typeof t !== 'string') throw argTypeError(op, `documents[${n}]`, 'an array of token strings', t);
-        if (t === padding || t === oov) continue;
-        let i = index.get(t);
-        if (i === undefined) {
-          i = counts.length;
-          index.set(t, i);
-          counts.push(0);
-          docCounts.push(0);
-          lastDoc.push(-1);
-        }
-        counts[i]!++;
-        if (lastDoc[i] !== n) {
-          lastDoc[i] = n;
-          docCounts[i]!++;
-        }
+        if (typeof t !== 'string') throw argTypeError(op, `documents[${docs.length}]`, 'an array of token strings', t);
+        if (t !== padding && t !== oov) ids.push(words.intern(t));
       }
-      n++;
+      docs.push(Int32Array.from(ids));
     }
-    const kept = [...index].filter(([, i]) => counts[i]! >= minCount).sort(([a, i], [b, j]) => counts[j]! - counts[i]! || compareCodePoints(b, a));
-    const room = o.maxTokens === undefined ? kept.length : Math.min(kept.length, o.maxTokens - 2);
-    const chosen = kept.slice(0, room);
-    return new Vocabulary({
-      tokens: [padding, oov, ...chosen.map(([t]) => t)],
-      documentCounts: [0, 0, ...chosen.map(([, i]) => docCounts[i]!)],
-      documents: n,
-    });
+    const limit = o.maxTokens === undefined ? {} : { maxTokens: o.maxTokens };
+    return new Vocabulary(ngramVocabularyConfig(docs, words, [1], { minCount, ...limit, paddingToken: padding, oovToken: oov }));
   }
 
   get size(): number {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NgramTable, WordIds } from '../../src/text/ngram-table.js';
-import { buildNgramVocabulary } from '../../src/text/ngram-vocabulary.js';
+import { ngramVocabularyConfig } from '../../src/text/ngram-vocabulary.js';
 import { TextVectorization } from '../../src/text/text-vectorization.js';
 import { withNgrams, words } from '../../src/text/tokenize.js';
 import { OOV_ID, Vocabulary } from '../../src/text/vocabulary.js';
@@ -11,8 +11,30 @@ const word = fc.constantFrom('a', 'b', 'ab', 'é', 'z', '1', '\u{1F600}', '\uFFF
 const doc = fc.array(word, { maxLength: 12 });
 const sizes = fc.uniqueArray(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 3 }).map((s) => s.sort((a, b) => a - b));
 
-describe('buildNgramVocabulary (n-grams counted as word-id paths)', () => {
-  it('gives Vocabulary.build on the n-gram strings exactly: tokens, ids, document counts (property)', () => {
+/**
+ * The vocabulary by its definition, in plain JavaScript (no library code): every distinct token with its count and
+ * document count, those seen at least minCount times sorted by count, ties by code points from high to low
+ * (Array.from compares code points), after '' and '[UNK]', up to maxTokens entries.
+ */
+function referenceVocabulary(docs: string[][], options: { minCount: number; maxTokens?: number }) {
+  const counts = new Map<string, { count: number; docs: number }>();
+  for (const d of docs) {
+    for (const t of d) counts.set(t, { count: (counts.get(t)?.count ?? 0) + 1, docs: counts.get(t)?.docs ?? 0 });
+    for (const t of new Set(d)) counts.get(t)!.docs++;
+  }
+  const codePoints = (a: string, b: string) => {
+    const x = Array.from(a, (c) => c.codePointAt(0)!);
+    const y = Array.from(b, (c) => c.codePointAt(0)!);
+    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+    return x.length - y.length;
+  };
+  const kept = [...counts].filter(([, c]) => c.count >= options.minCount).sort(([a, c], [b, d]) => d.count - c.count || codePoints(b, a));
+  const chosen = kept.slice(0, options.maxTokens === undefined ? kept.length : options.maxTokens - 2);
+  return { tokens: ['', '[UNK]', ...chosen.map(([t]) => t)], documentCounts: [0, 0, ...chosen.map(([, c]) => c.docs)], documents: docs.length };
+}
+
+describe('ngramVocabularyConfig (n-grams counted as word-id paths; Vocabulary.build counts here too)', () => {
+  it("gives the definition's vocabulary of the n-gram strings exactly, and so does Vocabulary.build: tokens, ids, document counts (property)", () => {
     fc.assert(
       fc.property(
         fc.array(doc, { maxLength: 8 }),
@@ -23,12 +45,11 @@ describe('buildNgramVocabulary (n-grams counted as word-id paths)', () => {
           const ids = new WordIds();
           const encoded = docs.map((d) => ids.internAll(d));
           const options = maxTokens === null ? { minCount } : { minCount, maxTokens };
-          const ours = buildNgramVocabulary(encoded, ids, n, options);
-          const reference = Vocabulary.build(
-            docs.map((d) => withNgrams(d, n)),
-            options,
-          );
-          expect(ours.toConfig()).toEqual(reference.toConfig());
+          const ours = ngramVocabularyConfig(encoded, ids, n, options);
+          const strings = docs.map((d) => withNgrams(d, n));
+          const reference = referenceVocabulary(strings, options);
+          expect(ours).toEqual(reference);
+          expect(Vocabulary.build(strings, options).toConfig()).toEqual(reference);
         },
       ),
       { numRuns: 300 },
