@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { servePlayground, type PlaygroundServer } from '../../src/playground-server/serve.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -17,6 +17,16 @@ export interface Session {
   browser: Browser;
   context: BrowserContext;
   close(): Promise<void>;
+}
+
+/** A new page of the session whose uncaught errors and console errors are pushed to `errors` (tests expect none). */
+export async function openPage(session: Session, errors: string[]): Promise<Page> {
+  const page = await session.context.newPage();
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  return page;
 }
 
 /** Starts the server and a headless Chromium (playwright gives every launch a fresh temporary profile). */

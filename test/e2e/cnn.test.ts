@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { Adam, Conv2D, Tensor, data, grad, input, layers, model, modelFromBytes, modelToBytes, reshape, slice, type Model } from '../../src/index.js';
 import { smallCnn } from '../../playground/src/worker/small-cnn.js';
-import { HAS_CHROMIUM, SKIP_MESSAGE, artifact, openSession, type Session } from './browser.js';
+import { HAS_CHROMIUM, SKIP_MESSAGE, artifact, openPage, openSession, type Session } from './browser.js';
 import { SEVEN, drawStroke, modelInput, waitForPrediction } from './draw.js';
 
 if (!HAS_CHROMIUM) console.warn(SKIP_MESSAGE);
@@ -89,11 +89,7 @@ describe.skipIf(!HAS_CHROMIUM)('playground CNN view in Chromium', () => {
 
   beforeAll(async () => {
     session = await openSession();
-    page = await session.context.newPage();
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
+    page = await openPage(session, errors);
     await page.goto(session.server.url);
     await page.waitForSelector('body[data-ready="true"]');
     mnist = mnistImages();

@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatReadable } from '../../src/explain/index.js';
 import { sampling, tensor } from '../../src/index.js';
-import { HAS_CHROMIUM, SKIP_MESSAGE, artifact, openSession, type Session } from './browser.js';
+import { HAS_CHROMIUM, SKIP_MESSAGE, artifact, openPage, openSession, type Session } from './browser.js';
 
 if (!HAS_CHROMIUM) console.warn(SKIP_MESSAGE);
 
@@ -71,11 +71,7 @@ describe.skipIf(!HAS_CHROMIUM)('next token panel in Chromium', () => {
 
   beforeAll(async () => {
     session = await openSession();
-    page = await session.context.newPage();
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
+    page = await openPage(session, errors);
     await open();
   });
 

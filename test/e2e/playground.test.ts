@@ -28,7 +28,7 @@ import {
 } from '../../src/index.js';
 import { explain, formatReadable, renderJson, renderText } from '../../src/explain/index.js';
 import { formatValue } from '../../src/tensor/format.js';
-import { HAS_CHROMIUM, SKIP_MESSAGE, artifact, openSession, type Session } from './browser.js';
+import { HAS_CHROMIUM, SKIP_MESSAGE, artifact, openPage, openSession, type Session } from './browser.js';
 
 if (!HAS_CHROMIUM) console.warn(SKIP_MESSAGE);
 
@@ -44,11 +44,7 @@ describe.skipIf(!HAS_CHROMIUM)('playground in Chromium', () => {
 
   beforeAll(async () => {
     session = await openSession();
-    page = await session.context.newPage();
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
+    page = await openPage(session, errors);
     await page.goto(session.server.url);
     await page.waitForSelector('body[data-ready="true"]');
   });

@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explainText, input, layers, model, modelToBytes, optimizers, tensor, textClassifier } from '../../src/index.js';
 import { SEED_SENTENCE, TEXT_EXAMPLES } from '../../playground/src/text-corpus.js';
-import { HAS_CHROMIUM, SKIP_MESSAGE, artifact, openSession, type Session } from './browser.js';
+import { HAS_CHROMIUM, SKIP_MESSAGE, artifact, openPage, openSession, type Session } from './browser.js';
 
 if (!HAS_CHROMIUM) console.warn(SKIP_MESSAGE);
 
@@ -40,11 +40,7 @@ describe.skipIf(!HAS_CHROMIUM)('text tab in Chromium', () => {
 
   beforeAll(async () => {
     session = await openSession();
-    page = await session.context.newPage();
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
+    page = await openPage(session, errors);
     await page.goto(session.server.url);
     await page.waitForSelector('body[data-ready="true"]');
     await page.getByTestId('text-panel').scrollIntoViewIfNeeded();
