@@ -1,4 +1,3 @@
-import { show } from '../errors.js';
 import { Checker } from '../validate.js';
 
 /**
@@ -22,5 +21,3 @@ export class TfjsChecker extends Checker {
     throw new TfjsModelError(this.op, this.source, reason);
   }
 }
-
-export { show };

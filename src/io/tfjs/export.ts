@@ -6,7 +6,7 @@ import type { Layer, SymbolicTensor } from '../../layers/layer.js';
 import type { Network } from '../../layers/network.js';
 import { GlobalAveragePooling1D } from '../../layers/pooling-1d.js';
 import type { Calibration } from '../../calibration/apply.js';
-import { KERAS_WEIGHT_NAMES } from './import.js';
+import { KERAS_WEIGHT_NAMES, TFJS_LAYER_CLASSES } from './keras-layers.js';
 import { weightBytes, type TfjsWeightSpec } from './weights.js';
 
 /** The name of the one weight file exportTfjs describes (as TF.js's file handler writes it). */
@@ -24,23 +24,6 @@ export interface TfjsModelFiles {
   };
   weightData: Uint8Array;
 }
-
-/** logitkit layer classes TF.js (tfjs-layers 4) also has, under the same Keras class name. */
-const KERAS_CLASSES = new Set([
-  'Dense',
-  'Conv2D',
-  'MaxPooling2D',
-  'AveragePooling2D',
-  'GlobalAveragePooling2D',
-  'GlobalAveragePooling1D',
-  'Flatten',
-  'Reshape',
-  'Dropout',
-  'BatchNormalization',
-  'Embedding',
-  'Activation',
-  'Add',
-]);
 
 /** Our initializer names as Keras's serialized initializers (classes TF.js registers, same distributions). */
 const KERAS_INITIALIZERS: Record<string, { class_name: string; config: Record<string, unknown> }> = {
@@ -76,12 +59,11 @@ export function exportTfjs(model: Network): TfjsModelFiles {
   for (const l of model.layers) checkExportable(op, l, model);
 
   const sequential = model.className === 'Sequential';
-  const nodeIndex = new Map<Layer, number>();
+  const applied = new Set<Layer>();
   const layers = model.nodes.map((n, i) => {
-    const count = nodeIndex.get(n.layer) ?? 0;
-    if (count > 0)
+    if (applied.has(n.layer))
       throw argError(op, 'model', 'each layer applied once (TF.js layer configs here have one node per layer)', `layer '${n.layer.name}' applied twice`);
-    nodeIndex.set(n.layer, count + 1);
+    applied.add(n.layer);
     const inputShape = i === 1 && sequential ? { batch_input_shape: [null, ...(inputLayer.featureShape as number[])] } : {};
     if (n.layer instanceof InputLayer) {
       return {
@@ -131,8 +113,8 @@ export function exportTfjs(model: Network): TfjsModelFiles {
 
 function checkExportable(op: string, l: Layer, model: Network): void {
   if (l instanceof InputLayer) return;
-  if (!KERAS_CLASSES.has(l.className)) {
-    throw argError(op, 'model', `layers TF.js also has (${[...KERAS_CLASSES].join(', ')})`, `layer '${l.name}' of class ${l.className}`);
+  if (!TFJS_LAYER_CLASSES.has(l.className)) {
+    throw argError(op, 'model', `layers TF.js also has (${[...TFJS_LAYER_CLASSES].join(', ')})`, `layer '${l.name}' of class ${l.className}`);
   }
   if (l instanceof GlobalAveragePooling1D) {
     const fed = model.nodes.find((n) => n.layer === l)?.inputs[0]?.node.layer;

@@ -1,5 +1,5 @@
 import { checkCalibration } from '../../calibration/apply.js';
-import { input } from '../../layers/input.js';
+import { input, MAX_DIM } from '../../layers/input.js';
 import type { Layer, SymbolicShape, SymbolicTensor } from '../../layers/layer.js';
 import { layerFromConfig } from '../../layers/registry.js';
 import type { FloatDType } from '../../tensor/dtype.js';
@@ -10,7 +10,7 @@ import { concat } from '../concat-bytes.js';
 import { LIMITS } from '../container.js';
 import { show } from '../errors.js';
 import { TfjsChecker } from './errors.js';
-import { KERAS_CLASSES, readLayer, type LayerContext } from './keras-layers.js';
+import { KERAS_WEIGHT_NAMES, readLayer, type LayerContext } from './keras-layers.js';
 import { planWeights, readWeight, type PlannedWeight } from './weights.js';
 
 /**
@@ -49,9 +49,6 @@ const ARTIFACT_FIELDS = [
   'modelInitializer',
   'initializerSignature',
 ];
-
-/** Keras weight names of our weights where they differ (BatchNormalization's running statistics). */
-export const KERAS_WEIGHT_NAMES: Readonly<Record<string, string>> = { movingMean: 'moving_mean', movingVariance: 'moving_variance' };
 
 /**
  * Builds a logitkit model from a TF.js layers model (TF.js's `model.save` output, or a Keras model converted by
@@ -136,7 +133,7 @@ interface KerasTopology {
 
 function readModelTopology(check: TfjsChecker, v: unknown): KerasTopology {
   const t = check.object('modelTopology', v, ['class_name', 'config', 'keras_version', 'backend'], ['class_name', 'config']);
-  // Keras (Python) saves model.json with the topology under "model_config"; TF.js writes it directly.
+  // 'Functional' is Keras 2.4+'s name for a functional model.
   const kind = check.oneOf('modelTopology.class_name', t.class_name, ['Sequential', 'Model', 'Functional'] as const);
   const version = t.keras_version === undefined ? '' : check.string('modelTopology.keras_version', t.keras_version);
   const tfjsProducer = version.startsWith('tfjs-layers');
@@ -187,7 +184,7 @@ function exampleShape(check: TfjsChecker, path: string, v: unknown): number[] {
   if (dims.length < 2 || dims[0] !== null) check.expect(path, 'a batch shape [null, ...dims]', v);
   return dims.slice(1).map((d, i) => {
     if (d === null) check.fail(`${path}[${i + 1}] is null; logitkit needs a fixed shape for each example`);
-    return check.int(`${path}[${i + 1}]`, d, 1, 2 ** 31 - 1);
+    return check.int(`${path}[${i + 1}]`, d, 1, MAX_DIM);
   });
 }
 
@@ -358,5 +355,3 @@ function readUserMetadata(check: TfjsChecker, v: unknown, model: Model): void {
     }
   }
 }
-
-export { KERAS_CLASSES };

@@ -33,7 +33,7 @@ export interface LayerContext {
 type Rule = (c: LayerContext, field: string, v: unknown, out: Record<string, unknown>) => void;
 
 /** The error for a value we do not compute: names the layer, its class, the field and what we support. */
-export function unsupported(c: LayerContext, field: string, v: unknown, supported: string): never {
+function unsupported(c: LayerContext, field: string, v: unknown, supported: string): never {
   return c.check.fail(`layer '${c.layer}' (${c.className}): config.${field} is ${show(v)}, logitkit supports ${supported}`);
 }
 
@@ -214,7 +214,13 @@ const KERAS_LAYERS: Record<string, { ours: string; fields: Record<string, Rule> 
 };
 
 /** The Keras classes this reader knows (InputLayer is read by the topology reader). */
-export const KERAS_CLASSES: readonly string[] = ['InputLayer', ...Object.keys(KERAS_LAYERS)];
+const KERAS_CLASSES: readonly string[] = ['InputLayer', ...Object.keys(KERAS_LAYERS)];
+
+/** Our layer classes that TF.js also has (each under the same Keras class name): what exportTfjs can write. */
+export const TFJS_LAYER_CLASSES: ReadonlySet<string> = new Set(Object.values(KERAS_LAYERS).map((d) => d.ours));
+
+/** Keras weight names of our weights where they differ (BatchNormalization's running statistics). */
+export const KERAS_WEIGHT_NAMES: Readonly<Record<string, string>> = { movingMean: 'moving_mean', movingVariance: 'moving_variance' };
 
 /** Reads one Keras layer config (not an InputLayer) into our class and config. */
 export function readLayer(c: LayerContext, config: Record<string, unknown>): ReadLayer {
