@@ -347,12 +347,8 @@ export class Model extends Network {
     const once = (xb: Tensor): Tensor => {
       if (!recycler) return pick(this.forward([xb]));
       const out = recycler.run(() => pick(this.forward([xb])));
-      const v = out.values;
-      // The returned tensor must own whole arrays of its own: a view into a recycled array would be overwritten.
-      if (v.byteOffset !== 0 || v.byteLength !== v.buffer.byteLength) {
-        recycler.clear();
-        this.predictRecycler = null;
-      } else recycler.release(new Set([v]));
+      // Kept out of reuse: the returned values and any recycled array they are a view of (release keeps by memory).
+      recycler.release(new Set([out.values]));
       return out;
     };
     if (n <= batchSize) return once(x);
