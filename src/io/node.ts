@@ -80,15 +80,22 @@ export async function saveModel(model: Network, path: string): Promise<void> {
   await writeFileAtomic(path, encodeModel(model, 'saveModel'));
 }
 
+/** What loadModel reads a path as, by its extension: '.onnx' an ONNX file, '.json' a TF.js model.json, else .lkm. */
+export function modelFileFormat(path: string): 'lkm' | 'onnx' | 'tfjs' {
+  if (/\.onnx$/i.test(path)) return 'onnx';
+  return /\.json$/i.test(path) ? 'tfjs' : 'lkm';
+}
+
 /**
  * Loads a model file written by saveModel (or a checkpoint file), an ONNX file ('.onnx') or a TF.js layers model
  * ('.json': its model.json, with the weight files beside it). Throws ModelFileError (OnnxFileError,
  * TfjsModelError) naming the file.
  */
 export async function loadModel(path: string): Promise<Model> {
-  if (/\.json$/i.test(path)) return loadTfjsModel(path);
-  // An ONNX file (by its extension) goes through importOnnx, within its own size bound; anything else is a .lkm file.
-  if (/\.onnx$/i.test(path)) {
+  const format = modelFileFormat(path);
+  if (format === 'tfjs') return loadTfjsModel(path);
+  // An ONNX file goes through importOnnx, within its own size bound.
+  if (format === 'onnx') {
     const fail = (expected: string, actual: string) => new OnnxFileError('loadModel', source(path), `it must be ${expected}, got ${actual}`);
     return importOnnx(await readFileBounded(path, ONNX_LIMITS.modelBytes, fail, () => false), { source: source(path) });
   }

@@ -1,6 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import type { Model } from '../../index.js';
 import { writeLine, type CliIO } from '../io.js';
+import { modelFileFormat } from '../../io/node.js';
 import { loadModelFile } from '../model-file.js';
 import type { CliCommand } from '../command.js';
 import { describeCalibration } from '../calibration-report.js';
@@ -9,7 +10,7 @@ export async function runInfo(o: { model?: string; json?: boolean }, io: CliIO):
   const net = await loadModelFile(o.model, 'info');
   const summary = net.summary(false);
   const bytes = (await stat(o.model!)).size;
-  const format = fileFormat(o.model!);
+  const format = modelFileFormat(o.model!);
   const formatVersion = format === 'lkm' ? await fileFormatVersion(o.model!) : null;
   if (o.json) {
     writeLine(
@@ -82,12 +83,6 @@ function describeTextInput(t: NonNullable<ReturnType<typeof textInput>>): string
 }
 
 /** The version the file was written in (the loader has read and checked it; the preamble's uint32 at byte 8). */
-/** What loadModel read the file as (by its extension, as loadModel decides). */
-function fileFormat(path: string): 'lkm' | 'onnx' | 'tfjs' {
-  if (/\.onnx$/i.test(path)) return 'onnx';
-  return /\.json$/i.test(path) ? 'tfjs' : 'lkm';
-}
-
 async function fileFormatVersion(path: string): Promise<number> {
   const file = await open(path, 'r');
   try {
