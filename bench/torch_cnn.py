@@ -15,13 +15,13 @@ Prints one line `BENCH_RESULT {json}` (progress goes to stderr). The peak RSS of
 epoch, with the high-water mark reset to the current RSS just before it (writing 5 to /proc/self/clear_refs).
 """
 import argparse
-import gzip
 import json
 import os
 import statistics
 import sys
 import time
 
+from fashion_idx import read_idx_gz
 from torch_memory import keep_freed_memory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -78,17 +78,6 @@ def summarize(times):
         return s[lo] + (s[hi] - s[lo]) * (pos - lo)
 
     return {"runs": len(s), "medianMs": statistics.median(s), "minMs": s[0], "maxMs": s[-1], "q1Ms": q(0.25), "q3Ms": q(0.75)}
-
-
-def read_idx_gz(path):
-    import numpy as np
-    with gzip.open(path, "rb") as f:
-        b = f.read()
-    if b[0] != 0 or b[1] != 0 or b[2] != 8:
-        raise SystemExit("%s: not an unsigned-byte IDX file" % path)
-    nd = b[3]
-    dims = [int.from_bytes(b[4 + 4 * i:8 + 4 * i], "big") for i in range(nd)]
-    return np.frombuffer(b, dtype=np.uint8, offset=4 + 4 * nd).reshape(dims)
 
 
 def build(torch, channels_last):

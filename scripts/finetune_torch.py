@@ -26,17 +26,18 @@ progress to stderr.
         [--backbone-epochs 2] [--backbone-seed 0]
 """
 import argparse
-import gzip
 import json
 import os
 import statistics
 import sys
 import time
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
+from fashion_idx import fashion_tensors  # noqa: E402
 
 OLD, NEW = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
 
@@ -44,21 +45,6 @@ OLD, NEW = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
 def log(msg):
     sys.stderr.write(msg + "\n")
     sys.stderr.flush()
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
-def load(fashion_dir, part):
-    images = read_idx(os.path.join(fashion_dir, f"{part}-images-idx3-ubyte.gz"))
-    labels = read_idx(os.path.join(fashion_dir, f"{part}-labels-idx1-ubyte.gz")).astype(np.int64)
-    # The pixels / 255 in float32, as logitkit's loadIdxDataset gives them; NCHW.
-    return torch.from_numpy(images.astype(np.float32) / np.float32(255)).unsqueeze(1), torch.from_numpy(labels)
 
 
 class Backbone(nn.Module):
@@ -101,8 +87,8 @@ def main():
     torch.set_num_threads(1)
     os.makedirs(a.out, exist_ok=True)
 
-    x_train, y_train = load(a.fashion_dir, "train")
-    x_test, y_test = load(a.fashion_dir, "t10k")
+    x_train, y_train = fashion_tensors(a.fashion_dir, "train")
+    x_test, y_test = fashion_tensors(a.fashion_dir, "t10k")
 
     # 1. The backbone, on the old classes.
     t0 = time.perf_counter()

@@ -24,6 +24,20 @@ export function fmt(x, digits = 3) {
   return x.toPrecision(digits);
 }
 
+/**
+ * A worker's timing settings from its command line (--runs, --warmup, --min-runs, --budget seconds), each
+ * defaulting to the row's own: at least minRuns timed runs, more until `runs` or the budget is spent.
+ */
+export function timingOptions(args, defaults) {
+  const runs = Number(args.runs ?? defaults.runs);
+  return {
+    runs,
+    warmup: Number(args.warmup ?? defaults.warmup),
+    minRuns: Math.min(runs, Number(args['min-runs'] ?? defaults.minRuns)),
+    budgetMs: 1000 * Number(args.budget ?? defaults.budgetS),
+  };
+}
+
 /** The workloads, in table order. */
 export const WORKLOADS = {
   ce: {

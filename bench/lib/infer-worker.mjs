@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { INPUTS_DIR, OUTPUTS_DIR, ROOT, cnnLayers, gaussian, readMeta, readRaw, rng, summarize, writeRaw } from './common.mjs';
+import { INPUTS_DIR, OUTPUTS_DIR, ROOT, cnnLayers, gaussian, readMeta, readRaw, rng, summarize, timingOptions, writeRaw } from './common.mjs';
 
 export const INFER_DIR = path.join(INPUTS_DIR, 'infer');
 export const INFER = {
@@ -132,13 +132,7 @@ export async function runInferenceCell(fw, args, result) {
   const batch = Number(args.batch ?? 1);
   const meta = readInferMeta().models[model];
   if (!meta) throw new Error(`inference: no prepared model '${model}' in ${INFER_DIR}`);
-  const runs = Number(args.runs ?? 31);
-  const timing = {
-    runs,
-    warmup: Number(args.warmup ?? 30),
-    minRuns: Math.min(runs, Number(args['min-runs'] ?? 5)),
-    budgetMs: 1000 * Number(args.budget ?? 6),
-  };
+  const timing = timingOptions(args, { runs: 31, warmup: 30, minRuns: 5, budgetS: 6 });
   const shape = inputShape(model, batch);
   const xs = imageBatches(batch);
   let call;

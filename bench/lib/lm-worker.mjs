@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { OUTPUTS_DIR, currentRssMiB, peakRssMiB, resetPeakRss, summarize, writeRaw } from './common.mjs';
+import { OUTPUTS_DIR, currentRssMiB, peakRssMiB, resetPeakRss, summarize, timingOptions, writeRaw } from './common.mjs';
 import { readLmMeta, readLmRaw } from './lm-inputs.mjs';
 
 /** Warm-up then timed runs; `run(i)` gets the step's index (rows are cycled by it). */
@@ -200,13 +200,7 @@ export async function runLmCell(fw, importDist, args, result) {
   const lk = fw.lk;
   const api = await findLmApi(lk, importDist);
   result.notes = [...(result.notes ?? []), ...api.notes];
-  const runs = Number(args.runs ?? 7);
-  const timing = {
-    runs,
-    warmup: Number(args.warmup ?? 2),
-    minRuns: Math.min(runs, Number(args['min-runs'] ?? 3)),
-    budgetMs: 1000 * Number(args.budget ?? 30),
-  };
+  const timing = timingOptions(args, { runs: 7, warmup: 2, minRuns: 3, budgetS: 30 });
   if (result.workload === 'sampling') {
     if (!api.sampling) return Object.assign(result, { skipped: true, reason: api.samplingMissing });
     await runSampling(lk, api, args, result, timing);
