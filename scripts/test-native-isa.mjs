@@ -1,10 +1,10 @@
 // Runs the kernel spec suite (test/kernels) on builds of the native module for older instruction sets than this
-// machine's: AVX2 + FMA (haswell: AMD Zen, Intel before AVX-512) and SSE4.2 without FMA (x86-64-v2). The default
-// build is -march=native, so on an AVX-512 machine these code paths (other register tiles, generic packing and
-// zero tests) would otherwise never run. Each build goes to a temporary directory; the library loads it through
-// LOGITKIT_NATIVE_MODULE. Skips (exit 0) on machines that are not x86-64.
+// machine's: AVX-512 without VBMI2 (skylake-avx512), AVX2 + FMA (haswell: AMD Zen, Intel before AVX-512) and SSE4.2
+// without FMA (x86-64-v2). The default build is -march=native, so on this machine these code paths (other register
+// tiles, generic packing and zero tests) would otherwise never run. Each build goes to a temporary directory; the
+// library loads it through LOGITKIT_NATIVE_MODULE. Skips (exit 0) on machines that are not x86-64.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,10 +17,11 @@ if (process.arch !== 'x64') {
   console.log(`test-native-isa: skipped on ${process.arch} (the builds below are x86-64 targets)`);
   process.exit(0);
 }
-const targets = [
-  ['haswell', 'native-avx2'],
-  ['x86-64-v2', 'native-sse'],
-];
+// AVX-512 without VBMI2 (Intel Skylake-SP to Cascade Lake) runs where this CPU has AVX-512: its zero listing is the
+// test-and-append loop, not the compress one.
+const cpuFlags = existsSync('/proc/cpuinfo') ? (readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '').split(/\s+/) : [];
+const hasSkylakeAvx512 = ['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'].every((f) => cpuFlags.includes(f));
+const targets = [...(hasSkylakeAvx512 ? [['skylake-avx512', 'native-avx512']] : []), ['haswell', 'native-avx2'], ['x86-64-v2', 'native-sse']];
 const gyp = require.resolve('node-gyp/bin/node-gyp.js');
 const prefix = dirname(dirname(process.execPath));
 let failed = false;

@@ -30,40 +30,82 @@ struct Layout {
   size_t ars, aps, brs, bps;
 };
 
-#if defined(__AVX512F__)
-/** Rows [r0, r0 + 4) of a full float32 panel whose rows are contiguous (row stride ars), depths [0, kc) in steps of
- *  8, into the float64 panel (MR values per depth): a 4 × 8 transpose per step. Returns the depths done. */
+#if defined(__AVX512F__) && defined(__AVX512VL__)
+/** Runs step(rows, stride, depths, p) for depths [0, kc) of `count` rows (row stride ars) 8 depths at a time, the
+ *  last (partial) step on a zero-padded copy, so a step always reads 8 depths of every row. */
+template <typename Step>
+inline void eachEightDepths(const float* rows, size_t ars, int count, int kc, Step step) {
+  int p = 0;
+  for (; p + 8 <= kc; p += 8) step(rows + p, ars, 8, p);
+  if (p == kc) return;
+  alignas(32) float tail[8 * 8] = {};
+  for (int r = 0; r < count; r++)
+    for (int d = 0; d < kc - p; d++) tail[r * 8 + d] = rows[r * ars + p + d];
+  step(tail, 8, kc - p, p);
+}
+
+/** The live bits of 8 depths: the OR of the rows' values there, tested for bits other than the sign. */
+inline uint32_t liveBitsOfRows(const __m256* rows, int count) {
+  __m256i any = _mm256_castps_si256(rows[0]);
+  for (int r = 1; r < count; r++) any = _mm256_or_si256(any, _mm256_castps_si256(rows[r]));
+  return _mm256_test_epi32_mask(any, _mm256_set1_epi32(INT32_MAX));
+}
+
+/** Rows [r0, r0 + 4) of a full float32 panel whose rows are contiguous (row stride ars), depths [0, kc), into the
+ *  float64 panel (MR values per depth): a 4 × 8 transpose per 8 depths. With `list` (MR == 4), the live depths are
+ *  listed on the way, from the rows as loaded, so the panel is not read again. */
 template <int MR>
-inline int packFourRows(const float* rows, size_t ars, int kc, double* panel, int r0) {
+inline void packFourRows(const float* rows, size_t ars, int kc, double* panel, int r0, LiveDepthList* list) {
   const __m512i interleaveLow = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
   const __m512i interleaveHigh = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
   const __m512i firstDepths = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
   const __m512i nextDepths = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
   // GCC's vector builtins rather than _mm512_cvtps_pd / _mm512_extractf64x4_pd / _mm512_castpd512_pd256, whose GCC 12
   // headers warn (-Wmaybe-uninitialized on their internal undefined vector).
-  typedef float Floats8 __attribute__((vector_size(32), aligned(4)));
+  typedef float Floats8 __attribute__((vector_size(32)));
   typedef double Doubles8 __attribute__((vector_size(64)));
-  auto widen = [](const float* at) { return (__m512d)__builtin_convertvector(*(const Floats8*)at, Doubles8); };
-  int p = 0;
-  for (; p + 8 <= kc; p += 8) {
-    const __m512d a = widen(rows + p), b = widen(rows + ars + p), c = widen(rows + 2 * ars + p), d = widen(rows + 3 * ars + p);
+  auto widen = [](__m256 v) { return (__m512d)__builtin_convertvector((Floats8)v, Doubles8); };
+  eachEightDepths(rows, ars, 4, kc, [&](const float* at, size_t stride, int depths, int p) __attribute__((always_inline)) {
+    __m256 loaded[4];
+    for (int r = 0; r < 4; r++) loaded[r] = _mm256_loadu_ps(at + r * stride);
+    if (list) list->add(liveBitsOfRows(loaded, 4), depths);
+    const __m512d a = widen(loaded[0]), b = widen(loaded[1]), c = widen(loaded[2]), d = widen(loaded[3]);
     // ab0 = a0 b0 a1 b1 a2 b2 a3 b3, then depth pairs: a0 b0 c0 d0 a1 b1 c1 d1, ...
     const __m512d ab0 = _mm512_permutex2var_pd(a, interleaveLow, b), ab4 = _mm512_permutex2var_pd(a, interleaveHigh, b);
     const __m512d cd0 = _mm512_permutex2var_pd(c, interleaveLow, d), cd4 = _mm512_permutex2var_pd(c, interleaveHigh, d);
     const __m512d pairs[4] = {_mm512_permutex2var_pd(ab0, firstDepths, cd0), _mm512_permutex2var_pd(ab0, nextDepths, cd0),
                               _mm512_permutex2var_pd(ab4, firstDepths, cd4), _mm512_permutex2var_pd(ab4, nextDepths, cd4)};
     for (int q = 0; q < 4; q++) {
+      const Doubles8 pair = (Doubles8)pairs[q];
       double* dst = panel + (size_t)(p + 2 * q) * MR + r0;
-      if constexpr (MR == 4) {
-        _mm512_storeu_pd(dst, pairs[q]);
-      } else {
-        const Doubles8 pair = (Doubles8)pairs[q];
-        _mm256_storeu_pd(dst, (__m256d)__builtin_shufflevector(pair, pair, 0, 1, 2, 3));
-        _mm256_storeu_pd(dst + MR, (__m256d)__builtin_shufflevector(pair, pair, 4, 5, 6, 7));
-      }
+      if (2 * q < depths) _mm256_storeu_pd(dst, (__m256d)__builtin_shufflevector(pair, pair, 0, 1, 2, 3));
+      if (2 * q + 1 < depths) _mm256_storeu_pd(dst + MR, (__m256d)__builtin_shufflevector(pair, pair, 4, 5, 6, 7));
     }
-  }
-  return p;
+  });
+}
+
+/** Rows [0, 8) of a full float32 panel whose rows are contiguous (row stride ars), depths [0, kc), into the float32
+ *  panel (8 values per depth): an 8 × 8 transpose per 8 depths; with `list`, the live depths are listed on the way. */
+inline void packEightRows(const float* rows, size_t ars, int kc, float* panel, LiveDepthList* list) {
+  eachEightDepths(rows, ars, 8, kc, [&](const float* at, size_t stride, int depths, int p) __attribute__((always_inline)) {
+    __m256 r[8];
+    for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(at + i * stride);
+    if (list) list->add(liveBitsOfRows(r, 8), depths);
+    // Row i, depth d is "id": t0 = 00 10 01 11 | 04 14 05 15, s0 = 00 10 20 30 | 04 14 24 34, ...
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xee);
+    const __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xee);
+    const __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xee);
+    const __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xee);
+    const __m256 out[8] = {_mm256_permute2f128_ps(s0, s4, 0x20), _mm256_permute2f128_ps(s1, s5, 0x20),
+                           _mm256_permute2f128_ps(s2, s6, 0x20), _mm256_permute2f128_ps(s3, s7, 0x20),
+                           _mm256_permute2f128_ps(s0, s4, 0x31), _mm256_permute2f128_ps(s1, s5, 0x31),
+                           _mm256_permute2f128_ps(s2, s6, 0x31), _mm256_permute2f128_ps(s3, s7, 0x31)};
+    for (int d = 0; d < depths; d++) _mm256_storeu_ps(panel + (size_t)(p + d) * 8, out[d]);
+  });
 }
 #endif
 
@@ -86,13 +128,22 @@ void packA(const In* a, const Layout& s, int mc, int kc, T* out, uint16_t* live,
 #pragma GCC unroll 16
         for (int r = 0; r < MR; r++) panel[p * MR + r] = (T)base[r + p * s.aps];
     } else {
-      int done = 0;
-#if defined(__AVX512F__)
-      if constexpr (std::is_same_v<T, double> && std::is_same_v<In, float> && MR % 4 == 0) {
-        for (int r0 = 0; r0 < MR; r0 += 4) done = packFourRows<MR>(base + r0 * s.ars, s.ars, kc, panel, r0);
+#if defined(__AVX512F__) && defined(__AVX512VL__)
+      // Transposed 8 depths at a time, the live depths listed from the rows as loaded (one OR and one test per 8).
+      if constexpr (std::is_same_v<In, float> && (std::is_same_v<T, double> ? MR % 4 == 0 : MR == 8)) {
+        constexpr bool listing = std::is_same_v<T, float> || MR == 4;
+        LiveDepthList list(live ? live + (size_t)panelIndex * KC : nullptr);
+        LiveDepthList* lister = listing && live ? &list : nullptr;
+        if constexpr (std::is_same_v<T, float>) {
+          packEightRows(base, s.ars, kc, panel, lister);
+        } else {
+          for (int r0 = 0; r0 < MR; r0 += 4) packFourRows<MR>(base + r0 * s.ars, s.ars, kc, panel, r0, r0 == 0 ? lister : nullptr);
+        }
+        if (live) liveCount[panelIndex] = lister ? list.finish() : listLiveDepths<T, MR>(panel, kc, live + (size_t)panelIndex * KC);
+        continue;
       }
 #endif
-      for (int p = done; p < kc; p++)
+      for (int p = 0; p < kc; p++)
 #pragma GCC unroll 16
         for (int r = 0; r < MR; r++) panel[p * MR + r] = (T)base[r * s.ars + p];
     }

@@ -41,11 +41,101 @@ template <typename T> bool allFinite(const T* values, size_t n) {
   return largest < infinity;
 }
 
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VBMI2__) && defined(__BMI2__)
+#define LOGITKIT_COMPRESSED_LIVE_DEPTHS 1
+#endif
+
+/** A live-depth list built in depth order from bit masks (bit d: depth from + d is live), 32 depths at a time;
+ *  `count` is the list's length once `finish` has run. */
+class LiveDepthList {
+ public:
+  explicit LiveDepthList(uint16_t* depths) : depths_(depths) {}
+  /** The next n ≤ 32 depths' bits (bits at n and above must be 0). */
+  inline void add(uint32_t bits, int n) {
+    if (filled_ + n > 32) flush();
+    bits_ |= bits << filled_;
+    filled_ += n;
+  }
+  int finish() {
+    flush();
+    return count;
+  }
+  int count = 0;
+
+ private:
+  inline void flush() {
+    if (!filled_) return;
+#if defined(LOGITKIT_COMPRESSED_LIVE_DEPTHS)
+    alignas(64) static constexpr uint16_t iota[32] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
+                                                      16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
+    const int live = __builtin_popcount(bits_);
+    const __m512i at = _mm512_add_epi16(_mm512_load_si512((const void*)iota), _mm512_set1_epi16((short)from_));
+    _mm512_mask_storeu_epi16(depths_ + count, live == 32 ? ~0u : (1u << live) - 1, _mm512_maskz_compress_epi16(bits_, at));
+    count += live;
+#else
+    for (uint32_t bits = bits_; bits; bits &= bits - 1) depths_[count++] = (uint16_t)(from_ + __builtin_ctz(bits));
+#endif
+    from_ += filled_;
+    bits_ = 0;
+    filled_ = 0;
+  }
+  uint16_t* depths_;
+  uint32_t bits_ = 0;
+  int from_ = 0, filled_ = 0;
+};
+
+#if defined(LOGITKIT_COMPRESSED_LIVE_DEPTHS)
+/** listLiveDepths for MR a power of two dividing a vector's lanes or a multiple of them: the values' nonzero bits
+ *  (one per value) gathered into 64-bit words, OR-folded to one bit per depth, and the live depths compressed into
+ *  the list. About twice as fast as a test and a branch-free append per depth (a 256 × 784 float32 product spent
+ *  21 of its 250 µs listing; dense layers and im2col panels list every block). */
+template <typename T, int MR>
+int listLiveDepthsCompressed(const T* panel, int kc, uint16_t* depths) {
+  constexpr int lanes = 64 / (int)sizeof(T), vectorsPerWord = 64 / lanes, depthsPerWord = 64 / MR;
+  constexpr uint64_t firstBitOfEachDepth = [] {
+    uint64_t bits = 0;
+    for (int i = 0; i < 64; i += MR) bits |= uint64_t(1) << i;
+    return bits;
+  }();
+  const int total = kc * MR;
+  LiveDepthList list(depths);
+  for (int p0 = 0; p0 < kc; p0 += depthsPerWord) {
+    const bool whole = p0 + depthsPerWord <= kc;
+    uint64_t word = 0;
+#pragma GCC unroll 8
+    for (int v = 0; v < vectorsPerWord; v++) {
+      const int at = p0 * MR + v * lanes;
+      // The last word's loads stop at the panel's end (masked: nothing past it is read).
+      const int left = whole ? lanes : std::max(0, std::min(lanes, total - at));
+      const T* from = panel + std::min(at, total);
+      uint64_t nonzero;
+      if constexpr (sizeof(T) == 8) {
+        const __mmask8 load = whole ? (__mmask8)0xff : (__mmask8)((1u << left) - 1);
+        nonzero = _mm512_test_epi64_mask(_mm512_maskz_loadu_epi64(load, from), _mm512_set1_epi64(INT64_MAX));
+      } else {
+        const __mmask16 load = whole ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+        nonzero = _mm512_test_epi32_mask(_mm512_maskz_loadu_epi32(load, from), _mm512_set1_epi32(INT32_MAX));
+      }
+      word |= nonzero << (v * lanes);
+    }
+    // Each depth's lowest bit becomes the OR of its MR bits (the shifts stay inside a depth's bits for that bit).
+    for (int shift = MR / 2; shift >= 1; shift /= 2) word |= word >> shift;
+    list.add((uint32_t)_pext_u64(word, firstBitOfEachDepth), std::min(depthsPerWord, kc - p0));
+  }
+  return list.finish();
+}
+#endif
+
 /** The depths of a packed panel (MR values per depth) where some value is nonzero (bits other than the sign set),
  *  in order, into depths; returns how many. */
 template <typename T, int MR>
 int listLiveDepths(const T* panel, int kc, uint16_t* depths) {
   int count = 0;
+#if defined(LOGITKIT_COMPRESSED_LIVE_DEPTHS)
+  if constexpr ((MR & (MR - 1)) == 0 && ((64 / sizeof(T)) % MR == 0 || MR % (64 / sizeof(T)) == 0) && MR <= 64) {
+    return listLiveDepthsCompressed<T, MR>(panel, kc, depths);
+  }
+#endif
 #if defined(__AVX512F__)
   constexpr int lanes = 64 / sizeof(T), perVector = lanes / MR;
   if constexpr (perVector >= 1 && lanes % MR == 0) {
