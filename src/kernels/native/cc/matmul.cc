@@ -52,10 +52,10 @@ inline uint32_t liveBitsOfRows(const __m256* rows, int count) {
 }
 
 /** Rows [r0, r0 + 4) of a full float32 panel whose rows are contiguous (row stride ars), depths [0, kc), into the
- *  float64 panel (MR values per depth): a 4 × 8 transpose per 8 depths. With `list` (MR == 4), the live depths are
- *  listed on the way, from the rows as loaded, so the panel is not read again. */
+ *  float64 panel (MR values per depth): a 4 × 8 transpose per 8 depths. With liveBits, the live bits of each 8
+ *  depths of these rows (from the rows as loaded) are OR-ed into liveBits[p / 8], so the panel is not read again. */
 template <int MR>
-inline void packFourRows(const float* rows, size_t ars, int kc, double* panel, int r0, LiveDepthList* list) {
+inline void packFourRows(const float* rows, size_t ars, int kc, double* panel, int r0, uint8_t* liveBits) {
   const __m512i interleaveLow = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
   const __m512i interleaveHigh = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
   const __m512i firstDepths = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
@@ -68,7 +68,7 @@ inline void packFourRows(const float* rows, size_t ars, int kc, double* panel, i
   eachEightDepths(rows, ars, 4, kc, [&](const float* at, size_t stride, int depths, int p) __attribute__((always_inline)) {
     __m256 loaded[4];
     for (int r = 0; r < 4; r++) loaded[r] = _mm256_loadu_ps(at + r * stride);
-    if (list) list->add(liveBitsOfRows(loaded, 4), depths);
+    if (liveBits) liveBits[p / 8] |= (uint8_t)liveBitsOfRows(loaded, 4);
     const __m512d a = widen(loaded[0]), b = widen(loaded[1]), c = widen(loaded[2]), d = widen(loaded[3]);
     // ab0 = a0 b0 a1 b1 a2 b2 a3 b3, then depth pairs: a0 b0 c0 d0 a1 b1 c1 d1, ...
     const __m512d ab0 = _mm512_permutex2var_pd(a, interleaveLow, b), ab4 = _mm512_permutex2var_pd(a, interleaveHigh, b);
@@ -131,15 +131,17 @@ void packA(const In* a, const Layout& s, int mc, int kc, T* out, uint16_t* live,
 #if defined(__AVX512F__) && defined(__AVX512VL__)
       // Transposed 8 depths at a time, the live depths listed from the rows as loaded (one OR and one test per 8).
       if constexpr (std::is_same_v<In, float> && (std::is_same_v<T, double> ? MR % 4 == 0 : MR == 8)) {
-        constexpr bool listing = std::is_same_v<T, float> || MR == 4;
         LiveDepthList list(live ? live + (size_t)panelIndex * KC : nullptr);
-        LiveDepthList* lister = listing && live ? &list : nullptr;
         if constexpr (std::is_same_v<T, float>) {
-          packEightRows(base, s.ars, kc, panel, lister);
+          packEightRows(base, s.ars, kc, panel, live ? &list : nullptr);
         } else {
-          for (int r0 = 0; r0 < MR; r0 += 4) packFourRows<MR>(base + r0 * s.ars, s.ars, kc, panel, r0, r0 == 0 ? lister : nullptr);
+          uint8_t liveBits[KC / 8];
+          if (live) std::fill(liveBits, liveBits + (kc + 7) / 8, 0);
+          for (int r0 = 0; r0 < MR; r0 += 4) packFourRows<MR>(base + r0 * s.ars, s.ars, kc, panel, r0, live ? liveBits : nullptr);
+          if (live)
+            for (int p = 0; p < kc; p += 8) list.add(liveBits[p / 8], std::min(8, kc - p));
         }
-        if (live) liveCount[panelIndex] = lister ? list.finish() : listLiveDepths<T, MR>(panel, kc, live + (size_t)panelIndex * KC);
+        if (live) liveCount[panelIndex] = list.finish();
         continue;
       }
 #endif

@@ -17,14 +17,14 @@ template <typename T, bool Narrow = false> struct Tile {
   using V = typename Vec<T>::type;
   using U = typename Vec<T>::unaligned;
   static constexpr int W = Vec<T>::lanes;
-  // Accumulators MR × NV vectors: 16 of AVX-512's 32 registers, 12 of AVX2's or SSE's 16. With AVX-512:
-  //  - float64 sums: 4 × 4 measured faster than 8 × 2 and 6 × 4 on images (fewer broadcasts per multiply-add), and
-  //    its 4-row panels of A are more often zero at a depth (Fashion-MNIST: 21 % of depths for 4 images, 13 % for 8);
-  //  - float32 sums: 8 × 2, whose KC × 32-float panel of B (32 KiB) stays in the 48 KiB L1 cache where 4 × 4's
-  //    64 KiB does not: a 256 × 784 × 128 product took 290 µs against 480 µs (dense A), 230 against 310 µs (images).
-  static constexpr bool WideFloats = VECTOR_BYTES == 64 && sizeof(T) == 4 && !Narrow;
-  static constexpr int MR = VECTOR_BYTES == 64 ? (Narrow || WideFloats ? 8 : 4) : 6;
-  static constexpr int NV = VECTOR_BYTES == 64 ? (Narrow ? (W >= 16 ? 1 : 16 / W) : WideFloats ? 2 : 4) : 2;
+  // Accumulators MR × NV vectors: 16 of AVX-512's 32 registers, 12 of AVX2's or SSE's 16. With AVX-512, 8 × 2: its
+  // KC × 2-vector panel of B (32 KiB) stays in the 48 KiB L1 cache where 4 × 4's 64 KiB does not. On this project's
+  // Zen 5 host a 256 × 784 × 128 product took 290 against 480 µs with float32 sums and 560 against 750 µs with
+  // float64 sums (dense A), 235 against 310 and 510 against 540 µs on Fashion-MNIST images (4-row panels are more
+  // often zero at a depth, 21 % of depths against 13 %, which narrows the gap); the CNN's convolutions took the same
+  // time with either (scripts/bench-conv.mjs).
+  static constexpr int MR = VECTOR_BYTES == 64 ? 8 : 6;
+  static constexpr int NV = VECTOR_BYTES == 64 ? (Narrow ? (W >= 16 ? 1 : 16 / W) : 2) : 2;
   static constexpr int NR = NV * W;
   static constexpr int MC = MR * 16;
 };
