@@ -82,6 +82,13 @@ export interface Kernels {
   readonly threads?: number;
 
   unary(op: UnaryOp, x: TypedArray, out: TypedArray): void;
+  /**
+   * A biased layer's relu in one pass: out[i] = relu(x[i] + bias[i mod bias.length]), the sum rounded to out's type
+   * before the relu (the bits of add then relu; NaN stays NaN). One float type; x.length a multiple of bias.length.
+   */
+  biasRelu(x: TypedArray, bias: TypedArray, out: TypedArray): void;
+  /** relu's gradient from relu's output y in one pass: out[i] = dy[i] · step(y[i]) (y > 0 exactly where relu's input was). */
+  reluGrad(dy: TypedArray, y: TypedArray, out: TypedArray): void;
   /** Element-wise with NumPy broadcasting of aShape and bShape to outShape. */
   binary(op: BinaryOp, a: TypedArray, aShape: readonly number[], b: TypedArray, bShape: readonly number[], out: TypedArray, outShape: readonly number[]): void;
   /** out[i] = cond[i] != 0 ? a[i] : b[i]; all the same length (the op broadcasts first). */
@@ -210,6 +217,8 @@ export type KernelFunctionName = { [K in keyof Kernels]-?: NonNullable<Kernels[K
 /** Every kernel function a set must have (setKernels checks them); the compiler rejects this list if one is missing. */
 export const KERNEL_FUNCTIONS = [
   'unary',
+  'biasRelu',
+  'reluGrad',
   'binary',
   'select',
   'cast',

@@ -55,6 +55,11 @@ export class LayerNode {
 export interface CallContext {
   readonly training: boolean;
   readonly rng: Random | null;
+  /**
+   * The caller reads the layer's `preActivation` (the network's output layer: its logits). Without it, a layer may
+   * fuse its activation into the affine map and leave the values before it out (a biased relu: biasRelu).
+   */
+  readonly preActivation?: boolean;
 }
 
 /** The context of every call outside training. */

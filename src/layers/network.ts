@@ -348,6 +348,7 @@ export class Network {
     this.inputs.forEach((s, i) => values.set(s, this.conform(xs[i], s, i)));
     let pre: Tensor | null = null;
     const head = this.outputs[0].node;
+    const headContext: CallContext = { ...context, preActivation: true };
     for (const node of this.nodes) {
       if (node.layer instanceof InputLayer) continue;
       const start = this.offsets.get(node.layer)!;
@@ -355,7 +356,8 @@ export class Network {
       const weights = ws.slice(start, start + node.layer.weights.length);
       // Masks go only to layers whose inputs carry one (checkMasks made sure those support them).
       const inMasks = node.inputs.some((s) => s.hasMask) ? node.inputs.map((s) => masks.get(s)) : undefined;
-      const r = inMasks ? node.layer.call(ins, weights, context, inMasks) : node.layer.call(ins, weights, context);
+      const nodeContext = node === head ? headContext : context;
+      const r = inMasks ? node.layer.call(ins, weights, nodeContext, inMasks) : node.layer.call(ins, weights, nodeContext);
       values.set(node.output, r.output);
       if (node.output.hasMask) {
         const mask = r.mask ?? inMasks?.[0];

@@ -167,6 +167,56 @@ export function elementwiseSpec(k: () => Kernels): void {
     }
   });
 
+  describe('biasRelu and reluGrad (a biased relu layer, forward and backward)', () => {
+    for (const [dtype, Type] of TYPES.filter(([, T]) => T !== Int32Array)) {
+      it(`biasRelu ${dtype} has the bits of add then relu`, () => {
+        for (const [rows, cols] of [
+          [1, 1],
+          [300, 1],
+          [7, 10],
+          [33, 37],
+          [256, 128],
+          [3, 2000],
+        ]) {
+          const x = withSpecials(Type, rows * cols, 4, 11);
+          const bias = withSpecials(Type, cols, 4, 12);
+          const out = new Type(x.length).fill(7);
+          const sum = new Type(x.length);
+          const ref = new Type(x.length);
+          k().biasRelu(x, bias, out);
+          tsKernels.binary('add', x, [rows, cols], bias, [cols], sum, [rows, cols]);
+          tsKernels.unary('relu', sum, ref);
+          expectSameValues(out, ref, `biasRelu [${rows}, ${cols}]`);
+        }
+      });
+
+      it(`biasRelu ${dtype}: sums that cancel, underflow or overflow`, () => {
+        const tiny = Type === Float32Array ? 1.401298464324817e-45 : 5e-324;
+        const huge = Type === Float32Array ? 3.4028234663852886e38 : Number.MAX_VALUE;
+        const x = Type.from([tiny, 2 * tiny, 1, -0, 0, huge, -1, NaN]);
+        const bias = Type.from([-tiny, -tiny, -1, -0, -0, huge, Infinity, -Infinity]);
+        const out = new Type(x.length);
+        // One bias per column: the eight columns of a single row.
+        k().biasRelu(x, bias, out);
+        expectSameValues(out, Type.from([0, tiny, 0, 0, 0, Infinity, Infinity, NaN]), 'edge sums');
+      });
+
+      it(`reluGrad ${dtype} has the bits of mul(dy, step(y))`, () => {
+        for (const n of [1, 7, 1031, 70001]) {
+          const dy = withSpecials(Type, n, 4, 13);
+          const y = withSpecials(Type, n, 4, 14);
+          const out = new Type(n).fill(7);
+          const stepped = new Type(n);
+          const ref = new Type(n);
+          k().reluGrad(dy, y, out);
+          tsKernels.unary('step', y, stepped);
+          tsKernels.binary('mul', dy, [n], stepped, [n], ref, [n]);
+          expectSameValues(out, ref, `reluGrad n = ${n}`);
+        }
+      });
+    }
+  });
+
   describe('select, cast, broadcastTo', () => {
     it('select picks a where cond ≠ 0', () => {
       const out = new Float32Array(4);

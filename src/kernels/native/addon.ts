@@ -24,6 +24,8 @@ export interface NativeAddon {
   /** out = a op b (op 0 add, 1 sub, 2 mul; swap: b op a), a and out rows × cols, b by `broadcast` (elementwise.ts). */
   binary(op: number, a: TypedArray, b: TypedArray, out: TypedArray, rows: number, cols: number, broadcast: number, swap: boolean): void;
   relu(x: TypedArray, out: TypedArray, step: boolean): void;
+  biasRelu(x: TypedArray, bias: TypedArray, out: TypedArray): void;
+  reluGrad(dy: TypedArray, y: TypedArray, out: TypedArray): void;
   sum(x: TypedArray, outer: number, n: number, inner: number, out: TypedArray): void;
   adamUpdate(
     p: TypedArray,

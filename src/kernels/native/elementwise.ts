@@ -12,10 +12,10 @@ const PER_ROW = 3;
 
 /**
  * add, sub, mul for float32/float64 when b (or a) has the output's shape, is a scalar, is a row repeated over the
- * leading dimensions (a bias), or is one value per row; relu and step; sums along an axis (compensated like the
+ * leading dimensions (a bias), or is one value per row; relu and step, relu of a biased sum and relu's gradient; sums along an axis (compensated like the
  * reference). In native code on the arrays themselves; everything else: the fallback set.
  */
-export function nativeElementwise(addon: NativeAddon, fallback: Kernels): Pick<Kernels, 'binary' | 'unary' | 'reduce'> {
+export function nativeElementwise(addon: NativeAddon, fallback: Kernels): Pick<Kernels, 'binary' | 'unary' | 'biasRelu' | 'reluGrad' | 'reduce'> {
   return {
     binary(op, a, aShape, b, bShape, out, outShape) {
       const code = OP_CODE[op];
@@ -36,6 +36,16 @@ export function nativeElementwise(addon: NativeAddon, fallback: Kernels): Pick<K
     unary(op, x, out) {
       if ((op !== 'relu' && op !== 'step') || floatTypeOf(x, out) === null) return fallback.unary(op, x, out);
       addon.relu(x, out, op === 'step');
+    },
+
+    biasRelu(x, bias, out) {
+      if (floatTypeOf(x, bias, out) === null || bias.length === 0) return fallback.biasRelu(x, bias, out);
+      addon.biasRelu(x, bias, out);
+    },
+
+    reluGrad(dy, y, out) {
+      if (floatTypeOf(dy, y, out) === null) return fallback.reluGrad(dy, y, out);
+      addon.reluGrad(dy, y, out);
     },
 
     reduce(op, x, outer, n, inner, out) {

@@ -78,6 +78,26 @@ const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
   lessEqual: (a, b) => (a <= b ? 1 : 0),
 };
 
+/** relu(x + bias) per element, bias repeated along the rows (the sum rounds when stored, as add's output would). */
+export function biasRelu(x: TypedArray, bias: TypedArray, out: TypedArray): void {
+  const cols = bias.length;
+  for (let at = 0; at < x.length; at += cols) {
+    for (let j = 0; j < cols; j++) {
+      // A sum of two float32 values is > 0 exactly when its float32 rounding is, so relu may look at the float64 sum.
+      const v = x[at + j] + bias[j];
+      out[at + j] = v > 0 ? v : v !== v ? v : 0;
+    }
+  }
+}
+
+/** dy · step(y): 1 where y > 0, NaN where y is NaN, else 0. */
+export function reluGrad(dy: TypedArray, y: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < dy.length; i++) {
+    const v = y[i];
+    out[i] = dy[i] * (v > 0 ? 1 : v !== v ? v : 0);
+  }
+}
+
 export function binary(
   op: BinaryOp,
   a: TypedArray,

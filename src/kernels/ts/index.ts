@@ -1,6 +1,6 @@
 import type { Kernels } from '../types.js';
 import { avgPool, avgPoolBackprop, conv2d, conv2dBackpropFilter, conv2dBackpropInput, maxPool, maxPoolBackprop } from './conv.js';
-import { binary, broadcastTo, cast, select, unary } from './elementwise.js';
+import { biasRelu, binary, broadcastTo, cast, reluGrad, select, unary } from './elementwise.js';
 import { concat, gather, oneHot, scatterAdd, slice, transpose } from './layout.js';
 import { matMul } from './matmul.js';
 import { adamUpdate } from './optimizer.js';
@@ -12,6 +12,8 @@ import { logSoftmax, softmax, softmaxCrossEntropy, sparseSoftmaxCrossEntropy } f
 export const tsKernels: Kernels = {
   name: 'ts',
   unary,
+  biasRelu,
+  reluGrad,
   binary,
   select,
   cast,

@@ -2,7 +2,7 @@
 //  - add, sub, mul of float32 or float64 with b the output's shape, a scalar, a row repeated over the rows (a bias),
 //    or one value per row; `swap` computes b op a. One IEEE operation per element, like the reference (for float32,
 //    a float32 operation equals the float64 one rounded to float32: 53 ≥ 2·24 + 2).
-//  - relu and its step, NaN kept: x > 0 ? x (or 1) : NaN ? NaN : 0.
+//  - relu and its step, NaN kept: x > 0 ? x (or 1) : NaN ? NaN : 0; relu of a biased sum, and dy · step(y).
 //  - sums along an axis, Neumaier-compensated in float64 and rounded once, like the reference.
 #include "napi-args.h"
 #include "vec.h"
@@ -109,6 +109,62 @@ napi_value reluOrStep(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+/** out = relu(x + bias) with bias repeated along rows of `cols`: the sum rounded to T, then relu (NaN kept). */
+template <typename T> void biasRelu(const T* x, const T* bias, T* out, size_t rows, size_t cols) {
+  for (size_t r = 0; r < rows; r++) {
+    const T* in = x + r * cols;
+    T* to = out + r * cols;
+#pragma omp simd
+    for (size_t j = 0; j < cols; j++) {
+      const T v = in[j] + bias[j];
+      to[j] = v > 0 ? v : v != v ? v : T(0);
+    }
+  }
+}
+
+/** out = dy · step(y): y > 0 → 1, NaN → NaN, else 0 (one multiplication, as mul(dy, step(y)) does). */
+template <typename T> void reluGrad(const T* dy, const T* y, T* out, size_t n) {
+#pragma omp simd
+  for (size_t i = 0; i < n; i++) out[i] = dy[i] * (y[i] > 0 ? T(1) : y[i] != y[i] ? y[i] : T(0));
+}
+
+// biasRelu(x, bias, out): x and out of one length, a multiple of bias's (≥ 1).
+napi_value biasReluCall(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  ArrayArg x = a.array(0), bias = a.array(1), out = a.array(2);
+  if (!a.ok) return nullptr;
+  if (x.type != bias.type || x.type != out.type || (x.type != napi_float32_array && x.type != napi_float64_array)) {
+    a.fail("logitkit native biasRelu: x, bias and out must share one float type");
+    return nullptr;
+  }
+  if (bias.length == 0 || x.length != out.length || x.length % bias.length != 0) {
+    a.failRange("logitkit native biasRelu: x and out must have one length, a multiple of bias's");
+    return nullptr;
+  }
+  const size_t rows = x.length / bias.length;
+  if (x.type == napi_float32_array) biasRelu((const float*)x.data, (const float*)bias.data, (float*)out.data, rows, bias.length);
+  else biasRelu((const double*)x.data, (const double*)bias.data, (double*)out.data, rows, bias.length);
+  return nullptr;
+}
+
+// reluGrad(dy, y, out): one length; out may be dy.
+napi_value reluGradCall(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  ArrayArg dy = a.array(0), y = a.array(1), out = a.array(2);
+  if (!a.ok) return nullptr;
+  if (dy.type != y.type || dy.type != out.type || (dy.type != napi_float32_array && dy.type != napi_float64_array)) {
+    a.fail("logitkit native reluGrad: dy, y and out must share one float type");
+    return nullptr;
+  }
+  if (dy.length != y.length || dy.length != out.length) {
+    a.failRange("logitkit native reluGrad: dy, y and out have different lengths");
+    return nullptr;
+  }
+  if (dy.type == napi_float32_array) reluGrad((const float*)dy.data, (const float*)y.data, (float*)out.data, dy.length);
+  else reluGrad((const double*)dy.data, (const double*)y.data, (double*)out.data, dy.length);
+  return nullptr;
+}
+
 /** Neumaier: t = s + v; c += |s| ≥ |v| ? (s − t) + v : (v − t) + s; s = t (the reference's order). */
 inline void neumaier(double& s, double& c, double v) {
   const double t = s + v;
@@ -205,5 +261,7 @@ napi_value sum(napi_env env, napi_callback_info info) {
 void registerElementwise(napi_env env, napi_value exports) {
   exportFunction(env, exports, "binary", binary);
   exportFunction(env, exports, "relu", reluOrStep);
+  exportFunction(env, exports, "biasRelu", biasReluCall);
+  exportFunction(env, exports, "reluGrad", reluGradCall);
   exportFunction(env, exports, "sum", sum);
 }

@@ -1,0 +1,94 @@
+/**
+ * biasRelu (relu(x + bias) in one pass, what a hidden Dense or Conv2D with relu computes) and reluGrad (relu's
+ * gradient from its output): the bits of the composition relu(add(x, bias)) forward and backward, a float64
+ * gradient check, and the layers that use it.
+ */
+import { describe, expect, it } from 'vitest';
+import { add, grads, layers, matMul, mul, relu, sequential, sum, Tensor, tensor } from '../../src/index.js';
+import { biasRelu, reluGrad } from '../../src/ops/bias-relu.js';
+import { expectSameValues } from '../kernels/spec-elementwise.js';
+import { gradCheck } from '../helpers/gradcheck.js';
+import { rng } from '../helpers/numbers.js';
+
+function random(shape: number[], dtype: 'float32' | 'float64', seed: number, specials = false): Tensor {
+  const rand = rng(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const values = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = (rand() - 0.5) * 4;
+  if (specials) [0, -0, Infinity, -Infinity, NaN].forEach((v, i) => i * 5 < n && (values[i * 5] = v));
+  return tensor(values, { shape, dtype });
+}
+
+describe('biasRelu', () => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`${dtype}: the bits of relu(add(x, bias)) and of its gradients`, () => {
+      const x = random([6, 5, 7], dtype, 1, true);
+      const bias = random([7], dtype, 2, true);
+      const cotangent = random([6, 5, 7], dtype, 3);
+      expectSameValues(biasRelu(x, bias).values, relu(add(x, bias)).values, 'forward');
+      const fused = grads((a: Tensor, b: Tensor) => sum(mul(biasRelu(a, b), cotangent)))([x, bias]);
+      const composed = grads((a: Tensor, b: Tensor) => sum(mul(relu(add(a, b)), cotangent)))([x, bias]);
+      expectSameValues(fused[0].values, composed[0].values, 'dx');
+      expectSameValues(fused[1].values, composed[1].values, 'dbias');
+    });
+  }
+
+  it('passes the float64 gradient check (inputs away from the kink)', () => {
+    const x = tensor([0.7, -1.3, 2.1, -0.4, 1.9, -2.2], { shape: [2, 3], dtype: 'float64' });
+    const bias = tensor([0.25, 0.5, -0.75], { dtype: 'float64' });
+    gradCheck((a, b) => biasRelu(a, b), [x, bias]);
+    gradCheck((dy) => reluGrad(dy, biasRelu(x, bias)), [tensor([1.5, -0.5, 2, 0.25, -1, 3], { shape: [2, 3], dtype: 'float64' })]);
+  });
+
+  it('composes for int32 (relu keeps integers)', () => {
+    const out = biasRelu(tensor([1, -5, 3, 0], { shape: [2, 2], dtype: 'int32' }), tensor([2, 1], { dtype: 'int32' }));
+    expect(out.dtype).toBe('int32');
+    expect(Array.from(out.values)).toEqual([3, 0, 5, 1]);
+  });
+
+  it('names the argument and what it expected', () => {
+    const x = tensor([1, 2, 3, 4, 5, 6], { shape: [2, 3] });
+    expect(() => biasRelu(x, tensor([1, 2]))).toThrow(/biasRelu: argument 'bias' must be a vector of 3 values \(x's last axis\), got/);
+    expect(() => biasRelu(tensor(1), tensor([1]))).toThrow(/biasRelu: argument 'x' must be a tensor of rank ≥ 1/);
+    expect(() => reluGrad(tensor([1, 2], { dtype: 'float64' }), tensor([1, 2]))).toThrow(/reluGrad: argument 'dy' must be a float32 tensor like y/);
+    expect(() => reluGrad(tensor([1, 2, 3]), tensor([1, 2]))).toThrow(/reluGrad: argument 'dy' must be a tensor of y's shape \[2\]/);
+  });
+});
+
+describe('Dense and Conv2D with relu', () => {
+  const cases = [
+    ['dense', () => layers.dense({ units: 6, activation: 'relu', inputShape: [5] }), [4, 5]],
+    ['conv2d', () => layers.conv2d({ filters: 3, kernelSize: 2, activation: 'relu', inputShape: [4, 4, 2] }), [2, 4, 4, 2]],
+  ] as const;
+  for (const [name, make, shape] of cases) {
+    it(`${name}: a hidden layer's fused output and gradients equal the unfused ones bit for bit`, () => {
+      const model = sequential([make()], { seed: 5 });
+      const layer = model.layers[model.layers.length - 1];
+      const weights = model.weights.map((v) => v.value);
+      // A bias that matters (the initializer's zeros would hide a missing add).
+      weights[1] = random([weights[1].size], 'float32', 6);
+      const x = random([...shape], 'float32', 7);
+      const hidden = layer.call([x], weights, { training: false, rng: null });
+      const head = layer.call([x], weights, { training: false, rng: null, preActivation: true });
+      expect(hidden.preActivation).toBeUndefined();
+      expectSameValues(hidden.output.values, head.output.values, 'output');
+      expectSameValues(relu(head.preActivation!).values, head.output.values, 'head output = relu(preActivation)');
+      const cotangent = random([...hidden.output.shape], 'float32', 8);
+      const g = (preActivation: boolean) =>
+        grads((...ws: Tensor[]) => sum(mul(layer.call([x], ws, { training: false, rng: null, preActivation }).output, cotangent)))(weights);
+      const [fused, plain] = [g(false), g(true)];
+      fused.forEach((t, i) => expectSameValues(t.values, plain[i].values, `gradient of weight ${i}`));
+    });
+  }
+
+  it('predictLogits of a model whose output layer is a relu still gives the values before the relu', () => {
+    const model = sequential([layers.dense({ units: 4, activation: 'relu', inputShape: [3] }), layers.dense({ units: 3, activation: 'relu' })], { seed: 9 });
+    model.setWeights(model.weights.map((v, i) => (i % 2 === 1 ? random([v.size], 'float32', 10 + i) : v.value)));
+    const x = random([5, 3], 'float32', 20);
+    const [w0, b0, w1, b1] = model.weights.map((v) => v.value);
+    const z = model.predictLogits(x);
+    expectSameValues(z.values, add(matMul(relu(add(matMul(x, w0), b0)), w1), b1).values, 'predictLogits');
+    expect(Array.from(z.values).some((v) => v < 0)).toBe(true);
+    expectSameValues(model.predict(x).values, relu(z).values, 'predict = relu(predictLogits)');
+  });
+});
