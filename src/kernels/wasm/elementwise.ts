@@ -10,10 +10,10 @@ const OP_CODE: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2 };
 
 /**
  * add, sub, mul for float32/float64 when b (or a) has the output's shape, is a scalar, is a row
- * repeated over the leading dimensions (a bias), or is one value per row; relu and step.
- * Everything else: the fallback set.
+ * repeated over the leading dimensions (a bias), or is one value per row; relu and step; biasRelu and reluGrad as
+ * two of those passes each. Everything else: the fallback set.
  */
-export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernels): Pick<Kernels, 'binary' | 'unary'> {
+export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernels): Pick<Kernels, 'binary' | 'unary' | 'biasRelu' | 'reluGrad'> {
   /** Streams `full` (length n) through wasm against `other`: the same length (row 0) or one repeated row. */
   function stream(type: 'F32' | 'F64', op: number, full: TypedArray, other: TypedArray, row: number, swap: boolean, out: TypedArray): boolean {
     const n = out.length;
@@ -69,7 +69,7 @@ export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernel
     return true;
   }
 
-  return {
+  const kernels: Pick<Kernels, 'binary' | 'unary' | 'biasRelu' | 'reluGrad'> = {
     binary(op, a, aShape, b, bShape, out, outShape) {
       const code = OP_CODE[op];
       const type = floatTypeOf(a, b, out);
@@ -108,5 +108,22 @@ export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernel
         out.set(view.subarray(xp >> shift, (xp >> shift) + end - start), start);
       }
     },
+
+    // No fused wasm loop yet: the two passes above, with the composition's bits (each chunk is read before its
+    // range of out is written, so out may be an input).
+    biasRelu(x, bias, out) {
+      const cols = bias.length;
+      if (floatTypeOf(x, bias, out) === null || cols === 0 || x.length % cols !== 0) return fallback.biasRelu(x, bias, out);
+      const shape = [x.length / cols, cols];
+      kernels.binary('add', x, shape, bias, [cols], out, shape);
+      kernels.unary('relu', out, out);
+    },
+
+    reluGrad(dy, y, out) {
+      if (floatTypeOf(dy, y, out) === null) return fallback.reluGrad(dy, y, out);
+      kernels.unary('step', y, out);
+      kernels.binary('mul', dy, [dy.length], out, [out.length], out, [out.length]);
+    },
   };
+  return kernels;
 }
