@@ -39,6 +39,11 @@ describe.runIf(await hasNativeKernels())('native kernels: bad sizes throw instea
     expect(() => addon.sum(f32(5), 2, 3, 1, f32(2))).toThrow(RangeError);
     expect(() => addon.sum(f32(6), 2, 3, 1, new Int32Array(2))).toThrow(TypeError);
     expect(() => addon.softmax(f32(6), f32(5), 2, 3, 1)).toThrow(RangeError);
+    expect(() => addon.biasRelu(f32(6), f32(4), f32(6))).toThrow(/biasRelu: x and out must have one length, a multiple of bias's/);
+    expect(() => addon.biasRelu(f32(6), f32(0), f32(6))).toThrow(RangeError);
+    expect(() => addon.biasRelu(f32(6), new Float64Array(3), f32(6))).toThrow(/biasRelu: the arrays must all be Float32Array or all Float64Array/);
+    expect(() => addon.reluGrad(f32(4), f32(4), f32(3))).toThrow(RangeError);
+    expect(() => addon.reluGrad(f32(4), new Int32Array(4), f32(4))).toThrow(TypeError);
   });
   it('adamUpdate with mixed or int32 arrays', () => {
     const n = 1 << 16;

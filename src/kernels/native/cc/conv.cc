@@ -1412,19 +1412,6 @@ bool readGeometry(Args& a, size_t index, const char* op, Geometry& g) {
   return true;
 }
 
-/** Whether the arrays share one float type (Float32Array or Float64Array); throws otherwise. */
-bool sameFloatType(Args& a, const char* op, std::initializer_list<const ArrayArg*> arrays) {
-  const napi_typedarray_type type = (*arrays.begin())->type;
-  bool fine = type == napi_float32_array || type == napi_float64_array;
-  for (const ArrayArg* arr : arrays) fine = fine && arr->type == type;
-  if (!fine) {
-    char message[160];
-    snprintf(message, sizeof message, "logitkit native %s: the arrays must all be Float32Array or all Float64Array", op);
-    a.fail(message);
-  }
-  return fine;
-}
-
 bool lengthsMatch(Args& a, const char* op, std::initializer_list<std::pair<const ArrayArg*, size_t>> checks) {
   for (const auto& [arr, need] : checks) {
     if (arr->length != need) {

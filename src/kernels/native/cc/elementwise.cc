@@ -132,11 +132,7 @@ template <typename T> void reluGrad(const T* dy, const T* y, T* out, size_t n) {
 napi_value biasReluCall(napi_env env, napi_callback_info info) {
   Args a(env, info);
   ArrayArg x = a.array(0), bias = a.array(1), out = a.array(2);
-  if (!a.ok) return nullptr;
-  if (x.type != bias.type || x.type != out.type || (x.type != napi_float32_array && x.type != napi_float64_array)) {
-    a.fail("logitkit native biasRelu: x, bias and out must share one float type");
-    return nullptr;
-  }
+  if (!sameFloatType(a, "biasRelu", {&x, &bias, &out})) return nullptr;
   if (bias.length == 0 || x.length != out.length || x.length % bias.length != 0) {
     a.failRange("logitkit native biasRelu: x and out must have one length, a multiple of bias's");
     return nullptr;
@@ -151,11 +147,7 @@ napi_value biasReluCall(napi_env env, napi_callback_info info) {
 napi_value reluGradCall(napi_env env, napi_callback_info info) {
   Args a(env, info);
   ArrayArg dy = a.array(0), y = a.array(1), out = a.array(2);
-  if (!a.ok) return nullptr;
-  if (dy.type != y.type || dy.type != out.type || (dy.type != napi_float32_array && dy.type != napi_float64_array)) {
-    a.fail("logitkit native reluGrad: dy, y and out must share one float type");
-    return nullptr;
-  }
+  if (!sameFloatType(a, "reluGrad", {&dy, &y, &out})) return nullptr;
   if (dy.length != y.length || dy.length != out.length) {
     a.failRange("logitkit native reluGrad: dy, y and out have different lengths");
     return nullptr;

@@ -4,6 +4,8 @@
 #include <node_api.h>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <initializer_list>
 
 /** a·b + c, or false when it does not fit in size_t. */
 inline bool mulAdd(size_t a, size_t b, size_t c, size_t& out) {
@@ -88,6 +90,20 @@ struct Args {
     return v;
   }
 };
+
+/** Whether the arrays share one float type (Float32Array or Float64Array); throws a TypeError naming op otherwise. */
+inline bool sameFloatType(Args& a, const char* op, std::initializer_list<const ArrayArg*> arrays) {
+  if (!a.ok) return false;
+  const napi_typedarray_type type = (*arrays.begin())->type;
+  bool fine = type == napi_float32_array || type == napi_float64_array;
+  for (const ArrayArg* arr : arrays) fine = fine && arr->type == type;
+  if (!fine) {
+    char message[160];
+    snprintf(message, sizeof message, "logitkit native %s: the arrays must all be Float32Array or all Float64Array", op);
+    a.fail(message);
+  }
+  return fine;
+}
 
 /** Adds fn to exports under name. */
 inline void exportFunction(napi_env env, napi_value exports, const char* name, napi_callback fn) {
