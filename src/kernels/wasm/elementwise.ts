@@ -10,8 +10,8 @@ const OP_CODE: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2 };
 
 /**
  * add, sub, mul for float32/float64 when b (or a) has the output's shape, is a scalar, is a row
- * repeated over the leading dimensions (a bias), or is one value per row; relu and step; biasRelu and reluGrad as
- * two of those passes each. Everything else: the fallback set.
+ * repeated over the leading dimensions (a bias), or is one value per row; relu and step; relu of a biased sum and
+ * relu's gradient. Everything else: the fallback set.
  */
 export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernels): Pick<Kernels, 'binary' | 'unary' | 'biasRelu' | 'reluGrad'> {
   /** Streams `full` (length n) through wasm against `other`: the same length (row 0) or one repeated row. */
@@ -109,20 +109,50 @@ export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernel
       }
     },
 
-    // No fused wasm loop yet: the two passes above, with the composition's bits (each chunk is read before its
-    // range of out is written, so out may be an input).
     biasRelu(x, bias, out) {
-      const cols = bias.length;
-      if (floatTypeOf(x, bias, out) === null || cols === 0 || x.length % cols !== 0) return fallback.biasRelu(x, bias, out);
-      const shape = [x.length / cols, cols];
-      kernels.binary('add', x, shape, bias, [cols], out, shape);
-      kernels.unary('relu', out, out);
+      const type = floatTypeOf(x, bias, out);
+      const c = bias.length;
+      if (type === null || c === 0 || x.length % c !== 0 || out.length !== x.length) return fallback.biasRelu(x, bias, out);
+      const size = type === 'F32' ? 4 : 8;
+      const shift = type === 'F32' ? 2 : 3;
+      const run = type === 'F32' ? w.biasReluF32 : w.biasReluF64;
+      const rows = x.length / c;
+      const chunk = rowsPerChunk(rows, c * size);
+      arena.reset();
+      const xp = arena.take(chunk * c * size);
+      const bp = arena.take(c * size);
+      if (!arena.commit()) return fallback.biasRelu(x, bias, out);
+      const view = type === 'F32' ? arena.f32 : arena.f64;
+      view.set(bias, bp >> shift);
+      for (let r0 = 0; r0 < rows; r0 += chunk) {
+        const count = Math.min(chunk, rows - r0);
+        view.set(x.subarray(r0 * c, (r0 + count) * c), xp >> shift);
+        run(xp, bp, xp, count, c);
+        out.set(view.subarray(xp >> shift, (xp >> shift) + count * c), r0 * c);
+      }
     },
 
     reluGrad(dy, y, out) {
-      if (floatTypeOf(dy, y, out) === null) return fallback.reluGrad(dy, y, out);
-      kernels.unary('step', y, out);
-      kernels.binary('mul', dy, [dy.length], out, [out.length], out, [out.length]);
+      const type = floatTypeOf(dy, y, out);
+      const n = out.length;
+      if (type === null || dy.length !== n || y.length !== n) return fallback.reluGrad(dy, y, out);
+      const size = type === 'F32' ? 4 : 8;
+      const shift = type === 'F32' ? 2 : 3;
+      const run = type === 'F32' ? w.reluGradF32 : w.reluGradF64;
+      const chunk = Math.max(1, Math.min(n, CHUNK_BYTES / size));
+      arena.reset();
+      const dp = arena.take(chunk * size);
+      const yp = arena.take(chunk * size);
+      if (!arena.commit()) return fallback.reluGrad(dy, y, out);
+      const view = type === 'F32' ? arena.f32 : arena.f64;
+      // Each chunk is read before its range of out is written, so out may be dy or y.
+      for (let start = 0; start < n; start += chunk) {
+        const end = Math.min(n, start + chunk);
+        view.set(dy.subarray(start, end), dp >> shift);
+        view.set(y.subarray(start, end), yp >> shift);
+        run(dp, yp, dp, end - start);
+        out.set(view.subarray(dp >> shift, (dp >> shift) + end - start), start);
+      }
     },
   };
   return kernels;

@@ -121,6 +121,10 @@ export interface KernelExports extends MatMulExports, SoftmaxExports, ConvExport
   binaryPerRowF64(op: number, a: number, b: number, out: number, rows: number, c: number, swap: boolean): void;
   reluF32(x: number, out: number, n: number, step: boolean): void;
   reluF64(x: number, out: number, n: number, step: boolean): void;
+  biasReluF32(x: number, bias: number, out: number, rows: number, c: number): void;
+  biasReluF64(x: number, bias: number, out: number, rows: number, c: number): void;
+  reluGradF32(dy: number, y: number, out: number, n: number): void;
+  reluGradF64(dy: number, y: number, out: number, n: number): void;
 
   sumColumnsF32(x: number, rows: number, inner: number, s: number, c: number): void;
   sumColumnsF64(x: number, rows: number, inner: number, s: number, c: number): void;

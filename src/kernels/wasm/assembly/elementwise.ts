@@ -137,6 +137,72 @@ export function reluF64(x: usize, out: usize, n: i32, step: bool): void {
   }
 }
 
+/** out = relu(x + bias) over rows of c, bias repeated along the rows: the sum rounded, then relu (NaN kept). */
+export function biasReluF32(x: usize, bias: usize, out: usize, rows: i32, c: i32): void {
+  const zero = f32x4.splat(0);
+  for (let r = 0; r < rows; r++) {
+    const row = <usize>r * <usize>c;
+    let j = 0;
+    for (; j + 4 <= c; j += 4) {
+      const v = f32x4.add(v128.load(x + ((row + <usize>j) << 2)), v128.load(bias + (<usize>j << 2)));
+      v128.store(out + ((row + <usize>j) << 2), v128.and(v, v128.or(f32x4.gt(v, zero), f32x4.ne(v, v))));
+    }
+    for (; j < c; j++) {
+      const v = load<f32>(x + ((row + <usize>j) << 2)) + load<f32>(bias + (<usize>j << 2));
+      store<f32>(out + ((row + <usize>j) << 2), v > 0 ? v : v != v ? v : 0);
+    }
+  }
+}
+
+export function biasReluF64(x: usize, bias: usize, out: usize, rows: i32, c: i32): void {
+  const zero = f64x2.splat(0);
+  for (let r = 0; r < rows; r++) {
+    const row = <usize>r * <usize>c;
+    let j = 0;
+    for (; j + 2 <= c; j += 2) {
+      const v = f64x2.add(v128.load(x + ((row + <usize>j) << 3)), v128.load(bias + (<usize>j << 3)));
+      v128.store(out + ((row + <usize>j) << 3), v128.and(v, v128.or(f64x2.gt(v, zero), f64x2.ne(v, v))));
+    }
+    if (j < c) {
+      const v = load<f64>(x + ((row + <usize>j) << 3)) + load<f64>(bias + (<usize>j << 3));
+      store<f64>(out + ((row + <usize>j) << 3), v > 0 ? v : v != v ? v : 0);
+    }
+  }
+}
+
+/** out = dy · step(y): y > 0 → 1, NaN → NaN, else 0 (one multiplication, as mul(dy, step(y)) does). */
+export function reluGradF32(dy: usize, y: usize, out: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(y + (<usize>i << 2));
+    const pos = f32x4.gt(v, zero);
+    const step = v128.and(v128.bitselect(one, v, pos), v128.or(pos, f32x4.ne(v, v)));
+    v128.store(out + (<usize>i << 2), f32x4.mul(v128.load(dy + (<usize>i << 2)), step));
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(y + (<usize>i << 2));
+    store<f32>(out + (<usize>i << 2), load<f32>(dy + (<usize>i << 2)) * (v > 0 ? 1 : v != v ? v : 0));
+  }
+}
+
+export function reluGradF64(dy: usize, y: usize, out: usize, n: i32): void {
+  const zero = f64x2.splat(0);
+  const one = f64x2.splat(1);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const v = v128.load(y + (<usize>i << 3));
+    const pos = f64x2.gt(v, zero);
+    const step = v128.and(v128.bitselect(one, v, pos), v128.or(pos, f64x2.ne(v, v)));
+    v128.store(out + (<usize>i << 3), f64x2.mul(v128.load(dy + (<usize>i << 3)), step));
+  }
+  if (i < n) {
+    const v = load<f64>(y + (<usize>i << 3));
+    store<f64>(out + (<usize>i << 3), load<f64>(dy + (<usize>i << 3)) * (v > 0 ? 1 : v != v ? v : 0));
+  }
+}
+
 /** out[r·c + j] = a[r·c + j] op b[r] (swap: b[r] op a[…]): a value per row, as in a gradient dy·dLogits. */
 // @ts-ignore: decorator
 @inline function perRowLoop32(op: i32, a: usize, b: usize, out: usize, rows: i32, c: i32, swap: bool): void {

@@ -8,7 +8,7 @@ export function heapBase(): usize {
 }
 export { matMulF32, KC_F32, MC_F32, NC_F32, EDGE_F32 } from './matmul-f32';
 export { matMulF64, matMulF32Wide, KC_F64, MC_F64, NC_F64, EDGE_F64 } from './matmul-f64';
-export { binaryF32, binaryF64, binaryPerRowF32, binaryPerRowF64, reluF32, reluF64 } from './elementwise';
+export { binaryF32, binaryF64, binaryPerRowF32, binaryPerRowF64, reluF32, reluF64, biasReluF32, biasReluF64, reluGradF32, reluGradF64 } from './elementwise';
 export { sumColumnsF32, sumColumnsF64, finishColumns, sumRowsF32, sumRowsF64 } from './reduce';
 export { adamSetup, adamF32, adamF64 } from './adam';
 export { im2colF32, im2colF64, col2imF32, col2imF64, accumulateF32, accumulateF64, demoteF64, allFiniteF32, allFiniteF64 } from './conv';
