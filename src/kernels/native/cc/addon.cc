@@ -35,6 +35,15 @@ static const char* missingInstructions() {
 #if defined(__AVX512VL__)
   if (!__builtin_cpu_supports("avx512vl")) return "avx512vl";
 #endif
+#if defined(__AVX512BW__)
+  if (!__builtin_cpu_supports("avx512bw")) return "avx512bw";
+#endif
+#if defined(__AVX512VBMI2__)
+  if (!__builtin_cpu_supports("avx512vbmi2")) return "avx512vbmi2";
+#endif
+#if defined(__BMI2__)
+  if (!__builtin_cpu_supports("bmi2")) return "bmi2";
+#endif
 #if defined(__AVX2__)
   if (!__builtin_cpu_supports("avx2")) return "avx2";
 #endif
