@@ -168,6 +168,11 @@ export function elementwiseSpec(k: () => Kernels): void {
   });
 
   describe('biasRelu and reluGrad (a biased relu layer, forward and backward)', () => {
+    it('biasRelu refuses an empty bias for a non-empty x (rather than loop forever)', () => {
+      expect(() => k().biasRelu(new Float32Array(6), new Float32Array(0), new Float32Array(6))).toThrow(RangeError);
+      expect(() => k().biasRelu(new Float64Array(6), new Float64Array(4), new Float64Array(6))).toThrow(RangeError);
+    });
+
     for (const [dtype, Type] of TYPES.filter(([, T]) => T !== Int32Array)) {
       it(`biasRelu ${dtype} has the bits of add then relu`, () => {
         for (const [rows, cols] of [
@@ -190,7 +195,7 @@ export function elementwiseSpec(k: () => Kernels): void {
         }
       });
 
-      it(`biasRelu ${dtype}: sums that cancel, underflow or overflow`, () => {
+      it(`biasRelu ${dtype}: sums that cancel, are subnormal or overflow`, () => {
         const tiny = Type === Float32Array ? 1.401298464324817e-45 : 5e-324;
         const huge = Type === Float32Array ? 3.4028234663852886e38 : Number.MAX_VALUE;
         const x = Type.from([tiny, 2 * tiny, 1, -0, 0, huge, -1, NaN]);

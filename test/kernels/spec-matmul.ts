@@ -95,6 +95,30 @@ export function matMulSpec(k: () => Kernels): void {
         }
       }
 
+      if (Type !== Int32Array) {
+        it('a depth made live by one NaN or one subnormal in a single row of A is not skipped', () => {
+          const m = 24,
+            depth = 300,
+            n = 37;
+          const tiny = Type === Float32Array ? 1.401298464324817e-45 : 5e-324;
+          const a = new Type(m * depth);
+          a[5 * depth + 77] = NaN;
+          a[11 * depth + 150] = tiny;
+          const b = randomArray(Type, depth * n, 1, 21);
+          for (let j = 0; j < n; j++) b[150 * n + j] = (Type === Float32Array ? 1e30 : 1e300) * (1 + j / n);
+          const out = new Type(m * n).fill(7);
+          k().matMul(a, b, out, 1, m, depth, n, false, false, 0, 0);
+          for (let i = 0; i < m; i++) {
+            for (let j = 0; j < n; j++) {
+              const v = out[i * n + j];
+              // One nonzero product: the sum is that product, rounded once to the element type.
+              const want = i === 5 ? NaN : i === 11 ? new Type([tiny * b[150 * n + j]])[0] : 0;
+              if (!(Object.is(v, want) || (Number.isNaN(v) && Number.isNaN(want)))) expect.fail(`C(${i}, ${j}) = ${v}, expected ${want}`);
+            }
+          }
+        });
+      }
+
       // Images are mostly dark pixels: a set may skip the depths where A is zero, which must change no result.
       // n = 37 and n = 10: a set may use a narrower register tile for few columns.
       for (const [ta, tb, n] of [

@@ -39,7 +39,7 @@ export function nativeElementwise(addon: NativeAddon, fallback: Kernels): Pick<K
     },
 
     biasRelu(x, bias, out) {
-      if (floatTypeOf(x, bias, out) === null || bias.length === 0) return fallback.biasRelu(x, bias, out);
+      if (floatTypeOf(x, bias, out) === null) return fallback.biasRelu(x, bias, out);
       addon.biasRelu(x, bias, out);
     },
 

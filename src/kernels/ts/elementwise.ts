@@ -81,6 +81,14 @@ const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
 /** relu(x + bias) per element, bias repeated along the rows (the sum rounds when stored, as add's output would). */
 export function biasRelu(x: TypedArray, bias: TypedArray, out: TypedArray): void {
   const cols = bias.length;
+  if (out.length !== x.length || (cols === 0 ? x.length !== 0 : x.length % cols !== 0)) {
+    throw new RangeError(`biasRelu: x and out must have one length, a multiple of bias's, got ${x.length}, ${out.length} and ${cols}`);
+  }
+  if (out instanceof Int32Array) {
+    // int32 sums wrap before the relu, as add's output would.
+    for (let i = 0; i < x.length; i++) out[i] = Math.max((x[i] + bias[i % cols]) | 0, 0);
+    return;
+  }
   for (let at = 0; at < x.length; at += cols) {
     for (let j = 0; j < cols; j++) {
       // A sum of two float32 values is > 0 exactly when its float32 rounding is, so relu may look at the float64 sum.

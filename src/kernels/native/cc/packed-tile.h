@@ -132,7 +132,8 @@ template <typename T, int MR>
 int listLiveDepths(const T* panel, int kc, uint16_t* depths) {
   int count = 0;
 #if defined(LOGITKIT_COMPRESSED_LIVE_DEPTHS)
-  if constexpr ((MR & (MR - 1)) == 0 && ((64 / sizeof(T)) % MR == 0 || MR % (64 / sizeof(T)) == 0) && MR <= 64) {
+  // MR ≥ 2: a 64-bit word then holds at most 32 depths, what LiveDepthList takes at once.
+  if constexpr ((MR & (MR - 1)) == 0 && ((64 / sizeof(T)) % MR == 0 || MR % (64 / sizeof(T)) == 0) && MR >= 2 && MR <= 64) {
     return listLiveDepthsCompressed<T, MR>(panel, kc, depths);
   }
 #endif
