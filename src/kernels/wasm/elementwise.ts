@@ -7,6 +7,10 @@ import type { KernelExports } from './exports.js';
 import { isPerRow, isTrailingRow } from '../broadcast-patterns.js';
 
 const OP_CODE: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2 };
+/** An element's bytes, their log2 (arena addresses are bytes) and the arena's view of that type. */
+const ELEMENT = { F32: { size: 4, shift: 2, view: 'f32' }, F64: { size: 8, shift: 3, view: 'f64' } } as const;
+/** A wasm loop over `rows` rows of c at arena addresses; bRow: b is one row repeated for every row. */
+type RowLoop = (a: number, b: number, out: number, rows: number, c: number, bRow: boolean) => void;
 
 /**
  * add, sub, mul for float32/float64 when b (or a) has the output's shape, is a scalar, is a row
@@ -14,12 +18,13 @@ const OP_CODE: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2 };
  * relu's gradient. Everything else: the fallback set.
  */
 export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernels): Pick<Kernels, 'binary' | 'unary' | 'biasRelu' | 'reluGrad'> {
-  /** Streams `full` (length n) through wasm against `other`: the same length (row 0) or one repeated row. */
-  function stream(type: 'F32' | 'F64', op: number, full: TypedArray, other: TypedArray, row: number, swap: boolean, out: TypedArray): boolean {
+  /**
+   * Streams `full` (length n) through a wasm loop against `other`: the same length (row 0) or one repeated row.
+   * compute(a, b, out, rows, c, bRow) runs the loop on arena addresses (bRow: b is one row of c).
+   */
+  function stream(type: 'F32' | 'F64', compute: RowLoop, full: TypedArray, other: TypedArray, row: number, out: TypedArray): boolean {
     const n = out.length;
-    const size = type === 'F32' ? 4 : 8;
-    const shift = type === 'F32' ? 2 : 3;
-    const run = type === 'F32' ? w.binaryF32 : w.binaryF64;
+    const { size, shift } = ELEMENT[type];
     // Rows of length c: the repeated row's length, or a chunk's worth for same-shape operands.
     const c = row > 0 ? row : Math.min(n, CHUNK_BYTES / size);
     const totalRows = Math.ceil(n / c);
@@ -28,7 +33,7 @@ export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernel
     const ap = arena.take(chunk * c * size);
     const bp = arena.take((row > 0 ? c : chunk * c) * size);
     if (!arena.commit()) return false;
-    const view = type === 'F32' ? arena.f32 : arena.f64;
+    const view = arena[ELEMENT[type].view];
     if (row > 0 && other.length === 1) view.fill(other[0], bp >> shift, (bp >> shift) + c);
     else if (row > 0) view.set(other, bp >> shift);
     for (let r0 = 0; r0 < totalRows; r0 += chunk) {
@@ -39,9 +44,9 @@ export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernel
       const length = end - start;
       // A last partial row (same-shape or scalar case only) runs as a row of its own length.
       const fullRows = Math.floor(length / c);
-      if (fullRows > 0) run(op, ap, bp, ap, fullRows, c, row > 0, swap);
+      if (fullRows > 0) compute(ap, bp, ap, fullRows, c, row > 0);
       const rest = length - fullRows * c;
-      if (rest > 0) run(op, ap + fullRows * c * size, row > 0 ? bp : bp + fullRows * c * size, ap + fullRows * c * size, 1, rest, row > 0, swap);
+      if (rest > 0) compute(ap + fullRows * c * size, row > 0 ? bp : bp + fullRows * c * size, ap + fullRows * c * size, 1, rest, row > 0);
       out.set(view.subarray(ap >> shift, (ap >> shift) + length), start);
     }
     return true;
@@ -49,8 +54,7 @@ export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernel
 
   /** `full` (rows × c) against one value of `perRow` per row. */
   function streamPerRow(type: 'F32' | 'F64', op: number, full: TypedArray, perRow: TypedArray, c: number, swap: boolean, out: TypedArray): boolean {
-    const size = type === 'F32' ? 4 : 8;
-    const shift = type === 'F32' ? 2 : 3;
+    const { size, shift } = ELEMENT[type];
     const run = type === 'F32' ? w.binaryPerRowF32 : w.binaryPerRowF64;
     const rows = out.length / c;
     const chunk = rowsPerChunk(rows, c * size);
@@ -58,7 +62,7 @@ export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernel
     const ap = arena.take(chunk * c * size);
     const bp = arena.take(chunk * size);
     if (!arena.commit()) return false;
-    const view = type === 'F32' ? arena.f32 : arena.f64;
+    const view = arena[ELEMENT[type].view];
     for (let r0 = 0; r0 < rows; r0 += chunk) {
       const count = Math.min(chunk, rows - r0);
       view.set(full.subarray(r0 * c, (r0 + count) * c), ap >> shift);
@@ -76,12 +80,17 @@ export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernel
       const n = out.length;
       if (code !== undefined && type !== null && n > 0) {
         const scalarRow = Math.min(n, CHUNK_BYTES / 8);
+        const run = type === 'F32' ? w.binaryF32 : w.binaryF64;
+        const loop =
+          (swap: boolean): RowLoop =>
+          (ap, bp, outp, rows, c, bRow) =>
+            run(code, ap, bp, outp, rows, c, bRow, swap);
         let done = false;
-        if (a.length === n && b.length === n) done = stream(type, code, a, b, 0, false, out);
-        else if (a.length === n && b.length === 1) done = stream(type, code, a, b, scalarRow, false, out);
-        else if (b.length === n && a.length === 1) done = stream(type, code, b, a, scalarRow, true, out);
-        else if (a.length === n && n % b.length === 0 && isTrailingRow(bShape, outShape)) done = stream(type, code, a, b, b.length, false, out);
-        else if (b.length === n && n % a.length === 0 && isTrailingRow(aShape, outShape)) done = stream(type, code, b, a, a.length, true, out);
+        if (a.length === n && b.length === n) done = stream(type, loop(false), a, b, 0, out);
+        else if (a.length === n && b.length === 1) done = stream(type, loop(false), a, b, scalarRow, out);
+        else if (b.length === n && a.length === 1) done = stream(type, loop(true), b, a, scalarRow, out);
+        else if (a.length === n && n % b.length === 0 && isTrailingRow(bShape, outShape)) done = stream(type, loop(false), a, b, b.length, out);
+        else if (b.length === n && n % a.length === 0 && isTrailingRow(aShape, outShape)) done = stream(type, loop(true), b, a, a.length, out);
         else if (a.length === n && isPerRow(bShape, outShape)) done = streamPerRow(type, code, a, b, outShape[outShape.length - 1], false, out);
         else if (b.length === n && isPerRow(aShape, outShape)) done = streamPerRow(type, code, b, a, outShape[outShape.length - 1], true, out);
         if (done) return;
@@ -93,14 +102,13 @@ export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernel
       const type = floatTypeOf(x, out);
       if ((op !== 'relu' && op !== 'step') || type === null) return fallback.unary(op, x, out);
       const n = out.length;
-      const size = type === 'F32' ? 4 : 8;
-      const shift = type === 'F32' ? 2 : 3;
+      const { size, shift } = ELEMENT[type];
       const run = type === 'F32' ? w.reluF32 : w.reluF64;
       const chunk = Math.min(n, CHUNK_BYTES / size);
       arena.reset();
       const xp = arena.take(chunk * size);
       if (!arena.commit()) return fallback.unary(op, x, out);
-      const view = type === 'F32' ? arena.f32 : arena.f64;
+      const view = arena[ELEMENT[type].view];
       for (let start = 0; start < n; start += chunk) {
         const end = Math.min(n, start + chunk);
         view.set(x.subarray(start, end), xp >> shift);
@@ -112,39 +120,23 @@ export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernel
     biasRelu(x, bias, out) {
       const type = floatTypeOf(x, bias, out);
       const c = bias.length;
-      if (type === null || c === 0 || x.length % c !== 0 || out.length !== x.length) return fallback.biasRelu(x, bias, out);
-      const size = type === 'F32' ? 4 : 8;
-      const shift = type === 'F32' ? 2 : 3;
+      if (type === null || c === 0 || x.length % c !== 0 || out.length !== x.length || x.length === 0) return fallback.biasRelu(x, bias, out);
       const run = type === 'F32' ? w.biasReluF32 : w.biasReluF64;
-      const rows = x.length / c;
-      const chunk = rowsPerChunk(rows, c * size);
-      arena.reset();
-      const xp = arena.take(chunk * c * size);
-      const bp = arena.take(c * size);
-      if (!arena.commit()) return fallback.biasRelu(x, bias, out);
-      const view = type === 'F32' ? arena.f32 : arena.f64;
-      view.set(bias, bp >> shift);
-      for (let r0 = 0; r0 < rows; r0 += chunk) {
-        const count = Math.min(chunk, rows - r0);
-        view.set(x.subarray(r0 * c, (r0 + count) * c), xp >> shift);
-        run(xp, bp, xp, count, c);
-        out.set(view.subarray(xp >> shift, (xp >> shift) + count * c), r0 * c);
-      }
+      if (!stream(type, (xp, bp, outp, rows, cols) => run(xp, bp, outp, rows, cols), x, bias, c, out)) fallback.biasRelu(x, bias, out);
     },
 
     reluGrad(dy, y, out) {
       const type = floatTypeOf(dy, y, out);
       const n = out.length;
       if (type === null || dy.length !== n || y.length !== n) return fallback.reluGrad(dy, y, out);
-      const size = type === 'F32' ? 4 : 8;
-      const shift = type === 'F32' ? 2 : 3;
+      const { size, shift } = ELEMENT[type];
       const run = type === 'F32' ? w.reluGradF32 : w.reluGradF64;
       const chunk = Math.max(1, Math.min(n, CHUNK_BYTES / size));
       arena.reset();
       const dp = arena.take(chunk * size);
       const yp = arena.take(chunk * size);
       if (!arena.commit()) return fallback.reluGrad(dy, y, out);
-      const view = type === 'F32' ? arena.f32 : arena.f64;
+      const view = arena[ELEMENT[type].view];
       // Each chunk is read before its range of out is written, so out may be dy or y.
       for (let start = 0; start < n; start += chunk) {
         const end = Math.min(n, start + chunk);
