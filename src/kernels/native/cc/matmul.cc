@@ -131,6 +131,7 @@ void packA(const In* a, const Layout& s, int mc, int kc, T* out, uint16_t* live,
 #if defined(__AVX512F__) && defined(__AVX512VL__)
       // Transposed 8 depths at a time, the live depths listed from the rows as loaded (one OR and one test per 8).
       if constexpr (std::is_same_v<In, float> && (std::is_same_v<T, double> ? MR % 4 == 0 : MR == 8)) {
+        // 8 float32 rows list as they pack; float64 panels OR the live bits of their 4-row halves first.
         LiveDepthList list(live ? live + (size_t)panelIndex * KC : nullptr);
         if constexpr (std::is_same_v<T, float>) {
           packEightRows(base, s.ars, kc, panel, live ? &list : nullptr);

@@ -41,8 +41,13 @@ template <typename T> bool allFinite(const T* values, size_t n) {
   return largest < infinity;
 }
 
-#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VBMI2__) && defined(__BMI2__)
+// Live depths from 64-bit words of nonzero bits (AVX-512F tests, BMI2's bit extraction); the list appended 32 depths at
+// a time with VBMI2's compress where the target has it, else one bit at a time.
+#if defined(__AVX512F__) && defined(__BMI2__)
+#define LOGITKIT_WORD_LIVE_DEPTHS 1
+#if defined(__AVX512BW__) && defined(__AVX512VBMI2__)
 #define LOGITKIT_COMPRESSED_LIVE_DEPTHS 1
+#endif
 #endif
 
 /** A live-depth list built in depth order from bit masks (bit d: depth from + d is live), 32 depths at a time;
@@ -84,13 +89,13 @@ class LiveDepthList {
   int from_ = 0, filled_ = 0;
 };
 
-#if defined(LOGITKIT_COMPRESSED_LIVE_DEPTHS)
+#if defined(LOGITKIT_WORD_LIVE_DEPTHS)
 /** listLiveDepths for MR a power of two dividing a vector's lanes or a multiple of them: the values' nonzero bits
- *  (one per value) gathered into 64-bit words, OR-folded to one bit per depth, and the live depths compressed into
- *  the list. About twice as fast as a test and a branch-free append per depth (a 256 × 784 float32 product spent
- *  21 of its 250 µs listing; dense layers and im2col panels list every block). */
+ *  (one per value) gathered into 64-bit words, OR-folded to one bit per depth, and the live depths appended by
+ *  LiveDepthList. With the compress, about twice as fast as a test and a branch-free append per depth (a 256 × 784
+ *  float32 product spent 21 of its 250 µs listing; dense layers and im2col panels list every block). */
 template <typename T, int MR>
-int listLiveDepthsCompressed(const T* panel, int kc, uint16_t* depths) {
+int listLiveDepthsByWord(const T* panel, int kc, uint16_t* depths) {
   constexpr int lanes = 64 / (int)sizeof(T), vectorsPerWord = 64 / lanes, depthsPerWord = 64 / MR;
   constexpr uint64_t firstBitOfEachDepth = [] {
     uint64_t bits = 0;
@@ -131,31 +136,10 @@ int listLiveDepthsCompressed(const T* panel, int kc, uint16_t* depths) {
 template <typename T, int MR>
 int listLiveDepths(const T* panel, int kc, uint16_t* depths) {
   int count = 0;
-#if defined(LOGITKIT_COMPRESSED_LIVE_DEPTHS)
+#if defined(LOGITKIT_WORD_LIVE_DEPTHS)
   // MR ≥ 2: a 64-bit word then holds at most 32 depths, what LiveDepthList takes at once.
   if constexpr ((MR & (MR - 1)) == 0 && ((64 / sizeof(T)) % MR == 0 || MR % (64 / sizeof(T)) == 0) && MR >= 2 && MR <= 64) {
-    return listLiveDepthsCompressed<T, MR>(panel, kc, depths);
-  }
-#endif
-#if defined(__AVX512F__)
-  constexpr int lanes = 64 / sizeof(T), perVector = lanes / MR;
-  if constexpr (perVector >= 1 && lanes % MR == 0) {
-    const int total = kc * MR;
-    for (int at = 0, p = 0; at < total; at += lanes, p += perVector) {
-      const int left = std::min(lanes, total - at);
-      const __mmask16 load = (__mmask16)((1u << left) - 1);
-      unsigned nonzero;
-      if constexpr (sizeof(T) == 8) {
-        nonzero = _mm512_test_epi64_mask(_mm512_maskz_loadu_epi64(load, panel + at), _mm512_set1_epi64(INT64_MAX));
-      } else {
-        nonzero = _mm512_test_epi32_mask(_mm512_maskz_loadu_epi32(load, panel + at), _mm512_set1_epi32(INT32_MAX));
-      }
-      for (int d = 0; d < perVector && p + d < kc; d++) {
-        depths[count] = (uint16_t)(p + d);
-        count += ((nonzero >> (d * MR)) & ((1u << MR) - 1)) != 0;
-      }
-    }
-    return count;
+    return listLiveDepthsByWord<T, MR>(panel, kc, depths);
   }
 #endif
   using Bits = std::conditional_t<sizeof(T) == 8, uint64_t, uint32_t>;
