@@ -84,26 +84,22 @@ export function biasRelu(x: TypedArray, bias: TypedArray, out: TypedArray): void
   if (out.length !== x.length || (cols === 0 ? x.length !== 0 : x.length % cols !== 0)) {
     throw new RangeError(`biasRelu: x and out must have one length, a multiple of bias's, got ${x.length}, ${out.length} and ${cols}`);
   }
-  if (out instanceof Int32Array) {
-    // int32 sums wrap before the relu, as add's output would.
-    for (let i = 0; i < x.length; i++) out[i] = Math.max((x[i] + bias[i % cols]) | 0, 0);
-    return;
-  }
+  const relu = UNARY.relu;
+  // int32 sums wrap before the relu, as add's output would.
+  const wrap = out instanceof Int32Array;
   for (let at = 0; at < x.length; at += cols) {
     for (let j = 0; j < cols; j++) {
       // A sum of two float32 values is > 0 exactly when its float32 rounding is, so relu may look at the float64 sum.
       const v = x[at + j] + bias[j];
-      out[at + j] = v > 0 ? v : v !== v ? v : 0;
+      out[at + j] = relu(wrap ? v | 0 : v);
     }
   }
 }
 
 /** dy · step(y): 1 where y > 0, NaN where y is NaN, else 0. */
 export function reluGrad(dy: TypedArray, y: TypedArray, out: TypedArray): void {
-  for (let i = 0; i < dy.length; i++) {
-    const v = y[i];
-    out[i] = dy[i] * (v > 0 ? 1 : v !== v ? v : 0);
-  }
+  const step = UNARY.step;
+  for (let i = 0; i < dy.length; i++) out[i] = dy[i] * step(y[i]);
 }
 
 export function binary(

@@ -128,23 +128,10 @@ export function wasmElementwise(w: KernelExports, arena: Arena, fallback: Kernel
     reluGrad(dy, y, out) {
       const type = floatTypeOf(dy, y, out);
       const n = out.length;
-      if (type === null || dy.length !== n || y.length !== n) return fallback.reluGrad(dy, y, out);
-      const { size, shift } = ELEMENT[type];
+      if (type === null || dy.length !== n || y.length !== n || n === 0) return fallback.reluGrad(dy, y, out);
       const run = type === 'F32' ? w.reluGradF32 : w.reluGradF64;
-      const chunk = Math.max(1, Math.min(n, CHUNK_BYTES / size));
-      arena.reset();
-      const dp = arena.take(chunk * size);
-      const yp = arena.take(chunk * size);
-      if (!arena.commit()) return fallback.reluGrad(dy, y, out);
-      const view = arena[ELEMENT[type].view];
-      // Each chunk is read before its range of out is written, so out may be dy or y.
-      for (let start = 0; start < n; start += chunk) {
-        const end = Math.min(n, start + chunk);
-        view.set(dy.subarray(start, end), dp >> shift);
-        view.set(y.subarray(start, end), yp >> shift);
-        run(dp, yp, dp, end - start);
-        out.set(view.subarray(dp >> shift, (dp >> shift) + end - start), start);
-      }
+      // Same-length streaming: each chunk is read before its range of out is written, so out may be dy or y.
+      if (!stream(type, (dp, yp, outp, rows, c) => run(dp, yp, outp, rows * c), dy, y, 0, out)) fallback.reluGrad(dy, y, out);
     },
   };
   return kernels;

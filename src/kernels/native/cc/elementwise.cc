@@ -79,14 +79,24 @@ napi_value binary(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+/** relu with NaN kept: v > 0 ? v : NaN ? NaN : 0. */
+template <typename T> inline T reluOf(T v) {
+  return v > 0 ? v : v != v ? v : T(0);
+}
+
+/** relu's derivative with NaN kept: v > 0 ? 1 : NaN ? NaN : 0. */
+template <typename T> inline T stepOf(T v) {
+  return v > 0 ? T(1) : v != v ? v : T(0);
+}
+
 // out may be x: each element is read before it is written, and `omp simd` lets the compiler vectorize that.
 template <typename T> void relu(const T* x, T* out, size_t n, bool step) {
   if (step) {
 #pragma omp simd
-    for (size_t i = 0; i < n; i++) out[i] = x[i] > 0 ? T(1) : x[i] != x[i] ? x[i] : T(0);
+    for (size_t i = 0; i < n; i++) out[i] = stepOf(x[i]);
   } else {
 #pragma omp simd
-    for (size_t i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : x[i] != x[i] ? x[i] : T(0);
+    for (size_t i = 0; i < n; i++) out[i] = reluOf(x[i]);
   }
 }
 
@@ -116,8 +126,7 @@ template <typename T> void biasRelu(const T* x, const T* bias, T* out, size_t ro
     T* to = out + r * cols;
 #pragma omp simd
     for (size_t j = 0; j < cols; j++) {
-      const T v = in[j] + bias[j];
-      to[j] = v > 0 ? v : v != v ? v : T(0);
+      to[j] = reluOf<T>(in[j] + bias[j]);
     }
   }
 }
@@ -125,7 +134,7 @@ template <typename T> void biasRelu(const T* x, const T* bias, T* out, size_t ro
 /** out = dy · step(y): y > 0 → 1, NaN → NaN, else 0 (one multiplication, as mul(dy, step(y)) does). */
 template <typename T> void reluGrad(const T* dy, const T* y, T* out, size_t n) {
 #pragma omp simd
-  for (size_t i = 0; i < n; i++) out[i] = dy[i] * (y[i] > 0 ? T(1) : y[i] != y[i] ? y[i] : T(0));
+  for (size_t i = 0; i < n; i++) out[i] = dy[i] * stepOf(y[i]);
 }
 
 // biasRelu(x, bias, out): x and out of one length, a multiple of bias's (≥ 1).

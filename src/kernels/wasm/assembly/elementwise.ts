@@ -102,104 +102,107 @@ export function binaryF64(op: i32, a: usize, b: usize, out: usize, rows: i32, c:
   }
 }
 
+/** relu of 4 float32 lanes, NaN kept: v > 0 ? v : NaN ? NaN : 0. */
+@inline function reluLanesF32(v: v128): v128 {
+  return v128.and(v, v128.or(f32x4.gt(v, f32x4.splat(0)), f32x4.ne(v, v)));
+}
+
+/** relu's step on 4 float32 lanes, NaN kept: v > 0 ? 1 : NaN ? NaN : 0. */
+@inline function stepLanesF32(v: v128): v128 {
+  const pos = f32x4.gt(v, f32x4.splat(0));
+  return v128.and(v128.bitselect(f32x4.splat(1), v, pos), v128.or(pos, f32x4.ne(v, v)));
+}
+
+@inline function reluLanesF64(v: v128): v128 {
+  return v128.and(v, v128.or(f64x2.gt(v, f64x2.splat(0)), f64x2.ne(v, v)));
+}
+
+@inline function stepLanesF64(v: v128): v128 {
+  const pos = f64x2.gt(v, f64x2.splat(0));
+  return v128.and(v128.bitselect(f64x2.splat(1), v, pos), v128.or(pos, f64x2.ne(v, v)));
+}
+
+/** The scalar tails' relu and step (the lanes' rules on one value). */
+@inline function reluOf<T>(v: T): T {
+  return v > 0 ? v : v != v ? v : <T>0;
+}
+
+@inline function stepOf<T>(v: T): T {
+  return v > 0 ? <T>1 : v != v ? v : <T>0;
+}
+
 /** relu (step = false) or its step (step = true), NaN kept: x > 0 ? x (or 1) : NaN ? NaN : 0. */
 export function reluF32(x: usize, out: usize, n: i32, step: bool): void {
-  const zero = f32x4.splat(0);
-  const one = f32x4.splat(1);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const v = v128.load(x + (<usize>i << 2));
-    const pos = f32x4.gt(v, zero);
-    const keep = v128.or(pos, f32x4.ne(v, v));
-    const high = step ? v128.bitselect(one, v, pos) : v;
-    v128.store(out + (<usize>i << 2), v128.and(high, keep));
+    v128.store(out + (<usize>i << 2), step ? stepLanesF32(v) : reluLanesF32(v));
   }
   for (; i < n; i++) {
     const v = load<f32>(x + (<usize>i << 2));
-    store<f32>(out + (<usize>i << 2), v > 0 ? (step ? 1 : v) : v != v ? v : 0);
+    store<f32>(out + (<usize>i << 2), step ? stepOf<f32>(v) : reluOf<f32>(v));
   }
 }
 
 export function reluF64(x: usize, out: usize, n: i32, step: bool): void {
-  const zero = f64x2.splat(0);
-  const one = f64x2.splat(1);
   let i = 0;
   for (; i + 2 <= n; i += 2) {
     const v = v128.load(x + (<usize>i << 3));
-    const pos = f64x2.gt(v, zero);
-    const keep = v128.or(pos, f64x2.ne(v, v));
-    const high = step ? v128.bitselect(one, v, pos) : v;
-    v128.store(out + (<usize>i << 3), v128.and(high, keep));
+    v128.store(out + (<usize>i << 3), step ? stepLanesF64(v) : reluLanesF64(v));
   }
   if (i < n) {
     const v = load<f64>(x + (<usize>i << 3));
-    store<f64>(out + (<usize>i << 3), v > 0 ? (step ? 1 : v) : v != v ? v : 0);
+    store<f64>(out + (<usize>i << 3), step ? stepOf<f64>(v) : reluOf<f64>(v));
   }
 }
 
 /** out = relu(x + bias) over rows of c, bias repeated along the rows: the sum rounded, then relu (NaN kept). */
 export function biasReluF32(x: usize, bias: usize, out: usize, rows: i32, c: i32): void {
-  const zero = f32x4.splat(0);
   for (let r = 0; r < rows; r++) {
     const row = <usize>r * <usize>c;
     let j = 0;
     for (; j + 4 <= c; j += 4) {
       const v = f32x4.add(v128.load(x + ((row + <usize>j) << 2)), v128.load(bias + (<usize>j << 2)));
-      v128.store(out + ((row + <usize>j) << 2), v128.and(v, v128.or(f32x4.gt(v, zero), f32x4.ne(v, v))));
+      v128.store(out + ((row + <usize>j) << 2), reluLanesF32(v));
     }
     for (; j < c; j++) {
-      const v = load<f32>(x + ((row + <usize>j) << 2)) + load<f32>(bias + (<usize>j << 2));
-      store<f32>(out + ((row + <usize>j) << 2), v > 0 ? v : v != v ? v : 0);
+      store<f32>(out + ((row + <usize>j) << 2), reluOf<f32>(load<f32>(x + ((row + <usize>j) << 2)) + load<f32>(bias + (<usize>j << 2))));
     }
   }
 }
 
 export function biasReluF64(x: usize, bias: usize, out: usize, rows: i32, c: i32): void {
-  const zero = f64x2.splat(0);
   for (let r = 0; r < rows; r++) {
     const row = <usize>r * <usize>c;
     let j = 0;
     for (; j + 2 <= c; j += 2) {
       const v = f64x2.add(v128.load(x + ((row + <usize>j) << 3)), v128.load(bias + (<usize>j << 3)));
-      v128.store(out + ((row + <usize>j) << 3), v128.and(v, v128.or(f64x2.gt(v, zero), f64x2.ne(v, v))));
+      v128.store(out + ((row + <usize>j) << 3), reluLanesF64(v));
     }
     if (j < c) {
-      const v = load<f64>(x + ((row + <usize>j) << 3)) + load<f64>(bias + (<usize>j << 3));
-      store<f64>(out + ((row + <usize>j) << 3), v > 0 ? v : v != v ? v : 0);
+      store<f64>(out + ((row + <usize>j) << 3), reluOf<f64>(load<f64>(x + ((row + <usize>j) << 3)) + load<f64>(bias + (<usize>j << 3))));
     }
   }
 }
 
 /** out = dy · step(y): y > 0 → 1, NaN → NaN, else 0 (one multiplication, as mul(dy, step(y)) does). */
 export function reluGradF32(dy: usize, y: usize, out: usize, n: i32): void {
-  const zero = f32x4.splat(0);
-  const one = f32x4.splat(1);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    const v = v128.load(y + (<usize>i << 2));
-    const pos = f32x4.gt(v, zero);
-    const step = v128.and(v128.bitselect(one, v, pos), v128.or(pos, f32x4.ne(v, v)));
-    v128.store(out + (<usize>i << 2), f32x4.mul(v128.load(dy + (<usize>i << 2)), step));
+    v128.store(out + (<usize>i << 2), f32x4.mul(v128.load(dy + (<usize>i << 2)), stepLanesF32(v128.load(y + (<usize>i << 2)))));
   }
   for (; i < n; i++) {
-    const v = load<f32>(y + (<usize>i << 2));
-    store<f32>(out + (<usize>i << 2), load<f32>(dy + (<usize>i << 2)) * (v > 0 ? 1 : v != v ? v : 0));
+    store<f32>(out + (<usize>i << 2), load<f32>(dy + (<usize>i << 2)) * stepOf<f32>(load<f32>(y + (<usize>i << 2))));
   }
 }
 
 export function reluGradF64(dy: usize, y: usize, out: usize, n: i32): void {
-  const zero = f64x2.splat(0);
-  const one = f64x2.splat(1);
   let i = 0;
   for (; i + 2 <= n; i += 2) {
-    const v = v128.load(y + (<usize>i << 3));
-    const pos = f64x2.gt(v, zero);
-    const step = v128.and(v128.bitselect(one, v, pos), v128.or(pos, f64x2.ne(v, v)));
-    v128.store(out + (<usize>i << 3), f64x2.mul(v128.load(dy + (<usize>i << 3)), step));
+    v128.store(out + (<usize>i << 3), f64x2.mul(v128.load(dy + (<usize>i << 3)), stepLanesF64(v128.load(y + (<usize>i << 3)))));
   }
   if (i < n) {
-    const v = load<f64>(y + (<usize>i << 3));
-    store<f64>(out + (<usize>i << 3), load<f64>(dy + (<usize>i << 3)) * (v > 0 ? 1 : v != v ? v : 0));
+    store<f64>(out + (<usize>i << 3), load<f64>(dy + (<usize>i << 3)) * stepOf<f64>(load<f64>(y + (<usize>i << 3))));
   }
 }
 
