@@ -2,11 +2,9 @@ import type { Random } from '../tensor/random.js';
 import { argError, argTypeError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { add } from '../ops/arithmetic.js';
-import { biasRelu } from '../ops/bias-relu.js';
 import { conv2d, convOutputSize, type Padding } from '../ops/conv.js';
 import { checkPadding, spatialPair } from '../ops/conv-geometry.js';
-import { ACTIVATIONS, activate, checkActivation, type ActivationName } from './activations.js';
+import { ACTIVATIONS, biasAndActivate, checkActivation, type ActivationName } from './activations.js';
 import { checkInitializer, INITIALIZERS, initialize, type InitializerName } from './initializers.js';
 import { checkFeatureShape, MAX_DIM } from './input.js';
 import {
@@ -153,11 +151,7 @@ export class Conv2D extends Layer {
 
   call(inputs: readonly Tensor[], weights: readonly Tensor[], context?: CallContext): LayerOutput {
     const z0 = conv2d(inputs[0], weights[0], { strides: this.strides, padding: this.padding, dilations: this.dilationRate });
-    // A hidden relu layer's sum is never stored (its output is what the gradient needs).
-    if (this.useBias && this.act === 'relu' && !context?.preActivation) return { output: biasRelu(z0, weights[1]) };
-    const z = this.useBias ? add(z0, weights[1]) : z0;
-    if (this.act === 'linear') return { output: z };
-    return { output: activate(this.act, z), preActivation: z };
+    return biasAndActivate(z0, this.useBias ? weights[1] : null, this.act, context);
   }
 
   getConfig(): LayerConfig {
