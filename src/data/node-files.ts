@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
-import { concat, readFileBounded, type ReadFailure } from '../io/read-bounded.js';
+import { concat } from '../io/concat-bytes.js';
+import { readFileBounded, type ReadFailure } from '../io/read-bounded.js';
 import { dataError, fileSource } from './errors.js';
 import { isGzip } from './gzip.js';
 

@@ -1,8 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { concat } from './concat-bytes.js';
 
-export { concat };
-
 /** How a bounded read failed: what the file must be and what it was, for the caller's error type. */
 export type ReadFailure = (expected: string, actual: string) => Error;
 

@@ -40,7 +40,7 @@ export class BufferRecycler {
   release(keep: ReadonlySet<TypedArray>): void {
     const keptMemory = new Set<ArrayBufferLike>([...keep].map((a) => a.buffer));
     for (const array of this.taken) {
-      if (keep.has(array) || keptMemory.has(array.buffer)) continue;
+      if (keptMemory.has(array.buffer)) continue;
       const k = key(dtypeOfArray(array), array.length);
       const list = this.free.get(k);
       if (list) list.push(array);
