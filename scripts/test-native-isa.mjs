@@ -17,8 +17,8 @@ if (process.arch !== 'x64') {
   console.log(`test-native-isa: skipped on ${process.arch} (the builds below are x86-64 targets)`);
   process.exit(0);
 }
-// AVX-512 without VBMI2 (Intel Skylake-SP to Cascade Lake) runs where this CPU has AVX-512: its zero listing is the
-// test-and-append loop, not the compress one.
+// AVX-512 without VBMI2 (Intel Skylake-SP to Cascade Lake) runs where this CPU has AVX-512: its list of live depths is
+// appended bit by bit, not with the compress.
 const cpuFlags = existsSync('/proc/cpuinfo') ? (readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '').split(/\s+/) : [];
 const hasSkylakeAvx512 = ['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'].every((f) => cpuFlags.includes(f));
 const targets = [...(hasSkylakeAvx512 ? [['skylake-avx512', 'native-avx512']] : []), ['haswell', 'native-avx2'], ['x86-64-v2', 'native-sse']];
