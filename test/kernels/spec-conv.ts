@@ -297,31 +297,56 @@ export function convSpec(k: () => Kernels): void {
         expectClose(k(), dx, refI.exact, refI.magnitude, 9 * 16, 'conv2dBackpropInput');
       });
 
-      it('a NaN or an infinity in the data reaches exactly the outputs it touches', () => {
-        const g = geometry(conv(2, 9, 9, 5, 7, 3, 1, 'same'));
-        const x = randomArray(Type, 2 * 81 * 5, 1, 8);
-        const filter = randomArray(Type, 9 * 5 * 7, 1, 9);
-        const dy = randomArray(Type, 2 * 81 * 7, 1, 10);
-        x[(4 * 9 + 4) * 5 + 2] = NaN;
-        x[81 * 5 + (0 * 9 + 8) * 5 + 1] = Infinity;
-        dy[(2 * 9 + 3) * 7 + 6] = NaN;
-        dy[81 * 7 + (8 * 9 + 0) * 7 + 0] = -Infinity;
-        const runs: [string, number, (set: Kernels, out: Float32Array | Float64Array) => void][] = [
-          ['conv2d', dy.length, (set, out) => set.conv2d(x, filter, out, g)],
-          ['conv2dBackpropInput', x.length, (set, out) => set.conv2dBackpropInput(dy, filter, out, g)],
-          ['conv2dBackpropFilter', filter.length, (set, out) => set.conv2dBackpropFilter(x, dy, out, g)],
-        ];
-        for (const [what, size, run] of runs) {
-          const ours = new Type(size).fill(NaN);
-          const ref = new Type(size);
-          run(k(), ours);
-          run(tsKernels, ref);
-          for (let i = 0; i < size; i++) {
-            const same = Number.isFinite(ours[i]) ? Number.isFinite(ref[i]) : Object.is(ours[i], ref[i]);
-            if (!same) expect.fail(`${what}: element ${i}: got ${ours[i]}, reference ${ref[i]}`);
+      // Dense data, and mostly zero data where a set may list the nonzero values and skip the zeros: a skipped zero
+      // must not hide 0 · Infinity or 0 · NaN.
+      const nonFinite: [string, Case, boolean, 'x and dy' | 'dy' | 'x and filter'][] = [
+        ['dense data, same padding', conv(2, 9, 9, 5, 7, 3, 1, 'same'), false, 'x and dy'],
+        ['70 % zeros, valid padding', conv(2, 9, 9, 32, 64, 3, 1, 'valid'), true, 'x and dy'],
+        ['70 % zeros, same padding', conv(2, 9, 9, 32, 64, 3, 1, 'same'), true, 'x and dy'],
+        ['70 % zeros, valid padding, in dy alone', conv(2, 9, 9, 32, 64, 3, 1, 'valid'), true, 'dy'],
+        ['70 % zeros, same padding, in dy alone', conv(2, 9, 9, 32, 64, 3, 1, 'same'), true, 'dy'],
+        ['70 % zeros, an infinite weight', conv(2, 9, 9, 32, 64, 3, 1, 'valid'), true, 'x and filter'],
+      ];
+      for (const [name, c, zeros, where] of nonFinite) {
+        it(`a NaN or an infinity reaches exactly the outputs it touches: ${name}`, () => {
+          const g = geometry(c);
+          const x = randomArray(Type, g.batch * g.inHeight * g.inWidth * g.inChannels, 1, 8);
+          const filter = randomArray(Type, 9 * g.inChannels * g.outChannels, 1, 9);
+          const dy = randomArray(Type, g.batch * g.outHeight * g.outWidth * g.outChannels, 1, 10);
+          if (zeros) for (const a of [x, dy]) for (let i = 0; i < a.length; i++) if (a[i] < 0.4) a[i] = 0;
+          const xPixel = g.inChannels;
+          const yPixel = g.outChannels;
+          if (where !== 'dy') x[(4 * g.inWidth + 4) * xPixel + 2] = NaN;
+          if (where === 'x and dy') x[g.inHeight * g.inWidth * xPixel + (g.inWidth - 1) * xPixel + 1] = Infinity;
+          if (where !== 'x and filter') {
+            dy[(2 * g.outWidth + 3) * yPixel + 6] = NaN;
+            dy[g.outHeight * g.outWidth * yPixel + (g.outHeight - 1) * g.outWidth * yPixel] = -Infinity;
+          } else {
+            filter[(4 * g.inChannels + 3) * g.outChannels + 5] = Infinity;
           }
-        }
-      });
+          // Each kernel, and whether one of its operands holds the non-finite values.
+          const runs: [string, number, boolean, (set: Kernels, out: Float32Array | Float64Array) => void][] = [
+            ['conv2d', dy.length, where !== 'dy', (set, out) => set.conv2d(x, filter, out, g)],
+            ['conv2dBackpropInput', x.length, true, (set, out) => set.conv2dBackpropInput(dy, filter, out, g)],
+            ['conv2dBackpropFilter', filter.length, true, (set, out) => set.conv2dBackpropFilter(x, dy, out, g)],
+          ];
+          for (const [what, size, touched, run] of runs) {
+            const ours = new Type(size).fill(NaN);
+            const ref = new Type(size);
+            run(k(), ours);
+            run(tsKernels, ref);
+            let notFinite = 0;
+            for (let i = 0; i < size; i++) {
+              const same = Number.isFinite(ours[i]) ? Number.isFinite(ref[i]) : Object.is(ours[i], ref[i]);
+              if (!same) expect.fail(`${what}: element ${i}: got ${ours[i]}, reference ${ref[i]}`);
+              if (!Number.isFinite(ref[i])) notFinite++;
+            }
+            // The case means something: the non-finite values reached some outputs, not all.
+            if (touched) expect(notFinite, what).toBeGreaterThan(0);
+            expect(notFinite, what).toBeLessThan(touched ? size : 1);
+          }
+        });
+      }
     });
 
     describe(`pooling, ${dtype}`, () => {

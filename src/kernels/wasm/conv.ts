@@ -3,6 +3,23 @@ import type { Conv2dGeometry, Kernels } from '../types.js';
 import type { Arena } from './arena.js';
 import { CHUNK_BYTES } from './chunks.js';
 import { floatTypeOf } from './float-type.js';
+import {
+  DIRECT_BLOCK_BYTES,
+  DIRECT_BYTES,
+  type DirectShape,
+  EDGE_BYTES,
+  F32,
+  F32_WIDE,
+  F64,
+  GEOMETRY_BYTES,
+  allFinite,
+  floatView,
+  forwardShape,
+  readsPadding,
+  writeDirect,
+  writeGeometry,
+} from './conv-layout.js';
+import { SPARSE_FILTER_DENSITY, SPARSE_INPUT_DENSITY, density, sparseFilterGradient, sparseInputGradient } from './conv-sparse.js';
 import type { ConvExports, KernelExports, MatMulExports } from './exports.js';
 import type { MatMulAccumulation } from './matmul.js';
 import { type Job, KINDS, type WorkerPool } from './pool.js';
@@ -17,22 +34,10 @@ type Exports = MatMulExports & ConvExports;
 const ROW_BYTES = 8 * CHUNK_BYTES;
 /** From this many multiply-adds a convolution's products are split over the worker threads (as matMul's). */
 const MIN_PARALLEL_WORK = 1 << 21;
-/** Bytes of images (input, padded copy, output) per chunk of a direct convolution. */
-const DIRECT_BYTES = 4 * CHUNK_BYTES;
-/** Int32 of the direct block. */
-const DIRECT_BLOCK_BYTES = 12 * 4;
-/** Scratch of a direct loop's partial tiles (4 rows of 32 bytes), and the readable slack past a dy buffer. */
-const EDGE_BYTES = 128;
 /** Bytes of input images per chunk of a pool. */
 const POOL_BYTES = 4 * CHUNK_BYTES;
-/** Int32 of the geometry block. */
-const GEOMETRY_BYTES = 15 * 4;
 
 const MATMUL = [KINDS.indexOf('matMulF32'), KINDS.indexOf('matMulF32Wide'), KINDS.indexOf('matMulF64')] as const;
-/** The product kinds: float32 sums of float32, float64 sums of float32, float64. */
-const F32 = 0;
-const F32_WIDE = 1;
-const F64 = 2;
 
 /** Packing scratch of one thread's product, in bytes: [A panel, B panel, edge tile]. */
 function scratchBytes(x: MatMulExports, kind: number): [number, number, number] {
@@ -49,34 +54,9 @@ function split(total: number, parts: number, align: number): [number, number][] 
   return out;
 }
 
-/** The geometry block the assembly reads (Conv2dGeometry's order), written without allocating. */
-function writeGeometry(mem: Arena, at: number, g: Conv2dGeometry): void {
-  const v = mem.i32;
-  const i = at >> 2;
-  v[i] = g.batch;
-  v[i + 1] = g.inHeight;
-  v[i + 2] = g.inWidth;
-  v[i + 3] = g.inChannels;
-  v[i + 4] = g.outHeight;
-  v[i + 5] = g.outWidth;
-  v[i + 6] = g.outChannels;
-  v[i + 7] = g.filterHeight;
-  v[i + 8] = g.filterWidth;
-  v[i + 9] = g.strideHeight;
-  v[i + 10] = g.strideWidth;
-  v[i + 11] = g.dilationHeight;
-  v[i + 12] = g.dilationWidth;
-  v[i + 13] = g.padTop;
-  v[i + 14] = g.padLeft;
-}
-
 /** Pool windows without dilation (the contract's pools): their in-bounds taps are a box, as the assembly walks them. */
 function boxWindows(g: Conv2dGeometry): boolean {
   return g.dilationHeight === 1 && g.dilationWidth === 1;
-}
-
-function floatView(mem: Arena, size: number): Float32Array | Float64Array {
-  return size === 4 ? mem.f32 : mem.f64;
 }
 
 /** Where a convolution runs: the kernel module on this thread, or the threads module and its workers. */
@@ -87,81 +67,6 @@ interface Place {
   parts: number;
   /** Per part: [A panel, B panel, edge tile] offsets. */
   scratch: [number, number, number][];
-}
-
-/** A direct convolution: src images (h × w × c) padded to hp × wp, output pixels oh × ow of n channels. */
-interface DirectShape {
-  batch: number;
-  h: number;
-  w: number;
-  c: number;
-  hp: number;
-  wp: number;
-  top: number;
-  left: number;
-  oh: number;
-  ow: number;
-  n: number;
-  sh: number;
-  sw: number;
-  fh: number;
-  fw: number;
-  dh: number;
-  dw: number;
-}
-
-/** The forward convolution as a direct one: x padded so every tap of every output pixel is in bounds. */
-function forwardShape(g: Conv2dGeometry): DirectShape {
-  return {
-    batch: g.batch,
-    h: g.inHeight,
-    w: g.inWidth,
-    c: g.inChannels,
-    hp: (g.outHeight - 1) * g.strideHeight + (g.filterHeight - 1) * g.dilationHeight + 1,
-    wp: (g.outWidth - 1) * g.strideWidth + (g.filterWidth - 1) * g.dilationWidth + 1,
-    top: g.padTop,
-    left: g.padLeft,
-    oh: g.outHeight,
-    ow: g.outWidth,
-    n: g.outChannels,
-    sh: g.strideHeight,
-    sw: g.strideWidth,
-    fh: g.filterHeight,
-    fw: g.filterWidth,
-    dh: g.dilationHeight,
-    dw: g.dilationWidth,
-  };
-}
-
-/**
- * True when some tap of some output pixel falls in the padding: the reference skips those taps, the loops here
- * multiply them by zero, which differs only for a non-finite factor (0 · ±Infinity and 0 · NaN are NaN).
- */
-function readsPadding(g: Conv2dGeometry): boolean {
-  const s = forwardShape(g);
-  return s.top > 0 || s.left > 0 || s.hp > g.inHeight + s.top || s.wp > g.inWidth + s.left;
-}
-
-function allFinite(a: TypedArray): boolean {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
-  return true;
-}
-
-function writeDirect(mem: Arena, at: number, s: DirectShape): void {
-  const v = mem.i32;
-  const i = at >> 2;
-  v[i] = s.hp;
-  v[i + 1] = s.wp;
-  v[i + 2] = s.c;
-  v[i + 3] = s.oh;
-  v[i + 4] = s.ow;
-  v[i + 5] = s.sh;
-  v[i + 6] = s.sw;
-  v[i + 7] = s.fh;
-  v[i + 8] = s.fw;
-  v[i + 9] = s.dh;
-  v[i + 10] = s.dw;
-  v[i + 11] = s.n;
 }
 
 /**
@@ -456,7 +361,10 @@ export function wasmConv(w: KernelExports, arena: Arena, fallback: Kernels, accu
         return;
       }
       const work = g.batch * pixels * kd * n;
-      if (!(pool !== null && work >= MIN_PARALLEL_WORK) && directInputGradient(kind, g, dy, filter, dx)) return;
+      if (!(pool !== null && work >= MIN_PARALLEL_WORK)) {
+        if (density(dy) < SPARSE_INPUT_DENSITY && allFinite(filter) && sparseInputGradient(w, arena, kind, g, dy, filter, dx)) return;
+        if (directInputGradient(kind, g, dy, filter, dx)) return;
+      }
       const inSize = kind === F64 ? 8 : 4;
       const outSize = kind === F32 ? 4 : 8;
       const imageElements = g.inHeight * g.inWidth * g.inChannels;
@@ -523,8 +431,11 @@ export function wasmConv(w: KernelExports, arena: Arena, fallback: Kernels, accu
         accAt = 0,
         images = 0,
         rows = 0;
+      const work = g.batch * pixels * kd * n;
+      if (!(pool !== null && work >= MIN_PARALLEL_WORK) && density(dy) < SPARSE_FILTER_DENSITY && sparseFilterGradient(w, arena, kind, g, x, dy, dFilter))
+        return;
       const partial: number[] = [];
-      const p = place(kind, g.batch * pixels * kd * n, true, (mem, parts) => {
+      const p = place(kind, work, true, (mem, parts) => {
         rows = chunkRows(parts, (kd + n) * inSize, g.batch * pixels);
         images = Math.max(1, Math.min(g.batch, Math.floor(rows / pixels)));
         rows = Math.min(rows, images * pixels);

@@ -107,11 +107,39 @@ export interface PoolExports {
   avgPoolBackpropF64(dy: number, acc: number, g: number, images: number, row: number): void;
 }
 
+/**
+ * The convolution gradients over dy's nonzero values (assembly/conv-sparse.ts), in the kernel module. Kinds: 0
+ * float32 data and sums, 1 float32 data and float64 sums, 2 float64. Values listed are in the sum type.
+ */
+export interface SparseConvExports {
+  /** Row r's nonzero values: entries [start[r], start[r + 1]) of index (channel) and value; returns their count. */
+  compressRows(kind: number, src: number, rows: number, n: number, start: number, index: number, value: number): number;
+  /** Channel k's nonzero values: entries [start[k], start[k + 1]) of tag (tags[row]) and value; `cursor`: n int32 of scratch. */
+  compressColumns(kind: number, src: number, rows: number, n: number, tags: number, start: number, cursor: number, tag: number, value: number): number;
+  /** The filter [kd, n] transposed into blocks of 32 (kind 0) or 16 columns, zero-padded, in the sum type. */
+  packTransposedBlocks(kind: number, filter: number, kd: number, n: number, dst: number): void;
+  /** dp rows (kd each) = the listed rows · the packed transposed filter. */
+  rowsTimesBlocks(
+    kind: number,
+    rows: number,
+    start: number,
+    index: number,
+    value: number,
+    n: number,
+    packed: number,
+    kd: number,
+    dp: number,
+    edge: number,
+  ): void;
+  /** accT [n, depth] += Σ over each channel's listed pixels (tags: their first taps' byte offsets) of value · their taps in the padded images at src. */
+  columnsTimesTaps(kind: number, src: number, taps: number, depth: number, n: number, start: number, tag: number, value: number, accT: number): void;
+}
+
 /** What the threads module (assembly/threads.ts) exports. */
 export interface ThreadExports extends MatMulExports, SoftmaxExports, ConvExports {}
 
 /** The functions the kernel module exports; pointers are byte offsets into `memory`. */
-export interface KernelExports extends MatMulExports, SoftmaxExports, ConvExports, DirectConvExports, PoolExports {
+export interface KernelExports extends MatMulExports, SoftmaxExports, ConvExports, DirectConvExports, SparseConvExports, PoolExports {
   readonly memory: WebAssembly.Memory;
   heapBase(): number;
 

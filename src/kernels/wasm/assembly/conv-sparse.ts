@@ -1,0 +1,210 @@
+/*
+ * The convolution gradients over the nonzero values of dy. The gradients that come back through relu and a 2×2 max
+ * pool are mostly exact zeros (86–89 % in the CNN of docs/benchmarks.md), so these kernels list dy's nonzero values
+ * once and multiply only those, as the native set's sparse kernels do. A skipped zero would hide 0 · ±Infinity or
+ * 0 · NaN: the glue (../conv.ts) calls them only when the other operand is finite.
+ * Kinds as the direct loops: 0 float32 data and sums; 1 float32 data, float64 sums (values widened); 2 float64.
+ * A block is 8 vectors of sums in registers: 32 float32 or 16 float64 columns.
+ */
+import { madd32, madd64 } from './lanes';
+
+/** Columns of a block for the kind. */
+// @ts-ignore: decorator
+@inline function blockOf(kind: i32): i32 {
+  return kind == 0 ? 32 : 16;
+}
+
+/**
+ * Lists the nonzero values (NaN included) of `rows` rows of n values at src (float32 for kinds 0 and 1): row r's
+ * entries are [start[r], start[r + 1]) of `index` (its channels, int32) and `value` (float32 for kind 0, else
+ * float64). Returns how many.
+ */
+export function compressRows(kind: i32, src: usize, rows: i32, n: i32, start: usize, index: usize, value: usize): i32 {
+  let e = 0;
+  for (let r = 0; r < rows; r++) {
+    store<i32>(start + (<usize>r << 2), e);
+    const row = <usize>r * n;
+    // Branch-free: every value is written at the next free entry, which moves on only past a nonzero one.
+    for (let c = 0; c < n; c++) {
+      const at = row + <usize>c;
+      const v: f64 = kind == 2 ? load<f64>(src + (at << 3)) : <f64>load<f32>(src + (at << 2));
+      store<i32>(index + (<usize>e << 2), c);
+      if (kind == 0) store<f32>(value + (<usize>e << 2), <f32>v);
+      else store<f64>(value + (<usize>e << 3), v);
+      e += i32(v != 0);
+    }
+  }
+  store<i32>(start + (<usize>rows << 2), e);
+  return e;
+}
+
+/**
+ * compressRows by columns: channel k's entries [start[k], start[k + 1]) hold, in row order, each nonzero value and
+ * its row's tag (tags[r], an int32: the pixel's byte offset in the padded images, so the sums need no second lookup).
+ */
+export function compressColumns(kind: i32, src: usize, rows: i32, n: i32, tags: usize, start: usize, cursor: usize, tag: usize, value: usize): i32 {
+  for (let k = 0; k <= n; k++) store<i32>(start + (<usize>k << 2), 0);
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < n; k++) {
+      const at = <usize>r * n + <usize>k;
+      const v: f64 = kind == 2 ? load<f64>(src + (at << 3)) : <f64>load<f32>(src + (at << 2));
+      const slot = start + (<usize>(k + 1) << 2);
+      store<i32>(slot, load<i32>(slot) + i32(v != 0));
+    }
+  }
+  for (let k = 0; k < n; k++) {
+    const count = load<i32>(start + (<usize>(k + 1) << 2));
+    const first = load<i32>(start + (<usize>k << 2));
+    store<i32>(start + (<usize>(k + 1) << 2), first + count);
+    store<i32>(cursor + (<usize>k << 2), first);
+  }
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < n; k++) {
+      const at = <usize>r * n + <usize>k;
+      const v: f64 = kind == 2 ? load<f64>(src + (at << 3)) : <f64>load<f32>(src + (at << 2));
+      if (v == 0) continue;
+      const slot = cursor + (<usize>k << 2);
+      const e = load<i32>(slot);
+      store<i32>(slot, e + 1);
+      store<i32>(tag + (<usize>e << 2), load<i32>(tags + (<usize>r << 2)));
+      if (kind == 0) store<f32>(value + (<usize>e << 2), <f32>v);
+      else store<f64>(value + (<usize>e << 3), v);
+    }
+  }
+  return load<i32>(start + (<usize>n << 2));
+}
+
+/**
+ * The filter [kd, n] (float32 for kinds 0 and 1, else float64) transposed into blocks of columns for
+ * rowsTimesBlocks: block j's row k holds filter[j·B + i][k] for i < B (zeros past kd), in the sum type.
+ */
+export function packTransposedBlocks(kind: i32, filter: usize, kd: i32, n: i32, dst: usize): void {
+  const block = blockOf(kind);
+  let out = dst;
+  for (let j0 = 0; j0 < kd; j0 += block) {
+    for (let k = 0; k < n; k++) {
+      for (let i = 0; i < block; i++) {
+        const row = j0 + i;
+        const at = <usize>row * n + <usize>k;
+        const v: f64 = row >= kd ? 0 : kind == 2 ? load<f64>(filter + (at << 3)) : <f64>load<f32>(filter + (at << 2));
+        if (kind == 0) {
+          store<f32>(out, <f32>v);
+          out += 4;
+        } else {
+          store<f64>(out, v);
+          out += 8;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * dp rows [0, rows) (kd values each, float32 for kind 0, else float64) = Σ over row r's listed entries (k, v) of
+ * v · row k of the packed transposed filter (packTransposedBlocks), a block of columns at a time: the block's n rows
+ * (8 or 16 KB for 64 channels) stay in the L1 cache over all the rows. `edge`: 128 bytes of scratch.
+ */
+export function rowsTimesBlocks(kind: i32, rows: i32, start: usize, index: usize, value: usize, n: i32, packed: usize, kd: i32, dp: usize, edge: usize): void {
+  const block = blockOf(kind);
+  const size: usize = kind == 0 ? 4 : 8;
+  const ld = <usize>kd * size;
+  const blockBytes = <usize>block * size;
+  for (let j0 = 0; j0 < kd; j0 += block) {
+    const b = packed + <usize>(j0 / block) * <usize>n * blockBytes;
+    const cols = min(block, kd - j0);
+    for (let r = 0; r < rows; r++) {
+      let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+      let a4 = f64x2.splat(0), a5 = f64x2.splat(0), a6 = f64x2.splat(0), a7 = f64x2.splat(0);
+      const e1 = load<i32>(start + (<usize>(r + 1) << 2));
+      for (let e = load<i32>(start + (<usize>r << 2)); e < e1; e++) {
+        const w = b + <usize>load<i32>(index + (<usize>e << 2)) * blockBytes;
+        if (kind == 0) {
+          const v = v128.load32_splat(value + (<usize>e << 2));
+          a0 = madd32(v, v128.load(w), a0);
+          a1 = madd32(v, v128.load(w, 16), a1);
+          a2 = madd32(v, v128.load(w, 32), a2);
+          a3 = madd32(v, v128.load(w, 48), a3);
+          a4 = madd32(v, v128.load(w, 64), a4);
+          a5 = madd32(v, v128.load(w, 80), a5);
+          a6 = madd32(v, v128.load(w, 96), a6);
+          a7 = madd32(v, v128.load(w, 112), a7);
+        } else {
+          const v = v128.load64_splat(value + (<usize>e << 3));
+          a0 = madd64(v, v128.load(w), a0);
+          a1 = madd64(v, v128.load(w, 16), a1);
+          a2 = madd64(v, v128.load(w, 32), a2);
+          a3 = madd64(v, v128.load(w, 48), a3);
+          a4 = madd64(v, v128.load(w, 64), a4);
+          a5 = madd64(v, v128.load(w, 80), a5);
+          a6 = madd64(v, v128.load(w, 96), a6);
+          a7 = madd64(v, v128.load(w, 112), a7);
+        }
+      }
+      const full = cols == block;
+      const t = full ? dp + <usize>r * ld + <usize>j0 * size : edge;
+      v128.store(t, a0);
+      v128.store(t, a1, 16);
+      v128.store(t, a2, 32);
+      v128.store(t, a3, 48);
+      v128.store(t, a4, 64);
+      v128.store(t, a5, 80);
+      v128.store(t, a6, 96);
+      v128.store(t, a7, 112);
+      if (!full) memory.copy(dp + <usize>r * ld + <usize>j0 * size, edge, <usize>cols * size);
+    }
+  }
+}
+
+/**
+ * accT (dFilter transposed, [n, depth], float32 for kind 0, else float64) += Σ over channel k's listed entries
+ * (pixel p, v) of v · tap t of p, for every tap t: src holds the padded images (the sum type), the entry's tag the
+ * byte offset of p's first tap (compressColumns), taps[t] a tap's offset from it. Blocks of B taps must be
+ * contiguous in the images (the glue checks that a filter row's run of taps is a whole number of blocks). A block of
+ * taps at a time over every channel, so that the block's values of the chunk's pixels stay in the L1 cache.
+ */
+export function columnsTimesTaps(kind: i32, src: usize, taps: usize, depth: i32, n: i32, start: usize, tag: usize, value: usize, accT: usize): void {
+  const block = blockOf(kind);
+  const size: usize = kind == 0 ? 4 : 8;
+  for (let t0 = 0; t0 < depth; t0 += block) {
+    const offset = src + <usize>load<u32>(taps + (<usize>t0 << 2));
+    for (let k = 0; k < n; k++) {
+      const e0 = load<i32>(start + (<usize>k << 2)), e1 = load<i32>(start + (<usize>(k + 1) << 2));
+      if (e0 == e1) continue;
+      const a = accT + (<usize>k * <usize>depth + <usize>t0) * size;
+      let a0 = v128.load(a), a1 = v128.load(a, 16), a2 = v128.load(a, 32), a3 = v128.load(a, 48);
+      let a4 = v128.load(a, 64), a5 = v128.load(a, 80), a6 = v128.load(a, 96), a7 = v128.load(a, 112);
+      for (let e = e0; e < e1; e++) {
+        const x = offset + <usize>load<u32>(tag + (<usize>e << 2));
+        if (kind == 0) {
+          const v = v128.load32_splat(value + (<usize>e << 2));
+          a0 = madd32(v, v128.load(x), a0);
+          a1 = madd32(v, v128.load(x, 16), a1);
+          a2 = madd32(v, v128.load(x, 32), a2);
+          a3 = madd32(v, v128.load(x, 48), a3);
+          a4 = madd32(v, v128.load(x, 64), a4);
+          a5 = madd32(v, v128.load(x, 80), a5);
+          a6 = madd32(v, v128.load(x, 96), a6);
+          a7 = madd32(v, v128.load(x, 112), a7);
+        } else {
+          const v = v128.load64_splat(value + (<usize>e << 3));
+          a0 = madd64(v, v128.load(x), a0);
+          a1 = madd64(v, v128.load(x, 16), a1);
+          a2 = madd64(v, v128.load(x, 32), a2);
+          a3 = madd64(v, v128.load(x, 48), a3);
+          a4 = madd64(v, v128.load(x, 64), a4);
+          a5 = madd64(v, v128.load(x, 80), a5);
+          a6 = madd64(v, v128.load(x, 96), a6);
+          a7 = madd64(v, v128.load(x, 112), a7);
+        }
+      }
+      v128.store(a, a0);
+      v128.store(a, a1, 16);
+      v128.store(a, a2, 32);
+      v128.store(a, a3, 48);
+      v128.store(a, a4, 64);
+      v128.store(a, a5, 80);
+      v128.store(a, a6, 96);
+      v128.store(a, a7, 112);
+    }
+  }
+}

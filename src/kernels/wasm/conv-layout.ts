@@ -1,0 +1,121 @@
+import type { TypedArray } from '../../tensor/dtype.js';
+import type { Conv2dGeometry } from '../types.js';
+import type { Arena } from './arena.js';
+import { CHUNK_BYTES } from './chunks.js';
+
+// What the convolution glue's direct and sparse paths share: the chunk sizes, the product kinds and the blocks the
+// assembly reads.
+
+/** Bytes of images (input, padded copy, output) per chunk of a direct convolution. */
+export const DIRECT_BYTES = 4 * CHUNK_BYTES;
+/** Int32 of the direct block. */
+export const DIRECT_BLOCK_BYTES = 12 * 4;
+/** Scratch of a direct loop's partial tiles (4 rows of 32 bytes), and the readable slack past a dy buffer. */
+export const EDGE_BYTES = 128;
+/** Int32 of the geometry block. */
+export const GEOMETRY_BYTES = 15 * 4;
+
+/** The product kinds: float32 sums of float32, float64 sums of float32, float64. */
+export const F32 = 0;
+export const F32_WIDE = 1;
+export const F64 = 2;
+
+/** The geometry block the assembly reads (Conv2dGeometry's order), written without allocating. */
+export function writeGeometry(mem: Arena, at: number, g: Conv2dGeometry): void {
+  const v = mem.i32;
+  const i = at >> 2;
+  v[i] = g.batch;
+  v[i + 1] = g.inHeight;
+  v[i + 2] = g.inWidth;
+  v[i + 3] = g.inChannels;
+  v[i + 4] = g.outHeight;
+  v[i + 5] = g.outWidth;
+  v[i + 6] = g.outChannels;
+  v[i + 7] = g.filterHeight;
+  v[i + 8] = g.filterWidth;
+  v[i + 9] = g.strideHeight;
+  v[i + 10] = g.strideWidth;
+  v[i + 11] = g.dilationHeight;
+  v[i + 12] = g.dilationWidth;
+  v[i + 13] = g.padTop;
+  v[i + 14] = g.padLeft;
+}
+
+export function floatView(mem: Arena, size: number): Float32Array | Float64Array {
+  return size === 4 ? mem.f32 : mem.f64;
+}
+
+/** A direct convolution: src images (h × w × c) padded to hp × wp, output pixels oh × ow of n channels. */
+export interface DirectShape {
+  batch: number;
+  h: number;
+  w: number;
+  c: number;
+  hp: number;
+  wp: number;
+  top: number;
+  left: number;
+  oh: number;
+  ow: number;
+  n: number;
+  sh: number;
+  sw: number;
+  fh: number;
+  fw: number;
+  dh: number;
+  dw: number;
+}
+
+/** The forward convolution as a direct one: x padded so every tap of every output pixel is in bounds. */
+export function forwardShape(g: Conv2dGeometry): DirectShape {
+  return {
+    batch: g.batch,
+    h: g.inHeight,
+    w: g.inWidth,
+    c: g.inChannels,
+    hp: (g.outHeight - 1) * g.strideHeight + (g.filterHeight - 1) * g.dilationHeight + 1,
+    wp: (g.outWidth - 1) * g.strideWidth + (g.filterWidth - 1) * g.dilationWidth + 1,
+    top: g.padTop,
+    left: g.padLeft,
+    oh: g.outHeight,
+    ow: g.outWidth,
+    n: g.outChannels,
+    sh: g.strideHeight,
+    sw: g.strideWidth,
+    fh: g.filterHeight,
+    fw: g.filterWidth,
+    dh: g.dilationHeight,
+    dw: g.dilationWidth,
+  };
+}
+
+/**
+ * True when some tap of some output pixel falls in the padding: the reference skips those taps, the loops here
+ * multiply them by zero, which differs only for a non-finite factor (0 · ±Infinity and 0 · NaN are NaN).
+ */
+export function readsPadding(g: Conv2dGeometry): boolean {
+  const s = forwardShape(g);
+  return s.top > 0 || s.left > 0 || s.hp > g.inHeight + s.top || s.wp > g.inWidth + s.left;
+}
+
+export function allFinite(a: TypedArray): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
+}
+
+export function writeDirect(mem: Arena, at: number, s: DirectShape): void {
+  const v = mem.i32;
+  const i = at >> 2;
+  v[i] = s.hp;
+  v[i + 1] = s.wp;
+  v[i + 2] = s.c;
+  v[i + 3] = s.oh;
+  v[i + 4] = s.ow;
+  v[i + 5] = s.sh;
+  v[i + 6] = s.sw;
+  v[i + 7] = s.fh;
+  v[i + 8] = s.fw;
+  v[i + 9] = s.dh;
+  v[i + 10] = s.dw;
+  v[i + 11] = s.n;
+}
