@@ -21,7 +21,7 @@ import {
 } from './conv-layout.js';
 import { SPARSE_FILTER_DENSITY, SPARSE_INPUT_DENSITY, density, sparseFilterGradient, sparseInputGradient } from './conv-sparse.js';
 import type { ConvExports, KernelExports, MatMulExports } from './exports.js';
-import type { MatMulAccumulation } from './matmul.js';
+import { type MatMulAccumulation, TILE_ROWS, split } from './matmul.js';
 import { type Job, KINDS, type WorkerPool } from './pool.js';
 
 type ConvKernels = Pick<Kernels, 'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropFilter' | 'maxPool' | 'maxPoolBackprop' | 'avgPool' | 'avgPoolBackprop'>;
@@ -44,14 +44,6 @@ function scratchBytes(x: MatMulExports, kind: number): [number, number, number] 
   return kind === F32
     ? [x.MC_F32.value * x.KC_F32.value * 4, x.KC_F32.value * x.NC_F32.value * 4, x.EDGE_F32.value * 4]
     : [x.MC_F64.value * x.KC_F64.value * 8, x.KC_F64.value * x.NC_F64.value * 8, x.EDGE_F64.value * 8];
-}
-
-/** Splits [0, total) into at most `parts` ranges with boundaries on multiples of `align`. */
-function split(total: number, parts: number, align: number): [number, number][] {
-  const step = Math.max(align, Math.ceil(total / parts / align) * align);
-  const out: [number, number][] = [];
-  for (let start = 0; start < total; start += step) out.push([start, Math.min(total, start + step)]);
-  return out;
 }
 
 /** Pool windows without dilation (the contract's pools): their in-bounds taps are a box, as the assembly walks them. */
@@ -128,9 +120,9 @@ export function wasmConv(w: KernelExports, arena: Arena, fallback: Kernels, accu
     return type === 'F64' ? F64 : accumulation === 'float32' ? F32 : F32_WIDE;
   }
 
-  /** Rows of output pixels per chunk: ROW_BYTES of patch and product rows per part, a multiple of the 6-row tile. */
+  /** Rows of output pixels per chunk: ROW_BYTES of patch and product rows per part, a multiple of the tile's rows. */
   function chunkRows(parts: number, rowBytes: number, total: number): number {
-    const perPart = Math.max(6, Math.floor(ROW_BYTES / rowBytes / 6) * 6);
+    const perPart = Math.max(TILE_ROWS, Math.floor(ROW_BYTES / rowBytes / TILE_ROWS) * TILE_ROWS);
     return Math.max(1, Math.min(total, perPart * parts));
   }
 
@@ -340,7 +332,19 @@ export function wasmConv(w: KernelExports, arena: Arena, fallback: Kernels, accu
           const m = Math.min(rows, total - r0);
           im2col(xAt, geo, r0, m, pAt);
           // out rows = P rows · filter: A row-major (m × kd), B row-major (kd × n).
-          const jobs = split(m, p.parts, 6).map(([s, e]) => [pAt + s * kd * inSize, filterAt, cAt + (r0 + s) * n * outSize, e - s, kd, n, kd, 1, 1, n, n]);
+          const jobs = split(m, p.parts, TILE_ROWS).map(([s, e]) => [
+            pAt + s * kd * inSize,
+            filterAt,
+            cAt + (r0 + s) * n * outSize,
+            e - s,
+            kd,
+            n,
+            kd,
+            1,
+            1,
+            n,
+            n,
+          ]);
           run(p, kind, jobs);
         }
         if (kind === F32_WIDE) p.x.demoteF64(cAt, total * n);
@@ -400,7 +404,19 @@ export function wasmConv(w: KernelExports, arena: Arena, fallback: Kernels, accu
         for (let r0 = 0; r0 < total; r0 += rows) {
           const m = Math.min(rows, total - r0);
           // dP = dy rows · filterᵀ: A row-major (m × n); op(B)(p, j) = filter[j, p], at j·n + p.
-          const jobs = split(m, p.parts, 6).map(([s, e]) => [dyAt + (r0 + s) * n * inSize, filterAt, dpAt + s * kd * outSize, e - s, n, kd, n, 1, n, 1, kd]);
+          const jobs = split(m, p.parts, TILE_ROWS).map(([s, e]) => [
+            dyAt + (r0 + s) * n * inSize,
+            filterAt,
+            dpAt + s * kd * outSize,
+            e - s,
+            n,
+            kd,
+            n,
+            1,
+            n,
+            1,
+            kd,
+          ]);
           run(p, kind, jobs);
           col2im(dpAt, accAt, geo, r0, m);
         }

@@ -25,9 +25,12 @@ function sizes(x: MatMulExports, kind: number) {
     : { kc: x.KC_F64.value, mc: x.MC_F64.value, nc: x.NC_F64.value, edge: x.EDGE_F64.value, pack: 8 };
 }
 
-/** Splits [0, total) into `parts` ranges with boundaries on multiples of `align`. */
-function split(total: number, parts: number, align: number): [number, number][] {
-  const step = Math.ceil(total / parts / align) * align;
+/** Rows of the assembly products' register tiles (matmul-f32.ts, matmul-f64.ts): thread splits fall on multiples. */
+export const TILE_ROWS = 4;
+
+/** Splits [0, total) into at most `parts` ranges with boundaries on multiples of `align`. */
+export function split(total: number, parts: number, align: number): [number, number][] {
+  const step = Math.max(align, Math.ceil(total / parts / align) * align);
   const out: [number, number][] = [];
   for (let start = 0; start < total; start += step) out.push([start, Math.min(total, start + step)]);
   return out;
@@ -73,9 +76,9 @@ export function wasmMatMul(w: KernelExports, arena: Arena, fallback: Kernels, ac
     const aps = transposeA ? m : 1;
     const brs = transposeB ? k : 1;
     const bps = transposeB ? 1 : n;
-    // Split the longer side of C: rows on multiples of the 6-row tile, columns of the 8-wide panel.
+    // Split the longer side of C: rows on multiples of the tile's rows, columns of the 8-wide panel.
     const byRows = m >= n;
-    const ranges = split(byRows ? m : n, parts, byRows ? 6 : 8);
+    const ranges = split(byRows ? m : n, parts, byRows ? TILE_ROWS : 8);
     const run = [x.matMulF32, x.matMulF32Wide, x.matMulF64][kind];
     for (let t = 0; t < batch; t++) {
       const aAt = ap + t * aBatchStride * inSize;

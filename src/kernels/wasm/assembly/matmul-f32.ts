@@ -1,15 +1,18 @@
 /*
  * Float32 matrix product C = op(A)·op(B) with float32 accumulation (the speed path; see
  * matmul-f64.ts for float64 accumulation). GotoBLAS blocking: a KC×NC block of B and an MC×KC
- * block of A are packed (matmul-pack.ts), then a 6×8 register tile of C accumulates over KC
- * in 12 f32x4 accumulators: per p, two B vectors, six broadcast A values, 12 multiply-adds.
+ * block of A are packed (matmul-pack.ts), then a 4×8 register tile of C accumulates over KC
+ * in 8 f32x4 accumulators: per p, two B vectors, four broadcast A values, 8 multiply-adds. V8's
+ * x64 code has 16 vector registers: a 6×8 tile's 12 accumulators, two B vectors and a broadcast
+ * spilled, and ran at 11.3 GMAC/s on 512³ against the 4×8 tile's 18.0 (Node 20, this project's
+ * Zen 5 host, median of 40 calls after 20).
  * SIMD128 has no fused multiply-add: the baseline build spends a mul and an add per step, the
  * relaxed-SIMD build one relaxed_madd (see lanes.ts).
  */
 import { madd32 } from './lanes';
 import { packF32 } from './matmul-pack';
 
-const MR = 6;
+const MR = 4;
 const NR = 8;
 export const KC_F32 = 256;
 // MC is a multiple of MR and NC of NR: packed panels are whole.
@@ -26,14 +29,12 @@ function copyTile(src: usize, srcStride: usize, dst: usize, dstStride: usize, ro
   }
 }
 
-/** C tile (6×8 at c, row stride ldc elements) = or += packed A panel · packed B panel over kc. */
-function kernel6x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, accumulate: bool, edge: usize): void {
+/** C tile (4×8 at c, row stride ldc elements) = or += packed A panel · packed B panel over kc. */
+function kernel4x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, accumulate: bool, edge: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
-  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
   // Not unrolled: V8 hoists every load of an unrolled body to its top and then spills.
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(b);
@@ -50,12 +51,6 @@ function kernel6x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, c
     const a3 = v128.load32_splat(a, 12);
     c30 = madd32(a3, b0, c30);
     c31 = madd32(a3, b1, c31);
-    const a4 = v128.load32_splat(a, 16);
-    c40 = madd32(a4, b0, c40);
-    c41 = madd32(a4, b1, c41);
-    const a5 = v128.load32_splat(a, 20);
-    c50 = madd32(a5, b0, c50);
-    c51 = madd32(a5, b1, c51);
     a += MR * 4;
     b += NR * 4;
   }
@@ -72,10 +67,6 @@ function kernel6x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, c
     v128.store(t + 2 * ld, f32x4.add(v128.load(t + 2 * ld, 16), c21), 16);
     v128.store(t + 3 * ld, f32x4.add(v128.load(t + 3 * ld), c30));
     v128.store(t + 3 * ld, f32x4.add(v128.load(t + 3 * ld, 16), c31), 16);
-    v128.store(t + 4 * ld, f32x4.add(v128.load(t + 4 * ld), c40));
-    v128.store(t + 4 * ld, f32x4.add(v128.load(t + 4 * ld, 16), c41), 16);
-    v128.store(t + 5 * ld, f32x4.add(v128.load(t + 5 * ld), c50));
-    v128.store(t + 5 * ld, f32x4.add(v128.load(t + 5 * ld, 16), c51), 16);
   } else {
     v128.store(t, c00);
     v128.store(t, c01, 16);
@@ -85,10 +76,6 @@ function kernel6x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, c
     v128.store(t + 2 * ld, c21, 16);
     v128.store(t + 3 * ld, c30);
     v128.store(t + 3 * ld, c31, 16);
-    v128.store(t + 4 * ld, c40);
-    v128.store(t + 4 * ld, c41, 16);
-    v128.store(t + 5 * ld, c50);
-    v128.store(t + 5 * ld, c51, 16);
   }
   if (!full) copyTile(t, ld, c, <usize>ldc << 2, rows, cols);
 }
@@ -125,7 +112,7 @@ export function matMulF32(
         for (let jr = 0; jr < nc; jr += NR) {
           const bp = packB + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
-            kernel6x8(
+            kernel4x8(
               kc, packA + (<usize>(ir * kc) << 2), bp, c + ((<usize>(ic + ir) * ldc + jc + jr) << 2), ldc,
               min(MR, mc - ir), min(NR, nc - jr), pc > 0, edge,
             );

@@ -1,13 +1,15 @@
 /*
  * Matrix product with float64 accumulation: float64 data, or float32 data widened while packing
  * (the precise float32 option: every product and sum in float64, rounded once when copied out).
- * Same blocking as matmul-f32.ts with a 6×4 tile of float64 (12 f64x2 accumulators), so half the
+ * Same blocking as matmul-f32.ts with a 4×4 tile of float64 (8 f64x2 accumulators; 6×4 spilled in V8:
+ * 6.4 against 9.7 GMAC/s on 512³, 6.2 against 9.0 on the CNN's dense layers; the relaxed-SIMD build's
+ * fused multiply-adds need fewer registers, and there 6×4 was 5 % faster, 11.7 against 11.0), so half the
  * lanes per instruction of the float32 path. C is float64 and accumulates across K blocks.
  */
 import { madd64 } from './lanes';
 import { packF64 } from './matmul-pack';
 
-const MR = 6;
+const MR = 4;
 const NR = 4;
 export const KC_F64 = 256;
 // MC is a multiple of MR and NC of NR: packed panels are whole.
@@ -24,14 +26,12 @@ function copyTile(src: usize, srcStride: usize, dst: usize, dstStride: usize, ro
   }
 }
 
-/** C tile (6×4 at c, row stride ldc elements) = or += packed A panel · packed B panel over kc. */
-function kernel6x4(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, accumulate: bool, edge: usize): void {
+/** C tile (4×4 at c, row stride ldc elements) = or += packed A panel · packed B panel over kc. */
+function kernel4x4(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, cols: i32, accumulate: bool, edge: usize): void {
   let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
   let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
   let c20 = f64x2.splat(0), c21 = f64x2.splat(0);
   let c30 = f64x2.splat(0), c31 = f64x2.splat(0);
-  let c40 = f64x2.splat(0), c41 = f64x2.splat(0);
-  let c50 = f64x2.splat(0), c51 = f64x2.splat(0);
   // Not unrolled: V8 hoists every load of an unrolled body to its top and then spills.
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(b);
@@ -48,12 +48,6 @@ function kernel6x4(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, c
     const a3 = v128.load64_splat(a, 24);
     c30 = madd64(a3, b0, c30);
     c31 = madd64(a3, b1, c31);
-    const a4 = v128.load64_splat(a, 32);
-    c40 = madd64(a4, b0, c40);
-    c41 = madd64(a4, b1, c41);
-    const a5 = v128.load64_splat(a, 40);
-    c50 = madd64(a5, b0, c50);
-    c51 = madd64(a5, b1, c51);
     a += MR * 8;
     b += NR * 8;
   }
@@ -70,10 +64,6 @@ function kernel6x4(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, c
     v128.store(t + 2 * ld, f64x2.add(v128.load(t + 2 * ld, 16), c21), 16);
     v128.store(t + 3 * ld, f64x2.add(v128.load(t + 3 * ld), c30));
     v128.store(t + 3 * ld, f64x2.add(v128.load(t + 3 * ld, 16), c31), 16);
-    v128.store(t + 4 * ld, f64x2.add(v128.load(t + 4 * ld), c40));
-    v128.store(t + 4 * ld, f64x2.add(v128.load(t + 4 * ld, 16), c41), 16);
-    v128.store(t + 5 * ld, f64x2.add(v128.load(t + 5 * ld), c50));
-    v128.store(t + 5 * ld, f64x2.add(v128.load(t + 5 * ld, 16), c51), 16);
   } else {
     v128.store(t, c00);
     v128.store(t, c01, 16);
@@ -83,10 +73,6 @@ function kernel6x4(kc: i32, a: usize, b: usize, c: usize, ldc: i32, rows: i32, c
     v128.store(t + 2 * ld, c21, 16);
     v128.store(t + 3 * ld, c30);
     v128.store(t + 3 * ld, c31, 16);
-    v128.store(t + 4 * ld, c40);
-    v128.store(t + 4 * ld, c41, 16);
-    v128.store(t + 5 * ld, c50);
-    v128.store(t + 5 * ld, c51, 16);
   }
   if (!full) copyTile(t, ld, c, <usize>ldc << 3, rows, cols);
 }
@@ -117,7 +103,7 @@ function matMulWide<T>(
         for (let jr = 0; jr < nc; jr += NR) {
           const bp = packB + (<usize>(jr * kc) << 3);
           for (let ir = 0; ir < mc; ir += MR) {
-            kernel6x4(
+            kernel4x4(
               kc, packA + (<usize>(ir * kc) << 3), bp, c + ((<usize>(ic + ir) * ldc + jc + jr) << 3), ldc,
               min(MR, mc - ir), min(NR, nc - jr), pc > 0, edge,
             );
