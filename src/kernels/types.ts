@@ -187,6 +187,12 @@ export interface Kernels {
    * outChannels], written entirely (it may hold stale values). Float32 sums accumulate as matMul's do.
    */
   conv2d(x: TypedArray, filter: TypedArray, out: TypedArray, g: Conv2dGeometry): void;
+  /**
+   * A hidden convolution layer with a bias and relu: out = biasRelu(conv2d(x, filter), bias), the bits of conv2d then
+   * biasRelu (bias: outChannels values), in one call so that a set can apply the bias and relu while the output is
+   * still in its cache.
+   */
+  conv2dBiasRelu(x: TypedArray, filter: TypedArray, bias: TypedArray, out: TypedArray, g: Conv2dGeometry): void;
   /** The gradient of conv2d with respect to x: dy [batch, outHeight, outWidth, outChannels] → dx (written entirely). */
   conv2dBackpropInput(dy: TypedArray, filter: TypedArray, dx: TypedArray, g: Conv2dGeometry): void;
   /** The gradient of conv2d with respect to the filter: x and dy → dFilter [fh, fw, inChannels, outChannels] (written entirely). */
@@ -239,6 +245,7 @@ export const KERNEL_FUNCTIONS = [
   'sparseSoftmaxCrossEntropy',
   'sigmoidCrossEntropy',
   'conv2d',
+  'conv2dBiasRelu',
   'conv2dBackpropInput',
   'conv2dBackpropFilter',
   'maxPool',

@@ -32,13 +32,18 @@ export function activate(name: ActivationName, x: Tensor): Tensor {
   return table[name](x);
 }
 
+/** Whether a biased layer computes relu(z0 + bias) in one pass: a relu whose preActivation the context does not ask for. */
+export function fusesBiasRelu(name: ActivationName, context?: CallContext): boolean {
+  return name === 'relu' && !context?.preActivation;
+}
+
 /**
  * A layer's output from its affine map z0 (before the bias): z = z0 + bias, then the activation, with z as the
  * preActivation. A hidden relu layer (the context does not ask for its preActivation) computes relu(z0 + bias) in
  * one pass and never stores z (its gradient comes from the output).
  */
 export function biasAndActivate(z0: Tensor, bias: Tensor | null, name: ActivationName, context?: CallContext): LayerOutput {
-  if (bias && name === 'relu' && !context?.preActivation) return { output: biasRelu(z0, bias) };
+  if (bias && fusesBiasRelu(name, context)) return { output: biasRelu(z0, bias) };
   const z = bias ? add(z0, bias) : z0;
   if (name === 'linear') return { output: z };
   return { output: activate(name, z), preActivation: z };

@@ -1,10 +1,13 @@
 import { record } from '../autograd/tape.js';
 import { kernels } from '../kernels/index.js';
+import { isFloat } from '../tensor/dtype.js';
 import { argError, argTypeError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import { checkSize, shapesEqual, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkShape, convGeometry, convWindow, nhwc, outShape, type ConvWindow, type Padding } from './conv-geometry.js';
+import { biasRelu, reluGrad } from './bias-relu.js';
+import { unbroadcast } from './broadcast.js';
 import { toTensor, unfilled, type TensorInput } from './convert.js';
 
 export { convOutputSize, type Padding } from './conv-geometry.js';
@@ -62,6 +65,37 @@ export function conv2d(xIn: TensorInput, filterIn: TensorInput, options?: Conv2d
   return record(out, op, [x, filter], (dy, [needX, needFilter]) => {
     const opts = asOptions(w);
     return [needX ? conv2dBackpropInput(dy, filter, x.shape, opts) : null, needFilter ? conv2dBackpropFilter(x, dy, filter.shape, opts) : null];
+  });
+}
+
+/**
+ * relu(conv2d(x, filter) + bias), bias [outChannels]: a hidden convolution layer with a bias and relu in one kernel
+ * call, the bits of biasRelu(conv2d(x, filter), bias) and of its gradients (which come from the output, as
+ * biasRelu's). Other dtypes: that composition.
+ */
+export function conv2dBiasRelu(xIn: TensorInput, filterIn: TensorInput, biasIn: TensorInput, options?: Conv2dOptions): Tensor {
+  const op = 'conv2dBiasRelu';
+  const x = nhwc(op, 'x', xIn);
+  const filter = toTensor(op, 'filter', filterIn);
+  const bias = toTensor(op, 'bias', biasIn);
+  const o = checkOptions(op, options, CONV_OPTIONS);
+  checkFilter(op, 'filter', filter.shape, filter, x.shape[3], 'x');
+  sameDType(op, 'filter', filter, x, 'x');
+  const channels = filter.shape[3];
+  if (bias.rank !== 1 || bias.shape[0] !== channels) throw argError(op, 'bias', `a vector of ${channels} values (the filter's outChannels)`, bias);
+  if (!isFloat(x.dtype) || bias.dtype !== x.dtype || channels === 0) return biasRelu(conv2d(x, filter, options), bias);
+  const w = convWindow(op, o);
+  const g = geometryFor(op, 'x', x, x.shape, filter.shape, w);
+  const out = unfilled(x.dtype, outShape(g));
+  kernels().conv2dBiasRelu(x.values, filter.values, bias.values, out.values, g);
+  return record(out, op, [x, filter, bias], (dy, [needX, needFilter, needBias]) => {
+    const dz = reluGrad(dy, out);
+    const opts = asOptions(w);
+    return [
+      needX ? conv2dBackpropInput(dz, filter, x.shape, opts) : null,
+      needFilter ? conv2dBackpropFilter(x, dz, filter.shape, opts) : null,
+      needBias ? unbroadcast(dz, bias.shape) : null,
+    ];
   });
 }
 

@@ -3,6 +3,7 @@ import { describe, it } from './names.js';
 import { tsKernels } from '../../src/kernels/index.js';
 import type { Conv2dGeometry, Kernels } from '../../src/kernels/types.js';
 import { type FloatArrayType, randomArray, ulpOf, worstOverTolerance } from './helpers.js';
+import { expectSameValues } from './spec-elementwise.js';
 
 /*
  * The convolution and pooling kernels against the TypeScript reference (direct loops, float64 sums rounded once).
@@ -239,6 +240,16 @@ export function convSpec(k: () => Kernels): void {
             return r;
           });
           expectClose(k(), out, exact, magnitude, g.filterHeight * g.filterWidth * g.inChannels, 'conv2d');
+        });
+
+        it(`conv2dBiasRelu: ${name}: the set's own conv2d then biasRelu, bit for bit`, () => {
+          const bias = randomArray(Type, g.outChannels, 1, seed + 3);
+          const fused = new Type(ySize).fill(NaN);
+          k().conv2dBiasRelu(x, filter, bias, fused, g);
+          const composed = new Type(ySize).fill(NaN);
+          k().conv2d(x, filter, composed, g);
+          k().biasRelu(composed, bias, composed);
+          expectSameValues(fused, composed, 'conv2dBiasRelu');
         });
 
         it(`conv2dBackpropInput: ${name}`, () => {

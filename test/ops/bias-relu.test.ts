@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { add, grads, layers, matMul, mul, relu, sequential, sum, Tensor, tensor } from '../../src/index.js';
+import { conv2d, conv2dBiasRelu } from '../../src/ops/conv.js';
 import { biasRelu, reluGrad } from '../../src/ops/bias-relu.js';
 import { expectSameValues } from '../kernels/spec-elementwise.js';
 import { gradCheck } from '../helpers/gradcheck.js';
@@ -52,6 +53,36 @@ describe('biasRelu', () => {
     expect(() => biasRelu(tensor(1), tensor([1]))).toThrow(/biasRelu: argument 'x' must be a tensor of rank ≥ 1/);
     expect(() => reluGrad(tensor([1, 2], { dtype: 'float64' }), tensor([1, 2]))).toThrow(/reluGrad: argument 'dy' must be a float32 tensor like y/);
     expect(() => reluGrad(tensor([1, 2, 3]), tensor([1, 2]))).toThrow(/reluGrad: argument 'dy' must be a tensor of y's shape \[2\]/);
+  });
+});
+
+describe('conv2dBiasRelu', () => {
+  const options = { strides: 1, padding: 'same' } as const;
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`${dtype}: the bits of biasRelu(conv2d(x, filter), bias) and of its gradients`, () => {
+      const x = random([2, 6, 5, 3], dtype, 4, true);
+      const filter = random([3, 3, 3, 4], dtype, 5);
+      const bias = random([4], dtype, 6);
+      const cotangent = random([2, 6, 5, 4], dtype, 7);
+      expectSameValues(conv2dBiasRelu(x, filter, bias, options).values, biasRelu(conv2d(x, filter, options), bias).values, 'forward');
+      const fused = grads((a: Tensor, f: Tensor, b: Tensor) => sum(mul(conv2dBiasRelu(a, f, b, options), cotangent)))([x, filter, bias]);
+      const composed = grads((a: Tensor, f: Tensor, b: Tensor) => sum(mul(biasRelu(conv2d(a, f, options), b), cotangent)))([x, filter, bias]);
+      for (const [i, what] of ['dx', 'dfilter', 'dbias'].entries()) expectSameValues(fused[i].values, composed[i].values, what);
+    });
+  }
+
+  it('passes the float64 gradient check', () => {
+    const x = random([1, 4, 4, 2], 'float64', 8);
+    const filter = random([2, 2, 2, 3], 'float64', 9);
+    const bias = tensor([0.3, -0.2, 0.1], { dtype: 'float64' });
+    gradCheck((a, f, b) => conv2dBiasRelu(a, f, b), [x, filter, bias]);
+  });
+
+  it('names the argument and what it expected', () => {
+    const x = random([1, 4, 4, 2], 'float32', 10);
+    const filter = random([2, 2, 2, 3], 'float32', 11);
+    expect(() => conv2dBiasRelu(x, filter, tensor([1, 2]))).toThrow(/conv2dBiasRelu.*'bias'.*3 values/);
+    expect(() => conv2dBiasRelu(x, filter, tensor([1, 2, 3]), { stride: 2 } as never)).toThrow(/stride/);
   });
 });
 

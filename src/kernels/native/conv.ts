@@ -3,7 +3,10 @@ import type { MatMulAccumulation } from '../wasm/matmul.js';
 import { floatTypeOf } from '../wasm/float-type.js';
 import type { NativeAddon } from './addon.js';
 
-type ConvKernels = Pick<Kernels, 'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropFilter' | 'maxPool' | 'maxPoolBackprop' | 'avgPool' | 'avgPoolBackprop'>;
+type ConvKernels = Pick<
+  Kernels,
+  'conv2d' | 'conv2dBiasRelu' | 'conv2dBackpropInput' | 'conv2dBackpropFilter' | 'maxPool' | 'maxPoolBackprop' | 'avgPool' | 'avgPoolBackprop'
+>;
 
 /** From this many multiply-adds a convolution is split over the threads (an OpenMP wake-up costs microseconds). */
 const MIN_PARALLEL_WORK = 1 << 18;
@@ -44,6 +47,12 @@ export function nativeConv(addon: NativeAddon, fallback: Kernels, accumulation: 
     conv2d(x, filter, out, g) {
       if (floatTypeOf(x, filter, out) === null) return fallback.conv2d(x, filter, out, g);
       addon.conv2d(x, filter, out, pack(g), float32Sums, convThreads(g));
+    },
+
+    conv2dBiasRelu(x, filter, bias, out, g) {
+      if (floatTypeOf(x, filter, bias, out) === null) return fallback.conv2dBiasRelu(x, filter, bias, out, g);
+      addon.conv2d(x, filter, out, pack(g), float32Sums, convThreads(g));
+      addon.biasRelu(out, bias, out);
     },
 
     conv2dBackpropInput(dy, filter, dx, g) {

@@ -1,5 +1,6 @@
 import type { TypedArray } from '../../tensor/dtype.js';
 import type { Conv2dGeometry } from '../types.js';
+import { biasRelu } from './elementwise.js';
 
 /**
  * The reference convolution and pooling kernels: direct loops over NHWC data, every sum in float64 (JS numbers)
@@ -52,6 +53,12 @@ export function conv2d(x: TypedArray, filter: TypedArray, out: TypedArray, g: Co
     }
   });
   for (let j = 0; j < out.length; j++) out[j] = acc[j];
+}
+
+/** conv2d, then biasRelu on its output in place. */
+export function conv2dBiasRelu(x: TypedArray, filter: TypedArray, bias: TypedArray, out: TypedArray, g: Conv2dGeometry): void {
+  conv2d(x, filter, out, g);
+  biasRelu(out, bias, out);
 }
 
 export function conv2dBackpropInput(dy: TypedArray, filter: TypedArray, dx: TypedArray, g: Conv2dGeometry): void {

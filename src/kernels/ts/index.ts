@@ -1,5 +1,5 @@
 import type { Kernels } from '../types.js';
-import { avgPool, avgPoolBackprop, conv2d, conv2dBackpropFilter, conv2dBackpropInput, maxPool, maxPoolBackprop } from './conv.js';
+import { avgPool, avgPoolBackprop, conv2d, conv2dBackpropFilter, conv2dBackpropInput, conv2dBiasRelu, maxPool, maxPoolBackprop } from './conv.js';
 import { biasRelu, binary, broadcastTo, cast, reluGrad, select, unary } from './elementwise.js';
 import { concat, gather, oneHot, scatterAdd, slice, transpose } from './layout.js';
 import { matMul } from './matmul.js';
@@ -34,6 +34,7 @@ export const tsKernels: Kernels = {
   sparseSoftmaxCrossEntropy,
   sigmoidCrossEntropy,
   conv2d,
+  conv2dBiasRelu,
   conv2dBackpropInput,
   conv2dBackpropFilter,
   maxPool,

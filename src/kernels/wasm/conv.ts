@@ -24,7 +24,10 @@ import type { ConvExports, KernelExports, MatMulExports } from './exports.js';
 import { type MatMulAccumulation, TILE_ROWS, split } from './matmul.js';
 import { type Job, KINDS, type WorkerPool } from './pool.js';
 
-type ConvKernels = Pick<Kernels, 'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropFilter' | 'maxPool' | 'maxPoolBackprop' | 'avgPool' | 'avgPoolBackprop'>;
+type ConvKernels = Pick<
+  Kernels,
+  'conv2d' | 'conv2dBiasRelu' | 'conv2dBackpropInput' | 'conv2dBackpropFilter' | 'maxPool' | 'maxPoolBackprop' | 'avgPool' | 'avgPoolBackprop'
+>;
 type Exports = MatMulExports & ConvExports;
 
 /**
@@ -70,7 +73,14 @@ interface Place {
  * gradient, each thread with its own partial sums), the patch copies on this thread; the direct loops are not in
  * the threads module's job list (pool.ts's KINDS). Pools run on this thread, an image chunk at a time.
  */
-export function wasmConv(w: KernelExports, arena: Arena, fallback: Kernels, accumulation: MatMulAccumulation, pool: WorkerPool | null): ConvKernels {
+export function wasmConv(
+  w: KernelExports,
+  arena: Arena,
+  fallback: Kernels,
+  accumulation: MatMulAccumulation,
+  pool: WorkerPool | null,
+  biasRelu: Kernels['biasRelu'],
+): ConvKernels {
   /**
    * Lays out the call's buffers with `lay` and per-part packing scratch: on the pool's memory when the work is worth
    * splitting, else (unless `threadsOnly`) on this thread's; null when there is no such place or memory cannot grow
@@ -127,7 +137,7 @@ export function wasmConv(w: KernelExports, arena: Arena, fallback: Kernels, accu
   }
 
   /** out = the direct convolution of x with the filter, on this thread. False if memory cannot grow. */
-  function directForward(kind: number, g: Conv2dGeometry, x: TypedArray, filter: TypedArray, out: TypedArray): boolean {
+  function directForward(kind: number, g: Conv2dGeometry, x: TypedArray, filter: TypedArray, bias: TypedArray | null, out: TypedArray): boolean {
     const s = forwardShape(g);
     const inSize = kind === F64 ? 8 : 4;
     const padSize = kind === F32 ? 4 : 8;
@@ -148,9 +158,12 @@ export function wasmConv(w: KernelExports, arena: Arena, fallback: Kernels, accu
     const ptrs = arena.take(images * pixels * 4);
     const outAt = arena.take(images * pixels * s.n * outSize);
     const edge = arena.take(EDGE_BYTES);
+    const biasAt = bias ? arena.take(s.n * outSize) : 0;
     if (!arena.commit()) return false;
     writeDirect(arena, d, s);
     floatView(arena, inSize).set(filter.subarray(0, depth * s.n), filterAt / inSize);
+    if (bias) floatView(arena, outSize).set(bias.subarray(0, s.n), biasAt / outSize);
+    const epilogue = outSize === 4 ? w.biasReluF32 : w.biasReluF64;
     [w.packFilterF32, w.packFilterF32Wide, w.packFilterF64][kind](filterAt, s.fh, s.fw, s.c, s.n, false, packed);
     // Every chunk's pixels sit at the same offsets from its padded images.
     w.pixelOffsets(d, 0, Math.min(images, s.batch) * pixels, padSize, ptrs);
@@ -161,6 +174,8 @@ export function wasmConv(w: KernelExports, arena: Arena, fallback: Kernels, accu
       floatView(arena, inSize).set(x.subarray(b0 * imageIn, (b0 + count) * imageIn), srcAt / inSize);
       padFn(srcAt, count, s.h, s.w, s.c, padded, s.hp, s.wp, s.top, s.left);
       conv(padded, d, ptrs, count * pixels, packed, outAt, edge);
+      // The bias and relu while the chunk is in the cache (biasRelu's bits: the sums were rounded to out's type).
+      if (bias) epilogue(outAt, biasAt, outAt, count * pixels, s.n);
       out.set(floatView(arena, outSize).subarray(outAt / outSize, outAt / outSize + count * pixels * s.n), b0 * pixels * s.n);
     }
     return true;
@@ -284,73 +299,87 @@ export function wasmConv(w: KernelExports, arena: Arena, fallback: Kernels, accu
     return true;
   }
 
+  /** conv2d, and with a bias conv2dBiasRelu. */
+  function forward(x: TypedArray, filter: TypedArray, bias: TypedArray | null, out: TypedArray, g: Conv2dGeometry): void {
+    const kind = bias ? kindOf(x, filter, bias, out) : kindOf(x, filter, out);
+    // A non-finite weight would reach, through the padding's zeros, outputs the reference leaves alone.
+    if (kind === null || (readsPadding(g) && !allFinite(filter))) {
+      return bias ? fallback.conv2dBiasRelu(x, filter, bias, out, g) : fallback.conv2d(x, filter, out, g);
+    }
+    if (out.length === 0) return;
+    const kd = g.filterHeight * g.filterWidth * g.inChannels;
+    const n = g.outChannels;
+    if (kd === 0) {
+      out.fill(0);
+      if (bias) biasRelu(out, bias, out);
+      return;
+    }
+    const inSize = kind === F64 ? 8 : 4;
+    const outSize = kind === F32 ? 4 : 8;
+    const pixels = g.outHeight * g.outWidth;
+    const imageElements = g.inHeight * g.inWidth * g.inChannels;
+    let geo = 0,
+      filterAt = 0,
+      xAt = 0,
+      pAt = 0,
+      cAt = 0,
+      images = 0,
+      rows = 0;
+    const p = place(kind, g.batch * pixels * kd * n, true, (mem, parts) => {
+      rows = chunkRows(parts, kd * inSize + n * outSize, g.batch * pixels);
+      images = Math.max(1, Math.min(g.batch, Math.floor(rows / pixels)));
+      rows = Math.min(rows, images * pixels);
+      geo = mem.take(GEOMETRY_BYTES);
+      filterAt = mem.take(kd * n * inSize);
+      xAt = mem.take(images * imageElements * inSize);
+      pAt = mem.take(rows * kd * inSize);
+      cAt = mem.take(images * pixels * n * outSize);
+    });
+    if (!p) {
+      if (directForward(kind, g, x, filter, bias, out)) return;
+      return bias ? fallback.conv2dBiasRelu(x, filter, bias, out, g) : fallback.conv2d(x, filter, out, g);
+    }
+    writeGeometry(p.mem, geo, g);
+    floatView(p.mem, inSize).set(filter.subarray(0, kd * n), filterAt / inSize);
+    const im2col = kind === F64 ? p.x.im2colF64 : p.x.im2colF32;
+    for (let b0 = 0; b0 < g.batch; b0 += images) {
+      const count = Math.min(images, g.batch - b0);
+      floatView(p.mem, inSize).set(x.subarray(b0 * imageElements, (b0 + count) * imageElements), xAt / inSize);
+      const total = count * pixels;
+      for (let r0 = 0; r0 < total; r0 += rows) {
+        const m = Math.min(rows, total - r0);
+        im2col(xAt, geo, r0, m, pAt);
+        // out rows = P rows · filter: A row-major (m × kd), B row-major (kd × n).
+        const jobs = split(m, p.parts, TILE_ROWS).map(([s, e]) => [
+          pAt + s * kd * inSize,
+          filterAt,
+          cAt + (r0 + s) * n * outSize,
+          e - s,
+          kd,
+          n,
+          kd,
+          1,
+          1,
+          n,
+          n,
+        ]);
+        run(p, kind, jobs);
+      }
+      if (kind === F32_WIDE) p.x.demoteF64(cAt, total * n);
+      const start = cAt / inSize;
+      out.set(floatView(p.mem, inSize).subarray(start, start + total * n), b0 * pixels * n);
+    }
+    // Across threads the output leaves the shared memory first; the bias and relu are then one more pass.
+    if (bias) biasRelu(out, bias, out);
+  }
+
   return {
     conv2d(x, filter, out, g) {
-      const kind = kindOf(x, filter, out);
-      // A non-finite weight would reach, through the padding's zeros, outputs the reference leaves alone.
-      if (kind === null || (readsPadding(g) && !allFinite(filter))) return fallback.conv2d(x, filter, out, g);
-      if (out.length === 0) return;
-      const kd = g.filterHeight * g.filterWidth * g.inChannels;
-      const n = g.outChannels;
-      if (kd === 0) {
-        out.fill(0);
-        return;
-      }
-      const inSize = kind === F64 ? 8 : 4;
-      const outSize = kind === F32 ? 4 : 8;
-      const pixels = g.outHeight * g.outWidth;
-      const imageElements = g.inHeight * g.inWidth * g.inChannels;
-      let geo = 0,
-        filterAt = 0,
-        xAt = 0,
-        pAt = 0,
-        cAt = 0,
-        images = 0,
-        rows = 0;
-      const p = place(kind, g.batch * pixels * kd * n, true, (mem, parts) => {
-        rows = chunkRows(parts, kd * inSize + n * outSize, g.batch * pixels);
-        images = Math.max(1, Math.min(g.batch, Math.floor(rows / pixels)));
-        rows = Math.min(rows, images * pixels);
-        geo = mem.take(GEOMETRY_BYTES);
-        filterAt = mem.take(kd * n * inSize);
-        xAt = mem.take(images * imageElements * inSize);
-        pAt = mem.take(rows * kd * inSize);
-        cAt = mem.take(images * pixels * n * outSize);
-      });
-      if (!p) {
-        if (!directForward(kind, g, x, filter, out)) fallback.conv2d(x, filter, out, g);
-        return;
-      }
-      writeGeometry(p.mem, geo, g);
-      floatView(p.mem, inSize).set(filter.subarray(0, kd * n), filterAt / inSize);
-      const im2col = kind === F64 ? p.x.im2colF64 : p.x.im2colF32;
-      for (let b0 = 0; b0 < g.batch; b0 += images) {
-        const count = Math.min(images, g.batch - b0);
-        floatView(p.mem, inSize).set(x.subarray(b0 * imageElements, (b0 + count) * imageElements), xAt / inSize);
-        const total = count * pixels;
-        for (let r0 = 0; r0 < total; r0 += rows) {
-          const m = Math.min(rows, total - r0);
-          im2col(xAt, geo, r0, m, pAt);
-          // out rows = P rows · filter: A row-major (m × kd), B row-major (kd × n).
-          const jobs = split(m, p.parts, TILE_ROWS).map(([s, e]) => [
-            pAt + s * kd * inSize,
-            filterAt,
-            cAt + (r0 + s) * n * outSize,
-            e - s,
-            kd,
-            n,
-            kd,
-            1,
-            1,
-            n,
-            n,
-          ]);
-          run(p, kind, jobs);
-        }
-        if (kind === F32_WIDE) p.x.demoteF64(cAt, total * n);
-        const start = cAt / inSize;
-        out.set(floatView(p.mem, inSize).subarray(start, start + total * n), b0 * pixels * n);
-      }
+      forward(x, filter, null, out, g);
+    },
+
+    conv2dBiasRelu(x, filter, bias, out, g) {
+      forward(x, filter, bias, out, g);
     },
 
     conv2dBackpropInput(dy, filter, dx, g) {

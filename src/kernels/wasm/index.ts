@@ -87,16 +87,17 @@ function instantiate(op: string, options: WasmKernelOptions, keys: readonly stri
 function wasmKernelSet(w: KernelExports, flavor: WasmFlavor | null, pool: WorkerPool | null, options: WasmKernelOptions): Kernels {
   const fallback = options.fallback ?? tsKernels;
   const arena = new Arena(w.memory, w.heapBase());
+  const elementwise = wasmElementwise(w, arena, fallback);
   return {
     ...fallback,
     name: `wasm-${flavor}`,
     threads: pool ? pool.workers + 1 : 1,
-    ...wasmElementwise(w, arena, fallback),
+    ...elementwise,
     ...wasmSoftmaxFamily(w, arena, fallback, pool),
     ...wasmReduce(w, arena, fallback),
     ...fastSlice(fallback),
     ...wasmAdam(w, arena, fallback),
     matMul: wasmMatMul(w, arena, fallback, options.matMulAccumulation ?? 'float64', pool),
-    ...wasmConv(w, arena, fallback, options.matMulAccumulation ?? 'float64', pool),
+    ...wasmConv(w, arena, fallback, options.matMulAccumulation ?? 'float64', pool, elementwise.biasRelu),
   };
 }
