@@ -378,6 +378,24 @@ export function convSpec(k: () => Kernels): void {
         expect(Array.from(dx)).toEqual([1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
       });
 
+      it('maxPoolBackprop sums the values that share an index, turns a lone −0 into +0, skips −1', () => {
+        // Disjoint 2×2 windows, but an argMax that is not maxPool's: index 5 twice (1e8 + 1 + 1 − 1e8 in float64 is
+        // 2, in float32 steps 0), index 15 from −0 alone, one output skipped.
+        const g = geometry(conv(2, 4, 4, 1, 0, 2, 2, 'valid'), true);
+        const at = new Int32Array([5, 7, 5, 15, 16 + 5, 16 + 7, -1, 16 + 5]);
+        const dy = new Type([1e8, 1, 1, -0, 3, 4, 5, -1e8]);
+        const ours = new Type(32).fill(NaN);
+        const ref = new Type(32);
+        k().maxPoolBackprop(dy, at, ours, g);
+        tsKernels.maxPoolBackprop(dy, at, ref, g);
+        expectSameValues(ours, ref, 'maxPoolBackprop');
+        expect(Object.is(ours[15], 0)).toBe(true);
+        // Each index once (what maxPool gives), with a −0.
+        const single = new Type(16).fill(NaN);
+        k().maxPoolBackprop(new Type([1, 2, 3, -0]), new Int32Array([5, 7, 13, 15]), single, geometry(conv(1, 4, 4, 1, 0, 2, 2, 'valid'), true));
+        expectSameValues(single, new Type([0, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 0, 0, 3, 0, 0]), 'one value per index');
+      });
+
       for (const c of POOL_CASES) {
         const g = geometry(c, true);
         const xSize = g.batch * g.inHeight * g.inWidth * g.inChannels;

@@ -1188,8 +1188,9 @@ template <typename T, bool WithIndex> void maxPool(const T* x, T* out, int32_t* 
 inline bool disjointWindows(const Geometry& g) { return g.sh >= g.fh && g.sw >= g.fw; }
 
 /** maxPoolBackprop for disjoint windows whose argMax lies in its own window (as maxPool gives it): each window is
- *  written whole, dy where the index matches and 0 elsewhere, with no separate pass of zeros (and none at all where
- *  the windows tile the input). False, with dx partly written, where an index is outside its window. */
+ *  written whole, 0 + dy where the index matches (the reference's sum from +0: a −0 becomes +0) and 0 elsewhere, with
+ *  no separate pass of zeros (and none at all where the windows tile the input). False, with dx partly written, where
+ *  an index is outside its window. */
 template <typename T> bool maxPoolBackpropWindows(const T* dy, const int32_t* argMax, T* dx, const Geometry& g) {
   using V = typename Vec<T>::type;
   using U = typename Vec<T>::unaligned;
@@ -1218,7 +1219,7 @@ template <typename T> bool maxPoolBackpropWindows(const T* dy, const int32_t* ar
               const size_t i = (((size_t)b * g.H + iy) * g.W + ix) * C + c0;
               const I hit = a == (int32_t)i + iota;
               matched |= hit;
-              *(U*)(dx + i) = __builtin_convertvector(hit, Mask) ? d : V{};
+              *(U*)(dx + i) = __builtin_convertvector(hit, Mask) ? d + V{} : V{};
             }
           }
           for (int j = 0; j < L; j++)
@@ -1231,7 +1232,7 @@ template <typename T> bool maxPoolBackpropWindows(const T* dy, const int32_t* ar
             for (int ix = x0; ix < x1; ix++) {
               const size_t i = (((size_t)b * g.H + iy) * g.W + ix) * C + c;
               matched |= a == (int32_t)i;
-              dx[i] = a == (int32_t)i ? dy[o + c] : T(0);
+              dx[i] = a == (int32_t)i ? dy[o + c] + T(0) : T(0);
             }
           }
           if (!matched) return false;
