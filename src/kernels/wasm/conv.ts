@@ -569,12 +569,19 @@ export function wasmConv(
       const dyAt = arena.take(images * outElements * size);
       const argAt = arena.take(images * outElements * 4);
       const accAt = arena.take(images * imageElements * 8);
+      const markAt = arena.take(images * imageElements);
       if (!arena.commit()) return fallback.maxPoolBackprop(dy, argMax, dx, g);
       const scatter = type === 'F32' ? w.maxPoolBackpropF32 : w.maxPoolBackpropF64;
+      const once = type === 'F32' ? w.maxPoolScatterOnceF32 : w.maxPoolScatterOnceF64;
       for (let b0 = 0; b0 < g.batch; b0 += images) {
         const count = Math.min(images, g.batch - b0);
         floatView(arena, size).set(dy.subarray(b0 * outElements, (b0 + count) * outElements), dyAt / size);
         arena.i32.set(argMax.subarray(b0 * outElements, (b0 + count) * outElements), argAt / 4);
+        // One dy per element (disjoint windows): written as it is, in dx's type.
+        if (once(dyAt, argAt, count * outElements, accAt, markAt, b0 * imageElements, count * imageElements)) {
+          dx.set(floatView(arena, size).subarray(accAt / size, accAt / size + count * imageElements), b0 * imageElements);
+          continue;
+        }
         arena.f64.fill(0, accAt / 8, accAt / 8 + count * imageElements);
         // An index outside these images is no maxPool argMax of theirs: the reference gives its meaning.
         if (!scatter(dyAt, argAt, count * outElements, accAt, b0 * imageElements, count * imageElements)) {

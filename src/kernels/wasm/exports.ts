@@ -99,6 +99,9 @@ export interface PoolExports {
   /** acc (float64) += dy at argMax − lo; 0 (false) at an index outside [lo, lo + length). */
   maxPoolBackpropF32(dy: number, argMax: number, n: number, acc: number, lo: number, length: number): number;
   maxPoolBackpropF64(dy: number, argMax: number, n: number, acc: number, lo: number, length: number): number;
+  /** out (float32 or float64, zeroed first) = dy at argMax − lo; 0 (false) at a second value for one element or an index outside [lo, lo + length). `mark`: length bytes. */
+  maxPoolScatterOnceF32(dy: number, argMax: number, n: number, out: number, mark: number, lo: number, length: number): number;
+  maxPoolScatterOnceF64(dy: number, argMax: number, n: number, out: number, mark: number, lo: number, length: number): number;
   /** `row`: scratch for inChannels float64. */
   avgPoolF32(x: number, out: number, g: number, images: number, row: number): void;
   avgPoolF64(x: number, out: number, g: number, images: number, row: number): void;

@@ -290,6 +290,35 @@ function maxPoolBackprop<T>(dy: usize, argMax: usize, n: i32, acc: usize, lo: i3
   return true;
 }
 
+/**
+ * out (T, the chunk's images, `length` elements from index lo) = dy[o] at argMax[o] − lo, zeros elsewhere, when each
+ * element receives at most one dy (disjoint windows; overlapping ones whose maxima differ): a single value needs no
+ * float64 sum (0 + dy[o], as the sum from +0 would give: −0 becomes +0). `mark`: `length` bytes of scratch. Returns
+ * false at a second value for one element or an index outside the chunk: the caller then sums in float64.
+ */
+function maxPoolScatterOnce<T>(dy: usize, argMax: usize, n: i32, out: usize, mark: usize, lo: i32, length: i32): bool {
+  const size = <usize>sizeof<T>();
+  memory.fill(out, 0, <usize>length * size);
+  memory.fill(mark, 0, <usize>length);
+  for (let o = 0; o < n; o++) {
+    const i = load<i32>(argMax + (<usize>o << 2));
+    if (i < 0) continue;
+    const j = i - lo;
+    if (<u32>j >= <u32>length || load<u8>(mark + <usize>j) != 0) return false;
+    store<u8>(mark + <usize>j, 1);
+    store<T>(out + <usize>j * size, <T>0 + load<T>(dy + <usize>o * size));
+  }
+  return true;
+}
+
+export function maxPoolScatterOnceF32(dy: usize, argMax: usize, n: i32, out: usize, mark: usize, lo: i32, length: i32): bool {
+  return maxPoolScatterOnce<f32>(dy, argMax, n, out, mark, lo, length);
+}
+
+export function maxPoolScatterOnceF64(dy: usize, argMax: usize, n: i32, out: usize, mark: usize, lo: i32, length: i32): bool {
+  return maxPoolScatterOnce<f64>(dy, argMax, n, out, mark, lo, length);
+}
+
 export function maxPoolBackpropF32(dy: usize, argMax: usize, n: i32, acc: usize, lo: i32, length: i32): bool {
   return maxPoolBackprop<f32>(dy, argMax, n, acc, lo, length);
 }
