@@ -116,6 +116,9 @@ const CONV_CASES: Case[] = [
   conv(2, 13, 13, 32, 64, 3, 1, 'valid'),
   conv(8, 13, 13, 32, 64, 3, 1, 'valid'),
   conv(3, 20, 19, 16, 24, 3, 1, 'same'),
+  // Few taps without padding, dilated or strided, output channels not a multiple of a vector.
+  conv(2, 11, 12, 1, 20, 3, 1, 'valid', 2),
+  conv(2, 9, 10, 2, 5, [2, 3], [2, 1], 'valid'),
 ];
 
 // Windows 2×2 (the network's pool, on an even and an odd input), overlapping 3×3 windows, 'same' padding.
