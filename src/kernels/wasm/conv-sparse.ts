@@ -131,8 +131,9 @@ export function sparseFilterGradient(
   const dyAt = arena.take(images * pixels * s.n * inSize);
   const start = arena.take((s.n + 1) * 4);
   const cursor = arena.take(s.n * 4);
-  const tag = arena.take(images * pixels * s.n * 4);
-  const value = arena.take(images * pixels * s.n * wideSize);
+  // One spare entry past the lists (compressColumns writes zeros there).
+  const tag = arena.take((images * pixels * s.n + 1) * 4);
+  const value = arena.take((images * pixels * s.n + 1) * wideSize);
   const accT = arena.take(depth * s.n * wideSize);
   if (!arena.commit()) return false;
   writeDirect(arena, d, s);

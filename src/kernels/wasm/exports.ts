@@ -117,7 +117,7 @@ export interface PoolExports {
 export interface SparseConvExports {
   /** Row r's nonzero values: entries [start[r], start[r + 1]) of index (channel) and value; returns their count. */
   compressRows(kind: number, src: number, rows: number, n: number, start: number, index: number, value: number): number;
-  /** Channel k's nonzero values: entries [start[k], start[k + 1]) of tag (tags[row]) and value; `cursor`: n int32 of scratch. */
+  /** Channel k's nonzero values: entries [start[k], start[k + 1]) of tag (tags[row]) and value (room for rows · n + 1); `cursor`: n int32 of scratch. */
   compressColumns(kind: number, src: number, rows: number, n: number, tags: number, start: number, cursor: number, tag: number, value: number): number;
   /** The filter [kd, n] transposed into blocks of 32 (kind 0) or 16 columns, zero-padded, in the sum type. */
   packTransposedBlocks(kind: number, filter: number, kd: number, n: number, dst: number): void;
