@@ -1,6 +1,7 @@
 import type { TypedArray } from '../../tensor/dtype.js';
 import type { Conv2dGeometry } from '../types.js';
 import type { Arena } from './arena.js';
+import type { KernelExports } from './exports.js';
 import { CHUNK_BYTES } from './chunks.js';
 
 // What the convolution glue's direct and sparse paths share: the chunk sizes, the product kinds and the blocks the
@@ -94,8 +95,11 @@ export function forwardShape(g: Conv2dGeometry): DirectShape {
  * multiply them by zero, which differs only for a non-finite factor (0 · ±Infinity and 0 · NaN are NaN).
  */
 export function readsPadding(g: Conv2dGeometry): boolean {
-  const s = forwardShape(g);
-  return s.top > 0 || s.left > 0 || s.hp > g.inHeight + s.top || s.wp > g.inWidth + s.left;
+  return shapeReadsPadding(forwardShape(g));
+}
+
+function shapeReadsPadding(s: DirectShape): boolean {
+  return s.top > 0 || s.left > 0 || s.hp > s.h + s.top || s.wp > s.w + s.left;
 }
 
 export function allFinite(a: TypedArray): boolean {
@@ -118,4 +122,76 @@ export function writeDirect(mem: Arena, at: number, s: DirectShape): void {
   v[i + 9] = s.dh;
   v[i + 10] = s.dw;
   v[i + 11] = s.n;
+}
+
+/** The buffers the direct and the sparse filter gradients share (byte offsets in the arena), for `images` a chunk. */
+export interface FilterGradientChunks {
+  s: DirectShape;
+  images: number;
+  /** The direct block, the taps' offsets from a pixel's first tap, x, its padded copy, the pixels' offsets, dy. */
+  d: number;
+  taps: number;
+  xAt: number;
+  padded: number;
+  ptrs: number;
+  dyAt: number;
+}
+
+/**
+ * Reserves, after arena.reset(), the filter gradients' shared buffers: x as the data and padded in the sum type of
+ * `kind`, dy as the data with `dySlack` readable bytes after it. Taken before the caller's own buffers.
+ */
+export function takeFilterGradientChunks(arena: Arena, kind: number, s: DirectShape, images: number, dySlack: number): FilterGradientChunks {
+  const inSize = kind === F64 ? 8 : 4;
+  const wideSize = kind === F32 ? 4 : 8;
+  const pixels = s.oh * s.ow;
+  return {
+    s,
+    images,
+    d: arena.take(DIRECT_BLOCK_BYTES),
+    taps: arena.take(s.fh * s.fw * s.c * 4),
+    xAt: arena.take(images * s.h * s.w * s.c * inSize),
+    padded: arena.take(images * s.hp * s.wp * s.c * wideSize),
+    ptrs: arena.take(images * pixels * 4),
+    dyAt: arena.take(images * pixels * s.n * inSize + dySlack),
+  };
+}
+
+/**
+ * After arena.commit(): writes the direct block and the offset tables, then, a chunk of images at a time, copies x
+ * and dy in, pads x and calls run(images in the chunk). False, before run, at a chunk whose dy is not finite while
+ * the windows read padding (a non-finite dy would reach weights the reference leaves alone through the padding's
+ * zeros), or whose x is not finite when `finiteX` (a sparse sum that skips dy's zeros would hide 0 · Infinity).
+ */
+export function eachFilterGradientChunk(
+  w: KernelExports,
+  arena: Arena,
+  kind: number,
+  c: FilterGradientChunks,
+  x: TypedArray,
+  dy: TypedArray,
+  finiteX: boolean,
+  run: (count: number) => void,
+): boolean {
+  const s = c.s;
+  const inSize = kind === F64 ? 8 : 4;
+  const wideSize = kind === F32 ? 4 : 8;
+  const imageIn = s.h * s.w * s.c;
+  const yImage = s.oh * s.ow * s.n;
+  writeDirect(arena, c.d, s);
+  w.pixelOffsets(c.d, 0, Math.min(c.images, s.batch) * s.oh * s.ow, wideSize, c.ptrs);
+  w.tapOffsets(c.d, wideSize, c.taps);
+  const padFn = [w.padF32, w.padF32Wide, w.padF64][kind];
+  const finite = kind === F64 ? w.allFiniteF64 : w.allFiniteF32;
+  const pads = shapeReadsPadding(s);
+  for (let b0 = 0; b0 < s.batch; b0 += c.images) {
+    const count = Math.min(c.images, s.batch - b0);
+    const view = floatView(arena, inSize);
+    view.set(x.subarray(b0 * imageIn, (b0 + count) * imageIn), c.xAt / inSize);
+    view.set(dy.subarray(b0 * yImage, (b0 + count) * yImage), c.dyAt / inSize);
+    if ((finiteX && !finite(c.xAt, count * imageIn)) || (pads && !finite(c.dyAt, count * yImage))) return false;
+    padFn(c.xAt, count, s.h, s.w, s.c, c.padded, s.hp, s.wp, s.top, s.left);
+    run(count);
+  }
+  return true;
 }

@@ -2,17 +2,16 @@ import type { TypedArray } from '../../tensor/dtype.js';
 import type { Conv2dGeometry } from '../types.js';
 import type { Arena } from './arena.js';
 import {
-  DIRECT_BLOCK_BYTES,
   DIRECT_BYTES,
   EDGE_BYTES,
   F32,
   F32_WIDE,
   F64,
   GEOMETRY_BYTES,
+  eachFilterGradientChunk,
   floatView,
   forwardShape,
-  readsPadding,
-  writeDirect,
+  takeFilterGradientChunks,
   writeGeometry,
 } from './conv-layout.js';
 import type { KernelExports } from './exports.js';
@@ -115,20 +114,13 @@ export function sparseFilterGradient(
   const inSize = kind === F64 ? 8 : 4;
   const wideSize = kind === F32 ? 4 : 8;
   const depth = s.fh * s.fw * s.c;
-  const imageIn = s.h * s.w * s.c;
-  const imagePadded = s.hp * s.wp * s.c;
   const pixels = s.oh * s.ow;
-  const imageBytes = imageIn * inSize + imagePadded * wideSize + pixels * (s.n * (inSize + 4 + wideSize) + 4);
+  const imageBytes = s.h * s.w * s.c * inSize + s.hp * s.wp * s.c * wideSize + pixels * (s.n * (inSize + 4 + wideSize) + 4);
   // Images per chunk: a block of taps of every pixel of the chunk in about 32 KB (the L1 cache), as the sums read them.
   const blockBytes = Math.max(1, pixels * block * wideSize);
   const images = Math.max(1, Math.min(s.batch, Math.floor(DIRECT_BYTES / imageBytes), Math.floor(SPARSE_FILTER_BLOCK_BYTES / blockBytes)));
   arena.reset();
-  const d = arena.take(DIRECT_BLOCK_BYTES);
-  const taps = arena.take(depth * 4);
-  const xAt = arena.take(images * imageIn * inSize);
-  const padded = arena.take(images * imagePadded * wideSize);
-  const ptrs = arena.take(images * pixels * 4);
-  const dyAt = arena.take(images * pixels * s.n * inSize);
+  const c = takeFilterGradientChunks(arena, kind, s, images, 0);
   const start = arena.take((s.n + 1) * 4);
   const cursor = arena.take(s.n * 4);
   // One spare entry past the lists (compressColumns writes zeros there).
@@ -136,23 +128,12 @@ export function sparseFilterGradient(
   const value = arena.take((images * pixels * s.n + 1) * wideSize);
   const accT = arena.take(depth * s.n * wideSize);
   if (!arena.commit()) return false;
-  writeDirect(arena, d, s);
-  w.pixelOffsets(d, 0, Math.min(images, s.batch) * pixels, wideSize, ptrs);
-  w.tapOffsets(d, wideSize, taps);
   floatView(arena, wideSize).fill(0, accT / wideSize, accT / wideSize + depth * s.n);
-  const padFn = [w.padF32, w.padF32Wide, w.padF64][kind];
-  const finite = kind === F64 ? w.allFiniteF64 : w.allFiniteF32;
-  const pads = readsPadding(g);
-  for (let b0 = 0; b0 < s.batch; b0 += images) {
-    const count = Math.min(images, s.batch - b0);
-    const view = floatView(arena, inSize);
-    view.set(x.subarray(b0 * imageIn, (b0 + count) * imageIn), xAt / inSize);
-    view.set(dy.subarray(b0 * pixels * s.n, (b0 + count) * pixels * s.n), dyAt / inSize);
-    if (!finite(xAt, count * imageIn) || (pads && !finite(dyAt, count * pixels * s.n))) return false;
-    padFn(xAt, count, s.h, s.w, s.c, padded, s.hp, s.wp, s.top, s.left);
-    w.compressColumns(kind, dyAt, count * pixels, s.n, ptrs, start, cursor, tag, value);
-    w.columnsTimesTaps(kind, padded, taps, depth, s.n, start, tag, value, accT);
-  }
+  const done = eachFilterGradientChunk(w, arena, kind, c, x, dy, true, (count) => {
+    w.compressColumns(kind, c.dyAt, count * pixels, s.n, c.ptrs, start, cursor, tag, value);
+    w.columnsTimesTaps(kind, c.padded, c.taps, depth, s.n, start, tag, value, accT);
+  });
+  if (!done) return false;
   // dFilter [depth, n] from its transpose (a float32 dFilter rounds each float64 sum once here).
   const sums = floatView(arena, wideSize);
   const at = accT / wideSize;

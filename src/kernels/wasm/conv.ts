@@ -13,9 +13,11 @@ import {
   F64,
   GEOMETRY_BYTES,
   allFinite,
+  eachFilterGradientChunk,
   floatView,
   forwardShape,
   readsPadding,
+  takeFilterGradientChunks,
   writeDirect,
   writeGeometry,
 } from './conv-layout.js';
@@ -257,43 +259,23 @@ export function wasmConv(
     const inSize = kind === F64 ? 8 : 4;
     const wideSize = kind === F32 ? 4 : 8;
     const depth = s.fh * s.fw * s.c;
-    const imageIn = s.h * s.w * s.c;
-    const imagePadded = s.hp * s.wp * s.c;
     const pixels = s.oh * s.ow;
-    const imageBytes = imageIn * inSize + imagePadded * wideSize + pixels * (s.n * (inSize + wideSize) + 4);
+    const imageBytes = s.h * s.w * s.c * inSize + s.hp * s.wp * s.c * wideSize + pixels * (s.n * (inSize + wideSize) + 4);
     const images = Math.max(1, Math.min(s.batch, Math.floor(DIRECT_BYTES / imageBytes)));
     arena.reset();
-    const d = arena.take(DIRECT_BLOCK_BYTES);
-    const taps = arena.take(depth * 4);
-    const xAt = arena.take(images * imageIn * inSize);
-    const padded = arena.take(images * imagePadded * wideSize);
-    const ptrs = arena.take(images * pixels * 4);
-    const dyAt = arena.take(images * pixels * s.n * inSize + EDGE_BYTES);
-    // Float32 dy widened to float64 for float64 sums (32 readable bytes past the last row: tiles read 8 channels).
-    const dyWide = kind === F32_WIDE ? arena.take(images * pixels * s.n * 8 + EDGE_BYTES) : dyAt;
+    // dy with 32 readable bytes past the last row (tiles read 8 channels), widened to float64 for float64 sums.
+    const c = takeFilterGradientChunks(arena, kind, s, images, EDGE_BYTES);
+    const dyWide = kind === F32_WIDE ? arena.take(images * pixels * s.n * 8 + EDGE_BYTES) : c.dyAt;
     const acc = arena.take(depth * s.n * wideSize);
     const edge = arena.take(EDGE_BYTES);
     if (!arena.commit()) return false;
-    writeDirect(arena, d, s);
-    w.pixelOffsets(d, 0, Math.min(images, s.batch) * pixels, wideSize, ptrs);
-    w.tapOffsets(d, wideSize, taps);
     floatView(arena, wideSize).fill(0, acc / wideSize, acc / wideSize + depth * s.n);
-    const padFn = [w.padF32, w.padF32Wide, w.padF64][kind];
     const grad = kind === F32 ? w.gradDirectF32 : w.gradDirectF64;
-    // A non-finite dy would reach, through the padding's zeros, weights the reference leaves alone: false, and the
-    // reference runs.
-    const pads = readsPadding(g);
-    const finite = kind === F64 ? w.allFiniteF64 : w.allFiniteF32;
-    for (let b0 = 0; b0 < s.batch; b0 += images) {
-      const count = Math.min(images, s.batch - b0);
-      const view = floatView(arena, inSize);
-      view.set(x.subarray(b0 * imageIn, (b0 + count) * imageIn), xAt / inSize);
-      view.set(dy.subarray(b0 * pixels * s.n, (b0 + count) * pixels * s.n), dyAt / inSize);
-      if (pads && !finite(dyAt, count * pixels * s.n)) return false;
-      padFn(xAt, count, s.h, s.w, s.c, padded, s.hp, s.wp, s.top, s.left);
-      if (kind === F32_WIDE) w.padF32Wide(dyAt, count, s.oh, s.ow, s.n, dyWide, s.oh, s.ow, 0, 0);
-      grad(padded, d, ptrs, count * pixels, taps, dyWide, acc, edge);
-    }
+    const done = eachFilterGradientChunk(w, arena, kind, c, x, dy, false, (count) => {
+      if (kind === F32_WIDE) w.padF32Wide(c.dyAt, count, s.oh, s.ow, s.n, dyWide, s.oh, s.ow, 0, 0);
+      grad(c.padded, c.d, c.ptrs, count * pixels, c.taps, dyWide, acc, edge);
+    });
+    if (!done) return false;
     if (kind === F32_WIDE) w.demoteF64(acc, depth * s.n);
     dFilter.set(floatView(arena, inSize).subarray(acc / inSize, acc / inSize + depth * s.n));
     return true;
