@@ -62,10 +62,13 @@ export function conv2d(xIn: TensorInput, filterIn: TensorInput, options?: Conv2d
   const g = geometryFor(op, 'x', x, x.shape, filter.shape, w);
   const out = unfilled(x.dtype, outShape(g));
   kernels().conv2d(x.values, filter.values, out.values, g);
-  return record(out, op, [x, filter], (dy, [needX, needFilter]) => {
-    const opts = asOptions(w);
-    return [needX ? conv2dBackpropInput(dy, filter, x.shape, opts) : null, needFilter ? conv2dBackpropFilter(x, dy, filter.shape, opts) : null];
-  });
+  return record(out, op, [x, filter], (dy, [needX, needFilter]) => convGradients(dy, x, filter, w, needX, needFilter));
+}
+
+/** conv2d's gradients with respect to x and the filter (null where not needed), for the cotangent dy of its output. */
+function convGradients(dy: Tensor, x: Tensor, filter: Tensor, w: ConvWindow, needX: boolean, needFilter: boolean): [Tensor | null, Tensor | null] {
+  const opts = asOptions(w);
+  return [needX ? conv2dBackpropInput(dy, filter, x.shape, opts) : null, needFilter ? conv2dBackpropFilter(x, dy, filter.shape, opts) : null];
 }
 
 /**
@@ -90,12 +93,7 @@ export function conv2dBiasRelu(xIn: TensorInput, filterIn: TensorInput, biasIn: 
   kernels().conv2dBiasRelu(x.values, filter.values, bias.values, out.values, g);
   return record(out, op, [x, filter, bias], (dy, [needX, needFilter, needBias]) => {
     const dz = reluGrad(dy, out);
-    const opts = asOptions(w);
-    return [
-      needX ? conv2dBackpropInput(dz, filter, x.shape, opts) : null,
-      needFilter ? conv2dBackpropFilter(x, dz, filter.shape, opts) : null,
-      needBias ? unbroadcast(dz, bias.shape) : null,
-    ];
+    return [...convGradients(dz, x, filter, w, needX, needFilter), needBias ? unbroadcast(dz, bias.shape) : null];
   });
 }
 
