@@ -121,10 +121,28 @@ export function packTransposedBlocks(kind: i32, filter: usize, kd: i32, n: i32, 
  * (8 or 16 KB for 64 channels) stay in the L1 cache over all the rows. `edge`: 128 bytes of scratch.
  */
 export function rowsTimesBlocks(kind: i32, rows: i32, start: usize, index: usize, value: usize, n: i32, packed: usize, kd: i32, dp: usize, edge: usize): void {
-  const block = blockOf(kind);
-  const size: usize = kind == 0 ? 4 : 8;
+  if (kind == 0) rowsTimesBlocksOf<f32>(rows, start, index, value, n, packed, kd, dp, edge);
+  else rowsTimesBlocksOf<f64>(rows, start, index, value, n, packed, kd, dp, edge);
+}
+
+/** The value at p in every lane of a vector of T. */
+// @ts-ignore: decorator
+@inline function splat<T>(p: usize): v128 {
+  return sizeof<T>() == 4 ? v128.load32_splat(p) : v128.load64_splat(p);
+}
+
+/** a · b + c in lanes of T. */
+// @ts-ignore: decorator
+@inline function madd<T>(a: v128, b: v128, c: v128): v128 {
+  return sizeof<T>() == 4 ? madd32(a, b, c) : madd64(a, b, c);
+}
+
+/** rowsTimesBlocks for sums (and listed values, and packed filter) of type T. */
+function rowsTimesBlocksOf<T>(rows: i32, start: usize, index: usize, value: usize, n: i32, packed: usize, kd: i32, dp: usize, edge: usize): void {
+  const size = <usize>sizeof<T>();
+  const block = <i32>(128 / size);
   const ld = <usize>kd * size;
-  const blockBytes = <usize>block * size;
+  const blockBytes: usize = 128;
   for (let j0 = 0; j0 < kd; j0 += block) {
     const b = packed + <usize>(j0 / block) * <usize>n * blockBytes;
     const cols = min(block, kd - j0);
@@ -134,27 +152,15 @@ export function rowsTimesBlocks(kind: i32, rows: i32, start: usize, index: usize
       const e1 = load<i32>(start + (<usize>(r + 1) << 2));
       for (let e = load<i32>(start + (<usize>r << 2)); e < e1; e++) {
         const w = b + <usize>load<i32>(index + (<usize>e << 2)) * blockBytes;
-        if (kind == 0) {
-          const v = v128.load32_splat(value + (<usize>e << 2));
-          a0 = madd32(v, v128.load(w), a0);
-          a1 = madd32(v, v128.load(w, 16), a1);
-          a2 = madd32(v, v128.load(w, 32), a2);
-          a3 = madd32(v, v128.load(w, 48), a3);
-          a4 = madd32(v, v128.load(w, 64), a4);
-          a5 = madd32(v, v128.load(w, 80), a5);
-          a6 = madd32(v, v128.load(w, 96), a6);
-          a7 = madd32(v, v128.load(w, 112), a7);
-        } else {
-          const v = v128.load64_splat(value + (<usize>e << 3));
-          a0 = madd64(v, v128.load(w), a0);
-          a1 = madd64(v, v128.load(w, 16), a1);
-          a2 = madd64(v, v128.load(w, 32), a2);
-          a3 = madd64(v, v128.load(w, 48), a3);
-          a4 = madd64(v, v128.load(w, 64), a4);
-          a5 = madd64(v, v128.load(w, 80), a5);
-          a6 = madd64(v, v128.load(w, 96), a6);
-          a7 = madd64(v, v128.load(w, 112), a7);
-        }
+        const v = splat<T>(value + <usize>e * size);
+        a0 = madd<T>(v, v128.load(w), a0);
+        a1 = madd<T>(v, v128.load(w, 16), a1);
+        a2 = madd<T>(v, v128.load(w, 32), a2);
+        a3 = madd<T>(v, v128.load(w, 48), a3);
+        a4 = madd<T>(v, v128.load(w, 64), a4);
+        a5 = madd<T>(v, v128.load(w, 80), a5);
+        a6 = madd<T>(v, v128.load(w, 96), a6);
+        a7 = madd<T>(v, v128.load(w, 112), a7);
       }
       const full = cols == block;
       const t = full ? dp + <usize>r * ld + <usize>j0 * size : edge;
@@ -179,8 +185,14 @@ export function rowsTimesBlocks(kind: i32, rows: i32, start: usize, index: usize
  * taps at a time over every channel, so that the block's values of the chunk's pixels stay in the L1 cache.
  */
 export function columnsTimesTaps(kind: i32, src: usize, taps: usize, depth: i32, n: i32, start: usize, tag: usize, value: usize, accT: usize): void {
-  const block = blockOf(kind);
-  const size: usize = kind == 0 ? 4 : 8;
+  if (kind == 0) columnsTimesTapsOf<f32>(src, taps, depth, n, start, tag, value, accT);
+  else columnsTimesTapsOf<f64>(src, taps, depth, n, start, tag, value, accT);
+}
+
+/** columnsTimesTaps for sums (and listed values, and padded images) of type T. */
+function columnsTimesTapsOf<T>(src: usize, taps: usize, depth: i32, n: i32, start: usize, tag: usize, value: usize, accT: usize): void {
+  const size = <usize>sizeof<T>();
+  const block = <i32>(128 / size);
   for (let t0 = 0; t0 < depth; t0 += block) {
     const offset = src + <usize>load<u32>(taps + (<usize>t0 << 2));
     for (let k = 0; k < n; k++) {
@@ -191,27 +203,15 @@ export function columnsTimesTaps(kind: i32, src: usize, taps: usize, depth: i32,
       let a4 = v128.load(a, 64), a5 = v128.load(a, 80), a6 = v128.load(a, 96), a7 = v128.load(a, 112);
       for (let e = e0; e < e1; e++) {
         const x = offset + <usize>load<u32>(tag + (<usize>e << 2));
-        if (kind == 0) {
-          const v = v128.load32_splat(value + (<usize>e << 2));
-          a0 = madd32(v, v128.load(x), a0);
-          a1 = madd32(v, v128.load(x, 16), a1);
-          a2 = madd32(v, v128.load(x, 32), a2);
-          a3 = madd32(v, v128.load(x, 48), a3);
-          a4 = madd32(v, v128.load(x, 64), a4);
-          a5 = madd32(v, v128.load(x, 80), a5);
-          a6 = madd32(v, v128.load(x, 96), a6);
-          a7 = madd32(v, v128.load(x, 112), a7);
-        } else {
-          const v = v128.load64_splat(value + (<usize>e << 3));
-          a0 = madd64(v, v128.load(x), a0);
-          a1 = madd64(v, v128.load(x, 16), a1);
-          a2 = madd64(v, v128.load(x, 32), a2);
-          a3 = madd64(v, v128.load(x, 48), a3);
-          a4 = madd64(v, v128.load(x, 64), a4);
-          a5 = madd64(v, v128.load(x, 80), a5);
-          a6 = madd64(v, v128.load(x, 96), a6);
-          a7 = madd64(v, v128.load(x, 112), a7);
-        }
+        const v = splat<T>(value + <usize>e * size);
+        a0 = madd<T>(v, v128.load(x), a0);
+        a1 = madd<T>(v, v128.load(x, 16), a1);
+        a2 = madd<T>(v, v128.load(x, 32), a2);
+        a3 = madd<T>(v, v128.load(x, 48), a3);
+        a4 = madd<T>(v, v128.load(x, 64), a4);
+        a5 = madd<T>(v, v128.load(x, 80), a5);
+        a6 = madd<T>(v, v128.load(x, 96), a6);
+        a7 = madd<T>(v, v128.load(x, 112), a7);
       }
       v128.store(a, a0);
       v128.store(a, a1, 16);
