@@ -21,10 +21,15 @@ export async function loadIdxDataset(dir: string, options: LoadIdxOptions = {}):
   checkOptions('loadIdxDataset', options, LOAD_IDX_OPTIONS);
   checkExampleShape('loadIdxDataset', options.shape);
   // Find all four files first, in order, so a missing one is always reported the same way (the two splits racing
-  // made the error name whichever split lost); then read both splits at once.
+  // made the error name whichever split lost); then read both splits at once, and when both fail report the
+  // training split's error (Promise.all would reject with whichever failed first).
   const trainFiles = await findSplit(dir, 'train');
   const testFiles = await findSplit(dir, 't10k');
-  const [train, test] = await Promise.all([loadSplit(trainFiles, options), loadSplit(testFiles, options)]);
+  const settled = await Promise.allSettled([loadSplit(trainFiles, options), loadSplit(testFiles, options)]);
+  const [train, test] = settled.map((r) => {
+    if (r.status === 'rejected') throw r.reason;
+    return r.value;
+  });
   const shape = (ds: Dataset) => `[${(ds.imageShape ?? ds.featureShape).join(', ')}]`;
   if (shape(train) !== shape(test)) {
     throw dataError(
