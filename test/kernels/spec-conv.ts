@@ -119,6 +119,11 @@ const CONV_CASES: Case[] = [
   // Few taps without padding, dilated or strided, output channels not a multiple of a vector.
   conv(2, 11, 12, 1, 20, 3, 1, 'valid', 2),
   conv(2, 9, 10, 2, 5, [2, 3], [2, 1], 'valid'),
+  // Nine-tap windows (three rows of three adjacent taps): strided with padding and a lone pair of output channels, a
+  // 3×1 filter on three channels, rows dilated and columns not.
+  conv(2, 9, 8, 1, 6, 3, 2, 'same'),
+  conv(1, 8, 7, 3, 10, [3, 1], 1, 'valid'),
+  { ...conv(2, 12, 9, 1, 8, 3, 1, 'valid'), dh: 2 },
 ];
 
 // Windows 2×2 (the network's pool, on an even and an odd input), overlapping 3×3 windows, 'same' padding.

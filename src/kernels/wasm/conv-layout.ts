@@ -102,6 +102,15 @@ function shapeReadsPadding(s: DirectShape): boolean {
   return s.top > 0 || s.left > 0 || s.hp > s.h + s.top || s.wp > s.w + s.left;
 }
 
+/**
+ * Windows of three rows of three adjacent taps (a 3 × 3 filter on one channel, or 3 × 1 on three), with an even
+ * number of output channels: the float64-sum filter gradient's gradNine loop (assembly/conv.ts).
+ */
+export function isNineTaps(s: DirectShape): boolean {
+  const run = s.dw === 1 ? s.fw * s.c : s.fw === 1 ? s.c : 0;
+  return s.fh === 3 && run === 3 && s.n % 2 === 0;
+}
+
 export function allFinite(a: TypedArray): boolean {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
   return true;

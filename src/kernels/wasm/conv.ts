@@ -16,6 +16,7 @@ import {
   eachFilterGradientChunk,
   floatView,
   forwardShape,
+  isNineTaps,
   readsPadding,
   takeFilterGradientChunks,
   writeDirect,
@@ -271,7 +272,10 @@ export function wasmConv(
     if (!arena.commit()) return false;
     floatView(arena, wideSize).fill(0, acc / wideSize, acc / wideSize + depth * s.n);
     const grad = kind === F32 ? w.gradDirectF32 : w.gradDirectF64;
+    // Nine-tap windows (an image's first layer) read float32 dy as it is.
+    const nine = kind !== F32 && isNineTaps(s) ? (kind === F64 ? w.gradNineF64 : w.gradNineF32Wide) : null;
     const done = eachFilterGradientChunk(w, arena, kind, c, x, dy, false, (count) => {
+      if (nine && nine(c.padded, c.d, c.ptrs, count * pixels, c.dyAt, acc)) return;
       if (kind === F32_WIDE) w.padF32Wide(c.dyAt, count, s.oh, s.ow, s.n, dyWide, s.oh, s.ow, 0, 0);
       grad(c.padded, c.d, c.ptrs, count * pixels, c.taps, dyWide, acc, edge);
     });

@@ -90,6 +90,10 @@ export interface DirectConvExports {
   /** acc (dFilter) += the filter gradient of `pixels` pixels: float32, or float64 taps, dy and sums. */
   gradDirectF32(src: number, d: number, ptrs: number, pixels: number, taps: number, dy: number, acc: number, edge: number): void;
   gradDirectF64(src: number, d: number, ptrs: number, pixels: number, taps: number, dy: number, acc: number, edge: number): void;
+  /** acc (float64) += the filter gradient of nine-tap windows (3 rows of 3 adjacent taps, even channels): float64
+   * taps, float32 or float64 dy; false, with nothing done, for other shapes. */
+  gradNineF32Wide(src: number, d: number, ptrs: number, pixels: number, dy: number, acc: number): number;
+  gradNineF64(src: number, d: number, ptrs: number, pixels: number, dy: number, acc: number): number;
 }
 
 /** The pools (assembly/conv.ts), in the kernel module; argMax indices are offset by indexBase. */
