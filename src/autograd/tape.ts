@@ -79,6 +79,18 @@ export function withoutTape<T>(f: () => T): T {
   }
 }
 
+/** While a sweep runs its rules: how many of its records take each tensor as a parent, and its sources. */
+let sweep: { consumers: Map<Tensor, number>; leaves: Set<Tensor> } | null = null;
+
+/**
+ * True, inside a backward rule, when x is not a source of the sweep and exactly one parent slot of one record on
+ * its path takes x: the gradient the rule returns for x is then the one x's own rule receives, unchanged (a fused
+ * gradient that already took a step of that rule relies on it).
+ */
+export function soleConsumer(x: Tensor): boolean {
+  return sweep !== null && !sweep.leaves.has(x) && sweep.consumers.get(x) === 1;
+}
+
 /**
  * Reverse-mode sweep from y (with incoming gradient dy) on the given tape.
  * Returns the accumulated gradient of every tensor reached, keyed by tensor.
@@ -107,7 +119,28 @@ export function backprop(y: Tensor, dy: Tensor, tape: number, sources: readonly 
       order.push(node);
     }
   }
+  const consumers = new Map<Tensor, number>();
+  for (const node of order) {
+    if (leaves.has(node) || !node.record || !onTape(node)) continue;
+    for (const p of node.record.parents) if (onTape(p)) consumers.set(p, (consumers.get(p) ?? 0) + 1);
+  }
   const grads = new Map<Tensor, Tensor>([[y, dy]]);
+  const savedSweep = sweep;
+  sweep = { consumers, leaves };
+  try {
+    return sweepRules(order, grads, onTape, leaves, accumulate);
+  } finally {
+    sweep = savedSweep;
+  }
+}
+
+function sweepRules(
+  order: readonly Tensor[],
+  grads: Map<Tensor, Tensor>,
+  onTape: (t: Tensor) => boolean,
+  leaves: Set<Tensor>,
+  accumulate: (a: Tensor, b: Tensor) => Tensor,
+): Map<Tensor, Tensor> {
   return withoutTape(() => {
     for (let n = order.length - 1; n >= 0; n--) {
       const node = order[n];

@@ -205,6 +205,13 @@ export interface Kernels {
   maxPool(x: TypedArray, out: TypedArray, argMax: Int32Array | null, g: Conv2dGeometry): void;
   /** The gradient of maxPool: dx (written entirely, zeros first) receives dy[i] at argMax[i], summed where windows overlap. */
   maxPoolBackprop(dy: TypedArray, argMax: Int32Array, dx: TypedArray, g: Conv2dGeometry): void;
+  /**
+   * The gradient through a max pool into the relu output y it pooled (a hidden convolution layer's): dx =
+   * reluGrad(maxPoolBackprop(dy), y), and biasGrad [channels] = dx's column sums (the layer's bias gradient), the
+   * bits of those calls and reduce('sum', dx, 1, rows, channels); in one call so that a set can do it in one pass,
+   * never writing the pool's gradient out.
+   */
+  maxPoolBackpropRelu(dy: TypedArray, argMax: Int32Array, y: TypedArray, dx: TypedArray, biasGrad: TypedArray, g: Conv2dGeometry): void;
   /** Average pooling: the mean of each window's in-bounds elements (padding is not counted, as TensorFlow). */
   avgPool(x: TypedArray, out: TypedArray, g: Conv2dGeometry): void;
   /** The gradient of avgPool: dx (written entirely) receives each dy spread evenly over its window's in-bounds elements. */
@@ -250,6 +257,7 @@ export const KERNEL_FUNCTIONS = [
   'conv2dBackpropFilter',
   'maxPool',
   'maxPoolBackprop',
+  'maxPoolBackpropRelu',
   'avgPool',
   'avgPoolBackprop',
   'adamUpdate',

@@ -25,10 +25,42 @@ export function biasRelu(xIn: TensorInput, biasIn: TensorInput): Tensor {
   if (!isFloat(x.dtype) || bias.dtype !== x.dtype) return relu(add(x, bias));
   const out = unfilled(x.dtype, x.shape);
   kernels().biasRelu(x.values, bias.values, out.values);
-  return record(out, op, [x, bias], (dy) => {
-    const dz = reluGrad(dy, out);
-    return [dz, unbroadcast(dz, bias.shape)];
-  });
+  reluOutputs.add(out);
+  return record(out, op, [x, bias], (dy) => biasReluGradients(dy, out, bias.shape, true));
+}
+
+/** Outputs of biasRelu and conv2dBiasRelu: a max pool over one may take its gradient through the relu too. */
+const reluOutputs = new WeakSet<Tensor>();
+/** Gradients already taken through the relu of y (dz = reluGrad(·, y)), with dz's column sums (the bias's). */
+const throughRelu = new WeakMap<Tensor, { y: Tensor; columnSums: Tensor }>();
+
+/** Marks y as the output of a biased relu (conv2dBiasRelu's; biasRelu marks its own). */
+export function markBiasReluOutput(y: Tensor): void {
+  reluOutputs.add(y);
+}
+
+export function isBiasReluOutput(y: Tensor): boolean {
+  return reluOutputs.has(y);
+}
+
+/**
+ * Records that dz, the gradient a rule returns for the biased relu output y (its sole consumer, see soleConsumer),
+ * is already reluGrad(·, y), with dz's sums over all but the last axis: y's rule then takes both as they are. They
+ * are the bits that rule would compute (reluGrad(reluGrad(d, y), y) is reluGrad(d, y), bit for bit).
+ */
+export function markThroughRelu(dz: Tensor, y: Tensor, columnSums: Tensor): void {
+  throughRelu.set(dz, { y, columnSums });
+}
+
+/**
+ * A biased relu's gradients from the cotangent dy of its output y: dz = reluGrad(dy, y) for its input, and dz summed
+ * over all but the last axis for its bias (null unless needBias); both as a max pool's rule left them, if it did.
+ */
+export function biasReluGradients(dy: Tensor, y: Tensor, biasShape: readonly number[], needBias: boolean): [Tensor, Tensor | null] {
+  const done = throughRelu.get(dy);
+  if (done && done.y === y) return [dy, needBias ? done.columnSums : null];
+  const dz = reluGrad(dy, y);
+  return [dz, needBias ? unbroadcast(dz, biasShape) : null];
 }
 
 /** relu's gradient from relu's output y: dy · step(y), the bits of mul(dy, step(x)) for y = relu(x). */

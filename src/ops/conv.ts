@@ -6,8 +6,7 @@ import { checkOptions } from '../tensor/options.js';
 import { checkSize, shapesEqual, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkShape, convGeometry, convWindow, nhwc, outShape, type ConvWindow, type Padding } from './conv-geometry.js';
-import { biasRelu, reluGrad } from './bias-relu.js';
-import { unbroadcast } from './broadcast.js';
+import { biasRelu, biasReluGradients, markBiasReluOutput } from './bias-relu.js';
 import { toTensor, unfilled, type TensorInput } from './convert.js';
 
 export { convOutputSize, type Padding } from './conv-geometry.js';
@@ -91,9 +90,10 @@ export function conv2dBiasRelu(xIn: TensorInput, filterIn: TensorInput, biasIn: 
   const g = geometryFor(op, 'x', x, x.shape, filter.shape, w);
   const out = unfilled(x.dtype, outShape(g));
   kernels().conv2dBiasRelu(x.values, filter.values, bias.values, out.values, g);
+  markBiasReluOutput(out);
   return record(out, op, [x, filter, bias], (dy, [needX, needFilter, needBias]) => {
-    const dz = reluGrad(dy, out);
-    return [...convGradients(dz, x, filter, w, needX, needFilter), needBias ? unbroadcast(dz, bias.shape) : null];
+    const [dz, dBias] = biasReluGradients(dy, out, bias.shape, needBias);
+    return [...convGradients(dz, x, filter, w, needX, needFilter), dBias];
   });
 }
 

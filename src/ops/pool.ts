@@ -1,10 +1,11 @@
-import { needsGrad, record } from '../autograd/tape.js';
+import { needsGrad, record, soleConsumer } from '../autograd/tape.js';
 import type { Conv2dGeometry } from '../kernels/types.js';
 import { kernels } from '../kernels/index.js';
 import { argError, argTypeError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import { shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { isBiasReluOutput, markThroughRelu } from './bias-relu.js';
 import { checkPadding, checkShape, convGeometry, nhwc, outShape, spatialPair, type Padding } from './conv-geometry.js';
 import { toTensor, unfilled, type TensorInput } from './convert.js';
 import { gather, reshape } from './layout.js';
@@ -57,7 +58,21 @@ export function maxPool(xIn: TensorInput, options: Pool2dOptions): Tensor {
   kernels().maxPool(x.values, out.values, argMax ? (argMax.values as Int32Array) : null, g);
   if (!argMax) return out;
   // The indices are the kernel's own: the rule skips maxPoolBackprop's per-element check of them.
-  return record(out, op, [x], (dy) => [scatterMaxima(dy, argMax, x.shape, g)]);
+  return record(out, op, [x], (dy) => [
+    isBiasReluOutput(x) && soleConsumer(x) ? scatterMaximaThroughRelu(dy, argMax, x, g) : scatterMaxima(dy, argMax, x.shape, g),
+  ]);
+}
+
+/**
+ * The pool's gradient for the biased relu output y it alone consumes, taken through that relu as well in one kernel
+ * call: reluGrad(maxPoolBackprop(dy), y), and its column sums for the relu's bias (see markThroughRelu).
+ */
+function scatterMaximaThroughRelu(dy: Tensor, argMax: Tensor, y: Tensor, g: Conv2dGeometry): Tensor {
+  const dz = unfilled(dy.dtype, y.shape);
+  const columnSums = unfilled(dy.dtype, [y.shape[3]]);
+  kernels().maxPoolBackpropRelu(dy.values, argMax.values as Int32Array, y.values, dz.values, columnSums.values, g);
+  markThroughRelu(dz, y, columnSums);
+  return dz;
 }
 
 /**

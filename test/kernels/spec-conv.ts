@@ -437,6 +437,33 @@ export function convSpec(k: () => Kernels): void {
           expectClose(k(), dx, exact, magnitude, overlap, 'maxPoolBackprop');
         });
 
+        it(`maxPoolBackpropRelu: ${name}: the set's own maxPoolBackprop, reluGrad and column sums, bit for bit`, () => {
+          // y a relu output (zeros, a NaN, an infinity) and its maxPool's argMax; dy with negative values and −0.
+          const y = new Type(xSize);
+          for (let i = 0; i < xSize; i++) y[i] = x[i] < 0.2 ? 0 : x[i];
+          // The first rows all zero: the first row of windows takes a zero, whose gradient the relu stops.
+          y.fill(0, 0, g.filterHeight * g.inWidth * g.inChannels);
+          y[Math.floor(xSize / 3)] = NaN;
+          y[Math.floor(xSize / 2)] = Infinity;
+          const at = new Int32Array(ySize);
+          tsKernels.maxPool(y, new Type(ySize), at, g);
+          const grad = Type.from(dy, (v, i) => (i % 7 === 3 ? -0 : v));
+          const rows = xSize / g.inChannels;
+          const fused = new Type(xSize).fill(NaN);
+          const sums = new Type(g.inChannels).fill(NaN);
+          k().maxPoolBackpropRelu(grad, at, y, fused, sums, g);
+          const composed = new Type(xSize).fill(NaN);
+          const composedSums = new Type(g.inChannels).fill(NaN);
+          k().maxPoolBackprop(grad, at, composed, g);
+          k().reluGrad(composed, y, composed);
+          k().reduce('sum', composed, 1, rows, g.inChannels, composedSums);
+          expectSameValues(fused, composed, 'dx');
+          expectSameValues(sums, composedSums, 'column sums');
+          // Values that went through and values the relu stopped.
+          expect(Array.from(fused).some((v, i) => v !== 0 && y[i] > 0)).toBe(true);
+          expect(Array.from(at).some((i) => y[i] === 0)).toBe(true);
+        });
+
         it(`avgPool and avgPoolBackprop: ${name}`, () => {
           const out = new Type(ySize).fill(NaN);
           k().avgPool(x, out, g);

@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { add, grads, layers, matMul, mul, relu, sequential, sum, Tensor, tensor } from '../../src/index.js';
+import { kernels, setKernels } from '../../src/kernels/index.js';
 import { conv2d, conv2dBiasRelu } from '../../src/ops/conv.js';
+import { maxPool } from '../../src/ops/pool.js';
 import { biasRelu, reluGrad } from '../../src/ops/bias-relu.js';
 import { expectSameValues } from '../kernels/spec-elementwise.js';
 import { gradCheck } from '../helpers/gradcheck.js';
@@ -83,6 +85,83 @@ describe('conv2dBiasRelu', () => {
     const filter = random([2, 2, 2, 3], 'float32', 11);
     expect(() => conv2dBiasRelu(x, filter, tensor([1, 2]))).toThrow(/conv2dBiasRelu.*'bias'.*3 values/);
     expect(() => conv2dBiasRelu(x, filter, tensor([1, 2, 3]), { stride: 2 } as never)).toThrow(/stride/);
+  });
+});
+
+describe('a max pool over a biased relu: its gradient through the relu in one kernel call', () => {
+  /** Runs f with the current set's maxPoolBackpropRelu counted; returns f's result and the count. */
+  function counted<T>(f: () => T): [T, number] {
+    const set = kernels();
+    let calls = 0;
+    setKernels({
+      ...set,
+      maxPoolBackpropRelu(...args) {
+        calls++;
+        set.maxPoolBackpropRelu(...args);
+      },
+    });
+    try {
+      return [f(), calls];
+    } finally {
+      setKernels(set);
+    }
+  }
+  const pools = [
+    ['2×2 windows', { poolSize: 2 }],
+    ['overlapping 3×3 windows, stride 2, same', { poolSize: 3, strides: 2, padding: 'same' }],
+  ] as const;
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const [name, pool] of pools) {
+      it(`${dtype}, ${name}: conv2dBiasRelu's gradients equal those of the unfused graph bit for bit`, () => {
+        // Specials in x: NaN and infinite relu outputs, which the mask must keep.
+        const x = random([2, 7, 6, 3], dtype, 30, true);
+        const filter = random([3, 3, 3, 4], dtype, 31);
+        const bias = random([4], dtype, 32);
+        const options = { strides: 1, padding: 'same' } as const;
+        const pooledShape = maxPool(conv2d(x, filter, options), pool).shape;
+        // A cotangent with negative values and zeros: reluGrad's signed zeros must come out the same.
+        const cotangent = random([...pooledShape], dtype, 33, true);
+        const loss = (y: Tensor) => sum(mul(maxPool(y, pool), cotangent));
+        const [fused, calls] = counted(() => grads((a: Tensor, f: Tensor, b: Tensor) => loss(conv2dBiasRelu(a, f, b, options)))([x, filter, bias]));
+        const composed = grads((a: Tensor, f: Tensor, b: Tensor) => loss(relu(add(conv2d(a, f, options), b))))([x, filter, bias]);
+        expect(calls).toBe(1);
+        for (const [i, what] of ['dx', 'dfilter', 'dbias'].entries()) expectSameValues(fused[i].values, composed[i].values, what);
+        // The specials' NaN reach some of dx, not all.
+        expect(Array.from(fused[0].values).some((v) => v !== 0 && Number.isFinite(v))).toBe(true);
+        expect(Array.from(fused[0].values).some((v) => Number.isNaN(v))).toBe(true);
+      });
+    }
+  }
+
+  it("biasRelu's output too; not when the relu output has another use, or is what the gradient is asked for", () => {
+    const x = random([2, 6, 6, 3], 'float32', 40);
+    // One window whose relu outputs are all zero: the pool's own gradient reaches one of them, a relu's would not.
+    for (const [r, c] of [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+    ])
+      x.values[(r * 6 + c) * 3] = -10;
+    const bias = random([3], 'float32', 41);
+    const cotangent = random([2, 3, 3, 3], 'float32', 42);
+    const pooled = (y: Tensor) => sum(mul(maxPool(y, { poolSize: 2 }), cotangent));
+    const composed = grads((a: Tensor, b: Tensor) => pooled(relu(add(a, b))))([x, bias]);
+    const [fused, calls] = counted(() => grads((a: Tensor, b: Tensor) => pooled(biasRelu(a, b)))([x, bias]));
+    expect(calls).toBe(1);
+    fused.forEach((t, i) => expectSameValues(t.values, composed[i].values, `gradient ${i}`));
+    // A second use of the relu output: the pool's gradient is added to another before the relu's rule sees it.
+    const twice = (y: Tensor) => add(pooled(y), sum(mul(y, 0.5)));
+    const [shared, sharedCalls] = counted(() => grads((a: Tensor, b: Tensor) => twice(biasRelu(a, b)))([x, bias]));
+    const sharedComposed = grads((a: Tensor, b: Tensor) => twice(relu(add(a, b))))([x, bias]);
+    expect(sharedCalls).toBe(0);
+    shared.forEach((t, i) => expectSameValues(t.values, sharedComposed[i].values, `shared gradient ${i}`));
+    // The relu output as the source: its gradient is the pool's own, not taken through the relu.
+    const y = biasRelu(x, bias);
+    const [[dy], sourceCalls] = counted(() => grads((t: Tensor) => pooled(t))([y]));
+    expect(sourceCalls).toBe(0);
+    expect(dy.values[0]).toBe(cotangent.values[0]);
+    expect(y.values[0]).toBe(0);
   });
 });
 

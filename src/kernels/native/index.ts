@@ -8,6 +8,7 @@
  * everything else is the fallback's (by default the WebAssembly set, else the TypeScript one). Null outside Node or where the module was not built. Which set runs
  * is decided in ../select.ts.
  */
+import { composedMaxPoolBackpropRelu } from '../compose.js';
 import { tsKernels } from '../ts/index.js';
 import type { Kernels } from '../types.js';
 import { checkOptions } from '../../tensor/options.js';
@@ -49,7 +50,7 @@ function nativeKernelSet(op: string, options: NativeKernelOptions): Kernels | nu
   // More threads than processors only adds waiting (and each OpenMP thread is an OS thread).
   const threads = Math.min(Math.max(1, Math.floor(options.threads ?? 1)), Math.max(1, addon.processors()));
   const fallback = options.fallback ?? createWasmKernelsSync({ matMulAccumulation: accumulation }) ?? tsKernels;
-  return {
+  const set: Kernels = {
     ...fallback,
     name: `native-${addon.isa()}`,
     threads,
@@ -59,6 +60,9 @@ function nativeKernelSet(op: string, options: NativeKernelOptions): Kernels | nu
     ...nativeConv(addon, fallback, accumulation, threads),
     matMul: nativeMatMul(addon, fallback, accumulation, threads),
   };
+  // The fallback's fused gradient would be its own kernels' bits: the composition of this set's instead.
+  set.maxPoolBackpropRelu = composedMaxPoolBackpropRelu(set);
+  return set;
 }
 
 /** True where the native module loads (Node, built at install time). */

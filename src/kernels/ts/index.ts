@@ -1,3 +1,4 @@
+import { composedMaxPoolBackpropRelu } from '../compose.js';
 import type { Kernels } from '../types.js';
 import { avgPool, avgPoolBackprop, conv2d, conv2dBackpropFilter, conv2dBackpropInput, conv2dBiasRelu, maxPool, maxPoolBackprop } from './conv.js';
 import { biasRelu, binary, broadcastTo, cast, reluGrad, select, unary } from './elementwise.js';
@@ -39,6 +40,7 @@ export const tsKernels: Kernels = {
   conv2dBackpropFilter,
   maxPool,
   maxPoolBackprop,
+  maxPoolBackpropRelu: composedMaxPoolBackpropRelu({ maxPoolBackprop, reluGrad, reduce }),
   avgPool,
   avgPoolBackprop,
   adamUpdate,

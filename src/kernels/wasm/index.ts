@@ -15,6 +15,7 @@ Adam's update,
  * once and C out once per batch item.
  */
 import { checkOptions } from '../../tensor/options.js';
+import { composedMaxPoolBackpropRelu } from '../compose.js';
 import { tsKernels } from '../ts/index.js';
 import type { Kernels } from '../types.js';
 import { Arena } from './arena.js';
@@ -25,6 +26,7 @@ import { fastSlice } from './layout.js';
 import { wasmAdam } from './optimizer.js';
 import { type WasmFlavor, bestWasmFlavor, instantiateKernels } from './load.js';
 import { type MatMulAccumulation, wasmMatMul } from './matmul.js';
+import { wasmMaxPoolBackpropRelu } from './max-pool-relu.js';
 import { type WorkerPool, createWorkerPool } from './pool.js';
 import { availableProcessors } from './processors.js';
 import { wasmReduce } from './reduce.js';
@@ -88,7 +90,7 @@ function wasmKernelSet(w: KernelExports, flavor: WasmFlavor | null, pool: Worker
   const fallback = options.fallback ?? tsKernels;
   const arena = new Arena(w.memory, w.heapBase());
   const elementwise = wasmElementwise(w, arena, fallback);
-  return {
+  const set: Kernels = {
     ...fallback,
     name: `wasm-${flavor}`,
     threads: pool ? pool.workers + 1 : 1,
@@ -100,4 +102,6 @@ function wasmKernelSet(w: KernelExports, flavor: WasmFlavor | null, pool: Worker
     matMul: wasmMatMul(w, arena, fallback, options.matMulAccumulation ?? 'float64', pool),
     ...wasmConv(w, arena, fallback, options.matMulAccumulation ?? 'float64', pool, elementwise.biasRelu),
   };
+  set.maxPoolBackpropRelu = wasmMaxPoolBackpropRelu(w, arena, composedMaxPoolBackpropRelu(set));
+  return set;
 }
