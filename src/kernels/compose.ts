@@ -1,15 +1,43 @@
+import type { TypedArray } from '../tensor/dtype.js';
 import type { Kernels } from './types.js';
 
-/**
- * maxPoolBackpropRelu as the calls it stands for, on a set's own kernels: for the sets that have no fused version
- * (their bits are then those of the three calls by construction).
- */
-export function composedMaxPoolBackpropRelu(k: Pick<Kernels, 'maxPoolBackprop' | 'reluGrad' | 'reduce'>): Kernels['maxPoolBackpropRelu'] {
+// The fused kernels as the calls they stand for, on a set's own kernels: for the sets that have no fused version
+// (their bits are then those of the calls by construction).
+
+type Parts = Pick<Kernels, 'maxPoolBackprop' | 'reluGrad' | 'reduce'>;
+
+/** dx's column sums into biasGrad, as the bias gradient's sum over all but the last axis computes them. */
+function columnSums(k: Parts, dx: TypedArray, channels: number, biasGrad: TypedArray): void {
+  biasGrad.fill(0);
+  if (channels > 0 && dx.length > 0) k.reduce('sum', dx, 1, dx.length / channels, channels, biasGrad);
+}
+
+export function composedMaxPoolBackpropRelu(k: Parts): Kernels['maxPoolBackpropRelu'] {
   return (dy, argMax, y, dx, biasGrad, g) => {
     k.maxPoolBackprop(dy, argMax, dx, g);
     k.reluGrad(dx, y, dx);
-    const channels = g.inChannels;
-    biasGrad.fill(0);
-    if (channels > 0 && dx.length > 0) k.reduce('sum', dx, 1, dx.length / channels, channels, biasGrad);
+    columnSums(k, dx, g.inChannels, biasGrad);
+  };
+}
+
+export function composedMaxPoolBackpropReluPooled(k: Parts): Kernels['maxPoolBackpropReluPooled'] {
+  return (dy, argMax, pooled, dx, biasGrad, g) => {
+    k.maxPoolBackprop(dy, argMax, dx, g);
+    // reluGrad at the maxima, whose y values are the pooled ones (a second time at one element changes no bit).
+    for (let o = 0; o < argMax.length; o++) {
+      const i = argMax[o];
+      if (i < 0) continue;
+      const p = pooled[o];
+      dx[i] = dx[i] * (p > 0 ? 1 : p !== p ? p : 0);
+    }
+    columnSums(k, dx, g.inChannels, biasGrad);
+  };
+}
+
+export function composedConv2dBiasReluMaxPool(k: Pick<Kernels, 'conv2dBiasRelu' | 'maxPool'>): Kernels['conv2dBiasReluMaxPool'] {
+  return (x, filter, bias, y, pooled, argMax, g, pool) => {
+    k.conv2dBiasRelu(x, filter, bias, y, g);
+    k.maxPool(y, pooled, argMax, pool);
+    return true;
   };
 }

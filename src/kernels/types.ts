@@ -212,6 +212,27 @@ export interface Kernels {
    * never writing the pool's gradient out.
    */
   maxPoolBackpropRelu(dy: TypedArray, argMax: Int32Array, y: TypedArray, dx: TypedArray, biasGrad: TypedArray, g: Conv2dGeometry): void;
+  /**
+   * maxPoolBackpropRelu for a y the set did not write out (see conv2dBiasReluMaxPool), which has no NaN: relu's step
+   * at a maximum is that of its pooled value (pooled, the pool's output), and dx is +0 everywhere else.
+   */
+  maxPoolBackpropReluPooled(dy: TypedArray, argMax: Int32Array, pooled: TypedArray, dx: TypedArray, biasGrad: TypedArray, g: Conv2dGeometry): void;
+  /**
+   * A hidden convolution layer with a bias and relu followed by a max pool (g the convolution's geometry, pool the
+   * pool's over its output): pooled and argMax (may be null) as conv2dBiasRelu into y then maxPool of y give them.
+   * Returns true when y holds that output; a set may instead keep it to itself (never leaving its memory) when it has
+   * no NaN, and return false: the gradient then comes from maxPoolBackpropReluPooled.
+   */
+  conv2dBiasReluMaxPool(
+    x: TypedArray,
+    filter: TypedArray,
+    bias: TypedArray,
+    y: TypedArray,
+    pooled: TypedArray,
+    argMax: Int32Array | null,
+    g: Conv2dGeometry,
+    pool: Conv2dGeometry,
+  ): boolean;
   /** Average pooling: the mean of each window's in-bounds elements (padding is not counted, as TensorFlow). */
   avgPool(x: TypedArray, out: TypedArray, g: Conv2dGeometry): void;
   /** The gradient of avgPool: dx (written entirely) receives each dy spread evenly over its window's in-bounds elements. */
@@ -258,6 +279,8 @@ export const KERNEL_FUNCTIONS = [
   'maxPool',
   'maxPoolBackprop',
   'maxPoolBackpropRelu',
+  'maxPoolBackpropReluPooled',
+  'conv2dBiasReluMaxPool',
   'avgPool',
   'avgPoolBackprop',
   'adamUpdate',

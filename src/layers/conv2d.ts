@@ -2,7 +2,7 @@ import type { Random } from '../tensor/random.js';
 import { argError, argTypeError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { conv2d, conv2dBiasRelu, convOutputSize, type Padding } from '../ops/conv.js';
+import { conv2d, conv2dBiasRelu, convOutputSize, type Conv2dOptions, type Padding } from '../ops/conv.js';
 import { checkPadding, spatialPair } from '../ops/conv-geometry.js';
 import { ACTIVATIONS, biasAndActivate, checkActivation, fusesBiasRelu, type ActivationName } from './activations.js';
 import { checkInitializer, INITIALIZERS, initialize, type InitializerName } from './initializers.js';
@@ -150,11 +150,19 @@ export class Conv2D extends Layer {
   }
 
   call(inputs: readonly Tensor[], weights: readonly Tensor[], context?: CallContext): LayerOutput {
-    const options = { strides: this.strides, padding: this.padding, dilations: this.dilationRate };
     // A hidden relu with a bias: the kernel adds the bias and applies the relu while the output is in its cache.
-    if (this.useBias && fusesBiasRelu(this.act, context)) return { output: conv2dBiasRelu(inputs[0], weights[0], weights[1], options) };
-    const z0 = conv2d(inputs[0], weights[0], options);
+    const fused = this.biasReluOptions(context);
+    if (fused) return { output: conv2dBiasRelu(inputs[0], weights[0], weights[1], fused) };
+    const z0 = conv2d(inputs[0], weights[0], { strides: this.strides, padding: this.padding, dilations: this.dilationRate });
     return biasAndActivate(z0, this.useBias ? weights[1] : null, this.act, context);
+  }
+
+  /**
+   * @internal The convolution's options when, in this context, the layer computes relu(conv2d + bias) in one call
+   * (conv2dBiasRelu), else null: a max pool after it may then take it into its own call (MaxPooling2D.callThrough).
+   */
+  biasReluOptions(context?: CallContext): Conv2dOptions | null {
+    return this.useBias && fusesBiasRelu(this.act, context) ? { strides: this.strides, padding: this.padding, dilations: this.dilationRate } : null;
   }
 
   getConfig(): LayerConfig {

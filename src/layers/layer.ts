@@ -253,6 +253,15 @@ export abstract class Layer {
    */
   abstract call(inputs: readonly Tensor[], weights: readonly Tensor[], context?: CallContext, masks?: readonly (Mask | undefined)[]): LayerOutput;
 
+  /**
+   * @internal This layer applied to the output of `previous` (its only consumer, without masks), computed with
+   * previous's own call in one: previous's inputs and weights in, this layer's output out; null (the default) when
+   * the two do not fuse. The result must be the bits of the two calls, forward and backward.
+   */
+  callThrough(_previous: Layer, _inputs: readonly Tensor[], _weights: readonly Tensor[], _context?: CallContext): Tensor | null {
+    return null;
+  }
+
   /** Checks weight values loaded from a file beyond shape and finiteness; returns what is wrong, or null. */
   checkWeights(_values: readonly Tensor[]): string | null {
     return null;

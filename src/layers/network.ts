@@ -107,6 +107,8 @@ export class Network {
   private generator: Random | null = null;
   private offsets = new Map<Layer, number>();
   private allWeights: Variable[] = [];
+  /** soleConsumers' pairs, computed once the graph is wired (it does not change after). */
+  private consumerPairs: Map<LayerNode, LayerNode> | null = null;
   /** Names of output classes 0..C-1 when known (string labels, Fashion-MNIST): saved in the model file. */
   classNames?: string[];
   /** How the training data was split into train and test rows: saved in the model file, so every command scores on the same test rows. */
@@ -171,6 +173,7 @@ export class Network {
       );
     }
     this.generator = rng;
+    this.consumerPairs = null;
     this.graph = {
       inputs: Object.freeze(inputs.slice()),
       outputs: Object.freeze(outputs.slice()),
@@ -349,13 +352,25 @@ export class Network {
     let pre: Tensor | null = null;
     const head = this.outputs[0].node;
     const headContext: CallContext = { ...context, preActivation: true };
+    // layerOutputs needs every layer's own output; otherwise a layer may take its sole producer into its call.
+    const through = op === 'layerOutputs' ? new Map<LayerNode, LayerNode>() : this.soleConsumers();
+    const done = new Set<LayerNode>();
     for (const node of this.nodes) {
-      if (node.layer instanceof InputLayer) continue;
+      if (node.layer instanceof InputLayer || done.has(node)) continue;
       const start = this.offsets.get(node.layer)!;
       const ins = node.inputs.map((s) => values.get(s)!);
       const weights = ws.slice(start, start + node.layer.weights.length);
       // Masks go only to layers whose inputs carry one (checkMasks made sure those support them).
       const inMasks = node.inputs.some((s) => s.hasMask) ? node.inputs.map((s) => masks.get(s)) : undefined;
+      const next = through.get(node);
+      if (next && node !== head && next !== head && !inMasks) {
+        const fused = next.layer.callThrough(node.layer, ins, weights, context);
+        if (fused) {
+          values.set(next.output, fused);
+          done.add(next);
+          continue;
+        }
+      }
       const nodeContext = node === head ? headContext : context;
       const r = inMasks ? node.layer.call(ins, weights, nodeContext, inMasks) : node.layer.call(ins, weights, nodeContext);
       values.set(node.output, r.output);
@@ -367,6 +382,25 @@ export class Network {
       if (node === head) pre = r.preActivation ?? null;
     }
     return { values, pre };
+  }
+
+  /**
+   * Each node whose output exactly one input of one other node takes (not a model output, no masks either side),
+   * mapped to that node: the pairs a layer's callThrough may compute in one call.
+   */
+  private soleConsumers(): Map<LayerNode, LayerNode> {
+    if (this.consumerPairs) return this.consumerPairs;
+    const uses = new Map<SymbolicTensor, LayerNode[]>();
+    for (const node of this.nodes) for (const s of node.inputs) uses.set(s, [...(uses.get(s) ?? []), node]);
+    const pairs = new Map<LayerNode, LayerNode>();
+    for (const node of this.nodes) {
+      const users = uses.get(node.output) ?? [];
+      const next = users[0];
+      if (users.length !== 1 || next.inputs.length !== 1 || this.outputs.includes(node.output) || node.output.hasMask || next.output.hasMask) continue;
+      pairs.set(node, next);
+    }
+    this.consumerPairs = pairs;
+    return pairs;
   }
 
   /** Checks an input batch against the declared shape and casts it to the model dtype. */

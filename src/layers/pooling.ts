@@ -1,13 +1,13 @@
 import { argTypeError } from '../tensor/errors.js';
 import { checkOptions } from '../tensor/options.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { convOutputSize, type Padding } from '../ops/conv.js';
+import { conv2dBiasReluMaxPool, convOutputSize, type Padding } from '../ops/conv.js';
 import { avgPool, maxPool } from '../ops/pool.js';
 import { mean } from '../ops/reduce.js';
 import { checkFeatureShape } from './input.js';
 import { checkPadding, spatialPair } from '../ops/conv-geometry.js';
-import { imageInput, PADDINGS, readPair } from './conv2d.js';
-import { Layer, readDType, type FloatDType, type LayerConfig, type LayerDefinition, type LayerOutput, type SymbolicShape } from './layer.js';
+import { Conv2D, imageInput, PADDINGS, readPair } from './conv2d.js';
+import { Layer, readDType, type CallContext, type FloatDType, type LayerConfig, type LayerDefinition, type LayerOutput, type SymbolicShape } from './layer.js';
 
 export interface Pooling2DConfig {
   /** The window: one number or [height, width]; default 2. */
@@ -73,6 +73,15 @@ export class MaxPooling2D extends Pooling2D {
 
   call(inputs: readonly Tensor[]): LayerOutput {
     return { output: maxPool(inputs[0], this.options()) };
+  }
+
+  /**
+   * A hidden Conv2D with a bias and relu before it, in one call with it (conv2dBiasReluMaxPool): the bits of the two
+   * layers' calls and of their gradients, without the convolution's output leaving the kernel set's memory.
+   */
+  override callThrough(previous: Layer, inputs: readonly Tensor[], weights: readonly Tensor[], context?: CallContext): Tensor | null {
+    const options = previous instanceof Conv2D ? previous.biasReluOptions(context) : null;
+    return options ? conv2dBiasReluMaxPool(inputs[0], weights[0], weights[1], options, this.options()) : null;
   }
 }
 

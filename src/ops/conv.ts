@@ -1,4 +1,4 @@
-import { record } from '../autograd/tape.js';
+import { needsGrad, record } from '../autograd/tape.js';
 import { kernels } from '../kernels/index.js';
 import { isFloat } from '../tensor/dtype.js';
 import { argError, argTypeError } from '../tensor/errors.js';
@@ -8,6 +8,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { checkShape, convGeometry, convWindow, nhwc, outShape, type ConvWindow, type Padding } from './conv-geometry.js';
 import { biasRelu, biasReluGradients, markBiasReluOutput } from './bias-relu.js';
 import { toTensor, unfilled, type TensorInput } from './convert.js';
+import { maxPool, poolGeometry, type Pool2dOptions } from './pool.js';
 
 export { convOutputSize, type Padding } from './conv-geometry.js';
 
@@ -94,6 +95,57 @@ export function conv2dBiasRelu(xIn: TensorInput, filterIn: TensorInput, biasIn: 
   return record(out, op, [x, filter, bias], (dy, [needX, needFilter, needBias]) => {
     const [dz, dBias] = biasReluGradients(dy, out, bias.shape, needBias);
     return [...convGradients(dz, x, filter, w, needX, needFilter), dBias];
+  });
+}
+
+/**
+ * maxPool(conv2dBiasRelu(x, filter, bias, options), poolOptions) in one kernel call, what a hidden Conv2D layer with a
+ * bias and relu followed by a MaxPooling2D computes: the bits of those two ops and of their gradients. A set may keep
+ * the convolution's output in its own memory (the WebAssembly set pools each chunk of it there and takes the
+ * gradient's relu step from the pooled values), so that the largest activation of a CNN never crosses into JS.
+ */
+export function conv2dBiasReluMaxPool(
+  xIn: TensorInput,
+  filterIn: TensorInput,
+  biasIn: TensorInput,
+  options: Conv2dOptions | undefined,
+  poolOptions: Pool2dOptions,
+): Tensor {
+  const op = 'conv2dBiasReluMaxPool';
+  const x = nhwc(op, 'x', xIn);
+  const filter = toTensor(op, 'filter', filterIn);
+  const bias = toTensor(op, 'bias', biasIn);
+  const o = checkOptions(op, options, CONV_OPTIONS);
+  checkFilter(op, 'filter', filter.shape, filter, x.shape[3], 'x');
+  sameDType(op, 'filter', filter, x, 'x');
+  const channels = filter.shape[3];
+  if (bias.rank !== 1 || bias.shape[0] !== channels) throw argError(op, 'bias', `a vector of ${channels} values (the filter's outChannels)`, bias);
+  if (!isFloat(x.dtype) || bias.dtype !== x.dtype || channels === 0) return maxPool(conv2dBiasRelu(x, filter, bias, options), poolOptions);
+  const w = convWindow(op, o);
+  const g = geometryFor(op, 'x', x, x.shape, filter.shape, w);
+  const yShape = outShape(g);
+  const { g: pg } = poolGeometry(op, 'poolOptions', yShape, yShape, poolOptions);
+  const y = unfilled(x.dtype, yShape);
+  const pooled = unfilled(x.dtype, outShape(pg));
+  const argMax = needsGrad(x, filter, bias) ? unfilled('int32', pooled.shape) : null;
+  const written = kernels().conv2dBiasReluMaxPool(
+    x.values,
+    filter.values,
+    bias.values,
+    y.values,
+    pooled.values,
+    argMax ? (argMax.values as Int32Array) : null,
+    g,
+    pg,
+  );
+  if (!argMax) return pooled;
+  return record(pooled, op, [x, filter, bias], (dy, [needX, needFilter, needBias]) => {
+    const dz = unfilled(dy.dtype, yShape);
+    const columnSums = unfilled(dy.dtype, [channels]);
+    const at = argMax.values as Int32Array;
+    if (written) kernels().maxPoolBackpropRelu(dy.values, at, y.values, dz.values, columnSums.values, pg);
+    else kernels().maxPoolBackpropReluPooled(dy.values, at, pooled.values, dz.values, columnSums.values, pg);
+    return [...convGradients(dz, x, filter, w, needX, needFilter), needBias ? columnSums : null];
   });
 }
 

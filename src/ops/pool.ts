@@ -19,7 +19,7 @@ export interface Pool2dOptions {
 const POOL_OPTIONS = ['poolSize', 'strides', 'padding'] as const;
 
 /** The pooling window's geometry over input shape xShape: strides default to poolSize (Keras), padding to 'valid'. */
-function poolGeometry(
+export function poolGeometry(
   op: string,
   xArg: string,
   xValue: unknown,

@@ -260,6 +260,52 @@ export function convSpec(k: () => Kernels): void {
           expectSameValues(fused, composed, 'conv2dBiasRelu');
         });
 
+        it(`conv2dBiasReluMaxPool: ${name}: the set's own conv2dBiasRelu then maxPool, bit for bit`, () => {
+          // 2×2 windows, stride 2, over the convolution's output (the CNN's pools), cut to whole windows.
+          const oh = Math.floor(g.outHeight / 2);
+          const ow = Math.floor(g.outWidth / 2);
+          const pool: Conv2dGeometry = {
+            ...g,
+            inHeight: g.outHeight,
+            inWidth: g.outWidth,
+            inChannels: g.outChannels,
+            outHeight: oh,
+            outWidth: ow,
+            filterHeight: 2,
+            filterWidth: 2,
+            strideHeight: 2,
+            strideWidth: 2,
+            dilationHeight: 1,
+            dilationWidth: 1,
+            padTop: 0,
+            padLeft: 0,
+          };
+          const pooledSize = g.batch * oh * ow * g.outChannels;
+          const bias = randomArray(Type, g.outChannels, 1, seed + 4);
+          const composedY = new Type(ySize).fill(NaN);
+          k().conv2dBiasRelu(x, filter, bias, composedY, g);
+          const composed = new Type(pooledSize).fill(NaN);
+          const composedAt = new Int32Array(pooledSize).fill(-7);
+          k().maxPool(composedY, composed, composedAt, pool);
+          for (const withArgMax of [true, false]) {
+            const y = new Type(ySize).fill(NaN);
+            const pooled = new Type(pooledSize).fill(NaN);
+            const at = withArgMax ? new Int32Array(pooledSize).fill(-7) : null;
+            const written = k().conv2dBiasReluMaxPool(x, filter, bias, y, pooled, at, g, pool);
+            expectSameValues(pooled, composed, 'pooled');
+            if (at) expect(at).toEqual(composedAt);
+            if (written) expectSameValues(y, composedY, 'y');
+          }
+          // A NaN in x reaches y: a set must then write y (its gradient needs y's NaN).
+          const withNaN = Type.from(x);
+          withNaN[0] = NaN;
+          const y = new Type(ySize).fill(NaN);
+          expect(k().conv2dBiasReluMaxPool(withNaN, filter, bias, y, new Type(pooledSize), new Int32Array(pooledSize), g, pool)).toBe(true);
+          const expected = new Type(ySize);
+          k().conv2dBiasRelu(withNaN, filter, bias, expected, g);
+          expectSameValues(y, expected, 'y with a NaN');
+        });
+
         it(`conv2dBackpropInput: ${name}`, () => {
           const dx = new Type(xSize).fill(NaN);
           k().conv2dBackpropInput(dy, filter, dx, g);
@@ -447,7 +493,9 @@ export function convSpec(k: () => Kernels): void {
           y[Math.floor(xSize / 2)] = Infinity;
           const at = new Int32Array(ySize);
           tsKernels.maxPool(y, new Type(ySize), at, g);
-          const grad = Type.from(dy, (v, i) => (i % 7 === 3 ? -0 : v));
+          const grad = new Type(ySize);
+          grad.set(dy);
+          for (let i = 3; i < ySize; i += 7) grad[i] = -0;
           const rows = xSize / g.inChannels;
           const fused = new Type(xSize).fill(NaN);
           const sums = new Type(g.inChannels).fill(NaN);
@@ -460,6 +508,31 @@ export function convSpec(k: () => Kernels): void {
           expectSameValues(fused, composed, 'dx');
           expectSameValues(sums, composedSums, 'column sums');
           // Values that went through and values the relu stopped.
+          expect(Array.from(fused).some((v, i) => v !== 0 && y[i] > 0)).toBe(true);
+          expect(Array.from(at).some((i) => y[i] === 0)).toBe(true);
+        });
+
+        it(`maxPoolBackpropReluPooled: ${name}: maxPoolBackpropRelu's bits from the pooled values, for a y without NaN`, () => {
+          const y = new Type(xSize);
+          for (let i = 0; i < xSize; i++) y[i] = x[i] < 0.2 ? 0 : x[i];
+          y.fill(0, 0, g.filterHeight * g.inWidth * g.inChannels);
+          y[Math.floor(xSize / 2)] = Infinity;
+          const pooled = new Type(ySize);
+          const at = new Int32Array(ySize);
+          tsKernels.maxPool(y, pooled, at, g);
+          const grad = new Type(ySize);
+          grad.set(dy);
+          for (let i = 3; i < ySize; i += 7) grad[i] = -0;
+          const fused = new Type(xSize).fill(NaN);
+          const sums = new Type(g.inChannels).fill(NaN);
+          k().maxPoolBackpropReluPooled(grad, at, pooled, fused, sums, g);
+          const composed = new Type(xSize).fill(NaN);
+          const composedSums = new Type(g.inChannels).fill(NaN);
+          k().maxPoolBackprop(grad, at, composed, g);
+          k().reluGrad(composed, y, composed);
+          k().reduce('sum', composed, 1, xSize / g.inChannels, g.inChannels, composedSums);
+          expectSameValues(fused, composed, 'dx');
+          expectSameValues(sums, composedSums, 'column sums');
           expect(Array.from(fused).some((v, i) => v !== 0 && y[i] > 0)).toBe(true);
           expect(Array.from(at).some((i) => y[i] === 0)).toBe(true);
         });

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { input, layers, model, modelFromBytes, modelToBytes, optimizers, sequential, tensor, Tensor } from '../../src/index.js';
+import { kernels, setKernels } from '../../src/kernels/index.js';
 import { Random } from '../../src/tensor/random.js';
 import { gradCheck } from '../helpers/gradcheck.js';
 import { expectClose } from '../helpers/numbers.js';
@@ -265,6 +266,61 @@ describe('training a CNN', () => {
       return m.getWeights().map((w) => Array.from(w.values));
     };
     expect(await run()).toEqual(await run());
+  });
+
+  it('a hidden Conv2D with relu then MaxPooling2D run as one op (conv2dBiasReluMaxPool): the bits of the two layers, forward and in fit', async () => {
+    const rand = new Random(7);
+    const x = new Tensor(
+      Float32Array.from({ length: 16 * 8 * 8 * 2 }, () => rand.next() - 0.3),
+      [16, 8, 8, 2],
+    );
+    const y = new Tensor(
+      Int32Array.from({ length: 16 }, (_, i) => i % 3),
+      [16],
+    );
+    // The same network with the relu as a layer of its own: nothing to fuse.
+    const build = (fused: boolean) =>
+      sequential(
+        [
+          layers.conv2d({ filters: 4, kernelSize: 3, activation: fused ? 'relu' : 'linear', inputShape: [8, 8, 2] }),
+          ...(fused ? [] : [layers.activation({ activation: 'relu' })]),
+          layers.maxPooling2d({ poolSize: 2 }),
+          layers.flatten(),
+          layers.dense({ units: 3 }),
+        ],
+        { seed: 9 },
+      );
+    const calls = { n: 0 };
+    const set = kernels();
+    setKernels({
+      ...set,
+      conv2dBiasReluMaxPool(...args) {
+        calls.n++;
+        return set.conv2dBiasReluMaxPool(...args);
+      },
+    });
+    try {
+      const [a, b] = [build(true), build(false)];
+      b.setWeights(a.getWeights());
+      expect(Array.from(a.predict(x).values)).toEqual(Array.from(b.predict(x).values));
+      expect(calls.n).toBe(1);
+      // layerOutputs asks for the convolution's own output: no fusion there.
+      const named = (m: typeof a, className: string) => m.layers.find((l) => l.className === className)!.name;
+      const [convOut, reluOut] = [a.layerOutputs([x], [named(a, 'Conv2D')])[0], b.layerOutputs([x], [named(b, 'Activation')])[0]];
+      expect(convOut.shape).toEqual([16, 6, 6, 4]);
+      expect(Array.from(convOut.values)).toEqual(Array.from(reluOut.values));
+      expect(calls.n).toBe(1);
+      for (const m of [a, b]) m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
+      const [ha, hb] = [
+        await a.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0, shuffle: false }),
+        await b.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0, shuffle: false }),
+      ];
+      expect(calls.n).toBe(1 + 4);
+      expect(ha.history.loss).toEqual(hb.history.loss);
+      expect(a.getWeights().map((w) => Array.from(w.values))).toEqual(b.getWeights().map((w) => Array.from(w.values)));
+    } finally {
+      setKernels(set);
+    }
   });
 });
 

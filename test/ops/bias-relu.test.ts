@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { add, grads, layers, matMul, mul, relu, sequential, sum, Tensor, tensor } from '../../src/index.js';
 import { kernels, setKernels } from '../../src/kernels/index.js';
-import { conv2d, conv2dBiasRelu } from '../../src/ops/conv.js';
+import { createWasmKernels } from '../../src/kernels/wasm/index.js';
+import { conv2d, conv2dBiasRelu, conv2dBiasReluMaxPool } from '../../src/ops/conv.js';
 import { maxPool } from '../../src/ops/pool.js';
 import { biasRelu, reluGrad } from '../../src/ops/bias-relu.js';
 import { expectSameValues } from '../kernels/spec-elementwise.js';
@@ -162,6 +163,67 @@ describe('a max pool over a biased relu: its gradient through the relu in one ke
     expect(sourceCalls).toBe(0);
     expect(dy.values[0]).toBe(cotangent.values[0]);
     expect(y.values[0]).toBe(0);
+  });
+});
+
+describe('conv2dBiasReluMaxPool', () => {
+  const options = { strides: 1, padding: 'same' } as const;
+  const pools = [
+    ['2×2 windows', { poolSize: 2 }],
+    ['overlapping 3×3 windows, stride 2, same', { poolSize: 3, strides: 2, padding: 'same' }],
+  ] as const;
+  /** Runs f on the WebAssembly set (which keeps the convolution's output to itself), then restores the set. */
+  async function onWasm<T>(f: () => T): Promise<T> {
+    const previous = kernels();
+    setKernels((await createWasmKernels({}))!);
+    try {
+      return f();
+    } finally {
+      setKernels(previous);
+    }
+  }
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const [name, pool] of pools) {
+      for (const specials of [false, true]) {
+        it(`${dtype}, ${name}${specials ? ', NaN and infinities in x' : ''}: the bits of maxPool(conv2dBiasRelu) and of its gradients, on the default and the WebAssembly set`, async () => {
+          const x = random([3, 9, 8, 2], dtype, 50, specials);
+          const filter = random([3, 3, 2, 5], dtype, 51);
+          const bias = random([5], dtype, 52);
+          const cotangent = random([...maxPool(conv2d(x, filter, options), pool).shape], dtype, 53, true);
+          const fusedLoss = (a: Tensor, f: Tensor, b: Tensor) => sum(mul(conv2dBiasReluMaxPool(a, f, b, options, pool), cotangent));
+          const plainLoss = (a: Tensor, f: Tensor, b: Tensor) => sum(mul(maxPool(relu(add(conv2d(a, f, options), b)), pool), cotangent));
+          const run = () => {
+            expectSameValues(
+              conv2dBiasReluMaxPool(x, filter, bias, options, pool).values,
+              maxPool(conv2dBiasRelu(x, filter, bias, options), pool).values,
+              'forward',
+            );
+            const fused = grads(fusedLoss)([x, filter, bias]);
+            const plain = grads(plainLoss)([x, filter, bias]);
+            for (const [i, what] of ['dx', 'dfilter', 'dbias'].entries()) expectSameValues(fused[i].values, plain[i].values, what);
+            return fused;
+          };
+          const fused = run();
+          expect(Array.from(fused[0].values).some((v) => v !== 0 && Number.isFinite(v))).toBe(true);
+          await onWasm(run);
+        });
+      }
+    }
+  }
+
+  it('passes the float64 gradient check', () => {
+    const x = random([2, 6, 6, 2], 'float64', 60);
+    const filter = random([3, 3, 2, 3], 'float64', 61);
+    const bias = tensor([0.3, -0.2, 0.1], { dtype: 'float64' });
+    gradCheck((a, f, b) => conv2dBiasReluMaxPool(a, f, b, { padding: 'same' }, { poolSize: 2 }), [x, filter, bias]);
+  });
+
+  it('names the argument and what it expected', () => {
+    const x = random([1, 4, 4, 2], 'float32', 62);
+    const filter = random([2, 2, 2, 3], 'float32', 63);
+    expect(() => conv2dBiasReluMaxPool(x, filter, tensor([1, 2]), undefined, { poolSize: 2 })).toThrow(/conv2dBiasReluMaxPool.*'bias'.*3 values/);
+    expect(() => conv2dBiasReluMaxPool(x, filter, tensor([1, 2, 3]), undefined, { poolSize: 2, stride: 2 } as never)).toThrow(/stride/);
+    expect(() => conv2dBiasReluMaxPool(x, filter, tensor([1, 2, 3]), undefined, { poolSize: 9 })).toThrow(/conv2dBiasReluMaxPool/);
   });
 });
 

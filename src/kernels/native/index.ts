@@ -8,7 +8,7 @@
  * everything else is the fallback's (by default the WebAssembly set, else the TypeScript one). Null outside Node or where the module was not built. Which set runs
  * is decided in ../select.ts.
  */
-import { composedMaxPoolBackpropRelu } from '../compose.js';
+import { composedConv2dBiasReluMaxPool, composedMaxPoolBackpropRelu, composedMaxPoolBackpropReluPooled } from '../compose.js';
 import { tsKernels } from '../ts/index.js';
 import type { Kernels } from '../types.js';
 import { checkOptions } from '../../tensor/options.js';
@@ -60,8 +60,10 @@ function nativeKernelSet(op: string, options: NativeKernelOptions): Kernels | nu
     ...nativeConv(addon, fallback, accumulation, threads),
     matMul: nativeMatMul(addon, fallback, accumulation, threads),
   };
-  // The fallback's fused gradient would be its own kernels' bits: the composition of this set's instead.
+  // The fallback's fused kernels would be its own kernels' bits: the composition of this set's instead.
   set.maxPoolBackpropRelu = composedMaxPoolBackpropRelu(set);
+  set.maxPoolBackpropReluPooled = composedMaxPoolBackpropReluPooled(set);
+  set.conv2dBiasReluMaxPool = composedConv2dBiasReluMaxPool(set);
   return set;
 }
 

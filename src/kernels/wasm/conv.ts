@@ -29,7 +29,15 @@ import { type Job, KINDS, type WorkerPool } from './pool.js';
 
 type ConvKernels = Pick<
   Kernels,
-  'conv2d' | 'conv2dBiasRelu' | 'conv2dBackpropInput' | 'conv2dBackpropFilter' | 'maxPool' | 'maxPoolBackprop' | 'avgPool' | 'avgPoolBackprop'
+  | 'conv2d'
+  | 'conv2dBiasRelu'
+  | 'conv2dBiasReluMaxPool'
+  | 'conv2dBackpropInput'
+  | 'conv2dBackpropFilter'
+  | 'maxPool'
+  | 'maxPoolBackprop'
+  | 'avgPool'
+  | 'avgPoolBackprop'
 >;
 type Exports = MatMulExports & ConvExports;
 
@@ -139,8 +147,20 @@ export function wasmConv(
     return Math.max(1, Math.min(total, perPart * parts));
   }
 
-  /** out = the direct convolution of x with the filter, on this thread. False if memory cannot grow. */
-  function directForward(kind: number, g: Conv2dGeometry, x: TypedArray, filter: TypedArray, bias: TypedArray | null, out: TypedArray): boolean {
+  /**
+   * out = the direct convolution of x with the filter, on this thread; with `pooled`, out stays in the module's memory
+   * and each chunk is max-pooled there instead (pooled.g over out, argMax may be null). False if memory cannot grow,
+   * or, when pooling, at an output that is not finite (whose gradient would need out itself).
+   */
+  function directForward(
+    kind: number,
+    g: Conv2dGeometry,
+    x: TypedArray,
+    filter: TypedArray,
+    bias: TypedArray | null,
+    out: TypedArray,
+    pooled: { out: TypedArray; argMax: Int32Array | null; g: Conv2dGeometry } | null = null,
+  ): boolean {
     const s = forwardShape(g);
     const inSize = kind === F64 ? 8 : 4;
     const padSize = kind === F32 ? 4 : 8;
@@ -162,7 +182,12 @@ export function wasmConv(
     const outAt = arena.take(images * pixels * s.n * outSize);
     const edge = arena.take(EDGE_BYTES);
     const biasAt = bias ? arena.take(s.n * outSize) : 0;
+    const poolElements = pooled ? pooled.g.outHeight * pooled.g.outWidth * s.n : 0;
+    const poolGeo = pooled ? arena.take(GEOMETRY_BYTES) : 0;
+    const pooledAt = arena.take(images * poolElements * outSize);
+    const argAt = arena.take(pooled?.argMax ? images * poolElements * 4 : 0);
     if (!arena.commit()) return false;
+    if (pooled) writeGeometry(arena, poolGeo, pooled.g);
     writeDirect(arena, d, s);
     floatView(arena, inSize).set(filter.subarray(0, depth * s.n), filterAt / inSize);
     if (bias) floatView(arena, outSize).set(bias.subarray(0, s.n), biasAt / outSize);
@@ -179,6 +204,13 @@ export function wasmConv(
       conv(padded, d, ptrs, count * pixels, packed, outAt, edge);
       // The bias and relu while the chunk is in the cache (biasRelu's bits: the sums were rounded to out's type).
       if (bias) epilogue(outAt, biasAt, outAt, count * pixels, s.n);
+      if (pooled) {
+        if (!(outSize === 4 ? w.allFiniteF32 : w.allFiniteF64)(outAt, count * pixels * s.n)) return false;
+        (outSize === 4 ? w.maxPoolF32 : w.maxPoolF64)(outAt, pooledAt, argAt, pooled.argMax !== null, poolGeo, count, b0 * pixels * s.n);
+        pooled.out.set(floatView(arena, outSize).subarray(pooledAt / outSize, pooledAt / outSize + count * poolElements), b0 * poolElements);
+        pooled.argMax?.set(arena.i32.subarray(argAt / 4, argAt / 4 + count * poolElements), b0 * poolElements);
+        continue;
+      }
       out.set(floatView(arena, outSize).subarray(outAt / outSize, outAt / outSize + count * pixels * s.n), b0 * pixels * s.n);
     }
     return true;
@@ -359,9 +391,25 @@ export function wasmConv(
     if (bias) biasRelu(out, bias, out);
   }
 
-  return {
+  const set: ConvKernels = {
     conv2d(x, filter, out, g) {
       forward(x, filter, null, out, g);
+    },
+
+    conv2dBiasReluMaxPool(x, filter, bias, y, pooled, argMax, g, poolG) {
+      // On this thread, the direct loop pools each chunk of y in the module's memory; elsewhere, the two calls.
+      const kind = kindOf(x, filter, bias, y, pooled);
+      const single = pool === null || g.batch * g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels * g.outChannels < MIN_PARALLEL_WORK;
+      const padded = readsPadding(g) && !allFinite(filter);
+      const poolable =
+        boxWindows(poolG) && poolG.batch === g.batch && poolG.inChannels === g.outChannels && poolG.inHeight === g.outHeight && poolG.inWidth === g.outWidth;
+      const fits = pooled.length === g.batch * poolG.outHeight * poolG.outWidth * g.outChannels && (argMax === null || argMax.length === pooled.length);
+      if (kind !== null && single && !padded && poolable && fits && y.length > 0 && g.filterHeight * g.filterWidth * g.inChannels > 0) {
+        if (directForward(kind, g, x, filter, bias, y, { out: pooled, argMax, g: poolG })) return false;
+      }
+      forward(x, filter, bias, y, g);
+      set.maxPool(y, pooled, argMax, poolG);
+      return true;
     },
 
     conv2dBiasRelu(x, filter, bias, out, g) {
@@ -564,7 +612,7 @@ export function wasmConv(
         floatView(arena, size).set(dy.subarray(b0 * outElements, (b0 + count) * outElements), dyAt / size);
         arena.i32.set(argMax.subarray(b0 * outElements, (b0 + count) * outElements), argAt / 4);
         // One dy per element (disjoint windows): written as it is, in dx's type.
-        if (once(dyAt, argAt, count * outElements, accAt, markAt, b0 * imageElements, count * imageElements)) {
+        if (once(dyAt, argAt, count * outElements, accAt, markAt, b0 * imageElements, count * imageElements, 0)) {
           dx.set(floatView(arena, size).subarray(accAt / size, accAt / size + count * imageElements), b0 * imageElements);
           continue;
         }
@@ -628,4 +676,5 @@ export function wasmConv(
       }
     },
   };
+  return set;
 }

@@ -101,11 +101,14 @@ export interface PoolExports {
   maxPoolF32(x: number, out: number, argMax: number, withArg: boolean, g: number, images: number, indexBase: number): void;
   maxPoolF64(x: number, out: number, argMax: number, withArg: boolean, g: number, images: number, indexBase: number): void;
   /** acc (float64) += dy at argMax − lo; 0 (false) at an index outside [lo, lo + length). */
+  /** out[argMax[o] − lo] ·= relu's step of pooled[o] for n outputs (the pool gradient's reluGrad at the maxima). */
+  maskAtMaximaF32(out: number, argMax: number, pooled: number, n: number, lo: number): void;
+  maskAtMaximaF64(out: number, argMax: number, pooled: number, n: number, lo: number): void;
   maxPoolBackpropF32(dy: number, argMax: number, n: number, acc: number, lo: number, length: number): number;
   maxPoolBackpropF64(dy: number, argMax: number, n: number, acc: number, lo: number, length: number): number;
   /** out (float32 or float64, zeroed first) = dy at argMax − lo; 0 (false) at a second value for one element or an index outside [lo, lo + length). `mark`: length bytes. */
-  maxPoolScatterOnceF32(dy: number, argMax: number, n: number, out: number, mark: number, lo: number, length: number): number;
-  maxPoolScatterOnceF64(dy: number, argMax: number, n: number, out: number, mark: number, lo: number, length: number): number;
+  maxPoolScatterOnceF32(dy: number, argMax: number, n: number, out: number, mark: number, lo: number, length: number, pooled: number): number;
+  maxPoolScatterOnceF64(dy: number, argMax: number, n: number, out: number, mark: number, lo: number, length: number, pooled: number): number;
   /** `row`: scratch for inChannels float64. */
   avgPoolF32(x: number, out: number, g: number, images: number, row: number): void;
   avgPoolF64(x: number, out: number, g: number, images: number, row: number): void;

@@ -15,7 +15,7 @@ Adam's update,
  * once and C out once per batch item.
  */
 import { checkOptions } from '../../tensor/options.js';
-import { composedMaxPoolBackpropRelu } from '../compose.js';
+import { composedMaxPoolBackpropRelu, composedMaxPoolBackpropReluPooled } from '../compose.js';
 import { tsKernels } from '../ts/index.js';
 import type { Kernels } from '../types.js';
 import { Arena } from './arena.js';
@@ -26,7 +26,7 @@ import { fastSlice } from './layout.js';
 import { wasmAdam } from './optimizer.js';
 import { type WasmFlavor, bestWasmFlavor, instantiateKernels } from './load.js';
 import { type MatMulAccumulation, wasmMatMul } from './matmul.js';
-import { wasmMaxPoolBackpropRelu } from './max-pool-relu.js';
+import { wasmMaxPoolBackpropRelu, wasmMaxPoolBackpropReluPooled } from './max-pool-relu.js';
 import { type WorkerPool, createWorkerPool } from './pool.js';
 import { availableProcessors } from './processors.js';
 import { wasmReduce } from './reduce.js';
@@ -103,5 +103,6 @@ function wasmKernelSet(w: KernelExports, flavor: WasmFlavor | null, pool: Worker
     ...wasmConv(w, arena, fallback, options.matMulAccumulation ?? 'float64', pool, elementwise.biasRelu),
   };
   set.maxPoolBackpropRelu = wasmMaxPoolBackpropRelu(w, arena, composedMaxPoolBackpropRelu(set));
+  set.maxPoolBackpropReluPooled = wasmMaxPoolBackpropReluPooled(w, arena, composedMaxPoolBackpropReluPooled(set));
   return set;
 }

@@ -1,4 +1,5 @@
-import type { Kernels } from '../types.js';
+import type { TypedArray } from '../../tensor/dtype.js';
+import type { Conv2dGeometry, Kernels } from '../types.js';
 import type { Arena } from './arena.js';
 import { CHUNK_BYTES } from './chunks.js';
 import { floatView } from './conv-layout.js';
@@ -18,61 +19,99 @@ const CHUNK_IMAGE_BYTES = 4 * CHUNK_BYTES;
  */
 export function wasmMaxPoolBackpropRelu(w: KernelExports, arena: Arena, composed: Kernels['maxPoolBackpropRelu']): Kernels['maxPoolBackpropRelu'] {
   return (dy, argMax, y, dx, biasGrad, g) => {
-    const type = floatTypeOf(dy, y, dx, biasGrad);
-    const channels = g.inChannels;
-    const imageElements = g.inHeight * g.inWidth * channels;
-    const outElements = g.outHeight * g.outWidth * channels;
-    if (
-      type === null ||
-      channels === 0 ||
-      imageElements === 0 ||
-      dy.length === 0 ||
-      argMax.length !== dy.length ||
-      dy.length !== g.batch * outElements ||
-      dx.length !== g.batch * imageElements ||
-      y.length !== dx.length ||
-      biasGrad.length !== channels
-    ) {
-      return composed(dy, argMax, y, dx, biasGrad, g);
-    }
-    const size = type === 'F32' ? 4 : 8;
-    const images = Math.max(1, Math.min(g.batch, Math.floor(CHUNK_IMAGE_BYTES / (imageElements * (8 + size)))));
-    arena.reset();
-    const dyAt = arena.take(images * outElements * size);
-    const argAt = arena.take(images * outElements * 4);
-    const yAt = arena.take(images * imageElements * size);
-    const accAt = arena.take(images * imageElements * 8);
-    const markAt = arena.take(images * imageElements);
-    const sumAt = arena.take(channels * 8);
-    const errAt = arena.take(channels * 8);
-    const outAt = arena.take(channels * size);
-    if (!arena.commit()) return composed(dy, argMax, y, dx, biasGrad, g);
-    arena.f64.fill(0, sumAt / 8, sumAt / 8 + channels);
-    arena.f64.fill(0, errAt / 8, errAt / 8 + channels);
-    const view = floatView(arena, size);
-    const once = type === 'F32' ? w.maxPoolScatterOnceF32 : w.maxPoolScatterOnceF64;
-    const scatter = type === 'F32' ? w.maxPoolBackpropF32 : w.maxPoolBackpropF64;
-    const step = type === 'F32' ? w.reluGradF32 : w.reluGradF64;
-    const columns = type === 'F32' ? w.sumColumnsF32 : w.sumColumnsF64;
-    for (let b0 = 0; b0 < g.batch; b0 += images) {
-      const count = Math.min(images, g.batch - b0);
-      const length = count * imageElements;
-      const lo = b0 * imageElements;
-      view.set(dy.subarray(b0 * outElements, (b0 + count) * outElements), dyAt / size);
-      arena.i32.set(argMax.subarray(b0 * outElements, (b0 + count) * outElements), argAt / 4);
-      view.set(y.subarray(lo, lo + length), yAt / size);
-      // The chunk's pool gradient at accAt, in dx's type.
-      if (!once(dyAt, argAt, count * outElements, accAt, markAt, lo, length)) {
-        arena.f64.fill(0, accAt / 8, accAt / 8 + length);
-        // An index outside these images: the reference's meaning, through the composition.
-        if (!scatter(dyAt, argAt, count * outElements, accAt, lo, length)) return composed(dy, argMax, y, dx, biasGrad, g);
-        if (size === 4) w.demoteF64(accAt, length);
-      }
-      step(accAt, yAt, accAt, length);
-      columns(accAt, length / channels, channels, sumAt, errAt);
-      dx.set(view.subarray(accAt / size, accAt / size + length), lo);
-    }
-    w.finishColumns(sumAt, errAt, channels, outAt, size === 4);
-    biasGrad.set(view.subarray(outAt / size, outAt / size + channels));
+    if (!throughRelu(w, arena, dy, argMax, y, false, dx, biasGrad, g)) composed(dy, argMax, y, dx, biasGrad, g);
   };
+}
+
+/**
+ * maxPoolBackpropReluPooled the same way, relu's step taken at the maxima from their pooled values (assembly
+ * maskAtMaxima) instead of from a copy of y: y never enters the module's memory.
+ */
+export function wasmMaxPoolBackpropReluPooled(
+  w: KernelExports,
+  arena: Arena,
+  composed: Kernels['maxPoolBackpropReluPooled'],
+): Kernels['maxPoolBackpropReluPooled'] {
+  return (dy, argMax, pooled, dx, biasGrad, g) => {
+    if (!throughRelu(w, arena, dy, argMax, pooled, true, dx, biasGrad, g)) composed(dy, argMax, pooled, dx, biasGrad, g);
+  };
+}
+
+/** Both kernels: `step` is y (atMaxima false) or the pooled values (true). False, before or midway, for the composition. */
+function throughRelu(
+  w: KernelExports,
+  arena: Arena,
+  dy: TypedArray,
+  argMax: Int32Array,
+  step: TypedArray,
+  atMaxima: boolean,
+  dx: TypedArray,
+  biasGrad: TypedArray,
+  g: Conv2dGeometry,
+): boolean {
+  const type = floatTypeOf(dy, step, dx, biasGrad);
+  const channels = g.inChannels;
+  const imageElements = g.inHeight * g.inWidth * channels;
+  const outElements = g.outHeight * g.outWidth * channels;
+  if (
+    type === null ||
+    channels === 0 ||
+    imageElements === 0 ||
+    dy.length === 0 ||
+    argMax.length !== dy.length ||
+    dy.length !== g.batch * outElements ||
+    dx.length !== g.batch * imageElements ||
+    step.length !== (atMaxima ? dy.length : dx.length) ||
+    biasGrad.length !== channels
+  ) {
+    return false;
+  }
+  const size = type === 'F32' ? 4 : 8;
+  const stepElements = atMaxima ? outElements : imageElements;
+  const images = Math.max(1, Math.min(g.batch, Math.floor(CHUNK_IMAGE_BYTES / (imageElements * 8 + stepElements * size))));
+  arena.reset();
+  const dyAt = arena.take(images * outElements * size);
+  const argAt = arena.take(images * outElements * 4);
+  const stepAt = arena.take(images * stepElements * size);
+  const accAt = arena.take(images * imageElements * 8);
+  const markAt = arena.take(images * imageElements);
+  const sumAt = arena.take(channels * 8);
+  const errAt = arena.take(channels * 8);
+  const outAt = arena.take(channels * size);
+  if (!arena.commit()) return false;
+  arena.f64.fill(0, sumAt / 8, sumAt / 8 + channels);
+  arena.f64.fill(0, errAt / 8, errAt / 8 + channels);
+  const view = floatView(arena, size);
+  const once = type === 'F32' ? w.maxPoolScatterOnceF32 : w.maxPoolScatterOnceF64;
+  const scatter = type === 'F32' ? w.maxPoolBackpropF32 : w.maxPoolBackpropF64;
+  const relu = type === 'F32' ? w.reluGradF32 : w.reluGradF64;
+  const mask = type === 'F32' ? w.maskAtMaximaF32 : w.maskAtMaximaF64;
+  const columns = type === 'F32' ? w.sumColumnsF32 : w.sumColumnsF64;
+  for (let b0 = 0; b0 < g.batch; b0 += images) {
+    const count = Math.min(images, g.batch - b0);
+    const length = count * imageElements;
+    const lo = b0 * imageElements;
+    const outputs = count * outElements;
+    view.set(dy.subarray(b0 * outElements, b0 * outElements + outputs), dyAt / size);
+    arena.i32.set(argMax.subarray(b0 * outElements, b0 * outElements + outputs), argAt / 4);
+    const from = b0 * stepElements;
+    view.set(step.subarray(from, from + count * stepElements), stepAt / size);
+    // The chunk's gradient at accAt, in dx's type: scattered once per element (relu's step taken there too, from the
+    // pooled values), else summed in float64 and rounded, then the step.
+    if (once(dyAt, argAt, outputs, accAt, markAt, lo, length, atMaxima ? stepAt : 0)) {
+      if (!atMaxima) relu(accAt, stepAt, accAt, length);
+    } else {
+      arena.f64.fill(0, accAt / 8, accAt / 8 + length);
+      // An index outside these images: the reference's meaning, through the composition.
+      if (!scatter(dyAt, argAt, outputs, accAt, lo, length)) return false;
+      if (size === 4) w.demoteF64(accAt, length);
+      if (atMaxima) mask(accAt, argAt, stepAt, outputs, lo);
+      else relu(accAt, stepAt, accAt, length);
+    }
+    columns(accAt, length / channels, channels, sumAt, errAt);
+    dx.set(view.subarray(accAt / size, accAt / size + length), lo);
+  }
+  w.finishColumns(sumAt, errAt, channels, outAt, size === 4);
+  biasGrad.set(view.subarray(outAt / size, outAt / size + channels));
+  return true;
 }

@@ -296,7 +296,7 @@ function maxPoolBackprop<T>(dy: usize, argMax: usize, n: i32, acc: usize, lo: i3
  * float64 sum (0 + dy[o], as the sum from +0 would give: −0 becomes +0). `mark`: `length` bytes of scratch. Returns
  * false at a second value for one element or an index outside the chunk: the caller then sums in float64.
  */
-function maxPoolScatterOnce<T>(dy: usize, argMax: usize, n: i32, out: usize, mark: usize, lo: i32, length: i32): bool {
+function maxPoolScatterOnce<T>(dy: usize, argMax: usize, n: i32, out: usize, mark: usize, lo: i32, length: i32, pooled: usize): bool {
   const size = <usize>sizeof<T>();
   memory.fill(out, 0, <usize>length * size);
   memory.fill(mark, 0, <usize>length);
@@ -306,17 +306,50 @@ function maxPoolScatterOnce<T>(dy: usize, argMax: usize, n: i32, out: usize, mar
     const j = i - lo;
     if (<u32>j >= <u32>length || load<u8>(mark + <usize>j) != 0) return false;
     store<u8>(mark + <usize>j, 1);
-    store<T>(out + <usize>j * size, <T>0 + load<T>(dy + <usize>o * size));
+    const v = <T>0 + load<T>(dy + <usize>o * size);
+    // With pooled: reluGrad at the maximum too, as maskAtMaxima would multiply it after.
+    store<T>(out + <usize>j * size, pooled != 0 ? v * stepOf<T>(load<T>(pooled + <usize>o * size)) : v);
   }
   return true;
 }
 
-export function maxPoolScatterOnceF32(dy: usize, argMax: usize, n: i32, out: usize, mark: usize, lo: i32, length: i32): bool {
-  return maxPoolScatterOnce<f32>(dy, argMax, n, out, mark, lo, length);
+/** relu's step (1 above zero, NaN for NaN, else 0), by selects: a relu output's maxima are positive or zero about evenly. */
+// @ts-ignore: decorator
+@inline function stepOf<T>(p: T): T {
+  return select<T>(<T>1, select<T>(p, <T>0, p != p), p > 0);
 }
 
-export function maxPoolScatterOnceF64(dy: usize, argMax: usize, n: i32, out: usize, mark: usize, lo: i32, length: i32): bool {
-  return maxPoolScatterOnce<f64>(dy, argMax, n, out, mark, lo, length);
+/**
+ * out[argMax[o] − lo] ·= relu's step of pooled[o] (1 above zero, NaN for NaN, else 0) for n outputs, out of type T
+ * holding the chunk's pool gradient: reluGrad of it at the maxima, whose y values are the pooled ones (an element
+ * several windows took is multiplied again by the same step, which changes no bit). Indices outside the chunk were
+ * rejected by the scatter before.
+ */
+function maskAtMaxima<T>(out: usize, argMax: usize, pooled: usize, n: i32, lo: i32): void {
+  const size = <usize>sizeof<T>();
+  for (let o = 0; o < n; o++) {
+    const i = load<i32>(argMax + (<usize>o << 2));
+    if (i < 0) continue;
+    const at = out + <usize>(i - lo) * size;
+    store<T>(at, load<T>(at) * stepOf<T>(load<T>(pooled + <usize>o * size)));
+  }
+}
+
+export function maskAtMaximaF32(out: usize, argMax: usize, pooled: usize, n: i32, lo: i32): void {
+  maskAtMaxima<f32>(out, argMax, pooled, n, lo);
+}
+
+export function maskAtMaximaF64(out: usize, argMax: usize, pooled: usize, n: i32, lo: i32): void {
+  maskAtMaxima<f64>(out, argMax, pooled, n, lo);
+}
+
+/** maxPoolScatterOnce; pooled (0 for none): the pool's output, whose relu step each value is multiplied by. */
+export function maxPoolScatterOnceF32(dy: usize, argMax: usize, n: i32, out: usize, mark: usize, lo: i32, length: i32, pooled: usize): bool {
+  return maxPoolScatterOnce<f32>(dy, argMax, n, out, mark, lo, length, pooled);
+}
+
+export function maxPoolScatterOnceF64(dy: usize, argMax: usize, n: i32, out: usize, mark: usize, lo: i32, length: i32, pooled: usize): bool {
+  return maxPoolScatterOnce<f64>(dy, argMax, n, out, mark, lo, length, pooled);
 }
 
 export function maxPoolBackpropF32(dy: usize, argMax: usize, n: i32, acc: usize, lo: i32, length: i32): bool {

@@ -12,6 +12,7 @@ export { binaryF32, binaryF64, binaryPerRowF32, binaryPerRowF64, reluF32, reluF6
 export { sumColumnsF32, sumColumnsF64, finishColumns, sumRowsF32, sumRowsF64 } from './reduce';
 export { adamSetup, adamF32, adamF64 } from './adam';
 export { im2colF32, im2colF64, col2imF32, col2imF64, accumulateF32, accumulateF64, demoteF64, allFiniteF32, allFiniteF64 } from './conv';
+export { maskAtMaximaF32, maskAtMaximaF64 } from './conv';
 export { maxPoolF32, maxPoolF64, maxPoolBackpropF32, maxPoolBackpropF64, maxPoolScatterOnceF32, maxPoolScatterOnceF64, avgPoolF32, avgPoolF64, avgPoolBackpropF32, avgPoolBackpropF64 } from './conv';
 export { padF32, padF32Wide, padF64, packFilterF32, packFilterF32Wide, packFilterF64, pixelOffsets, directF32, directF32Wide, directF64 } from './conv';
 export { tapOffsets, gradDirectF32, gradDirectF64, gradNineF32Wide, gradNineF64 } from './conv';
