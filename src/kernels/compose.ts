@@ -41,3 +41,12 @@ export function composedConv2dBiasReluMaxPool(k: Pick<Kernels, 'conv2dBiasRelu' 
     return true;
   };
 }
+
+export function composedMaxPoolReluFilterGradient(
+  k: Pick<Kernels, 'maxPoolBackpropReluPooled' | 'conv2dBackpropFilter'>,
+): Kernels['maxPoolReluFilterGradient'] {
+  return (dy, argMax, pooled, x, dz, dFilter, biasGrad, g, pool) => {
+    k.maxPoolBackpropReluPooled(dy, argMax, pooled, dz, biasGrad, pool);
+    k.conv2dBackpropFilter(x, dz, dFilter, g);
+  };
+}

@@ -223,6 +223,23 @@ export interface Kernels {
    * Returns true when y holds that output; a set may instead keep it to itself (never leaving its memory) when it has
    * no NaN, and return false: the gradient then comes from maxPoolBackpropReluPooled.
    */
+  /**
+   * The filter and bias gradients of conv2dBiasReluMaxPool where x needs none (an image's first layer) and the set
+   * kept y (conv2dBiasReluMaxPool returned false): dz = maxPoolBackpropReluPooled(dy, argMax, pooled) into the
+   * scratch dz (a set may leave it unwritten, keeping dz in its own memory), dFilter = conv2dBackpropFilter(x, dz)
+   * and biasGrad = dz's column sums, the bits of those calls (g the convolution's geometry, pool the pool's).
+   */
+  maxPoolReluFilterGradient(
+    dy: TypedArray,
+    argMax: Int32Array,
+    pooled: TypedArray,
+    x: TypedArray,
+    dz: TypedArray,
+    dFilter: TypedArray,
+    biasGrad: TypedArray,
+    g: Conv2dGeometry,
+    pool: Conv2dGeometry,
+  ): void;
   conv2dBiasReluMaxPool(
     x: TypedArray,
     filter: TypedArray,
@@ -281,6 +298,7 @@ export const KERNEL_FUNCTIONS = [
   'maxPoolBackpropRelu',
   'maxPoolBackpropReluPooled',
   'conv2dBiasReluMaxPool',
+  'maxPoolReluFilterGradient',
   'avgPool',
   'avgPoolBackprop',
   'adamUpdate',

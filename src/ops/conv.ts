@@ -143,6 +143,12 @@ export function conv2dBiasReluMaxPool(
     const dz = unfilled(dy.dtype, yShape);
     const columnSums = unfilled(dy.dtype, [channels]);
     const at = argMax.values as Int32Array;
+    if (!written && !needX && needFilter) {
+      // An image's first layer: the filter's gradient straight from the pool's, dz kept in the set's memory.
+      const dFilter = unfilled(dy.dtype, filter.shape);
+      kernels().maxPoolReluFilterGradient(dy.values, at, pooled.values, x.values, dz.values, dFilter.values, columnSums.values, g, pg);
+      return [null, dFilter, needBias ? columnSums : null];
+    }
     if (written) kernels().maxPoolBackpropRelu(dy.values, at, y.values, dz.values, columnSums.values, pg);
     else kernels().maxPoolBackpropReluPooled(dy.values, at, pooled.values, dz.values, columnSums.values, pg);
     return [...convGradients(dz, x, filter, w, needX, needFilter), needBias ? columnSums : null];

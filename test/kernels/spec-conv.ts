@@ -296,6 +296,23 @@ export function convSpec(k: () => Kernels): void {
             if (at) expect(at).toEqual(composedAt);
             if (written) expectSameValues(y, composedY, 'y');
           }
+          // The first layer's gradient from the pool's (no gradient for x): the set's own calls, bit for bit.
+          const relu = Type.from(composedY);
+          for (let i = 0; i < ySize; i++) if (Number.isNaN(relu[i])) relu[i] = 0;
+          const relPooled = new Type(pooledSize);
+          const relAt = new Int32Array(pooledSize);
+          k().maxPool(relu, relPooled, relAt, pool);
+          const dPool = randomArray(Type, pooledSize, 1, seed + 5);
+          const dFilter = new Type(fSize).fill(NaN);
+          const dBias = new Type(g.outChannels).fill(NaN);
+          k().maxPoolReluFilterGradient(dPool, relAt, relPooled, x, new Type(ySize), dFilter, dBias, g, pool);
+          const dz = new Type(ySize);
+          const composedBias = new Type(g.outChannels).fill(NaN);
+          const composedFilter = new Type(fSize).fill(NaN);
+          k().maxPoolBackpropReluPooled(dPool, relAt, relPooled, dz, composedBias, pool);
+          k().conv2dBackpropFilter(x, dz, composedFilter, g);
+          expectSameValues(dFilter, composedFilter, 'dFilter');
+          expectSameValues(dBias, composedBias, 'dBias');
           // A NaN in x reaches y: a set must then write y (its gradient needs y's NaN).
           const withNaN = Type.from(x);
           withNaN[0] = NaN;

@@ -201,6 +201,10 @@ describe('conv2dBiasReluMaxPool', () => {
             const fused = grads(fusedLoss)([x, filter, bias]);
             const plain = grads(plainLoss)([x, filter, bias]);
             for (const [i, what] of ['dx', 'dfilter', 'dbias'].entries()) expectSameValues(fused[i].values, plain[i].values, what);
+            // As an image's first layer: no gradient for x.
+            const first = grads((f: Tensor, b: Tensor) => fusedLoss(x, f, b))([filter, bias]);
+            const firstPlain = grads((f: Tensor, b: Tensor) => plainLoss(x, f, b))([filter, bias]);
+            for (const [i, what] of ['first layer dfilter', 'first layer dbias'].entries()) expectSameValues(first[i].values, firstPlain[i].values, what);
             return fused;
           };
           const fused = run();

@@ -8,7 +8,12 @@
  * everything else is the fallback's (by default the WebAssembly set, else the TypeScript one). Null outside Node or where the module was not built. Which set runs
  * is decided in ../select.ts.
  */
-import { composedConv2dBiasReluMaxPool, composedMaxPoolBackpropRelu, composedMaxPoolBackpropReluPooled } from '../compose.js';
+import {
+  composedConv2dBiasReluMaxPool,
+  composedMaxPoolBackpropRelu,
+  composedMaxPoolBackpropReluPooled,
+  composedMaxPoolReluFilterGradient,
+} from '../compose.js';
 import { tsKernels } from '../ts/index.js';
 import type { Kernels } from '../types.js';
 import { checkOptions } from '../../tensor/options.js';
@@ -64,6 +69,7 @@ function nativeKernelSet(op: string, options: NativeKernelOptions): Kernels | nu
   set.maxPoolBackpropRelu = composedMaxPoolBackpropRelu(set);
   set.maxPoolBackpropReluPooled = composedMaxPoolBackpropReluPooled(set);
   set.conv2dBiasReluMaxPool = composedConv2dBiasReluMaxPool(set);
+  set.maxPoolReluFilterGradient = composedMaxPoolReluFilterGradient(set);
   return set;
 }
 

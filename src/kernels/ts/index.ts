@@ -1,4 +1,9 @@
-import { composedConv2dBiasReluMaxPool, composedMaxPoolBackpropRelu, composedMaxPoolBackpropReluPooled } from '../compose.js';
+import {
+  composedConv2dBiasReluMaxPool,
+  composedMaxPoolBackpropRelu,
+  composedMaxPoolBackpropReluPooled,
+  composedMaxPoolReluFilterGradient,
+} from '../compose.js';
 import type { Kernels } from '../types.js';
 import { avgPool, avgPoolBackprop, conv2d, conv2dBackpropFilter, conv2dBackpropInput, conv2dBiasRelu, maxPool, maxPoolBackprop } from './conv.js';
 import { biasRelu, binary, broadcastTo, cast, reluGrad, select, unary } from './elementwise.js';
@@ -43,6 +48,10 @@ export const tsKernels: Kernels = {
   maxPoolBackpropRelu: composedMaxPoolBackpropRelu({ maxPoolBackprop, reluGrad, reduce }),
   maxPoolBackpropReluPooled: composedMaxPoolBackpropReluPooled({ maxPoolBackprop, reluGrad, reduce }),
   conv2dBiasReluMaxPool: composedConv2dBiasReluMaxPool({ conv2dBiasRelu, maxPool }),
+  maxPoolReluFilterGradient: composedMaxPoolReluFilterGradient({
+    maxPoolBackpropReluPooled: composedMaxPoolBackpropReluPooled({ maxPoolBackprop, reluGrad, reduce }),
+    conv2dBackpropFilter,
+  }),
   avgPool,
   avgPoolBackprop,
   adamUpdate,

@@ -167,8 +167,18 @@ export function takeFilterGradientChunks(arena: Arena, kind: number, s: DirectSh
 }
 
 /**
+ * Where a fused gradient makes dy itself, chunk by chunk, in the module's memory: `reserve` takes its own scratch
+ * (after the filter gradient's buffers, before arena.commit()); `fill` writes the chunk's dy at dyAt, or returns
+ * false to give up (the caller then runs the composition from scratch).
+ */
+export interface DySource {
+  reserve(images: number): void;
+  fill(b0: number, count: number, dyAt: number): boolean;
+}
+
+/**
  * After arena.commit(): writes the direct block and the offset tables, then, a chunk of images at a time, copies x
- * and dy in, pads x and calls run(images in the chunk). False, before run, at a chunk whose dy is not finite while
+ * and dy in (or has the DySource write dy), pads x and calls run(images in the chunk). False, before run, at a chunk whose dy is not finite while
  * the windows read padding (a non-finite dy would reach weights the reference leaves alone through the padding's
  * zeros), or whose x is not finite when `finiteX` (a sparse sum that skips dy's zeros would hide 0 · Infinity).
  */
@@ -178,7 +188,7 @@ export function eachFilterGradientChunk(
   kind: number,
   c: FilterGradientChunks,
   x: TypedArray,
-  dy: TypedArray,
+  dy: TypedArray | DySource,
   finiteX: boolean,
   run: (count: number) => void,
 ): boolean {
@@ -197,7 +207,8 @@ export function eachFilterGradientChunk(
     const count = Math.min(c.images, s.batch - b0);
     const view = floatView(arena, inSize);
     view.set(x.subarray(b0 * imageIn, (b0 + count) * imageIn), c.xAt / inSize);
-    view.set(dy.subarray(b0 * yImage, (b0 + count) * yImage), c.dyAt / inSize);
+    if (!('reserve' in dy)) view.set(dy.subarray(b0 * yImage, (b0 + count) * yImage), c.dyAt / inSize);
+    else if (!dy.fill(b0, count, c.dyAt)) return false;
     if ((finiteX && !finite(c.xAt, count * imageIn)) || (pads && !finite(c.dyAt, count * yImage))) return false;
     padFn(c.xAt, count, s.h, s.w, s.c, c.padded, s.hp, s.wp, s.top, s.left);
     run(count);

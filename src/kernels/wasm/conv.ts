@@ -7,6 +7,7 @@ import {
   DIRECT_BLOCK_BYTES,
   DIRECT_BYTES,
   type DirectShape,
+  type DySource,
   EDGE_BYTES,
   F32,
   F32_WIDE,
@@ -22,6 +23,8 @@ import {
   writeDirect,
   writeGeometry,
 } from './conv-layout.js';
+import { composedMaxPoolReluFilterGradient } from '../compose.js';
+import { pooledReluSource } from './max-pool-relu.js';
 import { SPARSE_FILTER_DENSITY, SPARSE_INPUT_DENSITY, density, sparseFilterGradient, sparseInputGradient } from './conv-sparse.js';
 import type { ConvExports, KernelExports, MatMulExports } from './exports.js';
 import { type MatMulAccumulation, TILE_ROWS, split } from './matmul.js';
@@ -32,6 +35,7 @@ type ConvKernels = Pick<
   | 'conv2d'
   | 'conv2dBiasRelu'
   | 'conv2dBiasReluMaxPool'
+  | 'maxPoolReluFilterGradient'
   | 'conv2dBackpropInput'
   | 'conv2dBackpropFilter'
   | 'maxPool'
@@ -91,6 +95,7 @@ export function wasmConv(
   accumulation: MatMulAccumulation,
   pool: WorkerPool | null,
   biasRelu: Kernels['biasRelu'],
+  own: () => Kernels,
 ): ConvKernels {
   /**
    * Lays out the call's buffers with `lay` and per-part packing scratch: on the pool's memory when the work is worth
@@ -287,7 +292,7 @@ export function wasmConv(
    * dFilter = the direct filter gradient on this thread (float32 sums in float32, others in float64). False if
    * memory cannot grow, or for non-finite dy with padding.
    */
-  function directFilterGradient(kind: number, g: Conv2dGeometry, x: TypedArray, dy: TypedArray, dFilter: TypedArray): boolean {
+  function directFilterGradient(kind: number, g: Conv2dGeometry, x: TypedArray, dy: TypedArray | DySource, dFilter: TypedArray): boolean {
     const s = forwardShape(g);
     const inSize = kind === F64 ? 8 : 4;
     const wideSize = kind === F32 ? 4 : 8;
@@ -301,6 +306,7 @@ export function wasmConv(
     const dyWide = kind === F32_WIDE ? arena.take(images * pixels * s.n * 8 + EDGE_BYTES) : c.dyAt;
     const acc = arena.take(depth * s.n * wideSize);
     const edge = arena.take(EDGE_BYTES);
+    if ('reserve' in dy) dy.reserve(images);
     if (!arena.commit()) return false;
     floatView(arena, wideSize).fill(0, acc / wideSize, acc / wideSize + depth * s.n);
     const grad = kind === F32 ? w.gradDirectF32 : w.gradDirectF64;
@@ -391,6 +397,8 @@ export function wasmConv(
     if (bias) biasRelu(out, bias, out);
   }
 
+  // The composition on the finished set's own calls (its fused pool gradient among them).
+  const composedFilterGradient: Kernels['maxPoolReluFilterGradient'] = (...args) => composedMaxPoolReluFilterGradient(own())(...args);
   const set: ConvKernels = {
     conv2d(x, filter, out, g) {
       forward(x, filter, null, out, g);
@@ -414,6 +422,30 @@ export function wasmConv(
 
     conv2dBiasRelu(x, filter, bias, out, g) {
       forward(x, filter, bias, out, g);
+    },
+
+    maxPoolReluFilterGradient(dy, argMax, pooled, x, dz, dFilter, biasGrad, g, poolG) {
+      // dz made chunk by chunk where the direct filter gradient reads it: where that is the loop conv2dBackpropFilter
+      // would run (this thread; no sparse loop for these taps), the pool's windows over the convolution's output.
+      const kind = kindOf(x, dy, pooled, dz, dFilter, biasGrad);
+      const s = forwardShape(g);
+      const single = pool === null || g.batch * g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels * g.outChannels < MIN_PARALLEL_WORK;
+      const sparse = (s.dw === 1 ? s.fw * s.c : s.c) % (kind === F32 ? 32 : 16) === 0;
+      const fits =
+        poolG.batch === g.batch &&
+        poolG.inChannels === g.outChannels &&
+        poolG.inHeight === g.outHeight &&
+        poolG.inWidth === g.outWidth &&
+        dz.length === g.batch * g.outHeight * g.outWidth * g.outChannels &&
+        dy.length === g.batch * poolG.outHeight * poolG.outWidth * g.outChannels &&
+        argMax.length === dy.length &&
+        biasGrad.length === g.outChannels &&
+        dFilter.length === g.filterHeight * g.filterWidth * g.inChannels * g.outChannels;
+      if (kind !== null && single && !sparse && fits && dz.length > 0 && dFilter.length > 0) {
+        const source = pooledReluSource(w, arena, dy, argMax, pooled, poolG);
+        if (directFilterGradient(kind, g, x, source, dFilter)) return source.finish(biasGrad);
+      }
+      composedFilterGradient(dy, argMax, pooled, x, dz, dFilter, biasGrad, g, poolG);
     },
 
     conv2dBackpropInput(dy, filter, dx, g) {

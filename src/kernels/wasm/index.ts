@@ -100,7 +100,7 @@ function wasmKernelSet(w: KernelExports, flavor: WasmFlavor | null, pool: Worker
     ...fastSlice(fallback),
     ...wasmAdam(w, arena, fallback),
     matMul: wasmMatMul(w, arena, fallback, options.matMulAccumulation ?? 'float64', pool),
-    ...wasmConv(w, arena, fallback, options.matMulAccumulation ?? 'float64', pool, elementwise.biasRelu),
+    ...wasmConv(w, arena, fallback, options.matMulAccumulation ?? 'float64', pool, elementwise.biasRelu, () => set),
   };
   set.maxPoolBackpropRelu = wasmMaxPoolBackpropRelu(w, arena, composedMaxPoolBackpropRelu(set));
   set.maxPoolBackpropReluPooled = wasmMaxPoolBackpropReluPooled(w, arena, composedMaxPoolBackpropReluPooled(set));

@@ -2,7 +2,7 @@ import type { TypedArray } from '../../tensor/dtype.js';
 import type { Conv2dGeometry, Kernels } from '../types.js';
 import type { Arena } from './arena.js';
 import { CHUNK_BYTES } from './chunks.js';
-import { floatView } from './conv-layout.js';
+import { type DySource, floatView } from './conv-layout.js';
 import type { KernelExports } from './exports.js';
 import { floatTypeOf } from './float-type.js';
 
@@ -114,4 +114,64 @@ function throughRelu(
   w.finishColumns(sumAt, errAt, channels, outAt, size === 4);
   biasGrad.set(view.subarray(outAt / size, outAt / size + channels));
   return true;
+}
+
+/**
+ * maxPoolBackpropReluPooled as a DySource of a filter gradient (conv.ts's maxPoolReluFilterGradient): each chunk's
+ * dz written straight where the filter gradient reads its dy, its rows added into the bias's column sums, so dz
+ * never leaves the module's memory. Only the one-value scatter (each element at most one maximum, as disjoint windows
+ * give): anything else gives up, and the caller composes. `finish` writes the column sums into biasGrad.
+ */
+export function pooledReluSource(
+  w: KernelExports,
+  arena: Arena,
+  dy: TypedArray,
+  argMax: Int32Array,
+  pooled: TypedArray,
+  g: Conv2dGeometry,
+): DySource & { finish(biasGrad: TypedArray): void } {
+  const size = dy instanceof Float32Array ? 4 : 8;
+  const channels = g.inChannels;
+  const imageElements = g.inHeight * g.inWidth * channels;
+  const outElements = g.outHeight * g.outWidth * channels;
+  let dyAt = 0,
+    argAt = 0,
+    pooledAt = 0,
+    markAt = 0,
+    sumAt = 0,
+    errAt = 0,
+    outAt = 0;
+  const once = size === 4 ? w.maxPoolScatterOnceF32 : w.maxPoolScatterOnceF64;
+  const columns = size === 4 ? w.sumColumnsF32 : w.sumColumnsF64;
+  return {
+    reserve(images) {
+      dyAt = arena.take(images * outElements * size);
+      argAt = arena.take(images * outElements * 4);
+      pooledAt = arena.take(images * outElements * size);
+      markAt = arena.take(images * imageElements);
+      sumAt = arena.take(channels * 8);
+      errAt = arena.take(channels * 8);
+      outAt = arena.take(channels * size);
+    },
+    fill(b0, count, at) {
+      if (b0 === 0) {
+        arena.f64.fill(0, sumAt / 8, sumAt / 8 + channels);
+        arena.f64.fill(0, errAt / 8, errAt / 8 + channels);
+      }
+      const view = floatView(arena, size);
+      const from = b0 * outElements;
+      const outputs = count * outElements;
+      view.set(dy.subarray(from, from + outputs), dyAt / size);
+      arena.i32.set(argMax.subarray(from, from + outputs), argAt / 4);
+      view.set(pooled.subarray(from, from + outputs), pooledAt / size);
+      const length = count * imageElements;
+      if (!once(dyAt, argAt, outputs, at, markAt, b0 * imageElements, length, pooledAt)) return false;
+      columns(at, length / channels, channels, sumAt, errAt);
+      return true;
+    },
+    finish(biasGrad) {
+      w.finishColumns(sumAt, errAt, channels, outAt, size === 4);
+      biasGrad.set(floatView(arena, size).subarray(outAt / size, outAt / size + channels));
+    },
+  };
 }
