@@ -313,14 +313,19 @@ export function convSpec(k: () => Kernels): void {
           k().conv2dBackpropFilter(x, dz, composedFilter, g);
           expectSameValues(dFilter, composedFilter, 'dFilter');
           expectSameValues(dBias, composedBias, 'dBias');
-          // A NaN in x reaches y: a set must then write y (its gradient needs y's NaN).
-          const withNaN = Type.from(x);
-          withNaN[0] = NaN;
-          const y = new Type(ySize).fill(NaN);
-          expect(k().conv2dBiasReluMaxPool(withNaN, filter, bias, y, new Type(pooledSize), new Int32Array(pooledSize), g, pool)).toBe(true);
-          const expected = new Type(ySize);
-          k().conv2dBiasRelu(withNaN, filter, bias, expected, g);
-          expectSameValues(y, expected, 'y with a NaN');
+          // A NaN in x reaches y: a set must then write y (its gradient needs y's NaN). At the last element, it reaches
+          // the last row and column of y, which the windows leave out when y's size is odd.
+          for (const at of [0, xSize - 1]) {
+            const withNaN = Type.from(x);
+            withNaN[at] = NaN;
+            const y = new Type(ySize).fill(NaN);
+            const written = k().conv2dBiasReluMaxPool(withNaN, filter, bias, y, new Type(pooledSize), new Int32Array(pooledSize), g, pool);
+            const expected = new Type(ySize);
+            k().conv2dBiasRelu(withNaN, filter, bias, expected, g);
+            // (A strided filter may skip that element: then y has no NaN.)
+            if (expected.some((v) => Number.isNaN(v))) expect(written).toBe(true);
+            if (written) expectSameValues(y, expected, 'y with a NaN');
+          }
         });
 
         it(`conv2dBackpropInput: ${name}`, () => {

@@ -64,6 +64,17 @@ function scratchBytes(x: MatMulExports, kind: number): [number, number, number] 
     : [x.MC_F64.value * x.KC_F64.value * 8, x.KC_F64.value * x.NC_F64.value * 8, x.EDGE_F64.value * 8];
 }
 
+/** True when every input element is in some window of the pool (its output then sees every NaN of the input). */
+function windowsCover(g: Conv2dGeometry): boolean {
+  // Windows start at −pad and step by stride over f elements: no gap when stride ≤ f, and the last reaches the end.
+  const axis = (size: number, out: number, f: number, stride: number, dilation: number, pad: number) =>
+    out > 0 && dilation === 1 && stride <= f && pad >= 0 && (out - 1) * stride - pad + f >= size;
+  return (
+    axis(g.inHeight, g.outHeight, g.filterHeight, g.strideHeight, g.dilationHeight, g.padTop) &&
+    axis(g.inWidth, g.outWidth, g.filterWidth, g.strideWidth, g.dilationWidth, g.padLeft)
+  );
+}
+
 /** Pool windows without dilation (the contract's pools): their in-bounds taps are a box, as the assembly walks them. */
 function boxWindows(g: Conv2dGeometry): boolean {
   return g.dilationHeight === 1 && g.dilationWidth === 1;
@@ -193,6 +204,7 @@ export function wasmConv(
     const argAt = arena.take(pooled?.argMax ? images * poolElements * 4 : 0);
     if (!arena.commit()) return false;
     if (pooled) writeGeometry(arena, poolGeo, pooled.g);
+    const covers = pooled !== null && windowsCover(pooled.g);
     writeDirect(arena, d, s);
     floatView(arena, inSize).set(filter.subarray(0, depth * s.n), filterAt / inSize);
     if (bias) floatView(arena, outSize).set(bias.subarray(0, s.n), biasAt / outSize);
@@ -210,8 +222,10 @@ export function wasmConv(
       // The bias and relu while the chunk is in the cache (biasRelu's bits: the sums were rounded to out's type).
       if (bias) epilogue(outAt, biasAt, outAt, count * pixels, s.n);
       if (pooled) {
-        if (!(outSize === 4 ? w.allFiniteF32 : w.allFiniteF64)(outAt, count * pixels * s.n)) return false;
+        const anyNaN = outSize === 4 ? w.anyNaNF32 : w.anyNaNF64;
         (outSize === 4 ? w.maxPoolF32 : w.maxPoolF64)(outAt, pooledAt, argAt, pooled.argMax !== null, poolGeo, count, b0 * pixels * s.n);
+        // A NaN of out reaches the pooled values (the pool propagates it) when the windows cover out; else look at out.
+        if (covers ? anyNaN(pooledAt, count * poolElements) : anyNaN(outAt, count * pixels * s.n)) return false;
         pooled.out.set(floatView(arena, outSize).subarray(pooledAt / outSize, pooledAt / outSize + count * poolElements), b0 * poolElements);
         pooled.argMax?.set(arena.i32.subarray(argAt / 4, argAt / 4 + count * poolElements), b0 * poolElements);
         continue;

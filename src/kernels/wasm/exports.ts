@@ -63,6 +63,9 @@ export interface ConvExports {
   /** 1 (true) when the n values at p are all finite. */
   allFiniteF32(p: number, n: number): number;
   allFiniteF64(p: number, n: number): number;
+  /** 1 when one of the n values at p is NaN. */
+  anyNaNF32(p: number, n: number): number;
+  anyNaNF64(p: number, n: number): number;
 }
 
 /**

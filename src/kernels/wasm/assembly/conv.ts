@@ -1131,6 +1131,37 @@ function allFinite<T>(p: usize, n: i32): bool {
   return s == 0;
 }
 
+/** True when one of the n values at p (T) is NaN (infinities are not). */
+function anyNaN<T>(p: usize, n: i32): bool {
+  let acc = i32x4.splat(0);
+  let i = 0;
+  if (sizeof<T>() == 4) {
+    for (; i + 4 <= n; i += 4) {
+      const v = v128.load(p + (<usize>i << 2));
+      acc = v128.or(acc, f32x4.ne(v, v));
+    }
+  } else {
+    for (; i + 2 <= n; i += 2) {
+      const v = v128.load(p + (<usize>i << 3));
+      acc = v128.or(acc, f64x2.ne(v, v));
+    }
+  }
+  let any = v128.any_true(acc);
+  for (; i < n; i++) {
+    const v = load<T>(p + <usize>i * sizeof<T>());
+    if (v != v) any = true;
+  }
+  return any;
+}
+
+export function anyNaNF32(p: usize, n: i32): bool {
+  return anyNaN<f32>(p, n);
+}
+
+export function anyNaNF64(p: usize, n: i32): bool {
+  return anyNaN<f64>(p, n);
+}
+
 export function allFiniteF32(p: usize, n: i32): bool {
   return allFinite<f32>(p, n);
 }
