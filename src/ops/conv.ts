@@ -72,12 +72,10 @@ function convGradients(dy: Tensor, x: Tensor, filter: Tensor, w: ConvWindow, nee
 }
 
 /**
- * relu(conv2d(x, filter) + bias), bias [outChannels]: a hidden convolution layer with a bias and relu in one kernel
- * call, the bits of biasRelu(conv2d(x, filter), bias) and of its gradients (which come from the output, as
- * biasRelu's). Other dtypes: that composition.
+ * The arguments of a convolution with a bias and relu, checked; `fused`: float data of one dtype and at least one
+ * output channel, which the fused kernels take (other dtypes run the composition).
  */
-export function conv2dBiasRelu(xIn: TensorInput, filterIn: TensorInput, biasIn: TensorInput, options?: Conv2dOptions): Tensor {
-  const op = 'conv2dBiasRelu';
+function biasedConvArguments(op: string, xIn: TensorInput, filterIn: TensorInput, biasIn: TensorInput, options: Conv2dOptions | undefined) {
   const x = nhwc(op, 'x', xIn);
   const filter = toTensor(op, 'filter', filterIn);
   const bias = toTensor(op, 'bias', biasIn);
@@ -86,7 +84,18 @@ export function conv2dBiasRelu(xIn: TensorInput, filterIn: TensorInput, biasIn: 
   sameDType(op, 'filter', filter, x, 'x');
   const channels = filter.shape[3];
   if (bias.rank !== 1 || bias.shape[0] !== channels) throw argError(op, 'bias', `a vector of ${channels} values (the filter's outChannels)`, bias);
-  if (!isFloat(x.dtype) || bias.dtype !== x.dtype || channels === 0) return biasRelu(conv2d(x, filter, options), bias);
+  return { x, filter, bias, o, fused: isFloat(x.dtype) && bias.dtype === x.dtype && channels > 0 };
+}
+
+/**
+ * relu(conv2d(x, filter) + bias), bias [outChannels]: a hidden convolution layer with a bias and relu in one kernel
+ * call, the bits of biasRelu(conv2d(x, filter), bias) and of its gradients (which come from the output, as
+ * biasRelu's). Other dtypes: that composition.
+ */
+export function conv2dBiasRelu(xIn: TensorInput, filterIn: TensorInput, biasIn: TensorInput, options?: Conv2dOptions): Tensor {
+  const op = 'conv2dBiasRelu';
+  const { x, filter, bias, o, fused } = biasedConvArguments(op, xIn, filterIn, biasIn, options);
+  if (!fused) return biasRelu(conv2d(x, filter, options), bias);
   const w = convWindow(op, o);
   const g = geometryFor(op, 'x', x, x.shape, filter.shape, w);
   const out = unfilled(x.dtype, outShape(g));
@@ -112,15 +121,9 @@ export function conv2dBiasReluMaxPool(
   poolOptions: Pool2dOptions,
 ): Tensor {
   const op = 'conv2dBiasReluMaxPool';
-  const x = nhwc(op, 'x', xIn);
-  const filter = toTensor(op, 'filter', filterIn);
-  const bias = toTensor(op, 'bias', biasIn);
-  const o = checkOptions(op, options, CONV_OPTIONS);
-  checkFilter(op, 'filter', filter.shape, filter, x.shape[3], 'x');
-  sameDType(op, 'filter', filter, x, 'x');
+  const { x, filter, bias, o, fused } = biasedConvArguments(op, xIn, filterIn, biasIn, options);
+  if (!fused) return maxPool(conv2dBiasRelu(x, filter, bias, options), poolOptions);
   const channels = filter.shape[3];
-  if (bias.rank !== 1 || bias.shape[0] !== channels) throw argError(op, 'bias', `a vector of ${channels} values (the filter's outChannels)`, bias);
-  if (!isFloat(x.dtype) || bias.dtype !== x.dtype || channels === 0) return maxPool(conv2dBiasRelu(x, filter, bias, options), poolOptions);
   const w = convWindow(op, o);
   const g = geometryFor(op, 'x', x, x.shape, filter.shape, w);
   const yShape = outShape(g);
