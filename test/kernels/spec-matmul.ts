@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { describe, it } from './names.js';
 import type { Kernels } from '../../src/kernels/types.js';
 import { type ArrayType, randomArray } from './helpers.js';
+import { expectSameValues } from './spec-elementwise.js';
 
 interface Case {
   batch: number;
@@ -172,6 +173,32 @@ export function matMulSpec(k: () => Kernels): void {
               else expect(Number.isFinite(v), `C(${i}, ${j}) = ${v}`).toBe(true);
             }
           }
+        });
+      }
+
+      if (Type !== Int32Array) {
+        it("A mostly zero in one depth block (a dense layer's dy · Wᵀ): A·Bᵀ has the bits of A·B with B transposed beforehand; 0·Inf stays NaN", () => {
+          const m = 37,
+            depth = 128,
+            n = 45;
+          const a = randomArray(Type, m * depth, 1, 11);
+          for (let i = 0; i < a.length; i++) if (i % 10 < 7) a[i] = 0;
+          a[5 * depth + 9] = Number.NaN;
+          const b = randomArray(Type, n * depth, 1, 12);
+          const bt = new Type(depth * n);
+          for (let j = 0; j < n; j++) for (let p = 0; p < depth; p++) bt[p * n + j] = b[j * depth + p];
+          const viaTranspose = new Type(m * n).fill(7);
+          const direct = new Type(m * n).fill(7);
+          k().matMul(a, b, viaTranspose, 1, m, depth, n, false, true, 0, 0);
+          k().matMul(a, bt, direct, 1, m, depth, n, false, false, 0, 0);
+          expectSameValues(viaTranspose, direct, 'A·Bᵀ');
+          expect(viaTranspose[5 * n]).toBeNaN();
+          expect(viaTranspose[4 * n]).not.toBeNaN();
+          // An infinity in B where row 0 of A is zero: C(0, 3) is NaN, as the dense product gives.
+          b[3 * depth + 0] = Infinity;
+          k().matMul(a, b, viaTranspose, 1, m, depth, n, false, true, 0, 0);
+          expect(a[0]).toBe(0);
+          expect(viaTranspose[3]).toBeNaN();
         });
       }
     });

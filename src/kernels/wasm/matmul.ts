@@ -1,4 +1,6 @@
+import type { TypedArray } from '../../tensor/dtype.js';
 import type { Kernels } from '../types.js';
+import { density } from './conv-sparse.js';
 import type { Arena } from './arena.js';
 import type { KernelExports, MatMulExports } from './exports.js';
 import type { Job, WorkerPool } from './pool.js';
@@ -36,6 +38,51 @@ export function split(total: number, parts: number, align: number): [number, num
   return out;
 }
 
+/** Below this fraction of nonzero values in A, sparseTimesTransposed runs (dy through relu and dropout: about 0.3). */
+const SPARSE_DENSITY = 0.4;
+
+/**
+ * out = A · Bᵀ (A [m, k], B [n, k]) over A's nonzero values on this thread: each row's nonzero values listed
+ * (compressRows) and their columns of Bᵀ added, 16 float64 columns at a time (rowsTimesBlocks, the sparse convolution
+ * gradient's loop). A dense layer's input gradient dy · Wᵀ, dy through relu and dropout. Float64 sums in k order
+ * from +0 with the zero products left out, which changes no bit of the dense kernel's single K block (k ≤ KC_F64):
+ * x + ±0 is x for every sum that is not −0, and a sum from +0 is never −0. B must be finite (0 · ∞ is NaN). False
+ * (nothing written) when B is not finite or memory cannot grow.
+ */
+function sparseTimesTransposed(
+  w: KernelExports,
+  arena: Arena,
+  kind: number,
+  a: TypedArray,
+  b: TypedArray,
+  out: TypedArray,
+  m: number,
+  k: number,
+  n: number,
+): boolean {
+  const inSize = kind === KIND.F64 ? 8 : 4;
+  arena.reset();
+  const aAt = arena.take(m * k * inSize);
+  const bAt = arena.take(n * k * inSize);
+  const start = arena.take((m + 1) * 4);
+  const index = arena.take(m * k * 4);
+  const value = arena.take(m * k * 8);
+  const packed = arena.take(Math.ceil(n / 16) * 16 * k * 8);
+  const outAt = arena.take(m * n * 8);
+  const edge = arena.take(128);
+  if (!arena.commit()) return false;
+  const view = inSize === 4 ? arena.f32 : arena.f64;
+  view.set(b.subarray(0, n * k), bAt / inSize);
+  if (!(inSize === 4 ? w.allFiniteF32 : w.allFiniteF64)(bAt, n * k)) return false;
+  view.set(a.subarray(0, m * k), aAt / inSize);
+  w.compressRows(kind, aAt, m, k, start, index, value);
+  w.packTransposedBlocks(kind, bAt, n, k, packed);
+  w.rowsTimesBlocks(kind, m, start, index, value, k, packed, n, outAt, edge);
+  // A float64 result copied into a Float32Array rounds once here.
+  out.set(arena.f64.subarray(outAt / 8, outAt / 8 + m * n));
+  return true;
+}
+
 export function wasmMatMul(w: KernelExports, arena: Arena, fallback: Kernels, accumulation: MatMulAccumulation, pool: WorkerPool | null): Kernels['matMul'] {
   return (a, b, out, batch, m, k, n, transposeA, transposeB, aBatchStride, bBatchStride) => {
     const f32 = a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array;
@@ -44,6 +91,10 @@ export function wasmMatMul(w: KernelExports, arena: Arena, fallback: Kernels, ac
       return fallback.matMul(a, b, out, batch, m, k, n, transposeA, transposeB, aBatchStride, bBatchStride);
     }
     const kind = f32 ? (accumulation === 'float32' ? KIND.F32 : KIND.F32Wide) : KIND.F64;
+    const single = pool === null || m * n * k < MIN_PARALLEL_WORK;
+    if (kind !== KIND.F32 && single && batch === 1 && !transposeA && transposeB && k <= w.KC_F64.value && density(a) < SPARSE_DENSITY) {
+      if (sparseTimesTransposed(w, arena, kind, a, b, out, m, k, n)) return;
+    }
     const inSize = f32 ? 4 : 8;
     const outSize = kind === KIND.F32 ? 4 : 8;
     const aLength = (batch - 1) * aBatchStride + m * k;
