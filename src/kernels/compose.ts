@@ -1,4 +1,5 @@
 import type { TypedArray } from '../tensor/dtype.js';
+import { reluStep } from './ts/elementwise.js';
 import type { Kernels } from './types.js';
 
 // The fused kernels as the calls they stand for, on a set's own kernels: for the sets that have no fused version
@@ -26,9 +27,7 @@ export function composedMaxPoolBackpropReluPooled(k: Parts): Kernels['maxPoolBac
     // reluGrad at the maxima, whose y values are the pooled ones (a second time at one element changes no bit).
     for (let o = 0; o < argMax.length; o++) {
       const i = argMax[o];
-      if (i < 0) continue;
-      const p = pooled[o];
-      dx[i] = dx[i] * (p > 0 ? 1 : p !== p ? p : 0);
+      if (i >= 0) dx[i] = dx[i] * reluStep(pooled[o]);
     }
     columnSums(k, dx, g.inChannels, biasGrad);
   };

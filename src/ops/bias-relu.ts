@@ -25,7 +25,7 @@ export function biasRelu(xIn: TensorInput, biasIn: TensorInput): Tensor {
   if (!isFloat(x.dtype) || bias.dtype !== x.dtype) return relu(add(x, bias));
   const out = unfilled(x.dtype, x.shape);
   kernels().biasRelu(x.values, bias.values, out.values);
-  reluOutputs.add(out);
+  markBiasReluOutput(out);
   return record(out, op, [x, bias], (dy) => biasReluGradients(dy, out, bias.shape, true));
 }
 

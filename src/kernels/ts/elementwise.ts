@@ -96,9 +96,12 @@ export function biasRelu(x: TypedArray, bias: TypedArray, out: TypedArray): void
   }
 }
 
+/** relu's step of one value: 1 where it is > 0, NaN where it is NaN, else 0. */
+export const reluStep = UNARY.step;
+
 /** dy · step(y): 1 where y > 0, NaN where y is NaN, else 0. */
 export function reluGrad(dy: TypedArray, y: TypedArray, out: TypedArray): void {
-  const step = UNARY.step;
+  const step = reluStep;
   for (let i = 0; i < dy.length; i++) out[i] = dy[i] * step(y[i]);
 }
 

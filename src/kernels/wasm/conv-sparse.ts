@@ -8,6 +8,7 @@ import {
   F32_WIDE,
   F64,
   GEOMETRY_BYTES,
+  type DirectShape,
   eachFilterGradientChunk,
   floatView,
   forwardShape,
@@ -96,6 +97,11 @@ export function sparseInputGradient(
   return true;
 }
 
+/** Whether sparseFilterGradient takes these windows: a filter row's run of taps is a whole number of its blocks. */
+export function sparseFilterFits(s: DirectShape, kind: number): boolean {
+  return (s.dw === 1 ? s.fw * s.c : s.c) % (kind === F32 ? 32 : 16) === 0;
+}
+
 /**
  * dFilter summed, output channel by channel, over the pixels where dy is nonzero. False when it does not apply (a
  * filter row's run of taps is not a whole number of the assembly's blocks), when x is not finite (0 · Infinity must
@@ -113,7 +119,7 @@ export function sparseFilterGradient(
 ): boolean {
   const s = forwardShape(g);
   const block = kind === F32 ? 32 : 16;
-  if ((s.dw === 1 ? s.fw * s.c : s.c) % block !== 0) return false;
+  if (!sparseFilterFits(s, kind)) return false;
   const inSize = kind === F64 ? 8 : 4;
   const wideSize = kind === F32 ? 4 : 8;
   const depth = s.fh * s.fw * s.c;

@@ -25,7 +25,7 @@ import {
 } from './conv-layout.js';
 import { composedMaxPoolReluFilterGradient } from '../compose.js';
 import { pooledReluSource } from './max-pool-relu.js';
-import { SPARSE_FILTER_DENSITY, SPARSE_INPUT_DENSITY, density, sparseFilterGradient, sparseInputGradient } from './conv-sparse.js';
+import { SPARSE_FILTER_DENSITY, SPARSE_INPUT_DENSITY, density, sparseFilterFits, sparseFilterGradient, sparseInputGradient } from './conv-sparse.js';
 import type { ConvExports, KernelExports, MatMulExports } from './exports.js';
 import { type MatMulAccumulation, TILE_ROWS, split } from './matmul.js';
 import { type Job, KINDS, type WorkerPool } from './pool.js';
@@ -75,6 +75,16 @@ function windowsCover(g: Conv2dGeometry): boolean {
   );
 }
 
+/** The multiply-adds of a convolution (and of each of its gradients). */
+function convWork(g: Conv2dGeometry): number {
+  return g.batch * g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels * g.outChannels;
+}
+
+/** Whether `pool` pools the output of the convolution `g`: the same batch, size and channels. */
+function poolsOutput(g: Conv2dGeometry, pool: Conv2dGeometry): boolean {
+  return pool.batch === g.batch && pool.inChannels === g.outChannels && pool.inHeight === g.outHeight && pool.inWidth === g.outWidth;
+}
+
 /** Pool windows without dilation (the contract's pools): their in-bounds taps are a box, as the assembly walks them. */
 function boxWindows(g: Conv2dGeometry): boolean {
   return g.dilationHeight === 1 && g.dilationWidth === 1;
@@ -115,7 +125,7 @@ export function wasmConv(
    */
   function place(kind: number, work: number, threadsOnly: boolean, lay: (mem: Arena, parts: number) => void): Place | null {
     const candidates: [Exports, Arena, WorkerPool | null][] = [];
-    if (pool !== null && work >= MIN_PARALLEL_WORK) candidates.push([pool.exports, pool.arena, pool]);
+    if (pool !== null && !onThisThread(work)) candidates.push([pool.exports, pool.arena, pool]);
     if (!threadsOnly) candidates.push([w, arena, null]);
     for (const [x, mem, threads] of candidates) {
       const parts = threads ? threads.workers + 1 : 1;
@@ -127,6 +137,11 @@ export function wasmConv(
       if (mem.commit()) return { x, mem, pool: threads, parts, scratch };
     }
     return null;
+  }
+
+  /** Whether a call of this many multiply-adds runs on this thread (bigger ones go to the worker pool, if any). */
+  function onThisThread(work: number): boolean {
+    return pool === null || work < MIN_PARALLEL_WORK;
   }
 
   /** Runs one product job per part (job t on part t's scratch): on this thread, or spread over the pool. */
@@ -421,12 +436,19 @@ export function wasmConv(
     conv2dBiasReluMaxPool(x, filter, bias, y, pooled, argMax, g, poolG) {
       // On this thread, the direct loop pools each chunk of y in the module's memory; elsewhere, the two calls.
       const kind = kindOf(x, filter, bias, y, pooled);
-      const single = pool === null || g.batch * g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels * g.outChannels < MIN_PARALLEL_WORK;
+      const single = onThisThread(convWork(g));
       const padded = readsPadding(g) && !allFinite(filter);
-      const poolable =
-        boxWindows(poolG) && poolG.batch === g.batch && poolG.inChannels === g.outChannels && poolG.inHeight === g.outHeight && poolG.inWidth === g.outWidth;
       const fits = pooled.length === g.batch * poolG.outHeight * poolG.outWidth * g.outChannels && (argMax === null || argMax.length === pooled.length);
-      if (kind !== null && single && !padded && poolable && fits && y.length > 0 && g.filterHeight * g.filterWidth * g.inChannels > 0) {
+      if (
+        kind !== null &&
+        single &&
+        !padded &&
+        boxWindows(poolG) &&
+        poolsOutput(g, poolG) &&
+        fits &&
+        y.length > 0 &&
+        g.filterHeight * g.filterWidth * g.inChannels > 0
+      ) {
         if (directForward(kind, g, x, filter, bias, y, { out: pooled, argMax, g: poolG })) return false;
       }
       forward(x, filter, bias, y, g);
@@ -442,14 +464,10 @@ export function wasmConv(
       // dz made chunk by chunk where the direct filter gradient reads it: where that is the loop conv2dBackpropFilter
       // would run (this thread; no sparse loop for these taps), the pool's windows over the convolution's output.
       const kind = kindOf(x, dy, pooled, dz, dFilter, biasGrad);
-      const s = forwardShape(g);
-      const single = pool === null || g.batch * g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels * g.outChannels < MIN_PARALLEL_WORK;
-      const sparse = (s.dw === 1 ? s.fw * s.c : s.c) % (kind === F32 ? 32 : 16) === 0;
+      const single = onThisThread(convWork(g));
+      const sparse = kind !== null && sparseFilterFits(forwardShape(g), kind);
       const fits =
-        poolG.batch === g.batch &&
-        poolG.inChannels === g.outChannels &&
-        poolG.inHeight === g.outHeight &&
-        poolG.inWidth === g.outWidth &&
+        poolsOutput(g, poolG) &&
         dz.length === g.batch * g.outHeight * g.outWidth * g.outChannels &&
         dy.length === g.batch * poolG.outHeight * poolG.outWidth * g.outChannels &&
         argMax.length === dy.length &&
@@ -474,7 +492,7 @@ export function wasmConv(
         return;
       }
       const work = g.batch * pixels * kd * n;
-      if (!(pool !== null && work >= MIN_PARALLEL_WORK)) {
+      if (onThisThread(work)) {
         if (density(dy) < SPARSE_INPUT_DENSITY && allFinite(filter) && sparseInputGradient(w, arena, kind, g, dy, filter, dx)) return;
         if (directInputGradient(kind, g, dy, filter, dx)) return;
       }
@@ -557,8 +575,7 @@ export function wasmConv(
         images = 0,
         rows = 0;
       const work = g.batch * pixels * kd * n;
-      if (!(pool !== null && work >= MIN_PARALLEL_WORK) && density(dy) < SPARSE_FILTER_DENSITY && sparseFilterGradient(w, arena, kind, g, x, dy, dFilter))
-        return;
+      if (onThisThread(work) && density(dy) < SPARSE_FILTER_DENSITY && sparseFilterGradient(w, arena, kind, g, x, dy, dFilter)) return;
       const partial: number[] = [];
       const p = place(kind, work, true, (mem, parts) => {
         rows = chunkRows(parts, (kd + n) * inSize, g.batch * pixels);

@@ -69,50 +69,18 @@ function throughRelu(
   const size = type === 'F32' ? 4 : 8;
   const stepElements = atMaxima ? outElements : imageElements;
   const images = Math.max(1, Math.min(g.batch, Math.floor(CHUNK_IMAGE_BYTES / (imageElements * 8 + stepElements * size))));
+  const chunks = reluPoolChunks(w, arena, dy, argMax, step, atMaxima, g, true);
   arena.reset();
-  const dyAt = arena.take(images * outElements * size);
-  const argAt = arena.take(images * outElements * 4);
-  const stepAt = arena.take(images * stepElements * size);
+  chunks.reserve(images);
   const accAt = arena.take(images * imageElements * 8);
-  const markAt = arena.take(images * imageElements);
-  const sumAt = arena.take(channels * 8);
-  const errAt = arena.take(channels * 8);
-  const outAt = arena.take(channels * size);
   if (!arena.commit()) return false;
-  arena.f64.fill(0, sumAt / 8, sumAt / 8 + channels);
-  arena.f64.fill(0, errAt / 8, errAt / 8 + channels);
   const view = floatView(arena, size);
-  const once = type === 'F32' ? w.maxPoolScatterOnceF32 : w.maxPoolScatterOnceF64;
-  const scatter = type === 'F32' ? w.maxPoolBackpropF32 : w.maxPoolBackpropF64;
-  const relu = type === 'F32' ? w.reluGradF32 : w.reluGradF64;
-  const mask = type === 'F32' ? w.maskAtMaximaF32 : w.maskAtMaximaF64;
-  const columns = type === 'F32' ? w.sumColumnsF32 : w.sumColumnsF64;
   for (let b0 = 0; b0 < g.batch; b0 += images) {
     const count = Math.min(images, g.batch - b0);
-    const length = count * imageElements;
-    const lo = b0 * imageElements;
-    const outputs = count * outElements;
-    view.set(dy.subarray(b0 * outElements, b0 * outElements + outputs), dyAt / size);
-    arena.i32.set(argMax.subarray(b0 * outElements, b0 * outElements + outputs), argAt / 4);
-    const from = b0 * stepElements;
-    view.set(step.subarray(from, from + count * stepElements), stepAt / size);
-    // The chunk's gradient at accAt, in dx's type: scattered once per element (relu's step taken there too, from the
-    // pooled values), else summed in float64 and rounded, then the step.
-    if (once(dyAt, argAt, outputs, accAt, markAt, lo, length, atMaxima ? stepAt : 0)) {
-      if (!atMaxima) relu(accAt, stepAt, accAt, length);
-    } else {
-      arena.f64.fill(0, accAt / 8, accAt / 8 + length);
-      // An index outside these images: the reference's meaning, through the composition.
-      if (!scatter(dyAt, argAt, outputs, accAt, lo, length)) return false;
-      if (size === 4) w.demoteF64(accAt, length);
-      if (atMaxima) mask(accAt, argAt, stepAt, outputs, lo);
-      else relu(accAt, stepAt, accAt, length);
-    }
-    columns(accAt, length / channels, channels, sumAt, errAt);
-    dx.set(view.subarray(accAt / size, accAt / size + length), lo);
+    if (!chunks.fill(b0, count, accAt)) return false;
+    dx.set(view.subarray(accAt / size, accAt / size + count * imageElements), b0 * imageElements);
   }
-  w.finishColumns(sumAt, errAt, channels, outAt, size === 4);
-  biasGrad.set(view.subarray(outAt / size, outAt / size + channels));
+  chunks.finish(biasGrad);
   return true;
 }
 
@@ -130,24 +98,48 @@ export function pooledReluSource(
   pooled: TypedArray,
   g: Conv2dGeometry,
 ): DySource & { finish(biasGrad: TypedArray): void } {
+  return reluPoolChunks(w, arena, dy, argMax, pooled, true, g, false);
+}
+
+/**
+ * A chunk of images at a time, the pool's gradient taken through the relu at `at` in the module's memory (dy's type):
+ * dy and its argMax scattered (one value per element written as it is, with relu's step from the pooled values when
+ * atMaxima; else, where `wide` gives `at` 8 bytes an element, summed in float64 and rounded, then the step from y or
+ * from the pooled values), its rows added into the bias's compensated column sums (reduce's loop, the same order).
+ * fill is false at an index outside the chunk, or at a second value for one element without `wide`.
+ */
+function reluPoolChunks(
+  w: KernelExports,
+  arena: Arena,
+  dy: TypedArray,
+  argMax: Int32Array,
+  step: TypedArray,
+  atMaxima: boolean,
+  g: Conv2dGeometry,
+  wide: boolean,
+): DySource & { finish(biasGrad: TypedArray): void } {
   const size = dy instanceof Float32Array ? 4 : 8;
   const channels = g.inChannels;
   const imageElements = g.inHeight * g.inWidth * channels;
   const outElements = g.outHeight * g.outWidth * channels;
+  const stepElements = atMaxima ? outElements : imageElements;
   let dyAt = 0,
     argAt = 0,
-    pooledAt = 0,
+    stepAt = 0,
     markAt = 0,
     sumAt = 0,
     errAt = 0,
     outAt = 0;
   const once = size === 4 ? w.maxPoolScatterOnceF32 : w.maxPoolScatterOnceF64;
+  const scatter = size === 4 ? w.maxPoolBackpropF32 : w.maxPoolBackpropF64;
+  const relu = size === 4 ? w.reluGradF32 : w.reluGradF64;
+  const mask = size === 4 ? w.maskAtMaximaF32 : w.maskAtMaximaF64;
   const columns = size === 4 ? w.sumColumnsF32 : w.sumColumnsF64;
   return {
     reserve(images) {
       dyAt = arena.take(images * outElements * size);
       argAt = arena.take(images * outElements * 4);
-      pooledAt = arena.take(images * outElements * size);
+      stepAt = arena.take(images * stepElements * size);
       markAt = arena.take(images * imageElements);
       sumAt = arena.take(channels * 8);
       errAt = arena.take(channels * 8);
@@ -161,11 +153,22 @@ export function pooledReluSource(
       const view = floatView(arena, size);
       const from = b0 * outElements;
       const outputs = count * outElements;
+      const length = count * imageElements;
+      const lo = b0 * imageElements;
       view.set(dy.subarray(from, from + outputs), dyAt / size);
       arena.i32.set(argMax.subarray(from, from + outputs), argAt / 4);
-      view.set(pooled.subarray(from, from + outputs), pooledAt / size);
-      const length = count * imageElements;
-      if (!once(dyAt, argAt, outputs, at, markAt, b0 * imageElements, length, pooledAt)) return false;
+      view.set(step.subarray(b0 * stepElements, (b0 + count) * stepElements), stepAt / size);
+      if (once(dyAt, argAt, outputs, at, markAt, lo, length, atMaxima ? stepAt : 0)) {
+        if (!atMaxima) relu(at, stepAt, at, length);
+      } else {
+        if (!wide) return false;
+        arena.f64.fill(0, at / 8, at / 8 + length);
+        // An index outside these images: the reference's meaning, through the composition.
+        if (!scatter(dyAt, argAt, outputs, at, lo, length)) return false;
+        if (size === 4) w.demoteF64(at, length);
+        if (atMaxima) mask(at, argAt, stepAt, outputs, lo);
+        else relu(at, stepAt, at, length);
+      }
       columns(at, length / channels, channels, sumAt, errAt);
       return true;
     },

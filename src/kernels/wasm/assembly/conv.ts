@@ -10,6 +10,7 @@
  * an image batch (x, dx) is the first image of the chunk; rows count output pixels from that image on.
  * The pools are direct loops (vectorised over channels); their float32 sums are float64, rounded once.
  */
+import { stepOf } from './elementwise';
 import { loadF32Pair, madd32, madd64, storeF32Pair } from './lanes';
 
 // Indices into the geometry block.
@@ -311,12 +312,6 @@ function maxPoolScatterOnce<T>(dy: usize, argMax: usize, n: i32, out: usize, mar
     store<T>(out + <usize>j * size, pooled != 0 ? v * stepOf<T>(load<T>(pooled + <usize>o * size)) : v);
   }
   return true;
-}
-
-/** relu's step (1 above zero, NaN for NaN, else 0), by selects: a relu output's maxima are positive or zero about evenly. */
-// @ts-ignore: decorator
-@inline function stepOf<T>(p: T): T {
-  return select<T>(<T>1, select<T>(p, <T>0, p != p), p > 0);
 }
 
 /**

@@ -127,7 +127,8 @@ export function binaryF64(op: i32, a: usize, b: usize, out: usize, rows: i32, c:
   return v > 0 ? v : v != v ? v : <T>0;
 }
 
-@inline function stepOf<T>(v: T): T {
+/** relu's step of one value: 1 above zero, NaN for NaN, else 0 (the pool gradients' relu in conv.ts too). */
+@inline export function stepOf<T>(v: T): T {
   return v > 0 ? <T>1 : v != v ? v : <T>0;
 }
 
