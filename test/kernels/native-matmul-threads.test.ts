@@ -79,3 +79,44 @@ describe.runIf(addon !== null)('native matMul: a single row gives the bits of th
     });
   }
 });
+
+// A row-major A whose rows are mostly zero times a row-major B takes the row-sparse path (matmul.cc's
+// sparseRowsGemm); the same B stored transposed takes the packed path. Both must give the same bits.
+describe.runIf(addon !== null)('native matMul: the row-sparse path gives the packed path’s bits', () => {
+  const cases: [string, 'f32' | 'f64', number, number, number][] = [
+    ['images’ shape: 4 depth blocks, an odd row count', 'f32', 257, 784, 128],
+    ['chunks of 8 and 1 vectors, float64', 'f64', 64, 600, 72],
+    ['chunks of 8 and 1 vectors, float32', 'f32', 40, 300, 144],
+    ['one shallow block', 'f32', 9, 40, 256],
+  ];
+  const transpose = <A extends Float32Array | Float64Array>(b: A, k: number, n: number): A => {
+    const t = b.slice() as A;
+    for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) t[j * k + p] = b[p * n + j]!;
+    return t;
+  };
+  for (const [name, type, m, k, n] of cases) {
+    for (const special of [false, true]) {
+      it(`${name}${special ? ', with NaN in A, −0 in A and Inf in B' : ''}`, () => {
+        const Type = type === 'f32' ? Float32Array : Float64Array;
+        const a = randomArray(Type, m * k, 1, m * 3 + k);
+        const b = randomArray(Type, k * n, 1, n + 7);
+        // Half of each row zero, in runs and singly, and some rows nearly empty.
+        for (let i = 0; i < a.length; i++) if ((i * 7) % 11 < 5 || (i >> 6) % 5 === 0 || Math.floor(i / k) % 9 === 4) a[i] = i % 3 ? 0 : -0;
+        if (special) {
+          a[3 * k + 5] = NaN;
+          a[(m - 1) * k + k - 1] = -0;
+          b[(k - 3) * n + n - 2] = Infinity; // a block of B not finite: no zero skipped there
+          b[10 * n + 1] = -Infinity;
+        }
+        for (const float32Sums of type === 'f32' ? [false, true] : [false]) {
+          const sparse = new Type(m * n);
+          const packed = new Type(m * n);
+          addon!.matMul(a, b, sparse, 1, m, k, n, false, false, 0, 0, float32Sums, 1);
+          addon!.matMul(a, transpose(b, k, n), packed, 1, m, k, n, false, true, 0, 0, float32Sums, 1);
+          expectSameValues(sparse, packed, `row-sparse vs packed, float32Sums ${float32Sums}`);
+          if (special) expect(Number.isNaN(sparse[3 * n])).toBe(true);
+        }
+      });
+    }
+  }
+});
