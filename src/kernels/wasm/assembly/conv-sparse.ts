@@ -147,31 +147,27 @@ function rowsTimesBlocksOf<T>(rows: i32, start: usize, index: usize, value: usiz
     const b = packed + <usize>(j0 / block) * <usize>n * blockBytes;
     const cols = min(block, kd - j0);
     for (let r = 0; r < rows; r++) {
-      let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
-      let a4 = f64x2.splat(0), a5 = f64x2.splat(0), a6 = f64x2.splat(0), a7 = f64x2.splat(0);
+      const e0 = load<i32>(start + (<usize>r << 2));
       const e1 = load<i32>(start + (<usize>(r + 1) << 2));
-      for (let e = load<i32>(start + (<usize>r << 2)); e < e1; e++) {
-        const w = b + <usize>load<i32>(index + (<usize>e << 2)) * blockBytes;
-        const v = splat<T>(value + <usize>e * size);
-        a0 = madd<T>(v, v128.load(w), a0);
-        a1 = madd<T>(v, v128.load(w, 16), a1);
-        a2 = madd<T>(v, v128.load(w, 32), a2);
-        a3 = madd<T>(v, v128.load(w, 48), a3);
-        a4 = madd<T>(v, v128.load(w, 64), a4);
-        a5 = madd<T>(v, v128.load(w, 80), a5);
-        a6 = madd<T>(v, v128.load(w, 96), a6);
-        a7 = madd<T>(v, v128.load(w, 112), a7);
-      }
       const full = cols == block;
       const t = full ? dp + <usize>r * ld + <usize>j0 * size : edge;
-      v128.store(t, a0);
-      v128.store(t, a1, 16);
-      v128.store(t, a2, 32);
-      v128.store(t, a3, 48);
-      v128.store(t, a4, 64);
-      v128.store(t, a5, 80);
-      v128.store(t, a6, 96);
-      v128.store(t, a7, 112);
+      // Half a block (4 vectors) per pass over the row's entries: with 8 accumulators V8 keeps one of them, and a
+      // loaded vector, on the stack, and that sum's chain through memory bounds the loop.
+      for (let h: usize = 0; h < blockBytes; h += 64) {
+        let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+        for (let e = e0; e < e1; e++) {
+          const w = b + <usize>load<i32>(index + (<usize>e << 2)) * blockBytes + h;
+          const v = splat<T>(value + <usize>e * size);
+          a0 = madd<T>(v, v128.load(w), a0);
+          a1 = madd<T>(v, v128.load(w, 16), a1);
+          a2 = madd<T>(v, v128.load(w, 32), a2);
+          a3 = madd<T>(v, v128.load(w, 48), a3);
+        }
+        v128.store(t + h, a0);
+        v128.store(t + h, a1, 16);
+        v128.store(t + h, a2, 32);
+        v128.store(t + h, a3, 48);
+      }
       if (!full) memory.copy(dp + <usize>r * ld + <usize>j0 * size, edge, <usize>cols * size);
     }
   }
@@ -199,28 +195,22 @@ function columnsTimesTapsOf<T>(src: usize, taps: usize, depth: i32, n: i32, star
       const e0 = load<i32>(start + (<usize>k << 2)), e1 = load<i32>(start + (<usize>(k + 1) << 2));
       if (e0 == e1) continue;
       const a = accT + (<usize>k * <usize>depth + <usize>t0) * size;
-      let a0 = v128.load(a), a1 = v128.load(a, 16), a2 = v128.load(a, 32), a3 = v128.load(a, 48);
-      let a4 = v128.load(a, 64), a5 = v128.load(a, 80), a6 = v128.load(a, 96), a7 = v128.load(a, 112);
-      for (let e = e0; e < e1; e++) {
-        const x = offset + <usize>load<u32>(tag + (<usize>e << 2));
-        const v = splat<T>(value + <usize>e * size);
-        a0 = madd<T>(v, v128.load(x), a0);
-        a1 = madd<T>(v, v128.load(x, 16), a1);
-        a2 = madd<T>(v, v128.load(x, 32), a2);
-        a3 = madd<T>(v, v128.load(x, 48), a3);
-        a4 = madd<T>(v, v128.load(x, 64), a4);
-        a5 = madd<T>(v, v128.load(x, 80), a5);
-        a6 = madd<T>(v, v128.load(x, 96), a6);
-        a7 = madd<T>(v, v128.load(x, 112), a7);
+      // Half a block per pass over the entries, as in rowsTimesBlocksOf (8 accumulators spill in V8).
+      for (let h: usize = 0; h < 128; h += 64) {
+        let a0 = v128.load(a + h), a1 = v128.load(a + h, 16), a2 = v128.load(a + h, 32), a3 = v128.load(a + h, 48);
+        for (let e = e0; e < e1; e++) {
+          const x = offset + <usize>load<u32>(tag + (<usize>e << 2)) + h;
+          const v = splat<T>(value + <usize>e * size);
+          a0 = madd<T>(v, v128.load(x), a0);
+          a1 = madd<T>(v, v128.load(x, 16), a1);
+          a2 = madd<T>(v, v128.load(x, 32), a2);
+          a3 = madd<T>(v, v128.load(x, 48), a3);
+        }
+        v128.store(a + h, a0);
+        v128.store(a + h, a1, 16);
+        v128.store(a + h, a2, 32);
+        v128.store(a + h, a3, 48);
       }
-      v128.store(a, a0);
-      v128.store(a, a1, 16);
-      v128.store(a, a2, 32);
-      v128.store(a, a3, 48);
-      v128.store(a, a4, 64);
-      v128.store(a, a5, 80);
-      v128.store(a, a6, 96);
-      v128.store(a, a7, 112);
     }
   }
 }
