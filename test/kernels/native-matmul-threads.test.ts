@@ -12,6 +12,8 @@ describe.runIf(addon !== null)('native matMul: 1 and 2 threads give the same bit
     ['rows split, the 8-row tile for 10 columns, sparse A', 'f32', 1000, 300, 10, false, false],
     ['rows split, Aᵀ, sparse A', 'f32', 300, 600, 200, true, false],
     ['columns split, sparse A, float64', 'f64', 40, 300, 500, false, true],
+    ['rows split, the row-sparse path (row-major A and B)', 'f32', 600, 700, 128, false, false],
+    ['columns split, the row-sparse path', 'f32', 64, 300, 256, false, false],
   ];
   for (const [name, type, m, k, n, ta, tb] of cases) {
     it(name, () => {
