@@ -10,7 +10,7 @@ import { concat } from '../concat-bytes.js';
 import { LIMITS } from '../container.js';
 import { show } from '../errors.js';
 import { TfjsChecker } from './errors.js';
-import { KERAS_WEIGHT_NAMES, readLayer, type LayerContext } from './keras-layers.js';
+import { isFloat32OrUnset, KERAS_WEIGHT_NAMES, readLayer, type LayerContext } from './keras-layers.js';
 import { planWeights, readWeight, type PlannedWeight } from './weights.js';
 
 /**
@@ -131,20 +131,42 @@ interface KerasTopology {
   outputLayer?: string;
 }
 
+/** Fields of a model's topology: Keras 2's `to_json`, plus Keras 3's serialization wrapper (module, registered_name, ...). */
+const TOPOLOGY_FIELDS = ['class_name', 'config', 'keras_version', 'backend', 'module', 'registered_name', 'build_config', 'compile_config'];
+/** Fields of a layer entry; Keras 3 adds module, registered_name and build_config (the input shape the layer was built on). */
+const LAYER_ENTRY_FIELDS = ['class_name', 'config', 'name', 'inbound_nodes', 'module', 'registered_name', 'build_config'];
+
 function readModelTopology(check: TfjsChecker, v: unknown): KerasTopology {
-  const t = check.object('modelTopology', v, ['class_name', 'config', 'keras_version', 'backend'], ['class_name', 'config']);
-  // 'Functional' is Keras 2.4+'s name for a functional model.
-  const kind = check.oneOf('modelTopology.class_name', t.class_name, ['Sequential', 'Model', 'Functional'] as const);
+  let t = check.object('modelTopology', v, [...TOPOLOGY_FIELDS, 'model_config', 'training_config']);
+  let base = 'modelTopology';
   const version = t.keras_version === undefined ? '' : check.string('modelTopology.keras_version', t.keras_version);
+  // tensorflowjs_converter's files from a Keras model (.h5 or .keras): the model's own topology under model_config,
+  // beside its training config (loss, optimizer: nothing that changes what the model computes).
+  if (t.model_config !== undefined) {
+    if (t.class_name !== undefined || t.config !== undefined) check.fail('modelTopology has both model_config and its own class_name / config');
+    base = 'modelTopology.model_config';
+    t = check.object(base, t.model_config, TOPOLOGY_FIELDS, ['class_name', 'config']);
+  } else {
+    check.object('modelTopology', t, [...TOPOLOGY_FIELDS, 'training_config'], ['class_name', 'config']);
+  }
+  // 'Functional' is Keras 2.4+'s (and Keras 3's) name for a functional model.
+  const kind = check.oneOf(`${base}.class_name`, t.class_name, ['Sequential', 'Model', 'Functional'] as const);
   const tfjsProducer = version.startsWith('tfjs-layers');
   // Old Keras wrote a Sequential's config as the bare list of layers.
   const rawConfig = Array.isArray(t.config) ? { layers: t.config } : t.config;
-  const c = check.object('modelTopology.config', rawConfig, ['name', 'layers', 'input_layers', 'output_layers'], ['layers']);
-  const name = c.name === undefined ? 'tfjs' : check.string('modelTopology.config.name', c.name, 128);
-  const list = check.array('modelTopology.config.layers', c.layers, LIMITS.layers);
+  // Keras 3 adds the model's trainable flag (each layer keeps its own), its dtype policy, and a Sequential's build shape.
+  const c = check.object(
+    `${base}.config`,
+    rawConfig,
+    ['name', 'layers', 'input_layers', 'output_layers', 'trainable', 'dtype', 'build_input_shape'],
+    ['layers'],
+  );
+  if (!isFloat32OrUnset(c.dtype)) check.expect(`${base}.config.dtype`, "the dtype 'float32' (TF.js computes in float32)", c.dtype);
+  const name = c.name === undefined ? 'tfjs' : check.string(`${base}.config.name`, c.name, 128);
+  const list = check.array(`${base}.config.layers`, c.layers, LIMITS.layers);
   const layers = list.map((item, i): KerasLayer => {
-    const path = `modelTopology.config.layers[${i}]`;
-    const l = check.object(path, item, ['class_name', 'config', 'name', 'inbound_nodes'], ['class_name', 'config']);
+    const path = `${base}.config.layers[${i}]`;
+    const l = check.object(path, item, LAYER_ENTRY_FIELDS, ['class_name', 'config']);
     const className = check.string(`${path}.class_name`, l.class_name, 128);
     const config = check.object(`${path}.config`, l.config);
     const layerName = check.string(`${path}.config.name`, config.name ?? l.name, 128);
@@ -152,30 +174,59 @@ function readModelTopology(check: TfjsChecker, v: unknown): KerasTopology {
     if (kind !== 'Sequential') {
       const nodes = check.array(`${path}.inbound_nodes`, l.inbound_nodes, 2);
       if (nodes.length > 1) check.fail(`layer '${layerName}' is applied ${nodes.length} times (shared layers are not supported)`);
-      inbound =
-        nodes.length === 0
-          ? []
-          : check.array(`${path}.inbound_nodes[0]`, nodes[0], 32).map((ref, j) => {
-              const r = check.array(`${path}.inbound_nodes[0][${j}]`, ref, 4);
-              const from = check.string(`${path}.inbound_nodes[0][${j}][0]`, r[0], 128);
-              if (r[1] !== 0 || r[2] !== 0)
-                check.fail(`layer '${layerName}' takes output ${show(r.slice(1, 3))} of '${from}'; only single-output layers applied once are supported`);
-              return from;
-            });
+      inbound = nodes.length === 0 ? [] : readInboundNode(check, `${path}.inbound_nodes[0]`, layerName, nodes[0]);
     }
     return { name: layerName, className, config, path, inbound };
   });
   const topology: KerasTopology = { kind: kind === 'Sequential' ? 'Sequential' : 'Model', name, tfjsProducer, layers };
   if (topology.kind === 'Model') {
     const single = (key: 'input_layers' | 'output_layers') => {
-      const refs = check.array(`modelTopology.config.${key}`, c[key], 64);
-      if (refs.length !== 1) check.fail(`modelTopology.config.${key} lists ${refs.length} tensors; importTfjs reads models with one input and one output`);
-      return check.string(`modelTopology.config.${key}[0][0]`, check.array(`modelTopology.config.${key}[0]`, refs[0], 3)[0], 128);
+      const path = `${base}.config.${key}`;
+      const refs = check.array(path, c[key], 64);
+      // Keras 3 writes a lone input or output as one [layer, node, tensor] reference, not a list of them.
+      const list = typeof refs[0] === 'string' ? [refs] : refs;
+      if (list.length !== 1) check.fail(`${path} lists ${list.length} tensors; importTfjs reads models with one input and one output`);
+      const at = list === refs ? `${path}[0]` : path;
+      return check.string(`${at}[0]`, check.array(at, list[0], 3)[0], 128);
     };
     topology.inputLayer = single('input_layers');
     topology.outputLayer = single('output_layers');
   }
   return topology;
+}
+
+/**
+ * The layers whose outputs a functional layer takes, from its inbound node: Keras 2's list of
+ * [layer, node, tensor, kwargs] references, or Keras 3's call record {args, kwargs}, whose one positional argument is
+ * a __keras_tensor__ (its keras_history is [layer, node, tensor]) or a list of them (a merge layer such as Add).
+ */
+function readInboundNode(check: TfjsChecker, path: string, layerName: string, node: unknown): string[] {
+  const reference = (at: string, history: unknown): string => {
+    const r = check.array(at, history, 4);
+    const from = check.string(`${at}[0]`, r[0], 128);
+    if (r[1] !== 0 || r[2] !== 0)
+      check.fail(`layer '${layerName}' takes output ${show(r.slice(1, 3))} of '${from}'; only single-output layers applied once are supported`);
+    return from;
+  };
+  if (Array.isArray(node)) return check.array(path, node, 32).map((ref, j) => reference(`${path}[${j}]`, ref));
+  const call = check.object(path, node, ['args', 'kwargs'], ['args']);
+  if (call.kwargs !== undefined) {
+    const keys = Object.keys(check.object(`${path}.kwargs`, call.kwargs));
+    if (keys.length > 0)
+      check.fail(`layer '${layerName}' is called with the keyword arguments ${keys.join(', ')}; logitkit reads layers called on their inputs alone`);
+  }
+  const args = check.array(`${path}.args`, call.args, 32);
+  if (args.length !== 1)
+    check.fail(`layer '${layerName}' is called with ${args.length} positional arguments; logitkit reads layers called on their inputs alone`);
+  const tensors = Array.isArray(args[0])
+    ? check.array(`${path}.args[0]`, args[0], 32).map((x, j) => [`${path}.args[0][${j}]`, x] as const)
+    : [[`${path}.args[0]`, args[0]] as const];
+  return tensors.map(([at, x]) => {
+    const tensor = check.object(at, x, ['class_name', 'config'], ['class_name', 'config']);
+    if (tensor.class_name !== '__keras_tensor__') check.expect(`${at}.class_name`, "'__keras_tensor__' (a layer's output)", tensor.class_name);
+    const config = check.object(`${at}.config`, tensor.config, ['shape', 'dtype', 'keras_history'], ['keras_history']);
+    return reference(`${at}.config.keras_history`, config.keras_history);
+  });
 }
 
 /** One example's shape from a Keras batch_input_shape / batch_shape ([null, ...fixed dims]). */
@@ -195,8 +246,9 @@ function readInput(check: TfjsChecker, l: KerasLayer, feedsIds: boolean, dtype: 
   if (l.config[shapeField] === undefined) check.fail(`${path} has no batch_input_shape: logitkit needs the model's input shape`);
   const shape = exampleShape(check, `${path}.${shapeField}`, l.config[shapeField]);
   if (l.className === 'InputLayer') {
-    check.object(path, l.config, ['batch_input_shape', 'batch_shape', 'dtype', 'sparse', 'ragged', 'name']);
+    check.object(path, l.config, ['batch_input_shape', 'batch_shape', 'dtype', 'sparse', 'ragged', 'name', 'optional']);
     if (l.config.sparse === true || l.config.ragged === true) check.fail(`input '${l.name}' is sparse or ragged; logitkit reads dense inputs`);
+    if (l.config.optional === true) check.fail(`input '${l.name}' is optional (Keras 3); logitkit's input is always given`);
     const d = l.config.dtype ?? 'float32';
     check.oneOf(`${path}.dtype`, d, ['float32', 'int32'] as const);
   }

@@ -89,9 +89,13 @@ const padding: Rule = (c, field, v, out) => {
 };
 
 const channelsLast = only(['channels_last'], "data_format 'channels_last' (NHWC, logitkit's layout)");
-const dtype = (c: LayerContext, field: string, v: unknown) => {
+/** A Keras dtype, a name or Keras 3's DTypePolicy object ({class_name: 'DTypePolicy', config: {name}}), is float32 or unset. */
+export function isFloat32OrUnset(v: unknown): boolean {
   const name = v !== null && typeof v === 'object' ? (v as { config?: { name?: unknown } }).config?.name : v;
-  if (v !== null && v !== undefined && name !== 'float32') unsupported(c, field, v, 'float32 layers (TF.js computes in float32)');
+  return v === null || v === undefined || name === 'float32';
+}
+const dtype = (c: LayerContext, field: string, v: unknown) => {
+  if (!isFloat32OrUnset(v)) unsupported(c, field, v, 'float32 layers (TF.js computes in float32)');
 };
 
 /** Fields every Keras layer may carry: its name and shape hints are read by the topology reader. */
@@ -106,6 +110,12 @@ const COMMON: Record<string, Rule> = {
 };
 
 const REGULARIZED = ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'];
+/** Keras 3's quantized and low-rank (LoRA) kernels: more weights and other arithmetic than the layer's own. */
+const PLAIN_KERNEL: Record<string, Rule> = {
+  quantization_config: only([], 'quantization_config null (float kernels)'),
+  lora_rank: only([], 'lora_rank null (no LoRA weights)'),
+  lora_alpha: ignore, // only written beside lora_rank
+};
 const ignored = (...fields: string[]) => Object.fromEntries(fields.map((f) => [f, ignore]));
 
 const POOL: Record<string, Rule> = { pool_size: pair('poolSize'), strides: pair('strides', true), padding, data_format: channelsLast };
@@ -121,6 +131,7 @@ const KERAS_LAYERS: Record<string, { ours: string; fields: Record<string, Rule> 
       kernel_initializer: ignore,
       bias_initializer: ignore,
       ...ignored(...REGULARIZED),
+      ...PLAIN_KERNEL,
     },
   },
   Conv2D: {
@@ -138,6 +149,7 @@ const KERAS_LAYERS: Record<string, { ours: string; fields: Record<string, Rule> 
       kernel_initializer: ignore,
       bias_initializer: ignore,
       ...ignored(...REGULARIZED),
+      ...PLAIN_KERNEL,
     },
   },
   MaxPooling2D: { ours: 'MaxPooling2D', fields: POOL },
@@ -205,7 +217,7 @@ const KERAS_LAYERS: Record<string, { ours: string; fields: Record<string, Rule> 
       },
       input_length: ignore,
       sparse: only([false], 'sparse false'),
-      lora_rank: only([], 'lora_rank null'),
+      ...PLAIN_KERNEL,
       ...ignored('embeddings_regularizer', 'activity_regularizer', 'embeddings_constraint'),
     },
   },

@@ -125,6 +125,175 @@ describe('importTfjs: models TF.js wrote', () => {
   });
 });
 
+/** A TF.js functional model: int32 ids → embedding → average pooling → two dense branches → add → tanh → dense. */
+function functional(): tf.LayersModel {
+  const ids = tf.input({ shape: [7], dtype: 'int32', name: 'ids' });
+  const pooled = tf.layers.globalAveragePooling1d().apply(tf.layers.embedding({ inputDim: 20, outputDim: 6 }).apply(ids)) as tf.SymbolicTensor;
+  const left = tf.layers.dense({ units: 8, activation: 'relu' }).apply(pooled) as tf.SymbolicTensor;
+  const right = tf.layers.dense({ units: 8, useBias: false }).apply(pooled) as tf.SymbolicTensor;
+  const sum = tf.layers.add().apply([left, right]) as tf.SymbolicTensor;
+  const act = tf.layers.activation({ activation: 'tanh' }).apply(sum) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ units: 3 }).apply(act) as tf.SymbolicTensor;
+  const m = tf.model({ inputs: ids, outputs: out });
+  randomizeWeights(m, 11);
+  return m;
+}
+
+/**
+ * tensorflowjs_converter's model.json from a Keras model: the topology under model_config, beside the training
+ * config and Keras's version (tfjs-converter's keras_h5_conversion reads them from the saved model's attributes).
+ */
+function converterTopology(kerasVersion: string, modelConfig: any): any {
+  return {
+    keras_version: kerasVersion,
+    backend: 'tensorflow',
+    model_config: modelConfig,
+    training_config: { loss: 'categorical_crossentropy', metrics: ['accuracy'], optimizer_config: { class_name: 'Adam', config: { learning_rate: 0.001 } } },
+  };
+}
+
+/**
+ * The same model in Keras 3's serialization, as Keras 3 writes it and the converter passes it on (read from Keras 3's
+ * get_config / serialize_node and from a file tensorflowjs_converter 4.6 wrote from Keras 3.4): every object carries
+ * module and registered_name, layers a build_config; dtypes are DTypePolicy objects, initializers objects; a
+ * Sequential lists its InputLayer (batch_shape) and its build_input_shape; a functional layer's inbound node is the
+ * call's {args, kwargs} with __keras_tensor__ arguments (a list of them for Add), and a lone input is one reference.
+ */
+/** A TF.js layer's input shape (a list of them for a merge layer), as Keras 3's build_config holds it. */
+function inputShapeOf(layer: tf.layers.Layer): unknown {
+  const input = layer.input as tf.SymbolicTensor | tf.SymbolicTensor[];
+  return Array.isArray(input) ? input.map((t) => t.shape) : input.shape;
+}
+
+function keras3(m: tf.LayersModel, a: tf.io.ModelArtifacts): TfjsArtifacts {
+  const topology = structuredClone(a.modelTopology) as any;
+  const policy = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
+  const sequential = topology.class_name === 'Sequential';
+  const tensorOf = (name: string) => ({
+    class_name: '__keras_tensor__',
+    config: { shape: m.getLayer(name).outputShape, dtype: 'float32', keras_history: [name, 0, 0] },
+  });
+  const layers = topology.config.layers.map((l: any) => {
+    const config: Record<string, unknown> = { ...l.config };
+    for (const [k, v] of Object.entries(config)) {
+      if (k.endsWith('_initializer') && v !== null) config[k] = { module: 'keras.initializers', ...(v as object), registered_name: null };
+    }
+    if (l.class_name === 'InputLayer') {
+      const { batch_input_shape: shape, ...rest } = config;
+      return {
+        module: 'keras.layers',
+        class_name: 'InputLayer',
+        config: { ...rest, batch_shape: shape, ragged: false, optional: false },
+        registered_name: null,
+        name: l.name,
+        inbound_nodes: [],
+      };
+    }
+    delete config.batch_input_shape;
+    config.dtype = policy;
+    if (l.class_name === 'Dense' || l.class_name === 'Conv2D' || l.class_name === 'Embedding') config.quantization_config = null;
+    const entry: any = {
+      module: 'keras.layers',
+      class_name: l.class_name,
+      config,
+      registered_name: null,
+      build_config: { input_shape: inputShapeOf(m.getLayer(l.config.name)) },
+    };
+    if (!sequential) {
+      const refs = l.inbound_nodes[0].map((r: any) => r[0] as string);
+      entry.name = l.name;
+      entry.inbound_nodes = [{ args: [refs.length === 1 ? tensorOf(refs[0]) : refs.map(tensorOf)], kwargs: {} }];
+    }
+    return entry;
+  });
+  let config: any;
+  if (sequential) {
+    const inputShape = topology.config.layers[0].config.batch_input_shape;
+    const input = {
+      module: 'keras.layers',
+      class_name: 'InputLayer',
+      config: { batch_shape: inputShape, dtype: 'float32', sparse: false, ragged: false, name: 'input_layer', optional: false },
+      registered_name: null,
+    };
+    config = { name: topology.config.name, trainable: true, dtype: policy, layers: [input, ...layers], build_input_shape: inputShape };
+  } else {
+    config = {
+      name: topology.config.name,
+      trainable: true,
+      layers,
+      input_layers: topology.config.input_layers[0],
+      output_layers: topology.config.output_layers,
+    };
+  }
+  const modelConfig = {
+    module: 'keras',
+    class_name: sequential ? 'Sequential' : 'Functional',
+    config,
+    registered_name: sequential ? null : 'Functional',
+    build_config: { input_shape: m.inputs[0].shape },
+  };
+  return {
+    format: 'layers-model',
+    generatedBy: 'keras v3.4.1',
+    convertedBy: 'TensorFlow.js Converter v4.6.0',
+    modelTopology: converterTopology('3.4.1', modelConfig),
+    weightSpecs: a.weightSpecs,
+    weightData: a.weightData!,
+  };
+}
+
+describe("importTfjs: tensorflowjs_converter's files from Keras 2 and Keras 3", () => {
+  it('Keras 2: the topology under model_config, beside the training config', async () => {
+    const theirs = cnn();
+    const a = await artifactsOf(theirs);
+    const { keras_version: _v, backend: _b, ...own } = a.modelTopology as any;
+    const ours = importTfjs({ ...a, modelTopology: converterTopology('2.15.0', own) } as TfjsArtifacts);
+    expect(compare(ours, theirs, uniformFloat32(16 * 12 * 12 * 2, 4), [16, 12, 12, 2])).toBeLessThan(1e-5);
+    expect(() => importTfjs({ ...a, modelTopology: { ...(a.modelTopology as object), model_config: own } } as TfjsArtifacts)).toThrow(
+      /both model_config and its own class_name/,
+    );
+  });
+
+  it('Keras 3: a Sequential CNN (InputLayer with batch_shape, DTypePolicy, build configs) computes what TF.js computes', async () => {
+    const theirs = cnn();
+    const ours = importTfjs(keras3(theirs, await artifactsOf(theirs)));
+    expect(ours.className).toBe('Sequential');
+    expect(compare(ours, theirs, uniformFloat32(16 * 12 * 12 * 2, 8), [16, 12, 12, 2])).toBeLessThan(1e-5);
+  });
+
+  it('Keras 3: a functional model (call records with __keras_tensor__ arguments, a list of them for Add, a lone input reference)', async () => {
+    const theirs = functional();
+    const k3 = keras3(theirs, await artifactsOf(theirs));
+    const config = (k3.modelTopology as any).model_config.config;
+    expect(config.input_layers).toEqual(['ids', 0, 0]);
+    expect(config.layers.find((l: any) => l.class_name === 'Add').inbound_nodes[0].args[0]).toHaveLength(2);
+    const ours = importTfjs(k3);
+    expect(ours.className).toBe('Model');
+    const x = Float32Array.from(uniformFloat32(40 * 7, 6, 0, 20), Math.floor);
+    expect(compare(ours, theirs, x, [40, 7], 'int32')).toBeLessThan(1e-5);
+  });
+
+  it('Keras 3: what we do not compute is refused, naming the layer (keyword arguments, LoRA, quantized kernels, optional inputs, float16)', async () => {
+    const theirs = functional();
+    const base = keras3(theirs, await artifactsOf(theirs));
+    const edit = (f: (config: any) => void): TfjsArtifacts => {
+      const t = structuredClone(base.modelTopology) as any;
+      f(t.model_config.config);
+      return { ...base, modelTopology: t };
+    };
+    const dense = (c: any) => c.layers.find((l: any) => l.class_name === 'Dense' && l.config.use_bias === false);
+    expect(() => importTfjs(edit((c) => (dense(c).inbound_nodes[0].kwargs = { training: false })))).toThrow(
+      /layer 'dense_Dense\d+' is called with the keyword arguments training/,
+    );
+    expect(() => importTfjs(edit((c) => (dense(c).config.lora_rank = 4)))).toThrow(/config.lora_rank is 4, logitkit supports lora_rank null/);
+    expect(() => importTfjs(edit((c) => (dense(c).config.quantization_config = { class_name: 'Int8QuantizationConfig' })))).toThrow(/quantization_config null/);
+    expect(() => importTfjs(edit((c) => (c.layers[0].config.optional = true)))).toThrow(/input 'ids' is optional/);
+    expect(() => importTfjs(edit((c) => (dense(c).config.dtype.config.name = 'mixed_float16')))).toThrow(/float32 layers/);
+    expect(() => importTfjs(edit((c) => (dense(c).inbound_nodes[0].args[0].class_name = '__tensor__')))).toThrow(/'__keras_tensor__'/);
+    expect(() => importTfjs(edit((c) => (dense(c).inbound_nodes[0].args[0].config.keras_history = ['ids', 1, 0])))).toThrow(/takes output \[1,0\] of 'ids'/);
+  });
+});
+
 describe("loadModel('model.json'): TF.js's files on disk", () => {
   /** model.json as TF.js's file and HTTP handlers write it: the artifacts' fields, the specs under a manifest group. */
   const modelJson = (a: tf.io.ModelArtifacts, paths: string[]) => ({
