@@ -32,6 +32,28 @@ describe.runIf(addon !== null)('native matMul: 1 and 2 threads give the same bit
     });
   }
 
+  it('the sign of underflowed zero sums on the row-sparse path, with the column split inside a chunk, and with an Inf in B', () => {
+    // Rows zero but at depth 0 (-1e-200); B's depth 0 = 1e-200: every product underflows to -0, so each sum is -0
+    // where zeros are skipped uniformly. 192 columns split at 96 by 2 threads, inside a chunk of 64.
+    const m = 8,
+      k = 32,
+      n = 192;
+    const a = new Float64Array(m * k);
+    for (let i = 0; i < m; i++) a[i * k] = -1e-200;
+    const b = new Float64Array(k * n).fill(1);
+    b.fill(1e-200, 0, n);
+    for (const inf of [false, true]) {
+      if (inf) b[5 * n + 100] = Infinity;
+      const one = new Float64Array(m * n);
+      const two = new Float64Array(m * n);
+      addon!.matMul(a, b, one, 1, m, k, n, false, false, 0, 0, false, 1);
+      addon!.matMul(a, b, two, 1, m, k, n, false, false, 0, 0, false, 2);
+      expectSameValues(two, one, `2 threads vs 1, Inf in B: ${inf}`);
+      if (!inf) expect(Object.is(one[70], -0)).toBe(true);
+      else expect(one[100]).toBeNaN();
+    }
+  });
+
   it('the sign of an underflowed zero sum with an Inf in the other thread’s columns', () => {
     // Row i of A: depth 0 = -1e-200, depth 1 = 0; B's depth 0 = 1e-200 (products underflow to -0), B(1, 40) = Inf.
     const m = 4,
@@ -88,7 +110,7 @@ describe.runIf(addon !== null)('native matMul: the row-sparse path gives the pac
   const cases: [string, 'f32' | 'f64', number, number, number][] = [
     ['images’ shape: 4 depth blocks, an odd row count', 'f32', 257, 784, 128],
     ['chunks of 8 and 1 vectors, float64', 'f64', 64, 600, 72],
-    ['chunks of 8 and 1 vectors, float32', 'f32', 40, 300, 144],
+    ['chunks of 8, 8 and 2 vectors (float64 sums), 8 and 1 (float32 sums)', 'f32', 40, 300, 144],
     ['one shallow block', 'f32', 9, 40, 256],
   ];
   const transpose = <A extends Float32Array | Float64Array>(b: A, k: number, n: number): A => {

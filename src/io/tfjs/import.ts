@@ -124,6 +124,8 @@ interface KerasLayer {
 
 interface KerasTopology {
   kind: 'Sequential' | 'Model';
+  /** Where the model's config is: modelTopology, or modelTopology.model_config (tensorflowjs_converter's files). */
+  path: string;
   name: string;
   tfjsProducer: boolean;
   layers: KerasLayer[];
@@ -168,6 +170,7 @@ function readModelTopology(check: TfjsChecker, v: unknown): KerasTopology {
     const path = `${base}.config.layers[${i}]`;
     const l = check.object(path, item, LAYER_ENTRY_FIELDS, ['class_name', 'config']);
     const className = check.string(`${path}.class_name`, l.class_name, 128);
+    checkBuiltIn(check, path, className, l);
     const config = check.object(`${path}.config`, l.config);
     const layerName = check.string(`${path}.config.name`, config.name ?? l.name, 128);
     let inbound: string[] = [];
@@ -178,7 +181,7 @@ function readModelTopology(check: TfjsChecker, v: unknown): KerasTopology {
     }
     return { name: layerName, className, config, path, inbound };
   });
-  const topology: KerasTopology = { kind: kind === 'Sequential' ? 'Sequential' : 'Model', name, tfjsProducer, layers };
+  const topology: KerasTopology = { kind: kind === 'Sequential' ? 'Sequential' : 'Model', path: base, name, tfjsProducer, layers };
   if (topology.kind === 'Model') {
     const single = (key: 'input_layers' | 'output_layers') => {
       const path = `${base}.config.${key}`;
@@ -196,25 +199,47 @@ function readModelTopology(check: TfjsChecker, v: unknown): KerasTopology {
 }
 
 /**
+ * Keras 3 names a layer's class by module and registered_name too: Keras's own layers are in a 'keras' module with
+ * no registered name (or their class name); a registered custom layer ('package>Name') may reuse a built-in class
+ * name and compute something else.
+ */
+function checkBuiltIn(check: TfjsChecker, path: string, className: string, l: Record<string, unknown>): void {
+  if (l.module !== undefined && !(typeof l.module === 'string' && (l.module === 'keras' || l.module.startsWith('keras.')))) {
+    check.expect(`${path}.module`, "a module of Keras ('keras.layers', ...): logitkit reads Keras's own layers", l.module);
+  }
+  if (l.registered_name !== undefined && l.registered_name !== null && l.registered_name !== className) {
+    check.fail(`layer ${path} is the registered custom class ${show(l.registered_name)}; logitkit reads Keras's own layers`);
+  }
+}
+
+/**
  * The layers whose outputs a functional layer takes, from its inbound node: Keras 2's list of
  * [layer, node, tensor, kwargs] references, or Keras 3's call record {args, kwargs}, whose one positional argument is
  * a __keras_tensor__ (its keras_history is [layer, node, tensor]) or a list of them (a merge layer such as Add).
  */
 function readInboundNode(check: TfjsChecker, path: string, layerName: string, node: unknown): string[] {
+  // Keyword arguments of the call (training: true would change what Dropout or BatchNormalization compute); those
+  // that pass nothing (null) are fine.
+  const noKeywords = (at: string, v: unknown) => {
+    if (v === undefined) return;
+    const given = Object.entries(check.object(at, v)).filter(([, x]) => x !== null);
+    if (given.length > 0) {
+      check.fail(
+        `layer '${layerName}' is called with the keyword arguments ${given.map(([k]) => k).join(', ')}; logitkit reads layers called on their inputs alone`,
+      );
+    }
+  };
   const reference = (at: string, history: unknown): string => {
     const r = check.array(at, history, 4);
     const from = check.string(`${at}[0]`, r[0], 128);
     if (r[1] !== 0 || r[2] !== 0)
       check.fail(`layer '${layerName}' takes output ${show(r.slice(1, 3))} of '${from}'; only single-output layers applied once are supported`);
+    noKeywords(`${at}[3]`, r[3]);
     return from;
   };
   if (Array.isArray(node)) return check.array(path, node, 32).map((ref, j) => reference(`${path}[${j}]`, ref));
   const call = check.object(path, node, ['args', 'kwargs'], ['args']);
-  if (call.kwargs !== undefined) {
-    const keys = Object.keys(check.object(`${path}.kwargs`, call.kwargs));
-    if (keys.length > 0)
-      check.fail(`layer '${layerName}' is called with the keyword arguments ${keys.join(', ')}; logitkit reads layers called on their inputs alone`);
-  }
+  noKeywords(`${path}.kwargs`, call.kwargs);
   const args = check.array(`${path}.args`, call.args, 32);
   if (args.length !== 1)
     check.fail(`layer '${layerName}' is called with ${args.length} positional arguments; logitkit reads layers called on their inputs alone`);
@@ -297,7 +322,7 @@ function buildModel(check: TfjsChecker, t: KerasTopology, dtype: FloatDType, spe
   let steps: Step[];
   if (t.kind === 'Sequential') {
     const list = t.layers[0]?.className === 'InputLayer' ? t.layers.slice(1) : t.layers;
-    if (list.length === 0) check.fail('modelTopology.config.layers has no layers');
+    if (list.length === 0) check.fail(`${t.path}.config.layers has no layers`);
     inputEntry = t.layers[0];
     steps = list.map((l, i) => {
       if (l.className === 'InputLayer') check.fail(`${l.path}: an InputLayer can only be a Sequential model's first layer`);

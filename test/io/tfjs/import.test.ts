@@ -190,7 +190,7 @@ function keras3(m: tf.LayersModel, a: tf.io.ModelArtifacts): TfjsArtifacts {
       };
     }
     delete config.batch_input_shape;
-    config.dtype = policy;
+    config.dtype = structuredClone(policy);
     if (l.class_name === 'Dense' || l.class_name === 'Conv2D' || l.class_name === 'Embedding') config.quantization_config = null;
     const entry: any = {
       module: 'keras.layers',
@@ -282,13 +282,22 @@ describe("importTfjs: tensorflowjs_converter's files from Keras 2 and Keras 3", 
       return { ...base, modelTopology: t };
     };
     const dense = (c: any) => c.layers.find((l: any) => l.class_name === 'Dense' && l.config.use_bias === false);
+    // Keras 2's form carries a call's keyword arguments as a reference's fourth element.
+    const keras2 = structuredClone({ ...(await artifactsOf(theirs)), weightData: undefined }) as any;
+    dense(keras2.modelTopology.config).inbound_nodes[0][0][3] = { training: true };
+    expect(() => importTfjs({ ...keras2, weightData: base.weightData })).toThrow(/is called with the keyword arguments training/);
+    expect(importTfjs(edit((c) => (dense(c).inbound_nodes[0].kwargs = { mask: null }))).className).toBe('Model');
     expect(() => importTfjs(edit((c) => (dense(c).inbound_nodes[0].kwargs = { training: false })))).toThrow(
       /layer 'dense_Dense\d+' is called with the keyword arguments training/,
     );
     expect(() => importTfjs(edit((c) => (dense(c).config.lora_rank = 4)))).toThrow(/config.lora_rank is 4, logitkit supports lora_rank null/);
     expect(() => importTfjs(edit((c) => (dense(c).config.quantization_config = { class_name: 'Int8QuantizationConfig' })))).toThrow(/quantization_config null/);
     expect(() => importTfjs(edit((c) => (c.layers[0].config.optional = true)))).toThrow(/input 'ids' is optional/);
-    expect(() => importTfjs(edit((c) => (dense(c).config.dtype.config.name = 'mixed_float16')))).toThrow(/float32 layers/);
+    expect(() => importTfjs(edit((c) => (dense(c).config.dtype.config.name = 'mixed_float16')))).toThrow(
+      /layer 'dense_Dense\d+' \(Dense\): config.dtype .*float32 layers/,
+    );
+    expect(() => importTfjs(edit((c) => (dense(c).registered_name = 'mylib>Dense')))).toThrow(/registered custom class "mylib>Dense"/);
+    expect(() => importTfjs(edit((c) => (dense(c).module = 'mylib.layers')))).toThrow(/module must be a module of Keras/);
     expect(() => importTfjs(edit((c) => (dense(c).inbound_nodes[0].args[0].class_name = '__tensor__')))).toThrow(/'__keras_tensor__'/);
     expect(() => importTfjs(edit((c) => (dense(c).inbound_nodes[0].args[0].config.keras_history = ['ids', 1, 0])))).toThrow(/takes output \[1,0\] of 'ids'/);
   });

@@ -329,13 +329,13 @@ template <typename T> int sparseBlockDepth(int columns) {
 }
 
 /** Rows [0, rows) of C's chunk (NV vectors wide) over one block of B (dc depths, starting at depth `at` of A's rows),
- *  R rows at a time: their accumulators take only the depths where one of the R rows of A is nonzero (every depth
- *  when the block is not all finite). A KC block's sum starts from +0 (`start`) and is kept in `partial` between its
- *  blocks; at its end (`end`) it is written to C, or added to C after the first KC block: the packed path's sums, in
- *  its order. */
+ *  R rows at a time: their accumulators take only the depths where one of the R rows of A is nonzero (B is all
+ *  finite: sparseRowsPay). A KC block's sum starts from +0 (`start`) and is kept in `partial` (the chunk's, row
+ *  stride ldp) between its blocks; at its end (`end`) it is written to C, or added to C after the first KC block: the
+ *  packed path's sums, in its order. */
 template <typename T, int NV, int R, typename In>
-void sparseRowsOfChunk(const In* a, size_t ars, int rows, int at, int dc, const T* block, bool finite, T* partial, size_t ldp,
-                       bool start, bool end, bool firstKcBlock, T* c, size_t ldc) {
+void sparseRowsOfChunk(const In* a, size_t ars, int rows, int at, int dc, const T* block, T* partial, size_t ldp, bool start, bool end,
+                       bool firstKcBlock, T* c, size_t ldc) {
   using V = typename Vec<T>::type;
   using U = typename Vec<T>::unaligned;
   constexpr int W = Vec<T>::lanes, CW = NV * W;
@@ -349,13 +349,9 @@ void sparseRowsOfChunk(const In* a, size_t ars, int rows, int at, int dc, const 
     const In* row = a + i * ars + at;
     for (int g = 0; g < dc; g += 32) {
       const int count = std::min(32, dc - g);
-      uint32_t bits = count == 32 ? ~0u : (1u << count) - 1;
-      if (finite) {
-        uint32_t any = 0;
+      uint32_t bits = 0;
 #pragma GCC unroll 4
-        for (int r = 0; r < R; r++) any |= nonzeroBits(row + r * ars + g, count);
-        bits = any;
-      }
+      for (int r = 0; r < R; r++) bits |= nonzeroBits(row + r * ars + g, count);
       while (bits) {
         const int p = g + __builtin_ctz(bits);
         bits &= bits - 1;
@@ -383,26 +379,29 @@ void sparseRowsOfChunk(const In* a, size_t ars, int rows, int at, int dc, const 
   }
   if constexpr (R > 1) {
     if (i < rows)
-      sparseRowsOfChunk<T, NV, 1, In>(a + i * ars, ars, rows - i, at, dc, block, finite, partial ? partial + i * ldp : nullptr, ldp, start,
-                                      end, firstKcBlock, c + i * ldc, ldc);
+      sparseRowsOfChunk<T, NV, 1, In>(a + i * ars, ars, rows - i, at, dc, block, partial ? partial + i * ldp : nullptr, ldp, start, end,
+                                      firstKcBlock, c + i * ldc, ldc);
   }
 }
 
 /** C (m × n, row stride ldc) = A·B for a row-major A (aps == 1) and B (brs == 1), n a multiple of the vector's lanes,
- *  two rows at a time over the depths where either row is nonzero. The packed path skips a depth only where all MR
- *  rows of a panel are zero: images are zero in about half their pixels, two together in a third of the depths,
- *  eight together in only 14 %. 256 × 784 by 784 × 128 on Fashion-MNIST images, one thread: float64 sums 425
- *  against 530–590 µs, float32 sums 214 against 256–290 µs; the same time as the packed path on dense rows. Same
- *  bits as the packed path: the same KC blocks, each summed from +0 in depth order with fused multiply-adds, zeros
- *  skipped only against finite values of B. */
+ *  B all finite, two rows at a time over the depths where either row is nonzero. The packed path skips a depth only
+ *  where all MR rows of a panel are zero: images are zero in about half their pixels, two together in a third of the
+ *  depths, eight together in only 14 %. 256 × 784 by 784 × 128 on Fashion-MNIST images, one thread: float64 sums 425
+ *  against 530–590 µs, float32 sums 214 against 256–290 µs; the same time as the packed path on dense rows. The packed
+ *  path's sums: the same KC blocks, each summed from +0 in depth order with fused multiply-adds. So the same bits,
+ *  but for the sign of a zero sum whose products all underflow (float64 data or float32 sums), which can differ from
+ *  the packed path's (other zeros skipped) but not between thread counts (row pairs start at multiples of MR, and B
+ *  is finite everywhere). False when scratch memory runs out. */
 template <typename T, typename In>
 bool sparseRowsGemm(const In* a, const In* b, T* c, size_t ldc, int m, int k, int n, const Layout& s) {
   constexpr int W = Vec<T>::lanes;
   const int widest = std::min(n, SPARSE_CHUNK_VECTORS * W);
   const int depth = sparseBlockDepth<T>(widest);
   thread_local AlignedBuffer<T> blockBuffer, partialBuffer;
-  T* block = blockBuffer.get((size_t)depth * n);
-  T* partial = k > depth ? partialBuffer.get((size_t)m * n) : nullptr;
+  // One chunk's block of B, and its sums between blocks of a KC block (a row of the chunk per row of A).
+  T* block = blockBuffer.get((size_t)depth * widest);
+  T* partial = k > depth ? partialBuffer.get((size_t)m * widest) : nullptr;
   if (!block || (k > depth && !partial)) return false;
   if (k == 0) {
     for (int i = 0; i < m; i++) std::fill(c + i * ldc, c + i * ldc + n, T(0));
@@ -410,28 +409,25 @@ bool sparseRowsGemm(const In* a, const In* b, T* c, size_t ldc, int m, int k, in
   }
   for (int pc = 0; pc < k; pc += KC) {
     const int kc = std::min(KC, k - pc);
-    for (int d0 = 0; d0 < kc; d0 += depth) {
-      const int dc = std::min(depth, kc - d0);
-      // Chunks of 8 vectors, then 4, 2, 1: the rows' accumulators stay in registers.
-      for (int j0 = 0; j0 < n;) {
-        const int vectors = std::min(SPARSE_CHUNK_VECTORS, (n - j0) / W);
-        const int nv = vectors >= 8 ? 8 : vectors >= 4 ? 4 : vectors >= 2 ? 2 : 1;
-        const int cw = nv * W;
-        T* chunk = block + (size_t)j0 * depth;
+    // Chunks of 8 vectors, then 4, 2, 1: the rows' accumulators stay in registers.
+    for (int j0 = 0; j0 < n;) {
+      const int vectors = std::min(SPARSE_CHUNK_VECTORS, (n - j0) / W);
+      const int nv = vectors >= 8 ? 8 : vectors >= 4 ? 4 : vectors >= 2 ? 2 : 1;
+      const int cw = nv * W;
+      constexpr int R = SPARSE_ROWS;
+      const auto rowsOf = nv == 8 ? sparseRowsOfChunk<T, 8, R, In>
+                          : nv == 4 ? sparseRowsOfChunk<T, 4, R, In>
+                          : nv == 2 ? sparseRowsOfChunk<T, 2, R, In>
+                                    : sparseRowsOfChunk<T, 1, R, In>;
+      for (int d0 = 0; d0 < kc; d0 += depth) {
+        const int dc = std::min(depth, kc - d0);
         for (int p = 0; p < dc; p++) {
           const In* from = b + (size_t)(pc + d0 + p) * s.bps + j0;
-          for (int j = 0; j < cw; j++) chunk[(size_t)p * cw + j] = (T)from[j];
+          for (int j = 0; j < cw; j++) block[(size_t)p * cw + j] = (T)from[j];
         }
-        const bool finite = allFinite(chunk, (size_t)dc * cw);
-        const bool start = d0 == 0, end = d0 + dc == kc;
-        constexpr int R = SPARSE_ROWS;
-        const auto rowsOf = nv == 8 ? sparseRowsOfChunk<T, 8, R, In>
-                            : nv == 4 ? sparseRowsOfChunk<T, 4, R, In>
-                            : nv == 2 ? sparseRowsOfChunk<T, 2, R, In>
-                                      : sparseRowsOfChunk<T, 1, R, In>;
-        rowsOf(a, s.ars, m, pc + d0, dc, chunk, finite, partial ? partial + j0 : nullptr, n, start, end, pc == 0, c + j0, ldc);
-        j0 += cw;
+        rowsOf(a, s.ars, m, pc + d0, dc, block, partial, cw, d0 == 0, d0 + dc == kc, pc == 0, c + j0, ldc);
       }
+      j0 += cw;
     }
   }
   return true;
@@ -442,7 +438,7 @@ bool sparseRowsGemm(const In* a, const In* b, T* c, size_t ldc, int m, int k, in
  *  every thread count takes the same path. Chunks narrower than 8 vectors spend more on finding the nonzero depths
  *  than they save (256 × 784 by 784 × n on images, n = 32: slower with float32 sums). */
 template <typename T, typename In>
-bool sparseRowsPay(const In* a, const Layout& s, int m, int k, int n) {
+bool sparseRowsPay(const In* a, const In* b, const Layout& s, int m, int k, int n) {
   constexpr int W = Vec<T>::lanes;
   if (s.aps != 1 || s.brs != 1 || n % W != 0 || n < 8 * W || m < 8 || k < 32) return false;
   const int sampled = std::min(m, 16);
@@ -451,7 +447,9 @@ bool sparseRowsPay(const In* a, const Layout& s, int m, int k, int n) {
     const In* row = a + (size_t)((long)r * m / sampled) * s.ars;
     for (int p = 0; p < k; p += 32) nonzero += __builtin_popcount(nonzeroBits(row + p, std::min(32, k - p)));
   }
-  return nonzero * 10 < 7L * sampled * k;
+  // Zeros are skipped only against a finite B (0 · Inf is NaN), decided for the whole of B so that every thread
+  // count skips the same zeros; the packed path decides per panel.
+  return nonzero * 10 < 7L * sampled * k && allFinite(b, (size_t)k * n);
 }
 #endif
 
@@ -473,7 +471,11 @@ bool product(const In* a, const In* b, Out* out, T* work, int m, int k, int n, c
   }
   bool ok = true;
 #if defined(__AVX512F__)
-  const auto multiply = sparseRowsPay<T>(a, s, m, k, n) ? sparseRowsGemm<T, In> : gemm<T, Narrow, In>;
+  // The row-sparse path, or the packed one where its scratch memory runs out (its own is bounded).
+  const bool sparse = sparseRowsPay<T>(a, b, s, m, k, n);
+  const auto multiply = [sparse](const In* a, const In* b, T* c, size_t ldc, int m, int k, int n, const Layout& s) {
+    return (sparse && sparseRowsGemm<T, In>(a, b, c, ldc, m, k, n, s)) || gemm<T, Narrow, In>(a, b, c, ldc, m, k, n, s);
+  };
 #else
   const auto multiply = gemm<T, Narrow, In>;
 #endif
