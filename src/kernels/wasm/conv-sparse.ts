@@ -3,7 +3,6 @@ import type { Conv2dGeometry } from '../types.js';
 import type { Arena } from './arena.js';
 import {
   DIRECT_BYTES,
-  EDGE_BYTES,
   F32,
   F32_WIDE,
   F64,
@@ -22,6 +21,12 @@ import type { KernelExports } from './exports.js';
 // glue takes them (measured on the CNN of docs/benchmarks.md, as the native set's thresholds).
 export const SPARSE_INPUT_DENSITY = 0.7;
 export const SPARSE_FILTER_DENSITY = 0.45;
+/** Columns of a block of the packed transposed filter that rowsTimesBlocks reads (assembly's blockOf). */
+export function packedBlockColumns(kind: number): number {
+  return kind === F32 ? 32 : 24;
+}
+/** Scratch bytes rowsTimesBlocks needs for a block past the matrix's edge (24 float64 columns). */
+export const SPARSE_EDGE_BYTES = 192;
 /** Bytes of a block of taps over a chunk's pixels in the sparse filter gradient. */
 const SPARSE_FILTER_BLOCK_BYTES = 32 << 10;
 
@@ -60,7 +65,7 @@ export function sparseInputGradient(
 ): boolean {
   const inSize = kind === F64 ? 8 : 4;
   const wideSize = kind === F32 ? 4 : 8;
-  const block = kind === F32 ? 32 : 16;
+  const block = packedBlockColumns(kind);
   const kd = g.filterHeight * g.filterWidth * g.inChannels;
   const n = g.outChannels;
   const pixels = g.outHeight * g.outWidth;
@@ -77,7 +82,7 @@ export function sparseInputGradient(
   const value = arena.take(images * pixels * n * wideSize);
   const dp = arena.take(images * pixels * kd * wideSize);
   const acc = arena.take(images * imageElements * wideSize);
-  const edge = arena.take(EDGE_BYTES);
+  const edge = arena.take(SPARSE_EDGE_BYTES);
   if (!arena.commit()) return false;
   writeGeometry(arena, geo, g);
   floatView(arena, inSize).set(filter.subarray(0, kd * n), filterAt / inSize);

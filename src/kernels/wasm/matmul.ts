@@ -1,6 +1,6 @@
 import type { TypedArray } from '../../tensor/dtype.js';
 import type { Kernels } from '../types.js';
-import { density } from './conv-sparse.js';
+import { density, packedBlockColumns, SPARSE_EDGE_BYTES } from './conv-sparse.js';
 import type { Arena } from './arena.js';
 import type { KernelExports, MatMulExports } from './exports.js';
 import type { Job, WorkerPool } from './pool.js';
@@ -43,7 +43,7 @@ const SPARSE_DENSITY = 0.4;
 
 /**
  * out = A · Bᵀ (A [m, k], B [n, k]) over A's nonzero values on this thread: each row's nonzero values listed
- * (compressRows) and their columns of Bᵀ added, 16 float64 columns at a time (rowsTimesBlocks, the sparse convolution
+ * (compressRows) and their columns of Bᵀ added, 24 float64 columns at a time (rowsTimesBlocks, the sparse convolution
  * gradient's loop). A dense layer's input gradient dy · Wᵀ, dy through relu and dropout. Float64 sums in k order
  * from +0 with the zero products left out, which changes no bit of the dense kernel's single K block (k ≤ KC_F64):
  * x + ±0 is x for every sum that is not −0, and a sum from +0 is never −0. B must be finite (0 · ∞ is NaN). False
@@ -67,9 +67,10 @@ function sparseTimesTransposed(
   const start = arena.take((m + 1) * 4);
   const index = arena.take(m * k * 4);
   const value = arena.take(m * k * 8);
-  const packed = arena.take(Math.ceil(n / 16) * 16 * k * 8);
+  const block = packedBlockColumns(kind);
+  const packed = arena.take(Math.ceil(n / block) * block * k * 8);
   const outAt = arena.take(m * n * 8);
-  const edge = arena.take(128);
+  const edge = arena.take(SPARSE_EDGE_BYTES);
   if (!arena.commit()) return false;
   const view = inSize === 4 ? arena.f32 : arena.f64;
   view.set(b.subarray(0, n * k), bAt / inSize);

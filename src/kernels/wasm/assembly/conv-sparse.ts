@@ -4,14 +4,18 @@
  * once and multiply only those, as the native set's sparse kernels do. A skipped zero would hide 0 · ±Infinity or
  * 0 · NaN: the glue (../conv.ts) calls them only when the other operand is finite.
  * Kinds as the direct loops: 0 float32 data and sums; 1 float32 data, float64 sums (values widened); 2 float64.
- * A block is 8 vectors of sums in registers: 32 float32 or 16 float64 columns.
+ * rowsTimesBlocks takes blocks of 32 float32 or 24 float64 columns, columnsTimesTaps blocks of 8 vectors of taps
+ * (32 float32 or 16 float64), each in passes over the entries that keep their sums in registers.
  */
 import { madd32, madd64 } from './lanes';
 
-/** Columns of a block for the kind. */
+/**
+ * Columns of a block of the packed transposed filter for the kind (rowsTimesBlocks): 8 float32 vectors, or 12
+ * float64 vectors (two passes of 6 sums each: V8 keeps 6 sums and their 6 loads in registers, where 8 spilled).
+ */
 // @ts-ignore: decorator
 @inline function blockOf(kind: i32): i32 {
-  return kind == 0 ? 32 : 16;
+  return kind == 0 ? 32 : 24;
 }
 
 /**
@@ -92,7 +96,8 @@ export function compressColumns(kind: i32, src: usize, rows: i32, n: i32, tags: 
 
 /**
  * The filter [kd, n] (float32 for kinds 0 and 1, else float64) transposed into blocks of columns for
- * rowsTimesBlocks: block j's row k holds filter[j·B + i][k] for i < B (zeros past kd), in the sum type.
+ * rowsTimesBlocks: block j's row k holds filter[j·B + i][k] for i < B (B = blockOf(kind); zeros past kd), in the sum
+ * type.
  */
 export function packTransposedBlocks(kind: i32, filter: usize, kd: i32, n: i32, dst: usize): void {
   const block = blockOf(kind);
@@ -118,7 +123,7 @@ export function packTransposedBlocks(kind: i32, filter: usize, kd: i32, n: i32, 
 /**
  * dp rows [0, rows) (kd values each, float32 for kind 0, else float64) = Σ over row r's listed entries (k, v) of
  * v · row k of the packed transposed filter (packTransposedBlocks), a block of columns at a time: the block's n rows
- * (8 or 16 KB for 64 channels) stay in the L1 cache over all the rows. `edge`: 128 bytes of scratch.
+ * (8 or 12 KB for 64 channels) stay in the L1 cache over all the rows. `edge`: 192 bytes of scratch.
  */
 export function rowsTimesBlocks(kind: i32, rows: i32, start: usize, index: usize, value: usize, n: i32, packed: usize, kd: i32, dp: usize, edge: usize): void {
   if (kind == 0) rowsTimesBlocksOf<f32>(rows, start, index, value, n, packed, kd, dp, edge);
@@ -137,12 +142,54 @@ export function rowsTimesBlocks(kind: i32, rows: i32, start: usize, index: usize
   return sizeof<T>() == 4 ? madd32(a, b, c) : madd64(a, b, c);
 }
 
+/** Sums over a row's entries [e0, e1) of 4 vectors at byte h of each entry's block row: stored at t + h. */
+// @ts-ignore: decorator
+@inline function rowPass4<T>(b: usize, blockBytes: usize, index: usize, value: usize, e0: i32, e1: i32, h: usize, t: usize): void {
+  const size = <usize>sizeof<T>();
+  let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+  for (let e = e0; e < e1; e++) {
+    const w = b + <usize>load<i32>(index + (<usize>e << 2)) * blockBytes + h;
+    const v = splat<T>(value + <usize>e * size);
+    a0 = madd<T>(v, v128.load(w), a0);
+    a1 = madd<T>(v, v128.load(w, 16), a1);
+    a2 = madd<T>(v, v128.load(w, 32), a2);
+    a3 = madd<T>(v, v128.load(w, 48), a3);
+  }
+  v128.store(t + h, a0);
+  v128.store(t + h, a1, 16);
+  v128.store(t + h, a2, 32);
+  v128.store(t + h, a3, 48);
+}
+
+/** rowPass4 with 6 vectors. */
+// @ts-ignore: decorator
+@inline function rowPass6<T>(b: usize, blockBytes: usize, index: usize, value: usize, e0: i32, e1: i32, h: usize, t: usize): void {
+  const size = <usize>sizeof<T>();
+  let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0), a4 = f64x2.splat(0), a5 = f64x2.splat(0);
+  for (let e = e0; e < e1; e++) {
+    const w = b + <usize>load<i32>(index + (<usize>e << 2)) * blockBytes + h;
+    const v = splat<T>(value + <usize>e * size);
+    a0 = madd<T>(v, v128.load(w), a0);
+    a1 = madd<T>(v, v128.load(w, 16), a1);
+    a2 = madd<T>(v, v128.load(w, 32), a2);
+    a3 = madd<T>(v, v128.load(w, 48), a3);
+    a4 = madd<T>(v, v128.load(w, 64), a4);
+    a5 = madd<T>(v, v128.load(w, 80), a5);
+  }
+  v128.store(t + h, a0);
+  v128.store(t + h, a1, 16);
+  v128.store(t + h, a2, 32);
+  v128.store(t + h, a3, 48);
+  v128.store(t + h, a4, 64);
+  v128.store(t + h, a5, 80);
+}
+
 /** rowsTimesBlocks for sums (and listed values, and packed filter) of type T. */
 function rowsTimesBlocksOf<T>(rows: i32, start: usize, index: usize, value: usize, n: i32, packed: usize, kd: i32, dp: usize, edge: usize): void {
   const size = <usize>sizeof<T>();
-  const block = <i32>(128 / size);
+  const block = blockOf(size == 4 ? 0 : 1);
   const ld = <usize>kd * size;
-  const blockBytes: usize = 128;
+  const blockBytes = <usize>block * size;
   for (let j0 = 0; j0 < kd; j0 += block) {
     const b = packed + <usize>(j0 / block) * <usize>n * blockBytes;
     const cols = min(block, kd - j0);
@@ -151,22 +198,14 @@ function rowsTimesBlocksOf<T>(rows: i32, start: usize, index: usize, value: usiz
       const e1 = load<i32>(start + (<usize>(r + 1) << 2));
       const full = cols == block;
       const t = full ? dp + <usize>r * ld + <usize>j0 * size : edge;
-      // Half a block (4 vectors) per pass over the row's entries: with 8 accumulators V8 keeps one of them, and a
-      // loaded vector, on the stack, and that sum's chain through memory bounds the loop.
-      for (let h: usize = 0; h < blockBytes; h += 64) {
-        let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
-        for (let e = e0; e < e1; e++) {
-          const w = b + <usize>load<i32>(index + (<usize>e << 2)) * blockBytes + h;
-          const v = splat<T>(value + <usize>e * size);
-          a0 = madd<T>(v, v128.load(w), a0);
-          a1 = madd<T>(v, v128.load(w, 16), a1);
-          a2 = madd<T>(v, v128.load(w, 32), a2);
-          a3 = madd<T>(v, v128.load(w, 48), a3);
-        }
-        v128.store(t + h, a0);
-        v128.store(t + h, a1, 16);
-        v128.store(t + h, a2, 32);
-        v128.store(t + h, a3, 48);
+      // Two passes over the row's entries, each keeping its sums in registers (8 vectors at once spilled in V8, and
+      // that sum's chain through memory bounded the loop): 4 float32 vectors, or 6 float64 vectors, a pass.
+      if (size == 4) {
+        rowPass4<T>(b, blockBytes, index, value, e0, e1, 0, t);
+        rowPass4<T>(b, blockBytes, index, value, e0, e1, 64, t);
+      } else {
+        rowPass6<T>(b, blockBytes, index, value, e0, e1, 0, t);
+        rowPass6<T>(b, blockBytes, index, value, e0, e1, 96, t);
       }
       if (!full) memory.copy(dp + <usize>r * ld + <usize>j0 * size, edge, <usize>cols * size);
     }
