@@ -63,6 +63,20 @@ function cnn(): tf.Sequential {
   return m;
 }
 
+/** A TF.js functional model: int32 ids → embedding → average pooling → two dense branches → add → tanh → dense. */
+function functional(): tf.LayersModel {
+  const ids = tf.input({ shape: [7], dtype: 'int32', name: 'ids' });
+  const pooled = tf.layers.globalAveragePooling1d().apply(tf.layers.embedding({ inputDim: 20, outputDim: 6 }).apply(ids)) as tf.SymbolicTensor;
+  const left = tf.layers.dense({ units: 8, activation: 'relu' }).apply(pooled) as tf.SymbolicTensor;
+  const right = tf.layers.dense({ units: 8, useBias: false }).apply(pooled) as tf.SymbolicTensor;
+  const sum = tf.layers.add().apply([left, right]) as tf.SymbolicTensor;
+  const act = tf.layers.activation({ activation: 'tanh' }).apply(sum) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ units: 3 }).apply(act) as tf.SymbolicTensor;
+  const m = tf.model({ inputs: ids, outputs: out });
+  randomizeWeights(m, 11);
+  return m;
+}
+
 function compare(ours: Model, theirs: tf.LayersModel, x: Float32Array, shape: number[], dtype: 'float32' | 'int32' = 'float32') {
   const want = (theirs.predict(tf.tensor(x, shape, dtype)) as tf.Tensor).dataSync();
   const got = ours.predict(tensor(dtype === 'int32' ? Int32Array.from(x) : x, { shape, dtype })).values;
@@ -91,15 +105,7 @@ describe('importTfjs: models TF.js wrote', () => {
   });
 
   it('a functional model (int32 ids → embedding → global average pooling 1D → two dense branches → add → activation → dense)', async () => {
-    const ids = tf.input({ shape: [7], dtype: 'int32', name: 'ids' });
-    const pooled = tf.layers.globalAveragePooling1d().apply(tf.layers.embedding({ inputDim: 20, outputDim: 6 }).apply(ids)) as tf.SymbolicTensor;
-    const left = tf.layers.dense({ units: 8, activation: 'relu' }).apply(pooled) as tf.SymbolicTensor;
-    const right = tf.layers.dense({ units: 8, useBias: false }).apply(pooled) as tf.SymbolicTensor;
-    const sum = tf.layers.add().apply([left, right]) as tf.SymbolicTensor;
-    const act = tf.layers.activation({ activation: 'tanh' }).apply(sum) as tf.SymbolicTensor;
-    const out = tf.layers.dense({ units: 3 }).apply(act) as tf.SymbolicTensor;
-    const theirs = tf.model({ inputs: ids, outputs: out });
-    randomizeWeights(theirs, 11);
+    const theirs = functional();
     const ours = importTfjs((await artifactsOf(theirs)) as TfjsArtifacts);
     expect(ours.className).toBe('Model');
     const x = Float32Array.from(uniformFloat32(40 * 7, 5, 0, 20), Math.floor);
@@ -124,20 +130,6 @@ describe('importTfjs: models TF.js wrote', () => {
     expect(ours.layers.filter((l) => l.weights.length > 0).map((l) => l.trainable)).toEqual([false, false, false, false, true]);
   });
 });
-
-/** A TF.js functional model: int32 ids → embedding → average pooling → two dense branches → add → tanh → dense. */
-function functional(): tf.LayersModel {
-  const ids = tf.input({ shape: [7], dtype: 'int32', name: 'ids' });
-  const pooled = tf.layers.globalAveragePooling1d().apply(tf.layers.embedding({ inputDim: 20, outputDim: 6 }).apply(ids)) as tf.SymbolicTensor;
-  const left = tf.layers.dense({ units: 8, activation: 'relu' }).apply(pooled) as tf.SymbolicTensor;
-  const right = tf.layers.dense({ units: 8, useBias: false }).apply(pooled) as tf.SymbolicTensor;
-  const sum = tf.layers.add().apply([left, right]) as tf.SymbolicTensor;
-  const act = tf.layers.activation({ activation: 'tanh' }).apply(sum) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: 3 }).apply(act) as tf.SymbolicTensor;
-  const m = tf.model({ inputs: ids, outputs: out });
-  randomizeWeights(m, 11);
-  return m;
-}
 
 /**
  * tensorflowjs_converter's model.json from a Keras model: the topology under model_config, beside the training

@@ -142,28 +142,12 @@ export function rowsTimesBlocks(kind: i32, rows: i32, start: usize, index: usize
   return sizeof<T>() == 4 ? madd32(a, b, c) : madd64(a, b, c);
 }
 
-/** Sums over a row's entries [e0, e1) of 4 vectors at byte h of each entry's block row: stored at t + h. */
+/**
+ * Sums over a row's entries [e0, e1) of 4 vectors (6 with `six`) at byte h of each entry's block row, stored at t + h.
+ * Inlined with a constant `six`, so each pass keeps only its own sums live.
+ */
 // @ts-ignore: decorator
-@inline function rowPass4<T>(b: usize, blockBytes: usize, index: usize, value: usize, e0: i32, e1: i32, h: usize, t: usize): void {
-  const size = <usize>sizeof<T>();
-  let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
-  for (let e = e0; e < e1; e++) {
-    const w = b + <usize>load<i32>(index + (<usize>e << 2)) * blockBytes + h;
-    const v = splat<T>(value + <usize>e * size);
-    a0 = madd<T>(v, v128.load(w), a0);
-    a1 = madd<T>(v, v128.load(w, 16), a1);
-    a2 = madd<T>(v, v128.load(w, 32), a2);
-    a3 = madd<T>(v, v128.load(w, 48), a3);
-  }
-  v128.store(t + h, a0);
-  v128.store(t + h, a1, 16);
-  v128.store(t + h, a2, 32);
-  v128.store(t + h, a3, 48);
-}
-
-/** rowPass4 with 6 vectors. */
-// @ts-ignore: decorator
-@inline function rowPass6<T>(b: usize, blockBytes: usize, index: usize, value: usize, e0: i32, e1: i32, h: usize, t: usize): void {
+@inline function rowPass<T>(six: bool, b: usize, blockBytes: usize, index: usize, value: usize, e0: i32, e1: i32, h: usize, t: usize): void {
   const size = <usize>sizeof<T>();
   let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0), a4 = f64x2.splat(0), a5 = f64x2.splat(0);
   for (let e = e0; e < e1; e++) {
@@ -173,15 +157,19 @@ export function rowsTimesBlocks(kind: i32, rows: i32, start: usize, index: usize
     a1 = madd<T>(v, v128.load(w, 16), a1);
     a2 = madd<T>(v, v128.load(w, 32), a2);
     a3 = madd<T>(v, v128.load(w, 48), a3);
-    a4 = madd<T>(v, v128.load(w, 64), a4);
-    a5 = madd<T>(v, v128.load(w, 80), a5);
+    if (six) {
+      a4 = madd<T>(v, v128.load(w, 64), a4);
+      a5 = madd<T>(v, v128.load(w, 80), a5);
+    }
   }
   v128.store(t + h, a0);
   v128.store(t + h, a1, 16);
   v128.store(t + h, a2, 32);
   v128.store(t + h, a3, 48);
-  v128.store(t + h, a4, 64);
-  v128.store(t + h, a5, 80);
+  if (six) {
+    v128.store(t + h, a4, 64);
+    v128.store(t + h, a5, 80);
+  }
 }
 
 /** rowsTimesBlocks for sums (and listed values, and packed filter) of type T. */
@@ -201,11 +189,11 @@ function rowsTimesBlocksOf<T>(rows: i32, start: usize, index: usize, value: usiz
       // Two passes over the row's entries, each keeping its sums in registers (8 vectors at once spilled in V8, and
       // that sum's chain through memory bounded the loop): 4 float32 vectors, or 6 float64 vectors, a pass.
       if (size == 4) {
-        rowPass4<T>(b, blockBytes, index, value, e0, e1, 0, t);
-        rowPass4<T>(b, blockBytes, index, value, e0, e1, 64, t);
+        rowPass<T>(false, b, blockBytes, index, value, e0, e1, 0, t);
+        rowPass<T>(false, b, blockBytes, index, value, e0, e1, 64, t);
       } else {
-        rowPass6<T>(b, blockBytes, index, value, e0, e1, 0, t);
-        rowPass6<T>(b, blockBytes, index, value, e0, e1, 96, t);
+        rowPass<T>(true, b, blockBytes, index, value, e0, e1, 0, t);
+        rowPass<T>(true, b, blockBytes, index, value, e0, e1, 96, t);
       }
       if (!full) memory.copy(dp + <usize>r * ld + <usize>j0 * size, edge, <usize>cols * size);
     }
