@@ -351,6 +351,102 @@ export function convSpec(k: () => Kernels): void {
         });
       }
 
+      it("maxPoolReluFilterGradient: non-finite values, empty windows and stray maxima give the composition's bits", () => {
+        // An image's first layer (a set may list the pool's maxima instead of making dz): its gradient from the pool's,
+        // against the set's own maxPoolBackpropReluPooled then conv2dBackpropFilter, with what the listing must
+        // treat as the composition does: NaN and ±Infinity in dy and in the pooled values (relu's step of NaN is
+        // NaN, Infinity · 0 is NaN), −1 for a window without a maximum, an index outside its window, x not finite.
+        for (const c of [conv(3, 12, 10, 1, 6, 3, 1, 'valid'), conv(2, 9, 8, 1, 10, 3, 2, 'same'), conv(2, 8, 7, 3, 6, [3, 1], 1, 'valid')]) {
+          const g = geometry(c);
+          const pool: Conv2dGeometry = {
+            ...g,
+            inHeight: g.outHeight,
+            inWidth: g.outWidth,
+            inChannels: g.outChannels,
+            outHeight: Math.floor(g.outHeight / 2),
+            outWidth: Math.floor(g.outWidth / 2),
+            filterHeight: 2,
+            filterWidth: 2,
+            strideHeight: 2,
+            strideWidth: 2,
+            dilationHeight: 1,
+            dilationWidth: 1,
+            padTop: 0,
+            padLeft: 0,
+          };
+          const xSize = g.batch * g.inHeight * g.inWidth * g.inChannels;
+          const ySize = g.batch * g.outHeight * g.outWidth * g.outChannels;
+          const fSize = g.filterHeight * g.filterWidth * g.inChannels * g.outChannels;
+          const size = g.batch * pool.outHeight * pool.outWidth * g.outChannels;
+          const x = randomArray(Type, xSize, 1, 81);
+          const y = randomArray(Type, ySize, 1, 82);
+          for (let i = 0; i < ySize; i++) if (y[i] < 0) y[i] = 0;
+          const pooled = new Type(size);
+          const argMax = new Int32Array(size);
+          k().maxPool(y, pooled, argMax, pool);
+          const dy = randomArray(Type, size, 1, 83);
+          const variants: [
+            string,
+            () => { x: Float32Array | Float64Array; dy: Float32Array | Float64Array; pooled: Float32Array | Float64Array; argMax: Int32Array },
+          ][] = [
+            ['as the pool gives them', () => ({ x, dy, pooled, argMax })],
+            [
+              'NaN and ±Infinity in dy',
+              () => {
+                const d = Type.from(dy);
+                for (let i = 0; i < size; i += 7) d[i] = [NaN, Infinity, -Infinity][i % 3];
+                return { x, dy: d, pooled, argMax };
+              },
+            ],
+            [
+              'NaN, negative and zero pooled values',
+              () => {
+                const p = Type.from(pooled);
+                for (let i = 0; i < size; i += 5) p[i] = [NaN, -0.5, 0, -0][i % 4];
+                return { x, dy, pooled: p, argMax };
+              },
+            ],
+            [
+              'windows without a maximum',
+              () => {
+                const a = Int32Array.from(argMax);
+                for (let i = 0; i < size; i += 3) a[i] = -1;
+                return { x, dy, pooled, argMax: a };
+              },
+            ],
+            [
+              'a maximum outside its window',
+              () => {
+                const a = Int32Array.from(argMax);
+                a[size - 1] = a[0];
+                return { x, dy, pooled, argMax: a };
+              },
+            ],
+            [
+              'x not finite',
+              () => {
+                const xs = Type.from(x);
+                xs[Math.floor(xSize / 2)] = Infinity;
+                return { x: xs, dy, pooled, argMax };
+              },
+            ],
+          ];
+          for (const [what, make] of variants) {
+            const v = make();
+            const dFilter = new Type(fSize).fill(NaN);
+            const dBias = new Type(g.outChannels).fill(NaN);
+            k().maxPoolReluFilterGradient(v.dy, v.argMax, v.pooled, v.x, new Type(ySize), dFilter, dBias, g, pool);
+            const dz = new Type(ySize);
+            const composedBias = new Type(g.outChannels).fill(NaN);
+            const composedFilter = new Type(fSize).fill(NaN);
+            k().maxPoolBackpropReluPooled(v.dy, v.argMax, v.pooled, dz, composedBias, pool);
+            k().conv2dBackpropFilter(v.x, dz, composedFilter, g);
+            expectSameValues(dFilter, composedFilter, `dFilter, ${describeCase(g)}, ${what}`);
+            expectSameValues(dBias, composedBias, `dBias, ${describeCase(g)}, ${what}`);
+          }
+        }
+      });
+
       it('mostly zero inputs (dark pixels, relu outputs) give the reference result', () => {
         const g = geometry(conv(4, 14, 14, 8, 16, 3, 1, 'same'));
         const x = randomArray(Type, 4 * 14 * 14 * 8, 1, 5);

@@ -25,6 +25,7 @@ import {
 } from './conv-layout.js';
 import { composedMaxPoolReluFilterGradient } from '../compose.js';
 import { pooledReluSource } from './max-pool-relu.js';
+import { pooledNineGradient, poolsNineByTwo } from './pooled-nine.js';
 import { SPARSE_FILTER_DENSITY, SPARSE_INPUT_DENSITY, density, sparseFilterFits, sparseFilterGradient, sparseInputGradient } from './conv-sparse.js';
 import type { ConvExports, KernelExports, MatMulExports } from './exports.js';
 import { type MatMulAccumulation, TILE_ROWS, split } from './matmul.js';
@@ -473,6 +474,10 @@ export function wasmConv(
         argMax.length === dy.length &&
         biasGrad.length === g.outChannels &&
         dFilter.length === g.filterHeight * g.filterWidth * g.inChannels * g.outChannels;
+      if (kind !== null && single && fits && dz.length > 0 && dFilter.length > 0 && pooled.length === dy.length && poolsNineByTwo(kind, g, poolG)) {
+        // dz never made: only the pool's maxima are multiplied.
+        if (pooledNineGradient(w, arena, kind, g, poolG, x, dy, argMax, pooled, dFilter, biasGrad)) return;
+      }
       if (kind !== null && single && !sparse && fits && dz.length > 0 && dFilter.length > 0) {
         const source = pooledReluSource(w, arena, dy, argMax, pooled, poolG);
         if (directFilterGradient(kind, g, x, source, dFilter)) return source.finish(biasGrad);

@@ -148,11 +148,25 @@ export interface SparseConvExports {
   columnsTimesTaps(kind: number, src: number, taps: number, depth: number, n: number, start: number, tag: number, value: number, accT: number): void;
 }
 
+/**
+ * An image's first layer's filter and bias gradients through relu and a 2 × 2 max pool, from the pool's gradient
+ * (assembly/conv-pooled.ts): dy, argMax and pooled of the chunk (F32: float32 values), their sums added into
+ * `sums` (POOLED_NINE_SLOTS float64 per channel) and the compensated bias sums s, e. False at an index outside its window.
+ */
+export interface PooledNineExports {
+  readonly POOLED_NINE_SLOTS: WebAssembly.Global;
+  pooledNineF32(...args: PooledNineArgs): number;
+  pooledNineF64(...args: PooledNineArgs): number;
+}
+
+/** dy, argMax, pooled, pool geometry, images, lo, padded images, ptrs, rowStep, counts, tag, value, sums, s, e. */
+type PooledNineArgs = [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+
 /** What the threads module (assembly/threads.ts) exports. */
 export interface ThreadExports extends MatMulExports, SoftmaxExports, ConvExports {}
 
 /** The functions the kernel module exports; pointers are byte offsets into `memory`. */
-export interface KernelExports extends MatMulExports, SoftmaxExports, ConvExports, DirectConvExports, SparseConvExports, PoolExports {
+export interface KernelExports extends MatMulExports, SoftmaxExports, ConvExports, DirectConvExports, SparseConvExports, PooledNineExports, PoolExports {
   readonly memory: WebAssembly.Memory;
   heapBase(): number;
 

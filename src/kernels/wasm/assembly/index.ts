@@ -17,3 +17,4 @@ export { maxPoolF32, maxPoolF64, maxPoolBackpropF32, maxPoolBackpropF64, maxPool
 export { padF32, padF32Wide, padF64, packFilterF32, packFilterF32Wide, packFilterF64, pixelOffsets, directF32, directF32Wide, directF64 } from './conv';
 export { tapOffsets, gradDirectF32, gradDirectF64, gradNineF32Wide, gradNineF64 } from './conv';
 export { compressRows, compressColumns, packTransposedBlocks, rowsTimesBlocks, columnsTimesTaps } from './conv-sparse';
+export { pooledNineF32, pooledNineF64, POOLED_NINE_SLOTS } from './conv-pooled';
