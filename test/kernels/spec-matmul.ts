@@ -200,6 +200,30 @@ export function matMulSpec(k: () => Kernels): void {
           expect(a[0]).toBe(0);
           expect(viaTranspose[3]).toBeNaN();
         });
+
+        it("B mostly zero in one depth block (a dense layer's xᵀ · dy): Aᵀ·B has the bits of A·B with A transposed beforehand; 0·Inf stays NaN", () => {
+          const m = 37,
+            depth = 128,
+            n = 45;
+          const a = randomArray(Type, depth * m, 1, 13);
+          const b = randomArray(Type, depth * n, 1, 14);
+          for (let i = 0; i < b.length; i++) if (i % 10 < 7) b[i] = 0;
+          b[5 * n + 9] = Number.NaN;
+          const at = new Type(m * depth);
+          for (let p = 0; p < depth; p++) for (let i = 0; i < m; i++) at[i * depth + p] = a[p * m + i];
+          const viaTranspose = new Type(m * n).fill(7);
+          const direct = new Type(m * n).fill(7);
+          k().matMul(a, b, viaTranspose, 1, m, depth, n, true, false, 0, 0);
+          k().matMul(at, b, direct, 1, m, depth, n, false, false, 0, 0);
+          expectSameValues(viaTranspose, direct, 'Aᵀ·B');
+          expect(viaTranspose[4 * n + 9]).toBeNaN();
+          expect(viaTranspose[4 * n + 8]).not.toBeNaN();
+          // An infinity in A where row 0 of B is zero: C(3, 0) is NaN, as the dense product gives.
+          a[0 * m + 3] = Infinity;
+          k().matMul(a, b, viaTranspose, 1, m, depth, n, true, false, 0, 0);
+          expect(b[0]).toBe(0);
+          expect(viaTranspose[3 * n]).toBeNaN();
+        });
       }
     });
   }

@@ -146,6 +146,8 @@ export interface SparseConvExports {
   ): void;
   /** accT [n, depth] += Σ over each channel's listed pixels (tags: their first taps' byte offsets) of value · their taps in the padded images at src. */
   columnsTimesTaps(kind: number, src: number, taps: number, depth: number, n: number, start: number, tag: number, value: number, accT: number): void;
+  /** dst [m, n] = the transpose of n rows of m float64 sums at src (row stride ld), rounded to float32 when f32. */
+  transposeSums(src: number, n: number, m: number, ld: number, dst: number, f32: boolean): void;
 }
 
 /**

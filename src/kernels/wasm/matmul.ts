@@ -84,6 +84,61 @@ function sparseTimesTransposed(
   return true;
 }
 
+/** Float64 columns of a block of columnsTimesTaps (128 bytes): transposedTimesSparse pads A's rows to a multiple. */
+const TAP_BLOCK_F64 = 16;
+
+/**
+ * out = Aᵀ · B (A [k, m], B [k, n]) over B's nonzero values on this thread: a dense layer's weight gradient xᵀ · dy,
+ * dy through relu and dropout. Each column of B lists its nonzero values in row order (compressColumns) and adds
+ * them times their rows of A (columnsTimesTaps, the sparse filter gradient's loop; A's rows widened to float64 and
+ * padded to its blocks) into outᵀ, transposed (and rounded once) on the way out. Float64 sums in k order from +0 with the zero products
+ * left out: the bits of the dense kernel's single K block (k ≤ KC_F64), as sparseTimesTransposed's. A must be finite
+ * (0 · ∞ is NaN). False (nothing written) when A is not finite or memory cannot grow.
+ */
+function transposedTimesSparse(
+  w: KernelExports,
+  arena: Arena,
+  kind: number,
+  a: TypedArray,
+  b: TypedArray,
+  out: TypedArray,
+  m: number,
+  k: number,
+  n: number,
+): boolean {
+  const inSize = kind === KIND.F64 ? 8 : 4;
+  const mp = Math.ceil(m / TAP_BLOCK_F64) * TAP_BLOCK_F64;
+  arena.reset();
+  const aAt = arena.take(k * m * inSize);
+  const rows = arena.take(k * mp * 8);
+  const bAt = arena.take(k * n * inSize);
+  const tags = arena.take(k * 4);
+  const taps = arena.take(mp * 4);
+  const start = arena.take((n + 1) * 4);
+  const cursor = arena.take(n * 4);
+  // One spare entry past the lists (compressColumns writes zeros there).
+  const tag = arena.take((k * n + 1) * 4);
+  const value = arena.take((k * n + 1) * 8);
+  const accT = arena.take(n * mp * 8);
+  const outAt = arena.take(m * n * inSize);
+  if (!arena.commit()) return false;
+  const view = inSize === 4 ? arena.f32 : arena.f64;
+  view.set(a.subarray(0, k * m), aAt / inSize);
+  if (!(inSize === 4 ? w.allFiniteF32 : w.allFiniteF64)(aAt, k * m)) return false;
+  view.set(b.subarray(0, k * n), bAt / inSize);
+  (inSize === 4 ? w.padF32Wide : w.padF64)(aAt, 1, k, m, 1, rows, k, mp, 0, 0);
+  // Row r of A at byte r · mp · 8 of `rows`, tap t (column t) at byte t · 8 of its row.
+  const i32 = arena.i32;
+  for (let r = 0; r < k; r++) i32[tags / 4 + r] = r * mp * 8;
+  for (let t = 0; t < mp; t++) i32[taps / 4 + t] = t * 8;
+  arena.f64.fill(0, accT / 8, accT / 8 + n * mp);
+  w.compressColumns(kind, bAt, k, n, tags, start, cursor, tag, value);
+  w.columnsTimesTaps(kind, rows, taps, mp, n, start, tag, value, accT);
+  w.transposeSums(accT, n, m, mp, outAt, inSize === 4);
+  out.set(view.subarray(outAt / inSize, outAt / inSize + m * n));
+  return true;
+}
+
 export function wasmMatMul(w: KernelExports, arena: Arena, fallback: Kernels, accumulation: MatMulAccumulation, pool: WorkerPool | null): Kernels['matMul'] {
   return (a, b, out, batch, m, k, n, transposeA, transposeB, aBatchStride, bBatchStride) => {
     const f32 = a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array;
@@ -95,6 +150,9 @@ export function wasmMatMul(w: KernelExports, arena: Arena, fallback: Kernels, ac
     const single = pool === null || m * n * k < MIN_PARALLEL_WORK;
     if (kind !== KIND.F32 && single && batch === 1 && !transposeA && transposeB && k <= w.KC_F64.value && density(a) < SPARSE_DENSITY) {
       if (sparseTimesTransposed(w, arena, kind, a, b, out, m, k, n)) return;
+    }
+    if (kind !== KIND.F32 && single && batch === 1 && transposeA && !transposeB && k <= w.KC_F64.value && density(b) < SPARSE_DENSITY) {
+      if (transposedTimesSparse(w, arena, kind, a, b, out, m, k, n)) return;
     }
     const inSize = f32 ? 4 : 8;
     const outSize = kind === KIND.F32 ? 4 : 8;

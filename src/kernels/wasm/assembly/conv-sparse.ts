@@ -121,6 +121,24 @@ export function packTransposedBlocks(kind: i32, filter: usize, kd: i32, n: i32, 
 }
 
 /**
+ * dst [m, n] (float32 when f32, each float64 sum rounded once; else float64) = the transpose of the float64 sums at
+ * src, n rows of m (row stride ld). dst's rows in order: the n source lines read stay in the L1 cache across 8 rows.
+ */
+export function transposeSums(src: usize, n: i32, m: i32, ld: i32, dst: usize, f32: bool): void {
+  const step = <usize>ld << 3;
+  for (let i = 0; i < m; i++) {
+    let p = src + (<usize>i << 3);
+    const row = <usize>i * <usize>n;
+    for (let j = 0; j < n; j++) {
+      const v = load<f64>(p);
+      if (f32) store<f32>(dst + ((row + <usize>j) << 2), <f32>v);
+      else store<f64>(dst + ((row + <usize>j) << 3), v);
+      p += step;
+    }
+  }
+}
+
+/**
  * dp rows [0, rows) (kd values each, float32 for kind 0, else float64) = Σ over row r's listed entries (k, v) of
  * v · row k of the packed transposed filter (packTransposedBlocks), a block of columns at a time: the block's n rows
  * (8 or 12 KB for 64 channels) stay in the L1 cache over all the rows. `edge`: 192 bytes of scratch.

@@ -16,5 +16,5 @@ export { maskAtMaximaF32, maskAtMaximaF64 } from './conv';
 export { maxPoolF32, maxPoolF64, maxPoolBackpropF32, maxPoolBackpropF64, maxPoolScatterOnceF32, maxPoolScatterOnceF64, avgPoolF32, avgPoolF64, avgPoolBackpropF32, avgPoolBackpropF64 } from './conv';
 export { padF32, padF32Wide, padF64, packFilterF32, packFilterF32Wide, packFilterF64, pixelOffsets, directF32, directF32Wide, directF64 } from './conv';
 export { tapOffsets, gradDirectF32, gradDirectF64, gradNineF32Wide, gradNineF64 } from './conv';
-export { compressRows, compressColumns, packTransposedBlocks, rowsTimesBlocks, columnsTimesTaps } from './conv-sparse';
+export { compressRows, compressColumns, packTransposedBlocks, rowsTimesBlocks, columnsTimesTaps, transposeSums } from './conv-sparse';
 export { pooledNineF32, pooledNineF64, POOLED_NINE_SLOTS } from './conv-pooled';
