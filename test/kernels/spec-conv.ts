@@ -356,7 +356,14 @@ export function convSpec(k: () => Kernels): void {
         // against the set's own maxPoolBackpropReluPooled then conv2dBackpropFilter, with what the listing must
         // treat as the composition does: NaN and ±Infinity in dy and in the pooled values (relu's step of NaN is
         // NaN, Infinity · 0 is NaN), −1 for a window without a maximum, an index outside its window, x not finite.
-        for (const c of [conv(3, 12, 10, 1, 6, 3, 1, 'valid'), conv(2, 9, 8, 1, 10, 3, 2, 'same'), conv(2, 8, 7, 3, 6, [3, 1], 1, 'valid')]) {
+        // The last case spans several of the WebAssembly set's chunks of images.
+        const cases = [
+          conv(3, 12, 10, 1, 6, 3, 1, 'valid'),
+          conv(2, 9, 8, 1, 10, 3, 2, 'same'),
+          conv(2, 8, 7, 3, 6, [3, 1], 1, 'valid'),
+          conv(24, 28, 28, 1, 6, 3, 1, 'valid'),
+        ];
+        for (const c of cases) {
           const g = geometry(c);
           const pool: Conv2dGeometry = {
             ...g,
@@ -415,12 +422,29 @@ export function convSpec(k: () => Kernels): void {
               },
             ],
             [
-              'a maximum outside its window',
+              'a maximum outside its window (the last channel)',
               () => {
                 const a = Int32Array.from(argMax);
                 a[size - 1] = a[0];
                 return { x, dy, pooled, argMax: a };
               },
+            ],
+            [
+              'a maximum outside its window (the first channel)',
+              () => {
+                const a = Int32Array.from(argMax);
+                a[size - g.outChannels] = a[0];
+                return { x, dy, pooled, argMax: a };
+              },
+            ],
+            [
+              'float64 products that underflow (a fused multiply-add rounds them to −0)',
+              () => ({
+                x: new Type(xSize).fill(Type === Float64Array ? 1e-200 : 0),
+                dy: new Type(size).fill(Type === Float64Array ? -1e-200 : 0),
+                pooled: new Type(size).fill(1),
+                argMax,
+              }),
             ],
             [
               'x not finite',

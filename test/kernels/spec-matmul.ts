@@ -224,6 +224,33 @@ export function matMulSpec(k: () => Kernels): void {
           expect(b[0]).toBe(0);
           expect(viaTranspose[3 * n]).toBeNaN();
         });
+
+        it("float64 products that underflow: the zero-skipping products keep the dense kernel's signs of zero", () => {
+          // 1e-200 · −1e-200 underflows: a fused multiply-add (the relaxed-SIMD build) rounds it with the sum once, to
+          // −0, which the dense loop's next zero product turns back to +0; a set must not skip zeros there.
+          if (Type !== Float64Array) return;
+          const m = 16,
+            depth = 16,
+            n = 16;
+          const a = new Type(depth * m).fill(1e-200);
+          const b = new Type(depth * n);
+          for (let j = 0; j < n; j++) b[j] = -1e-200;
+          const at = new Type(m * depth);
+          for (let p = 0; p < depth; p++) for (let i = 0; i < m; i++) at[i * depth + p] = a[p * m + i];
+          const sparse = new Type(m * n).fill(7);
+          const dense = new Type(m * n).fill(7);
+          k().matMul(a, b, sparse, 1, m, depth, n, true, false, 0, 0);
+          k().matMul(at, b, dense, 1, m, depth, n, false, false, 0, 0);
+          expectSameValues(sparse, dense, 'Aᵀ·B');
+          // A·Bᵀ with A sparse: one tiny value at the start of A's first row, zeros after it.
+          const sparseA = new Type(n * depth);
+          sparseA[0] = -1e-200;
+          const viaTranspose = new Type(n * m).fill(7);
+          const direct = new Type(n * m).fill(7);
+          k().matMul(sparseA, at, viaTranspose, 1, n, depth, m, false, true, 0, 0);
+          k().matMul(sparseA, a, direct, 1, n, depth, m, false, false, 0, 0);
+          expectSameValues(viaTranspose, direct, 'A·Bᵀ');
+        });
       }
     });
   }

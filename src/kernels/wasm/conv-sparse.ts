@@ -21,6 +21,16 @@ import type { KernelExports } from './exports.js';
 // glue takes them (measured on the CNN of docs/benchmarks.md, as the native set's thresholds).
 export const SPARSE_INPUT_DENSITY = 0.7;
 export const SPARSE_FILTER_DENSITY = 0.45;
+/**
+ * Whether float64 sums that leave out the zero products keep every bit of the dense loops' sums. They do for float32
+ * data (its products are exact in float64) and with separate multiplies and adds (a sum from +0 is never −0, and
+ * adding ±0 to it changes nothing). The relaxed-SIMD build's fused multiply-add rounds an underflowing float64
+ * product with its sum once, so a sum can become −0, which a later zero product in the dense loop turns back to +0.
+ */
+export function zeroSkipsExact(w: KernelExports, kind: number): boolean {
+  return kind !== F64 || w.FUSED_MULTIPLY_ADD.value === 0;
+}
+
 /** Columns of a block of the packed transposed filter that rowsTimesBlocks reads (assembly's blockOf). */
 export function packedBlockColumns(kind: number): number {
   return kind === F32 ? 32 : 24;

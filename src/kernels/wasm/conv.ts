@@ -474,7 +474,16 @@ export function wasmConv(
         argMax.length === dy.length &&
         biasGrad.length === g.outChannels &&
         dFilter.length === g.filterHeight * g.filterWidth * g.inChannels * g.outChannels;
-      if (kind !== null && single && fits && dz.length > 0 && dFilter.length > 0 && pooled.length === dy.length && poolsNineByTwo(kind, g, poolG)) {
+      if (
+        kind !== null &&
+        single &&
+        fits &&
+        dz.length > 0 &&
+        dFilter.length > 0 &&
+        pooled.length === dy.length &&
+        x.length === g.batch * g.inHeight * g.inWidth * g.inChannels &&
+        poolsNineByTwo(w, kind, g, poolG)
+      ) {
         // dz never made: only the pool's maxima are multiplied.
         if (pooledNineGradient(w, arena, kind, g, poolG, x, dy, argMax, pooled, dFilter, biasGrad)) return;
       }

@@ -170,6 +170,8 @@ export interface ThreadExports extends MatMulExports, SoftmaxExports, ConvExport
 /** The functions the kernel module exports; pointers are byte offsets into `memory`. */
 export interface KernelExports extends MatMulExports, SoftmaxExports, ConvExports, DirectConvExports, SparseConvExports, PooledNineExports, PoolExports {
   readonly memory: WebAssembly.Memory;
+  /** 1 in the relaxed-SIMD build (products and sums rounded once), else 0. */
+  readonly FUSED_MULTIPLY_ADD: WebAssembly.Global;
   heapBase(): number;
 
   binaryF32(op: number, a: number, b: number, out: number, rows: number, c: number, bRow: boolean, swap: boolean): void;

@@ -1,6 +1,6 @@
 import type { TypedArray } from '../../tensor/dtype.js';
 import type { Kernels } from '../types.js';
-import { density, packedBlockColumns, SPARSE_EDGE_BYTES } from './conv-sparse.js';
+import { density, packedBlockColumns, SPARSE_EDGE_BYTES, zeroSkipsExact } from './conv-sparse.js';
 import type { Arena } from './arena.js';
 import type { KernelExports, MatMulExports } from './exports.js';
 import type { Job, WorkerPool } from './pool.js';
@@ -148,10 +148,11 @@ export function wasmMatMul(w: KernelExports, arena: Arena, fallback: Kernels, ac
     }
     const kind = f32 ? (accumulation === 'float32' ? KIND.F32 : KIND.F32Wide) : KIND.F64;
     const single = pool === null || m * n * k < MIN_PARALLEL_WORK;
-    if (kind !== KIND.F32 && single && batch === 1 && !transposeA && transposeB && k <= w.KC_F64.value && density(a) < SPARSE_DENSITY) {
+    const sparse = kind !== KIND.F32 && single && batch === 1 && k <= w.KC_F64.value && zeroSkipsExact(w, kind);
+    if (sparse && !transposeA && transposeB && density(a) < SPARSE_DENSITY) {
       if (sparseTimesTransposed(w, arena, kind, a, b, out, m, k, n)) return;
     }
-    if (kind !== KIND.F32 && single && batch === 1 && transposeA && !transposeB && k <= w.KC_F64.value && density(b) < SPARSE_DENSITY) {
+    if (sparse && transposeA && !transposeB && density(b) < SPARSE_DENSITY) {
       if (transposedTimesSparse(w, arena, kind, a, b, out, m, k, n)) return;
     }
     const inSize = f32 ? 4 : 8;

@@ -15,17 +15,20 @@ import {
   writeGeometry,
 } from './conv-layout.js';
 import type { KernelExports } from './exports.js';
+import { zeroSkipsExact } from './conv-sparse.js';
 
 /** Tap t's float64 slot among a channel's sums (assembly/conv-pooled.ts: (t0, t1), (t3, t4), (t6, t7), (t2, t5), t8). */
 const SLOT_OF_TAP = [0, 1, 6, 2, 3, 7, 4, 5, 8];
 
 /**
- * Whether pooledNineGradient takes a layer: float64 sums, nine-tap windows (an image's first layer), and a 2 × 2 max
- * pool of stride 2 whose windows lie inside the convolution's output (MaxPooling2D's default, 'valid').
+ * Whether pooledNineGradient takes a layer: float64 sums that skip zeros exactly (zeroSkipsExact), nine-tap windows
+ * (an image's first layer), and a 2 × 2 max pool of stride 2 whose windows lie inside the convolution's output
+ * (MaxPooling2D's default, 'valid').
  */
-export function poolsNineByTwo(kind: number, g: Conv2dGeometry, pool: Conv2dGeometry): boolean {
+export function poolsNineByTwo(w: KernelExports, kind: number, g: Conv2dGeometry, pool: Conv2dGeometry): boolean {
   return (
     kind !== F32 &&
+    zeroSkipsExact(w, kind) &&
     isNineTaps(forwardShape(g)) &&
     pool.filterHeight === 2 &&
     pool.filterWidth === 2 &&

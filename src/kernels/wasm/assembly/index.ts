@@ -18,3 +18,4 @@ export { padF32, padF32Wide, padF64, packFilterF32, packFilterF32Wide, packFilte
 export { tapOffsets, gradDirectF32, gradDirectF64, gradNineF32Wide, gradNineF64 } from './conv';
 export { compressRows, compressColumns, packTransposedBlocks, rowsTimesBlocks, columnsTimesTaps, transposeSums } from './conv-sparse';
 export { pooledNineF32, pooledNineF64, POOLED_NINE_SLOTS } from './conv-pooled';
+export { FUSED_MULTIPLY_ADD } from './lanes';

@@ -72,6 +72,9 @@ export function differenceOverOnePlus(a: f64, b: f64, s: f64): f64 {
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
+/** 1 in the relaxed-SIMD build, whose madd32 and madd64 round a product and its sum once (the glue reads it). */
+export const FUSED_MULTIPLY_ADD: bool = ASC_FEATURE_RELAXED_SIMD;
+
 // @ts-ignore: decorator
 @inline export function madd64(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
