@@ -139,6 +139,26 @@ const POOL_CASES: Case[] = [
   conv(3, 8, 9, 1, 0, [3, 2], [2, 1], 'same'),
 ];
 
+/** 2×2 windows, stride 2, over a convolution's output (the CNN's pools), cut to whole windows. */
+function pool2x2Over(g: Conv2dGeometry): Conv2dGeometry {
+  return {
+    ...g,
+    inHeight: g.outHeight,
+    inWidth: g.outWidth,
+    inChannels: g.outChannels,
+    outHeight: Math.floor(g.outHeight / 2),
+    outWidth: Math.floor(g.outWidth / 2),
+    filterHeight: 2,
+    filterWidth: 2,
+    strideHeight: 2,
+    strideWidth: 2,
+    dilationHeight: 1,
+    dilationWidth: 1,
+    padTop: 0,
+    padLeft: 0,
+  };
+}
+
 const TYPES: [string, FloatArrayType][] = [
   ['float32', Float32Array],
   ['float64', Float64Array],
@@ -261,25 +281,9 @@ export function convSpec(k: () => Kernels): void {
         });
 
         it(`conv2dBiasReluMaxPool: ${name}: the set's own conv2dBiasRelu then maxPool, bit for bit`, () => {
-          // 2×2 windows, stride 2, over the convolution's output (the CNN's pools), cut to whole windows.
-          const oh = Math.floor(g.outHeight / 2);
-          const ow = Math.floor(g.outWidth / 2);
-          const pool: Conv2dGeometry = {
-            ...g,
-            inHeight: g.outHeight,
-            inWidth: g.outWidth,
-            inChannels: g.outChannels,
-            outHeight: oh,
-            outWidth: ow,
-            filterHeight: 2,
-            filterWidth: 2,
-            strideHeight: 2,
-            strideWidth: 2,
-            dilationHeight: 1,
-            dilationWidth: 1,
-            padTop: 0,
-            padLeft: 0,
-          };
+          const pool = pool2x2Over(g);
+          const oh = pool.outHeight;
+          const ow = pool.outWidth;
           const pooledSize = g.batch * oh * ow * g.outChannels;
           const bias = randomArray(Type, g.outChannels, 1, seed + 4);
           const composedY = new Type(ySize).fill(NaN);
@@ -365,22 +369,7 @@ export function convSpec(k: () => Kernels): void {
         ];
         for (const c of cases) {
           const g = geometry(c);
-          const pool: Conv2dGeometry = {
-            ...g,
-            inHeight: g.outHeight,
-            inWidth: g.outWidth,
-            inChannels: g.outChannels,
-            outHeight: Math.floor(g.outHeight / 2),
-            outWidth: Math.floor(g.outWidth / 2),
-            filterHeight: 2,
-            filterWidth: 2,
-            strideHeight: 2,
-            strideWidth: 2,
-            dilationHeight: 1,
-            dilationWidth: 1,
-            padTop: 0,
-            padLeft: 0,
-          };
+          const pool = pool2x2Over(g);
           const xSize = g.batch * g.inHeight * g.inWidth * g.inChannels;
           const ySize = g.batch * g.outHeight * g.outWidth * g.outChannels;
           const fSize = g.filterHeight * g.filterWidth * g.inChannels * g.outChannels;
