@@ -473,23 +473,16 @@ export function wasmConv(
         dy.length === g.batch * poolG.outHeight * poolG.outWidth * g.outChannels &&
         argMax.length === dy.length &&
         biasGrad.length === g.outChannels &&
-        dFilter.length === g.filterHeight * g.filterWidth * g.inChannels * g.outChannels;
-      if (
-        kind !== null &&
-        single &&
-        fits &&
-        dz.length > 0 &&
-        dFilter.length > 0 &&
+        dFilter.length === g.filterHeight * g.filterWidth * g.inChannels * g.outChannels &&
         pooled.length === dy.length &&
-        x.length === g.batch * g.inHeight * g.inWidth * g.inChannels &&
-        poolsNineByTwo(w, kind, g, poolG)
-      ) {
-        // dz never made: only the pool's maxima are multiplied.
-        if (pooledNineGradient(w, arena, kind, g, poolG, x, dy, argMax, pooled, dFilter, biasGrad)) return;
-      }
-      if (kind !== null && single && !sparse && fits && dz.length > 0 && dFilter.length > 0) {
-        const source = pooledReluSource(w, arena, dy, argMax, pooled, poolG);
-        if (directFilterGradient(kind, g, x, source, dFilter)) return source.finish(biasGrad);
+        x.length === g.batch * g.inHeight * g.inWidth * g.inChannels;
+      if (kind !== null && single && fits && dz.length > 0 && dFilter.length > 0) {
+        // dz never made where the pool's maxima can be listed: only they are multiplied.
+        if (poolsNineByTwo(w, kind, g, poolG) && pooledNineGradient(w, arena, kind, g, poolG, x, dy, argMax, pooled, dFilter, biasGrad)) return;
+        if (!sparse) {
+          const source = pooledReluSource(w, arena, dy, argMax, pooled, poolG);
+          if (directFilterGradient(kind, g, x, source, dFilter)) return source.finish(biasGrad);
+        }
       }
       composedFilterGradient(dy, argMax, pooled, x, dz, dFilter, biasGrad, g, poolG);
     },

@@ -7,36 +7,15 @@
  * product is a zero one: the glue checks that x is finite, and a sum from +0 is never −0, so adding ±0 changes no
  * bit), as gradNine and reduce's columns give.
  */
+import { C, H, OH, OW, W, geo } from './conv';
+import { stepOf } from './elementwise';
 import { madd64 } from './lanes';
-
-/** relu's step of y as stepOf gives it (1 above zero, NaN for NaN, else 0), chosen on its bits: no branch. */
-// @ts-ignore: decorator
-@inline function stepOf<T>(y: T): T {
-  if (sizeof<T>() == 4) {
-    const bits = select<i32>(0x3f800000, select<i32>(reinterpret<i32>(<f32>y), 0, y != y), y > 0);
-    return <T>reinterpret<f32>(bits);
-  }
-  const bits = select<i64>(0x3ff0000000000000, select<i64>(reinterpret<i64>(<f64>y), 0, y != y), y > 0);
-  return <T>reinterpret<f64>(bits);
-}
-
-// The pool's geometry block (writeGeometry's order): its input is the convolution's output.
-const OH = 1;
-const OW = 2;
-const C = 3;
-const POH = 4;
-const POW = 5;
 
 /** Scratch of the four-channel listing: each lane's count slot, list start, liveness, pixel offset and value. */
 const LANES = memory.data(80, 16);
 
 /** Float64 slots of a channel's nine tap sums: (t0, t1), (t3, t4), (t6, t7), (t2, t5), (t8, unused). */
 export const POOLED_NINE_SLOTS = 10;
-
-// @ts-ignore: decorator
-@inline function geo(g: usize, i: i32): i32 {
-  return load<i32>(g + (<usize>i << 2));
-}
 
 /**
  * For `count` images of the chunk: dy, argMax (indices into y counted from the chunk's first element `lo`) and
@@ -51,7 +30,8 @@ function pooledNine<T>(
   src: usize, ptrs: usize, rowStep: usize, counts: usize, tag: usize, value: usize, sums: usize, s: usize, e: usize,
 ): bool {
   const size = <usize>sizeof<T>();
-  const oh = geo(pg, OH), ow = geo(pg, OW), c = geo(pg, C), poh = geo(pg, POH), pw = geo(pg, POW);
+  // The pool's geometry block: its input is the convolution's output (oh × ow × c), its output poh × pw.
+  const oh = geo(pg, H), ow = geo(pg, W), c = geo(pg, C), poh = geo(pg, OH), pw = geo(pg, OW);
   const rowLen = ow * c;
   // Where zeros are written: the entry past every list.
   const spare = 2 * c * pw;

@@ -15,11 +15,11 @@ import { loadF32Pair, madd32, madd64, storeF32Pair } from './lanes';
 
 // Indices into the geometry block.
 const BATCH = 0;
-const H = 1;
-const W = 2;
-const C = 3;
-const OH = 4;
-const OW = 5;
+export const H = 1;
+export const W = 2;
+export const C = 3;
+export const OH = 4;
+export const OW = 5;
 const K = 6;
 const FH = 7;
 const FW = 8;
@@ -31,7 +31,7 @@ const PT = 13;
 const PL = 14;
 
 // @ts-ignore: decorator
-@inline function geo(g: usize, i: i32): i32 {
+@inline export function geo(g: usize, i: i32): i32 {
   return load<i32>(g + (<usize>i << 2));
 }
 

@@ -127,9 +127,15 @@ export function binaryF64(op: i32, a: usize, b: usize, out: usize, rows: i32, c:
   return v > 0 ? v : v != v ? v : <T>0;
 }
 
-/** relu's step of one value: 1 above zero, NaN for NaN, else 0 (the pool gradients' relu in conv.ts too). */
+/**
+ * relu's step of one value: 1 above zero, NaN for NaN, else 0 (the pool gradients' relu in conv.ts and
+ * conv-pooled.ts too), chosen on its bits: TurboFan branches on a float select, and these values are random.
+ */
 @inline export function stepOf<T>(v: T): T {
-  return v > 0 ? <T>1 : v != v ? v : <T>0;
+  if (sizeof<T>() == 4) {
+    return <T>reinterpret<f32>(select<i32>(0x3f800000, select<i32>(reinterpret<i32>(<f32>v), 0, v != v), v > 0));
+  }
+  return <T>reinterpret<f64>(select<i64>(0x3ff0000000000000, select<i64>(reinterpret<i64>(<f64>v), 0, v != v), v > 0));
 }
 
 /** relu (step = false) or its step (step = true), NaN kept: x > 0 ? x (or 1) : NaN ? NaN : 0. */
